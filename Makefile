@@ -1,0 +1,104 @@
+# hcode: one build for libhc, hc-keys, hc-issue, hc-verify and the tests.
+# `make demo` and `make check` install missing Debian packages first.
+
+MAKEFLAGS += --no-print-directory
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+# Build directory; the sanitizer build lives in its own.
+B ?= build
+SAN ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wnull-dereference -Wpointer-arith
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+HC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	$(WARN) $(CFLAGS) $(SAN) -Icommon $(PKG_CFLAGS) -MMD -MP
+HC_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard common/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+PROGS := $(B)/hc-keys $(B)/hc-issue $(B)/hc-verify
+TEST_SRC := $(sort $(wildcard tests/unit/t_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/t/%)
+
+# Debian packages the build, the tests and the demo need.
+DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
+	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev
+
+.PHONY: all deps demo check test tests clean install uninstall
+
+all: $(PROGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HC_CFLAGS) -c -o $@ $<
+
+$(B)/libhc.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/hc-keys: $(B)/keys/hc-keys.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+$(B)/hc-issue: $(B)/issuer/hc-issue.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+$(B)/hc-verify: $(B)/verifier/hc-verify.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+
+$(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+
+tests: $(PROGS) $(TEST_BIN)
+
+# Install what is missing (root: apt-get; otherwise sudo when present).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+demo: deps
+	@$(MAKE) all
+	@sh examples/demo.sh $(B)
+
+test: tests
+	@sh tests/run.sh $(B)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+check: deps
+	@$(MAKE) tests
+	@$(MAKE) B=build-asan SAN="$(SAN_FLAGS)" CFLAGS="-O1 -g" tests
+	@sh tests/check.sh $(B) build-asan
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 doc/hc-keys.1 doc/hc-issue.1 doc/hc-verify.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hc-keys $(DESTDIR)$(BINDIR)/hc-issue $(DESTDIR)$(BINDIR)/hc-verify
+	rm -f $(DESTDIR)$(MANDIR)/man1/hc-keys.1 $(DESTDIR)$(MANDIR)/man1/hc-issue.1 $(DESTDIR)$(MANDIR)/man1/hc-verify.1
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

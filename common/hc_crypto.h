@@ -1,0 +1,40 @@
+/* hc_crypto.h: verification-side crypto (ES256 verify, JWK, thumbprint). */
+#ifndef HC_CRYPTO_H
+#define HC_CRYPTO_H
+
+#include <cjson/cJSON.h>
+
+#include "hc.h"
+
+#define HC_KID_LEN 43 /* base64url of a SHA-256 thumbprint */
+#define HC_SIG_LEN 64 /* ES256 R||S */
+
+struct hc_pubkey; /* a P-256 public key with its RFC 7638 kid */
+
+/* From a JWK object: kty EC, crv P-256, x and y of 32 bytes each, the point
+ * on the curve. If the JWK has a kid it must equal the thumbprint. Members
+ * alg (ES256) and use (sig) are checked when present; other members are
+ * left to the caller. */
+hc_err hc_pubkey_from_jwk(const cJSON *jwk, struct hc_pubkey **out) HC_WUR;
+hc_err hc_pubkey_from_xy(const uint8_t x[32], const uint8_t y[32],
+			 struct hc_pubkey **out) HC_WUR;
+void hc_pubkey_free(struct hc_pubkey *k);
+const char *hc_pubkey_kid(const struct hc_pubkey *k);
+/* The public JWK as a new cJSON object: kty, crv, x, y, kid, alg, use. */
+hc_err hc_pubkey_jwk(const struct hc_pubkey *k, cJSON **out) HC_WUR;
+
+/* RFC 7638 thumbprint of an EC P-256 key given its base64url x and y. */
+hc_err hc_thumbprint(const char *x_b64, const char *y_b64, char out[HC_KID_LEN + 1]) HC_WUR;
+
+/* HC_OK when sig (R||S) is a valid ES256 signature of msg by k,
+ * HC_ERR_BAD_SIG when it is not. */
+hc_err hc_es256_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
+		       const uint8_t sig[HC_SIG_LEN]) HC_WUR;
+
+hc_err hc_sha256(const uint8_t *in, size_t n, uint8_t out[32]) HC_WUR;
+
+/* ECDSA signature conversions between DER and 64-byte R||S. */
+hc_err hc_sig_der_to_raw(const uint8_t *der, size_t n, uint8_t out[HC_SIG_LEN]) HC_WUR;
+hc_err hc_sig_raw_to_der(const uint8_t raw[HC_SIG_LEN], uint8_t **der, size_t *n) HC_WUR;
+
+#endif

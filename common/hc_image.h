@@ -1,0 +1,45 @@
+/* hc_image.h: QR images: rendering (libqrencode, libpng) and scanning
+ * (libpng, libjpeg, zbar). */
+#ifndef HC_IMAGE_H
+#define HC_IMAGE_H
+
+#include <stdio.h>
+
+#include "hc.h"
+
+#define HC_QR_MAX_VERSION 22
+#define HC_MAX_IMAGE_PIXELS (8192u * 8192u)
+
+struct hc_qrimg;
+
+/* Encodes QR text "PREFIX/DIGITS" (prefix up to and including the first
+ * '/', then digits only) as two segments, byte mode then numeric mode, at
+ * error-correction level M, smallest version that fits.
+ * HC_ERR_QR_TOO_BIG past version HC_QR_MAX_VERSION. */
+hc_err hc_qrimg_make(const char *text, struct hc_qrimg **out) HC_WUR;
+void hc_qrimg_free(struct hc_qrimg *q);
+int hc_qrimg_version(const struct hc_qrimg *q);
+int hc_qrimg_width(const struct hc_qrimg *q); /* modules, without margin */
+/* Writes an 8-bit grayscale PNG, scale pixels per module, margin modules
+ * of quiet zone on every side, atomically. */
+hc_err hc_qrimg_write_png(const struct hc_qrimg *q, const char *path, int scale,
+			  int margin) HC_WUR;
+hc_err hc_qrimg_write_svg(const struct hc_qrimg *q, const char *path, int margin) HC_WUR;
+/* Draws the code on a UTF-8 terminal with half-block characters. */
+hc_err hc_qrimg_print(const struct hc_qrimg *q, FILE *f, int margin) HC_WUR;
+
+/* The QR codes found in an image. */
+struct hc_scan {
+	size_t n;
+	char **texts; /* NUL-terminated; binary-safe lengths in lens */
+	size_t *lens;
+};
+/* Loads a PNG or JPEG (recognised by its signature, at most
+ * HC_MAX_IMAGE_FILE bytes and HC_MAX_IMAGE_PIXELS pixels) and scans it for
+ * QR codes with zbar. HC_ERR_IMAGE_FORMAT for a file that is neither,
+ * HC_ERR_IMAGE for a damaged one, HC_ERR_NO_QR when none is found. */
+hc_err hc_scan_file(const char *path, struct hc_scan *out) HC_WUR;
+hc_err hc_scan_mem(const uint8_t *buf, size_t n, struct hc_scan *out) HC_WUR;
+void hc_scan_clear(struct hc_scan *s);
+
+#endif

@@ -1,0 +1,27 @@
+/* hc_sign.h: signing-side crypto. Never linked into hc-verify. */
+#ifndef HC_SIGN_H
+#define HC_SIGN_H
+
+#include "hc_crypto.h"
+
+struct hc_privkey;
+
+/* Generates a P-256 key and writes it as PEM PKCS#8 to path, created with
+ * O_EXCL|O_NOFOLLOW and mode 0600 (HC_ERR_EXISTS if path exists). */
+hc_err hc_privkey_generate(const char *path, struct hc_privkey **out) HC_WUR;
+/* Loads a PEM private key; refuses a file readable by group or others
+ * (HC_ERR_KEY_PERM) and any key that is not P-256. */
+hc_err hc_privkey_load(const char *path, struct hc_privkey **out) HC_WUR;
+void hc_privkey_free(struct hc_privkey *k);
+/* The matching public key (caller frees). */
+hc_err hc_privkey_public(const struct hc_privkey *k, struct hc_pubkey **out) HC_WUR;
+hc_err hc_es256_sign(const struct hc_privkey *k, const uint8_t *msg, size_t n,
+		     uint8_t sig[HC_SIG_LEN]) HC_WUR;
+hc_err hc_random(uint8_t *buf, size_t n) HC_WUR;
+
+/* Signs payload as a compact JWS, header {"alg":"ES256","kid":..} plus
+ * "zip":"DEF" (payload deflated first) when zip. Returns a malloc'd string. */
+hc_err hc_jws_sign(const struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
+		   char **out) HC_WUR;
+
+#endif

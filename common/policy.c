@@ -1,0 +1,383 @@
+/* policy.c: status policies (default, file parse) and the rules of DESIGN 5. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_int.h"
+
+/*
+ * Policy file, JSON (strict: no unknown or duplicate members):
+ *
+ *   {"id": "default-1", "validity_h": 24, "nat_required": false,
+ *    "nat_max_age_h": 72, "high_red_days": 7, "high_yellow_days": 14,
+ *    "medium_yellow_days": 14, "red_flags": ["confirmed", "close-contact"],
+ *    "yellow_flags": ["secondary-contact"]}
+ *
+ * - id (required): 1..63 characters of [A-Za-z0-9._-]; it becomes hc.pol.
+ * - Every other member is optional; the defaults are the values above,
+ *   which are also the built-in policy "default-1".
+ * - validity_h, nat_max_age_h: integers 1..720 (hours).
+ * - high_red_days, high_yellow_days, medium_yellow_days: integers 0..60,
+ *   high_red_days <= high_yellow_days.
+ * - nat_required: true or false.
+ * - red_flags, yellow_flags: arrays of known record flags ("confirmed",
+ *   "close-contact", "secondary-contact"), each at most once, no flag in
+ *   both; a given array replaces the default (an empty one means none). A
+ *   flag in neither array has no effect.
+ * JSON errors keep their HC_ERR_JSON_* code (a fraction is HC_ERR_JSON_INT);
+ * a value out of range is HC_ERR_POLICY, with hc_detail() naming it.
+ */
+
+static const struct hc_policy default_policy = {
+	.id = "default-1",
+	.validity_h = 24,
+	.nat_required = false,
+	.nat_max_age_h = 72,
+	.high_red_days = 7,
+	.high_yellow_days = 14,
+	.medium_yellow_days = 14,
+	.red_flags = HC__FLAG_CONFIRMED | HC__FLAG_CLOSE,
+	.yellow_flags = HC__FLAG_SECONDARY,
+};
+
+#define JSON_INT_MAX 9007199254740991LL /* 2^53 - 1 */
+
+hc_err hc_policy_default(struct hc_policy **out)
+{
+	if (!out)
+		return HC_ERR_INVALID_ARG;
+	if ((*out = malloc(sizeof(**out))) == NULL)
+		return HC_ERR_NOMEM;
+	**out = default_policy;
+	return HC_OK;
+}
+
+void hc_policy_free(struct hc_policy *p)
+{
+	free(p);
+}
+
+const char *hc_policy_id(const struct hc_policy *p)
+{
+	return p ? p->id : "";
+}
+
+int64_t hc_policy_validity(const struct hc_policy *p)
+{
+	return p ? p->validity_h * 3600 : 0;
+}
+
+static bool id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* An optional integer member; a value outside [min, max] is HC_ERR_POLICY. */
+static hc_err range(const cJSON *root, const char *name, int64_t min, int64_t max, int64_t *v)
+{
+	int64_t x;
+	bool present;
+	hc_err err;
+
+	if ((err = hc_json_int(root, name, false, -JSON_INT_MAX, JSON_INT_MAX, &x, &present)) !=
+	    HC_OK)
+		return err;
+	if (!present)
+		return HC_OK;
+	if (x < min || x > max) {
+		hc_set_detail("%s is not %lld..%lld", name, (long long)min, (long long)max);
+		return HC_ERR_POLICY;
+	}
+	*v = x;
+	return HC_OK;
+}
+
+/* An optional array of flag names; replaces *bits when present. */
+static hc_err flag_set(const cJSON *root, const char *name, unsigned *bits)
+{
+	const cJSON *arr, *e;
+	unsigned set = 0, bit;
+	size_t i = 0;
+	hc_err err;
+
+	if ((err = hc_json_arr(root, name, false, &arr)) != HC_OK || !arr)
+		return err;
+	cJSON_ArrayForEach(e, arr)
+	{
+		if (!cJSON_IsString(e)) {
+			hc_set_detail("%s[%zu]", name, i);
+			return HC_ERR_JSON_TYPE;
+		}
+		if ((bit = hc__flag_bit(e->valuestring)) == 0 || (set & bit)) {
+			hc_set_detail("%s[%zu]: %s flag", name, i, bit ? "repeated" : "unknown");
+			return HC_ERR_POLICY;
+		}
+		set |= bit;
+		i++;
+	}
+	*bits = set;
+	return HC_OK;
+}
+
+static hc_err parse_policy(const cJSON *root, struct hc_policy *p)
+{
+	static const char *const members[] = {
+		"id", "validity_h", "nat_required", "nat_max_age_h", "high_red_days",
+		"high_yellow_days", "medium_yellow_days", "red_flags", "yellow_flags", NULL};
+	const cJSON *req;
+	hc_err err;
+
+	if ((err = hc_json_only(root, members)) != HC_OK)
+		return err;
+	err = hc_json_str(root, "id", true, p->id, sizeof(p->id), NULL);
+	if (err == HC_ERR_TOO_LARGE || (err == HC_OK && !id_ok(p->id))) {
+		hc_set_detail("id is not 1..63 characters of [A-Za-z0-9._-]");
+		return HC_ERR_POLICY;
+	}
+	if (err != HC_OK)
+		return err;
+	if ((req = cJSON_GetObjectItemCaseSensitive(root, "nat_required")) != NULL) {
+		if (!cJSON_IsBool(req)) {
+			hc_set_detail("member \"nat_required\"");
+			return HC_ERR_JSON_TYPE;
+		}
+		p->nat_required = cJSON_IsTrue(req);
+	}
+	if ((err = range(root, "validity_h", 1, 720, &p->validity_h)) != HC_OK ||
+	    (err = range(root, "nat_max_age_h", 1, 720, &p->nat_max_age_h)) != HC_OK ||
+	    (err = range(root, "high_red_days", 0, 60, &p->high_red_days)) != HC_OK ||
+	    (err = range(root, "high_yellow_days", 0, 60, &p->high_yellow_days)) != HC_OK ||
+	    (err = range(root, "medium_yellow_days", 0, 60, &p->medium_yellow_days)) != HC_OK ||
+	    (err = flag_set(root, "red_flags", &p->red_flags)) != HC_OK ||
+	    (err = flag_set(root, "yellow_flags", &p->yellow_flags)) != HC_OK)
+		return err;
+	if (p->high_red_days > p->high_yellow_days) {
+		hc_set_detail("high_red_days is greater than high_yellow_days");
+		return HC_ERR_POLICY;
+	}
+	if (p->red_flags & p->yellow_flags) {
+		hc_set_detail("a flag is in both red_flags and yellow_flags");
+		return HC_ERR_POLICY;
+	}
+	return HC_OK;
+}
+
+hc_err hc_policy_parse(const char *json, size_t n, struct hc_policy **out)
+{
+	struct hc_policy *p = NULL;
+	cJSON *root = NULL;
+	hc_err err;
+
+	if (!out || !json)
+		return HC_ERR_INVALID_ARG;
+	*out = NULL;
+	if (n > HC_MAX_JSON_FILE)
+		return HC_ERR_TOO_LARGE;
+	if ((err = hc_json_parse(json, n, &root)) != HC_OK)
+		goto out;
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		err = HC_ERR_NOMEM;
+		goto out;
+	}
+	*p = default_policy;
+	memset(p->id, 0, sizeof(p->id));
+	if ((err = parse_policy(root, p)) != HC_OK)
+		goto out;
+	*out = p;
+	p = NULL;
+out:
+	hc_policy_free(p);
+	cJSON_Delete(root);
+	return err;
+}
+
+/* ---- rules ---- */
+
+/* What the risk list says about a record's stays. */
+struct exposure {
+	int64_t high_red_since, high_yellow_since, medium_since;
+	bool high_recent, high_earlier, medium_recent;
+};
+
+static void on_exposure(void *arg, enum hc__level level, int64_t end)
+{
+	struct exposure *x = arg;
+
+	if (level == HC__HIGH) {
+		if (end >= x->high_red_since)
+			x->high_recent = true;
+		else if (end >= x->high_yellow_since)
+			x->high_earlier = true;
+	} else if (level == HC__MEDIUM && end >= x->medium_since) {
+		x->medium_recent = true;
+	}
+}
+
+struct verdict {
+	enum hc_status st;
+	char why[HC_MAX_WHY][HC_WHY_LEN];
+	size_t nwhy;
+};
+
+static void fire(struct verdict *v, enum hc_status sev, const char *why)
+{
+	if (sev > v->st)
+		v->st = sev;
+	for (size_t i = 0; i < v->nwhy; i++)
+		if (strcmp(v->why[i], why) == 0)
+			return;
+	if (v->nwhy < HC_MAX_WHY)
+		snprintf(v->why[v->nwhy++], HC_WHY_LEN, "%s", why);
+}
+
+/* Rejects entries dated after now (plus the clock skew allowance). */
+static hc_err check_dates(const struct hc_record *r, int64_t now)
+{
+	int64_t lim = now + HC__SKEW;
+
+	for (size_t i = 0; i < r->nnat; i++)
+		if (r->nat[i].at > lim) {
+			hc_set_detail("nat[%zu].at is in the future", i);
+			return HC_ERR_RECORD;
+		}
+	for (size_t i = 0; i < r->nvac; i++)
+		if (r->vac[i].at > lim) {
+			hc_set_detail("vaccinations[%zu].at is in the future", i);
+			return HC_ERR_RECORD;
+		}
+	for (size_t i = 0; i < r->ntrv; i++)
+		if (r->trv[i].from > lim) {
+			hc_set_detail("travel[%zu].from is in the future", i);
+			return HC_ERR_RECORD;
+		}
+	return HC_OK;
+}
+
+/*
+ * Rules, in the order their reasons are listed (red ones first):
+ *   red:    nat-positive (the latest test, a positive winning a tie),
+ *           flag-NAME for each flag in red_flags,
+ *           high-risk-recent (a high-risk exposure ending within
+ *           high_red_days days);
+ *   yellow: flag-NAME for each flag in yellow_flags,
+ *           high-risk-earlier (a high-risk exposure ending within
+ *           high_yellow_days days but not high_red_days),
+ *           medium-risk-recent (a medium-risk exposure ending within
+ *           medium_yellow_days days),
+ *           no-recent-nat (nat_required and no negative test within
+ *           nat_max_age_h hours).
+ * An exposure is the intersection of a stay [from, end of to) with the
+ * period of a matching area; "within N days" means its end >= now - N days.
+ */
+hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
+		       const struct hc_risk *risk, int64_t now, int64_t validity,
+		       struct hc_claims *c)
+{
+	struct exposure x = {0};
+	struct verdict v = {.st = HC_ST_GREEN};
+	const struct hc__nat *latest = NULL, *neg = NULL;
+	int64_t nat_since, exp, doses = 0, vac_at = 0;
+	char why[HC_WHY_LEN], name[sizeof(c->name)], id[sizeof(c->id)];
+	const char *trv;
+	hc_err err;
+
+	if (!p || !rec || !c || now < 0 || now > HC__TIME_MAX || validity < 0 ||
+	    validity > 720 * 3600)
+		return HC_ERR_INVALID_ARG;
+	hc_set_detail(NULL);
+	if ((err = check_dates(rec, now)) != HC_OK)
+		return err;
+	if ((err = hc_mask_name(rec->name, name, sizeof(name))) != HC_OK ||
+	    (err = hc_mask_id(rec->id, id, sizeof(id))) != HC_OK) {
+		hc_set_detail("person cannot be masked");
+		return err;
+	}
+
+	nat_since = now - p->nat_max_age_h * 3600;
+	for (size_t i = 0; i < rec->nnat; i++) {
+		const struct hc__nat *t = &rec->nat[i];
+
+		if (!latest || t->at > latest->at || (t->at == latest->at && t->positive))
+			latest = t;
+		if (!t->positive && t->at >= nat_since && (!neg || t->at > neg->at))
+			neg = t;
+	}
+	for (size_t i = 0; i < rec->nvac; i++) {
+		if (rec->vac[i].dose > doses)
+			doses = rec->vac[i].dose;
+		if (i == 0 || rec->vac[i].at > vac_at)
+			vac_at = rec->vac[i].at;
+	}
+	x.high_red_since = now - p->high_red_days * HC__DAY;
+	x.high_yellow_since = now - p->high_yellow_days * HC__DAY;
+	x.medium_since = now - p->medium_yellow_days * HC__DAY;
+	for (size_t i = 0; risk && i < rec->ntrv; i++)
+		hc__risk_exposures(risk, &rec->trv[i], on_exposure, &x);
+
+	/* Red rules. */
+	if (latest && latest->positive)
+		fire(&v, HC_ST_RED, "nat-positive");
+	for (unsigned i = 0; i < HC__NFLAGS; i++)
+		if (rec->flags & p->red_flags & (1u << i)) {
+			snprintf(why, sizeof(why), "flag-%s", hc__flag_names[i]);
+			fire(&v, HC_ST_RED, why);
+		}
+	if (x.high_recent)
+		fire(&v, HC_ST_RED, "high-risk-recent");
+	/* Yellow rules. */
+	for (unsigned i = 0; i < HC__NFLAGS; i++)
+		if (rec->flags & p->yellow_flags & (1u << i)) {
+			snprintf(why, sizeof(why), "flag-%s", hc__flag_names[i]);
+			fire(&v, HC_ST_YELLOW, why);
+		}
+	if (x.high_earlier)
+		fire(&v, HC_ST_YELLOW, "high-risk-earlier");
+	if (x.medium_recent)
+		fire(&v, HC_ST_YELLOW, "medium-risk-recent");
+	if (p->nat_required && !neg)
+		fire(&v, HC_ST_YELLOW, "no-recent-nat");
+
+	exp = now + (validity > 0 ? validity : p->validity_h * 3600);
+	/* A green that rests on a test lapses when the test ages out. */
+	if (p->nat_required && v.st == HC_ST_GREEN && neg &&
+	    neg->at + p->nat_max_age_h * 3600 < exp)
+		exp = neg->at + p->nat_max_age_h * 3600;
+	if (x.high_recent || x.high_earlier)
+		trv = "high";
+	else if (x.medium_recent)
+		trv = "medium";
+	else
+		trv = "low";
+
+	c->v = 1;
+	c->st = v.st;
+	snprintf(c->pol, sizeof(c->pol), "%s", p->id);
+	memcpy(c->why, v.why, sizeof(c->why));
+	c->nwhy = v.nwhy;
+	memcpy(c->name, name, sizeof(c->name));
+	memcpy(c->id, id, sizeof(c->id));
+	c->has_nat = latest != NULL;
+	c->nat_at = latest ? latest->at : 0;
+	snprintf(c->nat_res, sizeof(c->nat_res), "%s",
+		 latest ? (latest->positive ? "pos" : "neg") : "");
+	c->has_vac = rec->nvac > 0;
+	c->vac_doses = doses;
+	c->vac_at = vac_at;
+	c->has_trv = risk != NULL;
+	snprintf(c->trv_risk, sizeof(c->trv_risk), "%s", risk ? trv : "");
+	c->iat = c->nbf = now;
+	c->has_nbf = true;
+	c->exp = exp;
+	return HC_OK;
+}

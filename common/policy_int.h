@@ -1,0 +1,83 @@
+/* policy_int.h: layouts and helpers shared by policy.c, record.c and risk.c only. */
+#ifndef HC_POLICY_INT_H
+#define HC_POLICY_INT_H
+
+#include "hc_json.h"
+#include "hc_policy.h"
+
+#define HC__TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
+#define HC__DAY 86400
+#define HC__SKEW 300                /* entries may be dated this far past now */
+#define HC__MAX_ENTRIES 256         /* per array of a record */
+#define HC__MAX_AREAS 100000        /* areas in a risk list */
+#define HC__MAX_RISK_JSON (16u << 20) /* 100000 areas do not fit HC_MAX_JSON_FILE */
+#define HC__NAME_CHARS 64           /* code points in person.name */
+
+/* Record flags, one bit each; hc__flag_names[i] names bit 1u << i. */
+#define HC__NFLAGS 3
+#define HC__FLAG_CONFIRMED (1u << 0)
+#define HC__FLAG_CLOSE (1u << 1)
+#define HC__FLAG_SECONDARY (1u << 2)
+extern const char *const hc__flag_names[HC__NFLAGS];
+/* The bit of a known flag name, 0 for an unknown one. */
+unsigned hc__flag_bit(const char *name);
+
+struct hc_policy {
+	char id[64];
+	int64_t validity_h;
+	bool nat_required;
+	int64_t nat_max_age_h;
+	int64_t high_red_days, high_yellow_days, medium_yellow_days;
+	unsigned red_flags, yellow_flags;
+};
+
+struct hc__nat {
+	int64_t at;
+	bool positive;
+};
+
+struct hc__vac {
+	int64_t at;
+	int64_t dose;
+};
+
+/* A stay or a risk period: the half-open interval [from, end), where end is
+ * the midnight (CST) after the last day. */
+struct hc__span {
+	uint32_t region;
+	int64_t from, end;
+};
+
+struct hc_record {
+	char name[HC__NAME_CHARS * 4 + 1];
+	char id[19];
+	struct hc__nat nat[HC__MAX_ENTRIES];
+	size_t nnat;
+	struct hc__vac vac[HC__MAX_ENTRIES];
+	size_t nvac;
+	struct hc__span trv[HC__MAX_ENTRIES];
+	size_t ntrv;
+	unsigned flags;
+};
+
+enum hc__level { HC__MEDIUM = 1, HC__HIGH = 2 };
+
+/* Called once per exposure: a risk area whose code covers (or is covered
+ * by) the stay's region and whose period intersects the stay; end is the
+ * end of that intersection. */
+typedef void (*hc__exposure_fn)(void *arg, enum hc__level level, int64_t end);
+void hc__risk_exposures(const struct hc_risk *r, const struct hc__span *stay,
+			hc__exposure_fn fn, void *arg);
+
+/* A six-digit GB/T 2260 code: province digits not "00", and a code whose
+ * city digits are "00" has district digits "00" too. */
+bool hc__region_parse(const char *s, uint32_t *out);
+/* A time member: a JSON string for hc_time_parse, or integer seconds. */
+hc_err hc__json_time(const cJSON *obj, const char *name, bool required, int64_t *out,
+		     bool *present) HC_WUR;
+/* A calendar-date member "YYYY-MM-DD" (CST): *out is its first second. */
+hc_err hc__json_date(const cJSON *obj, const char *name, int64_t *out) HC_WUR;
+/* Prefixes the current detail with a path ("nat[3]: member \"at\""). */
+void hc__detail_at(const char *fmt, ...) HC_PRINTF(1, 2);
+
+#endif

@@ -1,0 +1,395 @@
+/* scan.c: finds QR codes in PNG or JPEG images (libpng, libjpeg, zbar). */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <png.h>
+#include <zbar.h>
+
+#include "hc_image.h"
+
+#define SCAN_MAX_SYMBOLS 16
+#define SCAN_MAX_SIDE (1u << 15)       /* pixels, either dimension */
+#define PNG_CHUNK_MAX (4u << 20)       /* bytes of one ancillary chunk */
+#define JPEG_MAX_SCANS 256             /* progressive JPEG scans */
+#define JPEG_MAX_MEM (512ul << 20)
+
+/* An 8-bit grayscale picture, one byte per pixel, rows packed. */
+struct gray {
+	uint8_t *pix;
+	unsigned w, h;
+};
+
+static bool pixels_ok(unsigned long w, unsigned long h)
+{
+	if (w == 0 || h == 0)
+		return false;
+	return (uint64_t)w * (uint64_t)h <= HC_MAX_IMAGE_PIXELS;
+}
+
+/* ---- PNG ---- */
+
+struct png_state {
+	png_structp png;
+	png_infop info;
+	const uint8_t *buf;
+	size_t n, off;
+	png_bytepp rows;
+	uint8_t *pix;
+	unsigned w, h, ch;
+	hc_err err; /* what a non-libpng failure was */
+};
+
+static void png_err_cb(png_structp png, png_const_charp msg)
+{
+	hc_set_detail("png: %s", msg);
+	png_longjmp(png, 1);
+}
+
+static void png_warn_cb(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
+static void png_read_cb(png_structp png, png_bytep data, size_t n)
+{
+	struct png_state *st = png_get_io_ptr(png);
+
+	if (n > st->n - st->off)
+		png_error(png, "truncated");
+	memcpy(data, st->buf + st->off, n);
+	st->off += n;
+}
+
+/* The libpng calls, kept apart so that no local here changes after setjmp;
+ * everything that must be freed lives in *st. */
+static int png_run(struct png_state *st)
+{
+	png_structp png = st->png;
+	png_infop info = st->info;
+	size_t rowbytes;
+	png_byte ct;
+	unsigned y;
+
+	if (setjmp(png_jmpbuf(png)))
+		return -1;
+	png_set_read_fn(png, st, png_read_cb);
+	png_set_user_limits(png, SCAN_MAX_SIDE, SCAN_MAX_SIDE);
+	png_set_chunk_malloc_max(png, PNG_CHUNK_MAX);
+	png_set_chunk_cache_max(png, 128);
+	png_read_info(png, info);
+	st->w = png_get_image_width(png, info);
+	st->h = png_get_image_height(png, info);
+	if (!pixels_ok(st->w, st->h)) {
+		hc_set_detail("image is %ux%u pixels", st->w, st->h);
+		st->err = HC_ERR_TOO_LARGE;
+		return -1;
+	}
+	ct = png_get_color_type(png, info);
+	png_set_expand(png);
+	png_set_strip_16(png);
+	png_set_packing(png);
+	if (ct & PNG_COLOR_MASK_COLOR)
+		png_set_rgb_to_gray_fixed(png, 1, -1, -1);
+	png_set_interlace_handling(png);
+	png_read_update_info(png, info);
+	st->ch = png_get_channels(png, info);
+	rowbytes = png_get_rowbytes(png, info);
+	if (png_get_bit_depth(png, info) != 8 || (st->ch != 1 && st->ch != 2) ||
+	    rowbytes != (size_t)st->w * st->ch) {
+		hc_set_detail("png: unexpected pixel layout");
+		st->err = HC_ERR_IMAGE;
+		return -1;
+	}
+	st->err = HC_ERR_NOMEM;
+	if (!(st->pix = malloc(rowbytes * st->h)))
+		return -1;
+	if (!(st->rows = malloc(sizeof(*st->rows) * st->h)))
+		return -1;
+	for (y = 0; y < st->h; y++)
+		st->rows[y] = st->pix + rowbytes * y;
+	st->err = HC_ERR_IMAGE;
+	png_read_image(png, st->rows);
+	return 0;
+}
+
+static hc_err png_decode(const uint8_t *buf, size_t n, struct gray *g)
+{
+	struct png_state st = { .buf = buf, .n = n, .err = HC_ERR_IMAGE };
+	hc_err err = HC_ERR_NOMEM;
+
+	if (!(st.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, png_err_cb,
+					      png_warn_cb)))
+		goto out;
+	if (!(st.info = png_create_info_struct(st.png)))
+		goto out;
+	if (png_run(&st) != 0) {
+		err = st.err;
+		goto out;
+	}
+	/* Gray and alpha: composite over white, in place. */
+	if (st.ch == 2) {
+		size_t i, np = (size_t)st.w * st.h;
+
+		for (i = 0; i < np; i++) {
+			unsigned v = st.pix[2 * i], a = st.pix[2 * i + 1];
+
+			st.pix[i] = (uint8_t)((v * a + 255u * (255u - a) + 127u) / 255u);
+		}
+	}
+	g->pix = st.pix;
+	g->w = st.w;
+	g->h = st.h;
+	st.pix = NULL;
+	err = HC_OK;
+out:
+	png_destroy_read_struct(&st.png, &st.info, NULL);
+	free(st.rows);
+	free(st.pix);
+	return err;
+}
+
+/* ---- JPEG ---- */
+
+struct jpeg_state {
+	struct jpeg_decompress_struct cinfo;
+	struct jpeg_error_mgr jerr;
+	struct jpeg_progress_mgr prog;
+	jmp_buf jb;
+	const uint8_t *buf;
+	size_t n;
+	uint8_t *pix;
+	unsigned w, h;
+	hc_err err;
+};
+
+static void jpeg_fail(j_common_ptr c, const char *msg)
+{
+	struct jpeg_state *st = c->client_data;
+
+	hc_set_detail("jpeg: %s", msg);
+	longjmp(st->jb, 1);
+}
+
+static void jpeg_error_exit_cb(j_common_ptr c)
+{
+	char msg[JMSG_LENGTH_MAX];
+
+	(*c->err->format_message)(c, msg);
+	jpeg_fail(c, msg);
+}
+
+/* Warnings (level -1) mean corrupt data, such as a truncated file: the
+ * picture would be padded with gray, so it is refused instead. */
+static void jpeg_emit_cb(j_common_ptr c, int level)
+{
+	if (level < 0)
+		jpeg_error_exit_cb(c);
+}
+
+static void jpeg_output_cb(j_common_ptr c)
+{
+	(void)c;
+}
+
+static void jpeg_progress_cb(j_common_ptr c)
+{
+	if (c->is_decompressor &&
+	    ((j_decompress_ptr)c)->input_scan_number > JPEG_MAX_SCANS)
+		jpeg_fail(c, "too many scans");
+}
+
+/* The libjpeg calls, kept apart so that no local here changes after
+ * setjmp; everything that must be freed lives in *st. */
+static int jpeg_run(struct jpeg_state *st)
+{
+	struct jpeg_decompress_struct *ci = &st->cinfo;
+
+	if (setjmp(st->jb))
+		return -1;
+	jpeg_create_decompress(ci);
+	ci->mem->max_memory_to_use = JPEG_MAX_MEM;
+	ci->progress = &st->prog;
+	jpeg_mem_src(ci, st->buf, (unsigned long)st->n);
+	jpeg_read_header(ci, TRUE);
+	if (!pixels_ok(ci->image_width, ci->image_height)) {
+		hc_set_detail("image is %ux%u pixels", ci->image_width, ci->image_height);
+		st->err = HC_ERR_TOO_LARGE;
+		return -1;
+	}
+	ci->out_color_space = JCS_GRAYSCALE;
+	jpeg_start_decompress(ci);
+	if (ci->output_components != 1 ||
+	    !pixels_ok(ci->output_width, ci->output_height)) {
+		hc_set_detail("jpeg: unexpected output layout");
+		return -1;
+	}
+	st->w = ci->output_width;
+	st->h = ci->output_height;
+	st->err = HC_ERR_NOMEM;
+	if (!(st->pix = malloc((size_t)st->w * st->h)))
+		return -1;
+	st->err = HC_ERR_IMAGE;
+	while (ci->output_scanline < ci->output_height) {
+		JSAMPROW row = st->pix + (size_t)ci->output_scanline * st->w;
+
+		if (jpeg_read_scanlines(ci, &row, 1) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+static hc_err jpeg_decode(const uint8_t *buf, size_t n, struct gray *g)
+{
+	struct jpeg_state *st;
+	hc_err err;
+
+	/* On the heap: jmp_buf and the libjpeg state are large. */
+	if (!(st = calloc(1, sizeof(*st))))
+		return HC_ERR_NOMEM;
+	st->buf = buf;
+	st->n = n;
+	st->err = HC_ERR_IMAGE;
+	st->cinfo.err = jpeg_std_error(&st->jerr);
+	st->jerr.error_exit = jpeg_error_exit_cb;
+	st->jerr.emit_message = jpeg_emit_cb;
+	st->jerr.output_message = jpeg_output_cb;
+	st->prog.progress_monitor = jpeg_progress_cb;
+	st->cinfo.client_data = st;
+	if (jpeg_run(st) != 0) {
+		err = st->err;
+		goto out;
+	}
+	g->pix = st->pix;
+	g->w = st->w;
+	g->h = st->h;
+	st->pix = NULL;
+	err = HC_OK;
+out:
+	jpeg_destroy_decompress(&st->cinfo);
+	free(st->pix);
+	free(st);
+	return err;
+}
+
+/* ---- zbar ---- */
+
+/* Scans g for QR codes; takes ownership of g->pix. */
+static hc_err zbar_find(struct gray *g, struct hc_scan *out)
+{
+	zbar_image_scanner_t *sc = NULL;
+	zbar_image_t *zi = NULL;
+	const zbar_symbol_t *sym;
+	size_t k = 0;
+	hc_err err = HC_ERR_NOMEM;
+	int r;
+
+	if (!(sc = zbar_image_scanner_create()) || !(zi = zbar_image_create()))
+		goto out;
+	if (zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_ENABLE, 0) != 0 ||
+	    zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1) != 0) {
+		err = HC_ERR_IMAGE;
+		goto out;
+	}
+	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_set_size(zi, g->w, g->h);
+	/* zbar frees the pixels when it is done with the image. */
+	zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, zbar_image_free_data);
+	g->pix = NULL;
+	if ((r = zbar_scan_image(sc, zi)) < 0) {
+		err = HC_ERR_IMAGE;
+		goto out;
+	}
+	for (sym = zbar_image_first_symbol(zi); sym; sym = zbar_symbol_next(sym))
+		if (zbar_symbol_get_type(sym) == ZBAR_QRCODE && k < SCAN_MAX_SYMBOLS)
+			k++;
+	if (k == 0) {
+		err = HC_ERR_NO_QR;
+		goto out;
+	}
+	if (!(out->texts = calloc(k, sizeof(*out->texts))) ||
+	    !(out->lens = calloc(k, sizeof(*out->lens))))
+		goto out;
+	for (sym = zbar_image_first_symbol(zi); sym && out->n < k; sym = zbar_symbol_next(sym)) {
+		const char *d = zbar_symbol_get_data(sym);
+		size_t len = zbar_symbol_get_data_length(sym);
+		char *t;
+
+		if (zbar_symbol_get_type(sym) != ZBAR_QRCODE)
+			continue;
+		if (!d || !(t = malloc(len + 1)))
+			goto out;
+		memcpy(t, d, len);
+		t[len] = '\0';
+		out->texts[out->n] = t;
+		out->lens[out->n] = len;
+		out->n++;
+	}
+	err = HC_OK;
+out:
+	if (err != HC_OK)
+		hc_scan_clear(out);
+	zbar_image_destroy(zi);
+	zbar_image_scanner_destroy(sc);
+	return err;
+}
+
+hc_err hc_scan_mem(const uint8_t *buf, size_t n, struct hc_scan *out)
+{
+	static const uint8_t png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	static const uint8_t jpeg_sig[3] = { 0xff, 0xd8, 0xff };
+	struct gray g = { 0 };
+	hc_err err;
+
+	if (!out)
+		return HC_ERR_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	if (!buf && n > 0)
+		return HC_ERR_INVALID_ARG;
+	if (n > HC_MAX_IMAGE_FILE)
+		return HC_ERR_TOO_LARGE;
+	if (n >= sizeof(png_sig) && memcmp(buf, png_sig, sizeof(png_sig)) == 0)
+		err = png_decode(buf, n, &g);
+	else if (n >= sizeof(jpeg_sig) && memcmp(buf, jpeg_sig, sizeof(jpeg_sig)) == 0)
+		err = jpeg_decode(buf, n, &g);
+	else
+		err = HC_ERR_IMAGE_FORMAT;
+	if (err == HC_OK)
+		err = zbar_find(&g, out);
+	free(g.pix);
+	return err;
+}
+
+hc_err hc_scan_file(const char *path, struct hc_scan *out)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	hc_err err;
+
+	if (!out)
+		return HC_ERR_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		return HC_ERR_INVALID_ARG;
+	if ((err = hc_read_file(path, HC_MAX_IMAGE_FILE, &buf, &n)) != HC_OK)
+		return err;
+	err = hc_scan_mem(buf, n, out);
+	free(buf);
+	return err;
+}
+
+void hc_scan_clear(struct hc_scan *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++)
+		free(s->texts[i]);
+	free(s->texts);
+	free(s->lens);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,192 @@
+/* sign.c: signing-side OpenSSL calls: key generation, private key files,
+ * ES256 signing, randomness. hc-verify never links this file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "crypto_int.h"
+#include "hc_sign.h"
+
+struct hc_privkey {
+	EVP_PKEY *pkey;
+};
+
+void hc_privkey_free(struct hc_privkey *k)
+{
+	if (!k)
+		return;
+	EVP_PKEY_free(k->pkey); /* OpenSSL clears private key material on free */
+	free(k);
+}
+
+hc_err hc_random(uint8_t *buf, size_t n)
+{
+	if (n > INT32_MAX || RAND_bytes(buf, (int)n) != 1) {
+		ERR_clear_error();
+		return HC_ERR_CRYPTO;
+	}
+	return HC_OK;
+}
+
+static bool is_p256(EVP_PKEY *pkey)
+{
+	char name[32];
+
+	return EVP_PKEY_is_a(pkey, "EC") &&
+	       EVP_PKEY_get_utf8_string_param(pkey, "group", name, sizeof(name), NULL) == 1 &&
+	       (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0);
+}
+
+hc_err hc_privkey_generate(const char *path, struct hc_privkey **out)
+{
+	struct hc_privkey *k = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIO *mem = NULL;
+	char *pem;
+	long plen;
+	hc_err err = HC_ERR_CRYPTO;
+	int fd = -1;
+
+	*out = NULL;
+	if (!(pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")))
+		goto out;
+	if (!(mem = BIO_new(BIO_s_secmem())) ||
+	    PEM_write_bio_PrivateKey(mem, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    (plen = BIO_get_mem_data(mem, &pem)) <= 0)
+		goto out;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		err = errno == EEXIST ? HC_ERR_EXISTS : HC_ERR_IO;
+		hc_set_detail("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (const char *p = pem; plen > 0;) {
+		ssize_t w = write(fd, p, (size_t)plen);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1) {
+			err = HC_ERR_IO;
+			goto unlink;
+		}
+		p += w;
+		plen -= w;
+	}
+	if (fsync(fd) == -1) {
+		err = HC_ERR_IO;
+		goto unlink;
+	}
+	if (!(k = calloc(1, sizeof(*k)))) {
+		err = HC_ERR_NOMEM;
+		goto unlink;
+	}
+	k->pkey = pkey;
+	pkey = NULL;
+	*out = k;
+	err = HC_OK;
+	goto out;
+unlink:
+	unlink(path);
+out:
+	if (fd != -1)
+		close(fd);
+	ERR_clear_error();
+	BIO_free(mem); /* secure heap BIO: cleared on free */
+	EVP_PKEY_free(pkey);
+	return err;
+}
+
+hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
+{
+	struct hc_privkey *k = NULL;
+	EVP_PKEY *pkey = NULL;
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	BIO *mem = NULL;
+	hc_err err;
+	int fd;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		return HC_ERR_IO;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		hc_set_detail("%s: not a regular file", path);
+		return HC_ERR_KEY_FILE;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		close(fd);
+		hc_set_detail("%s: mode %03o; run chmod 600 %s", path, (unsigned)(st.st_mode & 0777),
+			      path);
+		return HC_ERR_KEY_PERM;
+	}
+	err = hc_read_fd(fd, path, 16384, &buf, &len);
+	close(fd);
+	if (err != HC_OK)
+		return err;
+	err = HC_ERR_KEY_FILE;
+	if (len > INT32_MAX || !(mem = BIO_new_mem_buf(buf, (int)len)))
+		goto out;
+	if (!(pkey = PEM_read_bio_PrivateKey(mem, NULL, NULL, NULL)) || !is_p256(pkey)) {
+		hc_set_detail("%s: not a PEM P-256 private key", path);
+		goto out;
+	}
+	if (!(k = calloc(1, sizeof(*k)))) {
+		err = HC_ERR_NOMEM;
+		goto out;
+	}
+	k->pkey = pkey;
+	pkey = NULL;
+	*out = k;
+	err = HC_OK;
+out:
+	ERR_clear_error();
+	BIO_free(mem);
+	OPENSSL_clear_free(buf, len);
+	EVP_PKEY_free(pkey);
+	return err;
+}
+
+hc_err hc_privkey_public(const struct hc_privkey *k, struct hc_pubkey **out)
+{
+	uint8_t pt[65];
+	size_t ptlen = 0;
+
+	*out = NULL;
+	if (EVP_PKEY_get_octet_string_param(k->pkey, "pub", pt, sizeof(pt), &ptlen) != 1 ||
+	    ptlen != 65 || pt[0] != 0x04) {
+		ERR_clear_error();
+		return HC_ERR_CRYPTO;
+	}
+	return hc_pubkey_from_xy(pt + 1, pt + 33, out);
+}
+
+hc_err hc_es256_sign(const struct hc_privkey *k, const uint8_t *msg, size_t n,
+		     uint8_t sig[HC_SIG_LEN])
+{
+	EVP_MD_CTX *md = NULL;
+	uint8_t der[80];
+	size_t dlen = sizeof(der);
+	hc_err err = HC_ERR_CRYPTO;
+
+	if (!(md = EVP_MD_CTX_new()) ||
+	    EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, k->pkey, NULL) != 1 ||
+	    EVP_DigestSign(md, der, &dlen, msg, n) != 1)
+		goto out;
+	err = hc_sig_der_to_raw(der, dlen, sig);
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	return err;
+}

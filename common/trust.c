@@ -1,0 +1,321 @@
+/* trust.c: the trust store: pinned root keys and the signed trust list (DESIGN 6). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_json.h"
+#include "trust_int.h"
+
+static void list_clear(struct trust_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t j = 0; j < l->issuers[i].nkeys; j++)
+			hc_pubkey_free(l->issuers[i].keys[j].k);
+	free(l->issuers);
+	memset(l, 0, sizeof(*l));
+}
+
+void hc_trust_free(struct hc_trust *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nroots; i++)
+		hc_pubkey_free(t->roots[i]);
+	list_clear(&t->list);
+	free(t);
+}
+
+static hc_err parse_key(const cJSON *j, struct trust_key *k)
+{
+	static const char *const members[] = {"kty", "crv", "x", "y", "kid", "alg", "use",
+					      "nbf", "exp", "status", NULL};
+	char st[16];
+	hc_err err;
+
+	if (!cJSON_IsObject(j))
+		return HC_ERR_JSON_TYPE;
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "kid"))) {
+		hc_set_detail("key without kid");
+		return HC_ERR_JSON_MISSING;
+	}
+	if ((err = hc_json_only(j, members)) != HC_OK ||
+	    (err = hc_json_int(j, "nbf", false, 0, INT64_MAX / 2, &k->nbf, NULL)) != HC_OK ||
+	    (err = hc_json_int(j, "exp", false, 0, INT64_MAX / 2, &k->exp, NULL)) != HC_OK ||
+	    (err = hc_json_str(j, "status", true, st, sizeof(st), NULL)) != HC_OK)
+		return err;
+	if (strcmp(st, "active") == 0)
+		k->status = KEY_ACTIVE;
+	else if (strcmp(st, "retired") == 0)
+		k->status = KEY_RETIRED;
+	else if (strcmp(st, "revoked") == 0)
+		k->status = KEY_REVOKED;
+	else {
+		hc_set_detail("key status \"%s\"", st);
+		return HC_ERR_TRUST_LIST;
+	}
+	if (k->exp && k->exp < k->nbf) {
+		hc_set_detail("key exp before nbf");
+		return HC_ERR_TRUST_LIST;
+	}
+	return hc_pubkey_from_jwk(j, &k->k);
+}
+
+static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
+{
+	static const char *const members[] = {"iss", "name", "region", "keys", "revocations", NULL};
+	const cJSON *keys, *kj;
+	size_t il;
+	hc_err err;
+
+	if (!cJSON_IsObject(j))
+		return HC_ERR_JSON_TYPE;
+	if ((err = hc_json_only(j, members)) != HC_OK ||
+	    (err = hc_json_str(j, "iss", true, is->iss, sizeof(is->iss), NULL)) != HC_OK ||
+	    (err = hc_json_str(j, "name", true, is->name, sizeof(is->name), NULL)) != HC_OK ||
+	    (err = hc_json_str(j, "region", true, is->region, sizeof(is->region), NULL)) != HC_OK ||
+	    (err = hc_json_str(j, "revocations", false, is->revocations, sizeof(is->revocations),
+			       NULL)) != HC_OK ||
+	    (err = hc_json_arr(j, "keys", true, &keys)) != HC_OK)
+		return err;
+	il = strlen(is->iss);
+	if (il < 9 || strncmp(is->iss, "https://", 8) != 0 || is->iss[il - 1] == '/') {
+		hc_set_detail("iss \"%.60s\" is not an https URL without a trailing slash", is->iss);
+		return HC_ERR_TRUST_LIST;
+	}
+	if (strlen(is->region) != 6 || strspn(is->region, "0123456789") != 6) {
+		hc_set_detail("region \"%s\" is not a six-digit code", is->region);
+		return HC_ERR_TRUST_LIST;
+	}
+	if (strstr(is->revocations, "..") || is->revocations[0] == '/') {
+		hc_set_detail("revocations path \"%.60s\"", is->revocations);
+		return HC_ERR_TRUST_LIST;
+	}
+	cJSON_ArrayForEach(kj, keys)
+	{
+		if (is->nkeys == MAX_KEYS) {
+			hc_set_detail("more than %d keys for %s", MAX_KEYS, is->iss);
+			return HC_ERR_TOO_LARGE;
+		}
+		if ((err = parse_key(kj, &is->keys[is->nkeys])) != HC_OK)
+			return err;
+		for (size_t i = 0; i < is->nkeys; i++)
+			if (strcmp(hc_pubkey_kid(is->keys[i].k), hc_pubkey_kid(is->keys[is->nkeys].k)) ==
+			    0) {
+				hc_pubkey_free(is->keys[is->nkeys].k);
+				hc_set_detail("key listed twice for %s", is->iss);
+				return HC_ERR_TRUST_LIST;
+			}
+		is->nkeys++;
+	}
+	if (is->nkeys == 0) {
+		hc_set_detail("issuer %s has no keys", is->iss);
+		return HC_ERR_TRUST_LIST;
+	}
+	return HC_OK;
+}
+
+/* Parses a trust-list payload into l (which the caller clears). */
+static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
+{
+	static const char *const members[] = {"seq", "iat", "next_update", "issuers", NULL};
+	cJSON *root = NULL;
+	const cJSON *issuers, *ij;
+	int count;
+	hc_err err;
+
+	memset(l, 0, sizeof(*l));
+	if ((err = hc_json_parse(json, n, &root)) != HC_OK)
+		return err;
+	if ((err = hc_json_only(root, members)) != HC_OK ||
+	    (err = hc_json_int(root, "seq", true, 1, INT64_MAX / 2, &l->seq, NULL)) != HC_OK ||
+	    (err = hc_json_int(root, "iat", true, 0, INT64_MAX / 2, &l->iat, NULL)) != HC_OK ||
+	    (err = hc_json_int(root, "next_update", true, 0, INT64_MAX / 2, &l->next_update, NULL)) !=
+		    HC_OK ||
+	    (err = hc_json_arr(root, "issuers", true, &issuers)) != HC_OK)
+		goto out;
+	count = cJSON_GetArraySize(issuers);
+	if (count > MAX_ISSUERS) {
+		err = HC_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (count > 0 && !(l->issuers = calloc((size_t)count, sizeof(*l->issuers)))) {
+		err = HC_ERR_NOMEM;
+		goto out;
+	}
+	cJSON_ArrayForEach(ij, issuers)
+	{
+		struct trust_issuer *is = &l->issuers[l->n];
+
+		err = parse_issuer(ij, is);
+		l->n++; /* counted even on failure so its keys are freed */
+		if (err != HC_OK)
+			goto out;
+		for (size_t i = 0; i + 1 < l->n; i++)
+			if (strcmp(l->issuers[i].iss, is->iss) == 0) {
+				hc_set_detail("issuer %s listed twice", is->iss);
+				err = HC_ERR_TRUST_LIST;
+				goto out;
+			}
+	}
+	err = HC_OK;
+out:
+	cJSON_Delete(root);
+	return err;
+}
+
+hc_err hc_trustlist_validate(const char *json, size_t n)
+{
+	struct trust_list l;
+	hc_err err = parse_list(json, n, &l);
+
+	list_clear(&l);
+	return err;
+}
+
+/* Verifies a trust-list JWS under the roots of t and parses it into l. */
+static hc_err check_list(const struct hc_trust *t, const char *s, size_t n, struct trust_list *l)
+{
+	struct hc_jws j;
+	const struct hc_pubkey *root = NULL;
+	hc_err err;
+
+	memset(l, 0, sizeof(*l));
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--; /* a file may end in a newline */
+	if ((err = hc_jws_parse(s, n, HC_MAX_TRUST_FILE, false, HC_MAX_TRUST_FILE, &j)) != HC_OK) {
+		hc_set_detail("trustlist.jws: %s", hc_strerror(err));
+		return HC_ERR_TRUST_SIG;
+	}
+	for (size_t i = 0; i < t->nroots; i++)
+		if (strcmp(hc_pubkey_kid(t->roots[i]), j.kid) == 0)
+			root = t->roots[i];
+	if (!root) {
+		hc_set_detail("trust list signed by %s, which is not a pinned root", j.kid);
+		err = HC_ERR_TRUST_SIG;
+	} else if (hc_jws_verify(&j, s, root) != HC_OK) {
+		err = HC_ERR_TRUST_SIG;
+	} else if ((err = parse_list((const char *)j.payload, j.payload_len, l)) != HC_OK) {
+		char d[160];
+
+		snprintf(d, sizeof(d), "%s", hc_detail());
+		hc_set_detail("trust list payload: %s%s%s", hc_strerror(err), d[0] ? ": " : "", d);
+		err = HC_ERR_TRUST_LIST;
+	}
+	hc_jws_clear(&j);
+	return err;
+}
+
+hc_err hc_trust_check_list(const struct hc_trust *t, const char *jws, size_t n, int64_t *seq)
+{
+	struct trust_list l;
+	hc_err err = check_list(t, jws, n, &l);
+
+	if (err == HC_OK)
+		*seq = l.seq;
+	list_clear(&l);
+	return err;
+}
+
+static hc_err load_roots(struct hc_trust *t, const char *dir)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+	hc_err err = HC_OK;
+
+	snprintf(path, sizeof(path), "%s/roots", dir);
+	if (!(d = opendir(path))) {
+		hc_set_detail("%s: cannot open", path);
+		return HC_ERR_TRUST_DIR;
+	}
+	while ((de = readdir(d))) {
+		size_t nl = strlen(de->d_name);
+		uint8_t *buf = NULL;
+		size_t len;
+		cJSON *jwk = NULL;
+		int r;
+
+		if (nl < 5 || strcmp(de->d_name + nl - 4, ".jwk") != 0 || de->d_name[0] == '.')
+			continue;
+		if (t->nroots == MAX_ROOTS) {
+			err = HC_ERR_TOO_LARGE;
+			break;
+		}
+		r = snprintf(path, sizeof(path), "%s/roots/%s", dir, de->d_name);
+		if (r < 0 || (size_t)r >= sizeof(path)) {
+			err = HC_ERR_TRUST_DIR;
+			break;
+		}
+		if ((err = hc_read_file(path, 65536, &buf, &len)) == HC_OK &&
+		    (err = hc_json_parse((const char *)buf, len, &jwk)) == HC_OK)
+			err = hc_pubkey_from_jwk(jwk, &t->roots[t->nroots]);
+		cJSON_Delete(jwk);
+		free(buf);
+		if (err != HC_OK) {
+			char d2[160];
+
+			snprintf(d2, sizeof(d2), "%s", hc_detail());
+			hc_set_detail("%s: %s%s%s", path, hc_strerror(err), d2[0] ? ": " : "", d2);
+			err = HC_ERR_JWK;
+			break;
+		}
+		t->nroots++;
+	}
+	closedir(d);
+	if (err == HC_OK && t->nroots == 0)
+		err = HC_ERR_NO_ROOTS;
+	return err;
+}
+
+hc_err hc_trust_load(const char *dir, struct hc_trust **out)
+{
+	struct hc_trust *t;
+	char path[4096];
+	uint8_t *buf = NULL;
+	size_t len;
+	hc_err err;
+
+	*out = NULL;
+	if (!(t = calloc(1, sizeof(*t))))
+		return HC_ERR_NOMEM;
+	if ((err = load_roots(t, dir)) != HC_OK)
+		goto out;
+	snprintf(path, sizeof(path), "%s/trustlist.jws", dir);
+	if ((err = hc_read_file(path, HC_MAX_TRUST_FILE, &buf, &len)) != HC_OK) {
+		if (err == HC_ERR_IO)
+			err = HC_ERR_TRUST_DIR;
+		goto out;
+	}
+	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK)
+		goto out;
+	*out = t;
+	t = NULL;
+out:
+	free(buf);
+	hc_trust_free(t);
+	return err;
+}
+
+const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char *iss)
+{
+	for (size_t i = 0; i < t->list.n; i++)
+		if (strcmp(t->list.issuers[i].iss, iss) == 0)
+			return &t->list.issuers[i];
+	return NULL;
+}
+
+int64_t hc_trust_seq(const struct hc_trust *t)
+{
+	return t->list.seq;
+}
+
+int64_t hc_trust_next_update(const struct hc_trust *t)
+{
+	return t->list.next_update;
+}
+
+size_t hc_trust_issuer_count(const struct hc_trust *t)
+{
+	return t->list.n;
+}

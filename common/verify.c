@@ -1,0 +1,112 @@
+/* verify.c: verification of a health code in the normative order of DESIGN 7. */
+#include <stdio.h>
+#include <string.h>
+
+#include "trust_int.h"
+
+#define DEFAULT_SKEW 300 /* seconds of clock skew allowed on nbf */
+
+void hc_verify_opts_init(struct hc_verify_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->at = hc_now();
+	o->skew = DEFAULT_SKEW;
+}
+
+/* Step 4: the issuer, then the key among that issuer's keys only, then the
+ * key's window at the time of issue. */
+static hc_err find_key(const struct hc_trust *t, const struct hc_claims *c, const char *kid,
+		       const struct trust_issuer **isp, const struct trust_key **kp)
+{
+	const struct trust_issuer *is = hc__trust_issuer(t, c->iss);
+
+	if (!is)
+		return HC_ERR_UNKNOWN_ISSUER;
+	*isp = is;
+	for (size_t i = 0; i < is->nkeys; i++) {
+		const struct trust_key *k = &is->keys[i];
+
+		if (strcmp(hc_pubkey_kid(k->k), kid) != 0)
+			continue;
+		*kp = k;
+		if (k->status == KEY_REVOKED)
+			return HC_ERR_KEY_REVOKED;
+		if (c->iat < k->nbf || (k->exp && c->iat > k->exp))
+			return HC_ERR_KEY_NOT_VALID;
+		return HC_OK;
+	}
+	return HC_ERR_UNKNOWN_KEY;
+}
+
+static hc_err requirements(const struct hc_claims *c, const struct hc_verify_opts *o)
+{
+	if (!o->any_status && c->st != HC_ST_GREEN)
+		return HC_ERR_REQ_STATUS;
+	if (o->nat_max_age > 0 && (!c->has_nat || strcmp(c->nat_res, "neg") != 0 ||
+				   c->nat_at < o->at - o->nat_max_age || c->nat_at > o->at + o->skew))
+		return HC_ERR_REQ_NAT;
+	if (o->min_doses > 0 && (!c->has_vac || c->vac_doses < o->min_doses))
+		return HC_ERR_REQ_DOSES;
+	return HC_OK;
+}
+
+hc_err hc_verify_token(const struct hc_trust *t, const char *tok, size_t n,
+		       const struct hc_verify_opts *o, struct hc_result *res)
+{
+	const struct trust_issuer *is = NULL;
+	const struct trust_key *k = NULL;
+	struct hc_jws j;
+	hc_err err;
+
+	memset(res, 0, sizeof(*res));
+	hc_set_detail(NULL);
+	/* Steps 2 and 3: header, payload, strict claims. */
+	if ((err = hc_jws_parse(tok, n, HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) != HC_OK)
+		goto out;
+	memcpy(res->kid, j.kid, sizeof(res->kid));
+	if ((err = hc_claims_parse((const char *)j.payload, j.payload_len, &res->c)) != HC_OK)
+		goto out;
+	/* Steps 4 and 5: issuer, key, signature. */
+	if ((err = find_key(t, &res->c, j.kid, &is, &k)) != HC_OK)
+		goto out;
+	if ((err = hc_jws_verify(&j, tok, k->k)) != HC_OK)
+		goto out;
+	res->verified = true;
+	snprintf(res->issuer_name, sizeof(res->issuer_name), "%s", is->name);
+	snprintf(res->region, sizeof(res->region), "%s", is->region);
+	/* Step 6: time, with skew on nbf only (an expired code stays expired). */
+	if (o->at < res->c.nbf - o->skew) {
+		err = HC_ERR_NOT_YET_VALID;
+		goto out;
+	}
+	if (o->at > res->c.exp) {
+		err = HC_ERR_EXPIRED;
+		goto out;
+	}
+	/* Step 7: revocation lists arrive with trust sync (not held yet). */
+	/* Step 8: checkpoint requirements. */
+	err = requirements(&res->c, o);
+out:
+	hc_jws_clear(&j);
+	if (!res->verified)
+		memset(&res->c, 0, sizeof(res->c)); /* nothing untrusted leaks out */
+	res->err = err;
+	return err;
+}
+
+hc_err hc_verify_qr(const struct hc_trust *t, const char *text, size_t n,
+		    const struct hc_verify_opts *o, struct hc_result *res)
+{
+	char tok[HC_MAX_QR_TEXT / 2 + 1];
+	size_t tl;
+	hc_err err;
+
+	memset(res, 0, sizeof(*res));
+	hc_set_detail(NULL);
+	/* Step 1: the framing. */
+	if ((err = hc_qr_decode(HC_QR_PREFIX, text, n, tok, sizeof(tok), &tl)) != HC_OK) {
+		res->err = err;
+		return err;
+	}
+	return hc_verify_token(t, tok, tl, o, res);
+}

@@ -1,0 +1,595 @@
+/* t_image.c: QR rendering and scanning round trips, checked against zbarimg too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jpeglib.h>
+#include <png.h>
+#include <zlib.h>
+
+#include "hc_image.h"
+#include "t.h"
+
+enum { K_GRAY8, K_RGBA, K_GRAY1_ADAM7, K_RGB16 };
+
+static char dir[256];
+
+static const char *tp(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+	return buf;
+}
+
+/* "hc:/" and ndigits digits made of the pairs 00..77, starting at pair k. */
+static char *mk_text(size_t ndigits, unsigned k)
+{
+	char *s = malloc(ndigits + 5);
+	size_t i;
+
+	if (!s)
+		abort();
+	memcpy(s, "hc:/", 4);
+	for (i = 0; i < ndigits; i++) {
+		unsigned v = (unsigned)((i / 2 + k) % 78);
+
+		s[4 + i] = (char)('0' + (i % 2 ? v % 10 : v / 10));
+	}
+	s[4 + ndigits] = '\0';
+	return s;
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+	uint8_t *b = NULL;
+
+	return hc_read_file(path, 1u << 26, &b, n) == HC_OK ? b : NULL;
+}
+
+/* Pixels of a PNG through libpng's simplified API, independent of scan.c. */
+static uint8_t *load_gray(const char *path, unsigned *w, unsigned *h)
+{
+	png_image im;
+	uint8_t *pix;
+
+	memset(&im, 0, sizeof(im));
+	im.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_file(&im, path))
+		return NULL;
+	im.format = PNG_FORMAT_GRAY;
+	if (!(pix = malloc(PNG_IMAGE_SIZE(im))))
+		abort();
+	if (!png_image_finish_read(&im, NULL, pix, 0, NULL)) {
+		free(pix);
+		return NULL;
+	}
+	*w = im.width;
+	*h = im.height;
+	return pix;
+}
+
+/* Writes 8-bit gray pixels as a PNG of the given kind (low-level libpng). */
+static void save_png(const char *path, const uint8_t *pix, unsigned w, unsigned h, int kind)
+{
+	static const int ct[] = { PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_RGBA, PNG_COLOR_TYPE_GRAY,
+				  PNG_COLOR_TYPE_RGB };
+	static const int bd[] = { 8, 8, 1, 16 };
+	static const size_t bpp[] = { 1, 4, 1, 6 };
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_infop info = png_create_info_struct(png);
+	uint8_t *row = malloc((size_t)w * bpp[kind]);
+	FILE *f = fopen(path, "wb");
+	unsigned x, y;
+	int pass, npass;
+
+	if (!png || !info || !row || !f)
+		abort();
+	png_init_io(png, f);
+	png_set_IHDR(png, info, w, h, bd[kind], ct[kind],
+		     kind == K_GRAY1_ADAM7 ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	if (kind == K_GRAY1_ADAM7)
+		png_set_packing(png);
+	npass = png_set_interlace_handling(png);
+	for (pass = 0; pass < npass; pass++) {
+		for (y = 0; y < h; y++) {
+			for (x = 0; x < w; x++) {
+				uint8_t v = pix[(size_t)y * w + x];
+				uint8_t *p = row + (size_t)x * bpp[kind];
+
+				if (kind == K_GRAY8)
+					p[0] = v;
+				else if (kind == K_GRAY1_ADAM7)
+					p[0] = v > 127;
+				else if (kind == K_RGBA) /* transparent black background */
+					p[0] = p[1] = p[2] = 0, p[3] = v > 127 ? 0 : 255;
+				else
+					p[0] = p[2] = p[4] = v, p[1] = p[3] = p[5] = v;
+			}
+			png_write_row(png, row);
+		}
+	}
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	fclose(f);
+	free(row);
+}
+
+static void save_jpeg(const char *path, const uint8_t *pix, unsigned w, unsigned h)
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr jerr;
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		abort();
+	c.err = jpeg_std_error(&jerr);
+	jpeg_create_compress(&c);
+	jpeg_stdio_dest(&c, f);
+	c.image_width = w;
+	c.image_height = h;
+	c.input_components = 1;
+	c.in_color_space = JCS_GRAYSCALE;
+	jpeg_set_defaults(&c);
+	jpeg_set_quality(&c, 90, TRUE);
+	jpeg_start_compress(&c, TRUE);
+	while (c.next_scanline < h) {
+		JSAMPROW r = (JSAMPROW)(pix + (size_t)c.next_scanline * w);
+
+		jpeg_write_scanlines(&c, &r, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	fclose(f);
+}
+
+/* Scans path and checks it holds exactly one QR code with text want. */
+static void expect_one(const char *path, const char *want)
+{
+	struct hc_scan s;
+
+	CHECK_ERR(hc_scan_file(path, &s), HC_OK);
+	CHECK(s.n == 1);
+	if (s.n == 1) {
+		CHECK(s.lens[0] == strlen(want));
+		CHECK(strcmp(s.texts[0], want) == 0);
+	}
+	hc_scan_clear(&s);
+	CHECK(s.n == 0 && !s.texts && !s.lens);
+}
+
+/* Writes text as a PNG (scale 4, margin 4) at path. */
+static void make_png(const char *text, const char *path)
+{
+	struct hc_qrimg *q = NULL;
+
+	CHECK_ERR(hc_qrimg_make(text, &q), HC_OK);
+	if (q)
+		CHECK_ERR(hc_qrimg_write_png(q, path, 4, 4), HC_OK);
+	hc_qrimg_free(q);
+}
+
+/* Writes text as a PNG at path and returns its pixels. */
+static uint8_t *qr_pixels(const char *text, const char *path, unsigned *w, unsigned *h)
+{
+	uint8_t *pix;
+
+	make_png(text, path);
+	pix = load_gray(path, w, h);
+	CHECK(pix != NULL);
+	return pix;
+}
+
+/* Draws a module grid (1 = dark, 4 px per module, 4 modules of margin) as
+ * a PNG at path and checks it scans as want. */
+static void expect_grid(const uint8_t *grid, unsigned side, const char *path,
+			const char *want)
+{
+	unsigned n = (side + 8) * 4, x, y;
+	uint8_t *pix = malloc((size_t)n * n);
+
+	if (!pix)
+		abort();
+	for (y = 0; y < n; y++)
+		for (x = 0; x < n; x++) {
+			unsigned mx = x / 4, my = y / 4;
+			bool d = mx >= 4 && my >= 4 && mx < side + 4 && my < side + 4 &&
+				 grid[(my - 4) * side + (mx - 4)];
+
+			pix[(size_t)y * n + x] = d ? 0 : 255;
+		}
+	save_png(path, pix, n, n, K_GRAY8);
+	expect_one(path, want);
+	free(pix);
+}
+
+static void t_png_roundtrip(void)
+{
+	char p[512], *text = mk_text(600, 0);
+	struct hc_qrimg *q = NULL;
+	unsigned w = 0, h = 0;
+	uint8_t *pix;
+
+	CHECK_ERR(hc_qrimg_make(text, &q), HC_OK);
+	CHECK(hc_qrimg_version(q) >= 1 && hc_qrimg_version(q) <= HC_QR_MAX_VERSION);
+	CHECK(hc_qrimg_width(q) == 17 + 4 * hc_qrimg_version(q));
+	CHECK_ERR(hc_qrimg_write_png(q, tp(p, sizeof(p), "a.png"), 3, 4), HC_OK);
+	pix = load_gray(p, &w, &h);
+	CHECK(pix && w == h && w == (unsigned)(hc_qrimg_width(q) + 8) * 3);
+	if (pix) /* quiet zone white, top-left finder module black */
+		CHECK(pix[0] == 255 && pix[(size_t)12 * w + 12] == 0);
+	expect_one(p, text);
+	free(pix);
+	hc_qrimg_free(q);
+	free(text);
+}
+
+static void t_zbarimg(void)
+{
+	char p[512], cmd[600], out[8192], *text = mk_text(600, 5);
+	size_t n;
+	FILE *f;
+
+	make_png(text, tp(p, sizeof(p), "z.png"));
+	CHECK(strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") ==
+	      strlen(p));
+	snprintf(cmd, sizeof(cmd), "zbarimg --raw -q '%s' 2>/dev/null", p);
+	CHECK((f = popen(cmd, "r")) != NULL);
+	if (f) {
+		n = fread(out, 1, sizeof(out) - 1, f);
+		out[n] = '\0';
+		CHECK(pclose(f) == 0);
+		while (n > 0 && out[n - 1] == '\n')
+			out[--n] = '\0';
+		CHECK(strcmp(out, text) == 0);
+	}
+	free(text);
+}
+
+static void t_version_limits(void)
+{
+	char *big = mk_text(1200, 0), *huge = mk_text(4000, 0);
+	struct hc_qrimg *q = NULL;
+
+	CHECK_ERR(hc_qrimg_make(big, &q), HC_OK);
+	CHECK(hc_qrimg_version(q) > 1 && hc_qrimg_version(q) <= HC_QR_MAX_VERSION);
+	hc_qrimg_free(q);
+	q = (struct hc_qrimg *)1;
+	CHECK_ERR(hc_qrimg_make(huge, &q), HC_ERR_QR_TOO_BIG);
+	CHECK(q == NULL);
+	hc_qrimg_free(NULL);
+	CHECK(hc_qrimg_version(NULL) == 0);
+	free(big);
+	free(huge);
+}
+
+static void t_bad_input(void)
+{
+	static const char *bad[] = { "0123456789", "hc:/12a4", "hc:/", "hc:/12 34", "" };
+	struct hc_qrimg *q = NULL;
+	char p[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_ERR(hc_qrimg_make(bad[i], &q), HC_ERR_INVALID_ARG);
+		CHECK(q == NULL);
+	}
+	CHECK_ERR(hc_qrimg_make(NULL, &q), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_qrimg_make("x/1/2", &q), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_qrimg_make("shc:/0123", &q), HC_OK);
+	tp(p, sizeof(p), "bad.png");
+	CHECK_ERR(hc_qrimg_write_png(q, p, 0, 4), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_qrimg_write_png(q, p, 65, 4), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_qrimg_write_png(q, p, 4, -1), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_qrimg_write_png(q, p, 4, 17), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_qrimg_write_svg(q, p, 17), HC_ERR_INVALID_ARG);
+	CHECK(access(p, F_OK) != 0);
+	CHECK_ERR(hc_qrimg_write_png(q, tp(p, sizeof(p), "nodir/x.png"), 4, 4), HC_ERR_IO);
+	CHECK_ERR(hc_qrimg_write_png(q, tp(p, sizeof(p), "s.png"), 1, 0), HC_OK);
+	hc_qrimg_free(q);
+}
+
+/* PNG variants the decoder must turn into the same gray picture. */
+static void t_png_kinds(void)
+{
+	char p[512], name[32], *text = mk_text(300, 9);
+	unsigned w = 0, h = 0;
+	uint8_t *pix;
+	int k;
+
+	if (!(pix = qr_pixels(text, tp(p, sizeof(p), "k.png"), &w, &h)))
+		goto out;
+	for (k = K_GRAY8; k <= K_RGB16; k++) {
+		snprintf(name, sizeof(name), "k%d.png", k);
+		save_png(tp(p, sizeof(p), name), pix, w, h, k);
+		expect_one(p, text);
+	}
+out:
+	free(pix);
+	free(text);
+}
+
+static void t_jpeg(void)
+{
+	char p[512], *text = mk_text(400, 3);
+	struct hc_scan s;
+	unsigned w = 0, h = 0;
+	uint8_t *pix, *buf;
+	size_t n = 0;
+	hc_err e;
+
+	if (!(pix = qr_pixels(text, tp(p, sizeof(p), "j.png"), &w, &h)))
+		goto out;
+	save_jpeg(tp(p, sizeof(p), "j.jpg"), pix, w, h);
+	expect_one(p, text);
+	/* Truncated: libjpeg would pad with gray; refused as damaged. */
+	if ((buf = slurp(p, &n))) {
+		CHECK_ERR(hc_scan_mem(buf, n / 2, &s), HC_ERR_IMAGE);
+		CHECK(s.n == 0);
+		CHECK(n > 1000);
+		memset(buf + 400, 0x5a, n - 800); /* garbage entropy data */
+		e = hc_scan_mem(buf, n, &s);
+		CHECK(e == HC_ERR_IMAGE || e == HC_ERR_NO_QR);
+		hc_scan_clear(&s);
+		CHECK_ERR(hc_scan_mem(buf, 3, &s), HC_ERR_IMAGE);
+	}
+	CHECK(buf);
+	free(buf);
+out:
+	free(pix);
+	free(text);
+}
+
+static void t_svg(void)
+{
+	char p[512], *text = mk_text(500, 1), *d, *e;
+	struct hc_qrimg *q = NULL;
+	unsigned side, x, y, len;
+	uint8_t *buf = NULL, *grid = NULL;
+	size_t n = 0;
+
+	CHECK_ERR(hc_qrimg_make(text, &q), HC_OK);
+	if (!q)
+		goto out;
+	CHECK_ERR(hc_qrimg_write_svg(q, tp(p, sizeof(p), "a.svg"), 2), HC_OK);
+	if (!(buf = slurp(p, &n))) {
+		CHECK(buf);
+		goto out;
+	}
+	CHECK(strncmp((char *)buf, "<?xml", 5) == 0 || strncmp((char *)buf, "<svg", 4) == 0);
+	CHECK(n > 7 && strcmp((char *)buf + n - 7, "</svg>\n") == 0);
+	side = (unsigned)hc_qrimg_width(q) + 4;
+	snprintf(p, sizeof(p), "viewBox=\"0 0 %u %u\"", side, side);
+	CHECK(strstr((char *)buf, p) != NULL);
+	CHECK(strstr((char *)buf, "fill=\"#fff\"") != NULL);
+	/* Rasterise the path's runs and scan the result. */
+	if (!(grid = calloc(side, side)))
+		abort();
+	d = strstr((char *)buf, " d=\"");
+	CHECK(d != NULL);
+	if (!d)
+		goto out;
+	for (d += 4; *d == 'M'; d = e + 1) {
+		x = (unsigned)strtoul(d + 1, &e, 10);
+		y = (unsigned)strtoul(e + 1, &e, 10);
+		len = (unsigned)strtoul(e + 1, &e, 10);
+		CHECK(x + len <= side && y < side && strncmp(e, "v1h-", 4) == 0);
+		if (x + len > side || y >= side)
+			break;
+		memset(grid + (size_t)y * side + x, 1, len);
+		e = strchr(e, 'z');
+		if (!e)
+			break;
+		if (e[1] == '\n')
+			e++;
+	}
+	CHECK(grid[(size_t)2 * side + 2] == 1 && grid[0] == 0);
+	expect_grid(grid, side, tp(p, sizeof(p), "svg.png"), text);
+out:
+	free(grid);
+	free(buf);
+	hc_qrimg_free(q);
+	free(text);
+}
+
+static void t_print(void)
+{
+	static const char *g[4] = { " ", "\xe2\x96\x84", "\xe2\x96\x80", "\xe2\x96\x88" };
+	char p[512], *text = mk_text(300, 7), line[2048];
+	struct hc_qrimg *q = NULL;
+	unsigned side, lines = 0, i;
+	uint8_t *grid = NULL;
+	FILE *f = tmpfile();
+
+	CHECK(f != NULL);
+	CHECK_ERR(hc_qrimg_make(text, &q), HC_OK);
+	if (!q || !f)
+		goto out;
+	CHECK_ERR(hc_qrimg_print(q, f, 2), HC_OK);
+	rewind(f);
+	side = (unsigned)hc_qrimg_width(q) + 4;
+	if (!(grid = calloc(side + 1, side)))
+		abort();
+	/* Decode the half blocks: the glyph shows the light modules. */
+	while (fgets(line, sizeof(line), f)) {
+		char *c = line;
+		unsigned x = 0;
+
+		while (*c && *c != '\n') {
+			for (i = 0; i < 4 && strncmp(c, g[i], strlen(g[i])) != 0; i++)
+				;
+			if (i == 4 || x >= side || lines * 2 >= side + 1)
+				break;
+			grid[(size_t)lines * 2 * side + x] = !(i & 2);
+			grid[((size_t)lines * 2 + 1) * side + x] = !(i & 1);
+			c += strlen(g[i]);
+			x++;
+		}
+		CHECK(x == side && *c == '\n');
+		lines++;
+	}
+	CHECK(lines == (side + 1) / 2);
+	CHECK(grid[0] == 0 && grid[(size_t)2 * side + 2] == 1);
+	expect_grid(grid, side, tp(p, sizeof(p), "print.png"), text);
+out:
+	if (f)
+		fclose(f);
+	free(grid);
+	hc_qrimg_free(q);
+	free(text);
+}
+
+static void t_two_codes(void)
+{
+	char p[512], *t1 = mk_text(200, 0), *t2 = mk_text(200, 40);
+	unsigned w1 = 0, h1 = 0, w2 = 0, h2 = 0, w, h, y;
+	uint8_t *a, *b, *pix = NULL;
+	struct hc_scan s;
+
+	a = qr_pixels(t1, tp(p, sizeof(p), "t1.png"), &w1, &h1);
+	b = qr_pixels(t2, tp(p, sizeof(p), "t2.png"), &w2, &h2);
+	if (!a || !b)
+		goto out;
+	w = w1 + w2;
+	h = h1 > h2 ? h1 : h2;
+	if (!(pix = malloc((size_t)w * h)))
+		abort();
+	memset(pix, 255, (size_t)w * h);
+	for (y = 0; y < h1; y++)
+		memcpy(pix + (size_t)y * w, a + (size_t)y * w1, w1);
+	for (y = 0; y < h2; y++)
+		memcpy(pix + (size_t)y * w + w1, b + (size_t)y * w2, w2);
+	save_png(tp(p, sizeof(p), "two.png"), pix, w, h, K_GRAY8);
+	CHECK_ERR(hc_scan_file(p, &s), HC_OK);
+	CHECK(s.n == 2);
+	if (s.n == 2) {
+		bool fwd = strcmp(s.texts[0], t1) == 0 && strcmp(s.texts[1], t2) == 0;
+		bool rev = strcmp(s.texts[0], t2) == 0 && strcmp(s.texts[1], t1) == 0;
+
+		CHECK(fwd || rev);
+	}
+	hc_scan_clear(&s);
+out:
+	free(pix);
+	free(a);
+	free(b);
+	free(t1);
+	free(t2);
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static void put_chunk(uint8_t *b, size_t *n, const char *type, const uint8_t *d, uint32_t len)
+{
+	put32(b + *n, len);
+	memcpy(b + *n + 4, type, 4);
+	if (len)
+		memcpy(b + *n + 8, d, len);
+	put32(b + *n + 8 + len, (uint32_t)crc32(crc32(0, (const uint8_t *)type, 4), d, len));
+	*n += 12 + len;
+}
+
+/* Scans a PNG of IHDR (w x h, 8-bit gray), one IDAT holding a single
+ * one-pixel row, and IEND. */
+static hc_err scan_dims(uint32_t w, uint32_t h)
+{
+	static const uint8_t row[2] = { 0, 0 };
+	uint8_t b[128] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' }, ihdr[13] = { 0 };
+	uint8_t idat[64];
+	uLongf zn = sizeof(idat);
+	struct hc_scan s;
+	size_t n = 8;
+	hc_err e;
+
+	if (compress(idat, &zn, row, sizeof(row)) != Z_OK)
+		abort();
+	put32(ihdr, w);
+	put32(ihdr + 4, h);
+	ihdr[8] = 8;
+	put_chunk(b, &n, "IHDR", ihdr, sizeof(ihdr));
+	put_chunk(b, &n, "IDAT", idat, (uint32_t)zn);
+	put_chunk(b, &n, "IEND", NULL, 0);
+	e = hc_scan_mem(b, n, &s);
+	CHECK(s.n == 0 && !s.texts);
+	return e;
+}
+
+static void t_bad_images(void)
+{
+	char p[512], *text = mk_text(300, 2);
+	uint8_t *buf = NULL, *white, *idat;
+	struct hc_scan s;
+	size_t n = 0;
+	hc_err e;
+
+	CHECK_ERR(hc_write_file_atomic(tp(p, sizeof(p), "text.png"), "not an image\n", 13, 0644),
+		  HC_OK);
+	CHECK_ERR(hc_scan_file(p, &s), HC_ERR_IMAGE_FORMAT);
+	CHECK_ERR(hc_write_file_atomic(tp(p, sizeof(p), "empty.png"), "", 0, 0644), HC_OK);
+	CHECK_ERR(hc_scan_file(p, &s), HC_ERR_IMAGE_FORMAT);
+	CHECK_ERR(hc_scan_file(tp(p, sizeof(p), "missing.png"), &s), HC_ERR_IO);
+	CHECK_ERR(hc_scan_file(dir, &s), HC_ERR_IO);
+	CHECK(s.n == 0 && !s.texts && !s.lens);
+
+	if (!(white = malloc(200 * 150)))
+		abort();
+	memset(white, 255, 200 * 150);
+	save_png(tp(p, sizeof(p), "white.png"), white, 200, 150, K_GRAY8);
+	CHECK_ERR(hc_scan_file(p, &s), HC_ERR_NO_QR);
+	save_jpeg(tp(p, sizeof(p), "white.jpg"), white, 200, 150);
+	CHECK_ERR(hc_scan_file(p, &s), HC_ERR_NO_QR);
+	free(white);
+
+	make_png(text, tp(p, sizeof(p), "good.png"));
+	if (!(buf = slurp(p, &n))) {
+		CHECK(buf);
+		goto out;
+	}
+	CHECK_ERR(hc_scan_mem(buf, n / 2, &s), HC_ERR_IMAGE);
+	CHECK_ERR(hc_scan_mem(buf, 8, &s), HC_ERR_IMAGE);
+	CHECK(s.n == 0 && !s.texts);
+	for (idat = buf; idat + 4 <= buf + n && memcmp(idat, "IDAT", 4) != 0; idat++)
+		;
+	if (idat + 4 > buf + n)
+		idat = NULL;
+	CHECK(idat && idat + 14 < buf + n);
+	if (idat && idat + 14 < buf + n) {
+		idat[14] ^= 0x55;
+		e = hc_scan_mem(buf, n, &s);
+		CHECK(e == HC_ERR_IMAGE || e == HC_ERR_NO_QR);
+		hc_scan_clear(&s);
+	}
+	e = scan_dims(100000, 100000);
+	CHECK(e == HC_ERR_IMAGE || e == HC_ERR_TOO_LARGE);
+	CHECK_ERR(scan_dims(20000, 20000), HC_ERR_TOO_LARGE);
+	CHECK_ERR(scan_dims(0, 10), HC_ERR_IMAGE);
+	/* Small and valid: decodes (gray, all zero), no code. */
+	CHECK_ERR(scan_dims(1, 1), HC_ERR_NO_QR);
+	CHECK_ERR(hc_scan_mem(NULL, 0, &s), HC_ERR_IMAGE_FORMAT);
+	hc_scan_clear(&s);
+	hc_scan_clear(NULL);
+out:
+	free(buf);
+	free(text);
+}
+
+/* The runner's caller removes the temporary directory (t.h). */
+void t_main(void)
+{
+	snprintf(dir, sizeof(dir), "%s", t_tmpdir());
+	RUN(t_png_roundtrip);
+	RUN(t_zbarimg);
+	RUN(t_version_limits);
+	RUN(t_bad_input);
+	RUN(t_png_kinds);
+	RUN(t_jpeg);
+	RUN(t_svg);
+	RUN(t_print);
+	RUN(t_two_codes);
+	RUN(t_bad_images);
+}

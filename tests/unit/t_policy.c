@@ -1,0 +1,592 @@
+/* t_policy.c: records, risk-area lists, policy files and the DESIGN 5 rules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_policy.h"
+#include "t.h"
+
+#define NOW 1795392000LL /* 2026-11-23T08:00:00+08:00 */
+#define H 3600LL
+#define DAY 86400LL
+#define PERSON "{'person':{'name':'张三','id':'33010619900101123X'}"
+/* A record's only stay: ,"travel":[{"region":R,"from":F,"to":T}] */
+#define STAY(r, f, t) ",'travel':[{'region':'" r "','from':'" f "','to':'" t "'}]"
+#define NAT1(at, res) ",'nat':[{'at':" at ",'result':'" res "'}]"
+#define FLAGS(f) ",'flags':[" f "]"
+#define STRICT48 "{'id':'strict-48','nat_required':true,'nat_max_age_h':48}"
+
+/* Table rows write JSON with ' for "; this turns them into real JSON. */
+static char *q(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = malloc(n + 1);
+
+	if (!o)
+		abort();
+	for (size_t i = 0; i <= n; i++)
+		o[i] = s[i] == '\'' ? '"' : s[i];
+	return o;
+}
+
+static struct hc_risk *risk;
+
+static struct hc_policy *policy(const char *json)
+{
+	struct hc_policy *p = NULL;
+	char *j = json ? q(json) : NULL;
+
+	CHECK_ERR(j ? hc_policy_parse(j, strlen(j), &p) : hc_policy_default(&p), HC_OK);
+	free(j);
+	return p;
+}
+
+/* Checks status, the exact why list ("a,b") and exp. */
+static void check_claims(const struct hc_claims *c, enum hc_status st, const char *why,
+			 int64_t exp)
+{
+	char got[512] = "";
+	size_t o = 0;
+
+	for (size_t i = 0; i < c->nwhy && i < HC_MAX_WHY && o < sizeof(got); i++)
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s", i ? "," : "", c->why[i]);
+	if (c->st != st)
+		t_fail(__FILE__, __LINE__, "status %s, want %s", hc_status_name(c->st),
+		       hc_status_name(st));
+	if (strcmp(got, why) != 0)
+		t_fail(__FILE__, __LINE__, "why \"%s\", want \"%s\"", got, why);
+	if (c->exp != exp)
+		t_fail(__FILE__, __LINE__, "exp now%+lld, want now%+lld", (long long)(c->exp - NOW),
+		       (long long)(exp - NOW));
+	CHECK(c->iat == NOW && c->nbf == NOW);
+}
+
+static const struct status_case {
+	const char *name;
+	const char *pol; /* NULL: the built-in default */
+	bool no_risk;
+	int64_t validity;
+	const char *rec; /* members after person */
+	enum hc_status st;
+	const char *why;
+	int64_t exp; /* from NOW */
+} status_cases[] = {
+	{"green baseline", NULL, false, 0, NAT1("'2026-11-22T09:30:00+08:00'", "negative"),
+	 HC_ST_GREEN, "", DAY},
+	{"green, nothing on record", NULL, false, 0, "", HC_ST_GREEN, "", DAY},
+	{"validity argument", NULL, false, 2 * H, "", HC_ST_GREEN, "", 2 * H},
+	{"positive latest test", NULL, false, 0,
+	 ",'nat':[{'at':'2026-11-20','result':'negative'},"
+	 "{'at':'2026-11-22T10:00:00+08:00','result':'positive'}]",
+	 HC_ST_RED, "nat-positive", DAY},
+	{"positive then a later negative", NULL, false, 0,
+	 ",'nat':[{'at':'2026-11-20','result':'positive'},"
+	 "{'at':'2026-11-22T10:00:00+08:00','result':'negative'}]",
+	 HC_ST_GREEN, "", DAY},
+	{"positive and negative at once", NULL, false, 0,
+	 ",'nat':[{'at':1795300000,'result':'negative'},{'at':1795300000,'result':'positive'}]",
+	 HC_ST_RED, "nat-positive", DAY},
+	{"flag confirmed", NULL, false, 0, FLAGS("'confirmed'"), HC_ST_RED, "flag-confirmed", DAY},
+	{"flag close-contact", NULL, false, 0, FLAGS("'close-contact'"), HC_ST_RED,
+	 "flag-close-contact", DAY},
+	{"flag secondary-contact", NULL, false, 0, FLAGS("'secondary-contact'"), HC_ST_YELLOW,
+	 "flag-secondary-contact", DAY},
+	{"all flags", NULL, false, 0, FLAGS("'secondary-contact','close-contact','confirmed'"),
+	 HC_ST_RED, "flag-confirmed,flag-close-contact,flag-secondary-contact", DAY},
+	{"flag in neither policy list", "{'id':'lax','red_flags':[]}", false, 0,
+	 FLAGS("'confirmed'"), HC_ST_GREEN, "", DAY},
+	{"high-risk 3 days ago", NULL, false, 0, STAY("110105", "2026-11-20", "2026-11-20"),
+	 HC_ST_RED, "high-risk-recent", DAY},
+	{"high-risk 7 days ago", NULL, false, 0, STAY("110105", "2026-11-16", "2026-11-16"),
+	 HC_ST_RED, "high-risk-recent", DAY},
+	{"high-risk 8 days ago", NULL, false, 0, STAY("110105", "2026-11-15", "2026-11-15"),
+	 HC_ST_YELLOW, "high-risk-earlier", DAY},
+	{"high-risk 10 days ago", NULL, false, 0, STAY("110105", "2026-11-12", "2026-11-13"),
+	 HC_ST_YELLOW, "high-risk-earlier", DAY},
+	{"high-risk 14 days ago", NULL, false, 0, STAY("110105", "2026-11-09", "2026-11-09"),
+	 HC_ST_YELLOW, "high-risk-earlier", DAY},
+	{"high-risk 15 days ago", NULL, false, 0, STAY("110105", "2026-11-08", "2026-11-08"),
+	 HC_ST_GREEN, "", DAY},
+	{"high-risk 20 days ago", NULL, false, 0, STAY("110105", "2026-11-01", "2026-11-03"),
+	 HC_ST_GREEN, "", DAY},
+	{"high-risk stay, no risk list", NULL, true, 0, STAY("110105", "2026-11-20", "2026-11-20"),
+	 HC_ST_GREEN, "", DAY},
+	{"two high-risk stays", NULL, false, 0,
+	 ",'travel':[{'region':'110105','from':'2026-11-12','to':'2026-11-12'},"
+	 "{'region':'110105','from':'2026-11-21','to':'2026-11-21'}]",
+	 HC_ST_RED, "high-risk-recent,high-risk-earlier", DAY},
+	{"medium-risk 5 days ago", NULL, false, 0, STAY("310115", "2026-11-18", "2026-11-18"),
+	 HC_ST_YELLOW, "medium-risk-recent", DAY},
+	{"medium, stay before", NULL, false, 0, STAY("310104", "2026-11-10", "2026-11-19"),
+	 HC_ST_GREEN, "", DAY},
+	{"medium, stay meets it", NULL, false, 0, STAY("310104", "2026-11-10", "2026-11-20"),
+	 HC_ST_YELLOW, "medium-risk-recent", DAY},
+	{"province area, district", NULL, false, 0, STAY("440305", "2026-11-20", "2026-11-20"),
+	 HC_ST_RED, "high-risk-recent", DAY},
+	{"city area covers a district", NULL, false, 0, STAY("420102", "2026-11-18", "2026-11-18"),
+	 HC_ST_YELLOW, "medium-risk-recent", DAY},
+	{"other district of a city", NULL, false, 0, STAY("310112", "2026-11-18", "2026-11-18"),
+	 HC_ST_GREEN, "", DAY},
+	{"city stay meets a district", NULL, false, 0, STAY("310100", "2026-11-18", "2026-11-18"),
+	 HC_ST_YELLOW, "medium-risk-recent", DAY},
+	{"province stay, district", NULL, false, 0, STAY("110000", "2026-11-20", "2026-11-20"),
+	 HC_ST_RED, "high-risk-recent", DAY},
+	{"every rule that fires is listed", NULL, false, 0,
+	 ",'nat':[{'at':'2026-11-22','result':'positive'}],"
+	 "'travel':[{'region':'310115','from':'2026-11-18','to':'2026-11-18'},"
+	 "{'region':'440305','from':'2026-11-20','to':'2026-11-20'}],'flags':['secondary-contact']",
+	 HC_ST_RED, "nat-positive,high-risk-recent,flag-secondary-contact,medium-risk-recent", DAY},
+	{"strict: negative 30 h old", STRICT48, false, 0, NAT1("1795284000", "negative"),
+	 HC_ST_GREEN, "", 18 * H},
+	{"strict: newest negative counts", STRICT48, false, 0,
+	 ",'nat':[{'at':1795284000,'result':'negative'},{'at':1795176000,'result':'negative'}]",
+	 HC_ST_GREEN, "", 18 * H},
+	{"strict: negative 2 h old", STRICT48, false, 0, NAT1("1795384800", "negative"),
+	 HC_ST_GREEN, "", DAY},
+	{"strict: negative 60 h old", STRICT48, false, 0, NAT1("1795176000", "negative"),
+	 HC_ST_YELLOW, "no-recent-nat", DAY},
+	{"strict: no test", STRICT48, false, 0, "", HC_ST_YELLOW, "no-recent-nat", DAY},
+	{"strict: positive latest", STRICT48, false, 0,
+	 ",'nat':[{'at':1795284000,'result':'negative'},{'at':1795300000,'result':'positive'}]",
+	 HC_ST_RED, "nat-positive", DAY},
+	{"strict: yellow keeps its validity", STRICT48, false, 0,
+	 NAT1("1795284000", "negative") STAY("310115", "2026-11-18", "2026-11-18"),
+	 HC_ST_YELLOW, "medium-risk-recent", DAY},
+};
+
+static void test_status(void)
+{
+	char rec[2048];
+
+	for (size_t i = 0; i < sizeof(status_cases) / sizeof(status_cases[0]); i++) {
+		const struct status_case *tc = &status_cases[i];
+		struct hc_policy *p;
+		struct hc_record *r = NULL;
+		struct hc_claims c;
+		char *j;
+
+		t_begin(tc->name);
+		p = policy(tc->pol);
+		snprintf(rec, sizeof(rec), PERSON "%s}", tc->rec);
+		j = q(rec);
+		memset(&c, 0, sizeof(c));
+		CHECK_ERR(hc_record_parse(j, strlen(j), &r), HC_OK);
+		if (p && r) {
+			CHECK_ERR(hc_policy_apply(p, r, tc->no_risk ? NULL : risk, NOW, tc->validity,
+						  &c),
+				  HC_OK);
+			check_claims(&c, tc->st, tc->why, NOW + tc->exp);
+			CHECK(strcmp(c.pol, hc_policy_id(p)) == 0);
+			CHECK(c.has_trv == !tc->no_risk);
+		}
+		hc_record_free(r);
+		hc_policy_free(p);
+		free(j);
+		t_end();
+	}
+}
+
+static hc_err apply_file(const char *path, const struct hc_policy *p, struct hc_claims *c)
+{
+	struct hc_record *r = NULL;
+	char *j = t_read(path, NULL);
+	hc_err err;
+
+	memset(c, 0, sizeof(*c));
+	if ((err = hc_record_parse(j, strlen(j), &r)) == HC_OK)
+		err = hc_policy_apply(p, r, risk, NOW, 0, c);
+	hc_record_free(r);
+	free(j);
+	return err;
+}
+
+static void test_examples(void)
+{
+	static const struct {
+		const char *file;
+		enum hc_status st;
+		const char *why, *trv;
+	} ex[] = {
+		{"../../examples/green.json", HC_ST_GREEN, "", "low"},
+		{"../../examples/yellow.json", HC_ST_YELLOW, "medium-risk-recent", "medium"},
+		{"../../examples/red.json", HC_ST_RED, "high-risk-recent", "high"},
+	};
+	static const char *const line_why[] = {"", "medium-risk-recent", "high-risk-recent",
+					       "nat-positive", "flag-secondary-contact",
+					       "high-risk-earlier"};
+	static const enum hc_status line_st[] = {HC_ST_GREEN, HC_ST_YELLOW, HC_ST_RED,
+						 HC_ST_RED,   HC_ST_YELLOW, HC_ST_YELLOW};
+	struct hc_risk *exrisk = NULL, *saved = risk;
+	struct hc_policy *p = policy(NULL), *strict = NULL;
+	struct hc_claims c;
+	char *j, *line, *next;
+	size_t n, i = 0;
+
+	j = t_read("../../examples/risk-areas.json", &n);
+	CHECK_ERR(hc_risk_parse(j, n, &exrisk), HC_OK);
+	free(j);
+	risk = exrisk;
+	for (size_t k = 0; k < sizeof(ex) / sizeof(ex[0]); k++) {
+		CHECK_ERR(apply_file(ex[k].file, p, &c), HC_OK);
+		check_claims(&c, ex[k].st, ex[k].why, NOW + DAY);
+		CHECK(c.has_trv && strcmp(c.trv_risk, ex[k].trv) == 0);
+	}
+	/* The green example stays green under the strict policy. */
+	j = t_read("../../examples/policy-strict.json", &n);
+	CHECK_ERR(hc_policy_parse(j, n, &strict), HC_OK);
+	free(j);
+	if (strict) {
+		CHECK(strcmp(hc_policy_id(strict), "strict-48h-1") == 0);
+		CHECK_ERR(apply_file("../../examples/green.json", strict, &c), HC_OK);
+		check_claims(&c, HC_ST_GREEN, "", NOW + DAY);
+	}
+	j = t_read("../../examples/records.jsonl", &n);
+	for (line = j; line && *line; line = next, i++) {
+		struct hc_record *r = NULL;
+
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		CHECK(i < sizeof(line_st) / sizeof(line_st[0]));
+		if (i >= sizeof(line_st) / sizeof(line_st[0]))
+			break;
+		CHECK_ERR(hc_record_parse(line, strlen(line), &r), HC_OK);
+		if (r) {
+			CHECK_ERR(hc_policy_apply(p, r, risk, NOW, 0, &c), HC_OK);
+			check_claims(&c, line_st[i], line_why[i], NOW + DAY);
+		}
+		hc_record_free(r);
+	}
+	CHECK(i == sizeof(line_st) / sizeof(line_st[0]));
+	free(j);
+	risk = saved;
+	hc_risk_free(exrisk);
+	hc_policy_free(strict);
+	hc_policy_free(p);
+}
+
+static void test_claims(void)
+{
+	struct hc_policy *p = policy(NULL);
+	struct hc_claims c, back;
+	char *json = NULL;
+
+	memset(&c, 0, sizeof(c));
+	CHECK_ERR(apply_file("../../examples/green.json", p, &c), HC_OK);
+	CHECK(strcmp(c.pol, "default-1") == 0);
+	CHECK(strcmp(c.name, "张*") == 0);
+	CHECK(strcmp(c.id, "330***********123X") == 0);
+	CHECK(c.has_nat && c.nat_at == 1795311000 && strcmp(c.nat_res, "neg") == 0);
+	CHECK(c.has_vac && c.vac_doses == 3 && c.vac_at == 1639065600);
+	CHECK(c.has_trv && strcmp(c.trv_risk, "low") == 0);
+	CHECK(hc_policy_validity(p) == DAY);
+	/* The claims go through the token's own strict parser. */
+	snprintf(c.iss, sizeof(c.iss), "https://hc.zj.example");
+	snprintf(c.jti, sizeof(c.jti), "3q2-7wAAAAAAAAAAAAAAAA");
+	CHECK_ERR(hc_claims_json(&c, &json), HC_OK);
+	if (json) {
+		CHECK_ERR(hc_claims_parse(json, strlen(json), &back), HC_OK);
+		CHECK(back.st == c.st && back.exp == c.exp && back.vac_doses == 3);
+		CHECK(strcmp(back.id, c.id) == 0 && strstr(json, "123X") && !strstr(json, "1990"));
+	}
+	free(json);
+	hc_policy_free(p);
+}
+
+static void test_masking(void)
+{
+	static const struct {
+		const char *rec, *name, *id;
+	} m[] = {
+		{"{'person':{'name':'张三','id':'330106199001191234'}}", "张*",
+		 "330***********1234"},
+		{"{'person':{'name':'欧阳娜娜','id':'330106198503120028'}}", "欧***",
+		 "330***********0028"},
+		{"{'person':{'name':'Li Si','id':'33010619900101123X'}}", "L****",
+		 "330***********123X"},
+	};
+	struct hc_policy *p = policy(NULL);
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		struct hc_record *r = NULL;
+		struct hc_claims c;
+		char *j = q(m[i].rec);
+
+		memset(&c, 0, sizeof(c));
+		CHECK_ERR(hc_record_parse(j, strlen(j), &r), HC_OK);
+		if (r) {
+			CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, 0, &c), HC_OK);
+			CHECK(strcmp(c.name, m[i].name) == 0);
+			CHECK(strcmp(c.id, m[i].id) == 0);
+			CHECK(!c.has_nat && !c.has_vac && !c.has_trv);
+		}
+		hc_record_free(r);
+		free(j);
+	}
+	hc_policy_free(p);
+}
+
+enum kind { REC, RISK, POL, APPLY };
+
+#define WHO(id) "{'person':{'name':'张三','id':" id "}}"
+#define AREA(r, l, f, t) \
+	"{'updated':1,'areas':[{'region':'" r "','level':'" l "','from':'" f "','to':'" t "'}]}"
+
+static const struct bad_case {
+	const char *name;
+	enum kind kind;
+	const char *json;
+	hc_err err;
+	const char *detail; /* substring of hc_detail() */
+} bad_cases[] = {
+	{"id check digit", REC, WHO("'330106199001011234'"), HC_ERR_RECORD, "person.id check digit"},
+	{"id too short", REC, WHO("'33010619900101123'"), HC_ERR_RECORD, "person.id"},
+	{"id too long", REC, WHO("'33010619900101123X0000000'"), HC_ERR_RECORD, "person.id"},
+	{"id lower-case x", REC, WHO("'33010619900101123x'"), HC_ERR_RECORD, "person.id"},
+	{"id birth date", REC, WHO("'330106199002301230'"), HC_ERR_RECORD, "person.id birth date"},
+	{"id a number", REC, WHO("330106199001191234"), HC_ERR_JSON_TYPE, "person"},
+	{"name empty", REC, "{'person':{'name':'','id':'33010619900101123X'}}", HC_ERR_RECORD,
+	 "person: name"},
+	{"name control", REC, "{'person':{'name':'张\\u0007三','id':'33010619900101123X'}}",
+	 HC_ERR_RECORD, "person: name"},
+	{"person missing", REC, "{'nat':[]}", HC_ERR_JSON_MISSING, "person"},
+	{"id missing", REC, "{'person':{'name':'张三'}}", HC_ERR_JSON_MISSING, "id"},
+	{"duplicate member", REC, PERSON ",'flags':[],'flags':[]}", HC_ERR_JSON_DUP, "flags"},
+	{"duplicate in person", REC, WHO("'33010619900101123X','name':'李四'"), HC_ERR_JSON_DUP,
+	 "name"},
+	{"unknown member", REC, PERSON ",'notes':'x'}", HC_ERR_JSON_UNKNOWN, "notes"},
+	{"unknown member in nat", REC,
+	 PERSON ",'nat':[{'at':'2026-11-20','result':'negative','ct':30}]}", HC_ERR_JSON_UNKNOWN,
+	 "nat[0]"},
+	{"nat result unknown", REC, PERSON NAT1("'2026-11-20'", "unclear") "}", HC_ERR_RECORD,
+	 "nat[0]: result"},
+	{"nat time invalid", REC, PERSON NAT1("'yesterday'", "negative") "}", HC_ERR_RECORD,
+	 "nat[0]"},
+	{"nat time fraction", REC, PERSON NAT1("1795300000.5", "negative") "}", HC_ERR_JSON_INT,
+	 "nat[0]"},
+	{"nat not an array", REC, PERSON ",'nat':{}}", HC_ERR_JSON_TYPE, "nat"},
+	{"nat entry not an object", REC, PERSON ",'nat':[1]}", HC_ERR_JSON_TYPE, "nat[0]"},
+	{"string dose", REC, PERSON ",'vaccinations':[{'at':'2021-05-01','dose':'1'}]}",
+	 HC_ERR_JSON_TYPE, "vaccinations[0]: dose"},
+	{"dose 0", REC, PERSON ",'vaccinations':[{'at':'2021-05-01','dose':0}]}", HC_ERR_RECORD,
+	 "vaccinations[0]: dose"},
+	{"dose missing", REC, PERSON ",'vaccinations':[{'at':'2021-05-01'}]}",
+	 HC_ERR_JSON_MISSING, "vaccinations[0]"},
+	{"region 31011", REC, PERSON STAY("31011", "2026-11-10", "2026-11-12") "}", HC_ERR_RECORD,
+	 "travel[0]: region"},
+	{"region 310015", REC, PERSON STAY("310015", "2026-11-10", "2026-11-12") "}",
+	 HC_ERR_RECORD, "travel[0]: region"},
+	{"region a number", REC,
+	 PERSON ",'travel':[{'region':310115,'from':'2026-11-10','to':'2026-11-12'}]}",
+	 HC_ERR_JSON_TYPE, "travel[0]"},
+	{"from after to", REC, PERSON STAY("310115", "2026-11-12", "2026-11-10") "}",
+	 HC_ERR_RECORD, "travel[0]: from is after to"},
+	{"travel time not a date", REC, PERSON STAY("310115", "2026-11-10T08:00:00Z", "2026-11-12")
+	 "}", HC_ERR_RECORD, "travel[0]"},
+	{"unknown flag", REC, PERSON FLAGS("'quarantined'") "}", HC_ERR_RECORD,
+	 "flags[0]: unknown flag"},
+	{"repeated flag", REC, PERSON FLAGS("'confirmed','confirmed'") "}", HC_ERR_RECORD,
+	 "flags[1]"},
+	{"trailing garbage", REC, PERSON "} x", HC_ERR_JSON, ""},
+	{"risk unknown member", RISK, "{'updated':1795300000,'areas':[],'source':'x'}",
+	 HC_ERR_JSON_UNKNOWN, "source"},
+	{"risk updated missing", RISK, "{'areas':[]}", HC_ERR_JSON_MISSING, "updated"},
+	{"risk level", RISK, AREA("310115", "low", "2026-11-01", "2026-11-02"), HC_ERR_RISK,
+	 "areas[0]: level"},
+	{"risk region", RISK, AREA("000115", "high", "2026-11-01", "2026-11-02"), HC_ERR_RISK,
+	 "areas[0]: region"},
+	{"risk from after to", RISK, AREA("310115", "high", "2026-11-03", "2026-11-02"),
+	 HC_ERR_RISK, "areas[0]: from is after to"},
+	{"risk to missing", RISK,
+	 "{'updated':1,'areas':[{'region':'310115','level':'high','from':'2026-11-03'}]}",
+	 HC_ERR_JSON_MISSING, "areas[0]"},
+	{"policy id missing", POL, "{'validity_h':24}", HC_ERR_JSON_MISSING, "id"},
+	{"policy id characters", POL, "{'id':'my policy'}", HC_ERR_POLICY, "id"},
+	{"policy id 64 chars", POL,
+	 "{'id':'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'}", HC_ERR_POLICY,
+	 "id"},
+	{"policy validity 0", POL, "{'id':'p','validity_h':0}", HC_ERR_POLICY, "validity_h"},
+	{"policy validity 721", POL, "{'id':'p','validity_h':721}", HC_ERR_POLICY, "validity_h"},
+	{"policy validity fraction", POL, "{'id':'p','validity_h':1.5}", HC_ERR_JSON_INT,
+	 "validity_h"},
+	{"policy nat age 0", POL, "{'id':'p','nat_max_age_h':0}", HC_ERR_POLICY, "nat_max_age_h"},
+	{"policy days 61", POL, "{'id':'p','medium_yellow_days':61}", HC_ERR_POLICY,
+	 "medium_yellow_days"},
+	{"policy days negative", POL, "{'id':'p','high_red_days':-1}", HC_ERR_POLICY,
+	 "high_red_days"},
+	{"policy red after yellow", POL, "{'id':'p','high_red_days':15}", HC_ERR_POLICY,
+	 "high_red_days"},
+	{"policy nat_required string", POL, "{'id':'p','nat_required':'yes'}", HC_ERR_JSON_TYPE,
+	 "nat_required"},
+	{"policy unknown member", POL, "{'id':'p','validity':24}", HC_ERR_JSON_UNKNOWN,
+	 "validity"},
+	{"policy unknown flag", POL, "{'id':'p','red_flags':['positive']}", HC_ERR_POLICY,
+	 "red_flags[0]"},
+	{"policy flag twice", POL, "{'id':'p','yellow_flags':['confirmed','confirmed']}",
+	 HC_ERR_POLICY, "yellow_flags[1]"},
+	{"policy flag red and yellow", POL, "{'id':'p','yellow_flags':['confirmed']}",
+	 HC_ERR_POLICY, "both"},
+	{"test from the future", APPLY, PERSON NAT1("1795395600", "negative") "}", HC_ERR_RECORD,
+	 "nat[0].at"},
+	{"vaccination from the future", APPLY,
+	 PERSON ",'vaccinations':[{'at':'2026-11-24','dose':1}]}", HC_ERR_RECORD,
+	 "vaccinations[0].at"},
+	{"stay from the future", APPLY, PERSON STAY("310115", "2026-11-24", "2026-11-25") "}",
+	 HC_ERR_RECORD, "travel[0].from"},
+	{"test within the clock skew", APPLY, PERSON NAT1("1795392240", "negative") "}", HC_OK,
+	 ""},
+};
+
+static void test_bad(void)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *tc = &bad_cases[i];
+		struct hc_record *r = NULL;
+		struct hc_risk *k = NULL;
+		struct hc_policy *p = NULL, *def;
+		struct hc_claims c;
+		char *j = q(tc->json);
+		size_t n = strlen(j);
+		hc_err err = HC_OK;
+
+		t_begin(tc->name);
+		def = policy(NULL);
+		switch (tc->kind) {
+		case REC:
+			err = hc_record_parse(j, n, &r);
+			break;
+		case RISK:
+			err = hc_risk_parse(j, n, &k);
+			break;
+		case POL:
+			err = hc_policy_parse(j, n, &p);
+			break;
+		case APPLY:
+			CHECK_ERR(hc_record_parse(j, n, &r), HC_OK);
+			if (r)
+				err = hc_policy_apply(def, r, risk, NOW, 0, &c);
+			break;
+		}
+		CHECK_ERR(err, tc->err);
+		if (tc->kind != APPLY)
+			CHECK(!r && !k && !p);
+		if (!strstr(hc_detail(), tc->detail))
+			t_fail(__FILE__, __LINE__, "detail \"%s\", want \"%s\"", hc_detail(),
+			       tc->detail);
+		hc_record_free(r);
+		hc_risk_free(k);
+		hc_policy_free(p);
+		hc_policy_free(def);
+		free(j);
+		t_end();
+	}
+}
+
+/* head, then count copies of entry separated by commas, then tail; as JSON. */
+static char *repeat(const char *head, const char *entry, size_t count, const char *tail)
+{
+	size_t hl = strlen(head), el = strlen(entry), o = hl;
+	char *s = malloc(hl + count * (el + 1) + strlen(tail) + 1), *j;
+
+	if (!s)
+		abort();
+	memcpy(s, head, hl);
+	for (size_t i = 0; i < count; i++, o += el) {
+		if (i)
+			s[o++] = ',';
+		memcpy(s + o, entry, el);
+	}
+	memcpy(s + o, tail, strlen(tail) + 1);
+	j = q(s);
+	free(s);
+	return j;
+}
+
+static void test_caps(void)
+{
+	static const char nat[] = "{'at':1795300000,'result':'negative'}";
+	static const char area[] =
+		"{'region':'310115','level':'medium','from':'2026-11-01','to':'2026-11-30'}";
+	static const struct {
+		bool risk;
+		const char *head, *entry;
+		size_t count;
+		hc_err err;
+		const char *detail;
+	} caps[] = {
+		{false, PERSON ",'nat':[", nat, 256, HC_OK, ""},
+		{false, PERSON ",'nat':[", nat, 257, HC_ERR_RECORD, "nat: more than 256"},
+		{false, PERSON ",'flags':[", "'confirmed'", 257, HC_ERR_RECORD, "flags: more"},
+		{true, "{'updated':1795300000,'areas':[", area, 100000, HC_OK, ""},
+		{true, "{'updated':1795300000,'areas':[", area, 100001, HC_ERR_RISK, "areas: more"},
+	};
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		char *s = repeat(caps[i].head, caps[i].entry, caps[i].count, "]}");
+		struct hc_record *r = NULL;
+		struct hc_risk *k = NULL;
+
+		CHECK_ERR(caps[i].risk ? hc_risk_parse(s, strlen(s), &k)
+				       : hc_record_parse(s, strlen(s), &r),
+			  caps[i].err);
+		CHECK((caps[i].err == HC_OK) == (r || k));
+		CHECK(strstr(hc_detail(), caps[i].detail) != NULL);
+		hc_record_free(r);
+		hc_risk_free(k);
+		free(s);
+	}
+}
+
+static void test_api(void)
+{
+	struct hc_policy *p = policy(NULL), *d = policy("{'id':'default-1'}");
+	struct hc_policy *v = policy("{'id':'v.2_x','validity_h':720}");
+	struct hc_record *r = NULL;
+	struct hc_claims c;
+	char *j = q(PERSON "}");
+
+	CHECK(p && strcmp(hc_policy_id(p), "default-1") == 0 && hc_policy_validity(p) == DAY);
+	CHECK(d && strcmp(hc_policy_id(d), "default-1") == 0 && hc_policy_validity(d) == DAY);
+	CHECK(v && strcmp(hc_policy_id(v), "v.2_x") == 0 && hc_policy_validity(v) == 720 * H);
+	CHECK_ERR(hc_policy_parse("{}", 2, NULL), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_record_parse(j, strlen(j), &r), HC_OK);
+	CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, -1, &c), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_policy_apply(p, r, NULL, -1, 0, &c), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_policy_apply(NULL, r, NULL, NOW, 0, &c), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_policy_apply(p, NULL, NULL, NOW, 0, &c), HC_ERR_INVALID_ARG);
+	/* iss and jti are the caller's. */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.iss, sizeof(c.iss), "https://x.example");
+	snprintf(c.jti, sizeof(c.jti), "kept");
+	CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, 0, &c), HC_OK);
+	CHECK(strcmp(c.iss, "https://x.example") == 0 && strcmp(c.jti, "kept") == 0);
+	/* NULL is a no-op everywhere. */
+	hc_policy_free(NULL);
+	hc_record_free(NULL);
+	hc_risk_free(NULL);
+	hc_record_free(r);
+	hc_policy_free(p);
+	hc_policy_free(d);
+	hc_policy_free(v);
+	free(j);
+}
+
+void t_main(void)
+{
+	size_t n;
+	char *j = t_read("policy/risk.json", &n);
+	hc_err err = hc_risk_parse(j, n, &risk);
+
+	if (err != HC_OK) {
+		fprintf(stderr, "policy/risk.json: %s (%s)\n", hc_strerror(err), hc_detail());
+		exit(2);
+	}
+	free(j);
+	test_status();
+	RUN(test_examples);
+	RUN(test_claims);
+	RUN(test_masking);
+	test_bad();
+	RUN(test_caps);
+	RUN(test_api);
+	hc_risk_free(risk);
+}

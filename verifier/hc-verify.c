@@ -1,0 +1,320 @@
+/* hc-verify: offline verification of health codes from QR images, QR text
+ * or standard input, against a pinned-root trust directory. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_image.h"
+#include "hc_json.h"
+#include "hc_trust.h"
+
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define MAX_TEXTS 64
+
+static const char usage_text[] =
+	"usage: hc-verify --trust DIR [options] INPUT...\n"
+	"\n"
+	"Verifies health codes offline. INPUT is a PNG or JPEG image, or - to read\n"
+	"QR texts from standard input, one per line.\n"
+	"\n"
+	"  --trust DIR          trust directory: roots/*.jwk and trustlist.jws\n"
+	"  --text QRTEXT        verify this QR text (hc:/...); may be repeated\n"
+	"  --at TIME            verify as of TIME (epoch seconds or RFC 3339)\n"
+	"  --skew SECONDS       clock skew allowed on not-before (default 300)\n"
+	"  --any-status         accept yellow and red codes (default: green only)\n"
+	"  --require-nat HOURS  require a negative test within HOURS hours\n"
+	"  --require-doses N    require at least N vaccine doses\n"
+	"  --json               one JSON object per code instead of a line\n"
+	"  --help               this text\n"
+	"\n"
+	"Exit status: 0 every code passed, 1 a code failed, 2 usage, I/O or\n"
+	"configuration error.\n";
+
+struct ctx {
+	const struct hc_trust *trust;
+	struct hc_verify_opts opts;
+	bool json, show_src;
+	int worst; /* exit status so far */
+};
+
+static void note_exit(struct ctx *x, int code)
+{
+	if (code > x->worst)
+		x->worst = code;
+}
+
+static void add_str(cJSON *o, const char *k, const char *v, bool ok)
+{
+	char safe[512];
+
+	if (!ok) {
+		cJSON_AddNullToObject(o, k);
+		return;
+	}
+	hc_display_safe(v, safe, sizeof(safe));
+	cJSON_AddStringToObject(o, k, safe);
+}
+
+static void print_json(const char *src, const struct hc_result *r, const char *detail)
+{
+	cJSON *o = cJSON_CreateObject(), *why;
+	char *s = NULL;
+	bool v = r->verified;
+
+	if (!o)
+		return;
+	add_str(o, "input", src, true);
+	cJSON_AddStringToObject(o, "verdict", r->err == HC_OK ? "pass" : "fail");
+	cJSON_AddStringToObject(o, "reason", hc_reason(r->err));
+	add_str(o, "detail", detail, true);
+	add_str(o, "status", hc_status_name(r->c.st), v);
+	add_str(o, "iss", r->c.iss, v);
+	add_str(o, "issuer", r->issuer_name, v);
+	add_str(o, "region", r->region, v);
+	add_str(o, "kid", r->kid, v);
+	if (v) {
+		cJSON_AddNumberToObject(o, "iat", (double)r->c.iat);
+		cJSON_AddNumberToObject(o, "exp", (double)r->c.exp);
+	} else {
+		cJSON_AddNullToObject(o, "iat");
+		cJSON_AddNullToObject(o, "exp");
+	}
+	add_str(o, "jti", r->c.jti, v);
+	add_str(o, "name", r->c.name, v);
+	add_str(o, "id", r->c.id, v);
+	if (v && (why = cJSON_AddArrayToObject(o, "why")))
+		for (size_t i = 0; i < r->c.nwhy; i++)
+			cJSON_AddItemToArray(why, cJSON_CreateString(r->c.why[i]));
+	else if (!v)
+		cJSON_AddNullToObject(o, "why");
+	if ((s = cJSON_PrintUnformatted(o)))
+		printf("%s\n", s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+static void print_line(const char *src, const struct hc_result *r, const char *detail)
+{
+	char name[256], id[128], iss[256], when[32], sd[512];
+
+	if (src) {
+		hc_display_safe(src, sd, sizeof(sd));
+		printf("%s: ", sd);
+	}
+	if (r->err == HC_OK)
+		printf("PASS %s", hc_status_name(r->c.st));
+	else
+		printf("FAIL %s: %s", hc_reason(r->err), detail);
+	if (r->verified) {
+		hc_display_safe(r->c.name, name, sizeof(name));
+		hc_display_safe(r->c.id, id, sizeof(id));
+		hc_display_safe(r->issuer_name, iss, sizeof(iss));
+		hc_time_format(r->c.exp, when, sizeof(when));
+		printf("%s%s  %s  %s  issuer: %s (%s)  %s %s", r->err == HC_OK ? "  " : "  | ",
+		       r->err == HC_OK ? "" : hc_status_name(r->c.st), name, id, iss, r->region,
+		       r->c.exp < 0 ? "?" : "expires", when);
+	}
+	putchar('\n');
+}
+
+static void report(struct ctx *x, const char *src, const struct hc_result *r)
+{
+	char detail[320];
+	const char *d = hc_detail();
+
+	snprintf(detail, sizeof(detail), "%s%s%s%s", hc_strerror(r->err), d[0] ? " (" : "", d,
+		 d[0] ? ")" : "");
+	if (x->json)
+		print_json(src, r, detail);
+	else
+		print_line(x->show_src ? src : NULL, r, detail);
+	fflush(stdout);
+	note_exit(x, r->err == HC_OK ? 0 : hc_err_is_verdict(r->err) ? EXIT_FAIL : EXIT_USAGE);
+}
+
+static void check_text(struct ctx *x, const char *src, const char *text, size_t n)
+{
+	struct hc_result r;
+
+	hc_verify_qr(x->trust, text, n, &x->opts, &r);
+	report(x, src, &r);
+}
+
+/* A result for an input that held no code to verify. */
+static void report_err(struct ctx *x, const char *src, hc_err err)
+{
+	struct hc_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.err = err;
+	report(x, src, &r);
+}
+
+static void check_image(struct ctx *x, const char *path)
+{
+	struct hc_scan s;
+	hc_err err;
+
+	hc_set_detail(NULL);
+	if ((err = hc_scan_file(path, &s)) != HC_OK) {
+		if (err == HC_ERR_IO || err == HC_ERR_NOMEM) {
+			const char *d = hc_detail();
+
+			fprintf(stderr, "hc-verify: %s: %s\n", path, d[0] ? d : hc_strerror(err));
+			note_exit(x, EXIT_USAGE);
+			return;
+		}
+		report_err(x, path, err);
+		return;
+	}
+	for (size_t i = 0; i < s.n; i++)
+		check_text(x, path, s.texts[i], s.lens[i]);
+	hc_scan_clear(&s);
+}
+
+static void check_stdin(struct ctx *x)
+{
+	char line[HC_MAX_QR_TEXT + 2];
+	unsigned long no = 0;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		size_t n = strlen(line);
+		char src[32];
+
+		no++;
+		snprintf(src, sizeof(src), "stdin:%lu", no);
+		if (n > 0 && line[n - 1] == '\n') {
+			line[--n] = '\0';
+			if (n > 0 && line[n - 1] == '\r')
+				line[--n] = '\0';
+		} else if (!feof(stdin)) {
+			int c;
+
+			while ((c = getchar()) != EOF && c != '\n')
+				;
+			hc_set_detail("line longer than %d bytes", HC_MAX_QR_TEXT);
+			report_err(x, src, HC_ERR_TOO_LARGE);
+			continue;
+		}
+		if (n == 0)
+			continue;
+		check_text(x, src, line, n);
+	}
+	if (ferror(stdin)) {
+		fprintf(stderr, "hc-verify: error reading standard input\n");
+		note_exit(x, EXIT_USAGE);
+	}
+}
+
+static bool parse_count(const char *s, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v < 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"trust", required_argument, NULL, 't'},
+		{"text", required_argument, NULL, 'x'},
+		{"at", required_argument, NULL, 'a'},
+		{"skew", required_argument, NULL, 'k'},
+		{"any-status", no_argument, NULL, 'A'},
+		{"require-nat", required_argument, NULL, 'n'},
+		{"require-doses", required_argument, NULL, 'd'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *texts[MAX_TEXTS], *trust_dir = NULL;
+	struct hc_trust *trust = NULL;
+	unsigned char seen[256] = {0};
+	struct ctx x;
+	size_t ntext = 0;
+	int64_t v;
+	hc_err err;
+	int c;
+
+	memset(&x, 0, sizeof(x));
+	hc_verify_opts_init(&x.opts);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != 'x' && c != '?' && seen[c]++) {
+			fprintf(stderr, "hc-verify: option given twice\n");
+			return EXIT_USAGE;
+		}
+		switch (c) {
+		case 't': trust_dir = optarg; break;
+		case 'x':
+			if (ntext == MAX_TEXTS) {
+				fprintf(stderr, "hc-verify: more than %d --text\n", MAX_TEXTS);
+				return EXIT_USAGE;
+			}
+			texts[ntext++] = optarg;
+			break;
+		case 'a':
+			if (hc_time_parse(optarg, &x.opts.at) != HC_OK) {
+				fprintf(stderr, "hc-verify: --at: invalid time '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			if (!parse_count(optarg, 86400, &x.opts.skew)) {
+				fprintf(stderr, "hc-verify: --skew: 0 to 86400 seconds\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'A': x.opts.any_status = true; break;
+		case 'n':
+			if (!parse_count(optarg, 24 * 366, &v) || v == 0) {
+				fprintf(stderr, "hc-verify: --require-nat: 1 to 8784 hours\n");
+				return EXIT_USAGE;
+			}
+			x.opts.nat_max_age = v * 3600;
+			break;
+		case 'd':
+			if (!parse_count(optarg, 20, &x.opts.min_doses) || x.opts.min_doses == 0) {
+				fprintf(stderr, "hc-verify: --require-doses: 1 to 20\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j': x.json = true; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (!trust_dir || (ntext == 0 && optind == argc)) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if ((err = hc_trust_load(trust_dir, &trust)) != HC_OK) {
+		const char *d = hc_detail();
+
+		fprintf(stderr, "hc-verify: trust %s: %s%s%s\n", trust_dir, hc_strerror(err),
+			d[0] ? ": " : "", d);
+		return EXIT_USAGE;
+	}
+	x.trust = trust;
+	x.show_src = ntext + (size_t)(argc - optind) > 1;
+	for (size_t i = 0; i < ntext; i++)
+		check_text(&x, "text", texts[i], strlen(texts[i]));
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			x.show_src = true;
+			check_stdin(&x);
+		} else {
+			check_image(&x, argv[i]);
+		}
+	}
+	hc_trust_free(trust);
+	return x.worst;
+}
