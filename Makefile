@@ -62,7 +62,10 @@ $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 
-tests: $(PROGS) $(TEST_BIN)
+$(B)/forge: $(B)/tests/tools/forge.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+
+tests: $(PROGS) $(TEST_BIN) $(B)/forge
 
 # Install what is missing (root: apt-get; otherwise sudo when present).
 deps:

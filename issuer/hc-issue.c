@@ -1,0 +1,327 @@
+/* hc-issue: builds a person's status from a record, signs it as a health
+ * code and prints it as QR text and images (PNG, SVG, terminal). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hc_image.h"
+#include "hc_policy.h"
+#include "hc_sign.h"
+#include "hc_token.h"
+
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define MAX_RISK_FILE (16u << 20)
+
+static const char usage_text[] =
+	"usage: hc-issue --key FILE --iss URL --record REC.json [options]\n"
+	"       hc-issue --key FILE --iss URL --batch RECORDS.jsonl|- [--png-dir DIR] [options]\n"
+	"\n"
+	"  --key FILE          issuer private key (PEM, mode 0600)\n"
+	"  --iss URL           issuer identifier (https URL, no trailing slash)\n"
+	"  --record FILE       one person's record (JSON)\n"
+	"  --batch FILE        one record per line (JSON lines), - for stdin;\n"
+	"                      one QR text per line on stdout (empty for a failed record)\n"
+	"  --png-dir DIR       batch: write NNNNNN.png per line into DIR\n"
+	"  --risk-areas FILE   risk-area list (JSON)\n"
+	"  --policy FILE       policy file (JSON; default: built-in default-1)\n"
+	"  --at TIME           issue as of TIME (epoch seconds or RFC 3339)\n"
+	"  --validity DUR      validity, e.g. 24h (default: the policy's)\n"
+	"  --png FILE          write the QR code as PNG\n"
+	"  --svg FILE          write the QR code as SVG\n"
+	"  --scale N           PNG pixels per module (default 6)\n"
+	"  --terminal          draw the QR code on the terminal\n"
+	"  --jws               print the bare JWS instead of the QR text\n"
+	"  --help              this text\n"
+	"\n"
+	"Exit status: 0 success, 1 a record was refused, 2 usage, I/O or key error.\n";
+
+struct issuer {
+	struct hc_privkey *key;
+	struct hc_pubkey *pub;
+	struct hc_policy *pol;
+	struct hc_risk *risk;
+	const char *iss;
+	int64_t at, validity;
+	int scale;
+};
+
+static void perr(const char *what, hc_err err)
+{
+	const char *d = hc_detail();
+
+	fprintf(stderr, "hc-issue: %s: %s%s%s\n", what, hc_strerror(err), d[0] ? ": " : "", d);
+}
+
+/* Record JSON -> signed, self-verified token. */
+static hc_err issue(const struct issuer *is, const char *json, size_t n, char **tok)
+{
+	struct hc_record *rec = NULL;
+	struct hc_claims c, back;
+	struct hc_jws j;
+	uint8_t jti[16];
+	char *claims = NULL;
+	hc_err err;
+
+	*tok = NULL;
+	memset(&c, 0, sizeof(c));
+	memset(&j, 0, sizeof(j));
+	if ((err = hc_record_parse(json, n, &rec)) != HC_OK ||
+	    (err = hc_policy_apply(is->pol, rec, is->risk, is->at, is->validity, &c)) != HC_OK)
+		goto out;
+	snprintf(c.iss, sizeof(c.iss), "%s", is->iss);
+	if ((err = hc_random(jti, sizeof(jti))) != HC_OK ||
+	    (err = hc_b64u_encode(jti, sizeof(jti), c.jti, sizeof(c.jti))) != HC_OK ||
+	    (err = hc_claims_json(&c, &claims)) != HC_OK ||
+	    (err = hc_jws_sign(is->key, true, (const uint8_t *)claims, strlen(claims), tok)) != HC_OK)
+		goto out;
+	/* Verify what was signed before handing it out. */
+	if ((err = hc_jws_parse(*tok, strlen(*tok), HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) !=
+		    HC_OK ||
+	    (err = hc_jws_verify(&j, *tok, is->pub)) != HC_OK ||
+	    (err = hc_claims_parse((const char *)j.payload, j.payload_len, &back)) != HC_OK)
+		goto out;
+	if (back.st != c.st || back.exp != c.exp || strcmp(back.jti, c.jti) != 0)
+		err = HC_ERR_CRYPTO;
+out:
+	if (err != HC_OK) {
+		free(*tok);
+		*tok = NULL;
+	}
+	hc_jws_clear(&j);
+	free(claims);
+	hc_record_free(rec);
+	return err;
+}
+
+struct outputs {
+	const char *png, *svg;
+	bool terminal, jws;
+};
+
+static hc_err emit(const struct issuer *is, const char *tok, const struct outputs *o)
+{
+	char text[HC_MAX_QR_TEXT + 8];
+	struct hc_qrimg *q = NULL;
+	hc_err err;
+
+	if ((err = hc_qr_encode(HC_QR_PREFIX, tok, strlen(tok), text, sizeof(text))) != HC_OK ||
+	    (err = hc_qrimg_make(text, &q)) != HC_OK)
+		goto out;
+	if (o->png && (err = hc_qrimg_write_png(q, o->png, is->scale, 4)) != HC_OK)
+		goto out;
+	if (o->svg && (err = hc_qrimg_write_svg(q, o->svg, 4)) != HC_OK)
+		goto out;
+	if (o->terminal && (err = hc_qrimg_print(q, stderr, 2)) != HC_OK)
+		goto out;
+	printf("%s\n", o->jws ? tok : text);
+out:
+	hc_qrimg_free(q);
+	return err;
+}
+
+static int run_batch(const struct issuer *is, const char *path, const char *pngdir, bool jws)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long no = 0, bad = 0;
+	int rc = 0;
+
+	if (!f) {
+		perror(path);
+		return EXIT_USAGE;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		struct outputs o = {.jws = jws};
+		char png[4096], where[64];
+		char *tok = NULL;
+		hc_err err;
+
+		no++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		snprintf(where, sizeof(where), "line %lu", no);
+		if (pngdir) {
+			snprintf(png, sizeof(png), "%s/%06lu.png", pngdir, no);
+			o.png = png;
+		}
+		if ((size_t)n > HC_MAX_JSON_FILE)
+			err = HC_ERR_TOO_LARGE;
+		else if ((err = issue(is, line, (size_t)n, &tok)) == HC_OK)
+			err = emit(is, tok, &o);
+		if (err != HC_OK) {
+			perr(where, err);
+			putchar('\n'); /* keep output lines aligned with input lines */
+			bad++;
+		}
+		free(tok);
+	}
+	free(line);
+	if (ferror(f)) {
+		fprintf(stderr, "hc-issue: %s: read error\n", path);
+		rc = EXIT_USAGE;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (bad)
+		fprintf(stderr, "hc-issue: %lu of %lu records refused\n", bad, no);
+	return rc ? rc : bad ? EXIT_FAIL : 0;
+}
+
+static hc_err load_json_file(const char *path, size_t cap, uint8_t **buf, size_t *n)
+{
+	hc_err err = hc_read_file(path, cap, buf, n);
+
+	if (err != HC_OK)
+		perr(path, err);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"key", required_argument, NULL, 'k'},     {"iss", required_argument, NULL, 'i'},
+		{"record", required_argument, NULL, 'r'},  {"batch", required_argument, NULL, 'b'},
+		{"png-dir", required_argument, NULL, 'D'}, {"risk-areas", required_argument, NULL, 'R'},
+		{"policy", required_argument, NULL, 'p'},  {"at", required_argument, NULL, 'a'},
+		{"validity", required_argument, NULL, 'v'}, {"png", required_argument, NULL, 'P'},
+		{"svg", required_argument, NULL, 'S'},     {"scale", required_argument, NULL, 's'},
+		{"terminal", no_argument, NULL, 'T'},      {"jws", no_argument, NULL, 'J'},
+		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
+	const char *keyf = NULL, *recf = NULL, *batch = NULL, *pngdir = NULL, *riskf = NULL,
+		   *polf = NULL;
+	struct issuer is;
+	struct outputs o;
+	unsigned char seen[256] = {0};
+	uint8_t *buf = NULL;
+	size_t n;
+	char *tok = NULL;
+	int c, rc = EXIT_USAGE;
+	hc_err err;
+
+	memset(&is, 0, sizeof(is));
+	memset(&o, 0, sizeof(o));
+	is.at = hc_now();
+	is.scale = 6;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != '?' && seen[c]++) {
+			fprintf(stderr, "hc-issue: option given twice\n");
+			return EXIT_USAGE;
+		}
+		switch (c) {
+		case 'k': keyf = optarg; break;
+		case 'i': is.iss = optarg; break;
+		case 'r': recf = optarg; break;
+		case 'b': batch = optarg; break;
+		case 'D': pngdir = optarg; break;
+		case 'R': riskf = optarg; break;
+		case 'p': polf = optarg; break;
+		case 'a':
+			if (hc_time_parse(optarg, &is.at) != HC_OK) {
+				fprintf(stderr, "hc-issue: --at: invalid time '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			if (hc_duration_parse(optarg, &is.validity) != HC_OK) {
+				fprintf(stderr, "hc-issue: --validity: invalid duration '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'P': o.png = optarg; break;
+		case 'S': o.svg = optarg; break;
+		case 's': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 64) {
+				fprintf(stderr, "hc-issue: --scale: 1 to 64\n");
+				return EXIT_USAGE;
+			}
+			is.scale = (int)v;
+			break;
+		}
+		case 'T': o.terminal = true; break;
+		case 'J': o.jws = true; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (!keyf || !is.iss || optind != argc || (!recf == !batch) ||
+	    (batch && (o.png || o.svg || o.terminal)) || (pngdir && !batch)) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	n = strlen(is.iss);
+	if (n < 9 || n > 255 || strncmp(is.iss, "https://", 8) != 0 || is.iss[n - 1] == '/') {
+		fprintf(stderr, "hc-issue: --iss must be an https URL without a trailing slash\n");
+		return EXIT_USAGE;
+	}
+	if ((err = hc_privkey_load(keyf, &is.key)) != HC_OK ||
+	    (err = hc_privkey_public(is.key, &is.pub)) != HC_OK) {
+		perr(keyf, err);
+		goto out;
+	}
+	if (polf) {
+		if (load_json_file(polf, HC_MAX_JSON_FILE, &buf, &n) != HC_OK)
+			goto out;
+		err = hc_policy_parse((const char *)buf, n, &is.pol);
+		free(buf);
+		buf = NULL;
+		if (err != HC_OK) {
+			perr(polf, err);
+			goto out;
+		}
+	} else if ((err = hc_policy_default(&is.pol)) != HC_OK) {
+		perr("policy", err);
+		goto out;
+	}
+	if (riskf) {
+		if (load_json_file(riskf, MAX_RISK_FILE, &buf, &n) != HC_OK)
+			goto out;
+		err = hc_risk_parse((const char *)buf, n, &is.risk);
+		free(buf);
+		buf = NULL;
+		if (err != HC_OK) {
+			perr(riskf, err);
+			goto out;
+		}
+	}
+	if (pngdir) {
+		struct stat st;
+
+		if (stat(pngdir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "hc-issue: --png-dir %s: not a directory\n", pngdir);
+			goto out;
+		}
+	}
+	if (batch) {
+		rc = run_batch(&is, batch, pngdir, o.jws);
+		goto out;
+	}
+	if (load_json_file(recf, HC_MAX_JSON_FILE, &buf, &n) != HC_OK)
+		goto out;
+	if ((err = issue(&is, (const char *)buf, n, &tok)) != HC_OK) {
+		perr(recf, err);
+		rc = err == HC_ERR_NOMEM || err == HC_ERR_CRYPTO ? EXIT_USAGE : EXIT_FAIL;
+		goto out;
+	}
+	if ((err = emit(&is, tok, &o)) != HC_OK) {
+		perr("output", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	free(tok);
+	hc_risk_free(is.risk);
+	hc_policy_free(is.pol);
+	hc_pubkey_free(is.pub);
+	hc_privkey_free(is.key);
+	return rc;
+}

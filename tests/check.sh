@@ -1,0 +1,17 @@
+#!/bin/sh
+# check.sh BUILD...: runs the suite once per build (plain, sanitizers) and
+# prints the total as the last line: "N passed, N failed".
+pass=0 fail=0
+for b in "$@"; do
+	echo "== suite in $b"
+	out=$(sh tests/run.sh "$b" 2>&1)
+	echo "$out" | sed '$d'
+	last=$(echo "$out" | tail -n 1)
+	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	[ -n "$p" ] || { p=0 f=1; echo "$out" | tail -n 5; }
+	echo "$b: $p passed, $f failed"
+	pass=$((pass + p)) fail=$((fail + f))
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

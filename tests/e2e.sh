@@ -1,0 +1,205 @@
+#!/bin/bash
+# e2e.sh BUILD: end-to-end tests that run the real programs: keys, trust
+# list, issue, PNG, scan (hc-verify and zbarimg), openssl cross-checks, and
+# hostile codes each refused with its specific reason. Last line: totals.
+set -u
+B=$(cd "${1:-build}" && pwd)
+SRC=$(pwd)
+W=$(mktemp -d /tmp/hc-e2e.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+cd "$W"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+
+AT=2026-11-23T08:00:00+08:00
+ATS=1795392000
+ISS=https://hc.zj.example
+V() { "$B/hc-verify" --trust trust --at "${VAT:-$ATS}" "$@"; }
+# token -> QR text
+qr() { printf 'hc:/'; printf '%s' "$1" | od -An -v -tu1 | tr -s ' ' '\n' | grep -v '^$' |
+	while read -r c; do printf '%02d' $((c - 45)); done; echo; }
+# expect NAME EXIT REASON [DETAIL-SUBSTRING] -- hc-verify args (JSON mode)
+expect() {
+	local name=$1 want_rc=$2 want_reason=$3 want_detail=$4 out rc a args=()
+	shift 4
+	local VAT=$ATS
+	while [ $# -gt 0 ]; do
+		case "$1" in --) ;; --at) VAT=$2; shift ;; *) args+=("$1") ;; esac
+		shift
+	done
+	out=$(V --json "${args[@]}" 2>&1); rc=$?
+	if [ $rc -ne $want_rc ]; then bad "$name" "exit $rc, want $want_rc: $out"; return; fi
+	case "$out" in *"\"reason\":\"$want_reason\""*) ;; *) bad "$name" "want $want_reason: $out"; return ;; esac
+	case "$out" in *"$want_detail"*) ok "$name" ;; *) bad "$name" "want detail '$want_detail': $out" ;; esac
+}
+
+# ---- keys and trust ----
+"$B/hc-keys" gen root.key >/dev/null && "$B/hc-keys" gen zj.key >/dev/null &&
+	"$B/hc-keys" gen sh.key >/dev/null && "$B/hc-keys" gen rogue.key >/dev/null
+[ "$(stat -c %a zj.key)" = 600 ] && ok "gen writes mode 0600" || bad "gen writes mode 0600"
+head -1 zj.key | grep -q 'BEGIN PRIVATE KEY' && ok "gen writes PEM PKCS#8" || bad "gen PKCS#8"
+"$B/hc-keys" gen zj.key >/dev/null 2>&1; [ $? -eq 2 ] && ok "gen refuses to overwrite" || bad "gen overwrite"
+kid=$("$B/hc-keys" pub zj.key | sed 's/.*"kid":"\([^"]*\)".*/\1/')
+okid=$(openssl pkey -in zj.key -pubout -outform DER 2>/dev/null | tail -c 64 | {
+	x=$(head -c 32 | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+	true; echo "$x"; })
+# independent RFC 7638 thumbprint from the openssl command line
+pubder=$(openssl pkey -in zj.key -pubout -outform DER 2>/dev/null | tail -c 64 | od -An -v -tx1 | tr -d ' \n')
+xb=$(printf '%s' "${pubder:0:64}" | sed 's/../\\x&/g' | xargs -0 printf '%b' | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+yb=$(printf '%s' "${pubder:64:64}" | sed 's/../\\x&/g' | xargs -0 printf '%b' | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+tp=$(printf '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' "$xb" "$yb" | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+[ -n "$kid" ] && [ "$kid" = "$tp" ] && ok "kid equals openssl-computed RFC 7638 thumbprint" || bad "thumbprint" "$kid vs $tp"
+: "$okid"
+
+mkdir -p trust/roots
+"$B/hc-keys" pub root.key > trust/roots/root.jwk
+mklist() { # seq -> trustlist.json
+	cat <<JSON
+{"seq":$1,"iat":1763856000,"next_update":1795392000,"issuers":[
+ {"iss":"$ISS","name":"Zhejiang \u202eHealth","region":"330000","keys":[$("$B/hc-keys" pub --status active zj.key)]},
+ {"iss":"https://hc.sh.example","name":"Shanghai Health","region":"310000","keys":[$("$B/hc-keys" pub --status active sh.key)]}]}
+JSON
+}
+mklist 1 > tl.json
+"$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null &&
+	ok "trustlist signed" || bad "trustlist signed"
+sed 's/"kid":"[^"]*"/"kid":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"/' tl.json > tl-badkid.json
+"$B/hc-keys" trustlist --root root.key --in tl-badkid.json --out x.jws >/dev/null 2>&1
+[ $? -eq 1 ] && [ ! -e x.jws ] && ok "trustlist refuses kid != thumbprint" || bad "trustlist kid check"
+sed 's/"seq":1,//' tl.json > tl-noseq.json
+"$B/hc-keys" trustlist --root root.key --in tl-noseq.json --out x.jws >/dev/null 2>&1
+[ $? -eq 1 ] && ok "trustlist refuses missing seq" || bad "trustlist seq"
+
+# ---- issue, PNG, scan ----
+"$B/hc-issue" --key zj.key --iss $ISS --record "$SRC/examples/green.json" \
+	--risk-areas "$SRC/examples/risk-areas.json" --at $AT --png green.png --svg green.svg > green.txt
+[ $? -eq 0 ] && [ -s green.png ] && grep -q '^hc:/[0-9]*$' green.txt && ok "issue green PNG" || bad "issue green"
+"$B/hc-issue" --key zj.key --iss $ISS --record "$SRC/examples/green.json" --at $AT --jws > green.jws
+TOK=$(cat green.jws)
+out=$(V green.png); rc=$?
+[ $rc -eq 0 ] && case "$out" in "PASS green"*"张*"*"330***********"*) true ;; *) false ;; esac &&
+	ok "hc-verify passes the PNG" || bad "hc-verify PNG" "$rc $out"
+case "$out" in *$'\u202e'*) bad "bidi neutralised in issuer name" ;; *) ok "bidi neutralised in issuer name" ;; esac
+z=$(zbarimg --raw -q green.png 2>/dev/null)
+[ "$z" = "$(cat green.txt)" ] && ok "zbarimg reads the same QR text" || bad "zbarimg" "$z"
+out=$(V --json green.png)
+case "$out" in *'"verdict":"pass"'*'"reason":"ok"'*'"status":"green"'*'"iss":"https://hc.zj.example"'*'"kid":"'$kid'"'*'"exp":'*) ok "json output fields" ;; *) bad "json output" "$out" ;; esac
+expect "text input passes" 0 ok "" -- --text "$(cat green.txt)"
+echo "$(cat green.txt)" | V - >/dev/null && ok "stdin input passes" || bad "stdin"
+
+# ---- openssl cross-checks ----
+openssl pkey -in zj.key -pubout -out zj.pub 2>/dev/null
+h=${TOK%%.*}; rest=${TOK#*.}; p=${rest%%.*}; s=${rest#*.}
+b64d() { local v=$1; v=$(printf '%s' "$v" | tr -- '-_' '+/'); while [ $(( ${#v} % 4 )) -ne 0 ]; do v="$v="; done; printf '%s' "$v" | openssl base64 -d -A; }
+sighex=$(b64d "$s" | od -An -v -tx1 | tr -d ' \n')
+printf 'asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x%s\ns=INTEGER:0x%s\n' "${sighex:0:64}" "${sighex:64:64}" > sig.cnf
+openssl asn1parse -genconf sig.cnf -out sig.der >/dev/null
+printf '%s.%s' "$h" "$p" > signed.txt
+openssl dgst -sha256 -verify zj.pub -signature sig.der signed.txt >/dev/null 2>&1 &&
+	ok "openssl verifies an issued token (R||S -> DER)" || bad "openssl verify"
+cat > claims.json <<JSON
+{"iss":"$ISS","iat":$ATS,"nbf":$ATS,"exp":$((ATS + 86400)),"jti":"3q2-7wAAAAAAAAAAAAAAAA","hc":{"v":1,"st":"green","pol":"default-1","why":[],"sub":{"name":"O*","id":"330***********1234"}}}
+JSON
+HDR='{"alg":"ES256","zip":"DEF","kid":"'$kid'"}'
+msg=$("$B/forge" zj.key "$HDR" claims.json zip unsigned)
+printf '%s' "$msg" > m.txt
+openssl dgst -sha256 -sign zj.key -out os.der m.txt
+rs=$(openssl asn1parse -inform DER -in os.der | sed -n 's/.*INTEGER *:\([0-9A-F]*\).*/\1/p' |
+	while read -r v; do printf '%064s' "$v" | tr ' ' 0; done)
+osig=$(printf '%s' "$rs" | sed 's/../\\x&/g' | xargs -0 printf '%b' | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+expect "token signed by openssl CLI verifies" 0 ok "" -- --text "$(qr "$msg.$osig")"
+
+# ---- hostile QR text ----
+G=$(cat green.txt)
+expect "bad prefix" 1 malformed "prefix" -- --text "hx:/${G#hc:/}"
+expect "odd digit count" 1 malformed "odd number" -- --text "${G}1"
+expect "digit pair above 77" 1 malformed "above 77" -- --text "hc:/78${G#hc:/56}"
+expect "truncated token" 1 malformed "" -- --text "${G:0:600}"
+forge() { "$B/forge" "$1" "$2" "$3" "${4:-zip}" "${5:-rs}"; }
+T2=$(forge zj.key "$HDR" claims.json)
+expect "forged good token passes (control)" 0 ok "" -- --text "$(qr "$T2")"
+expect "wrong number of dots (2 parts)" 1 malformed "three dot" -- --text "$(qr "${T2%.*}")"
+expect "wrong number of dots (4 parts)" 1 malformed "three dot" -- --text "$(qr "$T2.AAAA")"
+expect "bad base64url" 1 malformed "base64url" -- --text "$(qr "${T2:0:20}@${T2:21}")"
+last=${T2: -2:1}; flip=A; [ "$last" = A ] && flip=B
+expect "flipped signature bit" 1 bad-signature "" -- --text "$(qr "${T2:0:$((${#T2} - 2))}$flip${T2: -1}")"
+expect "DER signature" 1 malformed "64 bytes" -- --text "$(qr "$(forge zj.key "$HDR" claims.json zip der)")"
+for alg in none HS256 ES384; do
+	expect "alg $alg" 1 unsupported-alg "" -- --text "$(qr "$(forge zj.key '{"alg":"'$alg'","zip":"DEF","kid":"'$kid'"}' claims.json)")"
+done
+expect "extra header member" 1 malformed "header" -- --text "$(qr "$(forge zj.key '{"alg":"ES256","zip":"DEF","kid":"'$kid'","typ":"JWT"}' claims.json)")"
+expect "crit header" 1 malformed "header" -- --text "$(qr "$(forge zj.key '{"alg":"ES256","zip":"DEF","kid":"'$kid'","crit":["x"]}' claims.json)")"
+expect "no zip member" 1 malformed "header" -- --text "$(qr "$(forge zj.key '{"alg":"ES256","kid":"'$kid'"}' claims.json raw)")"
+rkid=$("$B/hc-keys" pub rogue.key | sed 's/.*"kid":"\([^"]*\)".*/\1/')
+expect "unknown kid" 1 unknown-key "" -- --text "$(qr "$(forge rogue.key '{"alg":"ES256","zip":"DEF","kid":"'$rkid'"}' claims.json)")"
+skid=$("$B/hc-keys" pub sh.key | sed 's/.*"kid":"\([^"]*\)".*/\1/')
+expect "kid of another issuer" 1 unknown-key "" -- --text "$(qr "$(forge sh.key '{"alg":"ES256","zip":"DEF","kid":"'$skid'"}' claims.json)")"
+sed 's|hc.zj.example|hc.xx.example|' claims.json > c-iss.json
+expect "unknown iss" 1 unknown-issuer "" -- --text "$(qr "$(forge zj.key "$HDR" c-iss.json)")"
+{ printf '{"iss":"%s","pad":"' "$ISS"; head -c 20000 /dev/zero | tr '\0' a; printf '"}'; } > c-big.json
+expect "payload inflates past the cap" 1 malformed "16 KiB" -- --text "$(qr "$(forge zj.key "$HDR" c-big.json)")"
+printf '{"iss":' > c-inv.json
+expect "invalid JSON" 1 malformed "invalid JSON" -- --text "$(qr "$(forge zj.key "$HDR" c-inv.json)")"
+sed 's|"iat":|"exp":1,"iat":|' claims.json > c-dup.json
+expect "duplicate JSON member" 1 malformed "duplicate" -- --text "$(qr "$(forge zj.key "$HDR" c-dup.json)")"
+sed 's|"name":"O\*"|"name":"O*","name":"X"|' claims.json > c-dup2.json
+expect "duplicate nested member" 1 malformed "duplicate" -- --text "$(qr "$(forge zj.key "$HDR" c-dup2.json)")"
+sed "s|\"exp\":$((ATS + 86400))|\"exp\":\"$((ATS + 86400))\"|" claims.json > c-sexp.json
+expect "string exp" 1 malformed "wrong type" -- --text "$(qr "$(forge zj.key "$HDR" c-sexp.json)")"
+sed "s|\"exp\":$((ATS + 86400))|\"exp\":$((ATS + 86400)).5|" claims.json > c-fexp.json
+expect "fractional exp" 1 malformed "integer" -- --text "$(qr "$(forge zj.key "$HDR" c-fexp.json)")"
+sed 's|"hc":{|"extra":1,"hc":{|' claims.json > c-unk.json
+expect "unknown claim" 1 malformed "unknown" -- --text "$(qr "$(forge zj.key "$HDR" c-unk.json)")"
+expect "expired" 1 expired "" --at $((ATS + 86401)) -- --text "$(qr "$T2")"
+expect "not yet valid" 1 not-yet-valid "" --at $((ATS - 3600)) -- --text "$(qr "$T2")"
+expect "within nbf skew" 0 ok "" --at $((ATS - 60)) -- --text "$(qr "$T2")"
+expect "requires 2 doses" 1 requirement-not-met "doses" --require-doses 2 -- --text "$(qr "$T2")"
+expect "requires a test" 1 requirement-not-met "test" --require-nat 48 -- --text "$(qr "$T2")"
+sed 's|"st":"green"|"st":"red"|' claims.json > c-red.json
+expect "red refused at checkpoint" 1 requirement-not-met "not green" -- --text "$(qr "$(forge zj.key "$HDR" c-red.json)")"
+expect "red shown with --any-status" 0 ok "" --any-status -- --text "$(qr "$(forge zj.key "$HDR" c-red.json)")"
+expect "whitespace in token" 1 malformed "" -- --text "$G "
+
+# ---- images ----
+printf '%s' 'iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAAAAABWESUoAAAAFklEQVR4nGP4TwAwjCoYVTCqYKQqAAA/aPwuq5iY/wAAAABJRU5ErkJggg==' | openssl base64 -d -A > blank.png
+expect "image with no QR code" 1 malformed "no QR" -- blank.png
+echo "not an image" > notimage.png
+expect "non-image file" 1 malformed "not a PNG or JPEG" -- notimage.png
+head -c 300 green.png > trunc.png
+expect "truncated PNG" 1 malformed "" -- trunc.png
+V missing.png >/dev/null 2>&1; [ $? -eq 2 ] && ok "missing file exits 2" || bad "missing file"
+
+# ---- trust directory ----
+mkdir -p t2/roots && cp trust/roots/root.jwk t2/roots/
+"$B/hc-keys" trustlist --root rogue.key --in tl.json --out t2/trustlist.jws >/dev/null
+out=$("$B/hc-verify" --trust t2 --text "$G" 2>&1); rc=$?
+[ $rc -eq 2 ] && case "$out" in *"not a pinned root"*) true ;; *) false ;; esac &&
+	ok "trust list signed by a non-root refused" || bad "non-root trust list" "$rc $out"
+t=$(cat trust/trustlist.jws); mid=$(( ${#t} / 2 )); c=${t:$mid:1}; r=A; [ "$c" = A ] && r=B
+printf '%s' "${t:0:$mid}$r${t:$((mid + 1))}" > t2/trustlist.jws
+out=$("$B/hc-verify" --trust t2 --text "$G" 2>&1); rc=$?
+[ $rc -eq 2 ] && ok "trust list with a flipped byte refused" || bad "flipped trust list" "$rc $out"
+"$B/hc-verify" --trust nowhere --text "$G" >/dev/null 2>&1; [ $? -eq 2 ] && ok "missing trust dir exits 2" || bad "missing trust dir"
+
+# ---- keys and programs ----
+cp zj.key loose.key && chmod 644 loose.key
+out=$("$B/hc-issue" --key loose.key --iss $ISS --record "$SRC/examples/green.json" 2>&1); rc=$?
+[ $rc -eq 2 ] && case "$out" in *"readable by group or others"*) true ;; *) false ;; esac &&
+	ok "group-readable key refused" || bad "loose key" "$rc $out"
+nm "$B/hc-verify" | grep -qE 'hc_(es256_sign|jws_sign|privkey_)' && bad "verifier links signing code" || ok "verifier links no signing code"
+for p in hc-keys hc-issue hc-verify; do
+	"$B/$p" --help | grep -q usage && ok "$p --help" || bad "$p --help"
+done
+"$B/hc-verify" --trust trust --json --json --text x >/dev/null 2>&1; [ $? -eq 2 ] && ok "duplicate option refused" || bad "dup option"
+"$B/hc-issue" --key zj.key --iss $ISS --record "$SRC/examples/red.json" --risk-areas "$SRC/examples/risk-areas.json" --at $AT > red.txt
+expect "red code issued and refused at checkpoint" 1 requirement-not-met "" -- --text "$(cat red.txt)"
+"$B/hc-issue" --key zj.key --iss $ISS --batch "$SRC/examples/records.jsonl" --risk-areas "$SRC/examples/risk-areas.json" --at $AT --png-dir . > batch.txt
+n=$(grep -c '^hc:/' batch.txt); lines=$(wc -l < "$SRC/examples/records.jsonl")
+[ "$n" -eq "$lines" ] && [ -s 000001.png ] && ok "batch issues one code per line ($n)" || bad "batch" "$n vs $lines"
+V --any-status - < batch.txt > bv.txt; rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c PASS bv.txt)" -eq "$lines" ] && ok "batch codes verify" || bad "batch verify" "$(cat bv.txt)"
+printf '{"person":1}\n' | "$B/hc-issue" --key zj.key --iss $ISS --batch - > b2.txt 2>/dev/null; rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l < b2.txt)" -eq 1 ] && ok "batch bad record: exit 1, line kept" || bad "batch bad record"
+
+echo "$pass passed, $fail failed"
