@@ -34,6 +34,8 @@ expect() {
 	case "$out" in *"$want_detail"*) ok "$name" ;; *) bad "$name" "want detail '$want_detail': $out" ;; esac
 }
 
+hex2bin() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
+
 # ---- keys and trust ----
 "$B/hc-keys" gen root.key >/dev/null && "$B/hc-keys" gen zj.key >/dev/null &&
 	"$B/hc-keys" gen sh.key >/dev/null && "$B/hc-keys" gen rogue.key >/dev/null
@@ -46,8 +48,8 @@ okid=$(openssl pkey -in zj.key -pubout -outform DER 2>/dev/null | tail -c 64 | {
 	true; echo "$x"; })
 # independent RFC 7638 thumbprint from the openssl command line
 pubder=$(openssl pkey -in zj.key -pubout -outform DER 2>/dev/null | tail -c 64 | od -An -v -tx1 | tr -d ' \n')
-xb=$(printf '%s' "${pubder:0:64}" | sed 's/../\\x&/g' | xargs -0 printf '%b' | openssl base64 -A | tr '+/' '-_' | tr -d '=')
-yb=$(printf '%s' "${pubder:64:64}" | sed 's/../\\x&/g' | xargs -0 printf '%b' | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+xb=$(hex2bin "${pubder:0:64}" | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+yb=$(hex2bin "${pubder:64:64}" | openssl base64 -A | tr '+/' '-_' | tr -d '=')
 tp=$(printf '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' "$xb" "$yb" | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d '=')
 [ -n "$kid" ] && [ "$kid" = "$tp" ] && ok "kid equals openssl-computed RFC 7638 thumbprint" || bad "thumbprint" "$kid vs $tp"
 : "$okid"
@@ -107,7 +109,7 @@ printf '%s' "$msg" > m.txt
 openssl dgst -sha256 -sign zj.key -out os.der m.txt
 rs=$(openssl asn1parse -inform DER -in os.der | sed -n 's/.*INTEGER *:\([0-9A-F]*\).*/\1/p' |
 	while read -r v; do printf '%064s' "$v" | tr ' ' 0; done)
-osig=$(printf '%s' "$rs" | sed 's/../\\x&/g' | xargs -0 printf '%b' | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+osig=$(hex2bin "$rs" | openssl base64 -A | tr '+/' '-_' | tr -d '=')
 expect "token signed by openssl CLI verifies" 0 ok "" -- --text "$(qr "$msg.$osig")"
 
 # ---- hostile QR text ----

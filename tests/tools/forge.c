@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	snprintf(msg, strlen(h) + strlen(p) + 2, "%s.%s", h, p);
 	if (unsig) {
 		printf("%s\n", msg);
-		return 0;
+		goto out;
 	}
 	if (hc_privkey_load(argv[1], &k) != HC_OK ||
 	    hc_es256_sign(k, (const uint8_t *)msg, strlen(msg), sig) != HC_OK)
@@ -63,7 +63,9 @@ int main(int argc, char **argv)
 		si = b64(sig, sizeof(sig));
 	}
 	printf("%s.%s\n", msg, si);
-	free(si), free(msg), free(h), free(p), free(pl), free(z), free(der);
+	free(si);
+out:
+	free(msg), free(h), free(p), free(pl), free(z), free(der);
 	hc_privkey_free(k);
-	return 0;
+	return fflush(stdout) == 0 ? 0 : 2;
 }
