@@ -39,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/t/%)
 DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev
 
-.PHONY: all deps demo check test tests clean install uninstall
+.PHONY: all deps demo check test tests clean install uninstall banned
 
 all: $(PROGS)
 
@@ -87,7 +87,13 @@ test: tests
 	@sh tests/run.sh $(B)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-check: deps
+# Unsafe string and number functions are banned from the sources.
+BANNED := \b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|sscanf)[[:space:]]*\(
+banned:
+	@if grep -nE '$(BANNED)' common/*.[ch] keys/*.c issuer/*.c verifier/*.c tests/unit/*.[ch] tests/tools/*.c; then \
+	  echo "banned functions found (see STYLE: use snprintf, memcpy, strtol)"; exit 1; fi
+
+check: deps banned
 	@$(MAKE) tests
 	@$(MAKE) B=build-asan SAN="$(SAN_FLAGS)" CFLAGS="-O1 -g" tests
 	@sh tests/check.sh $(B) build-asan

@@ -155,8 +155,10 @@ hc_err hc_claims_json(const struct hc_claims *c, char **out)
 	*out = NULL;
 	if (!root)
 		return HC_ERR_NOMEM;
+	/* nbf is left out when it equals iat: every byte counts in the QR. */
 	ok = cJSON_AddStringToObject(root, "iss", c->iss) && add_int(root, "iat", c->iat) &&
-	     add_int(root, "nbf", c->has_nbf ? c->nbf : c->iat) && add_int(root, "exp", c->exp) &&
+	     (!c->has_nbf || c->nbf == c->iat || add_int(root, "nbf", c->nbf)) &&
+	     add_int(root, "exp", c->exp) &&
 	     cJSON_AddStringToObject(root, "jti", c->jti) &&
 	     (hc = cJSON_AddObjectToObject(root, "hc")) && add_int(hc, "v", 1) &&
 	     cJSON_AddStringToObject(hc, "st", hc_status_name(c->st)) &&

@@ -112,9 +112,9 @@ static void print_line(const char *src, const struct hc_result *r, const char *d
 		hc_display_safe(r->c.id, id, sizeof(id));
 		hc_display_safe(r->issuer_name, iss, sizeof(iss));
 		hc_time_format(r->c.exp, when, sizeof(when));
-		printf("%s%s  %s  %s  issuer: %s (%s)  %s %s", r->err == HC_OK ? "  " : "  | ",
-		       r->err == HC_OK ? "" : hc_status_name(r->c.st), name, id, iss, r->region,
-		       r->c.exp < 0 ? "?" : "expires", when);
+		if (r->err != HC_OK)
+			printf("  | %s", hc_status_name(r->c.st));
+		printf("  %s  %s  issuer: %s (%s)  expires %s", name, id, iss, r->region, when);
 	}
 	putchar('\n');
 }

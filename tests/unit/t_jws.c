@@ -187,7 +187,7 @@ static void sign_verify(void)
 }
 
 static const char good_claims[] =
-	"{\"iss\":\"https://hc.zj.example\",\"iat\":1795392000,\"nbf\":1795392000,"
+	"{\"iss\":\"https://hc.zj.example\",\"iat\":1795392000,\"nbf\":1795392060,"
 	"\"exp\":1795478400,\"jti\":\"3q2-7wAAAAAAAAAAAAAAAA\",\"hc\":{\"v\":1,\"st\":\"green\","
 	"\"pol\":\"default-1\",\"why\":[],\"sub\":{\"name\":\"张*\",\"id\":\"330***********1234\"},"
 	"\"nat\":{\"at\":1795300000,\"res\":\"neg\"},\"vac\":{\"doses\":3,\"at\":1700000000},"
