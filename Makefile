@@ -39,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/t/%)
 DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev
 
-.PHONY: all deps demo check test tests clean install uninstall banned
+.PHONY: all deps demo check test tests clean install uninstall banned fuzz
 
 all: $(PROGS)
 
@@ -65,7 +65,33 @@ $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 $(B)/forge: $(B)/tests/tools/forge.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 
-tests: $(PROGS) $(TEST_BIN) $(B)/forge
+# Fuzz targets: replayed over their committed corpora by `make check`
+# (gcc, no libFuzzer needed); run for real with `make fuzz` (clang).
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/replay/%)
+$(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+
+tests: $(PROGS) $(TEST_BIN) $(B)/forge $(FUZZ_REPLAY)
+
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+fuzz: deps
+	@command -v $(FUZZ_CC) >/dev/null || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
+	@$(MAKE) B=build-fuzz CC=$(FUZZ_CC) SAN="$(FUZZ_FLAGS)" CFLAGS="-O1 -g" build-fuzz/libhc.a \
+	  $(FUZZ_NAMES:%=build-fuzz/tests/fuzz/%.o)
+	@for t in $(FUZZ_NAMES); do \
+	  $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o build-fuzz/$$t build-fuzz/tests/fuzz/$$t.o \
+	    build-fuzz/libhc.a $(PKG_LIBS) || exit 1; \
+	  c=$${t#fuzz_}; mkdir -p build-fuzz/corpus/$$c; \
+	  echo "== $$t for $(FUZZ_TIME) s"; \
+	  build-fuzz/$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    build-fuzz/corpus/$$c tests/fuzz/corpus/$$c 2>&1 | grep -E 'stat::|ERROR|SUMMARY|cov:' | tail -6; \
+	done
 
 # Install what is missing (root: apt-get; otherwise sudo when present).
 deps:
@@ -108,6 +134,6 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/hc-keys.1 $(DESTDIR)$(MANDIR)/man1/hc-issue.1 $(DESTDIR)$(MANDIR)/man1/hc-verify.1
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

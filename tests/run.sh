@@ -21,6 +21,15 @@ for t in "$B"/t/t_*; do
 		pass=$((pass + p)) fail=$((fail + f))
 	fi
 done
+for r in "$B"/replay/fuzz_*; do
+	[ -x "$r" ] || continue
+	c=$(basename "$r"); c=${c#fuzz_}
+	if "$r" "tests/fuzz/corpus/$c" > "$log" 2>&1; then
+		echo "replay $c: $(tail -n 1 "$log")"; pass=$((pass + 1))
+	else
+		echo "FAIL replay $c"; tail -n 20 "$log"; fail=$((fail + 1))
+	fi
+done
 bash tests/e2e.sh "$B" > "$log" 2>&1
 grep -E '^FAIL' "$log"
 line=$(tail -n 1 "$log")
