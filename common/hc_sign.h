@@ -13,6 +13,8 @@ hc_err hc_privkey_generate(const char *path, struct hc_privkey **out) HC_WUR;
  * (HC_ERR_KEY_PERM) and any key that is not P-256. */
 hc_err hc_privkey_load(const char *path, struct hc_privkey **out) HC_WUR;
 void hc_privkey_free(struct hc_privkey *k);
+/* The key id (RFC 7638 thumbprint) of the matching public key. */
+const char *hc_privkey_kid(const struct hc_privkey *k);
 /* The matching public key (caller frees). */
 hc_err hc_privkey_public(const struct hc_privkey *k, struct hc_pubkey **out) HC_WUR;
 hc_err hc_es256_sign(const struct hc_privkey *k, const uint8_t *msg, size_t n,

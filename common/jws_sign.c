@@ -8,7 +8,6 @@
 hc_err hc_jws_sign(const struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
 		   char **out)
 {
-	struct hc_pubkey *pub = NULL;
 	uint8_t *z = NULL, sig[HC_SIG_LEN];
 	const uint8_t *body = payload;
 	char hdr[128], *s = NULL;
@@ -17,15 +16,11 @@ hc_err hc_jws_sign(const struct hc_privkey *k, bool zip, const uint8_t *payload,
 	int r;
 
 	*out = NULL;
-	if ((err = hc_privkey_public(k, &pub)) != HC_OK)
-		return err;
 	r = snprintf(hdr, sizeof(hdr), zip ? "{\"alg\":\"ES256\",\"zip\":\"DEF\",\"kid\":\"%s\"}"
 					   : "{\"alg\":\"ES256\",\"kid\":\"%s\"}",
-		     hc_pubkey_kid(pub));
-	if (r < 0 || (size_t)r >= sizeof(hdr)) {
-		err = HC_ERR_CRYPTO;
-		goto out;
-	}
+		     hc_privkey_kid(k));
+	if (r < 0 || (size_t)r >= sizeof(hdr))
+		return HC_ERR_CRYPTO;
 	if (zip) {
 		if ((err = hc_deflate(payload, n, &z, &blen)) != HC_OK)
 			goto out;
@@ -53,6 +48,5 @@ hc_err hc_jws_sign(const struct hc_privkey *k, bool zip, const uint8_t *payload,
 out:
 	free(s);
 	free(z);
-	hc_pubkey_free(pub);
 	return err;
 }

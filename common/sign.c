@@ -17,6 +17,7 @@
 
 struct hc_privkey {
 	EVP_PKEY *pkey;
+	char kid[HC_KID_LEN + 1]; /* computed once, at load or generation */
 };
 
 void hc_privkey_free(struct hc_privkey *k)
@@ -45,9 +46,47 @@ static bool is_p256(EVP_PKEY *pkey)
 	       (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0);
 }
 
+static hc_err pubkey_of(EVP_PKEY *pkey, struct hc_pubkey **out)
+{
+	uint8_t pt[65];
+	size_t ptlen = 0;
+
+	*out = NULL;
+	if (EVP_PKEY_get_octet_string_param(pkey, "pub", pt, sizeof(pt), &ptlen) != 1 ||
+	    ptlen != 65 || pt[0] != 0x04) {
+		ERR_clear_error();
+		return HC_ERR_CRYPTO;
+	}
+	return hc_pubkey_from_xy(pt + 1, pt + 33, out);
+}
+
+/* Wraps pkey (owned on success) with its kid. */
+static hc_err wrap(EVP_PKEY *pkey, struct hc_privkey **out)
+{
+	struct hc_privkey *k;
+	struct hc_pubkey *pub = NULL;
+	hc_err err;
+
+	if ((err = pubkey_of(pkey, &pub)) != HC_OK)
+		return err;
+	if (!(k = calloc(1, sizeof(*k)))) {
+		hc_pubkey_free(pub);
+		return HC_ERR_NOMEM;
+	}
+	memcpy(k->kid, hc_pubkey_kid(pub), sizeof(k->kid));
+	hc_pubkey_free(pub);
+	k->pkey = pkey;
+	*out = k;
+	return HC_OK;
+}
+
+const char *hc_privkey_kid(const struct hc_privkey *k)
+{
+	return k->kid;
+}
+
 hc_err hc_privkey_generate(const char *path, struct hc_privkey **out)
 {
-	struct hc_privkey *k = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIO *mem = NULL;
 	char *pem;
@@ -84,14 +123,9 @@ hc_err hc_privkey_generate(const char *path, struct hc_privkey **out)
 		err = HC_ERR_IO;
 		goto unlink;
 	}
-	if (!(k = calloc(1, sizeof(*k)))) {
-		err = HC_ERR_NOMEM;
+	if ((err = wrap(pkey, out)) != HC_OK)
 		goto unlink;
-	}
-	k->pkey = pkey;
 	pkey = NULL;
-	*out = k;
-	err = HC_OK;
 	goto out;
 unlink:
 	unlink(path);
@@ -106,7 +140,6 @@ out:
 
 hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 {
-	struct hc_privkey *k = NULL;
 	EVP_PKEY *pkey = NULL;
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -142,14 +175,8 @@ hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 		hc_set_detail("%s: not a PEM P-256 private key", path);
 		goto out;
 	}
-	if (!(k = calloc(1, sizeof(*k)))) {
-		err = HC_ERR_NOMEM;
-		goto out;
-	}
-	k->pkey = pkey;
-	pkey = NULL;
-	*out = k;
-	err = HC_OK;
+	if ((err = wrap(pkey, out)) == HC_OK)
+		pkey = NULL;
 out:
 	ERR_clear_error();
 	BIO_free(mem);
@@ -160,16 +187,7 @@ out:
 
 hc_err hc_privkey_public(const struct hc_privkey *k, struct hc_pubkey **out)
 {
-	uint8_t pt[65];
-	size_t ptlen = 0;
-
-	*out = NULL;
-	if (EVP_PKEY_get_octet_string_param(k->pkey, "pub", pt, sizeof(pt), &ptlen) != 1 ||
-	    ptlen != 65 || pt[0] != 0x04) {
-		ERR_clear_error();
-		return HC_ERR_CRYPTO;
-	}
-	return hc_pubkey_from_xy(pt + 1, pt + 33, out);
+	return pubkey_of(k->pkey, out);
 }
 
 hc_err hc_es256_sign(const struct hc_privkey *k, const uint8_t *msg, size_t n,
