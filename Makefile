@@ -14,7 +14,7 @@ SAN ?=
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg
+PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg libcurl
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 
@@ -37,7 +37,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/t/%)
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
-	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev
+	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev \
+	libcurl4-openssl-dev python3
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz
 
@@ -55,7 +56,8 @@ $(B)/hc-keys: $(B)/keys/hc-keys.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 $(B)/hc-issue: $(B)/issuer/hc-issue.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
-$(B)/hc-verify: $(B)/verifier/hc-verify.o $(B)/libhc.a
+VERIFY_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/*.c)))
+$(B)/hc-verify: $(VERIFY_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 
 $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a

@@ -90,6 +90,31 @@ out:
 	return err;
 }
 
+/* Makes a rename in path's directory durable. */
+static hc_err sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	int fd;
+
+	if (n >= sizeof(dir))
+		return HC_ERR_INVALID_ARG;
+	if (slash && n == 0)
+		n = 1; /* "/file" lives in "/" */
+	memcpy(dir, slash ? path : ".", slash ? n : 1);
+	dir[slash ? n : 1] = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (fsync(fd) == -1 && errno != EINVAL)) {
+		hc_set_detail("%s: %s", dir, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return HC_ERR_IO;
+	}
+	close(fd);
+	return HC_OK;
+}
+
 hc_err hc_write_file_atomic(const char *path, const void *data, size_t n, int mode)
 {
 	char tmp[4096];
@@ -125,7 +150,7 @@ hc_err hc_write_file_atomic(const char *path, const void *data, size_t n, int mo
 	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto out;
-	return HC_OK;
+	return sync_dir(path);
 out:
 	hc_set_detail("%s: %s", path, strerror(errno));
 	if (fd != -1)

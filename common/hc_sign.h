@@ -26,4 +26,14 @@ hc_err hc_random(uint8_t *buf, size_t n) HC_WUR;
 hc_err hc_jws_sign(const struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
 		   char **out) HC_WUR;
 
+/* Builds a revocation-list payload (DESIGN 6):
+ * {"iss":..,"seq":..,"iat":..,"revoked":[{"jti":..,"at":..},..]}, minified,
+ * from entries, a JSON array whose elements are a jti string or an object
+ * {"jti":..,"at":TIME} (TIME: integer seconds or an RFC 3339 / date string;
+ * a missing at means iat). Each jti is 16 bytes of base64url. The entries
+ * come out sorted by their decoded jti bytes; a jti given twice keeps its
+ * earliest at. Returns a malloc'd NUL-terminated payload and the count. */
+hc_err hc_revlist_build(const char *iss, int64_t seq, int64_t iat, const char *entries, size_t n,
+			char **payload, size_t *count) HC_WUR;
+
 #endif

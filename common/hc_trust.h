@@ -6,11 +6,37 @@
 
 struct hc_trust;
 
+/* Caps on revocation lists (DESIGN 6): the signed file, and its entries. */
+#define HC_MAX_REVOCATION_FILE (96u << 20)
+#define HC_MAX_REVOKED (1u << 21)
+/* Default grace after a trust list's next_update before verdicts carry the
+ * stale-trust warning. */
+#define HC_DEFAULT_GRACE (24 * 3600)
+
 /* Loads DIR/roots/\*.jwk (pinned roots) and DIR/trustlist.jws, whose
  * signature must verify under one of the roots and whose payload must be a
  * valid trust list (DESIGN 6). Errors here are configuration errors. */
 hc_err hc_trust_load(const char *dir, struct hc_trust **out) HC_WUR;
+/* Loads only DIR/roots (sync uses it when no trust list is held yet). */
+hc_err hc_trust_load_roots(const char *dir, struct hc_trust **out) HC_WUR;
 void hc_trust_free(struct hc_trust *t);
+
+/* Replaces t's trust list with the JWS in jws (verified under t's roots);
+ * revocation lists held by t are dropped. On error t is unchanged. */
+hc_err hc_trust_set_list(struct hc_trust *t, const char *jws, size_t n) HC_WUR;
+
+struct hc_revinfo {
+	char iss[256];
+	int64_t seq, iat;
+	size_t count;
+};
+/* Verifies a revocation list JWS under the keys of t's trust list: its kid
+ * must be a key of the issuer named by the payload's iss, not revoked and
+ * valid at the list's iat. On success the list replaces the one t holds for
+ * that issuer if its seq is higher (HC_ERR_ROLLBACK if lower; equal seq is
+ * accepted only for identical contents). name is used in details. */
+hc_err hc_trust_add_revocations(struct hc_trust *t, const char *name, const char *jws, size_t n,
+				struct hc_revinfo *info) HC_WUR;
 
 /* Parses and verifies a trust list JWS against t's roots (without
  * installing it); *seq receives its sequence number. For sync and tests. */
@@ -22,7 +48,25 @@ hc_err hc_trustlist_validate(const char *json, size_t n) HC_WUR;
 
 int64_t hc_trust_seq(const struct hc_trust *t);
 int64_t hc_trust_next_update(const struct hc_trust *t);
+int64_t hc_trust_iat(const struct hc_trust *t);
 size_t hc_trust_issuer_count(const struct hc_trust *t);
+
+/* What the trust store holds for issuer i (< hc_trust_issuer_count); the
+ * strings live as long as t's list. */
+struct hc_issuer_info {
+	const char *iss, *name, *region;
+	const char *revocations; /* path named by the trust list, or "" */
+	size_t keys[3];          /* by status: active, retired, revoked */
+	int64_t rev_seq, rev_iat; /* rev_seq 0: no revocation list held */
+	size_t rev_count;
+};
+void hc_trust_issuer_info(const struct hc_trust *t, size_t i, struct hc_issuer_info *o);
+
+/* For the issuer: HC_OK when kid is an active key of iss, with at inside
+ * its nbf..exp; otherwise HC_ERR_UNKNOWN_ISSUER, HC_ERR_UNKNOWN_KEY or
+ * HC_ERR_KEY_WINDOW, with a detail. */
+hc_err hc_trust_signing_key_ok(const struct hc_trust *t, const char *iss, const char *kid,
+			       int64_t at) HC_WUR;
 
 struct hc_verify_opts {
 	int64_t at;           /* verification time */
@@ -30,12 +74,17 @@ struct hc_verify_opts {
 	bool any_status;      /* accept yellow and red */
 	int64_t nat_max_age;  /* > 0: a negative test within this many seconds */
 	int64_t min_doses;    /* > 0: at least this many doses */
+	int64_t grace;        /* stale-trust after next_update + grace */
+	bool strict;          /* stale trust is a failure, not a warning */
 };
 void hc_verify_opts_init(struct hc_verify_opts *o);
+/* Whether t is past its next_update plus o->grace at time o->at. */
+bool hc_trust_stale(const struct hc_trust *t, const struct hc_verify_opts *o);
 
 struct hc_result {
 	hc_err err;    /* HC_OK on pass */
 	bool verified; /* signature verified: claims and issuer are trusted */
+	bool stale;    /* trust data past next_update + grace (stale-trust) */
 	struct hc_claims c;
 	char kid[HC_KID_LEN + 1];
 	char issuer_name[128];

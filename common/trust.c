@@ -1,5 +1,6 @@
 /* trust.c: the trust store: pinned root keys and the signed trust list (DESIGN 6). */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,11 @@
 
 static void list_clear(struct trust_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		for (size_t j = 0; j < l->issuers[i].nkeys; j++)
 			hc_pubkey_free(l->issuers[i].keys[j].k);
+		hc__rev_clear(&l->issuers[i].rev);
+	}
 	free(l->issuers);
 	memset(l, 0, sizeof(*l));
 }
@@ -54,11 +57,31 @@ static hc_err parse_key(const cJSON *j, struct trust_key *k)
 		hc_set_detail("key status \"%s\"", st);
 		return HC_ERR_TRUST_LIST;
 	}
+	if (k->status == KEY_RETIRED && !k->exp) {
+		hc_set_detail("retired key without exp (the end of its signing window)");
+		return HC_ERR_TRUST_LIST;
+	}
 	if (k->exp && k->exp < k->nbf) {
 		hc_set_detail("key exp before nbf");
 		return HC_ERR_TRUST_LIST;
 	}
 	return hc_pubkey_from_jwk(j, &k->k);
+}
+
+/* A revocation list path is "revocations/NAME.jws", NAME of [A-Za-z0-9._-]
+ * not starting with a dot: the same relative path on the server and in the
+ * trust directory, with no way out of either. */
+static bool rev_path_ok(const char *p)
+{
+	static const char pre[] = "revocations/";
+	size_t n = strlen(p), b = sizeof(pre) - 1;
+
+	if (n <= b + 4 || strncmp(p, pre, b) != 0 || strcmp(p + n - 4, ".jws") != 0 || p[b] == '.')
+		return false;
+	for (size_t i = b; i < n; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", p[i]))
+			return false;
+	return true;
 }
 
 static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
@@ -87,8 +110,9 @@ static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 		hc_set_detail("region \"%s\" is not a six-digit code", is->region);
 		return HC_ERR_TRUST_LIST;
 	}
-	if (strstr(is->revocations, "..") || is->revocations[0] == '/') {
-		hc_set_detail("revocations path \"%.60s\"", is->revocations);
+	if (is->revocations[0] && !rev_path_ok(is->revocations)) {
+		hc_set_detail("revocations path \"%.60s\" is not revocations/NAME.jws",
+			      is->revocations);
 		return HC_ERR_TRUST_LIST;
 	}
 	cJSON_ArrayForEach(kj, keys)
@@ -268,18 +292,92 @@ static hc_err load_roots(struct hc_trust *t, const char *dir)
 	return err;
 }
 
-hc_err hc_trust_load(const char *dir, struct hc_trust **out)
+hc_err hc_trust_load_roots(const char *dir, struct hc_trust **out)
 {
 	struct hc_trust *t;
+	hc_err err;
+
+	*out = NULL;
+	if (!(t = calloc(1, sizeof(*t))))
+		return HC_ERR_NOMEM;
+	if ((err = load_roots(t, dir)) != HC_OK) {
+		hc_trust_free(t);
+		return err;
+	}
+	*out = t;
+	return HC_OK;
+}
+
+hc_err hc_trust_set_list(struct hc_trust *t, const char *jws, size_t n)
+{
+	struct trust_list l;
+	hc_err err = check_list(t, jws, n, &l);
+
+	if (err != HC_OK) {
+		list_clear(&l);
+		return err;
+	}
+	list_clear(&t->list);
+	t->list = l;
+	return HC_OK;
+}
+
+#define MAX_REV_FILES 4096
+
+/* Loads every DIR/revocations/\*.jws; each must verify under its issuer's
+ * keys. Of two lists for one issuer the higher seq is kept. */
+static hc_err load_revocations(struct hc_trust *t, const char *dir)
+{
+	char path[4096];
+	struct dirent *de;
+	size_t files = 0;
+	DIR *d;
+	hc_err err = HC_OK;
+
+	snprintf(path, sizeof(path), "%s/revocations", dir);
+	if (!(d = opendir(path)))
+		return errno == ENOENT ? HC_OK : HC_ERR_TRUST_DIR;
+	while ((de = readdir(d))) {
+		size_t nl = strlen(de->d_name);
+		struct hc_revinfo info;
+		uint8_t *buf = NULL;
+		size_t len;
+		int r;
+
+		if (nl < 5 || strcmp(de->d_name + nl - 4, ".jws") != 0 || de->d_name[0] == '.')
+			continue;
+		if (++files > MAX_REV_FILES) {
+			hc_set_detail("%s: more than %d lists", path, MAX_REV_FILES);
+			err = HC_ERR_TOO_LARGE;
+			break;
+		}
+		r = snprintf(path, sizeof(path), "%s/revocations/%s", dir, de->d_name);
+		if (r < 0 || (size_t)r >= sizeof(path)) {
+			err = HC_ERR_TRUST_DIR;
+			break;
+		}
+		if ((err = hc_read_file(path, HC_MAX_REVOCATION_FILE, &buf, &len)) == HC_OK)
+			err = hc_trust_add_revocations(t, path, (const char *)buf, len, &info);
+		free(buf);
+		if (err == HC_ERR_ROLLBACK)
+			err = HC_OK; /* superseded by a newer list already held */
+		if (err != HC_OK)
+			break;
+	}
+	closedir(d);
+	return err;
+}
+
+hc_err hc_trust_load(const char *dir, struct hc_trust **out)
+{
+	struct hc_trust *t = NULL;
 	char path[4096];
 	uint8_t *buf = NULL;
 	size_t len;
 	hc_err err;
 
 	*out = NULL;
-	if (!(t = calloc(1, sizeof(*t))))
-		return HC_ERR_NOMEM;
-	if ((err = load_roots(t, dir)) != HC_OK)
+	if ((err = hc_trust_load_roots(dir, &t)) != HC_OK)
 		goto out;
 	snprintf(path, sizeof(path), "%s/trustlist.jws", dir);
 	if ((err = hc_read_file(path, HC_MAX_TRUST_FILE, &buf, &len)) != HC_OK) {
@@ -287,7 +385,8 @@ hc_err hc_trust_load(const char *dir, struct hc_trust **out)
 			err = HC_ERR_TRUST_DIR;
 		goto out;
 	}
-	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK)
+	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK ||
+	    (err = load_revocations(t, dir)) != HC_OK)
 		goto out;
 	*out = t;
 	t = NULL;
@@ -318,4 +417,55 @@ int64_t hc_trust_next_update(const struct hc_trust *t)
 size_t hc_trust_issuer_count(const struct hc_trust *t)
 {
 	return t->list.n;
+}
+
+int64_t hc_trust_iat(const struct hc_trust *t)
+{
+	return t->list.iat;
+}
+
+void hc_trust_issuer_info(const struct hc_trust *t, size_t i, struct hc_issuer_info *o)
+{
+	const struct trust_issuer *is = &t->list.issuers[i];
+
+	memset(o, 0, sizeof(*o));
+	o->iss = is->iss;
+	o->name = is->name;
+	o->region = is->region;
+	o->revocations = is->revocations;
+	for (size_t k = 0; k < is->nkeys; k++)
+		o->keys[is->keys[k].status]++;
+	o->rev_seq = is->rev.seq;
+	o->rev_iat = is->rev.iat;
+	o->rev_count = is->rev.n;
+}
+
+hc_err hc_trust_signing_key_ok(const struct hc_trust *t, const char *iss, const char *kid,
+			       int64_t at)
+{
+	static const char *const st[] = {"active", "retired", "revoked"};
+	const struct trust_issuer *is = hc__trust_issuer(t, iss);
+
+	if (!is) {
+		hc_set_detail("%.100s", iss);
+		return HC_ERR_UNKNOWN_ISSUER;
+	}
+	for (size_t i = 0; i < is->nkeys; i++) {
+		const struct trust_key *k = &is->keys[i];
+
+		if (strcmp(hc_pubkey_kid(k->k), kid) != 0)
+			continue;
+		if (k->status != KEY_ACTIVE || hc__key_valid_at(k, at) != HC_OK) {
+			char a[24], b[24];
+
+			hc_time_format(k->nbf, a, sizeof(a));
+			hc_time_format(k->exp, b, sizeof(b));
+			hc_set_detail("key %s is %s, window %s..%s", kid, st[k->status], a,
+				      k->exp ? b : "open");
+			return HC_ERR_KEY_WINDOW;
+		}
+		return HC_OK;
+	}
+	hc_set_detail("key %s is not a key of %.100s", kid, iss);
+	return HC_ERR_UNKNOWN_KEY;
 }

@@ -16,6 +16,20 @@ struct trust_key {
 	enum key_status status;
 };
 
+/* One revoked code: its jti (16 bytes) and the time from which it fails. */
+struct rev_entry {
+	uint8_t jti[16];
+	int64_t at;
+};
+
+/* An issuer's revocation list, entries sorted by jti for bsearch. */
+struct rev_list {
+	struct rev_entry *e;
+	size_t n;
+	int64_t seq, iat; /* seq 0: no list held */
+	uint8_t digest[32]; /* SHA-256 of the payload: equal seq must mean equal contents */
+};
+
 struct trust_issuer {
 	char iss[256];
 	char name[128];
@@ -23,6 +37,7 @@ struct trust_issuer {
 	char revocations[256];
 	struct trust_key keys[MAX_KEYS];
 	size_t nkeys;
+	struct rev_list rev;
 };
 
 struct trust_list {
@@ -38,5 +53,10 @@ struct hc_trust {
 };
 
 const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char *iss);
+/* The revocation entry for jti (16 bytes) in is's list, or NULL. */
+const struct rev_entry *hc__revoked(const struct trust_issuer *is, const uint8_t jti[16]);
+void hc__rev_clear(struct rev_list *l);
+/* Whether key k may have signed at time iat (window and status). */
+hc_err hc__key_valid_at(const struct trust_key *k, int64_t iat);
 
 #endif

@@ -11,6 +11,7 @@ void hc_verify_opts_init(struct hc_verify_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->at = hc_now();
 	o->skew = DEFAULT_SKEW;
+	o->grace = HC_DEFAULT_GRACE;
 }
 
 /* Step 4: the issuer, then the key among that issuer's keys only, then the
@@ -29,13 +30,35 @@ static hc_err find_key(const struct hc_trust *t, const struct hc_claims *c, cons
 		if (strcmp(hc_pubkey_kid(k->k), kid) != 0)
 			continue;
 		*kp = k;
-		if (k->status == KEY_REVOKED)
-			return HC_ERR_KEY_REVOKED;
-		if (c->iat < k->nbf || (k->exp && c->iat > k->exp))
-			return HC_ERR_KEY_NOT_VALID;
-		return HC_OK;
+		return hc__key_valid_at(k, c->iat);
 	}
 	return HC_ERR_UNKNOWN_KEY;
+}
+
+static hc_err revoked(const struct trust_issuer *is, const struct hc_claims *c, int64_t at)
+{
+	const struct rev_entry *e;
+	uint8_t jti[16];
+	size_t n;
+
+	if (is->rev.n == 0)
+		return HC_OK;
+	/* The claims parser already checked jti is 16 bytes of base64url. */
+	if (hc_b64u_decode(c->jti, strlen(c->jti), jti, sizeof(jti), &n) != HC_OK || n != 16)
+		return HC_ERR_CLAIMS;
+	if ((e = hc__revoked(is, jti)) && at >= e->at) {
+		char when[24];
+
+		hc_time_format(e->at, when, sizeof(when));
+		hc_set_detail("revoked since %s (list seq %lld)", when, (long long)is->rev.seq);
+		return HC_ERR_REVOKED;
+	}
+	return HC_OK;
+}
+
+bool hc_trust_stale(const struct hc_trust *t, const struct hc_verify_opts *o)
+{
+	return o->at > t->list.next_update + o->grace;
 }
 
 static hc_err requirements(const struct hc_claims *c, const struct hc_verify_opts *o)
@@ -60,6 +83,7 @@ hc_err hc_verify_token(const struct hc_trust *t, const char *tok, size_t n,
 
 	memset(res, 0, sizeof(*res));
 	hc_set_detail(NULL);
+	res->stale = hc_trust_stale(t, o);
 	/* Steps 2 and 3: header, payload, strict claims. */
 	if ((err = hc_jws_parse(tok, n, HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) != HC_OK)
 		goto out;
@@ -83,9 +107,14 @@ hc_err hc_verify_token(const struct hc_trust *t, const char *tok, size_t n,
 		err = HC_ERR_EXPIRED;
 		goto out;
 	}
-	/* Step 7: revocation lists arrive with trust sync (not held yet). */
+	/* Step 7: the issuer's own revocation list, from the entry's time on. */
+	if ((err = revoked(is, &res->c, o->at)) != HC_OK)
+		goto out;
 	/* Step 8: checkpoint requirements. */
-	err = requirements(&res->c, o);
+	if ((err = requirements(&res->c, o)) != HC_OK)
+		goto out;
+	if (res->stale && o->strict)
+		err = HC_ERR_STALE_TRUST;
 out:
 	hc_jws_clear(&j);
 	if (!res->verified)

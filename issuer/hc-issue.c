@@ -10,6 +10,7 @@
 #include "hc_policy.h"
 #include "hc_sign.h"
 #include "hc_token.h"
+#include "hc_trust.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -34,6 +35,8 @@ static const char usage_text[] =
 	"  --scale N           PNG pixels per module (default 6)\n"
 	"  --terminal          draw the QR code on the terminal\n"
 	"  --jws               print the bare JWS instead of the QR text\n"
+	"  --trust DIR         refuse to sign unless the key is an active key of\n"
+	"                      --iss in DIR's trust list, inside its nbf..exp\n"
 	"  --help              this text\n"
 	"\n"
 	"Exit status: 0 success, 1 a record was refused, 2 usage, I/O or key error.\n";
@@ -53,6 +56,23 @@ static void perr(const char *what, hc_err err)
 	const char *d = hc_detail();
 
 	fprintf(stderr, "hc-issue: %s: %s%s%s\n", what, hc_strerror(err), d[0] ? ": " : "", d);
+}
+
+/* With --trust: the key must be one of iss's keys there, active and inside
+ * its window at the time of issue; a retired or revoked key no longer signs. */
+static hc_err check_window(const char *dir, const struct issuer *is)
+{
+	struct hc_trust *t = NULL;
+	hc_err err;
+
+	if ((err = hc_trust_load(dir, &t)) != HC_OK) {
+		perr(dir, err);
+		return err;
+	}
+	if ((err = hc_trust_signing_key_ok(t, is->iss, hc_privkey_kid(is->key), is->at)) != HC_OK)
+		perr("refusing to sign", err);
+	hc_trust_free(t);
+	return err;
 }
 
 /* Record JSON -> signed, self-verified token. */
@@ -191,10 +211,11 @@ int main(int argc, char **argv)
 		{"validity", required_argument, NULL, 'v'}, {"png", required_argument, NULL, 'P'},
 		{"svg", required_argument, NULL, 'S'},     {"scale", required_argument, NULL, 's'},
 		{"terminal", no_argument, NULL, 'T'},      {"jws", no_argument, NULL, 'J'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+		{"trust", required_argument, NULL, 't'},   {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *keyf = NULL, *recf = NULL, *batch = NULL, *pngdir = NULL, *riskf = NULL,
-		   *polf = NULL;
+		   *polf = NULL, *trustd = NULL;
 	struct issuer is;
 	struct outputs o;
 	unsigned char seen[256] = {0};
@@ -247,6 +268,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'T': o.terminal = true; break;
+		case 't': trustd = optarg; break;
 		case 'J': o.jws = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
@@ -267,6 +289,8 @@ int main(int argc, char **argv)
 		perr(keyf, err);
 		goto out;
 	}
+	if (trustd && (err = check_window(trustd, &is)) != HC_OK)
+		goto out;
 	if (polf) {
 		if (load_json_file(polf, HC_MAX_JSON_FILE, &buf, &n) != HC_OK)
 			goto out;

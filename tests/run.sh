@@ -30,13 +30,17 @@ for r in "$B"/replay/fuzz_*; do
 		echo "FAIL replay $c"; tail -n 20 "$log"; fail=$((fail + 1))
 	fi
 done
-bash tests/e2e.sh "$B" > "$log" 2>&1
-grep -E '^FAIL' "$log"
-line=$(tail -n 1 "$log")
-p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-if [ -z "$p" ]; then echo "CRASH e2e"; tail -n 20 "$log"; fail=$((fail + 1)); else
-	echo "e2e: $p passed, $f failed"; pass=$((pass + p)) fail=$((fail + f)); fi
+for s in tests/e2e.sh tests/trust_*.sh; do
+	[ -f "$s" ] || continue
+	n=$(basename "$s" .sh)
+	bash "$s" "$B" > "$log" 2>&1
+	grep -E '^FAIL' "$log"
+	line=$(tail -n 1 "$log")
+	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ -z "$p" ]; then echo "CRASH $n"; tail -n 20 "$log"; fail=$((fail + 1)); else
+		echo "$n: $p passed, $f failed"; pass=$((pass + p)) fail=$((fail + f)); fi
+done
 rm -f "$log"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

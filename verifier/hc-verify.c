@@ -7,25 +7,31 @@
 
 #include "hc_image.h"
 #include "hc_json.h"
-#include "hc_trust.h"
+#include "verifier.h"
 
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
 #define MAX_TEXTS 64
 
 static const char usage_text[] =
 	"usage: hc-verify --trust DIR [options] INPUT...\n"
+	"       hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS] URL\n"
+	"       hc-verify status --trust DIR [--at TIME] [--grace DURATION] [--json]\n"
 	"\n"
 	"Verifies health codes offline. INPUT is a PNG or JPEG image, or - to read\n"
-	"QR texts from standard input, one per line.\n"
+	"QR texts from standard input, one per line. `hc-verify sync --help` and\n"
+	"`hc-verify status --help` describe the other commands.\n"
 	"\n"
-	"  --trust DIR          trust directory: roots/*.jwk and trustlist.jws\n"
+	"  --trust DIR          trust directory: roots/*.jwk, trustlist.jws and\n"
+	"                       revocations/*.jws\n"
 	"  --text QRTEXT        verify this QR text (hc:/...); may be repeated\n"
 	"  --at TIME            verify as of TIME (epoch seconds or RFC 3339)\n"
 	"  --skew SECONDS       clock skew allowed on not-before (default 300)\n"
 	"  --any-status         accept yellow and red codes (default: green only)\n"
 	"  --require-nat HOURS  require a negative test within HOURS hours\n"
 	"  --require-doses N    require at least N vaccine doses\n"
+	"  --grace DURATION     trust data older than its next_update plus this\n"
+	"                       is stale (default 24h; e.g. 90m, 2d)\n"
+	"  --strict             stale trust data fails every code (stale-trust)\n"
+	"                       instead of adding a warning\n"
 	"  --json               one JSON object per code instead of a line\n"
 	"  --help               this text\n"
 	"\n"
@@ -89,6 +95,8 @@ static void print_json(const char *src, const struct hc_result *r, const char *d
 			cJSON_AddItemToArray(why, cJSON_CreateString(r->c.why[i]));
 	else if (!v)
 		cJSON_AddNullToObject(o, "why");
+	if ((why = cJSON_AddArrayToObject(o, "warnings")) && r->stale)
+		cJSON_AddItemToArray(why, cJSON_CreateString("stale-trust"));
 	if ((s = cJSON_PrintUnformatted(o)))
 		printf("%s\n", s);
 	free(s);
@@ -116,6 +124,8 @@ static void print_line(const char *src, const struct hc_result *r, const char *d
 			printf("  | %s", hc_status_name(r->c.st));
 		printf("  %s  %s  issuer: %s (%s)  expires %s", name, id, iss, r->region, when);
 	}
+	if (r->stale)
+		printf("  WARNING stale-trust");
 	putchar('\n');
 }
 
@@ -208,6 +218,13 @@ static void check_stdin(struct ctx *x)
 	}
 }
 
+void verifier_err(const char *what, hc_err err)
+{
+	const char *d = hc_detail();
+
+	fprintf(stderr, "hc-verify: %s: %s%s%s\n", what, hc_strerror(err), d[0] ? ": " : "", d);
+}
+
 static bool parse_count(const char *s, int64_t max, int64_t *out)
 {
 	char *end;
@@ -222,7 +239,7 @@ static bool parse_count(const char *s, int64_t max, int64_t *out)
 	return true;
 }
 
-int main(int argc, char **argv)
+static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"trust", required_argument, NULL, 't'},
@@ -233,6 +250,8 @@ int main(int argc, char **argv)
 		{"require-nat", required_argument, NULL, 'n'},
 		{"require-doses", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
+		{"grace", required_argument, NULL, 'g'},
+		{"strict", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -288,6 +307,13 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'j': x.json = true; break;
+		case 'g':
+			if (hc_duration_parse(optarg, &x.opts.grace) != HC_OK) {
+				fprintf(stderr, "hc-verify: --grace: invalid duration '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'S': x.opts.strict = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
@@ -297,10 +323,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((err = hc_trust_load(trust_dir, &trust)) != HC_OK) {
-		const char *d = hc_detail();
-
-		fprintf(stderr, "hc-verify: trust %s: %s%s%s\n", trust_dir, hc_strerror(err),
-			d[0] ? ": " : "", d);
+		verifier_err(trust_dir, err);
 		return EXIT_USAGE;
 	}
 	x.trust = trust;
@@ -317,4 +340,20 @@ int main(int argc, char **argv)
 	}
 	hc_trust_free(trust);
 	return x.worst;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} cmds[] = {
+	{"sync", cmd_sync},
+	{"status", cmd_status},
+};
+
+int main(int argc, char **argv)
+{
+	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	return cmd_verify(argc, argv);
 }

@@ -1,0 +1,225 @@
+/* revoke.c: revocation lists (DESIGN 6): verified under the issuer's own
+ * keys, held sorted by jti, looked up by binary search. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_json.h"
+#include "trust_int.h"
+
+void hc__rev_clear(struct rev_list *l)
+{
+	free(l->e);
+	memset(l, 0, sizeof(*l));
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct rev_entry *)a)->jti, ((const struct rev_entry *)b)->jti, 16);
+}
+
+const struct rev_entry *hc__revoked(const struct trust_issuer *is, const uint8_t jti[16])
+{
+	size_t lo = 0, hi = is->rev.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(is->rev.e[mid].jti, jti, 16);
+
+		if (c == 0)
+			return &is->rev.e[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+hc_err hc__key_valid_at(const struct trust_key *k, int64_t iat)
+{
+	if (k->status == KEY_REVOKED)
+		return HC_ERR_KEY_REVOKED;
+	if (iat < k->nbf || (k->exp && iat > k->exp))
+		return HC_ERR_KEY_NOT_VALID;
+	return HC_OK;
+}
+
+/* Fills l->e from the "revoked" array: each {"jti","at"}, jti 16 bytes. */
+static hc_err parse_entries(const cJSON *arr, struct rev_list *l)
+{
+	static const char *const members[] = {"jti", "at", NULL};
+	const cJSON *ej;
+	size_t i = 0, cap = 0;
+	bool sorted = true;
+	hc_err err;
+
+	for (ej = arr->child; ej; ej = ej->next)
+		if (++cap > HC_MAX_REVOKED) {
+			hc_set_detail("more than %u entries", HC_MAX_REVOKED);
+			return HC_ERR_TOO_LARGE;
+		}
+	if (cap && !(l->e = malloc(cap * sizeof(*l->e))))
+		return HC_ERR_NOMEM;
+	for (ej = arr->child; ej; ej = ej->next, i++) {
+		struct rev_entry *e = &l->e[i];
+		const cJSON *jti;
+		size_t dl;
+
+		if (!cJSON_IsObject(ej)) {
+			err = HC_ERR_JSON_TYPE;
+			goto bad;
+		}
+		if ((err = hc_json_only(ej, members)) != HC_OK ||
+		    (err = hc_json_int(ej, "at", true, 0, INT64_MAX / 2, &e->at, NULL)) != HC_OK)
+			goto bad;
+		jti = cJSON_GetObjectItemCaseSensitive(ej, "jti");
+		if (!cJSON_IsString(jti) || strlen(jti->valuestring) != 22 ||
+		    hc_b64u_decode(jti->valuestring, 22, e->jti, sizeof(e->jti), &dl) != HC_OK ||
+		    dl != 16) {
+			err = HC_ERR_JSON_TYPE;
+			hc_set_detail("entry %zu: jti is not 16 bytes of base64url", i);
+			return err;
+		}
+		if (i > 0 && sorted && memcmp(l->e[i - 1].jti, e->jti, 16) >= 0)
+			sorted = false;
+	}
+	l->n = i;
+	if (!sorted && l->n > 1) {
+		/* hc-keys writes sorted, unique lists; others are sorted here
+		 * and a jti listed twice keeps its earliest time. */
+		size_t w = 0;
+
+		qsort(l->e, l->n, sizeof(*l->e), entry_cmp);
+		for (size_t r = 1; r < l->n; r++) {
+			if (memcmp(l->e[w].jti, l->e[r].jti, 16) == 0) {
+				if (l->e[r].at < l->e[w].at)
+					l->e[w].at = l->e[r].at;
+			} else {
+				l->e[++w] = l->e[r];
+			}
+		}
+		l->n = w + 1;
+	}
+	return HC_OK;
+bad:
+	if (!hc_detail()[0])
+		hc_set_detail("entry %zu: %s", i, hc_strerror(err));
+	return err;
+}
+
+/* Parses a verified payload into l and returns its iss. */
+static hc_err parse_payload(const uint8_t *p, size_t n, char *iss, size_t isssz,
+			    struct rev_list *l)
+{
+	static const char *const members[] = {"iss", "seq", "iat", "revoked", NULL};
+	cJSON *root = NULL;
+	const cJSON *arr;
+	hc_err err;
+
+	if ((err = hc_json_parse((const char *)p, n, &root)) != HC_OK ||
+	    (err = hc_json_only(root, members)) != HC_OK ||
+	    (err = hc_json_str(root, "iss", true, iss, isssz, NULL)) != HC_OK ||
+	    (err = hc_json_int(root, "seq", true, 1, INT64_MAX / 2, &l->seq, NULL)) != HC_OK ||
+	    (err = hc_json_int(root, "iat", true, 0, INT64_MAX / 2, &l->iat, NULL)) != HC_OK ||
+	    (err = hc_json_arr(root, "revoked", true, &arr)) != HC_OK)
+		goto out;
+	err = parse_entries(arr, l);
+out:
+	cJSON_Delete(root);
+	return err;
+}
+
+/* The key with this kid, and whether some issuer holds it. */
+static const struct trust_key *key_by_kid(const struct hc_trust *t, const char *kid)
+{
+	for (size_t i = 0; i < t->list.n; i++)
+		for (size_t k = 0; k < t->list.issuers[i].nkeys; k++)
+			if (strcmp(hc_pubkey_kid(t->list.issuers[i].keys[k].k), kid) == 0)
+				return &t->list.issuers[i].keys[k];
+	return NULL;
+}
+
+static hc_err fail(hc_err err, const char *name, const char *why)
+{
+	char d[200];
+
+	snprintf(d, sizeof(d), "%s", hc_detail());
+	hc_set_detail("%s: %s%s%s", name, why, d[0] ? ": " : "", d);
+	return err;
+}
+
+hc_err hc_trust_add_revocations(struct hc_trust *t, const char *name, const char *s, size_t n,
+				struct hc_revinfo *info)
+{
+	struct rev_list l;
+	struct trust_issuer *is;
+	const struct trust_key *k = NULL;
+	struct hc_jws j;
+	char iss[256];
+	hc_err err;
+
+	memset(&l, 0, sizeof(l));
+	memset(info, 0, sizeof(*info));
+	hc_set_detail(NULL);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	/* Header, then the key, then the signature; only then the payload. */
+	if ((err = hc_jws_parse(s, n, HC_MAX_REVOCATION_FILE, false, HC_MAX_REVOCATION_FILE, &j)) !=
+	    HC_OK)
+		return fail(HC_ERR_REVOCATION_LIST, name, hc_strerror(err));
+	hc_set_detail(NULL);
+	if (!(k = key_by_kid(t, j.kid))) {
+		hc_set_detail("kid %s", j.kid);
+		err = fail(HC_ERR_REVOCATION_LIST, name, "signed by a key no issuer holds");
+		goto out;
+	}
+	if ((err = hc_jws_verify(&j, s, k->k)) != HC_OK) {
+		err = fail(HC_ERR_REVOCATION_LIST, name, "signature does not verify");
+		goto out;
+	}
+	if ((err = parse_payload(j.payload, j.payload_len, iss, sizeof(iss), &l)) != HC_OK) {
+		err = fail(HC_ERR_REVOCATION_LIST, name, hc_strerror(err));
+		goto out;
+	}
+	/* The key must be one of the named issuer's own keys. */
+	is = (struct trust_issuer *)hc__trust_issuer(t, iss);
+	k = NULL;
+	for (size_t i = 0; is && i < is->nkeys; i++)
+		if (strcmp(hc_pubkey_kid(is->keys[i].k), j.kid) == 0)
+			k = &is->keys[i];
+	if (!is || !k) {
+		hc_set_detail("iss %.100s", iss);
+		err = fail(HC_ERR_REVOCATION_LIST, name,
+			   is ? "not signed by a key of its issuer" : "issuer not in the trust list");
+		goto out;
+	}
+	if (hc__key_valid_at(k, l.iat) != HC_OK) {
+		err = fail(HC_ERR_REVOCATION_LIST, name,
+			   "signing key revoked or outside its window at the list's iat");
+		goto out;
+	}
+	if ((err = hc_sha256(j.payload, j.payload_len, l.digest)) != HC_OK)
+		goto out;
+	if (l.seq < is->rev.seq ||
+	    (l.seq == is->rev.seq && memcmp(l.digest, is->rev.digest, 32) != 0)) {
+		hc_set_detail("%s: seq %lld, held %lld", name, (long long)l.seq,
+			      (long long)is->rev.seq);
+		err = HC_ERR_ROLLBACK;
+		goto out;
+	}
+	if (l.seq > is->rev.seq) {
+		hc__rev_clear(&is->rev);
+		is->rev = l;
+		memset(&l, 0, sizeof(l));
+	}
+	snprintf(info->iss, sizeof(info->iss), "%s", is->iss);
+	info->seq = is->rev.seq;
+	info->iat = is->rev.iat;
+	info->count = is->rev.n;
+	err = HC_OK;
+out:
+	hc__rev_clear(&l);
+	hc_jws_clear(&j);
+	return err;
+}

@@ -1,0 +1,216 @@
+/* status.c: hc-verify status: what a trust directory holds and how old it is. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_json.h"
+#include "verifier.h"
+
+static const char usage_text[] =
+	"usage: hc-verify status --trust DIR [--at TIME] [--grace DURATION] [--json]\n"
+	"\n"
+	"Loads and verifies DIR as verification does, then prints the trust list's\n"
+	"sequence number and age, whether it is stale, the last sync, and for each\n"
+	"issuer its region, keys by status and revocation list.\n"
+	"\n"
+	"  --trust DIR        trust directory\n"
+	"  --at TIME          judge ages and staleness as of TIME (default now)\n"
+	"  --grace DURATION   grace after next_update (default 24h)\n"
+	"  --json             one JSON object\n"
+	"  --help             this text\n"
+	"\n"
+	"Exit status: 0 the directory loads, 2 it does not (the reason is printed).\n";
+
+/* "3d 4h", "5h 2m", "40s" for a span of seconds (negative: "in ..."). */
+static void span(int64_t s, char *out, size_t n)
+{
+	const char *pre = s < 0 ? "in " : "";
+	const char *post = s < 0 ? "" : " ago";
+
+	if (s < 0)
+		s = -s;
+	if (s >= 86400)
+		snprintf(out, n, "%s%lldd %lldh%s", pre, (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600), post);
+	else if (s >= 3600)
+		snprintf(out, n, "%s%lldh %lldm%s", pre, (long long)(s / 3600),
+			 (long long)(s % 3600 / 60), post);
+	else
+		snprintf(out, n, "%s%llds%s", pre, (long long)s, post);
+}
+
+/* Last sync time and URL from sync-state.json, when there is one. */
+static void last_sync(const char *dir, int64_t *when, char *url, size_t un)
+{
+	char path[4096];
+	uint8_t *buf = NULL;
+	size_t len;
+	cJSON *st = NULL;
+
+	*when = 0;
+	url[0] = '\0';
+	snprintf(path, sizeof(path), "%s/sync-state.json", dir);
+	if (hc_read_file(path, HC_MAX_JSON_FILE, &buf, &len) == HC_OK &&
+	    hc_json_parse((const char *)buf, len, &st) == HC_OK) {
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(st, "url");
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(st, "synced");
+
+		if (cJSON_IsString(u))
+			hc_display_safe(u->valuestring, url, un);
+		if (cJSON_IsNumber(s) && s->valuedouble > 0 && s->valuedouble < 1e13)
+			*when = (int64_t)s->valuedouble;
+	}
+	cJSON_Delete(st);
+	free(buf);
+}
+
+static void print_text(const struct hc_trust *t, const struct hc_verify_opts *o, int64_t synced,
+		       const char *url)
+{
+	char a[32], b[32], s1[40], s2[40];
+
+	hc_time_format(hc_trust_iat(t), a, sizeof(a));
+	hc_time_format(hc_trust_next_update(t), b, sizeof(b));
+	span(o->at - hc_trust_iat(t), s1, sizeof(s1));
+	span(o->at - hc_trust_next_update(t), s2, sizeof(s2));
+	printf("trust list: seq %lld, issued %s (%s), next update %s (%s)\n",
+	       (long long)hc_trust_seq(t), a, s1, b, s2);
+	span(o->grace, s1, sizeof(s1));
+	printf("state: %s (grace %.*s)\n", hc_trust_stale(t, o) ? "STALE (stale-trust)" : "fresh",
+	       (int)(strlen(s1) - 4), s1);
+	if (synced) {
+		hc_time_format(synced, a, sizeof(a));
+		span(o->at - synced, s1, sizeof(s1));
+		printf("last sync: %s (%s) from %s\n", a, s1, url);
+	} else {
+		printf("last sync: never (installed by hand)\n");
+	}
+	printf("issuers: %zu\n", hc_trust_issuer_count(t));
+	for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {
+		struct hc_issuer_info ii;
+		char iss[300], name[300];
+
+		hc_trust_issuer_info(t, i, &ii);
+		hc_display_safe(ii.iss, iss, sizeof(iss));
+		hc_display_safe(ii.name, name, sizeof(name));
+		printf("  %s  %s  region %s  keys: %zu active, %zu retired, %zu revoked\n", iss, name,
+		       ii.region, ii.keys[0], ii.keys[1], ii.keys[2]);
+		if (ii.rev_seq) {
+			hc_time_format(ii.rev_iat, a, sizeof(a));
+			span(o->at - ii.rev_iat, s1, sizeof(s1));
+			printf("    revocations: seq %lld, %zu revoked, issued %s (%s)\n",
+			       (long long)ii.rev_seq, ii.rev_count, a, s1);
+		} else {
+			printf("    revocations: none held%s%s\n", ii.revocations[0] ? ", published at " : "",
+			       ii.revocations);
+		}
+	}
+}
+
+static void print_json(const struct hc_trust *t, const struct hc_verify_opts *o, int64_t synced,
+		       const char *url)
+{
+	cJSON *r = cJSON_CreateObject(), *arr;
+	char *s = NULL;
+
+	if (!r)
+		return;
+	cJSON_AddNumberToObject(r, "seq", (double)hc_trust_seq(t));
+	cJSON_AddNumberToObject(r, "iat", (double)hc_trust_iat(t));
+	cJSON_AddNumberToObject(r, "next_update", (double)hc_trust_next_update(t));
+	cJSON_AddNumberToObject(r, "age", (double)(o->at - hc_trust_iat(t)));
+	cJSON_AddBoolToObject(r, "stale", hc_trust_stale(t, o));
+	cJSON_AddNumberToObject(r, "grace", (double)o->grace);
+	if (synced) {
+		cJSON_AddNumberToObject(r, "synced", (double)synced);
+		cJSON_AddStringToObject(r, "url", url);
+	}
+	if ((arr = cJSON_AddArrayToObject(r, "issuers")))
+		for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {
+			struct hc_issuer_info ii;
+			cJSON *e = cJSON_CreateObject();
+			char name[300];
+
+			if (!e)
+				break;
+			hc_trust_issuer_info(t, i, &ii);
+			hc_display_safe(ii.name, name, sizeof(name));
+			cJSON_AddStringToObject(e, "iss", ii.iss);
+			cJSON_AddStringToObject(e, "name", name);
+			cJSON_AddStringToObject(e, "region", ii.region);
+			cJSON_AddNumberToObject(e, "keys_active", (double)ii.keys[0]);
+			cJSON_AddNumberToObject(e, "keys_retired", (double)ii.keys[1]);
+			cJSON_AddNumberToObject(e, "keys_revoked", (double)ii.keys[2]);
+			cJSON_AddNumberToObject(e, "revocations_seq", (double)ii.rev_seq);
+			cJSON_AddNumberToObject(e, "revoked", (double)ii.rev_count);
+			cJSON_AddItemToArray(arr, e);
+		}
+	if ((s = cJSON_PrintUnformatted(r)))
+		printf("%s\n", s);
+	free(s);
+	cJSON_Delete(r);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"trust", required_argument, NULL, 't'},
+		{"at", required_argument, NULL, 'a'},
+		{"grace", required_argument, NULL, 'g'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *dir = NULL;
+	struct hc_verify_opts o;
+	struct hc_trust *t = NULL;
+	unsigned char seen[256] = {0};
+	bool json = false;
+	char url[512];
+	int64_t synced;
+	hc_err err;
+	int c;
+
+	hc_verify_opts_init(&o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != '?' && seen[c]++) {
+			fprintf(stderr, "hc-verify status: option given twice\n");
+			return EXIT_USAGE;
+		}
+		switch (c) {
+		case 't': dir = optarg; break;
+		case 'a':
+			if (hc_time_parse(optarg, &o.at) != HC_OK) {
+				fprintf(stderr, "hc-verify status: --at: invalid time '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'g':
+			if (hc_duration_parse(optarg, &o.grace) != HC_OK) {
+				fprintf(stderr, "hc-verify status: --grace: invalid duration\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j': json = true; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (!dir || optind != argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if ((err = hc_trust_load(dir, &t)) != HC_OK) {
+		verifier_err(dir, err);
+		return EXIT_USAGE;
+	}
+	last_sync(dir, &synced, url, sizeof(url));
+	if (json)
+		print_json(t, &o, synced, url);
+	else
+		print_text(t, &o, synced, url);
+	hc_trust_free(t);
+	return 0;
+}

@@ -1,0 +1,458 @@
+/* sync.c: hc-verify sync: brings a trust directory up to date from a
+ * publishing URL. All or nothing: every fetched file is verified against
+ * the new set before any is installed; a failure leaves the old files. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hc_json.h"
+#include "verifier.h"
+
+#define MAX_ITEMS 1100 /* the trust list, a list per issuer, stray files */
+#define STATE_FILE "sync-state.json"
+
+static const char usage_text[] =
+	"usage: hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS] URL\n"
+	"\n"
+	"Fetches URL/trustlist.jws and the revocation lists it names over HTTPS\n"
+	"and installs them in DIR when every signature verifies and no sequence\n"
+	"number goes down. DIR must hold the pinned roots in DIR/roots/.\n"
+	"\n"
+	"  --trust DIR        trust directory to update\n"
+	"  --cacert FILE      CA certificates for the server (default: the system's)\n"
+	"  --timeout SECONDS  limit for each transfer (default 60)\n"
+	"  --help             this text\n"
+	"\n"
+	"Exit status: 0 updated or unchanged, 1 a file was refused (signature,\n"
+	"format or rollback), 2 usage, network, server or I/O error. On any\n"
+	"failure the trust directory is left as it was.\n";
+
+struct item {
+	char rel[300];          /* path relative to DIR and to URL */
+	uint8_t *held, *body;   /* held: current file; body: the new contents */
+	size_t held_len, len;
+	bool named;             /* named by the trust list (fetched) */
+	char etag[FETCH_ETAG_LEN];
+	int64_t last_modified;
+	int64_t old_seq, new_seq;
+	size_t count;
+};
+
+struct sync {
+	const char *dir, *url;
+	struct fetch_opts fo;
+	struct hc_trust *t;
+	cJSON *state; /* previous sync-state.json, or NULL */
+	struct item *items;
+	size_t n;
+};
+
+static bool same(const struct item *it)
+{
+	return it->held && it->len == it->held_len && memcmp(it->body, it->held, it->len) == 0;
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+/* The validators remembered for rel, if they belong to this URL and to
+ * the bytes held now. */
+static void validators(const struct sync *s, const struct item *it, const char **etag,
+		       int64_t *since)
+{
+	const cJSON *u, *f, *e, *h, *lm;
+	uint8_t d[32];
+	char dh[65];
+
+	*etag = NULL;
+	*since = 0;
+	if (!s->state || !it->held || hc_sha256(it->held, it->held_len, d) != HC_OK)
+		return;
+	u = cJSON_GetObjectItemCaseSensitive(s->state, "url");
+	f = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s->state, "files"),
+					     it->rel);
+	if (!cJSON_IsString(u) || strcmp(u->valuestring, s->url) != 0 || !cJSON_IsObject(f))
+		return;
+	hex(d, 32, dh);
+	h = cJSON_GetObjectItemCaseSensitive(f, "sha256");
+	if (!cJSON_IsString(h) || strcmp(h->valuestring, dh) != 0)
+		return;
+	e = cJSON_GetObjectItemCaseSensitive(f, "etag");
+	lm = cJSON_GetObjectItemCaseSensitive(f, "last_modified");
+	if (cJSON_IsString(e) && e->valuestring[0] && strlen(e->valuestring) < FETCH_ETAG_LEN)
+		*etag = e->valuestring;
+	if (cJSON_IsNumber(lm) && lm->valuedouble > 0 && lm->valuedouble < 1e13)
+		*since = (int64_t)lm->valuedouble;
+}
+
+static hc_err read_held(const struct sync *s, struct item *it, size_t cap)
+{
+	char path[4096];
+	hc_err err;
+
+	snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel);
+	err = hc_read_file(path, cap, &it->held, &it->held_len);
+	if (err == HC_ERR_IO && errno == ENOENT)
+		return HC_OK;
+	return err;
+}
+
+/* Fetches one named file; a 304 answer means the held bytes. */
+static hc_err fetch_item(struct sync *s, struct item *it, size_t cap)
+{
+	char url[4096];
+	const char *etag;
+	int64_t since;
+	struct fetch f;
+	hc_err err;
+
+	validators(s, it, &etag, &since);
+	snprintf(url, sizeof(url), "%s/%s", s->url, it->rel);
+	if ((err = fetch_url(&s->fo, url, etag, since, cap, &f)) != HC_OK)
+		return err;
+	memcpy(it->etag, f.etag, sizeof(it->etag));
+	it->last_modified = f.last_modified;
+	if (f.status == 304) {
+		if (!it->held) {
+			hc_set_detail("%s: 304 Not Modified for a file not held", url);
+			return HC_ERR_NET;
+		}
+		if (!(it->body = malloc(it->held_len + 1)))
+			return HC_ERR_NOMEM;
+		memcpy(it->body, it->held, it->held_len + 1);
+		it->len = it->held_len;
+		if (!it->etag[0] && etag)
+			snprintf(it->etag, sizeof(it->etag), "%s", etag);
+		if (!it->last_modified)
+			it->last_modified = since;
+		return HC_OK;
+	}
+	it->body = f.body;
+	it->len = f.len;
+	return HC_OK;
+}
+
+static struct item *add_item(struct sync *s, const char *rel, bool named)
+{
+	struct item *it;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->items[i].rel, rel) == 0) {
+			s->items[i].named |= named;
+			return &s->items[i];
+		}
+	if (s->n == MAX_ITEMS)
+		return NULL;
+	it = &s->items[s->n++];
+	memset(it, 0, sizeof(*it));
+	snprintf(it->rel, sizeof(it->rel), "%s", rel);
+	it->named = named;
+	return it;
+}
+
+/* Revocation lists held but not named by the new trust list must still
+ * verify under it, or the directory would not load after the update. */
+static hc_err add_stray(struct sync *s)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/revocations", s->dir);
+	if (!(d = opendir(path)))
+		return HC_OK;
+	while ((de = readdir(d))) {
+		size_t nl = strlen(de->d_name);
+		char rel[300];
+
+		if (nl < 5 || nl > 250 || strcmp(de->d_name + nl - 4, ".jws") != 0 ||
+		    de->d_name[0] == '.')
+			continue;
+		snprintf(rel, sizeof(rel), "revocations/%s", de->d_name);
+		if (!add_item(s, rel, false)) {
+			closedir(d);
+			return HC_ERR_TOO_LARGE;
+		}
+	}
+	closedir(d);
+	return HC_OK;
+}
+
+/* Verifies one revocation list under the new trust list, refusing a
+ * rollback against the held copy. */
+static hc_err check_revocations(struct sync *s, struct item *it)
+{
+	struct hc_revinfo info;
+	hc_err err;
+
+	if (it->held && !same(it) &&
+	    hc_trust_add_revocations(s->t, it->rel, (const char *)it->held, it->held_len, &info) ==
+		    HC_OK)
+		it->old_seq = info.seq;
+	if ((err = hc_trust_add_revocations(s->t, it->rel, (const char *)it->body, it->len, &info)) !=
+	    HC_OK)
+		return err;
+	it->new_seq = info.seq;
+	it->count = info.count;
+	if (same(it))
+		it->old_seq = info.seq;
+	return HC_OK;
+}
+
+static hc_err write_state(const struct sync *s)
+{
+	cJSON *root = cJSON_CreateObject(), *files;
+	char path[4096], *txt = NULL;
+	hc_err err = HC_ERR_NOMEM;
+
+	if (!root || !cJSON_AddStringToObject(root, "url", s->url) ||
+	    !cJSON_AddNumberToObject(root, "synced", (double)hc_now()) ||
+	    !(files = cJSON_AddObjectToObject(root, "files")))
+		goto out;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct item *it = &s->items[i];
+		uint8_t d[32];
+		char dh[65];
+		cJSON *f;
+
+		if (!it->named)
+			continue;
+		if (hc_sha256(it->body, it->len, d) != HC_OK)
+			goto out;
+		hex(d, 32, dh);
+		if (!(f = cJSON_AddObjectToObject(files, it->rel)) ||
+		    !cJSON_AddStringToObject(f, "sha256", dh) ||
+		    !cJSON_AddStringToObject(f, "etag", it->etag) ||
+		    !cJSON_AddNumberToObject(f, "last_modified", (double)it->last_modified) ||
+		    !cJSON_AddNumberToObject(f, "seq", (double)it->new_seq))
+			goto out;
+	}
+	if (!(txt = cJSON_Print(root)))
+		goto out;
+	snprintf(path, sizeof(path), "%s/" STATE_FILE, s->dir);
+	err = hc_write_file_atomic(path, txt, strlen(txt), 0644);
+out:
+	free(txt);
+	cJSON_Delete(root);
+	return err;
+}
+
+/* Installs the changed files: the trust list first, so that lists signed
+ * by a newly added key find it. */
+static hc_err install(const struct sync *s)
+{
+	char path[4096];
+	hc_err err;
+
+	snprintf(path, sizeof(path), "%s/revocations", s->dir);
+	if (s->n > 1 && mkdir(path, 0755) == -1 && errno != EEXIST) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		return HC_ERR_IO;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct item *it = &s->items[i];
+
+		if (!it->body || same(it))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel);
+		if ((err = hc_write_file_atomic(path, it->body, it->len, 0644)) != HC_OK)
+			return err;
+	}
+	return write_state(s);
+}
+
+static void report(const struct sync *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct item *it = &s->items[i];
+
+		if (!it->named)
+			continue;
+		if (same(it))
+			printf("%s: unchanged (seq %lld)\n", it->rel, (long long)it->new_seq);
+		else if (!it->held)
+			printf("%s: installed (seq %lld)\n", it->rel, (long long)it->new_seq);
+		else
+			printf("%s: updated (seq %lld -> %lld)\n", it->rel, (long long)it->old_seq,
+			       (long long)it->new_seq);
+	}
+}
+
+/* The whole update; returns an exit status. */
+static int run(struct sync *s)
+{
+	struct item *tl = add_item(s, "trustlist.jws", true);
+	hc_err err;
+
+	/* 1. The trust list: verified under the pinned roots, seq not lower. */
+	if ((err = read_held(s, tl, HC_MAX_TRUST_FILE)) != HC_OK) {
+		verifier_err("trustlist.jws (held)", err);
+		return EXIT_USAGE;
+	}
+	if (tl->held && hc_trust_check_list(s->t, (const char *)tl->held, tl->held_len,
+					    &tl->old_seq) != HC_OK)
+		tl->old_seq = 0; /* an unusable held list protects nothing */
+	if ((err = fetch_item(s, tl, HC_MAX_TRUST_FILE)) != HC_OK) {
+		verifier_err("trustlist.jws", err);
+		return EXIT_USAGE;
+	}
+	if ((err = hc_trust_set_list(s->t, (const char *)tl->body, tl->len)) != HC_OK) {
+		verifier_err("trustlist.jws refused", err);
+		return EXIT_FAIL;
+	}
+	tl->new_seq = hc_trust_seq(s->t);
+	if (tl->new_seq < tl->old_seq || (tl->new_seq == tl->old_seq && tl->held && !same(tl))) {
+		hc_set_detail("seq %lld, held %lld", (long long)tl->new_seq, (long long)tl->old_seq);
+		verifier_err("trustlist.jws refused", HC_ERR_ROLLBACK);
+		return EXIT_FAIL;
+	}
+	/* 2. The revocation lists it names, then any others held. */
+	for (size_t i = 0; i < hc_trust_issuer_count(s->t); i++) {
+		struct hc_issuer_info ii;
+
+		hc_trust_issuer_info(s->t, i, &ii);
+		if (ii.revocations[0] && !add_item(s, ii.revocations, true)) {
+			verifier_err("revocations", HC_ERR_TOO_LARGE);
+			return EXIT_USAGE;
+		}
+	}
+	if ((err = add_stray(s)) != HC_OK) {
+		verifier_err("revocations", err);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 1; i < s->n; i++) {
+		struct item *it = &s->items[i];
+
+		if ((err = read_held(s, it, HC_MAX_REVOCATION_FILE)) != HC_OK) {
+			verifier_err(it->rel, err);
+			return EXIT_USAGE;
+		}
+		if (it->named) {
+			if ((err = fetch_item(s, it, HC_MAX_REVOCATION_FILE)) != HC_OK) {
+				verifier_err(it->rel, err);
+				return EXIT_USAGE;
+			}
+		} else if (it->held) {
+			it->body = malloc(it->held_len + 1);
+			if (!it->body)
+				return EXIT_USAGE;
+			memcpy(it->body, it->held, it->held_len + 1);
+			it->len = it->held_len;
+		} else {
+			continue;
+		}
+		err = check_revocations(s, it);
+		if (err == HC_ERR_ROLLBACK && !it->named)
+			err = HC_OK; /* a stray list superseded by a newer one, as at load */
+		if (err != HC_OK) {
+			verifier_err(it->named ? it->rel : "held list no longer verifies", err);
+			return EXIT_FAIL;
+		}
+	}
+	/* 3. Everything verified together: install. */
+	if ((err = install(s)) != HC_OK) {
+		verifier_err(s->dir, err);
+		return EXIT_USAGE;
+	}
+	report(s);
+	return 0;
+}
+
+static void load_state(struct sync *s)
+{
+	char path[4096];
+	uint8_t *buf = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/" STATE_FILE, s->dir);
+	if (hc_read_file(path, HC_MAX_JSON_FILE, &buf, &len) == HC_OK &&
+	    hc_json_parse((const char *)buf, len, &s->state) != HC_OK)
+		s->state = NULL; /* unusable state: plain requests this time */
+	free(buf);
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"trust", required_argument, NULL, 't'},
+		{"cacert", required_argument, NULL, 'c'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sync s;
+	char url[2048];
+	unsigned char seen[256] = {0};
+	int c, rc = EXIT_USAGE;
+	size_t ul;
+	hc_err err;
+
+	memset(&s, 0, sizeof(s));
+	s.fo.timeout = 60;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end;
+
+		if (c != '?' && seen[c]++) {
+			fprintf(stderr, "hc-verify sync: option given twice\n");
+			return EXIT_USAGE;
+		}
+		switch (c) {
+		case 't': s.dir = optarg; break;
+		case 'c': s.fo.cacert = optarg; break;
+		case 'T':
+			s.fo.timeout = strtol(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || s.fo.timeout < 1 ||
+			    s.fo.timeout > 3600) {
+				fprintf(stderr, "hc-verify sync: --timeout: 1 to 3600 seconds\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (!s.dir || optind != argc - 1) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	ul = strlen(argv[optind]);
+	if (ul < 9 || ul >= sizeof(url) || strncmp(argv[optind], "https://", 8) != 0) {
+		fprintf(stderr, "hc-verify sync: URL must be an https:// URL\n");
+		return EXIT_USAGE;
+	}
+	memcpy(url, argv[optind], ul + 1);
+	while (ul > 8 && url[ul - 1] == '/')
+		url[--ul] = '\0';
+	s.url = url;
+	if ((err = hc_trust_load_roots(s.dir, &s.t)) != HC_OK) {
+		verifier_err(s.dir, err);
+		return EXIT_USAGE;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(s.fo.h = curl_easy_init()) ||
+	    !(s.items = calloc(MAX_ITEMS, sizeof(*s.items)))) {
+		fprintf(stderr, "hc-verify sync: cannot initialise libcurl\n");
+		goto out;
+	}
+	load_state(&s);
+	rc = run(&s);
+out:
+	for (size_t i = 0; s.items && i < s.n; i++) {
+		free(s.items[i].held);
+		free(s.items[i].body);
+	}
+	free(s.items);
+	cJSON_Delete(s.state);
+	if (s.fo.h)
+		curl_easy_cleanup(s.fo.h);
+	curl_global_cleanup();
+	hc_trust_free(s.t);
+	return rc;
+}
