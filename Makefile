@@ -40,7 +40,7 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev \
 	libcurl4-openssl-dev python3
 
-.PHONY: all deps demo check test tests clean install uninstall banned fuzz
+.PHONY: all deps demo check test tests clean install uninstall banned fuzz bench
 
 all: $(PROGS)
 
@@ -75,6 +75,16 @@ FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/replay/%)
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libhc.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/%)
+$(B)/bench_%: $(B)/tests/bench/bench_%.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
+
+# Benchmarks: each figure next to its limit from the same run, as a ratio.
+bench: deps
+	@$(MAKE) all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b $(B) || exit 1; done
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(FUZZ_REPLAY)
 
@@ -118,7 +128,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 # Unsafe string and number functions are banned from the sources.
 BANNED := \b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|sscanf)[[:space:]]*\(
 banned:
-	@if grep -nE '$(BANNED)' common/*.[ch] keys/*.c issuer/*.c verifier/*.c tests/unit/*.[ch] tests/tools/*.c; then \
+	@if grep -nE '$(BANNED)' common/*.[ch] keys/*.c issuer/*.c verifier/*.c tests/unit/*.[ch] tests/tools/*.c tests/bench/*.c verifier/*.h; then \
 	  echo "banned functions found (see STYLE: use snprintf, memcpy, strtol)"; exit 1; fi
 
 check: deps banned

@@ -218,11 +218,13 @@ static void check_stdin(struct ctx *x)
 	}
 }
 
+const char *verifier_prog = "hc-verify";
+
 void verifier_err(const char *what, hc_err err)
 {
 	const char *d = hc_detail();
 
-	fprintf(stderr, "hc-verify: %s: %s%s%s\n", what, hc_strerror(err), d[0] ? ": " : "", d);
+	fprintf(stderr, "%s: %s: %s%s%s\n", verifier_prog, what, hc_strerror(err), d[0] ? ": " : "", d);
 }
 
 static bool parse_count(const char *s, int64_t max, int64_t *out)

@@ -173,6 +173,7 @@ int cmd_status(int argc, char **argv)
 	int c;
 
 	hc_verify_opts_init(&o);
+	verifier_prog = "hc-verify status";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c != '?' && seen[c]++) {

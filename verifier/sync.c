@@ -395,6 +395,7 @@ int cmd_sync(int argc, char **argv)
 	hc_err err;
 
 	memset(&s, 0, sizeof(s));
+	verifier_prog = "hc-verify sync";
 	s.fo.timeout = 60;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

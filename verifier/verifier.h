@@ -13,7 +13,8 @@
 int cmd_sync(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
-/* Prints "hc-verify: WHAT: error: detail" to stderr. */
+/* Prints "PROG: WHAT: error: detail" to stderr; PROG is verifier_prog. */
+extern const char *verifier_prog;
 void verifier_err(const char *what, hc_err err);
 
 #define FETCH_ETAG_LEN 256

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""HTTPS static file server on 127.0.0.1 for the trust-sync tests.
+
+    https_server.py --root DIR --cert CERT.pem --key KEY.pem --port-file FILE
+                    --log FILE [--mode-file FILE]
+
+Binds an ephemeral port and writes it to --port-file (atomically, by rename)
+once listening. Serves GET and HEAD of files under --root with ETag
+("first 32 hex chars of the SHA-256 of the content"), Last-Modified and
+Content-Length; answers If-None-Match (exact match) and, without it,
+If-Modified-Since with 304. Logs one line per request to --log:
+    METHOD PATH STATUS inm=VALUE|- ims=VALUE|-
+The one word in --mode-file (read at each request; absent = normal) selects
+a fault: truncate, redirect-loop, http500, slow.
+"""
+import argparse
+import email.utils
+import hashlib
+import http.server
+import os
+import signal
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+
+ARGS = None
+LOG_LOCK = threading.Lock()
+
+
+def read_mode():
+    if not ARGS.mode_file:
+        return ""
+    try:
+        with open(ARGS.mode_file, encoding="ascii") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self):
+        return "hc-test-https/1"
+
+    def setup(self):
+        # The TLS handshake runs here, in the request's thread, so a client
+        # that stalls or refuses the certificate blocks no one else.
+        self.request.settimeout(10)
+        self.request.do_handshake()
+        super().setup()
+
+    def log_message(self, fmt, *args):  # quiet: requests go to --log only
+        pass
+
+    def log_request_line(self, status):
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        line = "%s %s %d inm=%s ims=%s\n" % (
+            self.command, self.path, status,
+            inm if inm is not None else "-",
+            '"%s"' % ims if ims is not None else "-")
+        with LOG_LOCK:
+            with open(ARGS.log, "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+
+    def simple(self, status, body=b"", extra=None):
+        self.log_request_line(status)
+        self.send_response(status)
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+
+    def resolve(self):
+        """Maps the request path to a file under root, or None."""
+        path = urllib.parse.urlsplit(self.path).path
+        path = urllib.parse.unquote(path)
+        if "\0" in path or not path.startswith("/"):
+            return None
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        if any(p == ".." for p in parts):
+            return None
+        root = os.path.realpath(ARGS.root)
+        full = os.path.realpath(os.path.join(root, *parts)) if parts else root
+        if os.path.commonpath([root, full]) != root or not os.path.isfile(full):
+            return None
+        return full
+
+    def serve(self):
+        mode = read_mode()
+        if mode == "http500":
+            return self.simple(500, b"internal error\n")
+        if mode == "redirect-loop":
+            return self.simple(302, b"", {"Location": self.path})
+        full = self.resolve()
+        if full is None:
+            return self.simple(404, b"not found\n")
+        with open(full, "rb") as f:
+            data = f.read()
+        mtime = int(os.stat(full).st_mtime)
+        etag = '"%s"' % hashlib.sha256(data).hexdigest()[:32]
+        lastmod = email.utils.formatdate(mtime, usegmt=True)
+        meta = {"ETag": etag, "Last-Modified": lastmod}
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        not_modified = False
+        if inm is not None:
+            not_modified = inm.strip() == etag
+        elif ims is not None:
+            try:
+                when = email.utils.parsedate_to_datetime(ims).timestamp()
+                not_modified = mtime <= when
+            except (TypeError, ValueError, IndexError, OverflowError):
+                not_modified = False
+        if not_modified:
+            self.log_request_line(304)
+            self.send_response(304)
+            for k, v in meta.items():
+                self.send_header(k, v)
+            self.end_headers()
+            return
+        self.log_request_line(200)
+        self.send_response(200)
+        for k, v in meta.items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if mode == "truncate":
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.abort()
+            return
+        if mode == "slow":
+            self.wfile.flush()
+            time.sleep(30)
+        self.wfile.write(data)
+
+    def abort(self):
+        """Drops the connection mid-body, without a TLS close_notify."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def do_GET(self):
+        self.serve()
+
+    def do_HEAD(self):
+        self.serve()
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        # Clients hanging up (timeouts, refused certificates) are expected.
+        if isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError, socket.timeout)):
+            return
+        super().handle_error(request, client_address)
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser(description="HTTPS static file server for tests")
+    p.add_argument("--root", required=True)
+    p.add_argument("--cert", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--log", required=True)
+    p.add_argument("--mode-file")
+    ARGS = p.parse_args()
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(ARGS.cert, ARGS.key)
+    httpd = Server(("127.0.0.1", 0), Handler)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
+                                   do_handshake_on_connect=False)
+
+    def on_term(signum, frame):
+        threading.Thread(target=httpd.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+
+    port = httpd.server_address[1]
+    tmp = ARGS.port_file + ".tmp"
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, ARGS.port_file)
+    try:
+        httpd.serve_forever()
+    finally:
+        httpd.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
