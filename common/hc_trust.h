@@ -17,6 +17,12 @@ struct hc_trust;
  * signature must verify under one of the roots and whose payload must be a
  * valid trust list (DESIGN 6). Errors here are configuration errors. */
 hc_err hc_trust_load(const char *dir, struct hc_trust **out) HC_WUR;
+/* The same; with HC_TRUST_WRITE_INDEX it also stores, beside each
+ * revocation list it had to parse, an index (NAME.jws.idx) that later loads
+ * use instead of parsing the JSON again while the list is unchanged. The
+ * index is a cache: failing to write it is not an error. */
+#define HC_TRUST_WRITE_INDEX 1u
+hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out) HC_WUR;
 /* Loads only DIR/roots (sync uses it when no trust list is held yet). */
 hc_err hc_trust_load_roots(const char *dir, struct hc_trust **out) HC_WUR;
 void hc_trust_free(struct hc_trust *t);

@@ -149,8 +149,86 @@ static hc_err fail(hc_err err, const char *name, const char *why)
 	return err;
 }
 
+/* The index of a revocation list: the parsed list in host byte order,
+ * valid only for the payload whose SHA-256 it records. A cache beside the
+ * signed file (NAME.jws.idx), so that loading a 10^6-entry list need not
+ * parse its JSON again; the signature is checked on every load. */
+#define IDX_MAGIC "HCRIDX1\n"
+struct idx_hdr {
+	char magic[8];
+	uint32_t order; /* 0x01020304 in the writer's byte order */
+	uint32_t entry_size;
+	uint8_t digest[32];
+	int64_t seq, iat;
+	char iss[256];
+	uint64_t n;
+};
+
+/* Fills l and iss from an index for the payload digest l->digest; false
+ * when the index is absent, stale or inconsistent in any way. */
+static bool idx_load(const uint8_t *p, size_t len, struct rev_list *l, char *iss, size_t isssz)
+{
+	struct idx_hdr h;
+
+	if (!p || len < sizeof(h))
+		return false;
+	memcpy(&h, p, sizeof(h));
+	if (memcmp(h.magic, IDX_MAGIC, 8) != 0 || h.order != 0x01020304u ||
+	    h.entry_size != sizeof(struct rev_entry) || memcmp(h.digest, l->digest, 32) != 0 ||
+	    h.n > HC_MAX_REVOKED || len != sizeof(h) + h.n * sizeof(struct rev_entry) ||
+	    h.seq < 1 || h.iat < 0 || !memchr(h.iss, '\0', sizeof(h.iss)) ||
+	    strlen(h.iss) >= isssz)
+		return false;
+	if (h.n && !(l->e = malloc(h.n * sizeof(*l->e))))
+		return false;
+	if (h.n)
+		memcpy(l->e, p + sizeof(h), h.n * sizeof(*l->e));
+	for (size_t i = 0; i < h.n; i++)
+		if (l->e[i].at < 0 || (i && memcmp(l->e[i - 1].jti, l->e[i].jti, 16) >= 0)) {
+			hc__rev_clear(l);
+			return false; /* bsearch needs strictly sorted entries */
+		}
+	l->n = h.n;
+	l->seq = h.seq;
+	l->iat = h.iat;
+	memcpy(iss, h.iss, strlen(h.iss) + 1);
+	return true;
+}
+
+static hc_err idx_make(const struct rev_list *l, const char *iss, uint8_t **out, size_t *outlen)
+{
+	struct idx_hdr h;
+	size_t len = sizeof(h) + l->n * sizeof(*l->e);
+	uint8_t *p;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, IDX_MAGIC, 8);
+	h.order = 0x01020304u;
+	h.entry_size = sizeof(struct rev_entry);
+	memcpy(h.digest, l->digest, 32);
+	h.seq = l->seq;
+	h.iat = l->iat;
+	snprintf(h.iss, sizeof(h.iss), "%s", iss);
+	h.n = l->n;
+	if (!(p = malloc(len)))
+		return HC_ERR_NOMEM;
+	memcpy(p, &h, sizeof(h));
+	if (l->n)
+		memcpy(p + sizeof(h), l->e, l->n * sizeof(*l->e));
+	*out = p;
+	*outlen = len;
+	return HC_OK;
+}
+
 hc_err hc_trust_add_revocations(struct hc_trust *t, const char *name, const char *s, size_t n,
 				struct hc_revinfo *info)
+{
+	return hc__rev_add(t, name, s, n, NULL, 0, NULL, NULL, info);
+}
+
+hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n,
+		   const uint8_t *idx, size_t idxlen, uint8_t **newidx, size_t *newidxlen,
+		   struct hc_revinfo *info)
 {
 	struct rev_list l;
 	struct trust_issuer *is;
@@ -161,6 +239,8 @@ hc_err hc_trust_add_revocations(struct hc_trust *t, const char *name, const char
 
 	memset(&l, 0, sizeof(l));
 	memset(info, 0, sizeof(*info));
+	if (newidx)
+		*newidx = NULL;
 	hc_set_detail(NULL);
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		n--;
@@ -178,9 +258,15 @@ hc_err hc_trust_add_revocations(struct hc_trust *t, const char *name, const char
 		err = fail(HC_ERR_REVOCATION_LIST, name, "signature does not verify");
 		goto out;
 	}
-	if ((err = parse_payload(j.payload, j.payload_len, iss, sizeof(iss), &l)) != HC_OK) {
-		err = fail(HC_ERR_REVOCATION_LIST, name, hc_strerror(err));
+	if ((err = hc_sha256(j.payload, j.payload_len, l.digest)) != HC_OK)
 		goto out;
+	if (!idx_load(idx, idxlen, &l, iss, sizeof(iss))) {
+		if ((err = parse_payload(j.payload, j.payload_len, iss, sizeof(iss), &l)) != HC_OK) {
+			err = fail(HC_ERR_REVOCATION_LIST, name, hc_strerror(err));
+			goto out;
+		}
+		if (newidx && idx_make(&l, iss, newidx, newidxlen) != HC_OK)
+			*newidx = NULL; /* only a cache */
 	}
 	/* The key must be one of the named issuer's own keys. */
 	is = (struct trust_issuer *)hc__trust_issuer(t, iss);
@@ -199,8 +285,6 @@ hc_err hc_trust_add_revocations(struct hc_trust *t, const char *name, const char
 			   "signing key revoked or outside its window at the list's iat");
 		goto out;
 	}
-	if ((err = hc_sha256(j.payload, j.payload_len, l.digest)) != HC_OK)
-		goto out;
 	if (l.seq < is->rev.seq ||
 	    (l.seq == is->rev.seq && memcmp(l.digest, is->rev.digest, 32) != 0)) {
 		hc_set_detail("%s: seq %lld, held %lld", name, (long long)l.seq,

@@ -326,7 +326,7 @@ hc_err hc_trust_set_list(struct hc_trust *t, const char *jws, size_t n)
 
 /* Loads every DIR/revocations/\*.jws; each must verify under its issuer's
  * keys. Of two lists for one issuer the higher seq is kept. */
-static hc_err load_revocations(struct hc_trust *t, const char *dir)
+static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_index)
 {
 	char path[4096];
 	struct dirent *de;
@@ -356,8 +356,22 @@ static hc_err load_revocations(struct hc_trust *t, const char *dir)
 			err = HC_ERR_TRUST_DIR;
 			break;
 		}
-		if ((err = hc_read_file(path, HC_MAX_REVOCATION_FILE, &buf, &len)) == HC_OK)
-			err = hc_trust_add_revocations(t, path, (const char *)buf, len, &info);
+		if ((err = hc_read_file(path, HC_MAX_REVOCATION_FILE, &buf, &len)) == HC_OK) {
+			uint8_t *idx = NULL, *nidx = NULL;
+			size_t ilen = 0, nlen = 0;
+			char ipath[4200];
+
+			snprintf(ipath, sizeof(ipath), "%s.idx", path);
+			if (hc_read_file(ipath, sizeof(struct rev_entry) * (size_t)HC_MAX_REVOKED + 4096,
+					 &idx, &ilen) != HC_OK)
+				idx = NULL;
+			err = hc__rev_add(t, path, (const char *)buf, len, idx, ilen,
+					  write_index ? &nidx : NULL, &nlen, &info);
+			if (nidx && hc_write_file_atomic(ipath, nidx, nlen, 0644) != HC_OK)
+				hc_set_detail(NULL); /* a cache that cannot be written is no error */
+			free(nidx);
+			free(idx);
+		}
 		free(buf);
 		if (err == HC_ERR_ROLLBACK)
 			err = HC_OK; /* superseded by a newer list already held */
@@ -369,6 +383,11 @@ static hc_err load_revocations(struct hc_trust *t, const char *dir)
 }
 
 hc_err hc_trust_load(const char *dir, struct hc_trust **out)
+{
+	return hc_trust_load_ex(dir, 0, out);
+}
+
+hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
 {
 	struct hc_trust *t = NULL;
 	char path[4096];
@@ -386,7 +405,7 @@ hc_err hc_trust_load(const char *dir, struct hc_trust **out)
 		goto out;
 	}
 	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK ||
-	    (err = load_revocations(t, dir)) != HC_OK)
+	    (err = load_revocations(t, dir, flags & HC_TRUST_WRITE_INDEX)) != HC_OK)
 		goto out;
 	*out = t;
 	t = NULL;

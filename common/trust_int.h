@@ -56,6 +56,12 @@ const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char
 /* The revocation entry for jti (16 bytes) in is's list, or NULL. */
 const struct rev_entry *hc__revoked(const struct trust_issuer *is, const uint8_t jti[16]);
 void hc__rev_clear(struct rev_list *l);
+/* hc_trust_add_revocations with an index cache: idx (may be NULL) is used
+ * when it matches the verified payload; otherwise, when newidx is not
+ * NULL, *newidx receives a fresh index to store (or NULL). */
+hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n,
+		   const uint8_t *idx, size_t idxlen, uint8_t **newidx, size_t *newidxlen,
+		   struct hc_revinfo *info);
 /* Whether key k may have signed at time iat (window and status). */
 hc_err hc__key_valid_at(const struct trust_key *k, int64_t iat);
 

@@ -203,7 +203,7 @@ int cmd_status(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	if ((err = hc_trust_load(dir, &t)) != HC_OK) {
+	if ((err = hc_trust_load_ex(dir, HC_TRUST_WRITE_INDEX, &t)) != HC_OK) {
 		verifier_err(dir, err);
 		return EXIT_USAGE;
 	}

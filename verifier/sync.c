@@ -289,6 +289,7 @@ static void report(const struct sync *s)
 static int run(struct sync *s)
 {
 	struct item *tl = add_item(s, "trustlist.jws", true);
+	struct hc_trust *check = NULL;
 	hc_err err;
 
 	/* 1. The trust list: verified under the pinned roots, seq not lower. */
@@ -356,12 +357,18 @@ static int run(struct sync *s)
 			return EXIT_FAIL;
 		}
 	}
-	/* 3. Everything verified together: install. */
+	/* 3. Everything verified together: install, then load the result as
+	 * verification will (which also indexes new revocation lists). */
 	if ((err = install(s)) != HC_OK) {
 		verifier_err(s->dir, err);
 		return EXIT_USAGE;
 	}
 	report(s);
+	if ((err = hc_trust_load_ex(s->dir, HC_TRUST_WRITE_INDEX, &check)) != HC_OK) {
+		verifier_err("installed trust data does not load", err);
+		return EXIT_USAGE;
+	}
+	hc_trust_free(check);
 	return 0;
 }
 
