@@ -7,7 +7,7 @@
 struct hc_trust;
 
 /* Caps on revocation lists (DESIGN 6): the signed file, and its entries. */
-#define HC_MAX_REVOCATION_FILE (96u << 20)
+#define HC_MAX_REVOCATION_FILE (144u << 20) /* holds HC_MAX_REVOKED entries */
 #define HC_MAX_REVOKED (1u << 21)
 /* Default grace after a trust list's next_update before verdicts carry the
  * stale-trust warning. */

@@ -109,7 +109,7 @@ bad:
 }
 
 /* Parses a verified payload into l and returns its iss. */
-static hc_err parse_payload(const uint8_t *p, size_t n, char *iss, size_t isssz,
+hc_err hc__rev_parse(const uint8_t *p, size_t n, char *iss, size_t isssz,
 			    struct rev_list *l)
 {
 	static const char *const members[] = {"iss", "seq", "iat", "revoked", NULL};
@@ -166,7 +166,7 @@ struct idx_hdr {
 
 /* Fills l and iss from an index for the payload digest l->digest; false
  * when the index is absent, stale or inconsistent in any way. */
-static bool idx_load(const uint8_t *p, size_t len, struct rev_list *l, char *iss, size_t isssz)
+bool hc__rev_idx_load(const uint8_t *p, size_t len, struct rev_list *l, char *iss, size_t isssz)
 {
 	struct idx_hdr h;
 
@@ -185,7 +185,8 @@ static bool idx_load(const uint8_t *p, size_t len, struct rev_list *l, char *iss
 		memcpy(l->e, p + sizeof(h), h.n * sizeof(*l->e));
 	for (size_t i = 0; i < h.n; i++)
 		if (l->e[i].at < 0 || (i && memcmp(l->e[i - 1].jti, l->e[i].jti, 16) >= 0)) {
-			hc__rev_clear(l);
+			free(l->e); /* l->digest stays: the caller parses next */
+			l->e = NULL;
 			return false; /* bsearch needs strictly sorted entries */
 		}
 	l->n = h.n;
@@ -260,8 +261,8 @@ hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n
 	}
 	if ((err = hc_sha256(j.payload, j.payload_len, l.digest)) != HC_OK)
 		goto out;
-	if (!idx_load(idx, idxlen, &l, iss, sizeof(iss))) {
-		if ((err = parse_payload(j.payload, j.payload_len, iss, sizeof(iss), &l)) != HC_OK) {
+	if (!hc__rev_idx_load(idx, idxlen, &l, iss, sizeof(iss))) {
+		if ((err = hc__rev_parse(j.payload, j.payload_len, iss, sizeof(iss), &l)) != HC_OK) {
 			err = fail(HC_ERR_REVOCATION_LIST, name, hc_strerror(err));
 			goto out;
 		}

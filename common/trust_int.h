@@ -59,6 +59,9 @@ void hc__rev_clear(struct rev_list *l);
 /* hc_trust_add_revocations with an index cache: idx (may be NULL) is used
  * when it matches the verified payload; otherwise, when newidx is not
  * NULL, *newidx receives a fresh index to store (or NULL). */
+/* The payload parser and the index reader (exposed for the fuzz target). */
+hc_err hc__rev_parse(const uint8_t *p, size_t n, char *iss, size_t isssz, struct rev_list *l);
+bool hc__rev_idx_load(const uint8_t *p, size_t len, struct rev_list *l, char *iss, size_t isssz);
 hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n,
 		   const uint8_t *idx, size_t idxlen, uint8_t **newidx, size_t *newidxlen,
 		   struct hc_revinfo *info);

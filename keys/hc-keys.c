@@ -1,5 +1,6 @@
-/* hc-keys: key generation, public JWKs and trust-list signing for the
- * national trust operator and the issuing offices. */
+/* hc-keys: key generation, public JWKs, trust-list and revocation-list
+ * signing for the national trust operator and the issuing offices. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@ static const char usage_text[] =
 	"usage: hc-keys gen FILE\n"
 	"       hc-keys pub [--status STATUS] [--nbf TIME] [--exp TIME] FILE\n"
 	"       hc-keys trustlist --root ROOT.key --in PAYLOAD.json --out trustlist.jws\n"
+	"       hc-keys revoke --key ISSUER.key --iss URL --in LIST.json|- --seq N\n"
+	"                      --out FILE.jws [--iat TIME]\n"
 	"       hc-keys help [COMMAND]\n"
 	"\n"
 	"  gen        write a new P-256 private key (PEM PKCS#8, mode 0600) to FILE,\n"
@@ -24,6 +27,9 @@ static const char usage_text[] =
 	"  pub        print the public JWK of the private key in FILE; with --status,\n"
 	"             --nbf or --exp, as a trust-list key entry\n"
 	"  trustlist  check a trust-list payload and sign it with a root key\n"
+	"  revoke     build an issuer's revocation list from a JSON array of jti\n"
+	"             strings or {\"jti\",\"at\"} objects, sign it with the issuer's\n"
+	"             key and print its kid and entry count; --iat defaults to now\n"
 	"\n"
 	"Exit status: 0 success, 1 the input was refused, 2 usage or I/O error.\n";
 
@@ -212,6 +218,139 @@ out:
 	return rc;
 }
 
+/* A decimal sequence number in [1, 2^53 - 1]. */
+static bool parse_seq(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 1 || v > 9007199254740991LL)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int cmd_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"key", required_argument, NULL, 'k'},
+		{"iss", required_argument, NULL, 's'},
+		{"in", required_argument, NULL, 'i'},
+		{"seq", required_argument, NULL, 'q'},
+		{"iat", required_argument, NULL, 't'},
+		{"out", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *key = NULL, *iss = NULL, *in = NULL, *seqs = NULL, *iats = NULL, *outp = NULL;
+	struct hc_privkey *k = NULL;
+	struct hc_pubkey *pub = NULL;
+	struct hc_jws j;
+	uint8_t *list = NULL;
+	char *payload = NULL, *jws = NULL;
+	size_t llen = 0, count = 0, jlen;
+	int64_t seq, iat;
+	int c, rc = EXIT_USAGE;
+	hc_err err;
+
+	memset(&j, 0, sizeof(j));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		const char **slot = c == 'k' ? &key : c == 's' ? &iss : c == 'i' ? &in :
+				    c == 'q' ? &seqs : c == 't' ? &iats : c == 'o' ? &outp : NULL;
+
+		if (c == 'h')
+			return usage(stdout, 0);
+		if (!slot)
+			return usage(stderr, EXIT_USAGE);
+		if (*slot) {
+			fprintf(stderr, "hc-keys: option given twice\n");
+			return EXIT_USAGE;
+		}
+		*slot = optarg;
+	}
+	if (!key || !iss || !in || !seqs || !outp || optind != argc)
+		return usage(stderr, EXIT_USAGE);
+	if (!parse_seq(seqs, &seq)) {
+		fprintf(stderr, "hc-keys: --seq must be an integer from 1 to 2^53 - 1\n");
+		return EXIT_USAGE;
+	}
+	iat = hc_now();
+	if (iats && hc_time_parse(iats, &iat) != HC_OK) {
+		fprintf(stderr, "hc-keys: --iat: invalid time '%s'\n", iats);
+		return EXIT_USAGE;
+	}
+	/* --iss and the times are arguments: check them on an empty list first,
+	 * so that only faults in the list itself exit 1. */
+	if ((err = hc_revlist_build(iss, seq, iat, "[]", 2, &payload, &count)) != HC_OK) {
+		die_err("arguments", err);
+		return EXIT_USAGE;
+	}
+	free(payload);
+	payload = NULL;
+	if (strcmp(in, "-") == 0) {
+		in = "stdin";
+		err = hc_read_fd(0, in, HC_MAX_REVOCATION_FILE, &list, &llen);
+	} else {
+		err = hc_read_file(in, HC_MAX_REVOCATION_FILE, &list, &llen);
+	}
+	if (err != HC_OK) {
+		die_err(in, err);
+		goto out;
+	}
+	if ((err = hc_revlist_build(iss, seq, iat, (const char *)list, llen, &payload, &count)) !=
+	    HC_OK) {
+		die_err(in, err);
+		rc = err == HC_ERR_NOMEM ? EXIT_USAGE : EXIT_FAIL;
+		goto out;
+	}
+	if ((err = hc_privkey_load(key, &k)) != HC_OK || (err = hc_privkey_public(k, &pub)) != HC_OK) {
+		die_err(key, err);
+		goto out;
+	}
+	if ((err = hc_jws_sign(k, false, (const uint8_t *)payload, strlen(payload), &jws)) != HC_OK) {
+		die_err("sign", err);
+		goto out;
+	}
+	jlen = strlen(jws);
+	if (jlen > HC_MAX_REVOCATION_FILE) {
+		fprintf(stderr, "hc-keys: %s: the signed list is %zu bytes, more than the %u a "
+				"verifier accepts\n", in, jlen, HC_MAX_REVOCATION_FILE);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	/* The signer checks its own output before handing it out: the
+	 * signature, and that it carries the payload built. */
+	if ((err = hc_jws_parse(jws, jlen, HC_MAX_REVOCATION_FILE, false, HC_MAX_REVOCATION_FILE,
+				&j)) != HC_OK ||
+	    (err = hc_jws_verify(&j, jws, pub)) != HC_OK) {
+		die_err("self-check", err);
+		goto out;
+	}
+	if (j.payload_len != strlen(payload) || memcmp(j.payload, payload, j.payload_len) != 0) {
+		fprintf(stderr, "hc-keys: self-check: signed payload differs from the one built\n");
+		goto out;
+	}
+	if ((err = hc_write_file_atomic(outp, jws, jlen, 0644)) != HC_OK) {
+		die_err(outp, err);
+		goto out;
+	}
+	printf("%s %zu entries\n", hc_pubkey_kid(pub), count);
+	rc = 0;
+out:
+	hc_jws_clear(&j);
+	free(jws);
+	free(payload);
+	free(list);
+	hc_pubkey_free(pub);
+	hc_privkey_free(k);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -219,6 +358,7 @@ static const struct {
 	{"gen", cmd_gen},
 	{"pub", cmd_pub},
 	{"trustlist", cmd_trustlist},
+	{"revoke", cmd_revoke},
 };
 
 int main(int argc, char **argv)
