@@ -115,46 +115,60 @@ static hc_err sync_dir(const char *path)
 	return HC_OK;
 }
 
-hc_err hc_write_file_atomic(const char *path, const void *data, size_t n, int mode)
+hc_err hc_file_stage(const char *path, const void *data, size_t n, int mode, char *tmp,
+		     size_t tmpsz)
 {
-	char tmp[4096];
 	const uint8_t *p = data;
-	hc_err err = HC_ERR_IO;
 	int fd, r;
 
-	r = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-	if (r < 0 || (size_t)r >= sizeof(tmp))
+	r = snprintf(tmp, tmpsz, "%s.tmp.XXXXXX", path);
+	if (r < 0 || (size_t)r >= tmpsz)
 		return HC_ERR_INVALID_ARG;
 	if ((fd = mkstemp(tmp)) == -1) {
 		hc_set_detail("%s: %s", path, strerror(errno));
 		return HC_ERR_IO;
 	}
 	if (fchmod(fd, (mode_t)mode) == -1)
-		goto out;
+		goto fail;
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1)
-			goto out;
+			goto fail;
 		p += w;
 		n -= (size_t)w;
 	}
 	if (fsync(fd) == -1)
-		goto out;
+		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
-		goto out;
+		goto fail;
 	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto out;
-	return sync_dir(path);
-out:
+	return HC_OK;
+fail:
 	hc_set_detail("%s: %s", path, strerror(errno));
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);
-	return err;
+	return HC_ERR_IO;
+}
+
+hc_err hc_file_commit(const char *tmp, const char *path)
+{
+	if (rename(tmp, path) == -1) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return HC_ERR_IO;
+	}
+	return sync_dir(path);
+}
+
+hc_err hc_write_file_atomic(const char *path, const void *data, size_t n, int mode)
+{
+	char tmp[4096];
+	hc_err err = hc_file_stage(path, data, n, mode, tmp, sizeof(tmp));
+
+	return err != HC_OK ? err : hc_file_commit(tmp, path);
 }

@@ -128,7 +128,13 @@ hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out,
 hc_err hc_read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen) HC_WUR;
 /* The same from an open descriptor (not closed); path names it in details. */
 hc_err hc_read_fd(int fd, const char *path, size_t cap, uint8_t **out, size_t *outlen) HC_WUR;
-/* Writes data to path atomically (temp file, fsync, rename). */
+/* Two-phase atomic write: stage writes data to a new temporary file beside
+ * path (name returned in tmp) and fsyncs it; commit renames it into place
+ * and fsyncs the directory (on failure the temporary file is removed). */
+hc_err hc_file_stage(const char *path, const void *data, size_t n, int mode, char *tmp,
+		     size_t tmpsz) HC_WUR;
+hc_err hc_file_commit(const char *tmp, const char *path) HC_WUR;
+/* Writes data to path atomically (temp file, fsync, rename, dir fsync). */
 hc_err hc_write_file_atomic(const char *path, const void *data, size_t n, int mode) HC_WUR;
 
 /* ---- time ---- */

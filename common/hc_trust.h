@@ -31,10 +31,17 @@ void hc_trust_free(struct hc_trust *t);
  * revocation lists held by t are dropped. On error t is unchanged. */
 hc_err hc_trust_set_list(struct hc_trust *t, const char *jws, size_t n) HC_WUR;
 
+/* HC_ERR_REVOCATION_LIST when the trust list names revocations/FILE as the
+ * list of an issuer other than iss (the issuer of the list it holds); name
+ * is used in the detail. */
+hc_err hc_trust_check_rev_path(const struct hc_trust *t, const char *file, const char *name,
+			       const char *iss) HC_WUR;
+
 struct hc_revinfo {
 	char iss[256];
 	int64_t seq, iat;
 	size_t count;
+	uint8_t digest[32]; /* SHA-256 of the payload */
 };
 /* Verifies a revocation list JWS under the keys of t's trust list: its kid
  * must be a key of the issuer named by the payload's iss, not revoked and
@@ -65,6 +72,7 @@ struct hc_issuer_info {
 	size_t keys[3];          /* by status: active, retired, revoked */
 	int64_t rev_seq, rev_iat; /* rev_seq 0: no revocation list held */
 	size_t rev_count;
+	uint8_t rev_digest[32];
 };
 void hc_trust_issuer_info(const struct hc_trust *t, size_t i, struct hc_issuer_info *o);
 

@@ -286,8 +286,16 @@ hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n
 			   "signing key revoked or outside its window at the list's iat");
 		goto out;
 	}
-	if (l.seq < is->rev.seq ||
-	    (l.seq == is->rev.seq && memcmp(l.digest, is->rev.digest, 32) != 0)) {
+	snprintf(info->iss, sizeof(info->iss), "%s", is->iss);
+	if (l.seq == is->rev.seq && memcmp(l.digest, is->rev.digest, 32) != 0) {
+		/* Two different lists under one seq: which one holds would
+		 * depend on the order they were read in. */
+		hc_set_detail("%s: seq %lld, like another list of %.100s with other contents", name,
+			      (long long)l.seq, is->iss);
+		err = HC_ERR_REVOCATION_LIST;
+		goto out;
+	}
+	if (l.seq < is->rev.seq) {
 		hc_set_detail("%s: seq %lld, held %lld", name, (long long)l.seq,
 			      (long long)is->rev.seq);
 		err = HC_ERR_ROLLBACK;
@@ -298,10 +306,10 @@ hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n
 		is->rev = l;
 		memset(&l, 0, sizeof(l));
 	}
-	snprintf(info->iss, sizeof(info->iss), "%s", is->iss);
 	info->seq = is->rev.seq;
 	info->iat = is->rev.iat;
 	info->count = is->rev.n;
+	memcpy(info->digest, is->rev.digest, 32);
 	err = HC_OK;
 out:
 	hc__rev_clear(&l);

@@ -175,12 +175,19 @@ static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 		l->n++; /* counted even on failure so its keys are freed */
 		if (err != HC_OK)
 			goto out;
-		for (size_t i = 0; i + 1 < l->n; i++)
+		for (size_t i = 0; i + 1 < l->n; i++) {
 			if (strcmp(l->issuers[i].iss, is->iss) == 0) {
 				hc_set_detail("issuer %s listed twice", is->iss);
 				err = HC_ERR_TRUST_LIST;
 				goto out;
 			}
+			if (is->revocations[0] &&
+			    strcmp(l->issuers[i].revocations, is->revocations) == 0) {
+				hc_set_detail("revocations path %s named twice", is->revocations);
+				err = HC_ERR_TRUST_LIST;
+				goto out;
+			}
+		}
 	}
 	err = HC_OK;
 out:
@@ -324,6 +331,25 @@ hc_err hc_trust_set_list(struct hc_trust *t, const char *jws, size_t n)
 
 #define MAX_REV_FILES 4096
 
+hc_err hc_trust_check_rev_path(const struct hc_trust *t, const char *file, const char *name,
+			       const char *iss)
+{
+	static const char pre[] = "revocations/";
+
+	for (size_t i = 0; i < t->list.n; i++) {
+		const struct trust_issuer *is = &t->list.issuers[i];
+
+		if (strncmp(is->revocations, pre, sizeof(pre) - 1) == 0 &&
+		    strcmp(is->revocations + sizeof(pre) - 1, file) == 0 && strcmp(is->iss, iss) != 0) {
+			hc_set_detail("%s: the trust list names this file for %.100s, it holds a list of "
+				      "%.100s",
+				      name, is->iss, iss);
+			return HC_ERR_REVOCATION_LIST;
+		}
+	}
+	return HC_OK;
+}
+
 /* Loads every DIR/revocations/\*.jws; each must verify under its issuer's
  * keys. Of two lists for one issuer the higher seq is kept. */
 static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_index)
@@ -367,6 +393,8 @@ static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_i
 				idx = NULL;
 			err = hc__rev_add(t, path, (const char *)buf, len, idx, ilen,
 					  write_index ? &nidx : NULL, &nlen, &info);
+			if (err == HC_OK || err == HC_ERR_ROLLBACK)
+				err = hc_trust_check_rev_path(t, de->d_name, path, info.iss);
 			if (nidx && hc_write_file_atomic(ipath, nidx, nlen, 0644) != HC_OK)
 				hc_set_detail(NULL); /* a cache that cannot be written is no error */
 			free(nidx);
@@ -457,6 +485,7 @@ void hc_trust_issuer_info(const struct hc_trust *t, size_t i, struct hc_issuer_i
 	o->rev_seq = is->rev.seq;
 	o->rev_iat = is->rev.iat;
 	o->rev_count = is->rev.n;
+	memcpy(o->rev_digest, is->rev.digest, 32);
 }
 
 hc_err hc_trust_signing_key_ok(const struct hc_trust *t, const char *iss, const char *kid,

@@ -195,6 +195,18 @@ fresh tq && cp s1.jws tq/revocations/a.jws && cp s2.jws tq/revocations/z.jws
 expect "higher seq wins, other file order (listed)" 1 revoked $ATS "$C3" tq
 expect "higher seq wins, other file order (not listed)" 0 ok $ATS "$C1" tq
 
+# two different lists under one seq: refused, not decided by file order
+revoke zj.key $ISS only3.json 1 $ATS s1b.jws >/dev/null
+fresh tq && cp s1.jws tq/revocations/a.jws && cp s1b.jws tq/revocations/b.jws
+refused "two different lists with the same seq refused" tq .jws
+# the file the trust list names for zj holding shanghai's (valid) list
+printf '[{"jti":"%s","at":%d}]' "$J1" $ATS > sh-only.json
+revoke sh.key $SISS sh-only.json 1 $ATS sh-own.jws >/dev/null
+fresh tq && cp sh-own.jws tq/revocations/330000.jws
+refused "zj's named file holding shanghai's list refused" tq 330000.jws
+fresh tq && cp sh-own.jws tq/revocations/310000.jws
+expect "shanghai's list at its own path loads" 0 ok $ATS "$C1" tq
+
 # lists that make the trust directory unusable
 revoke sh.key $ISS zj-list.json 1 $ATS x-sh.jws >/dev/null && fresh tb && cp x-sh.jws tb/revocations/330000.jws
 refused "list for zj signed by shanghai's key refused" tb 330000.jws

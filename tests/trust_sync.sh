@@ -113,7 +113,7 @@ unchanged() { # NAME: the trust directory is as snap left it, a good code passes
 	local d="" out
 	[ "$(state)" = "$(cat snap.list)" ] || d="files or inodes changed: $(state | tr '\n' ' ')"
 	diff -r dev snap >/dev/null 2>&1 || d="$d contents changed: $(diff -rq dev snap 2>&1 | tr '\n' ' ')"
-	out=$(V --at $T1 --text "$G2") || d="$d good code refused: $out"
+	out=$(V --at $T1 --text "${GOOD:-$G2}") || d="$d good code refused: $out"
 	[ -z "$d" ] && ok "$1: trust dir unchanged, good code passes" || bad "$1: unchanged" "$d"
 }
 publish() { cp "$1" pub/trustlist.jws; }
@@ -226,6 +226,44 @@ out=$(V --at $LATER --text "$G2"); rc=$?
 [ $rc -eq 1 ] && has "$out" '"reason":"revoked"' && ok "code revoked meanwhile fails" || bad "revoked meanwhile" "exit $rc: $out"
 out=$("$B/hc-verify" status --trust dev 2>&1); rc=$?
 [ $rc -eq 0 ] && has "$out" 5 && ok "status shows held data" || bad "status" "exit $rc: $out"
+
+# ---- 13. a list at another issuer's path, rollback after a key compromise,
+# an issuer leaving the trust list ----
+GOOD=$S1 # G1 and G2 are revoked by now
+snap
+revoke rev7-sh.jws sh.key $SH 7 AAAAAAAAAAAAAAAAAAAAAA
+cp rev7-sh.jws pub/revocations/330000.jws
+sy "another issuer's valid list at this issuer's path refused" 1 --cacert a-ca.pem "$URL"
+unchanged "list at another issuer's path"
+code "code stays revoked (list swap refused)" "$G2" 1 revoked
+K gen zj2.key >/dev/null
+tl2keys() { # OUT SEQ ZJ2-STATUS [no-zj]: ZJ with keys zj and zj2, SH
+	local zj='{"iss":"'$ZJ'","name":"Zhejiang Health","region":"330000","revocations":"revocations/330000.jws","keys":['$(K pub --status active zj.key),$(K pub --status "$3" zj2.key)']},'
+	[ "${4:-}" = no-zj ] && zj=""
+	printf '{"seq":%s,"iat":1763856000,"next_update":%s,"issuers":[%s{"iss":"%s","name":"Shanghai Health","region":"310000","keys":[%s]}]}\n' \
+		"$2" $((LATER + 30 * 86400)) "$zj" "$SH" "$(K pub --status active sh.key)" > tl.json
+	rm -f "$1"; K trustlist --root root.key --in tl.json --out "$1" >/dev/null
+}
+tl2keys tl6.jws 6 active && tl2keys tl7.jws 7 revoked && tl2keys tl8.jws 8 active no-zj &&
+	revoke rev10.jws zj2.key $ZJ 10 "$J1" "$J2" && revoke rev5.jws zj.key $ZJ 5 AAAAAAAAAAAAAAAAAAAAAA &&
+	revoke rev11.jws zj.key $ZJ 11 "$J1" "$J2" && ok "rotation fixtures" || bad "rotation fixtures"
+publish tl6.jws; cp rev10.jws pub/revocations/330000.jws
+sy "list of seq 10 signed by the second key" 0 --cacert a-ca.pem "$URL"
+snap
+publish tl7.jws; cp rev5.jws pub/revocations/330000.jws
+sy "second key revoked, old seq 5 list replayed: refused" 1 --cacert a-ca.pem "$URL"
+unchanged "replayed old list after key compromise"
+code "code stays revoked (replay refused)" "$G1" 1 revoked
+cp rev11.jws pub/revocations/330000.jws
+sy "seq 11 signed by the remaining key accepted" 0 --cacert a-ca.pem "$URL"
+cmp -s dev/revocations/330000.jws rev11.jws && ok "seq 11 installed" || bad "seq 11 installed"
+code "code revoked under seq 11" "$G1" 1 revoked
+publish tl8.jws
+sy "issuer removed from the trust list" 0 --cacert a-ca.pem "$URL"
+has "$OUT" removed && [ ! -e dev/revocations/330000.jws ] && ok "its held list is removed" ||
+	bad "held list of a removed issuer" "$OUT; $(ls dev/revocations)"
+code "its codes are unknown-issuer" "$G1" 1 unknown-issuer
+sy "next sync after the removal" 0 --cacert a-ca.pem "$URL"
 
 [ -z "$NOPFX" ] && ok "sync errors carry the 'hc-verify sync: ' prefix" ||
 	bad "sync errors carry the 'hc-verify sync: ' prefix" "$NOPFX"

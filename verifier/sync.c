@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hc_json.h"
 #include "verifier.h"
@@ -36,6 +37,9 @@ struct item {
 	uint8_t *held, *body;   /* held: current file; body: the new contents */
 	size_t held_len, len;
 	bool named;             /* named by the trust list (fetched) */
+	bool drop;              /* a held stray that no longer verifies: removed */
+	char owner[256];        /* named: the issuer that names this path */
+	char tmp[4096];         /* install: the staged temporary file */
 	char etag[FETCH_ETAG_LEN];
 	int64_t last_modified;
 	int64_t old_seq, new_seq;
@@ -46,6 +50,7 @@ struct sync {
 	const char *dir, *url;
 	struct fetch_opts fo;
 	struct hc_trust *t;
+	const struct hc_trust *held; /* the directory as it loads now, or NULL */
 	cJSON *state; /* previous sync-state.json, or NULL */
 	struct item *items;
 	size_t n;
@@ -172,8 +177,7 @@ static hc_err add_stray(struct sync *s)
 		size_t nl = strlen(de->d_name);
 		char rel[300];
 
-		if (nl < 5 || nl > 250 || strcmp(de->d_name + nl - 4, ".jws") != 0 ||
-		    de->d_name[0] == '.')
+		if (nl < 5 || strcmp(de->d_name + nl - 4, ".jws") != 0 || de->d_name[0] == '.')
 			continue;
 		snprintf(rel, sizeof(rel), "revocations/%s", de->d_name);
 		if (!add_item(s, rel, false)) {
@@ -185,11 +189,31 @@ static hc_err add_stray(struct sync *s)
 	return HC_OK;
 }
 
-/* Verifies one revocation list under the new trust list, refusing a
- * rollback against the held copy. */
+/* The sequence number and digest of the revocation list of iss in the
+ * directory as it loaded before this sync: the rollback baseline, whatever
+ * happened to the keys since. */
+static bool held_rev(const struct sync *s, const char *iss, int64_t *seq, uint8_t digest[32])
+{
+	for (size_t i = 0; s->held && i < hc_trust_issuer_count(s->held); i++) {
+		struct hc_issuer_info ii;
+
+		hc_trust_issuer_info(s->held, i, &ii);
+		if (strcmp(ii.iss, iss) == 0 && ii.rev_seq) {
+			*seq = ii.rev_seq;
+			memcpy(digest, ii.rev_digest, 32);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Verifies one revocation list under the new trust list: a named path must
+ * hold its own issuer's list, and no seq may go below what was held. */
 static hc_err check_revocations(struct sync *s, struct item *it)
 {
 	struct hc_revinfo info;
+	uint8_t d[32];
+	int64_t base;
 	hc_err err;
 
 	if (it->held && !same(it) &&
@@ -199,6 +223,20 @@ static hc_err check_revocations(struct sync *s, struct item *it)
 	if ((err = hc_trust_add_revocations(s->t, it->rel, (const char *)it->body, it->len, &info)) !=
 	    HC_OK)
 		return err;
+	if (it->named && strcmp(info.iss, it->owner) != 0) {
+		hc_set_detail("%s is the list of %.100s, but the trust list names it for %.100s",
+			      it->rel, info.iss, it->owner);
+		return HC_ERR_REVOCATION_LIST;
+	}
+	if (it->named && held_rev(s, info.iss, &base, d)) {
+		if (base > it->old_seq)
+			it->old_seq = base;
+		if (info.seq < base || (info.seq == base && memcmp(info.digest, d, 32) != 0)) {
+			hc_set_detail("%s: seq %lld, held %lld", it->rel, (long long)info.seq,
+				      (long long)base);
+			return HC_ERR_ROLLBACK;
+		}
+	}
 	it->new_seq = info.seq;
 	it->count = info.count;
 	if (same(it))
@@ -244,25 +282,49 @@ out:
 	return err;
 }
 
-/* Installs the changed files: the trust list first, so that lists signed
- * by a newly added key find it. */
-static hc_err install(const struct sync *s)
+/* Installs the changed files in two phases: every new file is written and
+ * fsynced beside its target first (a failure removes them all and changes
+ * nothing), then renamed into place, the trust list first so that lists
+ * signed by a newly added key find it. Strays that no longer verify go. */
+static hc_err install(struct sync *s)
 {
 	char path[4096];
-	hc_err err;
+	hc_err err = HC_OK;
+	size_t i;
 
 	snprintf(path, sizeof(path), "%s/revocations", s->dir);
 	if (s->n > 1 && mkdir(path, 0755) == -1 && errno != EEXIST) {
 		hc_set_detail("%s: %s", path, strerror(errno));
 		return HC_ERR_IO;
 	}
-	for (size_t i = 0; i < s->n; i++) {
-		const struct item *it = &s->items[i];
+	for (i = 0; i < s->n; i++) {
+		struct item *it = &s->items[i];
 
-		if (!it->body || same(it))
+		if (!it->body || it->drop || same(it))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel);
-		if ((err = hc_write_file_atomic(path, it->body, it->len, 0644)) != HC_OK)
+		if ((err = hc_file_stage(path, it->body, it->len, 0644, it->tmp, sizeof(it->tmp))) !=
+		    HC_OK)
+			break;
+	}
+	if (err != HC_OK) {
+		while (i-- > 0)
+			if (s->items[i].tmp[0])
+				unlink(s->items[i].tmp);
+		return err;
+	}
+	for (i = 0; i < s->n; i++) {
+		struct item *it = &s->items[i];
+
+		snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel);
+		if (it->drop) {
+			if (unlink(path) == -1 && errno != ENOENT) {
+				hc_set_detail("%s: %s", path, strerror(errno));
+				return HC_ERR_IO;
+			}
+			continue;
+		}
+		if (it->tmp[0] && (err = hc_file_commit(it->tmp, path)) != HC_OK)
 			return err;
 	}
 	return write_state(s);
@@ -273,6 +335,8 @@ static void report(const struct sync *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct item *it = &s->items[i];
 
+		if (it->drop)
+			printf("%s: removed (its issuer's keys no longer verify it)\n", it->rel);
 		if (!it->named)
 			continue;
 		if (same(it))
@@ -285,10 +349,18 @@ static void report(const struct sync *s)
 	}
 }
 
+/* A verification failure is a refusal (1); memory, crypto library or I/O
+ * trouble is not about the data (2). */
+static int refusal(hc_err err)
+{
+	return err == HC_ERR_NOMEM || err == HC_ERR_CRYPTO || err == HC_ERR_IO ? EXIT_USAGE
+									      : EXIT_FAIL;
+}
+
 /* The whole update; returns an exit status. */
 static int run(struct sync *s)
 {
-	struct item *tl = add_item(s, "trustlist.jws", true);
+	struct item *tl = add_item(s, "trustlist.jws", true), *it;
 	struct hc_trust *check = NULL;
 	hc_err err;
 
@@ -306,7 +378,7 @@ static int run(struct sync *s)
 	}
 	if ((err = hc_trust_set_list(s->t, (const char *)tl->body, tl->len)) != HC_OK) {
 		verifier_err("trustlist.jws refused", err);
-		return EXIT_FAIL;
+		return refusal(err);
 	}
 	tl->new_seq = hc_trust_seq(s->t);
 	if (tl->new_seq < tl->old_seq || (tl->new_seq == tl->old_seq && tl->held && !same(tl))) {
@@ -319,18 +391,20 @@ static int run(struct sync *s)
 		struct hc_issuer_info ii;
 
 		hc_trust_issuer_info(s->t, i, &ii);
-		if (ii.revocations[0] && !add_item(s, ii.revocations, true)) {
+		if (!ii.revocations[0])
+			continue;
+		if (!(it = add_item(s, ii.revocations, true))) {
 			verifier_err("revocations", HC_ERR_TOO_LARGE);
 			return EXIT_USAGE;
 		}
+		snprintf(it->owner, sizeof(it->owner), "%s", ii.iss);
 	}
 	if ((err = add_stray(s)) != HC_OK) {
 		verifier_err("revocations", err);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 1; i < s->n; i++) {
-		struct item *it = &s->items[i];
-
+		it = &s->items[i];
 		if ((err = read_held(s, it, HC_MAX_REVOCATION_FILE)) != HC_OK) {
 			verifier_err(it->rel, err);
 			return EXIT_USAGE;
@@ -341,9 +415,10 @@ static int run(struct sync *s)
 				return EXIT_USAGE;
 			}
 		} else if (it->held) {
-			it->body = malloc(it->held_len + 1);
-			if (!it->body)
+			if (!(it->body = malloc(it->held_len + 1))) {
+				verifier_err(it->rel, HC_ERR_NOMEM);
 				return EXIT_USAGE;
+			}
 			memcpy(it->body, it->held, it->held_len + 1);
 			it->len = it->held_len;
 		} else {
@@ -352,9 +427,13 @@ static int run(struct sync *s)
 		err = check_revocations(s, it);
 		if (err == HC_ERR_ROLLBACK && !it->named)
 			err = HC_OK; /* a stray list superseded by a newer one, as at load */
+		if (err == HC_ERR_REVOCATION_LIST && !it->named) {
+			it->drop = true; /* e.g. its issuer left the trust list */
+			err = HC_OK;
+		}
 		if (err != HC_OK) {
-			verifier_err(it->named ? it->rel : "held list no longer verifies", err);
-			return EXIT_FAIL;
+			verifier_err(it->rel, err);
+			return refusal(err);
 		}
 	}
 	/* 3. Everything verified together: install, then load the result as
@@ -395,6 +474,7 @@ int cmd_sync(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct sync s;
+	struct hc_trust *held = NULL;
 	char url[2048];
 	unsigned char seen[256] = {0};
 	int c, rc = EXIT_USAGE;
@@ -450,6 +530,9 @@ int cmd_sync(int argc, char **argv)
 		goto out;
 	}
 	load_state(&s);
+	if (hc_trust_load(s.dir, &held) == HC_OK)
+		s.held = held; /* the rollback baseline for revocation lists */
+	hc_set_detail(NULL);
 	rc = run(&s);
 out:
 	for (size_t i = 0; s.items && i < s.n; i++) {
@@ -462,5 +545,6 @@ out:
 		curl_easy_cleanup(s.fo.h);
 	curl_global_cleanup();
 	hc_trust_free(s.t);
+	hc_trust_free(held);
 	return rc;
 }
