@@ -38,7 +38,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/t/%)
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev \
-	libcurl4-openssl-dev python3
+	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench
 
@@ -56,9 +56,19 @@ $(B)/hc-keys: $(B)/keys/hc-keys.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 $(B)/hc-issue: $(B)/issuer/hc-issue.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+# hc-verify batch --mpi: built with OpenMPI when its pkg-config file is
+# there (MPI=0 builds without, as for a checkpoint device).
+MPI ?= $(shell $(PKG_CONFIG) --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+ifeq ($(MPI),1)
+MPI_CFLAGS = -DHC_MPI $(shell $(PKG_CONFIG) --cflags ompi-c)
+MPI_LIBS = $(shell $(PKG_CONFIG) --libs ompi-c)
+endif
+$(B)/verifier/mpi.o: verifier/mpi.c
+	@mkdir -p $(@D)
+	$(CC) $(HC_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
 VERIFY_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/*.c)))
 $(B)/hc-verify: $(VERIFY_OBJ) $(B)/libhc.a
-	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(MPI_LIBS) -lpthread
 
 $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	@mkdir -p $(@D)

@@ -250,3 +250,47 @@ out:
 	OPENSSL_free(der);
 	return err;
 }
+
+struct hc_verctx {
+	EVP_PKEY_CTX *ctx;
+};
+
+hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out)
+{
+	struct hc_verctx *v;
+
+	*out = NULL;
+	if (!(v = calloc(1, sizeof(*v))))
+		return HC_ERR_NOMEM;
+	if (!(v->ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL)) ||
+	    EVP_PKEY_verify_init(v->ctx) != 1) {
+		ERR_clear_error();
+		hc_verctx_free(v);
+		return HC_ERR_CRYPTO;
+	}
+	*out = v;
+	return HC_OK;
+}
+
+void hc_verctx_free(struct hc_verctx *v)
+{
+	if (!v)
+		return;
+	EVP_PKEY_CTX_free(v->ctx);
+	free(v);
+}
+
+hc_err hc_es256_verify_digest(struct hc_verctx *v, const uint8_t digest[32],
+			      const uint8_t sig[HC_SIG_LEN])
+{
+	uint8_t *der = NULL;
+	size_t dlen;
+	hc_err err;
+
+	if ((err = hc_sig_raw_to_der(sig, &der, &dlen)) != HC_OK)
+		return err;
+	err = EVP_PKEY_verify(v->ctx, der, dlen, digest, 32) == 1 ? HC_OK : HC_ERR_BAD_SIG;
+	ERR_clear_error();
+	OPENSSL_free(der);
+	return err;
+}

@@ -31,6 +31,15 @@ hc_err hc_thumbprint(const char *x_b64, const char *y_b64, char out[HC_KID_LEN +
 hc_err hc_es256_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
 		       const uint8_t sig[HC_SIG_LEN]) HC_WUR;
 
+/* A context for verifying many signatures by one key in one thread:
+ * ES256 over a SHA-256 digest computed by the caller. */
+struct hc_verctx;
+hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out) HC_WUR;
+void hc_verctx_free(struct hc_verctx *v);
+/* Like hc_es256_verify, given the SHA-256 of the message. */
+hc_err hc_es256_verify_digest(struct hc_verctx *v, const uint8_t digest[32],
+			      const uint8_t sig[HC_SIG_LEN]) HC_WUR;
+
 hc_err hc_sha256(const uint8_t *in, size_t n, uint8_t out[32]) HC_WUR;
 
 /* ECDSA signature conversions between DER and 64-byte R||S. */

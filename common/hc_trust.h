@@ -112,4 +112,35 @@ hc_err hc_verify_qr(const struct hc_trust *t, const char *text, size_t n,
 hc_err hc_verify_token(const struct hc_trust *t, const char *tok, size_t n,
 		       const struct hc_verify_opts *o, struct hc_result *res);
 
+/* ---- batch verification ---- */
+/* Per-thread state: OpenSSL verification contexts per key, created on
+ * first use. Bound to one trust store, which must outlive it. */
+struct hc_vctx;
+hc_err hc_vctx_new(const struct hc_trust *t, struct hc_vctx **out) HC_WUR;
+void hc_vctx_free(struct hc_vctx *v);
+/* A thread-safe cache of signature outcomes by token bytes, of fixed
+ * size (about 200 bytes per entry; older entries are replaced). */
+struct hc_sigcache;
+hc_err hc_sigcache_new(size_t entries, struct hc_sigcache **out) HC_WUR;
+void hc_sigcache_free(struct hc_sigcache *c);
+uint64_t hc_sigcache_hits(const struct hc_sigcache *c);
+
+struct hc_bresult {
+	hc_err err;     /* HC_OK on pass; the same as hc_verify_qr's */
+	bool verified;  /* signature verified */
+	bool stale;
+	bool cached;    /* steps 1-5 came from the cache */
+	enum hc_status st;
+	int issuer;     /* index in the trust list when verified, else -1 */
+};
+/* hc_verify_qr for batches: the same verdict for the same input and
+ * options, with steps 2 to 5 taken from c (may be NULL) when this token
+ * was seen before; time, revocation and requirements are always checked
+ * at o->at. Uses v's contexts (one vctx per thread). */
+hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc_sigcache *c,
+			  const char *text, size_t n, const struct hc_verify_opts *o,
+			  struct hc_bresult *r);
+const char *hc_trust_issuer_iss(const struct hc_trust *t, size_t i);
+const char *hc_trust_issuer_region(const struct hc_trust *t, size_t i);
+
 #endif

@@ -41,8 +41,22 @@ bool hc_utf8_valid(const char *s, size_t n)
 	uint32_t cp;
 
 	while (n > 0) {
-		size_t l = utf8_next(p, n, &cp);
+		size_t l;
 
+		/* ASCII runs, eight bytes at a time: no high bit, no NUL. */
+		while (n >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p, 8);
+			if ((w & 0x8080808080808080ull) ||
+			    ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull))
+				break;
+			p += 8;
+			n -= 8;
+		}
+		if (n == 0)
+			break;
+		l = utf8_next(p, n, &cp);
 		if (l == 0 || cp == 0)
 			return false;
 		p += l;

@@ -175,6 +175,8 @@ static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 		l->n++; /* counted even on failure so its keys are freed */
 		if (err != HC_OK)
 			goto out;
+		for (size_t k = 0; k < is->nkeys; k++)
+			is->keys[k].idx = l->nkeys++;
 		for (size_t i = 0; i + 1 < l->n; i++) {
 			if (strcmp(l->issuers[i].iss, is->iss) == 0) {
 				hc_set_detail("issuer %s listed twice", is->iss);

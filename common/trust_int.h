@@ -12,6 +12,7 @@ enum key_status { KEY_ACTIVE, KEY_RETIRED, KEY_REVOKED };
 
 struct trust_key {
 	struct hc_pubkey *k;
+	size_t idx; /* 0..list.nkeys-1 across all issuers (per-thread contexts) */
 	int64_t nbf, exp; /* signing window; exp 0: open-ended */
 	enum key_status status;
 };
@@ -44,7 +45,31 @@ struct trust_list {
 	int64_t seq, iat, next_update;
 	struct trust_issuer *issuers;
 	size_t n;
+	size_t nkeys; /* keys of all issuers */
 };
+
+/* What steps 6 to 8 need of a code whose signature verified: small enough
+ * to cache per distinct token in batch verification. */
+struct hc_brief {
+	const struct trust_issuer *is;
+	int64_t iat, nbf, exp;
+	enum hc_status st;
+	uint8_t jti[16];
+	bool has_nat, nat_neg, has_vac;
+	int64_t nat_at, vac_doses;
+};
+
+/* Steps 2 to 5 on a compact JWS: header, payload, claims, issuer and key,
+ * signature. With digest (SHA-256 of the signing input) and kctx (one
+ * context per key, indexed by trust_key.idx, created on demand) the
+ * signature check reuses OpenSSL contexts. Fills c, kid and *isp. */
+hc_err hc__steps15(const struct hc_trust *t, const char *tok, size_t n, const uint8_t *digest,
+		   struct hc_verctx **kctx, struct hc_claims *c, char kid[HC_KID_LEN + 1],
+		   const struct trust_issuer **isp);
+/* Steps 6 to 8 (time, revocation, requirements) and stale trust. */
+hc_err hc__steps68(const struct hc_trust *t, const struct hc_brief *b,
+		   const struct hc_verify_opts *o, bool stale);
+hc_err hc__brief(const struct hc_claims *c, const struct trust_issuer *is, struct hc_brief *b);
 
 struct hc_trust {
 	struct hc_pubkey *roots[MAX_ROOTS];

@@ -35,18 +35,11 @@ static hc_err find_key(const struct hc_trust *t, const struct hc_claims *c, cons
 	return HC_ERR_UNKNOWN_KEY;
 }
 
-static hc_err revoked(const struct trust_issuer *is, const struct hc_claims *c, int64_t at)
+static hc_err revoked(const struct trust_issuer *is, const struct hc_brief *b, int64_t at)
 {
 	const struct rev_entry *e;
-	uint8_t jti[16];
-	size_t n;
 
-	if (is->rev.n == 0)
-		return HC_OK;
-	/* The claims parser already checked jti is 16 bytes of base64url. */
-	if (hc_b64u_decode(c->jti, strlen(c->jti), jti, sizeof(jti), &n) != HC_OK || n != 16)
-		return HC_ERR_CLAIMS;
-	if ((e = hc__revoked(is, jti)) && at >= e->at) {
+	if (is->rev.n && (e = hc__revoked(is, b->jti)) && at >= e->at) {
 		char when[24];
 
 		hc_time_format(e->at, when, sizeof(when));
@@ -61,62 +54,107 @@ bool hc_trust_stale(const struct hc_trust *t, const struct hc_verify_opts *o)
 	return o->at > t->list.next_update + o->grace;
 }
 
-static hc_err requirements(const struct hc_claims *c, const struct hc_verify_opts *o)
+static hc_err requirements(const struct hc_brief *b, const struct hc_verify_opts *o)
 {
-	if (!o->any_status && c->st != HC_ST_GREEN)
+	if (!o->any_status && b->st != HC_ST_GREEN)
 		return HC_ERR_REQ_STATUS;
-	if (o->nat_max_age > 0 && (!c->has_nat || strcmp(c->nat_res, "neg") != 0 ||
-				   c->nat_at < o->at - o->nat_max_age || c->nat_at > o->at + o->skew))
+	if (o->nat_max_age > 0 && (!b->has_nat || !b->nat_neg || b->nat_at < o->at - o->nat_max_age ||
+				   b->nat_at > o->at + o->skew))
 		return HC_ERR_REQ_NAT;
-	if (o->min_doses > 0 && (!c->has_vac || c->vac_doses < o->min_doses))
+	if (o->min_doses > 0 && (!b->has_vac || b->vac_doses < o->min_doses))
 		return HC_ERR_REQ_DOSES;
 	return HC_OK;
+}
+
+hc_err hc__brief(const struct hc_claims *c, const struct trust_issuer *is, struct hc_brief *b)
+{
+	size_t n;
+
+	memset(b, 0, sizeof(*b));
+	b->is = is;
+	b->iat = c->iat;
+	b->nbf = c->nbf;
+	b->exp = c->exp;
+	b->st = c->st;
+	b->has_nat = c->has_nat;
+	b->nat_neg = strcmp(c->nat_res, "neg") == 0;
+	b->nat_at = c->nat_at;
+	b->has_vac = c->has_vac;
+	b->vac_doses = c->vac_doses;
+	/* The claims parser already checked jti is 16 bytes of base64url. */
+	if (hc_b64u_decode(c->jti, strlen(c->jti), b->jti, sizeof(b->jti), &n) != HC_OK || n != 16)
+		return HC_ERR_CLAIMS;
+	return HC_OK;
+}
+
+hc_err hc__steps15(const struct hc_trust *t, const char *tok, size_t n, const uint8_t *digest,
+		   struct hc_verctx **kctx, struct hc_claims *c, char kid[HC_KID_LEN + 1],
+		   const struct trust_issuer **isp)
+{
+	const struct trust_key *k = NULL;
+	struct hc_jws j;
+	hc_err err;
+
+	/* Steps 2 and 3: header, payload, strict claims. */
+	if ((err = hc_jws_parse(tok, n, HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) != HC_OK)
+		goto out;
+	memcpy(kid, j.kid, HC_KID_LEN + 1);
+	if ((err = hc_claims_parse((const char *)j.payload, j.payload_len, c)) != HC_OK)
+		goto out;
+	/* Steps 4 and 5: issuer, key, signature. */
+	if ((err = find_key(t, c, j.kid, isp, &k)) != HC_OK)
+		goto out;
+	if (digest && kctx) {
+		if (!kctx[k->idx] && (err = hc_verctx_new(k->k, &kctx[k->idx])) != HC_OK)
+			goto out;
+		err = hc_es256_verify_digest(kctx[k->idx], digest, j.sig);
+	} else {
+		err = hc_jws_verify(&j, tok, k->k);
+	}
+out:
+	hc_jws_clear(&j);
+	return err;
+}
+
+hc_err hc__steps68(const struct hc_trust *t, const struct hc_brief *b,
+		   const struct hc_verify_opts *o, bool stale)
+{
+	hc_err err;
+
+	(void)t;
+	/* Step 6: time, with skew on nbf only (an expired code stays expired). */
+	if (o->at < b->nbf - o->skew)
+		return HC_ERR_NOT_YET_VALID;
+	if (o->at > b->exp)
+		return HC_ERR_EXPIRED;
+	/* Step 7: the issuer's own revocation list, from the entry's time on. */
+	if ((err = revoked(b->is, b, o->at)) != HC_OK)
+		return err;
+	/* Step 8: checkpoint requirements. */
+	if ((err = requirements(b, o)) != HC_OK)
+		return err;
+	return stale && o->strict ? HC_ERR_STALE_TRUST : HC_OK;
 }
 
 hc_err hc_verify_token(const struct hc_trust *t, const char *tok, size_t n,
 		       const struct hc_verify_opts *o, struct hc_result *res)
 {
 	const struct trust_issuer *is = NULL;
-	const struct trust_key *k = NULL;
-	struct hc_jws j;
+	struct hc_brief b;
 	hc_err err;
 
 	memset(res, 0, sizeof(*res));
 	hc_set_detail(NULL);
 	res->stale = hc_trust_stale(t, o);
-	/* Steps 2 and 3: header, payload, strict claims. */
-	if ((err = hc_jws_parse(tok, n, HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) != HC_OK)
-		goto out;
-	memcpy(res->kid, j.kid, sizeof(res->kid));
-	if ((err = hc_claims_parse((const char *)j.payload, j.payload_len, &res->c)) != HC_OK)
-		goto out;
-	/* Steps 4 and 5: issuer, key, signature. */
-	if ((err = find_key(t, &res->c, j.kid, &is, &k)) != HC_OK)
-		goto out;
-	if ((err = hc_jws_verify(&j, tok, k->k)) != HC_OK)
+	if ((err = hc__steps15(t, tok, n, NULL, NULL, &res->c, res->kid, &is)) != HC_OK)
 		goto out;
 	res->verified = true;
 	snprintf(res->issuer_name, sizeof(res->issuer_name), "%s", is->name);
 	snprintf(res->region, sizeof(res->region), "%s", is->region);
-	/* Step 6: time, with skew on nbf only (an expired code stays expired). */
-	if (o->at < res->c.nbf - o->skew) {
-		err = HC_ERR_NOT_YET_VALID;
+	if ((err = hc__brief(&res->c, is, &b)) != HC_OK)
 		goto out;
-	}
-	if (o->at > res->c.exp) {
-		err = HC_ERR_EXPIRED;
-		goto out;
-	}
-	/* Step 7: the issuer's own revocation list, from the entry's time on. */
-	if ((err = revoked(is, &res->c, o->at)) != HC_OK)
-		goto out;
-	/* Step 8: checkpoint requirements. */
-	if ((err = requirements(&res->c, o)) != HC_OK)
-		goto out;
-	if (res->stale && o->strict)
-		err = HC_ERR_STALE_TRUST;
+	err = hc__steps68(t, &b, o, res->stale);
 out:
-	hc_jws_clear(&j);
 	if (!res->verified)
 		memset(&res->c, 0, sizeof(res->c)); /* nothing untrusted leaks out */
 	res->err = err;

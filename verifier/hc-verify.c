@@ -7,7 +7,7 @@
 
 #include "hc_image.h"
 #include "hc_json.h"
-#include "verifier.h"
+#include "batch_int.h"
 
 #define MAX_TEXTS 64
 
@@ -15,10 +15,12 @@ static const char usage_text[] =
 	"usage: hc-verify --trust DIR [options] INPUT...\n"
 	"       hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS] URL\n"
 	"       hc-verify status --trust DIR [--at TIME] [--grace DURATION] [--json]\n"
+	"       hc-verify batch --trust DIR [--in FILE] [--out FILE] [--report FILE] ...\n"
 	"\n"
 	"Verifies health codes offline. INPUT is a PNG or JPEG image, or - to read\n"
-	"QR texts from standard input, one per line. `hc-verify sync --help` and\n"
-	"`hc-verify status --help` describe the other commands.\n"
+	"QR texts from standard input, one per line. `hc-verify sync --help`,\n"
+	"`hc-verify status --help` and `hc-verify batch --help` describe the\n"
+	"other commands.\n"
 	"\n"
 	"  --trust DIR          trust directory: roots/*.jwk, trustlist.jws and\n"
 	"                       revocations/*.jws\n"
@@ -348,6 +350,7 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } cmds[] = {
+	{"batch", cmd_batch},
 	{"sync", cmd_sync},
 	{"status", cmd_status},
 };

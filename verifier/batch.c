@@ -1,0 +1,671 @@
+/* batch.c: hc-verify batch: scan records in, one result per line out, in
+ * input order, on every core, in constant memory; optionally as one rank
+ * of an MPI job over a line-aligned byte range of the input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch_int.h"
+#include "hc_json.h"
+
+static const char usage_text[] =
+	"usage: hc-verify batch --trust DIR [--in FILE] [--out FILE] [--report FILE]\n"
+	"                       [--threads N] [--mpi] [--no-cache] [verification options]\n"
+	"\n"
+	"Verifies scan records, one per line: a JSON object\n"
+	"{\"code\":\"hc:/...\",\"at\":TIME,\"checkpoint\":\"...\"} (at: epoch seconds or\n"
+	"RFC 3339; other members are passed through) or a line of QR text. Writes one\n"
+	"JSON result per input line, in input order, each verified at its own time.\n"
+	"\n"
+	"  --trust DIR          trust directory (as for verification)\n"
+	"  --in FILE            records (default: standard input)\n"
+	"  --out FILE           results (default: standard output)\n"
+	"  --report FILE        write the summary as JSON (counts by verdict, reason,\n"
+	"                       status, issuer and region; throughput)\n"
+	"  --threads N          worker threads (default: the number of CPUs)\n"
+	"  --no-cache           verify every record's signature, even for a code\n"
+	"                       seen before\n"
+	"  --mpi                run as one rank of an MPI job: --in must be a file;\n"
+	"                       rank R writes --out FILE.R; rank 0 writes the report\n"
+	"  --at TIME            time for records without one (default now)\n"
+	"  --skew, --any-status, --require-nat, --require-doses, --grace, --strict\n"
+	"                       as for verification\n"
+	"  --help               this text\n"
+	"\n"
+	"Exit status: 0 every line was processed (failed codes are results, not\n"
+	"errors), 2 usage, I/O or trust-directory error.\n";
+
+#define LINES_PER_JOB 256
+#define JOB_BYTES (256u << 10)
+#define MAX_LINE (64u << 10)
+#define CACHE_ENTRIES (1u << 16)
+
+enum { J_FREE, J_FILLED, J_TAKEN, J_DONE };
+
+struct job {
+	int state;
+	uint64_t seq, first_line;
+	char *in;          /* lines, each NUL-terminated */
+	size_t inlen, incap;
+	size_t off[LINES_PER_JOB];
+	bool toolong[LINES_PER_JOB];
+	size_t nlines;
+	char *out;
+	size_t outlen, outcap;
+	bool oom;
+};
+
+struct batch {
+	const struct hc_trust *t;
+	struct hc_verify_opts opts;
+	struct hc_sigcache *cache;
+	struct job *jobs;
+	size_t njobs;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	bool eof;
+	struct counts *counts; /* one per worker */
+	size_t nthreads;
+};
+
+struct worker {
+	struct batch *b;
+	struct counts *c;
+	pthread_t tid;
+};
+
+/* ---- reading lines ---- */
+
+struct reader {
+	int fd;
+	char buf[1 << 16];
+	size_t pos, len;
+	bool eof;
+	uint64_t offset; /* file offset of buf[pos] */
+	uint64_t end;    /* stop before a line starting at or after this */
+};
+
+static int rd_fill(struct reader *r)
+{
+	ssize_t n;
+
+	if (r->pos < r->len || r->eof)
+		return 0;
+	do
+		n = read(r->fd, r->buf, sizeof(r->buf));
+	while (n == -1 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	r->pos = 0;
+	r->len = (size_t)n;
+	if (n == 0)
+		r->eof = true;
+	return 0;
+}
+
+/* Appends the next line (without its newline) to j; false at the end. */
+static int rd_line(struct reader *r, struct job *j, bool *more)
+{
+	size_t start = j->inlen, n = 0;
+	bool got = false, toolong = false;
+
+	*more = false;
+	if (r->offset >= r->end)
+		return 0;
+	for (;;) {
+		char *nl;
+		size_t take;
+
+		if (rd_fill(r) == -1)
+			return -1;
+		if (r->pos == r->len)
+			break; /* end of input */
+		got = true;
+		nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+		take = nl ? (size_t)(nl - (r->buf + r->pos)) : r->len - r->pos;
+		if (n + take > MAX_LINE) {
+			toolong = true;
+			take = n < MAX_LINE ? MAX_LINE - n : 0;
+		}
+		if (j->inlen + take + 1 > j->incap) {
+			size_t cap = j->incap ? j->incap : JOB_BYTES;
+			char *p;
+
+			while (cap < j->inlen + take + 1)
+				cap *= 2;
+			if (!(p = realloc(j->in, cap)))
+				return -1;
+			j->in = p;
+			j->incap = cap;
+		}
+		memcpy(j->in + j->inlen, r->buf + r->pos, take);
+		j->inlen += take;
+		n += take;
+		/* skip what did not fit (a line over the cap) */
+		take = nl ? (size_t)(nl - (r->buf + r->pos)) + 1 : r->len - r->pos;
+		r->pos += take;
+		r->offset += take;
+		if (nl)
+			break;
+	}
+	if (!got)
+		return 0;
+	j->in[j->inlen++] = '\0';
+	j->off[j->nlines] = start;
+	j->toolong[j->nlines] = toolong;
+	j->nlines++;
+	*more = true;
+	return 0;
+}
+
+/* ---- one record ---- */
+
+static void out_append(struct job *j, const char *s, size_t n)
+{
+	if (j->outlen + n + 1 > j->outcap) {
+		size_t cap = j->outcap ? j->outcap * 2 : 65536;
+		char *p;
+
+		while (cap < j->outlen + n + 1)
+			cap *= 2;
+		if (!(p = realloc(j->out, cap))) {
+			j->oom = true;
+			return;
+		}
+		j->out = p;
+		j->outcap = cap;
+	}
+	memcpy(j->out + j->outlen, s, n);
+	j->outlen += n;
+}
+
+/* Reads a record line: *code, *codelen and *at; rec keeps the members to
+ * pass through (without code). HC_ERR_* with a detail when malformed. */
+static hc_err parse_record(char *line, size_t n, const struct hc_verify_opts *o, cJSON **rec,
+			   const char **code, size_t *codelen, int64_t *at)
+{
+	cJSON *c, *a;
+	hc_err err;
+
+	*rec = NULL;
+	*at = o->at;
+	if (n == 0) {
+		hc_set_detail("empty line");
+		return HC_ERR_QR_EMPTY;
+	}
+	if (line[0] != '{') {
+		*code = line;
+		*codelen = n;
+		return HC_OK;
+	}
+	if ((err = hc_json_parse(line, n, rec)) != HC_OK)
+		return err;
+	c = cJSON_GetObjectItemCaseSensitive(*rec, "code");
+	a = cJSON_GetObjectItemCaseSensitive(*rec, "at");
+	if (!cJSON_IsString(c)) {
+		hc_set_detail("record without a \"code\" string");
+		return c ? HC_ERR_JSON_TYPE : HC_ERR_JSON_MISSING;
+	}
+	*code = c->valuestring;
+	*codelen = strlen(c->valuestring);
+	if (cJSON_IsString(a)) {
+		if (hc_time_parse(a->valuestring, at) != HC_OK) {
+			hc_set_detail("\"at\" is not a time");
+			return HC_ERR_JSON_TYPE;
+		}
+	} else if (a && (err = hc_json_num_int(a, 0, INT64_MAX / 4, at)) != HC_OK) {
+		hc_set_detail("\"at\" is not a time");
+		return err;
+	}
+	return HC_OK;
+}
+
+static void result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno, char *line,
+		   size_t n, bool toolong)
+{
+	struct hc_verify_opts o = b->opts;
+	struct hc_bresult r;
+	cJSON *rec = NULL, *out = cJSON_CreateObject(), *m;
+	const char *code = NULL, *d;
+	size_t codelen = 0;
+	char *s = NULL;
+	hc_err err;
+
+	memset(&r, 0, sizeof(r));
+	r.issuer = -1;
+	hc_set_detail(NULL);
+	if (n > 0 && line[n - 1] == '\r')
+		line[--n] = '\0';
+	if (toolong) {
+		hc_set_detail("line longer than %u bytes", MAX_LINE);
+		err = HC_ERR_TOO_LARGE;
+	} else {
+		err = parse_record(line, n, &b->opts, &rec, &code, &codelen, &o.at);
+	}
+	if (err == HC_OK)
+		err = hc_verify_qr_batch(b->t, k->v, b->cache, code, codelen, &o, &r);
+	r.err = err;
+	counts_add(k, &r);
+	if (!out) {
+		j->oom = true;
+		goto done;
+	}
+	cJSON_AddNumberToObject(out, "line", (double)lineno);
+	cJSON_AddStringToObject(out, "verdict", err == HC_OK ? "pass" : "fail");
+	cJSON_AddStringToObject(out, "reason", hc_reason(err));
+	if (err != HC_OK) {
+		char full[320], safe[320];
+
+		d = hc_detail();
+		snprintf(full, sizeof(full), "%s%s%s%s", hc_strerror(err), d[0] ? " (" : "", d,
+			 d[0] ? ")" : "");
+		hc_display_safe(full, safe, sizeof(safe));
+		cJSON_AddStringToObject(out, "detail", safe);
+	}
+	if (r.verified) {
+		cJSON_AddStringToObject(out, "status", hc_status_name(r.st));
+		cJSON_AddStringToObject(out, "iss", hc_trust_issuer_iss(b->t, (size_t)r.issuer));
+		cJSON_AddStringToObject(out, "region", hc_trust_issuer_region(b->t, (size_t)r.issuer));
+	} else {
+		cJSON_AddNullToObject(out, "status");
+		cJSON_AddNullToObject(out, "iss");
+		cJSON_AddNullToObject(out, "region");
+	}
+	cJSON_AddNumberToObject(out, "at", (double)o.at);
+	if (r.stale && (m = cJSON_AddArrayToObject(out, "warnings")))
+		cJSON_AddItemToArray(m, cJSON_CreateString("stale-trust"));
+	/* The record's own members, but the code, follow unchanged. */
+	if (rec && err != HC_ERR_JSON && err != HC_ERR_JSON_DUP && err != HC_ERR_JSON_UTF8 &&
+	    err != HC_ERR_JSON_DEPTH)
+		while ((m = rec->child)) {
+			cJSON_DetachItemViaPointer(rec, m);
+			if (strcmp(m->string, "code") == 0 || strcmp(m->string, "at") == 0 ||
+			    cJSON_GetObjectItemCaseSensitive(out, m->string))
+				cJSON_Delete(m);
+			else
+				cJSON_AddItemToObject(out, m->string, m);
+		}
+	if (!(s = cJSON_PrintUnformatted(out))) {
+		j->oom = true;
+		goto done;
+	}
+	out_append(j, s, strlen(s));
+	out_append(j, "\n", 1);
+done:
+	free(s);
+	cJSON_Delete(out);
+	cJSON_Delete(rec);
+}
+
+/* ---- threads ---- */
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct batch *b = w->b;
+
+	for (;;) {
+		struct job *j = NULL;
+
+		pthread_mutex_lock(&b->mu);
+		for (;;) {
+			for (size_t i = 0; i < b->njobs; i++)
+				if (b->jobs[i].state == J_FILLED && (!j || b->jobs[i].seq < j->seq))
+					j = &b->jobs[i];
+			if (j || b->eof)
+				break;
+			pthread_cond_wait(&b->work, &b->mu);
+		}
+		if (!j) {
+			pthread_mutex_unlock(&b->mu);
+			return NULL;
+		}
+		j->state = J_TAKEN;
+		pthread_mutex_unlock(&b->mu);
+		j->outlen = 0;
+		for (size_t i = 0; i < j->nlines; i++) {
+			char *line = j->in + j->off[i];
+
+			result(b, j, w->c, j->first_line + i, line, strlen(line), j->toolong[i]);
+		}
+		pthread_mutex_lock(&b->mu);
+		j->state = J_DONE;
+		pthread_cond_broadcast(&b->done);
+		pthread_mutex_unlock(&b->mu);
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(uint64_t done, double t0, uint64_t pos, uint64_t total, bool last)
+{
+	double el = now() - t0, rate = el > 0 ? (double)done / el : 0;
+
+	if (total && pos > 0 && pos <= total && !last)
+		fprintf(stderr, "\r%llu records  %.0f/s  %.0f%%  about %.0f s left   ",
+			(unsigned long long)done, rate, 100.0 * (double)pos / (double)total,
+			el * (double)(total - pos) / (double)pos);
+	else
+		fprintf(stderr, "\r%llu records  %.0f/s   %s", (unsigned long long)done, rate,
+			last ? "\n" : "");
+}
+
+/* Feeds jobs to the workers and writes finished ones in order. */
+static int pump(struct batch *b, struct reader *r, FILE *out, uint64_t first_line, bool show,
+		uint64_t total, uint64_t *records)
+{
+	uint64_t next_seq = 0, write_seq = 0, line = first_line;
+	double t0 = now(), last = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		struct job *free_j = NULL, *head = NULL;
+
+		for (size_t i = 0; i < b->njobs; i++) {
+			struct job *j = &b->jobs[i];
+
+			if (j->state == J_FREE && !free_j)
+				free_j = j;
+			if (j->state != J_FREE && j->seq == write_seq)
+				head = j;
+		}
+		if (head && head->state == J_DONE) {
+			pthread_mutex_unlock(&b->mu);
+			if (head->oom ||
+			    (head->outlen && fwrite(head->out, 1, head->outlen, out) != head->outlen)) {
+				fprintf(stderr, "%s: %s\n", verifier_prog,
+					head->oom ? "out of memory" : "error writing results");
+				rc = EXIT_USAGE;
+			}
+			*records += head->nlines;
+			pthread_mutex_lock(&b->mu);
+			head->state = J_FREE;
+			write_seq++;
+			if (rc)
+				break;
+			if (show && now() - last > 0.5) {
+				last = now();
+				progress(*records, t0, r->offset, total, false);
+			}
+			continue;
+		}
+		if (free_j && !b->eof) {
+			bool more = true;
+
+			pthread_mutex_unlock(&b->mu);
+			free_j->inlen = free_j->nlines = 0;
+			free_j->oom = false;
+			while (free_j->nlines < LINES_PER_JOB && free_j->inlen < JOB_BYTES && more)
+				if (rd_line(r, free_j, &more) == -1) {
+					fprintf(stderr, "%s: error reading records: %s\n", verifier_prog,
+						strerror(errno));
+					rc = EXIT_USAGE;
+					break;
+				}
+			pthread_mutex_lock(&b->mu);
+			if (rc) {
+				b->eof = true;
+				break;
+			}
+			if (free_j->nlines) {
+				free_j->seq = next_seq++;
+				free_j->first_line = line;
+				line += free_j->nlines;
+				free_j->state = J_FILLED;
+				pthread_cond_signal(&b->work);
+			}
+			if (!more) {
+				b->eof = true;
+				pthread_cond_broadcast(&b->work);
+			}
+			continue;
+		}
+		if (b->eof && write_seq == next_seq)
+			break;
+		pthread_cond_wait(&b->done, &b->mu);
+	}
+	b->eof = true;
+	pthread_cond_broadcast(&b->work);
+	pthread_mutex_unlock(&b->mu);
+	if (show)
+		progress(*records, t0, 0, 0, true);
+	return rc;
+}
+
+/* ---- the command ---- */
+
+static bool parse_n(const char *s, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end || errno || v < 1 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"trust", required_argument, NULL, 't'},
+		{"in", required_argument, NULL, 'i'},
+		{"out", required_argument, NULL, 'o'},
+		{"report", required_argument, NULL, 'r'},
+		{"threads", required_argument, NULL, 'T'},
+		{"no-cache", no_argument, NULL, 'C'},
+		{"mpi", no_argument, NULL, 'M'},
+		{"at", required_argument, NULL, 'a'},
+		{"skew", required_argument, NULL, 'k'},
+		{"any-status", no_argument, NULL, 'A'},
+		{"require-nat", required_argument, NULL, 'n'},
+		{"require-doses", required_argument, NULL, 'd'},
+		{"grace", required_argument, NULL, 'g'},
+		{"strict", no_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *dir = NULL, *inp = NULL, *outp = NULL, *report = NULL;
+	struct hc_trust *t = NULL;
+	struct batch b;
+	struct worker *w = NULL;
+	struct reader *r = NULL;
+	struct batch_part part;
+	unsigned char seen[256] = {0};
+	bool nocache = false, mpi = false;
+	long threads = sysconf(_SC_NPROCESSORS_ONLN), v;
+	uint64_t records = 0;
+	FILE *out = stdout;
+	double t0;
+	int c, rc = EXIT_USAGE;
+	hc_err err;
+
+	memset(&b, 0, sizeof(b));
+	memset(&part, 0, sizeof(part));
+	verifier_prog = "hc-verify batch";
+	hc_verify_opts_init(&b.opts);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != '?' && seen[c]++) {
+			fprintf(stderr, "hc-verify batch: option given twice\n");
+			return EXIT_USAGE;
+		}
+		switch (c) {
+		case 't': dir = optarg; break;
+		case 'i': inp = optarg; break;
+		case 'o': outp = optarg; break;
+		case 'r': report = optarg; break;
+		case 'C': nocache = true; break;
+		case 'M': mpi = true; break;
+		case 'T':
+			if (!parse_n(optarg, 256, &threads)) {
+				fprintf(stderr, "hc-verify batch: --threads: 1 to 256\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'a':
+			if (hc_time_parse(optarg, &b.opts.at) != HC_OK) {
+				fprintf(stderr, "hc-verify batch: --at: invalid time '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			if (!parse_n(optarg, 86400, &v) && strcmp(optarg, "0") != 0) {
+				fprintf(stderr, "hc-verify batch: --skew: 0 to 86400 seconds\n");
+				return EXIT_USAGE;
+			}
+			b.opts.skew = strcmp(optarg, "0") == 0 ? 0 : v;
+			break;
+		case 'A': b.opts.any_status = true; break;
+		case 'n':
+			if (!parse_n(optarg, 24 * 366, &v)) {
+				fprintf(stderr, "hc-verify batch: --require-nat: 1 to 8784 hours\n");
+				return EXIT_USAGE;
+			}
+			b.opts.nat_max_age = v * 3600;
+			break;
+		case 'd':
+			if (!parse_n(optarg, 20, &v)) {
+				fprintf(stderr, "hc-verify batch: --require-doses: 1 to 20\n");
+				return EXIT_USAGE;
+			}
+			b.opts.min_doses = v;
+			break;
+		case 'g':
+			if (hc_duration_parse(optarg, &b.opts.grace) != HC_OK) {
+				fprintf(stderr, "hc-verify batch: --grace: invalid duration\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'S': b.opts.strict = true; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (!dir || optind != argc || threads < 1) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (mpi && !inp) {
+		fprintf(stderr, "hc-verify batch: --mpi needs --in FILE\n");
+		return EXIT_USAGE;
+	}
+	if (mpi && batch_mpi_init(&argc, &argv, &part) != 0)
+		return EXIT_USAGE;
+	if ((err = hc_trust_load_ex(dir, HC_TRUST_WRITE_INDEX, &t)) != HC_OK) {
+		verifier_err(dir, err);
+		goto out;
+	}
+	b.t = t;
+	b.nthreads = (size_t)threads;
+	b.njobs = 4 * b.nthreads;
+	if (!(r = calloc(1, sizeof(*r))) || !(b.jobs = calloc(b.njobs, sizeof(*b.jobs))) ||
+	    !(w = calloc(b.nthreads, sizeof(*w))) || !(b.counts = counts_new(t, b.nthreads)) ||
+	    (!nocache && hc_sigcache_new(CACHE_ENTRIES, &b.cache) != HC_OK)) {
+		fprintf(stderr, "hc-verify batch: out of memory\n");
+		goto out;
+	}
+	r->end = UINT64_MAX;
+	r->fd = 0;
+	if (inp && (r->fd = open(inp, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "hc-verify batch: %s: %s\n", inp, strerror(errno));
+		goto out;
+	}
+	if (mpi && batch_mpi_range(r->fd, &part) != 0)
+		goto out;
+	if (mpi) {
+		if (lseek(r->fd, (off_t)part.start, SEEK_SET) == (off_t)-1) {
+			fprintf(stderr, "hc-verify batch: %s: %s\n", inp, strerror(errno));
+			goto out;
+		}
+		r->offset = part.start;
+		r->end = part.end;
+	}
+	if (outp) {
+		char path[4096];
+
+		if (mpi)
+			snprintf(path, sizeof(path), "%s.%d", outp, part.rank);
+		else
+			snprintf(path, sizeof(path), "%s", outp);
+		if (!(out = fopen(path, "w"))) {
+			fprintf(stderr, "hc-verify batch: %s: %s\n", path, strerror(errno));
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < b.njobs; i++)
+		b.jobs[i].state = J_FREE;
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.work, NULL);
+	pthread_cond_init(&b.done, NULL);
+	t0 = now();
+	for (size_t i = 0; i < b.nthreads; i++) {
+		w[i].b = &b;
+		w[i].c = &b.counts[i];
+		if (pthread_create(&w[i].tid, NULL, work, &w[i]) != 0) {
+			fprintf(stderr, "hc-verify batch: cannot start threads\n");
+			b.nthreads = i;
+			b.eof = true;
+			break;
+		}
+	}
+	{
+		struct stat st;
+		uint64_t total = 0;
+		bool show = !mpi && isatty(2);
+
+		if (!mpi && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+			total = (uint64_t)st.st_size;
+		rc = b.nthreads ? pump(&b, r, out, mpi ? part.first_line : 1, show, total, &records)
+				: EXIT_USAGE;
+	}
+	for (size_t i = 0; i < b.nthreads; i++)
+		pthread_join(w[i].tid, NULL);
+	if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
+		fprintf(stderr, "hc-verify batch: error writing results\n");
+		rc = EXIT_USAGE;
+	}
+	out = NULL;
+	if (batch_summary(t, b.counts, b.nthreads, hc_sigcache_hits(b.cache), now() - t0, report,
+			  mpi ? &part : NULL) != 0)
+		rc = EXIT_USAGE;
+	pthread_mutex_destroy(&b.mu);
+	pthread_cond_destroy(&b.work);
+	pthread_cond_destroy(&b.done);
+out:
+	if (out && out != stdout)
+		fclose(out);
+	if (r && r->fd > 0)
+		close(r->fd);
+	for (size_t i = 0; b.jobs && i < b.njobs; i++) {
+		free(b.jobs[i].in);
+		free(b.jobs[i].out);
+	}
+	free(b.jobs);
+	free(w);
+	free(r);
+	counts_free(b.counts, b.nthreads);
+	hc_sigcache_free(b.cache);
+	hc_trust_free(t);
+	if (mpi)
+		batch_mpi_finish(rc);
+	return rc;
+}
