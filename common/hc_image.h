@@ -8,6 +8,11 @@
 #include "hc.h"
 
 #define HC_QR_MAX_VERSION 22
+/* Digits after "hc:/" that fit version HC_QR_MAX_VERSION at level M with
+ * the two segments hc_qrimg_make uses (t_image checks it against
+ * libqrencode). Lets the issuer check the size without building the
+ * symbol, whose mask search is the slowest part of issuing. */
+#define HC_QR_MAX_DIGITS 1856
 #define HC_MAX_IMAGE_PIXELS (8192u * 8192u)
 
 struct hc_qrimg;

@@ -127,9 +127,15 @@ static hc_err emit(const struct issuer *is, const char *tok, const struct output
 	struct hc_qrimg *q = NULL;
 	hc_err err;
 
-	if ((err = hc_qr_encode(HC_QR_PREFIX, tok, strlen(tok), text, sizeof(text))) != HC_OK ||
-	    (err = hc_qrimg_make(text, &q)) != HC_OK)
+	if ((err = hc_qr_encode(HC_QR_PREFIX, tok, strlen(tok), text, sizeof(text))) != HC_OK)
 		goto out;
+	if (o->png || o->svg || o->terminal) {
+		if ((err = hc_qrimg_make(text, &q)) != HC_OK)
+			goto out;
+	} else if (strlen(text) - strlen(HC_QR_PREFIX) > HC_QR_MAX_DIGITS) {
+		err = HC_ERR_QR_TOO_BIG;
+		goto out;
+	}
 	if (o->png && (err = hc_qrimg_write_png(q, o->png, is->scale, 4)) != HC_OK)
 		goto out;
 	if (o->svg && (err = hc_qrimg_write_svg(q, o->svg, 4)) != HC_OK)

@@ -262,6 +262,16 @@ static void t_version_limits(void)
 	CHECK(hc_qrimg_version(NULL) == 0);
 	free(big);
 	free(huge);
+	/* HC_QR_MAX_DIGITS is exactly the capacity libqrencode has. */
+	big = mk_text(HC_QR_MAX_DIGITS, 3);
+	huge = mk_text(HC_QR_MAX_DIGITS + 2, 3);
+	CHECK_ERR(hc_qrimg_make(big, &q), HC_OK);
+	CHECK(hc_qrimg_version(q) == HC_QR_MAX_VERSION);
+	hc_qrimg_free(q);
+	q = NULL;
+	CHECK_ERR(hc_qrimg_make(huge, &q), HC_ERR_QR_TOO_BIG);
+	free(big);
+	free(huge);
 }
 
 static void t_bad_input(void)
