@@ -1,0 +1,840 @@
+/* bench_batch.c: `hc-verify batch` throughput and memory, and in-process
+ * issuance speed. The limits come from the same run: `openssl speed
+ * -multi NPROC ecdsap256` (sign/s and verify/s over all cores).
+ *
+ *   issue: claims -> JSON -> ES256 JWS -> QR text on one thread, per core,
+ *          against OpenSSL's sign/s per core (target >= 0.7);
+ *   A:     200,000 distinct codes once each, records/s against OpenSSL's
+ *          verify/s (target >= 0.9);
+ *   B:     40,000 distinct codes x 5, shuffled, scan times spread over the
+ *          validity: records/s against verify/s (target >= 3, the cache);
+ *   C:     1,000,000 records (200,000 distinct x 5): peak resident memory
+ *          against 64 MiB.
+ *
+ * Every record of A, B and C must pass (the report's pass == records), so
+ * that real verifications are measured; otherwise the benchmark fails.
+ *
+ * Children are started by a small runner process forked before anything
+ * big is allocated: Linux carries the RSS high-water mark of the address
+ * space a process had before execve into its ru_maxrss, so hc-verify
+ * forked straight from this (large) process would report our size.
+ *
+ * usage: bench_batch BUILD_DIR    (BENCH_KEEP=1 keeps the temp dir) */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "hc_image.h"
+#include "hc_policy.h"
+#include "hc_sign.h"
+#include "hc_token.h"
+
+#define ATS 1795392000LL /* time of issue */
+#define VALIDITY 86400LL
+#define NCODES 200000u   /* distinct codes (A, C) */
+#define NB_DISTINCT 40000u
+#define DUP 5u
+#define MEM_LIMIT_MIB 64.0
+#define NPERSON 8 /* records per issuer */
+
+static const struct {
+	const char *iss, *name, *region, *key, *district;
+} ISSUERS[3] = {
+	{"https://hc.zj.example", "Zhejiang Health Commission", "330000", "zj.key", "330106"},
+	{"https://hc.sh.example", "Shanghai Health Commission", "310000", "sh.key", "310104"},
+	{"https://hc.gd.example", "Guangdong Health Commission", "440000", "gd.key", "440103"},
+};
+static const char *const NAMES[NPERSON] = {"张三", "李四", "王五",   "赵六",
+					    "钱七", "孙八", "周九十", "吴晓明"};
+
+static char W[256], B[4096];
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sh(const char *cmd)
+{
+	if (system(cmd) != 0) {
+		fprintf(stderr, "bench_batch: failed: %s\n", cmd);
+		exit(2);
+	}
+}
+
+static void die(const char *what, hc_err err)
+{
+	fprintf(stderr, "bench_batch: %s: %s (%s)\n", what, hc_strerror(err), hc_detail());
+	exit(2);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void) /* xorshift64*: deterministic workloads */
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/* ---- other load on the machine during a measurement ---- */
+
+/* CPU seconds the whole machine spent busy (user, nice, system, irq,
+ * softirq, steal) and in total, from /proc/stat. */
+struct load {
+	double busy, total, own;
+};
+
+static double tv(const struct timeval *t)
+{
+	return (double)t->tv_sec + (double)t->tv_usec / 1e6;
+}
+
+static void load_snap(struct load *l)
+{
+	unsigned long long v[8] = {0};
+	char line[512], *p, *end;
+	long hz = sysconf(_SC_CLK_TCK);
+	struct rusage self, kids;
+	FILE *f = fopen("/proc/stat", "r");
+
+	memset(l, 0, sizeof(*l));
+	if (f && fgets(line, sizeof(line), f) && strncmp(line, "cpu ", 4) == 0) {
+		p = line + 4;
+		for (int i = 0; i < 8; i++, p = end)
+			v[i] = strtoull(p, &end, 10);
+		l->busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)hz;
+		l->total = l->busy + (double)(v[3] + v[4]) / (double)hz;
+	}
+	if (f)
+		fclose(f);
+	/* This process and its waited-for children (openssl, the runner's
+	 * children are counted by the caller). */
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	l->own = tv(&self.ru_utime) + tv(&self.ru_stime) + tv(&kids.ru_utime) + tv(&kids.ru_stime);
+}
+
+/* Share of the machine other processes used since a, given the CPU seconds
+ * the measured work used beyond what load_snap sees (extra). */
+static double load_other(const struct load *a, double extra)
+{
+	struct load b;
+	double dt;
+
+	load_snap(&b);
+	dt = b.total - a->total;
+	if (dt <= 0)
+		return 0;
+	dt = (b.busy - a->busy - (b.own - a->own) - extra) / dt;
+	return dt < 0 ? 0 : dt;
+}
+
+static bool noisy;
+
+/* Warns when others took more than their share: a measurement on all cores
+ * wants the machine (free > 0.9); one on one thread wants a core. */
+static void note_load(double other, double free_needed)
+{
+	if (other > 1.0 - free_needed) {
+		printf("  WARNING: other processes used %.0f%% of the machine during this measurement; "
+		       "the figure is low\n",
+		       100.0 * other);
+		noisy = true;
+	}
+}
+
+/* ---- the runner: fork/exec + wait4 from a small address space ---- */
+
+struct result {
+	int status;
+	double wall;
+	struct rusage ru;
+};
+
+static int req_fd = -1, res_fd = -1;
+static pid_t runner_pid = -1;
+
+static int full_io(int fd, void *buf, size_t n, bool wr)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = wr ? write(fd, p, n) : read(fd, p, n);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Request: u32 length, then NUL-separated: stderr path, argv[0], argv[1]...
+ * Reply: struct result. stdin and stdout of the child are /dev/null. */
+static void runner(int in, int out) __attribute__((noreturn));
+static void runner(int in, int out)
+{
+	static char req[16384];
+
+	for (;;) {
+		char *argv[32], *p, *end;
+		const char *errpath;
+		struct result r;
+		uint32_t len;
+		int argc = 0;
+		double t0;
+		pid_t pid;
+
+		if (full_io(in, &len, sizeof(len), false) || len == 0 || len >= sizeof(req) ||
+		    full_io(in, req, len, false))
+			_exit(0);
+		req[len] = '\0';
+		end = req + len;
+		errpath = req;
+		for (p = req + strlen(req) + 1; p < end && argc < 31; p += strlen(p) + 1)
+			argv[argc++] = p;
+		argv[argc] = NULL;
+		memset(&r, 0, sizeof(r));
+		t0 = now();
+		pid = fork();
+		if (pid == 0) {
+			int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+			if (e == -1 || nul == -1 || dup2(nul, 0) == -1 || dup2(nul, 1) == -1 ||
+			    dup2(e, 2) == -1)
+				_exit(127);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		if (pid == -1 || wait4(pid, &r.status, 0, &r.ru) == -1)
+			r.status = -1;
+		r.wall = now() - t0;
+		if (full_io(out, &r, sizeof(r), true))
+			_exit(1);
+	}
+}
+
+static void runner_start(void)
+{
+	int a[2], b[2];
+
+	if (pipe(a) == -1 || pipe(b) == -1 || fcntl(a[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(a[1], F_SETFD, FD_CLOEXEC) == -1 || fcntl(b[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(b[1], F_SETFD, FD_CLOEXEC) == -1) {
+		perror("bench_batch: pipe");
+		exit(2);
+	}
+	fflush(NULL);
+	if ((runner_pid = fork()) == -1) {
+		perror("bench_batch: fork");
+		exit(2);
+	}
+	if (runner_pid == 0) {
+		close(a[1]);
+		close(b[0]);
+		runner(a[0], b[1]);
+	}
+	close(a[0]);
+	close(b[1]);
+	req_fd = a[1];
+	res_fd = b[0];
+}
+
+static void runner_stop(void)
+{
+	uint32_t zero = 0;
+
+	if (runner_pid == -1)
+		return;
+	if (full_io(req_fd, &zero, sizeof(zero), true) == 0)
+		waitpid(runner_pid, NULL, 0);
+	close(req_fd);
+	close(res_fd);
+	runner_pid = -1;
+}
+
+static struct result run(const char *errpath, const char *const *argv)
+{
+	static char req[16384];
+	struct result r;
+	size_t len = 0;
+	uint32_t l32;
+
+	for (int i = -1; i < 0 || argv[i]; i++) {
+		const char *s = i < 0 ? errpath : argv[i];
+		size_t n = strlen(s) + 1;
+
+		if (len + n > sizeof(req) - 1) {
+			fprintf(stderr, "bench_batch: command too long\n");
+			exit(2);
+		}
+		memcpy(req + len, s, n);
+		len += n;
+	}
+	l32 = (uint32_t)len;
+	if (full_io(req_fd, &l32, sizeof(l32), true) || full_io(req_fd, req, len, true) ||
+	    full_io(res_fd, &r, sizeof(r), false)) {
+		fprintf(stderr, "bench_batch: runner died\n");
+		exit(2);
+	}
+	return r;
+}
+
+/* ---- the machine's limit ---- */
+
+static void openssl_speed(long ncpu, double *sign, double *verify, double *other, char *ver,
+			  size_t versz)
+{
+	char cmd[256], line[1024], last[1024] = "";
+	struct load l;
+	char *tok[16], *save = NULL;
+	int n = 0;
+	FILE *p;
+
+	if (!(p = popen("openssl version 2>/dev/null", "r")) || !fgets(ver, (int)versz, p) ||
+	    pclose(p) != 0) {
+		fprintf(stderr, "bench_batch: openssl version failed\n");
+		exit(2);
+	}
+	ver[strcspn(ver, "\n")] = '\0';
+	snprintf(cmd, sizeof(cmd), "openssl speed -seconds 3 -multi %ld ecdsap256 2>/dev/null", ncpu);
+	load_snap(&l);
+	if (!(p = popen(cmd, "r"))) {
+		perror("bench_batch: popen");
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), p))
+		if (strstr(line, "bits ecdsa (nistp256)"))
+			memcpy(last, line, sizeof(last));
+	if (pclose(p) != 0 || !last[0]) {
+		fprintf(stderr, "bench_batch: %s: no result line\n", cmd);
+		exit(2);
+	}
+	*other = load_other(&l, 0);
+	/* " 256 bits ecdsa (nistp256)   0.0000s   0.0000s  77008.3  24458.3" */
+	for (char *t = strtok_r(last, " \t\n", &save); t && n < 16; t = strtok_r(NULL, " \t\n", &save))
+		tok[n++] = t;
+	if (n < 2) {
+		fprintf(stderr, "bench_batch: cannot parse openssl speed output\n");
+		exit(2);
+	}
+	*sign = strtod(tok[n - 2], NULL);
+	*verify = strtod(tok[n - 1], NULL);
+	if (!(*sign > 0) || !(*verify > 0)) {
+		fprintf(stderr, "bench_batch: cannot parse openssl speed rates\n");
+		exit(2);
+	}
+}
+
+/* ---- issuing ---- */
+
+struct issuer {
+	struct hc_privkey *key;
+	struct hc_pubkey *pub;
+	struct hc_record *rec[NPERSON];
+	char recjson[NPERSON][512];
+};
+
+/* GB 11643: 17 digits and the ISO 7064 MOD 11-2 check character. */
+static void make_id(char out[19], const char *district, int k)
+{
+	static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+	int sum = 0;
+
+	snprintf(out, 19, "%s19%02d%02d%02d%03d", district, 60 + 4 * k, 1 + k, 1 + 3 * k,
+		 100 + 7 * k);
+	for (int i = 0; i < 17; i++)
+		sum += (out[i] - '0') * w[i];
+	out[17] = "10X98765432"[sum % 11];
+	out[18] = '\0';
+}
+
+static void load_issuer(struct issuer *is, int which)
+{
+	char path[512], id[19];
+	hc_err err;
+
+	snprintf(path, sizeof(path), "%s/%s", W, ISSUERS[which].key);
+	if ((err = hc_privkey_load(path, &is->key)) != HC_OK ||
+	    (err = hc_privkey_public(is->key, &is->pub)) != HC_OK)
+		die(path, err);
+	for (int k = 0; k < NPERSON; k++) {
+		make_id(id, ISSUERS[which].district, k);
+		snprintf(is->recjson[k], sizeof(is->recjson[k]),
+			 "{\"person\":{\"name\":\"%s\",\"id\":\"%s\"},"
+			 "\"nat\":[{\"at\":%lld,\"result\":\"negative\",\"lab\":\"Lab %d\"}],"
+			 "\"vaccinations\":[{\"at\":\"2021-05-01\",\"product\":\"BBIBP-CorV\",\"dose\":1},"
+			 "{\"at\":\"2021-05-29\",\"product\":\"BBIBP-CorV\",\"dose\":2}],"
+			 "\"travel\":[{\"region\":\"%s\",\"from\":\"2026-11-10\",\"to\":\"2026-11-12\"}],"
+			 "\"flags\":[]}",
+			 NAMES[k], id, ATS - 86400 + 600 * k, k, ISSUERS[which].district);
+		if ((err = hc_record_parse(is->recjson[k], strlen(is->recjson[k]), &is->rec[k])) != HC_OK)
+			die(is->recjson[k], err);
+	}
+}
+
+/* A parsed record -> claims -> JSON -> signed token -> QR text. */
+static hc_err issue(const struct issuer *is, const struct hc_policy *pol,
+		    const struct hc_record *rec, int which, char *text, size_t textsz,
+		    uint8_t jti[16])
+{
+	struct hc_claims c;
+	char *claims = NULL, *tok = NULL;
+	hc_err err;
+
+	memset(&c, 0, sizeof(c));
+	if ((err = hc_policy_apply(pol, rec, NULL, ATS, VALIDITY, &c)) != HC_OK)
+		return err;
+	snprintf(c.iss, sizeof(c.iss), "%s", ISSUERS[which].iss);
+	if ((err = hc_random(jti, 16)) == HC_OK &&
+	    (err = hc_b64u_encode(jti, 16, c.jti, sizeof(c.jti))) == HC_OK &&
+	    (err = hc_claims_json(&c, &claims)) == HC_OK &&
+	    (err = hc_jws_sign(is->key, true, (const uint8_t *)claims, strlen(claims), &tok)) == HC_OK)
+		err = hc_qr_encode(HC_QR_PREFIX, tok, strlen(tok), text, textsz);
+	free(claims);
+	free(tok);
+	return err;
+}
+
+/* What hc-issue does per record on top: parse the record, and verify the
+ * signed token before handing it out. */
+static hc_err issue_full(const struct issuer *is, const struct hc_policy *pol, int which, int k,
+			 char *text, size_t textsz)
+{
+	struct hc_record *rec = NULL;
+	struct hc_claims c, back;
+	struct hc_jws j;
+	uint8_t jti[16];
+	char *claims = NULL, *tok = NULL;
+	hc_err err;
+
+	memset(&c, 0, sizeof(c));
+	memset(&j, 0, sizeof(j));
+	if ((err = hc_record_parse(is->recjson[k], strlen(is->recjson[k]), &rec)) != HC_OK ||
+	    (err = hc_policy_apply(pol, rec, NULL, ATS, VALIDITY, &c)) != HC_OK)
+		goto out;
+	snprintf(c.iss, sizeof(c.iss), "%s", ISSUERS[which].iss);
+	if ((err = hc_random(jti, 16)) != HC_OK ||
+	    (err = hc_b64u_encode(jti, 16, c.jti, sizeof(c.jti))) != HC_OK ||
+	    (err = hc_claims_json(&c, &claims)) != HC_OK ||
+	    (err = hc_jws_sign(is->key, true, (const uint8_t *)claims, strlen(claims), &tok)) != HC_OK ||
+	    (err = hc_jws_parse(tok, strlen(tok), HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) != HC_OK ||
+	    (err = hc_jws_verify(&j, tok, is->pub)) != HC_OK ||
+	    (err = hc_claims_parse((const char *)j.payload, j.payload_len, &back)) != HC_OK)
+		goto out;
+	err = hc_qr_encode(HC_QR_PREFIX, tok, strlen(tok), text, textsz);
+out:
+	hc_jws_clear(&j);
+	free(claims);
+	free(tok);
+	hc_record_free(rec);
+	return err;
+}
+
+/* PNG files per second written into dir for secs seconds. */
+static double png_rate(const char *dir, char *const *codes, double secs, bool show)
+{
+	char path[512];
+	double t0, t;
+	int n = 0;
+	hc_err err;
+
+	for (t0 = now(); (t = now() - t0) < secs; n++) {
+		struct hc_qrimg *q = NULL;
+
+		snprintf(path, sizeof(path), "%s/%02d.png", dir, n % 64);
+		if ((err = hc_qrimg_make(codes[n % NCODES], &q)) != HC_OK ||
+		    (err = hc_qrimg_write_png(q, path, 6, 4)) != HC_OK)
+			die("png", err);
+		if (show && n == 0)
+			printf("  QR version %d, %d modules\n", hc_qrimg_version(q), hc_qrimg_width(q));
+		hc_qrimg_free(q);
+	}
+	return n / t;
+}
+
+static int cmp_jti(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* ---- workloads ---- */
+
+/* Writes n records, record i being codes[idx ? idx[i] : i] scanned at ATS +
+ * 3600 (spread: anywhere inside the validity). Returns the file size. */
+static size_t write_records(const char *path, char *const *codes, const uint32_t *idx, size_t n,
+			    bool spread)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "w");
+	long size;
+
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	for (size_t i = 0; i < n; i++) {
+		long long at = spread ? ATS + 60 + (long long)(rng() % (uint64_t)(VALIDITY - 120))
+				      : ATS + 3600;
+
+		fputs("{\"code\":\"", f);
+		fputs(codes[idx ? idx[i] : i], f);
+		fprintf(f, "\",\"at\":%lld,\"checkpoint\":\"cp-%u\"}\n", at, (unsigned)(i % 97));
+	}
+	if (fflush(f) != 0 || (size = ftell(f)) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "bench_batch: %s: write error\n", path);
+		exit(2);
+	}
+	return (size_t)size;
+}
+
+/* idx[i] = i % distinct for n records, shuffled (Fisher-Yates). */
+static uint32_t *shuffled(size_t n, uint32_t distinct)
+{
+	uint32_t *idx = malloc(n * sizeof(*idx));
+
+	if (!idx)
+		exit(2);
+	for (size_t i = 0; i < n; i++)
+		idx[i] = (uint32_t)(i % distinct);
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = (size_t)(rng() % (i + 1));
+		uint32_t t = idx[i];
+
+		idx[i] = idx[j];
+		idx[j] = t;
+	}
+	return idx;
+}
+
+/* ---- running hc-verify batch ---- */
+
+struct batch {
+	struct result r;
+	double records, pass, cache_hits, rps, seconds, other;
+};
+
+static double num(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static void print_stderr_of(const char *path)
+{
+	char line[512], last[512] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '\n')
+			memcpy(last, line, sizeof(last));
+	fclose(f);
+	if (last[0])
+		printf("  hc-verify: %s%s", last, strchr(last, '\n') ? "" : "\n");
+	fflush(stdout);
+}
+
+static bool run_batch(const char *name, size_t records, struct batch *out)
+{
+	char in[512], rep[512], err[512], trust[512], prog[4200];
+	const char *argv[16];
+	struct load l;
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	cJSON *j;
+	hc_err e;
+
+	snprintf(in, sizeof(in), "%s/%s.jsonl", W, name);
+	snprintf(rep, sizeof(rep), "%s/%s.report.json", W, name);
+	snprintf(err, sizeof(err), "%s/%s.stderr", W, name);
+	snprintf(trust, sizeof(trust), "%s/trust", W);
+	snprintf(prog, sizeof(prog), "%s/hc-verify", B);
+	argv[0] = prog;
+	argv[1] = "batch";
+	argv[2] = "--trust";
+	argv[3] = trust;
+	argv[4] = "--in";
+	argv[5] = in;
+	argv[6] = "--out";
+	argv[7] = "/dev/null";
+	argv[8] = "--report";
+	argv[9] = rep;
+	argv[10] = NULL;
+	unlink(rep);
+	memset(out, 0, sizeof(*out));
+	load_snap(&l);
+	out->r = run(err, argv);
+	out->other = load_other(&l, tv(&out->r.ru.ru_utime) + tv(&out->r.ru.ru_stime));
+	print_stderr_of(err);
+	if (!WIFEXITED(out->r.status) || WEXITSTATUS(out->r.status) != 0) {
+		fprintf(stderr, "bench_batch: %s: hc-verify batch exited with status 0x%x (stderr in %s)\n",
+			name, (unsigned)out->r.status, err);
+		return false;
+	}
+	if ((e = hc_read_file(rep, 1u << 20, &buf, &n)) != HC_OK) {
+		fprintf(stderr, "bench_batch: %s: no report: %s\n", name, hc_strerror(e));
+		return false;
+	}
+	if (!(j = cJSON_ParseWithLength((const char *)buf, n)) || !cJSON_IsObject(j)) {
+		fprintf(stderr, "bench_batch: %s: report is not a JSON object\n", name);
+		free(buf);
+		cJSON_Delete(j);
+		return false;
+	}
+	out->records = num(j, "records");
+	out->pass = num(j, "pass");
+	out->cache_hits = num(j, "cache_hits");
+	out->rps = num(j, "records_per_second");
+	out->seconds = num(j, "seconds");
+	cJSON_Delete(j);
+	free(buf);
+	if (out->records != (double)records || out->pass != out->records) {
+		fprintf(stderr,
+			"bench_batch: %s: report says records %.0f, pass %.0f; expected %zu records, "
+			"all passing (report %s)\n",
+			name, out->records, out->pass, records, rep);
+		return false;
+	}
+	return true;
+}
+
+static void print_rate(const char *label, size_t records, const struct batch *b, double verify,
+		       double target)
+{
+	double rps = (double)records / b->r.wall;
+	double cpu = tv(&b->r.ru.ru_utime) + tv(&b->r.ru.ru_stime);
+
+	printf("%s  %.0f records/s (wall %.2f s; report %.0f records/s)   limit %.0f verify/s "
+	       "(openssl)   ratio %.2f",
+	       label, rps, b->r.wall, b->rps, verify, rps / verify);
+	if (target > 0)
+		printf("   target >= %g%s", target, rps / verify >= target ? "" : "  MISSED");
+	putchar('\n');
+	printf("  cpu %.2f s (user %.2f, sys %.2f), %.0f%% of the cores; cache hits %.0f; peak RSS "
+	       "%.1f MiB\n",
+	       cpu, tv(&b->r.ru.ru_utime), tv(&b->r.ru.ru_stime),
+	       100.0 * cpu / b->r.wall / (double)sysconf(_SC_NPROCESSORS_ONLN), b->cache_hits,
+	       (double)b->r.ru.ru_maxrss / 1024.0);
+	note_load(b->other, 0.9);
+}
+
+int main(int argc, char **argv)
+{
+	static struct issuer is[3];
+	static uint8_t (*jtis)[16];
+	char **codes;
+	char cmd[16384], path[512], text[HC_MAX_QR_TEXT + 8], ver[256];
+	struct hc_policy *pol = NULL;
+	double sign, verify, sign_core, verify_core, t0, t, rate, other, one_core;
+	struct load l;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t total = 0, sz_a, sz_b, sz_c;
+	uint32_t *idx_b, *idx_c;
+	struct batch ba, bb, bc;
+	bool ok = true;
+	hc_err err;
+	int n;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: bench_batch BUILD_DIR\n");
+		return 2;
+	}
+	runner_start(); /* first: while this process is still small */
+	if (!realpath(argv[1], B) || ncpu < 1)
+		return 2;
+	snprintf(W, sizeof(W), "/tmp/hc-bench-batch.XXXXXX");
+	if (!mkdtemp(W))
+		return 2;
+
+	openssl_speed(ncpu, &sign, &verify, &other, ver, sizeof(ver));
+	one_core = 1.0 / (double)ncpu + 0.05;
+	sign_core = sign / (double)ncpu;
+	verify_core = verify / (double)ncpu;
+	printf("hc-verify batch / issuance: nproc %ld, %s\n", ncpu, ver);
+	printf("openssl speed -multi %ld ecdsap256: %.1f sign/s, %.1f verify/s (%.0f and %.0f per "
+	       "core)\n",
+	       ncpu, sign, verify, sign_core, verify_core);
+	note_load(other, 0.9);
+
+	/* Root, three issuers, a trust list naming them. */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && K=%s/hc-keys && $K gen root.key >/dev/null && $K gen zj.key >/dev/null"
+		 " && $K gen sh.key >/dev/null && $K gen gd.key >/dev/null"
+		 " && mkdir -p trust/roots png && $K pub root.key > trust/roots/r.jwk"
+		 " && printf '{\"seq\":1,\"iat\":1795300000,\"next_update\":1800000000,\"issuers\":["
+		 "{\"iss\":\"%s\",\"name\":\"%s\",\"region\":\"%s\",\"keys\":[%%s]},"
+		 "{\"iss\":\"%s\",\"name\":\"%s\",\"region\":\"%s\",\"keys\":[%%s]},"
+		 "{\"iss\":\"%s\",\"name\":\"%s\",\"region\":\"%s\",\"keys\":[%%s]}]}'"
+		 " \"$($K pub --status active zj.key)\" \"$($K pub --status active sh.key)\""
+		 " \"$($K pub --status active gd.key)\" > tl.json"
+		 " && $K trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null",
+		 W, B, ISSUERS[0].iss, ISSUERS[0].name, ISSUERS[0].region, ISSUERS[1].iss,
+		 ISSUERS[1].name, ISSUERS[1].region, ISSUERS[2].iss, ISSUERS[2].name,
+		 ISSUERS[2].region);
+	sh(cmd);
+	for (int i = 0; i < 3; i++)
+		load_issuer(&is[i], i);
+	if ((err = hc_policy_default(&pol)) != HC_OK)
+		die("policy", err);
+
+	/* Issue NCODES distinct codes on this one thread. */
+	codes = calloc(NCODES, sizeof(*codes));
+	jtis = calloc(NCODES, sizeof(*jtis));
+	if (!codes || !jtis)
+		return 2;
+	load_snap(&l);
+	t0 = now();
+	for (uint32_t i = 0; i < NCODES; i++) {
+		int which = (int)(i % 3), k = (int)((i / 3) % NPERSON);
+
+		if ((err = issue(&is[which], pol, is[which].rec[k], which, text, sizeof(text), jtis[i])) !=
+		    HC_OK)
+			die("issue", err);
+		if (!(codes[i] = strdup(text)))
+			return 2;
+		total += strlen(text);
+	}
+	t = now() - t0;
+	other = load_other(&l, 0);
+	rate = NCODES / t;
+	qsort(jtis, NCODES, sizeof(*jtis), cmp_jti);
+	for (uint32_t i = 1; i < NCODES; i++)
+		if (memcmp(jtis[i - 1], jtis[i], 16) == 0) {
+			fprintf(stderr, "bench_batch: duplicate jti\n");
+			return 2;
+		}
+	printf("setup: 3 issuers (330000, 310000, 440000), %u distinct codes, %.0f bytes of QR text "
+	       "each on average\n",
+	       NCODES, (double)total / NCODES);
+	printf("issue (policy -> claims JSON -> ES256 JWS -> QR text), 1 thread  %.0f tokens/s per "
+	       "core (%.2f s)   limit %.0f sign/s per core (openssl)   ratio %.2f   target >= 0.7%s\n",
+	       rate, t, sign_core, rate / sign_core, rate / sign_core >= 0.7 ? "" : "  MISSED");
+	note_load(other, one_core);
+
+	/* hc-issue's whole per-record path, for comparison: parse, sign,
+	 * self-verify. Its limit is one sign plus one verify per code. */
+	n = 0;
+	for (t0 = now(); (t = now() - t0) < 1.0; n++)
+		if ((err = issue_full(&is[n % 3], pol, n % 3, n % NPERSON, text, sizeof(text))) != HC_OK)
+			die("issue (full)", err);
+	rate = n / t;
+	{
+		double lim = 1.0 / (1.0 / sign_core + 1.0 / verify_core);
+
+		printf("issue as hc-issue does (+ record parse, self-verify), 1 thread  %.0f tokens/s per "
+		       "core   limit %.0f sign+verify/s per core (openssl)   ratio %.2f\n",
+		       rate, lim, rate / lim);
+	}
+
+	/* PNG rendering as hc-issue --png does it (hc_qrimg_write_png writes a
+	 * temp file, fsyncs, renames): into tmpfs, where fsync is free, for
+	 * the rendering itself, and into the temp dir on disk. */
+	{
+		char shm[64] = "/dev/shm/hc-bench-png.XXXXXX";
+		bool have_shm = access("/dev/shm", W_OK) == 0 && mkdtemp(shm);
+
+		snprintf(path, sizeof(path), "%s/png", W);
+		if (have_shm) {
+			rate = png_rate(shm, codes, 1.5, true);
+			printf("PNG render (hc_qrimg_make + hc_qrimg_write_png, scale 6, tmpfs), 1 thread  "
+			       "%.0f PNG/s per core   limit %.0f sign/s per core (openssl)   ratio %.2f\n",
+			       rate, sign_core, rate / sign_core);
+			snprintf(cmd, sizeof(cmd), "rm -rf %s", shm);
+			sh(cmd);
+		}
+		rate = png_rate(path, codes, 1.5, !have_shm);
+		printf("PNG to disk (the same, fsync'd file in %s), 1 thread  %.0f PNG/s per core   "
+		       "limit %.0f sign/s per core (openssl)   ratio %.3f\n",
+		       W, rate, sign_core, rate / sign_core);
+	}
+	fflush(stdout);
+
+	/* The three workloads. */
+	t0 = now();
+	snprintf(path, sizeof(path), "%s/A.jsonl", W);
+	sz_a = write_records(path, codes, NULL, NCODES, false);
+	idx_b = shuffled((size_t)NB_DISTINCT * DUP, NB_DISTINCT);
+	snprintf(path, sizeof(path), "%s/B.jsonl", W);
+	sz_b = write_records(path, codes, idx_b, (size_t)NB_DISTINCT * DUP, true);
+	idx_c = shuffled((size_t)NCODES * DUP, NCODES);
+	snprintf(path, sizeof(path), "%s/C.jsonl", W);
+	sz_c = write_records(path, codes, idx_c, (size_t)NCODES * DUP, true);
+	printf("workloads written in %.1f s: A %u records (%.0f MiB), B %u (%.0f MiB), C %u (%.0f "
+	       "MiB)\n",
+	       now() - t0, NCODES, (double)sz_a / 1048576.0, NB_DISTINCT * DUP,
+	       (double)sz_b / 1048576.0, NCODES * DUP, (double)sz_c / 1048576.0);
+	free(idx_b);
+	free(idx_c);
+	for (uint32_t i = 0; i < NCODES; i++)
+		free(codes[i]);
+	free(codes);
+	free(jtis);
+	fflush(stdout);
+
+	printf("hc-verify batch --trust DIR --in FILE --out /dev/null --report R (default threads)\n");
+	fflush(stdout);
+	if (run_batch("A", NCODES, &ba))
+		print_rate("A: 200000 distinct codes, once each", NCODES, &ba, verify, 0.9);
+	else
+		ok = false;
+	fflush(stdout);
+	if (run_batch("B", (size_t)NB_DISTINCT * DUP, &bb))
+		print_rate("B: 40000 distinct codes x 5, shuffled", (size_t)NB_DISTINCT * DUP, &bb,
+			   verify, 3.0);
+	else
+		ok = false;
+	fflush(stdout);
+	if (run_batch("C", (size_t)NCODES * DUP, &bc)) {
+		double mib = (double)bc.r.ru.ru_maxrss / 1024.0;
+
+		print_rate("C: 200000 distinct codes x 5, shuffled", (size_t)NCODES * DUP, &bc, verify,
+			   0);
+		printf("C: 1000000 records, peak resident memory  %.1f MiB   limit %.0f MiB   ratio "
+		       "%.2f%s\n",
+		       mib, MEM_LIMIT_MIB, mib / MEM_LIMIT_MIB, mib <= MEM_LIMIT_MIB ? "" : "  MISSED");
+	} else
+		ok = false;
+
+	runner_stop();
+	for (int i = 0; i < 3; i++) {
+		for (int k = 0; k < NPERSON; k++)
+			hc_record_free(is[i].rec[k]);
+		hc_pubkey_free(is[i].pub);
+		hc_privkey_free(is[i].key);
+	}
+	hc_policy_free(pol);
+	if (getenv("BENCH_KEEP") || !ok)
+		printf("kept %s\n", W);
+	else {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", W);
+		sh(cmd);
+	}
+	if (noisy)
+		printf("note: the machine was not idle during some measurements (WARNING lines); rerun "
+		       "on a quiet machine for figures to compare\n");
+	if (!ok)
+		fprintf(stderr, "bench_batch: FAILED: not every record was verified and passed\n");
+	return ok ? 0 : 1;
+}
