@@ -39,14 +39,14 @@ void hc_vctx_free(struct hc_vctx *v)
 }
 
 /* The cache: 4-way set associative, fixed size, one lock per set group.
- * A key is the SHA-256 of the signing input plus the signature, so a
- * token with the same header and payload but another signature is
- * another entry. The value is the outcome of steps 1 to 5. */
+ * A key is the SHA-256 of the whole token (signature included, so the
+ * same header and payload with another signature is another entry); the
+ * value is the outcome of steps 2 to 5. */
 #define WAYS 4
 #define LOCKS 256
 
 struct entry {
-	uint8_t digest[32], sig[HC_SIG_LEN];
+	uint8_t key[32];
 	bool used;
 	hc_err err;        /* of steps 2-5 */
 	struct hc_brief b; /* when err is HC_OK */
@@ -107,8 +107,8 @@ static size_t set_of(const struct hc_sigcache *c, const uint8_t digest[32])
 	return (size_t)(h & (c->sets - 1));
 }
 
-static bool cache_get(struct hc_sigcache *c, const uint8_t digest[32], const uint8_t *sig,
-		      hc_err *err, struct hc_brief *b)
+static bool cache_get(struct hc_sigcache *c, const uint8_t digest[32], hc_err *err,
+		      struct hc_brief *b)
 {
 	size_t s = set_of(c, digest);
 	pthread_mutex_t *l = &c->lock[s % LOCKS];
@@ -118,8 +118,7 @@ static bool cache_get(struct hc_sigcache *c, const uint8_t digest[32], const uin
 	for (size_t w = 0; w < WAYS; w++) {
 		const struct entry *e = &c->e[s * WAYS + w];
 
-		if (e->used && memcmp(e->digest, digest, 32) == 0 &&
-		    memcmp(e->sig, sig, HC_SIG_LEN) == 0) {
+		if (e->used && memcmp(e->key, digest, 32) == 0) {
 			*err = e->err;
 			*b = e->b;
 			hit = true;
@@ -134,8 +133,8 @@ static bool cache_get(struct hc_sigcache *c, const uint8_t digest[32], const uin
 	return hit;
 }
 
-static void cache_put(struct hc_sigcache *c, const uint8_t digest[32], const uint8_t *sig,
-		      hc_err err, const struct hc_brief *b)
+static void cache_put(struct hc_sigcache *c, const uint8_t digest[32], hc_err err,
+		      const struct hc_brief *b)
 {
 	size_t s = set_of(c, digest);
 	pthread_mutex_t *l = &c->lock[s % LOCKS];
@@ -144,8 +143,7 @@ static void cache_put(struct hc_sigcache *c, const uint8_t digest[32], const uin
 	pthread_mutex_lock(l);
 	e = &c->e[s * WAYS + c->next[s]];
 	c->next[s] = (c->next[s] + 1) % WAYS;
-	memcpy(e->digest, digest, 32);
-	memcpy(e->sig, sig, HC_SIG_LEN);
+	memcpy(e->key, digest, 32);
 	e->err = err;
 	e->b = *b;
 	e->used = true;
@@ -159,29 +157,28 @@ hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc
 	char tok[HC_MAX_QR_TEXT / 2 + 1], kid[HC_KID_LEN + 1];
 	const struct trust_issuer *is = NULL;
 	const char *d1, *d2;
-	uint8_t digest[32], sig[HC_SIG_LEN];
+	uint8_t digest[32], key[32];
 	struct hc_claims claims;
 	struct hc_brief b;
-	size_t tl, sl;
+	size_t tl;
 	hc_err err;
 
 	memset(r, 0, sizeof(*r));
 	r->issuer = -1;
 	r->stale = hc_trust_stale(t, o);
 	hc_set_detail(NULL);
-	/* Step 1, then the cache key: SHA-256 of "header.payload" (which the
-	 * signature check needs anyway) and the 64-byte signature. */
+	/* Step 1, then the cache key: the token's SHA-256. */
 	if ((err = hc_qr_decode(HC_QR_PREFIX, text, n, tok, sizeof(tok), &tl)) != HC_OK)
 		goto out;
-	if (!(d1 = memchr(tok, '.', tl)) || !(d2 = memchr(d1 + 1, '.', tl - (size_t)(d1 + 1 - tok))) ||
-	    hc_b64u_decode(d2 + 1, tl - (size_t)(d2 + 1 - tok), sig, sizeof(sig), &sl) != HC_OK ||
-	    sl != HC_SIG_LEN || hc_sha256((const uint8_t *)tok, (size_t)(d2 - tok), digest) != HC_OK) {
-		/* Not a well-formed token: the plain path finds the reason. */
-		err = hc__steps15(t, tok, tl, NULL, NULL, &claims, kid, &is);
-		goto out;
-	}
-	if (!c || !cache_get(c, digest, sig, &err, &b)) {
-		err = hc__steps15(t, tok, tl, digest, v->kctx, &claims, kid, &is);
+	if (!c || hc_sha256((const uint8_t *)tok, tl, key) != HC_OK ||
+	    !cache_get(c, key, &err, &b)) {
+		/* The signature check hashes "header.payload" itself: do it
+		 * here once, with this thread's context for the key. */
+		if ((d1 = memchr(tok, '.', tl)) && (d2 = memchr(d1 + 1, '.', tl - (size_t)(d1 + 1 - tok))) &&
+		    hc_sha256((const uint8_t *)tok, (size_t)(d2 - tok), digest) == HC_OK)
+			err = hc__steps15(t, tok, tl, digest, v->kctx, &claims, kid, &is);
+		else
+			err = hc__steps15(t, tok, tl, NULL, NULL, &claims, kid, &is);
 		if (err == HC_OK)
 			err = hc__brief(&claims, is, &b);
 		else
@@ -189,7 +186,7 @@ hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc
 		/* Only outcomes fixed by the token's bytes and the trust data
 		 * are cached; a resource failure is retried next time. */
 		if (c && err != HC_ERR_NOMEM && err != HC_ERR_CRYPTO)
-			cache_put(c, digest, sig, err, &b);
+			cache_put(c, key, err, &b);
 	} else {
 		r->cached = true;
 	}

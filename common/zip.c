@@ -10,6 +10,7 @@ hc_err hc_deflate(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen)
 	z_stream zs;
 	uint8_t *buf = NULL;
 	size_t cap;
+	int wbits = 9;
 	hc_err err = HC_ERR_NOMEM;
 
 	*out = NULL;
@@ -17,7 +18,13 @@ hc_err hc_deflate(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen)
 	if (n > HC_MAX_JSON_FILE)
 		return HC_ERR_TOO_LARGE;
 	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+	/* A window just large enough for the input compresses it as well as
+	 * the largest, and a small hash table is cheap to set up: claims are
+	 * a few hundred bytes, and issuing signs them one by one. Any raw
+	 * inflater (window 15) reads the result. */
+	while (wbits < 15 && ((size_t)1 << wbits) < n)
+		wbits++;
+	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -wbits, 2, Z_DEFAULT_STRATEGY) != Z_OK)
 		return HC_ERR_NOMEM;
 	cap = deflateBound(&zs, (uLong)n);
 	if (!(buf = malloc(cap)))
@@ -40,9 +47,37 @@ out:
 	return err;
 }
 
+/* Batch workers keep one inflate stream per thread (hc_inflate_reuse_begin):
+ * setting a stream up and tearing it down costs as much as inflating a
+ * token. Elsewhere each call has its own. */
+static _Thread_local z_stream *reuse;
+
+hc_err hc_inflate_reuse_begin(void)
+{
+	if (reuse)
+		return HC_OK;
+	if (!(reuse = calloc(1, sizeof(*reuse))))
+		return HC_ERR_NOMEM;
+	if (inflateInit2(reuse, -15) != Z_OK) {
+		free(reuse);
+		reuse = NULL;
+		return HC_ERR_NOMEM;
+	}
+	return HC_OK;
+}
+
+void hc_inflate_reuse_end(void)
+{
+	if (!reuse)
+		return;
+	inflateEnd(reuse);
+	free(reuse);
+	reuse = NULL;
+}
+
 hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t *outlen)
 {
-	z_stream zs;
+	z_stream own, *zs = reuse;
 	uint8_t *buf = NULL;
 	hc_err err = HC_ERR_NOMEM;
 	int r;
@@ -51,24 +86,30 @@ hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t
 	*outlen = 0;
 	if (n > UINT32_MAX || cap > UINT32_MAX - 2)
 		return HC_ERR_TOO_LARGE;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, -15) != Z_OK)
-		return HC_ERR_NOMEM;
+	if (zs) {
+		if (inflateReset(zs) != Z_OK)
+			return HC_ERR_NOMEM;
+	} else {
+		zs = &own;
+		memset(zs, 0, sizeof(*zs));
+		if (inflateInit2(zs, -15) != Z_OK)
+			return HC_ERR_NOMEM;
+	}
 	/* One byte of room past the cap tells "exactly cap" from "more". */
 	if (!(buf = malloc(cap + 2)))
 		goto out;
-	zs.next_in = (Bytef *)(uintptr_t)in;
-	zs.avail_in = (uInt)n;
-	zs.next_out = buf;
-	zs.avail_out = (uInt)cap + 1;
-	r = inflate(&zs, Z_FINISH);
-	if (r == Z_STREAM_END && zs.avail_in == 0 && zs.total_out <= cap) {
-		*outlen = zs.total_out;
+	zs->next_in = (Bytef *)(uintptr_t)in;
+	zs->avail_in = (uInt)n;
+	zs->next_out = buf;
+	zs->avail_out = (uInt)cap + 1;
+	r = inflate(zs, Z_FINISH);
+	if (r == Z_STREAM_END && zs->avail_in == 0 && zs->total_out <= cap) {
+		*outlen = zs->total_out;
 		buf[*outlen] = '\0';
 		*out = buf;
 		buf = NULL;
 		err = HC_OK;
-	} else if (zs.total_out > cap) {
+	} else if (zs->total_out > cap) {
 		err = HC_ERR_INFLATE_CAP;
 	} else if (r == Z_MEM_ERROR) {
 		err = HC_ERR_NOMEM;
@@ -76,7 +117,8 @@ hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t
 		err = HC_ERR_INFLATE; /* corrupt, truncated, or trailing bytes */
 	}
 out:
-	inflateEnd(&zs);
+	if (zs == &own)
+		inflateEnd(zs);
 	free(buf);
 	return err;
 }

@@ -45,7 +45,7 @@ static const char usage_text[] =
 #define LINES_PER_JOB 256
 #define JOB_BYTES (256u << 10)
 #define MAX_LINE (64u << 10)
-#define CACHE_ENTRIES (1u << 16)
+#define CACHE_ENTRIES (1u << 18)
 
 enum { J_FREE, J_FILLED, J_TAKEN, J_DONE };
 
@@ -311,6 +311,8 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	struct batch *b = w->b;
 
+	if (hc_inflate_reuse_begin() != HC_OK)
+		hc_set_detail(NULL); /* then a stream per token, as elsewhere */
 	for (;;) {
 		struct job *j = NULL;
 
@@ -325,6 +327,7 @@ static void *work(void *arg)
 		}
 		if (!j) {
 			pthread_mutex_unlock(&b->mu);
+			hc_inflate_reuse_end();
 			return NULL;
 		}
 		j->state = J_TAKEN;
