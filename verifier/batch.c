@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ struct batch {
 	pthread_cond_t work, done;
 	bool eof;
 	struct counts *counts; /* one per worker */
+	char **iss_json;       /* each issuer's iss as a JSON string */
 	size_t nthreads;
 };
 
@@ -227,15 +229,34 @@ static hc_err parse_record(char *line, size_t n, const struct hc_verify_opts *o,
 	return HC_OK;
 }
 
+/* Appends s as a JSON string (cJSON does the escaping). */
+static void out_json_str(struct job *j, const char *s)
+{
+	cJSON *str = cJSON_CreateString(s);
+	char *p = str ? cJSON_PrintUnformatted(str) : NULL;
+
+	if (p)
+		out_append(j, p, strlen(p));
+	else
+		j->oom = true;
+	free(p);
+	cJSON_Delete(str);
+}
+
+/* Members of a result; a record member of the same name is not copied. */
+static const char *const reserved[] = {"line", "verdict", "reason", "detail", "status",
+				       "iss", "region", "at", "warnings", "code"};
+
 static void result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno, char *line,
 		   size_t n, bool toolong)
 {
 	struct hc_verify_opts o = b->opts;
 	struct hc_bresult r;
-	cJSON *rec = NULL, *out = cJSON_CreateObject(), *m;
-	const char *code = NULL, *d;
+	cJSON *rec = NULL;
+	const char *code = NULL;
 	size_t codelen = 0;
-	char *s = NULL;
+	char buf[256];
+	int bl;
 	hc_err err;
 
 	memset(&r, 0, sizeof(r));
@@ -253,54 +274,59 @@ static void result(struct batch *b, struct job *j, struct counts *k, uint64_t li
 		err = hc_verify_qr_batch(b->t, k->v, b->cache, code, codelen, &o, &r);
 	r.err = err;
 	counts_add(k, &r);
-	if (!out) {
-		j->oom = true;
-		goto done;
-	}
-	cJSON_AddNumberToObject(out, "line", (double)lineno);
-	cJSON_AddStringToObject(out, "verdict", err == HC_OK ? "pass" : "fail");
-	cJSON_AddStringToObject(out, "reason", hc_reason(err));
+	/* The line is assembled here: our members hold known ASCII, and
+	 * cJSON escapes every string that comes from outside. */
+	bl = snprintf(buf, sizeof(buf), "{\"line\":%llu,\"verdict\":\"%s\",\"reason\":\"%s\"",
+		      (unsigned long long)lineno, err == HC_OK ? "pass" : "fail", hc_reason(err));
+	out_append(j, buf, (size_t)bl);
 	if (err != HC_OK) {
+		const char *d = hc_detail();
 		char full[320], safe[320];
 
-		d = hc_detail();
 		snprintf(full, sizeof(full), "%s%s%s%s", hc_strerror(err), d[0] ? " (" : "", d,
 			 d[0] ? ")" : "");
 		hc_display_safe(full, safe, sizeof(safe));
-		cJSON_AddStringToObject(out, "detail", safe);
+		out_append(j, ",\"detail\":", 10);
+		out_json_str(j, safe);
 	}
 	if (r.verified) {
-		cJSON_AddStringToObject(out, "status", hc_status_name(r.st));
-		cJSON_AddStringToObject(out, "iss", hc_trust_issuer_iss(b->t, (size_t)r.issuer));
-		cJSON_AddStringToObject(out, "region", hc_trust_issuer_region(b->t, (size_t)r.issuer));
+		bl = snprintf(buf, sizeof(buf), ",\"status\":\"%s\",\"iss\":", hc_status_name(r.st));
+		out_append(j, buf, (size_t)bl);
+		out_append(j, b->iss_json[r.issuer], strlen(b->iss_json[r.issuer]));
+		/* a region is six digits (checked when the trust list loads) */
+		bl = snprintf(buf, sizeof(buf), ",\"region\":\"%s\"",
+			      hc_trust_issuer_region(b->t, (size_t)r.issuer));
+		out_append(j, buf, (size_t)bl);
 	} else {
-		cJSON_AddNullToObject(out, "status");
-		cJSON_AddNullToObject(out, "iss");
-		cJSON_AddNullToObject(out, "region");
+		static const char nulls[] = ",\"status\":null,\"iss\":null,\"region\":null";
+
+		out_append(j, nulls, sizeof(nulls) - 1);
 	}
-	cJSON_AddNumberToObject(out, "at", (double)o.at);
-	if (r.stale && (m = cJSON_AddArrayToObject(out, "warnings")))
-		cJSON_AddItemToArray(m, cJSON_CreateString("stale-trust"));
+	bl = snprintf(buf, sizeof(buf), ",\"at\":%lld%s", (long long)o.at,
+		      r.stale ? ",\"warnings\":[\"stale-trust\"]" : "");
+	out_append(j, buf, (size_t)bl);
 	/* The record's own members, but the code, follow unchanged. */
 	if (rec && err != HC_ERR_JSON && err != HC_ERR_JSON_DUP && err != HC_ERR_JSON_UTF8 &&
-	    err != HC_ERR_JSON_DEPTH)
-		while ((m = rec->child)) {
-			cJSON_DetachItemViaPointer(rec, m);
-			if (strcmp(m->string, "code") == 0 || strcmp(m->string, "at") == 0 ||
-			    cJSON_GetObjectItemCaseSensitive(out, m->string))
-				cJSON_Delete(m);
-			else
-				cJSON_AddItemToObject(out, m->string, m);
+	    err != HC_ERR_JSON_DEPTH) {
+		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+			cJSON_DeleteItemFromObjectCaseSensitive(rec, reserved[i]);
+		if (rec->child) {
+			char *p = cJSON_PrintUnformatted(rec);
+
+			if (p) {
+				out_append(j, ",", 1);
+				out_append(j, p + 1, strlen(p + 1)); /* without its '{' */
+			} else {
+				j->oom = true;
+			}
+			free(p);
+		} else {
+			out_append(j, "}", 1);
 		}
-	if (!(s = cJSON_PrintUnformatted(out))) {
-		j->oom = true;
-		goto done;
+	} else {
+		out_append(j, "}", 1);
 	}
-	out_append(j, s, strlen(s));
 	out_append(j, "\n", 1);
-done:
-	free(s);
-	cJSON_Delete(out);
 	cJSON_Delete(rec);
 }
 
@@ -578,6 +604,23 @@ int cmd_batch(int argc, char **argv)
 		goto out;
 	}
 	b.t = t;
+	if (!(b.iss_json = calloc(hc_trust_issuer_count(t) + 1, sizeof(*b.iss_json)))) {
+		fprintf(stderr, "hc-verify batch: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {
+		cJSON *str = cJSON_CreateString(hc_trust_issuer_iss(t, i));
+
+		b.iss_json[i] = str ? cJSON_PrintUnformatted(str) : NULL;
+		cJSON_Delete(str);
+		if (!b.iss_json[i]) {
+			fprintf(stderr, "hc-verify batch: out of memory\n");
+			goto out;
+		}
+	}
+	/* Workers free and allocate small blocks all the time: keep the heap
+	 * from being trimmed and regrown (each trim is a TLB shootdown). */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	b.nthreads = (size_t)threads;
 	b.njobs = 4 * b.nthreads;
 	if (!(r = calloc(1, sizeof(*r))) || !(b.jobs = calloc(b.njobs, sizeof(*b.jobs))) ||
@@ -663,6 +706,9 @@ out:
 		free(b.jobs[i].out);
 	}
 	free(b.jobs);
+	for (size_t i = 0; b.iss_json && i < hc_trust_issuer_count(t); i++)
+		free(b.iss_json[i]);
+	free(b.iss_json);
 	free(w);
 	free(r);
 	counts_free(b.counts, b.nthreads);
