@@ -31,6 +31,10 @@ void hc_trust_free(struct hc_trust *t);
  * revocation lists held by t are dropped. On error t is unchanged. */
 hc_err hc_trust_set_list(struct hc_trust *t, const char *jws, size_t n) HC_WUR;
 
+/* Whether a file name in DIR/revocations/ is a revocation list that
+ * loading reads (NAME.jws, not starting with a dot). */
+bool hc_trust_rev_file(const char *name);
+
 /* HC_ERR_REVOCATION_LIST when the trust list names revocations/FILE as the
  * list of an issuer other than iss (the issuer of the list it holds); name
  * is used in the detail. */

@@ -333,6 +333,13 @@ hc_err hc_trust_set_list(struct hc_trust *t, const char *jws, size_t n)
 
 #define MAX_REV_FILES 4096
 
+bool hc_trust_rev_file(const char *name)
+{
+	size_t nl = strlen(name);
+
+	return nl >= 5 && strcmp(name + nl - 4, ".jws") == 0 && name[0] != '.';
+}
+
 hc_err hc_trust_check_rev_path(const struct hc_trust *t, const char *file, const char *name,
 			       const char *iss)
 {
@@ -366,13 +373,12 @@ static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_i
 	if (!(d = opendir(path)))
 		return errno == ENOENT ? HC_OK : HC_ERR_TRUST_DIR;
 	while ((de = readdir(d))) {
-		size_t nl = strlen(de->d_name);
 		struct hc_revinfo info;
 		uint8_t *buf = NULL;
 		size_t len;
 		int r;
 
-		if (nl < 5 || strcmp(de->d_name + nl - 4, ".jws") != 0 || de->d_name[0] == '.')
+		if (!hc_trust_rev_file(de->d_name))
 			continue;
 		if (++files > MAX_REV_FILES) {
 			hc_set_detail("%s: more than %d lists", path, MAX_REV_FILES);

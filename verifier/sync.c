@@ -174,10 +174,9 @@ static hc_err add_stray(struct sync *s)
 	if (!(d = opendir(path)))
 		return HC_OK;
 	while ((de = readdir(d))) {
-		size_t nl = strlen(de->d_name);
 		char rel[300];
 
-		if (nl < 5 || strcmp(de->d_name + nl - 4, ".jws") != 0 || de->d_name[0] == '.')
+		if (!hc_trust_rev_file(de->d_name))
 			continue;
 		snprintf(rel, sizeof(rel), "revocations/%s", de->d_name);
 		if (!add_item(s, rel, false)) {
