@@ -46,6 +46,29 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
+/* Reads options that each take one value and may be given once: the value
+ * of the option whose val is i goes to *slots[i] (i < n). Returns -1 to go
+ * on, or the exit status for --help or a usage error. */
+static int read_opts(int argc, char **argv, const struct option *opts, const char **slots[],
+		     size_t n)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return usage(stdout, 0);
+		if (c < 0 || (size_t)c >= n)
+			return usage(stderr, EXIT_USAGE);
+		if (*slots[c]) {
+			fprintf(stderr, "hc-keys: option given twice\n");
+			return EXIT_USAGE;
+		}
+		*slots[c] = optarg;
+	}
+	return -1;
+}
+
 static int cmd_gen(int argc, char **argv)
 {
 	struct hc_privkey *k = NULL;
@@ -72,9 +95,9 @@ static int cmd_gen(int argc, char **argv)
 static int cmd_pub(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"status", required_argument, NULL, 's'},
-		{"nbf", required_argument, NULL, 'n'},
-		{"exp", required_argument, NULL, 'e'},
+		{"status", required_argument, NULL, 0},
+		{"nbf", required_argument, NULL, 1},
+		{"exp", required_argument, NULL, 2},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -87,20 +110,10 @@ static int cmd_pub(int argc, char **argv)
 	int c, rc = EXIT_USAGE;
 	hc_err err;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		const char **slot = c == 's' ? &status : c == 'n' ? &nbf : c == 'e' ? &exp : NULL;
+	const char **slots[] = {&status, &nbf, &exp};
 
-		if (c == 'h')
-			return usage(stdout, 0);
-		if (!slot)
-			return usage(stderr, EXIT_USAGE);
-		if (*slot) {
-			fprintf(stderr, "hc-keys: option given twice\n");
-			return EXIT_USAGE;
-		}
-		*slot = optarg;
-	}
+	if ((c = read_opts(argc, argv, opts, slots, 3)) >= 0)
+		return c;
 	if (argc - optind != 1)
 		return usage(stderr, EXIT_USAGE);
 	if (status && strcmp(status, "active") != 0 && strcmp(status, "retired") != 0 &&
@@ -146,9 +159,9 @@ out:
 static int cmd_trustlist(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"in", required_argument, NULL, 'i'},
-		{"out", required_argument, NULL, 'o'},
+		{"root", required_argument, NULL, 0},
+		{"in", required_argument, NULL, 1},
+		{"out", required_argument, NULL, 2},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -163,20 +176,10 @@ static int cmd_trustlist(int argc, char **argv)
 	hc_err err;
 
 	memset(&j, 0, sizeof(j));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		const char **slot = c == 'r' ? &root : c == 'i' ? &in : c == 'o' ? &outp : NULL;
+	const char **slots[] = {&root, &in, &outp};
 
-		if (c == 'h')
-			return usage(stdout, 0);
-		if (!slot)
-			return usage(stderr, EXIT_USAGE);
-		if (*slot) {
-			fprintf(stderr, "hc-keys: option given twice\n");
-			return EXIT_USAGE;
-		}
-		*slot = optarg;
-	}
+	if ((c = read_opts(argc, argv, opts, slots, 3)) >= 0)
+		return c;
 	if (!root || !in || !outp || optind != argc)
 		return usage(stderr, EXIT_USAGE);
 	if ((err = hc_read_file(in, HC_MAX_TRUST_FILE, &payload, &plen)) != HC_OK) {
@@ -237,12 +240,12 @@ static bool parse_seq(const char *s, int64_t *out)
 static int cmd_revoke(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'},
-		{"iss", required_argument, NULL, 's'},
-		{"in", required_argument, NULL, 'i'},
-		{"seq", required_argument, NULL, 'q'},
-		{"iat", required_argument, NULL, 't'},
-		{"out", required_argument, NULL, 'o'},
+		{"key", required_argument, NULL, 0},
+		{"iss", required_argument, NULL, 1},
+		{"in", required_argument, NULL, 2},
+		{"seq", required_argument, NULL, 3},
+		{"iat", required_argument, NULL, 4},
+		{"out", required_argument, NULL, 5},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -258,21 +261,10 @@ static int cmd_revoke(int argc, char **argv)
 	hc_err err;
 
 	memset(&j, 0, sizeof(j));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		const char **slot = c == 'k' ? &key : c == 's' ? &iss : c == 'i' ? &in :
-				    c == 'q' ? &seqs : c == 't' ? &iats : c == 'o' ? &outp : NULL;
+	const char **slots[] = {&key, &iss, &in, &seqs, &iats, &outp};
 
-		if (c == 'h')
-			return usage(stdout, 0);
-		if (!slot)
-			return usage(stderr, EXIT_USAGE);
-		if (*slot) {
-			fprintf(stderr, "hc-keys: option given twice\n");
-			return EXIT_USAGE;
-		}
-		*slot = optarg;
-	}
+	if ((c = read_opts(argc, argv, opts, slots, 6)) >= 0)
+		return c;
 	if (!key || !iss || !in || !seqs || !outp || optind != argc)
 		return usage(stderr, EXIT_USAGE);
 	if (!parse_seq(seqs, &seq)) {
