@@ -43,40 +43,6 @@ static const char usage_text[] =
 	"Exit status: 0 every line was processed (failed codes are results, not\n"
 	"errors), 2 usage, I/O or trust-directory error.\n";
 
-#define LINES_PER_JOB 256
-#define JOB_BYTES (256u << 10)
-#define MAX_LINE (64u << 10)
-#define CACHE_ENTRIES (1u << 18)
-
-enum { J_FREE, J_FILLED, J_TAKEN, J_DONE };
-
-struct job {
-	int state;
-	uint64_t seq, first_line;
-	char *in;          /* lines, each NUL-terminated */
-	size_t inlen, incap;
-	size_t off[LINES_PER_JOB];
-	bool toolong[LINES_PER_JOB];
-	size_t nlines;
-	char *out;
-	size_t outlen, outcap;
-	bool oom;
-};
-
-struct batch {
-	const struct hc_trust *t;
-	struct hc_verify_opts opts;
-	struct hc_sigcache *cache;
-	struct job *jobs;
-	size_t njobs;
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	bool eof;
-	struct counts *counts; /* one per worker */
-	char **iss_json;       /* each issuer's iss as a JSON string */
-	size_t nthreads;
-};
-
 struct worker {
 	struct batch *b;
 	struct counts *c;
@@ -167,169 +133,6 @@ static int rd_line(struct reader *r, struct job *j, bool *more)
 	return 0;
 }
 
-/* ---- one record ---- */
-
-static void out_append(struct job *j, const char *s, size_t n)
-{
-	if (j->outlen + n + 1 > j->outcap) {
-		size_t cap = j->outcap ? j->outcap * 2 : 65536;
-		char *p;
-
-		while (cap < j->outlen + n + 1)
-			cap *= 2;
-		if (!(p = realloc(j->out, cap))) {
-			j->oom = true;
-			return;
-		}
-		j->out = p;
-		j->outcap = cap;
-	}
-	memcpy(j->out + j->outlen, s, n);
-	j->outlen += n;
-}
-
-/* Reads a record line: *code, *codelen and *at; rec keeps the members to
- * pass through (without code). HC_ERR_* with a detail when malformed. */
-static hc_err parse_record(char *line, size_t n, const struct hc_verify_opts *o, cJSON **rec,
-			   const char **code, size_t *codelen, int64_t *at)
-{
-	cJSON *c, *a;
-	hc_err err;
-
-	*rec = NULL;
-	*at = o->at;
-	if (n == 0) {
-		hc_set_detail("empty line");
-		return HC_ERR_QR_EMPTY;
-	}
-	if (line[0] != '{') {
-		*code = line;
-		*codelen = n;
-		return HC_OK;
-	}
-	if ((err = hc_json_parse(line, n, rec)) != HC_OK)
-		return err;
-	c = cJSON_GetObjectItemCaseSensitive(*rec, "code");
-	a = cJSON_GetObjectItemCaseSensitive(*rec, "at");
-	if (!cJSON_IsString(c)) {
-		hc_set_detail("record without a \"code\" string");
-		return c ? HC_ERR_JSON_TYPE : HC_ERR_JSON_MISSING;
-	}
-	*code = c->valuestring;
-	*codelen = strlen(c->valuestring);
-	if (cJSON_IsString(a)) {
-		if (hc_time_parse(a->valuestring, at) != HC_OK) {
-			hc_set_detail("\"at\" is not a time");
-			return HC_ERR_JSON_TYPE;
-		}
-	} else if (a && (err = hc_json_num_int(a, 0, INT64_MAX / 4, at)) != HC_OK) {
-		hc_set_detail("\"at\" is not a time");
-		return err;
-	}
-	return HC_OK;
-}
-
-/* Appends s as a JSON string (cJSON does the escaping). */
-static void out_json_str(struct job *j, const char *s)
-{
-	cJSON *str = cJSON_CreateString(s);
-	char *p = str ? cJSON_PrintUnformatted(str) : NULL;
-
-	if (p)
-		out_append(j, p, strlen(p));
-	else
-		j->oom = true;
-	free(p);
-	cJSON_Delete(str);
-}
-
-/* Members of a result; a record member of the same name is not copied. */
-static const char *const reserved[] = {"line", "verdict", "reason", "detail", "status",
-				       "iss", "region", "at", "warnings", "code"};
-
-static void result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno, char *line,
-		   size_t n, bool toolong)
-{
-	struct hc_verify_opts o = b->opts;
-	struct hc_bresult r;
-	cJSON *rec = NULL;
-	const char *code = NULL;
-	size_t codelen = 0;
-	char buf[256];
-	int bl;
-	hc_err err;
-
-	memset(&r, 0, sizeof(r));
-	r.issuer = -1;
-	hc_set_detail(NULL);
-	if (n > 0 && line[n - 1] == '\r')
-		line[--n] = '\0';
-	if (toolong) {
-		hc_set_detail("line longer than %u bytes", MAX_LINE);
-		err = HC_ERR_TOO_LARGE;
-	} else {
-		err = parse_record(line, n, &b->opts, &rec, &code, &codelen, &o.at);
-	}
-	if (err == HC_OK)
-		err = hc_verify_qr_batch(b->t, k->v, b->cache, code, codelen, &o, &r);
-	r.err = err;
-	counts_add(k, &r);
-	/* The line is assembled here: our members hold known ASCII, and
-	 * cJSON escapes every string that comes from outside. */
-	bl = snprintf(buf, sizeof(buf), "{\"line\":%llu,\"verdict\":\"%s\",\"reason\":\"%s\"",
-		      (unsigned long long)lineno, err == HC_OK ? "pass" : "fail", hc_reason(err));
-	out_append(j, buf, (size_t)bl);
-	if (err != HC_OK) {
-		const char *d = hc_detail();
-		char full[320], safe[320];
-
-		snprintf(full, sizeof(full), "%s%s%s%s", hc_strerror(err), d[0] ? " (" : "", d,
-			 d[0] ? ")" : "");
-		hc_display_safe(full, safe, sizeof(safe));
-		out_append(j, ",\"detail\":", 10);
-		out_json_str(j, safe);
-	}
-	if (r.verified) {
-		bl = snprintf(buf, sizeof(buf), ",\"status\":\"%s\",\"iss\":", hc_status_name(r.st));
-		out_append(j, buf, (size_t)bl);
-		out_append(j, b->iss_json[r.issuer], strlen(b->iss_json[r.issuer]));
-		/* a region is six digits (checked when the trust list loads) */
-		bl = snprintf(buf, sizeof(buf), ",\"region\":\"%s\"",
-			      hc_trust_issuer_region(b->t, (size_t)r.issuer));
-		out_append(j, buf, (size_t)bl);
-	} else {
-		static const char nulls[] = ",\"status\":null,\"iss\":null,\"region\":null";
-
-		out_append(j, nulls, sizeof(nulls) - 1);
-	}
-	bl = snprintf(buf, sizeof(buf), ",\"at\":%lld%s", (long long)o.at,
-		      r.stale ? ",\"warnings\":[\"stale-trust\"]" : "");
-	out_append(j, buf, (size_t)bl);
-	/* The record's own members, but the code, follow unchanged. */
-	if (rec && err != HC_ERR_JSON && err != HC_ERR_JSON_DUP && err != HC_ERR_JSON_UTF8 &&
-	    err != HC_ERR_JSON_DEPTH) {
-		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-			cJSON_DeleteItemFromObjectCaseSensitive(rec, reserved[i]);
-		if (rec->child) {
-			char *p = cJSON_PrintUnformatted(rec);
-
-			if (p) {
-				out_append(j, ",", 1);
-				out_append(j, p + 1, strlen(p + 1)); /* without its '{' */
-			} else {
-				j->oom = true;
-			}
-			free(p);
-		} else {
-			out_append(j, "}", 1);
-		}
-	} else {
-		out_append(j, "}", 1);
-	}
-	out_append(j, "\n", 1);
-	cJSON_Delete(rec);
-}
-
 /* ---- threads ---- */
 
 static void *work(void *arg)
@@ -362,7 +165,7 @@ static void *work(void *arg)
 		for (size_t i = 0; i < j->nlines; i++) {
 			char *line = j->in + j->off[i];
 
-			result(b, j, w->c, j->first_line + i, line, strlen(line), j->toolong[i]);
+			batch_result(b, j, w->c, j->first_line + i, line, strlen(line), j->toolong[i]);
 		}
 		pthread_mutex_lock(&b->mu);
 		j->state = J_DONE;
@@ -477,21 +280,6 @@ static int pump(struct batch *b, struct reader *r, FILE *out, uint64_t first_lin
 
 /* ---- the command ---- */
 
-static bool parse_n(const char *s, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end || errno || v < 1 || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 int cmd_batch(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -502,14 +290,8 @@ int cmd_batch(int argc, char **argv)
 		{"threads", required_argument, NULL, 'T'},
 		{"no-cache", no_argument, NULL, 'C'},
 		{"mpi", no_argument, NULL, 'M'},
-		{"at", required_argument, NULL, 'a'},
-		{"skew", required_argument, NULL, 'k'},
-		{"any-status", no_argument, NULL, 'A'},
-		{"require-nat", required_argument, NULL, 'n'},
-		{"require-doses", required_argument, NULL, 'd'},
-		{"grace", required_argument, NULL, 'g'},
-		{"strict", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
+		VERIFY_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *inp = NULL, *outp = NULL, *report = NULL;
@@ -520,7 +302,7 @@ int cmd_batch(int argc, char **argv)
 	struct batch_part part;
 	unsigned char seen[256] = {0};
 	bool nocache = false, mpi = false;
-	long threads = sysconf(_SC_NPROCESSORS_ONLN), v;
+	int64_t threads = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t records = 0;
 	FILE *out = stdout;
 	double t0;
@@ -533,9 +315,16 @@ int cmd_batch(int argc, char **argv)
 	hc_verify_opts_init(&b.opts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int vo;
+
 		if (c != '?' && seen[c]++) {
 			fprintf(stderr, "hc-verify batch: option given twice\n");
 			return EXIT_USAGE;
+		}
+		if ((vo = verify_option(c, optarg, &b.opts)) != 0) {
+			if (vo < 0)
+				return EXIT_USAGE;
+			continue;
 		}
 		switch (c) {
 		case 't': dir = optarg; break;
@@ -545,46 +334,11 @@ int cmd_batch(int argc, char **argv)
 		case 'C': nocache = true; break;
 		case 'M': mpi = true; break;
 		case 'T':
-			if (!parse_n(optarg, 256, &threads)) {
+			if (!parse_count(optarg, 256, &threads) || threads == 0) {
 				fprintf(stderr, "hc-verify batch: --threads: 1 to 256\n");
 				return EXIT_USAGE;
 			}
 			break;
-		case 'a':
-			if (hc_time_parse(optarg, &b.opts.at) != HC_OK) {
-				fprintf(stderr, "hc-verify batch: --at: invalid time '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'k':
-			if (!parse_n(optarg, 86400, &v) && strcmp(optarg, "0") != 0) {
-				fprintf(stderr, "hc-verify batch: --skew: 0 to 86400 seconds\n");
-				return EXIT_USAGE;
-			}
-			b.opts.skew = strcmp(optarg, "0") == 0 ? 0 : v;
-			break;
-		case 'A': b.opts.any_status = true; break;
-		case 'n':
-			if (!parse_n(optarg, 24 * 366, &v)) {
-				fprintf(stderr, "hc-verify batch: --require-nat: 1 to 8784 hours\n");
-				return EXIT_USAGE;
-			}
-			b.opts.nat_max_age = v * 3600;
-			break;
-		case 'd':
-			if (!parse_n(optarg, 20, &v)) {
-				fprintf(stderr, "hc-verify batch: --require-doses: 1 to 20\n");
-				return EXIT_USAGE;
-			}
-			b.opts.min_doses = v;
-			break;
-		case 'g':
-			if (hc_duration_parse(optarg, &b.opts.grace) != HC_OK) {
-				fprintf(stderr, "hc-verify batch: --grace: invalid duration\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'S': b.opts.strict = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}

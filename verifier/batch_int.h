@@ -2,6 +2,8 @@
 #ifndef HC_BATCH_INT_H
 #define HC_BATCH_INT_H
 
+#include <pthread.h>
+
 #include "verifier.h"
 
 /* What one worker counted (merged at the end, and across MPI ranks). */
@@ -16,6 +18,46 @@ struct counts {
 struct counts *counts_new(const struct hc_trust *t, size_t n);
 void counts_free(struct counts *c, size_t n);
 void counts_add(struct counts *c, const struct hc_bresult *r);
+
+#define LINES_PER_JOB 256
+#define JOB_BYTES (256u << 10)
+#define MAX_LINE (64u << 10)
+#define CACHE_ENTRIES (1u << 18)
+
+enum { J_FREE, J_FILLED, J_TAKEN, J_DONE };
+
+/* A run of input lines and, once verified, their result lines. */
+struct job {
+	int state;
+	uint64_t seq, first_line;
+	char *in;          /* lines, each NUL-terminated */
+	size_t inlen, incap;
+	size_t off[LINES_PER_JOB];
+	bool toolong[LINES_PER_JOB];
+	size_t nlines;
+	char *out;
+	size_t outlen, outcap;
+	bool oom;
+};
+
+/* The state the main thread and the workers share. */
+struct batch {
+	const struct hc_trust *t;
+	struct hc_verify_opts opts;
+	struct hc_sigcache *cache;
+	struct job *jobs;
+	size_t njobs;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	bool eof;
+	struct counts *counts; /* one per worker */
+	char **iss_json;       /* each issuer's iss as a JSON string */
+	size_t nthreads;
+};
+
+/* Verifies one input line and appends its result line to j->out. */
+void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno, char *line,
+		  size_t n, bool toolong);
 
 /* This process's share of the input under MPI. */
 struct batch_part {

@@ -229,34 +229,14 @@ void verifier_err(const char *what, hc_err err)
 	fprintf(stderr, "%s: %s: %s%s%s\n", verifier_prog, what, hc_strerror(err), d[0] ? ": " : "", d);
 }
 
-static bool parse_count(const char *s, int64_t max, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return false;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v < 0 || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"trust", required_argument, NULL, 't'},
 		{"text", required_argument, NULL, 'x'},
-		{"at", required_argument, NULL, 'a'},
-		{"skew", required_argument, NULL, 'k'},
-		{"any-status", no_argument, NULL, 'A'},
-		{"require-nat", required_argument, NULL, 'n'},
-		{"require-doses", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
-		{"grace", required_argument, NULL, 'g'},
-		{"strict", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
+		VERIFY_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const char *texts[MAX_TEXTS], *trust_dir = NULL;
@@ -264,16 +244,22 @@ static int cmd_verify(int argc, char **argv)
 	unsigned char seen[256] = {0};
 	struct ctx x;
 	size_t ntext = 0;
-	int64_t v;
 	hc_err err;
 	int c;
 
 	memset(&x, 0, sizeof(x));
 	hc_verify_opts_init(&x.opts);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int vo;
+
 		if (c != 'x' && c != '?' && seen[c]++) {
 			fprintf(stderr, "hc-verify: option given twice\n");
 			return EXIT_USAGE;
+		}
+		if ((vo = verify_option(c, optarg, &x.opts)) != 0) {
+			if (vo < 0)
+				return EXIT_USAGE;
+			continue;
 		}
 		switch (c) {
 		case 't': trust_dir = optarg; break;
@@ -284,40 +270,7 @@ static int cmd_verify(int argc, char **argv)
 			}
 			texts[ntext++] = optarg;
 			break;
-		case 'a':
-			if (hc_time_parse(optarg, &x.opts.at) != HC_OK) {
-				fprintf(stderr, "hc-verify: --at: invalid time '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'k':
-			if (!parse_count(optarg, 86400, &x.opts.skew)) {
-				fprintf(stderr, "hc-verify: --skew: 0 to 86400 seconds\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'A': x.opts.any_status = true; break;
-		case 'n':
-			if (!parse_count(optarg, 24 * 366, &v) || v == 0) {
-				fprintf(stderr, "hc-verify: --require-nat: 1 to 8784 hours\n");
-				return EXIT_USAGE;
-			}
-			x.opts.nat_max_age = v * 3600;
-			break;
-		case 'd':
-			if (!parse_count(optarg, 20, &x.opts.min_doses) || x.opts.min_doses == 0) {
-				fprintf(stderr, "hc-verify: --require-doses: 1 to 20\n");
-				return EXIT_USAGE;
-			}
-			break;
 		case 'j': x.json = true; break;
-		case 'g':
-			if (hc_duration_parse(optarg, &x.opts.grace) != HC_OK) {
-				fprintf(stderr, "hc-verify: --grace: invalid duration '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'S': x.opts.strict = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}

@@ -183,16 +183,9 @@ int cmd_status(int argc, char **argv)
 		switch (c) {
 		case 't': dir = optarg; break;
 		case 'a':
-			if (hc_time_parse(optarg, &o.at) != HC_OK) {
-				fprintf(stderr, "hc-verify status: --at: invalid time '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
 		case 'g':
-			if (hc_duration_parse(optarg, &o.grace) != HC_OK) {
-				fprintf(stderr, "hc-verify status: --grace: invalid duration\n");
+			if (verify_option(c, optarg, &o) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'j': json = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;

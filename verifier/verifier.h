@@ -17,6 +17,20 @@ int cmd_status(int argc, char **argv);
 extern const char *verifier_prog;
 void verifier_err(const char *what, hc_err err);
 
+/* The long options verify_option() handles, for getopt_long tables. */
+#define VERIFY_OPTIONS                                                                   \
+	{"at", required_argument, NULL, 'a'}, {"skew", required_argument, NULL, 'k'},    \
+		{"any-status", no_argument, NULL, 'A'},                                  \
+		{"require-nat", required_argument, NULL, 'n'},                           \
+		{"require-doses", required_argument, NULL, 'd'},                         \
+		{"grace", required_argument, NULL, 'g'}, {"strict", no_argument, NULL, 'S'}
+/* Applies getopt result c (with arg) to o: 1 when c is one of
+ * VERIFY_OPTIONS, 0 when it is not, -1 (message printed) when arg is
+ * invalid. */
+int verify_option(int c, const char *arg, struct hc_verify_opts *o);
+/* A decimal integer 0..max, digits only. */
+bool parse_count(const char *s, int64_t max, int64_t *out);
+
 #define FETCH_ETAG_LEN 256
 
 struct fetch_opts {
