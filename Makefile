@@ -41,6 +41,8 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench
+# Keep the objects that pattern-rule chains would delete as intermediate.
+.SECONDARY:
 
 all: $(PROGS)
 
@@ -79,12 +81,23 @@ $(B)/forge: $(B)/tests/tools/forge.o $(B)/libhc.a
 
 # Fuzz targets: replayed over their committed corpora by `make check`
 # (gcc, no libFuzzer needed); run for real with `make fuzz` (clang).
+# FUZZ_OBJ_<target>: objects a target needs besides libhc.a.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/replay/%)
+FUZZ_OBJ_fuzz_verify := tests/fuzz/fixture.o
+FUZZ_OBJ_fuzz_batch := tests/fuzz/fixture.o verifier/batch_record.o verifier/counts.o
+FUZZ_OBJ_fuzz_record := tests/fuzz/fixture.o tests/fuzz/issue_fx.o
+FUZZ_OBJ_fuzz_risk := $(FUZZ_OBJ_fuzz_record)
+FUZZ_OBJ_fuzz_policy := $(FUZZ_OBJ_fuzz_record)
+$(foreach t,$(FUZZ_NAMES),$(eval $(B)/replay/$(t) $(B)/fuzzbin/$(t): $(FUZZ_OBJ_$(t):%=$(B)/%)))
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libhc.a
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+	$(CC) -o $@ $(filter %.o,$^) $(B)/libhc.a $(HC_LDFLAGS) $(PKG_LIBS)
+# libFuzzer binaries (make fuzz builds them with B=build-fuzz CC=clang).
+$(B)/fuzzbin/%: $(B)/tests/fuzz/%.o $(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(B)/libhc.a $(HC_LDFLAGS) $(PKG_LIBS)
 
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/%)
@@ -100,20 +113,33 @@ tests: $(PROGS) $(TEST_BIN) $(B)/forge $(FUZZ_REPLAY)
 
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+# Each target runs FUZZ_TIME seconds on build-fuzz/corpus/NAME (new inputs)
+# and tests/fuzz/corpus/NAME (read only), with tests/fuzz/dict/NAME.dict
+# when there is one; its log is build-fuzz/NAME.log, crash inputs go to
+# build-fuzz/artifacts/. One line per target: executions, edges (cov),
+# features (ft). Exit 1 if any target found something.
 fuzz: deps
 	@command -v $(FUZZ_CC) >/dev/null || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
-	@$(MAKE) B=build-fuzz CC=$(FUZZ_CC) SAN="$(FUZZ_FLAGS)" CFLAGS="-O1 -g" build-fuzz/libhc.a \
-	  $(FUZZ_NAMES:%=build-fuzz/tests/fuzz/%.o)
-	@for t in $(FUZZ_NAMES); do \
-	  $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o build-fuzz/$$t build-fuzz/tests/fuzz/$$t.o \
-	    build-fuzz/libhc.a $(PKG_LIBS) || exit 1; \
-	  c=$${t#fuzz_}; mkdir -p build-fuzz/corpus/$$c; \
-	  echo "== $$t for $(FUZZ_TIME) s"; \
-	  build-fuzz/$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-	    build-fuzz/corpus/$$c tests/fuzz/corpus/$$c 2>&1 | grep -E 'stat::|ERROR|SUMMARY|cov:' | tail -6; \
-	done
+	@$(MAKE) B=build-fuzz CC=$(FUZZ_CC) SAN="$(FUZZ_FLAGS)" CFLAGS="-O1 -g" \
+	  $(FUZZ_NAMES:%=build-fuzz/fuzzbin/%)
+	@mkdir -p build-fuzz/artifacts; found=0; for t in $(FUZZ_NAMES); do \
+	  c=$${t#fuzz_}; mkdir -p build-fuzz/corpus/$$c; log=build-fuzz/$$c.log; \
+	  d=; [ -f tests/fuzz/dict/$$c.dict ] && d=-dict=tests/fuzz/dict/$$c.dict; \
+	  echo "== $$t for $(FUZZ_TIME) s $${d:+with $$d }(log $$log)"; \
+	  build-fuzz/fuzzbin/$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $$d \
+	    -artifact_prefix=build-fuzz/artifacts/$$c- build-fuzz/corpus/$$c tests/fuzz/corpus/$$c \
+	    > $$log 2>&1; rc=$$?; \
+	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	  last=$$(grep -E '^#[0-9]+.*cov: ' $$log | tail -n 1); \
+	  cov=$$(echo "$$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p'); \
+	  ft=$$(echo "$$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p'); \
+	  corp=$$(echo "$$last" | sed -n 's/.*corp: \([0-9]*\).*/\1/p'); \
+	  echo "$$t: execs $${execs:-?} cov $${cov:-?} ft $${ft:-?} corpus $${corp:-?} exit $$rc"; \
+	  if [ $$rc -ne 0 ]; then found=1; grep -E 'ERROR|SUMMARY|check failed|artifact' $$log | head -n 8; fi; \
+	done; exit $$found
 
 # Install what is missing (root: apt-get; otherwise sudo when present).
 deps:
@@ -138,7 +164,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 # Unsafe string and number functions are banned from the sources.
 BANNED := \b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|sscanf)[[:space:]]*\(
 banned:
-	@if grep -nE '$(BANNED)' common/*.[ch] keys/*.c issuer/*.c verifier/*.c tests/unit/*.[ch] tests/tools/*.c tests/bench/*.c verifier/*.h; then \
+	@if grep -nE '$(BANNED)' common/*.[ch] keys/*.c issuer/*.c verifier/*.c tests/unit/*.[ch] tests/tools/*.c tests/bench/*.c tests/fuzz/*.[ch] verifier/*.h; then \
 	  echo "banned functions found (see STYLE: use snprintf, memcpy, strtol)"; exit 1; fi
 
 check: deps banned

@@ -1,0 +1,112 @@
+/* fuzz_batch.c: hc-verify batch's record lines (verifier/batch_record.c:
+ * the record parser and the result-line assembly) with the fixed trust
+ * store of tests/fuzz/trust. The input is split into lines as the batch
+ * reader does (at '\n', each cut at MAX_LINE and flagged too long, read up
+ * to a NUL) and each line goes through batch_result. Asserts: exactly one
+ * result line per input line, each strict JSON (valid UTF-8, no duplicate
+ * members; also parsed by plain cJSON), no raw control byte, its "line"
+ * the input line number, and verdict, reason, detail and status that agree
+ * with each other. */
+#include <string.h>
+
+#include "../../verifier/batch_int.h"
+#include "fixture.h"
+#include "hc_json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
+
+static struct batch b;
+static struct counts *k;
+
+static void setup(void)
+{
+	const struct hc_trust *t = fx_trust();
+	size_t ni = hc_trust_issuer_count(t);
+
+	b.t = t;
+	hc_verify_opts_init(&b.opts);
+	b.opts.at = FX_AT;
+	b.nthreads = 1;
+	FX_CHECK(hc_sigcache_new(1024, &b.cache) == HC_OK);
+	FX_CHECK((k = counts_new(t, 1)) != NULL);
+	FX_CHECK((b.iss_json = calloc(ni + 1, sizeof(*b.iss_json))) != NULL);
+	for (size_t i = 0; i < ni; i++) { /* as cmd_batch does */
+		cJSON *str = cJSON_CreateString(hc_trust_issuer_iss(t, i));
+
+		FX_CHECK(str && (b.iss_json[i] = cJSON_PrintUnformatted(str)));
+		cJSON_Delete(str);
+	}
+}
+
+/* One result line (without its '\n'). */
+static void check_line(const char *s, size_t n, uint64_t lineno)
+{
+	const cJSON *line, *verdict, *reason, *detail, *status, *at;
+	const char *end = NULL;
+	cJSON *plain, *j = NULL;
+	bool pass;
+
+	for (size_t i = 0; i < n; i++)
+		FX_CHECK((unsigned char)s[i] >= 0x20);
+	FX_CHECK(hc_utf8_valid(s, n));
+	plain = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+	FX_CHECK(plain && end == s + n);
+	cJSON_Delete(plain);
+	FX_CHECK(hc_json_parse(s, n, &j) == HC_OK);
+	line = cJSON_GetObjectItemCaseSensitive(j, "line");
+	verdict = cJSON_GetObjectItemCaseSensitive(j, "verdict");
+	reason = cJSON_GetObjectItemCaseSensitive(j, "reason");
+	detail = cJSON_GetObjectItemCaseSensitive(j, "detail");
+	status = cJSON_GetObjectItemCaseSensitive(j, "status");
+	at = cJSON_GetObjectItemCaseSensitive(j, "at");
+	FX_CHECK(j->child == line && cJSON_IsNumber(line) && line->valuedouble == (double)lineno);
+	FX_CHECK(cJSON_IsString(verdict) && cJSON_IsString(reason) && cJSON_IsNumber(at));
+	pass = strcmp(verdict->valuestring, "pass") == 0;
+	FX_CHECK(pass || strcmp(verdict->valuestring, "fail") == 0);
+	FX_CHECK(pass == (strcmp(reason->valuestring, "ok") == 0));
+	FX_CHECK(pass == !detail && (!detail || cJSON_IsString(detail)));
+	FX_CHECK(cJSON_IsNull(status) || (cJSON_IsString(status) &&
+					  (strcmp(status->valuestring, "green") == 0 ||
+					   strcmp(status->valuestring, "yellow") == 0 ||
+					   strcmp(status->valuestring, "red") == 0)));
+	FX_CHECK(!pass || cJSON_IsString(status));
+	cJSON_Delete(j);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
+{
+	struct job j;
+	uint64_t lines = 0;
+	size_t pos = 0, start;
+
+	if (!b.t)
+		setup();
+	memset(&j, 0, sizeof(j));
+	while (pos < n) {
+		const uint8_t *nl = memchr(data + pos, '\n', n - pos);
+		size_t len = nl ? (size_t)(nl - (data + pos)) : n - pos;
+		bool toolong = len > MAX_LINE;
+		char *line = malloc((toolong ? MAX_LINE : len) + 1);
+
+		FX_CHECK(line != NULL);
+		memcpy(line, data + pos, toolong ? MAX_LINE : len);
+		line[toolong ? MAX_LINE : len] = '\0';
+		lines++;
+		batch_result(&b, &j, k, lines, line, strlen(line), toolong);
+		free(line);
+		pos += len + (nl ? 1 : 0);
+	}
+	FX_CHECK(!j.oom);
+	FX_CHECK(k->records >= lines);
+	start = 0;
+	for (uint64_t i = 1; i <= lines; i++) {
+		const char *nl = memchr(j.out + start, '\n', j.outlen - start);
+
+		FX_CHECK(nl != NULL);
+		check_line(j.out + start, (size_t)(nl - (j.out + start)), i);
+		start = (size_t)(nl - j.out) + 1;
+	}
+	FX_CHECK(start == j.outlen);
+	free(j.out);
+	return 0;
+}
