@@ -87,7 +87,8 @@ bool fx_qr_decode(const char *text, size_t n, char *tok, size_t toksz, size_t *t
 {
 	size_t o = 0;
 
-	if (n < 4 || memcmp(text, "hc:/", 4) != 0 || (n - 4) % 2 != 0 || (n - 4) / 2 >= toksz)
+	if (n < 4 || n > HC_MAX_QR_TEXT || memcmp(text, "hc:/", 4) != 0 || (n - 4) % 2 != 0 ||
+	    (n - 4) / 2 >= toksz)
 		return false;
 	for (size_t i = 4; i < n; i += 2) {
 		int hi = text[i] - '0', lo = text[i + 1] - '0';

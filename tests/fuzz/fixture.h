@@ -31,8 +31,9 @@ const struct hc_trust *fx_trust(void);
  * belongs to iss (the file's first line). */
 bool fx_really_signed(const char *tok, size_t n, const char *kid, const char *iss);
 
-/* Decodes QR text "hc:/" + digit pairs into tok (toksz bytes, NUL-
- * terminated) without libhc; false when it is not well formed. */
+/* Decodes QR text "hc:/" + digit pairs (at most HC_MAX_QR_TEXT bytes)
+ * into tok (toksz bytes, NUL-terminated) without libhc; false when it is
+ * not well formed. */
 bool fx_qr_decode(const char *text, size_t n, char *tok, size_t toksz, size_t *toklen);
 
 #endif
