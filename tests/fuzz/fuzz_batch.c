@@ -6,7 +6,10 @@
  * result line per input line, each strict JSON (valid UTF-8, no duplicate
  * members; also parsed by plain cJSON), no raw control byte, its "line"
  * the input line number, and verdict, reason, detail and status that agree
- * with each other. */
+ * with each other; and where the harness can read the record by itself
+ * (a bare line, or strict JSON with a "code" string and an integer or no
+ * "at"), the reason hc_verify_qr gives for that code at that time, with a
+ * signature OpenSSL verifies directly behind every verified code. */
 #include <string.h>
 
 #include "../../verifier/batch_int.h"
@@ -38,8 +41,46 @@ static void setup(void)
 	}
 }
 
-/* One result line (without its '\n'). */
-static void check_line(const char *s, size_t n, uint64_t lineno)
+/* What hc-verify would say of the line's code alone (DESIGN 8), when the
+ * record can be read here; NULL otherwise. */
+static const char *expect(const char *line, size_t n, bool *verified)
+{
+	struct hc_verify_opts o = b.opts;
+	struct hc_result res;
+	const cJSON *code, *at;
+	cJSON *j = NULL;
+	const char *text = line;
+	char tok[HC_MAX_QR_TEXT / 2 + 1];
+	size_t tl;
+
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n > 0 && line[0] == '{') {
+		if (hc_json_parse(line, n, &j) != HC_OK)
+			return NULL;
+		code = cJSON_GetObjectItemCaseSensitive(j, "code");
+		at = cJSON_GetObjectItemCaseSensitive(j, "at");
+		if (!cJSON_IsString(code) || (at && (!cJSON_IsNumber(at) || at->valuedouble < 0 ||
+						     at->valuedouble > 1e15 ||
+						     at->valuedouble != (double)(int64_t)at->valuedouble))) {
+			cJSON_Delete(j);
+			return NULL;
+		}
+		if (at)
+			o.at = (int64_t)at->valuedouble;
+		text = code->valuestring;
+		n = strlen(text);
+	}
+	hc_verify_qr(b.t, text, n, &o, &res);
+	if ((*verified = res.verified))
+		FX_CHECK(fx_qr_decode(text, n, tok, sizeof(tok), &tl) &&
+			 fx_really_signed(tok, tl, res.kid, res.c.iss));
+	cJSON_Delete(j);
+	return hc_reason(res.err);
+}
+
+/* One result line (without its '\n'); want: the expected reason or NULL. */
+static void check_line(const char *s, size_t n, uint64_t lineno, const char *want, bool verified)
 {
 	const cJSON *line, *verdict, *reason, *detail, *status, *at;
 	const char *end = NULL;
@@ -70,6 +111,10 @@ static void check_line(const char *s, size_t n, uint64_t lineno)
 					   strcmp(status->valuestring, "yellow") == 0 ||
 					   strcmp(status->valuestring, "red") == 0)));
 	FX_CHECK(!pass || cJSON_IsString(status));
+	if (want) {
+		FX_CHECK(strcmp(reason->valuestring, want) == 0);
+		FX_CHECK(verified == cJSON_IsString(status));
+	}
 	cJSON_Delete(j);
 }
 
@@ -78,10 +123,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	struct job j;
 	uint64_t lines = 0;
 	size_t pos = 0, start;
+	const char **want;
+	bool *verified;
 
 	if (!b.t)
 		setup();
 	memset(&j, 0, sizeof(j));
+	/* at most one line per byte, and one after the last newline */
+	FX_CHECK((want = calloc(n + 1, sizeof(*want))) && (verified = calloc(n + 1, sizeof(*verified))));
 	while (pos < n) {
 		const uint8_t *nl = memchr(data + pos, '\n', n - pos);
 		size_t len = nl ? (size_t)(nl - (data + pos)) : n - pos;
@@ -91,6 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		FX_CHECK(line != NULL);
 		memcpy(line, data + pos, toolong ? MAX_LINE : len);
 		line[toolong ? MAX_LINE : len] = '\0';
+		if (!toolong)
+			want[lines] = expect(line, strlen(line), &verified[lines]);
 		lines++;
 		batch_result(&b, &j, k, lines, line, strlen(line), toolong);
 		free(line);
@@ -103,10 +154,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		const char *nl = memchr(j.out + start, '\n', j.outlen - start);
 
 		FX_CHECK(nl != NULL);
-		check_line(j.out + start, (size_t)(nl - (j.out + start)), i);
+		check_line(j.out + start, (size_t)(nl - (j.out + start)), i, want[i - 1],
+			   verified[i - 1]);
 		start = (size_t)(nl - j.out) + 1;
 	}
 	FX_CHECK(start == j.outlen);
 	free(j.out);
+	free(want);
+	free(verified);
 	return 0;
 }
