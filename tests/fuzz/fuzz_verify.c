@@ -1,7 +1,8 @@
 /* fuzz_verify.c: the whole verification path (QR framing, JWS header,
  * payload, signature, claims, time, revocation, requirements) against the
  * fixed trust store of tests/fuzz/trust at a fixed time, once through
- * hc_verify_qr and twice through hc_verify_qr_batch with its cache.
+ * hc_verify_qr, twice through hc_verify_qr_batch with its cache and once
+ * without.
  * Asserts: the batch verdict equals the single one and does not change
  * when it comes from the cache; a verified code (let alone a pass) really
  * carries a signature by a trusted key of its own issuer, checked with
@@ -52,7 +53,7 @@ static void verify_qr(const struct hc_trust *t, const char *text, size_t n,
 		      const struct hc_verify_opts *o)
 {
 	struct hc_result res;
-	struct hc_bresult r1, r2;
+	struct hc_bresult r1, r2, r3;
 	char tok[HC_MAX_QR_TEXT / 2 + 1];
 	size_t tl = 0;
 	bool framed;
@@ -67,6 +68,9 @@ static void verify_qr(const struct hc_trust *t, const char *text, size_t n,
 	same(t, &res, &r1);
 	hc_verify_qr_batch(t, vctx, cache, text, n, o, &r2);
 	same(t, &res, &r2);
+	hc_verify_qr_batch(t, vctx, NULL, text, n, o, &r3); /* --no-cache */
+	same(t, &res, &r3);
+	FX_CHECK(!r3.cached);
 	/* Past step 1, every outcome but a resource failure is cached. */
 	if (hc_qr_decode(HC_QR_PREFIX, text, n, tok, sizeof(tok), &tl) == HC_OK &&
 	    r1.err != HC_ERR_NOMEM && r1.err != HC_ERR_CRYPTO)
