@@ -139,7 +139,9 @@ forge zj.key '{"alg":"ES256","kid":"'$KID'"}' c-full.json raw > "$V/seed-tok-noz
 forge zj.key '{"kid":"'$KID'","zip":"DEF","alg":"ES256"}' c-full.json > "$V/seed-tok-header-order"
 forge zj.key "$HDR" c-full.json zip der > "$V/seed-tok-der-sig"
 t=$T_full
-printf '%s' "${t%?}$([ "${t: -1}" = A ] && echo B || echo A)" > "$V/seed-tok-flipped-sig"
+# (a character inside the signature: the last one also holds unused bits)
+printf '%s' "${t:0:$((${#t} - 20))}$([ "${t: -20:1}" = A ] && echo B || echo A)${t: -19}" \
+	> "$V/seed-tok-flipped-sig"
 printf 'hc:/%s' "$(qr "$T_green" | cut -c5- | rev | cut -c2- | rev)" > "$V/seed-qr-odd"
 
 # ---- batch records ----
@@ -157,9 +159,35 @@ printf '{"code":"%s","code":"%s"}\n{"code":"hc:/00","x":"\xff"}\n{"code"\n' "$G"
 printf '%s' "$(qr "$T_rogue")" > "$BT/seed-bare-rogue"
 printf '{"code":"%s","at":%d,"checkpoint":"\\u202e\\u001b\\ud83d\\ude00"}' "$(qr "$(cat "$V/seed-tok-forged-bidi")")" $ATS > "$BT/seed-rec-bidi"
 
-# The trust store must load and the seeds must give their verdicts.
-# (On a copy: hc-verify would store revocation indexes beside the lists.)
+# The trust store must load and the seeds must give their verdicts at the
+# fixed time (on a copy: hc-verify stores revocation indexes beside lists).
 cp -r "$F/trust" tcheck
-"$B/hc-verify" --trust tcheck --at $ATS --text "$G" >/dev/null
-! "$B/hc-verify" --trust tcheck --at $((ATS + 3600)) --text "$R" >/dev/null 2>&1
+while read -r n want; do
+	got=$("$B/hc-verify" --trust tcheck --at $ATS --json --text "$(qr "$(cat "$V/seed-tok-$n")")" |
+		sed -n 's/.*"reason":"\([^"]*\)".*/\1/p')
+	[ "$got" = "$want" ] || { echo "make_trust.sh: seed-tok-$n: $got, want $want" >&2; exit 1; }
+done <<EOF
+green ok
+yellow requirement-not-met
+plain ok
+revoked revoked
+revlater ok
+expired expired
+future not-yet-valid
+retired ok
+retired_late key-not-valid
+keyrevoked key-not-valid
+keyfuture key-not-valid
+rogue unknown-key
+shrevoked revoked
+full ok
+flipped-sig bad-signature
+zero-sig bad-signature
+order-sig bad-signature
+other-issuers-kid unknown-key
+EOF
+if "$B/hc-verify" --trust tcheck --at $((ATS + 3600)) --text "$R" >/dev/null 2>&1; then
+	echo "make_trust.sh: the code revoked from ATS + 1800 passes at ATS + 3600" >&2
+	exit 1
+fi
 echo "trust store: $F/trust; $(ls "$V"/seed-* | wc -l) verify seeds, $(ls "$BT"/seed-* | wc -l) batch seeds"
