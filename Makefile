@@ -119,10 +119,14 @@ FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=
 # and tests/fuzz/corpus/NAME (read only), with tests/fuzz/dict/NAME.dict
 # when there is one; its log is build-fuzz/NAME.log, crash inputs go to
 # build-fuzz/artifacts/. One line per target: executions, edges (cov),
-# features (ft). Exit 1 if any target found something.
+# features (ft). Exit 1 if any target found something. Objects are rebuilt
+# when FUZZ_CC or FUZZ_FLAGS change (build-fuzz/.flags).
 fuzz: deps
 	@command -v $(FUZZ_CC) >/dev/null || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
+	@f="$(FUZZ_CC) $(FUZZ_FLAGS)"; [ "$$(cat build-fuzz/.flags 2>/dev/null)" = "$$f" ] || { \
+	  rm -rf build-fuzz/common build-fuzz/verifier build-fuzz/tests build-fuzz/libhc.a build-fuzz/fuzzbin; \
+	  mkdir -p build-fuzz && echo "$$f" > build-fuzz/.flags; }
 	@$(MAKE) B=build-fuzz CC=$(FUZZ_CC) SAN="$(FUZZ_FLAGS)" CFLAGS="-O1 -g" \
 	  $(FUZZ_NAMES:%=build-fuzz/fuzzbin/%)
 	@mkdir -p build-fuzz/artifacts; found=0; for t in $(FUZZ_NAMES); do \
