@@ -1,6 +1,8 @@
 /* json.c: strict JSON on top of cJSON: whole input, UTF-8, depth, no
  * duplicate members, no NUL, integer numbers checked exactly. */
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,6 +217,21 @@ hc_err hc_json_arr(const cJSON *obj, const char *name, bool required, const cJSO
 		return HC_ERR_JSON_TYPE;
 	}
 	return HC_OK;
+}
+
+bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s)
+{
+	cJSON item;
+
+	if (*len >= cap || cap - *len > INT_MAX)
+		return false;
+	memset(&item, 0, sizeof(item));
+	item.type = cJSON_String | cJSON_IsReference;
+	item.valuestring = (char *)(uintptr_t)s; /* only read */
+	if (!cJSON_PrintPreallocated(&item, buf + *len, (int)(cap - *len), false))
+		return false;
+	*len += strlen(buf + *len);
+	return true;
 }
 
 hc_err hc_json_print(const cJSON *item, char **out)
