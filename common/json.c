@@ -10,7 +10,8 @@
 
 #define MAX_MEMBERS 4096 /* members of one object (duplicate check is quadratic) */
 
-/* Checks nesting depth and rejects "\u0000" before cJSON sees the text. */
+/* Checks nesting depth and rejects "\u0000" and raw control characters in
+ * strings (RFC 8259 7; cJSON lets them through) before cJSON sees the text. */
 static hc_err prescan(const char *s, size_t n)
 {
 	int depth = 0;
@@ -20,6 +21,10 @@ static hc_err prescan(const char *s, size_t n)
 		char c = s[i];
 
 		if (str) {
+			if ((unsigned char)c < 0x20) {
+				hc_set_detail("control character in a string");
+				return HC_ERR_JSON;
+			}
 			if (c == '\\') {
 				if (i + 1 < n && s[i + 1] == 'u' && i + 5 < n &&
 				    memcmp(s + i + 2, "0000", 4) == 0)
