@@ -523,6 +523,16 @@ fi
 grep -q '"reason":"ok".*"checkpoint":"cp-1"}$' flat.out && ok "fast path: a flat record passes with its members" ||
 	bad "fast path: flat record" "$(head -n 1 flat.out)"
 
+# A NUL byte inside a line is part of the line: a valid code followed by
+# NUL and garbage is malformed (as for hc-verify -), and so is a record.
+{ printf '%s\0garbage\n' "$G1"; printf '{"code":"%s"}\0x\n' "$G1"; printf '%s\n' "$G1"; } > nul.jsonl
+BV --trust trust --at $ATS --in nul.jsonl --out nul.out 2>/dev/null
+python3 - <<'PY' && ok "a NUL inside a line: malformed, the next line still passes" || bad "NUL inside a line" "$(first nul.out)"
+import json
+o = [json.loads(l) for l in open('nul.out')]
+assert [r['reason'] for r in o] == ['malformed', 'malformed', 'ok'], o
+PY
+
 # ---- 6. report counts ----
 tally < <(python3 bt.py report mix mix.out mix.json dup)
 tally < <(python3 bt.py report "mix --no-cache" mix-nc.out mix-nc.json nocache)
