@@ -1,15 +1,17 @@
 /* fuzz_batch.c: hc-verify batch's record lines (verifier/batch_record.c:
- * the record parser and the result-line assembly) with the fixed trust
+ * the record parsers and the result-line assembly) with the fixed trust
  * store of tests/fuzz/trust. The input is split into lines as the batch
- * reader does (at '\n', each cut at MAX_LINE and flagged too long, read up
- * to a NUL) and each line goes through batch_result. Asserts: exactly one
- * result line per input line, each strict JSON (valid UTF-8, no duplicate
+ * reader does (at '\n', each cut at MAX_LINE and flagged too long, NUL
+ * bytes kept) and each line goes through batch_result. Asserts: one result
+ * line per input line, each strict JSON (valid UTF-8, no duplicate
  * members; also parsed by plain cJSON), no raw control byte, its "line"
- * the input line number, and verdict, reason, detail and status that agree
- * with each other; and where the harness can read the record by itself
- * (a bare line, or strict JSON with a "code" string and an integer or no
- * "at"), the reason hc_verify_qr gives for that code at that time, with a
- * signature OpenSSL verifies directly behind every verified code. */
+ * the input line number, verdict, reason, detail and status that agree;
+ * a record with a space after its '{' (the strict cJSON path) gives the
+ * same bytes as the record itself (which the flat fast path may take);
+ * and where the harness can read the record by itself (a bare line, or
+ * strict JSON with a "code" string and an integer or no "at"), the reason
+ * hc_verify_qr gives for that code at that time, with a signature that
+ * OpenSSL verifies directly behind every verified code. */
 #include <string.h>
 
 #include "../../verifier/batch_int.h"
@@ -20,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
 
 static struct batch b;
 static struct counts *k;
+static struct job js; /* results of the strict-path copies */
 
 static void setup(void)
 {
@@ -137,18 +140,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		bool toolong = len > MAX_LINE;
 		char *line = malloc((toolong ? MAX_LINE : len) + 1);
 
+		char *wide = NULL;
+
 		FX_CHECK(line != NULL);
 		memcpy(line, data + pos, toolong ? MAX_LINE : len);
 		line[toolong ? MAX_LINE : len] = '\0';
-		if (!toolong)
-			want[lines] = expect(line, strlen(line), &verified[lines]);
+		if (!toolong) {
+			want[lines] = expect(line, len, &verified[lines]);
+			/* The same record with a space after its '{' goes the
+			 * strict path (cJSON) and must give the same result line
+			 * as the fast path (parse_flat) may have given. */
+			if (len > 0 && line[0] == '{') {
+				FX_CHECK((wide = malloc(len + 2)) != NULL);
+				wide[0] = '{';
+				wide[1] = ' ';
+				memcpy(wide + 2, line + 1, len); /* with the NUL */
+			}
+		}
 		lines++;
-		batch_result(&b, &j, k, lines, line, strlen(line), toolong);
+		if (wide) {
+			/* Without the cache on both sides: a code's first
+			 * failure carries a detail its cached repeats do not. */
+			struct batch nb = b;
+			size_t flat;
+
+			nb.cache = NULL;
+			js.outlen = 0;
+			batch_result(&nb, &js, k, lines, line, len, false);
+			flat = js.outlen;
+			memcpy(line + 1, wide + 2, len); /* undo the '\r' cut */
+			batch_result(&nb, &js, k, lines, wide, len + 1, false);
+			FX_CHECK(!js.oom && js.outlen == 2 * flat &&
+				 memcmp(js.out, js.out + flat, flat) == 0);
+			free(wide);
+		}
+		batch_result(&b, &j, k, lines, line, toolong ? MAX_LINE : len, toolong);
 		free(line);
 		pos += len + (nl ? 1 : 0);
 	}
 	FX_CHECK(!j.oom);
-	FX_CHECK(k->records >= lines);
 	start = 0;
 	for (uint64_t i = 1; i <= lines; i++) {
 		const char *nl = memchr(j.out + start, '\n', j.outlen - start);
