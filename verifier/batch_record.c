@@ -121,8 +121,8 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 		const char *d = hc_detail();
 		char full[320], safe[320];
 
-		snprintf(full, sizeof(full), "%s%s%s%s", hc_strerror(err), d[0] ? " (" : "", d,
-			 d[0] ? ")" : "");
+		(void)snprintf(full, sizeof(full), "%s%s%s%s", hc_strerror(err),
+			       d[0] ? " (" : "", d, d[0] ? ")" : "");
 		hc_display_safe(full, safe, sizeof(safe));
 		out_append(j, ",\"detail\":", 10);
 		out_json_str(j, safe);

@@ -27,8 +27,9 @@ int main(int argc, char **argv)
 	struct hc_privkey *k = NULL;
 	uint8_t *pl = NULL, *z = NULL, sig[HC_SIG_LEN], *der = NULL;
 	size_t pn, zn, dn;
-	char *h, *p, *si, *msg;
+	char *h = NULL, *p = NULL, *si = NULL, *msg = NULL;
 	bool zip, dersig, unsig;
+	int rc = 2;
 
 	if (argc != 6)
 		return usage();
@@ -39,33 +40,34 @@ int main(int argc, char **argv)
 		return 2;
 	if (zip) {
 		if (hc_deflate(pl, pn, &z, &zn) != HC_OK)
-			return 2;
+			goto out;
 	} else {
 		z = pl, zn = pn, pl = NULL;
 	}
 	h = b64((const uint8_t *)argv[2], strlen(argv[2]));
 	p = b64(z, zn);
 	if (!(msg = malloc(strlen(h) + strlen(p) + 2)))
-		return 2;
-	snprintf(msg, strlen(h) + strlen(p) + 2, "%s.%s", h, p);
+		goto out;
+	(void)snprintf(msg, strlen(h) + strlen(p) + 2, "%s.%s", h, p);
 	if (unsig) {
 		printf("%s\n", msg);
+		rc = 0;
 		goto out;
 	}
 	if (hc_privkey_load(argv[1], &k) != HC_OK ||
 	    hc_es256_sign(k, (const uint8_t *)msg, strlen(msg), sig) != HC_OK)
-		return 2;
+		goto out;
 	if (dersig) {
 		if (hc_sig_raw_to_der(sig, &der, &dn) != HC_OK)
-			return 2;
+			goto out;
 		si = b64(der, dn);
 	} else {
 		si = b64(sig, sizeof(sig));
 	}
 	printf("%s.%s\n", msg, si);
-	free(si);
+	rc = 0;
 out:
-	free(msg), free(h), free(p), free(pl), free(z), free(der);
+	free(si), free(msg), free(h), free(p), free(pl), free(z), free(der);
 	hc_privkey_free(k);
-	return fflush(stdout) == 0 ? 0 : 2;
+	return fflush(stdout) == 0 ? rc : 2;
 }
