@@ -1,4 +1,5 @@
 /* claims.c: the claims of a token (DESIGN 3), parsed strictly and built. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,47 +142,90 @@ out:
 	return err;
 }
 
-static bool add_int(cJSON *o, const char *k, int64_t v)
+/* The claims are written directly, not through a cJSON tree: issuing does
+ * this for every code. Strings go through cJSON's escaping; numbers are
+ * integers, printed as cJSON prints them below 10^15. Members in a fixed
+ * order (the order of DESIGN 4). */
+struct out {
+	char buf[8192]; /* every string at its longest, escaped six-fold, fits */
+	size_t len;
+	bool ok;
+};
+
+static void put(struct out *o, const char *s)
 {
-	return cJSON_AddNumberToObject(o, k, (double)v) != NULL;
+	size_t n = strlen(s);
+
+	if (!o->ok || n >= sizeof(o->buf) - o->len) {
+		o->ok = false;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n + 1);
+	o->len += n;
+}
+
+static void put_str(struct out *o, const char *key, const char *v)
+{
+	put(o, key);
+	if (o->ok && !hc_json_put_str(o->buf, sizeof(o->buf), &o->len, v))
+		o->ok = false;
+}
+
+static void put_int(struct out *o, const char *key, int64_t v)
+{
+	char num[32];
+
+	put(o, key);
+	(void)snprintf(num, sizeof(num), "%lld", (long long)v); /* 20 digits at most */
+	put(o, num);
 }
 
 hc_err hc_claims_json(const struct hc_claims *c, char **out)
 {
-	cJSON *root = cJSON_CreateObject(), *hc, *why, *sub, *o;
+	struct out *o;
 	hc_err err = HC_ERR_NOMEM;
-	bool ok;
 
 	*out = NULL;
-	if (!root)
+	if (!(o = malloc(sizeof(*o))))
 		return HC_ERR_NOMEM;
+	o->len = 0;
+	o->ok = true;
+	o->buf[0] = '\0';
+	put_str(o, "{\"iss\":", c->iss);
+	put_int(o, ",\"iat\":", c->iat);
 	/* nbf is left out when it equals iat: every byte counts in the QR. */
-	ok = cJSON_AddStringToObject(root, "iss", c->iss) && add_int(root, "iat", c->iat) &&
-	     (!c->has_nbf || c->nbf == c->iat || add_int(root, "nbf", c->nbf)) &&
-	     add_int(root, "exp", c->exp) &&
-	     cJSON_AddStringToObject(root, "jti", c->jti) &&
-	     (hc = cJSON_AddObjectToObject(root, "hc")) && add_int(hc, "v", 1) &&
-	     cJSON_AddStringToObject(hc, "st", hc_status_name(c->st)) &&
-	     cJSON_AddStringToObject(hc, "pol", c->pol) &&
-	     (why = cJSON_AddArrayToObject(hc, "why")) &&
-	     (sub = cJSON_AddObjectToObject(hc, "sub")) &&
-	     cJSON_AddStringToObject(sub, "name", c->name) &&
-	     cJSON_AddStringToObject(sub, "id", c->id);
-	for (size_t i = 0; ok && i < c->nwhy && i < HC_MAX_WHY; i++) {
-		cJSON *s = cJSON_CreateString(c->why[i]);
-		ok = s && cJSON_AddItemToArray(why, s);
+	if (c->has_nbf && c->nbf != c->iat)
+		put_int(o, ",\"nbf\":", c->nbf);
+	put_int(o, ",\"exp\":", c->exp);
+	put_str(o, ",\"jti\":", c->jti);
+	put_int(o, ",\"hc\":{\"v\":", 1);
+	put_str(o, ",\"st\":", hc_status_name(c->st));
+	put_str(o, ",\"pol\":", c->pol);
+	put(o, ",\"why\":[");
+	for (size_t i = 0; i < c->nwhy && i < HC_MAX_WHY; i++)
+		put_str(o, i ? "," : "", c->why[i]);
+	put_str(o, "],\"sub\":{\"name\":", c->name);
+	put_str(o, ",\"id\":", c->id);
+	put(o, "}");
+	if (c->has_nat) {
+		put_int(o, ",\"nat\":{\"at\":", c->nat_at);
+		put_str(o, ",\"res\":", c->nat_res);
+		put(o, "}");
 	}
-	if (ok && c->has_nat)
-		ok = (o = cJSON_AddObjectToObject(hc, "nat")) && add_int(o, "at", c->nat_at) &&
-		     cJSON_AddStringToObject(o, "res", c->nat_res);
-	if (ok && c->has_vac)
-		ok = (o = cJSON_AddObjectToObject(hc, "vac")) &&
-		     add_int(o, "doses", c->vac_doses) && add_int(o, "at", c->vac_at);
-	if (ok && c->has_trv)
-		ok = (o = cJSON_AddObjectToObject(hc, "trv")) &&
-		     cJSON_AddStringToObject(o, "risk", c->trv_risk);
-	if (ok)
-		err = hc_json_print(root, out);
-	cJSON_Delete(root);
+	if (c->has_vac) {
+		put_int(o, ",\"vac\":{\"doses\":", c->vac_doses);
+		put_int(o, ",\"at\":", c->vac_at);
+		put(o, "}");
+	}
+	if (c->has_trv) {
+		put_str(o, ",\"trv\":{\"risk\":", c->trv_risk);
+		put(o, "}");
+	}
+	put(o, "}}");
+	if (!o->ok)
+		err = HC_ERR_TOO_LARGE;
+	else if ((*out = strdup(o->buf)))
+		err = HC_OK;
+	free(o);
 	return err;
 }

@@ -42,7 +42,9 @@ struct hc_scan {
 /* Loads a PNG or JPEG (recognised by its signature, at most
  * HC_MAX_IMAGE_FILE bytes and HC_MAX_IMAGE_PIXELS pixels) and scans it for
  * QR codes with zbar. HC_ERR_IMAGE_FORMAT for a file that is neither,
- * HC_ERR_IMAGE for a damaged one, HC_ERR_NO_QR when none is found. */
+ * HC_ERR_IMAGE for a damaged one, HC_ERR_NO_QR when none is found,
+ * HC_ERR_TOO_LARGE when it holds more than 16 (none is dropped silently).
+ * Every code found is returned, in zbar's order. */
 hc_err hc_scan_file(const char *path, struct hc_scan *out) HC_WUR;
 hc_err hc_scan_mem(const uint8_t *buf, size_t n, struct hc_scan *out) HC_WUR;
 void hc_scan_clear(struct hc_scan *s);

@@ -26,6 +26,10 @@ hc_err hc_json_obj(const cJSON *obj, const char *name, bool required, const cJSO
 hc_err hc_json_arr(const cJSON *obj, const char *name, bool required, const cJSON **out) HC_WUR;
 /* An integer-valued JSON number in [min, max] (no fraction, finite). */
 hc_err hc_json_num_int(const cJSON *item, int64_t min, int64_t max, int64_t *out) HC_WUR;
+/* Appends s as a JSON string (quoted, escaped by cJSON) at buf + *len and
+ * advances *len; false when it does not fit in cap (with 5 bytes to spare,
+ * as cJSON asks). */
+bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s);
 /* Serialises compactly into a malloc'd string. */
 hc_err hc_json_print(const cJSON *item, char **out) HC_WUR;
 

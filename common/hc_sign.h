@@ -17,13 +17,15 @@ void hc_privkey_free(struct hc_privkey *k);
 const char *hc_privkey_kid(const struct hc_privkey *k);
 /* The matching public key (caller frees). */
 hc_err hc_privkey_public(const struct hc_privkey *k, struct hc_pubkey **out) HC_WUR;
-hc_err hc_es256_sign(const struct hc_privkey *k, const uint8_t *msg, size_t n,
+/* ES256 over msg: raw r||s. Several threads may sign with one key: one at a
+ * time reuses the key's signing context, the others set up their own. */
+hc_err hc_es256_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 		     uint8_t sig[HC_SIG_LEN]) HC_WUR;
 hc_err hc_random(uint8_t *buf, size_t n) HC_WUR;
 
 /* Signs payload as a compact JWS, header {"alg":"ES256","kid":..} plus
  * "zip":"DEF" (payload deflated first) when zip. Returns a malloc'd string. */
-hc_err hc_jws_sign(const struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
+hc_err hc_jws_sign(struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
 		   char **out) HC_WUR;
 
 /* Builds a revocation-list payload (DESIGN 6):

@@ -1,6 +1,8 @@
 /* json.c: strict JSON on top of cJSON: whole input, UTF-8, depth, no
  * duplicate members, no NUL, integer numbers checked exactly. */
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +10,8 @@
 
 #define MAX_MEMBERS 4096 /* members of one object (duplicate check is quadratic) */
 
-/* Checks nesting depth and rejects "\u0000" before cJSON sees the text. */
+/* Checks nesting depth and rejects "\u0000" and raw control characters in
+ * strings (RFC 8259 7; cJSON lets them through) before cJSON sees the text. */
 static hc_err prescan(const char *s, size_t n)
 {
 	int depth = 0;
@@ -18,6 +21,10 @@ static hc_err prescan(const char *s, size_t n)
 		char c = s[i];
 
 		if (str) {
+			if ((unsigned char)c < 0x20) {
+				hc_set_detail("control character in a string");
+				return HC_ERR_JSON;
+			}
 			if (c == '\\') {
 				if (i + 1 < n && s[i + 1] == 'u' && i + 5 < n &&
 				    memcmp(s + i + 2, "0000", 4) == 0)
@@ -217,6 +224,21 @@ hc_err hc_json_arr(const cJSON *obj, const char *name, bool required, const cJSO
 		return HC_ERR_JSON_TYPE;
 	}
 	return HC_OK;
+}
+
+bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s)
+{
+	cJSON item;
+
+	if (*len >= cap || cap - *len > INT_MAX)
+		return false;
+	memset(&item, 0, sizeof(item));
+	item.type = cJSON_String | cJSON_IsReference;
+	item.valuestring = (char *)(uintptr_t)s; /* NOLINT(performance-no-int-to-ptr): only read */
+	if (!cJSON_PrintPreallocated(&item, buf + *len, (int)(cap - *len), false))
+		return false;
+	*len += strlen(buf + *len);
+	return true;
 }
 
 hc_err hc_json_print(const cJSON *item, char **out)

@@ -5,7 +5,7 @@
 
 #include "hc_sign.h"
 
-hc_err hc_jws_sign(const struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
+hc_err hc_jws_sign(struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
 		   char **out)
 {
 	uint8_t *z = NULL, sig[HC_SIG_LEN];

@@ -303,10 +303,16 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 		goto out;
 	}
 	for (sym = zbar_image_first_symbol(zi); sym; sym = zbar_symbol_next(sym))
-		if (zbar_symbol_get_type(sym) == ZBAR_QRCODE && k < SCAN_MAX_SYMBOLS)
+		if (zbar_symbol_get_type(sym) == ZBAR_QRCODE)
 			k++;
 	if (k == 0) {
 		err = HC_ERR_NO_QR;
+		goto out;
+	}
+	/* Every code found is verified and reported, so none may be dropped. */
+	if (k > SCAN_MAX_SYMBOLS) {
+		hc_set_detail("the image holds %zu QR codes, more than %d", k, SCAN_MAX_SYMBOLS);
+		err = HC_ERR_TOO_LARGE;
 		goto out;
 	}
 	if (!(out->texts = calloc(k, sizeof(*out->texts))) ||

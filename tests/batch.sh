@@ -459,6 +459,80 @@ BV --trust trust --at $ATS --report empty2.json < /dev/null > empty2.out 2>/dev/
 python3 -c 'import json; r = json.load(open("empty2.json")); assert r["records"] == 0' 2>/dev/null &&
 	ok "/dev/null on stdin: report records 0" || bad "/dev/null report" "$(first empty2.json 2>/dev/null)"
 
+# ---- 5b. the fast path for flat records reads lines as the strict path ----
+# Every line below is written twice: as is (flat lines take the fast path)
+# and with a space after '{' (always the strict cJSON path). Apart from the
+# line number, the result lines must be byte-identical.
+python3 - "$G1" <<'PY' > flat.jsonl
+import sys
+c = sys.argv[1]
+L = [
+ '{"code":"%s","at":%d,"checkpoint":"cp-1"}',
+ '{"checkpoint":"cp-2","at":%d,"code":"%s"}',
+ '{"code":"%s","at":"2026-11-23T09:00:00+08:00","k":"v"}',
+ '{"code":"%s","at":"2026-11-23T01:00:00Z"}',
+ '{"code":"%s","at":"not a time"}',
+ '{"code":"%s","at":-5}',
+ '{"code":"%s","at":-0}',
+ '{"code":"%s","at":0}',
+ '{"code":"%s","at":1.5}',
+ '{"code":"%s","at":1e9}',
+ '{"code":"%s","at":1795392000123456}',
+ '{"code":"%s","at":999999999999999}',
+ '{"code":"%s","n":-0,"m":-12,"z":0,"big":123456789012345,"bigger":1234567890123456}',
+ '{"code":"%s","n":007}',
+ '{"code":"%s","name":"张三","e":"","":"empty key","emoji":"\U0001F600"}',
+ '{"code":"%s","esc":"a\\"b","nl":"a\\nb","u":"\\u00e9"}',
+ '{"code":"%s","t":true,"f":false,"nul":null,"o":{"a":1},"a":[1,2]}',
+ '{"code":"%s","status":"forged","line":7,"verdict":"pass","reason":"ok","iss":"x","region":"1","warnings":[],"detail":"d"}',
+ '{"code":"%s","dup":1,"dup":2}',
+ '{"code":"%s","code":"%s"}',
+ '{"code":12,"at":%d}',
+ '{"at":%d}',
+ '{"code":"%s","x":"\x7f"}',
+ '{"code":"%s",' + ','.join('"m%d":%d' % (i, i) for i in range(20)) + '}',
+ '{"code":"%s","k\u00e9y":1}',
+ '{"code":"%s","x":1,}',
+ '{"code":"%s" ,"x":1}',
+ '{"code":"%s","x":"\xff"}',
+ '{"code":"hc:/12345"}',
+ '{"code":"%s","x":"tab\there"}',
+]
+for t in L:
+    n = t.count('%')
+    args = []
+    for part in t.split('%')[1:]:
+        args.append(1795392000 + 3600 if part.startswith('d') else c)
+    line = (t % tuple(args)) if n else t
+    sys.stdout.buffer.write(line.encode('utf-8', 'surrogateescape') + b'\n')
+PY
+sed 's/^{/{ /' flat.jsonl > strict.jsonl
+BV --trust trust --at $ATS --in flat.jsonl --out flat.out 2>/dev/null
+BV --trust trust --at $ATS --in strict.jsonl --out strict.out 2>/dev/null
+n=$(wc -l < flat.jsonl)
+if [ "$(wc -l < flat.out)" = "$n" ] && [ "$(wc -l < strict.out)" = "$n" ]; then
+	while IFS= read -r i; do
+		a=$(sed -n "${i}p" flat.out | sed 's/^{"line":[0-9]*,//')
+		b=$(sed -n "${i}p" strict.out | sed 's/^{"line":[0-9]*,//')
+		[ "$a" = "$b" ] && ok "fast path = strict path: line $i" ||
+			bad "fast path = strict path: line $i" "$(sed -n "${i}p" flat.jsonl | cut -c1-60)... fast: $a strict: $b"
+	done < <(seq 1 "$n")
+else
+	bad "fast path = strict path" "line counts $(wc -l < flat.out) $(wc -l < strict.out) of $n"
+fi
+grep -q '"reason":"ok".*"checkpoint":"cp-1"}$' flat.out && ok "fast path: a flat record passes with its members" ||
+	bad "fast path: flat record" "$(head -n 1 flat.out)"
+
+# A NUL byte inside a line is part of the line: a valid code followed by
+# NUL and garbage is malformed (as for hc-verify -), and so is a record.
+{ printf '%s\0garbage\n' "$G1"; printf '{"code":"%s"}\0x\n' "$G1"; printf '%s\n' "$G1"; } > nul.jsonl
+BV --trust trust --at $ATS --in nul.jsonl --out nul.out 2>/dev/null
+python3 - <<'PY' && ok "a NUL inside a line: malformed, the next line still passes" || bad "NUL inside a line" "$(first nul.out)"
+import json
+o = [json.loads(l) for l in open('nul.out')]
+assert [r['reason'] for r in o] == ['malformed', 'malformed', 'ok'], o
+PY
+
 # ---- 6. report counts ----
 tally < <(python3 bt.py report mix mix.out mix.json dup)
 tally < <(python3 bt.py report "mix --no-cache" mix-nc.out mix-nc.json nocache)

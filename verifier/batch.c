@@ -125,6 +125,7 @@ static int rd_line(struct reader *r, struct job *j, bool *more)
 	}
 	if (!got)
 		return 0;
+	j->len[j->nlines] = j->inlen - start;
 	j->in[j->inlen++] = '\0';
 	j->off[j->nlines] = start;
 	j->toolong[j->nlines] = toolong;
@@ -165,7 +166,7 @@ static void *work(void *arg)
 		for (size_t i = 0; i < j->nlines; i++) {
 			char *line = j->in + j->off[i];
 
-			batch_result(b, j, w->c, j->first_line + i, line, strlen(line), j->toolong[i]);
+			batch_result(b, j, w->c, j->first_line + i, line, j->len[i], j->toolong[i]);
 		}
 		pthread_mutex_lock(&b->mu);
 		j->state = J_DONE;

@@ -33,6 +33,7 @@ struct job {
 	char *in;          /* lines, each NUL-terminated */
 	size_t inlen, incap;
 	size_t off[LINES_PER_JOB];
+	size_t len[LINES_PER_JOB]; /* a line may hold NUL bytes */
 	bool toolong[LINES_PER_JOB];
 	size_t nlines;
 	char *out;

@@ -107,16 +107,19 @@ static void print_json(const char *src, const struct hc_result *r, const char *d
 
 static void print_line(const char *src, const struct hc_result *r, const char *detail)
 {
-	char name[256], id[128], iss[256], when[32], sd[512];
+	char name[256], id[128], iss[256], when[32], sd[1024];
 
 	if (src) {
 		hc_display_safe(src, sd, sizeof(sd));
 		printf("%s: ", sd);
 	}
-	if (r->err == HC_OK)
+	if (r->err == HC_OK) {
 		printf("PASS %s", hc_status_name(r->c.st));
-	else
-		printf("FAIL %s: %s", hc_reason(r->err), detail);
+	} else {
+		/* the detail may quote untrusted bytes (alg, member names) */
+		hc_display_safe(detail, sd, sizeof(sd));
+		printf("FAIL %s: %s", hc_reason(r->err), sd);
+	}
 	if (r->verified) {
 		hc_display_safe(r->c.name, name, sizeof(name));
 		hc_display_safe(r->c.id, id, sizeof(id));
@@ -188,24 +191,30 @@ static void check_image(struct ctx *x, const char *path)
 
 static void check_stdin(struct ctx *x)
 {
-	char line[HC_MAX_QR_TEXT + 2];
+	char line[HC_MAX_QR_TEXT + 1];
 	unsigned long no = 0;
+	int c = 0;
 
-	while (fgets(line, sizeof(line), stdin)) {
-		size_t n = strlen(line);
+	/* Byte by byte, not fgets: a NUL byte in a line must not hide the
+	 * rest of it, nor make the next line look like its tail. */
+	while (c != EOF) {
+		size_t n = 0;
+		bool over = false;
 		char src[32];
 
+		while ((c = getchar()) != EOF && c != '\n') {
+			if (n < sizeof(line))
+				line[n++] = (char)c;
+			else
+				over = true;
+		}
+		if (c == EOF && n == 0)
+			break;
 		no++;
 		(void)snprintf(src, sizeof(src), "stdin:%lu", no);
-		if (n > 0 && line[n - 1] == '\n') {
-			line[--n] = '\0';
-			if (n > 0 && line[n - 1] == '\r')
-				line[--n] = '\0';
-		} else if (!feof(stdin)) {
-			int c;
-
-			while ((c = getchar()) != EOF && c != '\n')
-				;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (over || n > HC_MAX_QR_TEXT) {
 			hc_set_detail("line longer than %d bytes", HC_MAX_QR_TEXT);
 			report_err(x, src, HC_ERR_TOO_LARGE);
 			continue;
@@ -224,8 +233,9 @@ const char *verifier_prog = "hc-verify";
 
 void verifier_err(const char *what, hc_err err)
 {
-	const char *d = hc_detail();
+	char d[512];
 
+	hc_display_safe(hc_detail(), d, sizeof(d));
 	fprintf(stderr, "%s: %s: %s%s%s\n", verifier_prog, what, hc_strerror(err), d[0] ? ": " : "", d);
 }
 

@@ -1,0 +1,122 @@
+#!/bin/bash
+# adversarial.sh BUILD: runs hc-verify on every case of tests/adversarial/
+# (text and --json), and checks the exit status, the reason of each result
+# and a detail (expect), the displayed fields (show), that no control,
+# bidi or invalid UTF-8 byte reaches standard output or error, and that
+# hc-verify batch gives every text case the same reason. Last line: totals.
+set -u
+B=$(cd "${1:-build}" && pwd)
+A=$(cd "$(dirname "$0")/adversarial" && pwd)
+W=$(mktemp -d /tmp/hc-adv.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+# hc-verify writes revocation-list indexes into its trust directory
+cp -R "$A"/trust* "$W"/
+cd "$W"
+AT=1795392000
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+
+# C0 but newline, DEL, C1, and the format characters that reorder or hide
+# text (ALM, ZWSP, LRM, RLM, LRE..RLO, WJ..invisible plus, LRI..PDI, BOM,
+# interlinear annotation), as UTF-8 bytes
+UNSAFE='[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8b\x8e\x8f\xaa-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]'
+clean() { # FILE: no unsafe byte, valid UTF-8
+	perl -0777 -ne "exit 1 if /$UNSAFE/" "$1" && iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1
+}
+# the options of case $1 from args, one per line
+opts() { awk -v n="$1" '$1 == n { for (i = 2; i <= NF; i++) print $i }' "$A/args"; }
+# reasons of the results in text output: PASS -> ok, FAIL R: -> R
+text_reasons() {
+	awk 'match($0, /(PASS|FAIL [a-z-]+)/) { r = substr($0, RSTART, RLENGTH);
+		print (r == "PASS") ? "ok" : substr(r, 6) }' "$1" | sort | paste -sd, -
+}
+json_reasons() { sed -n 's/.*"reason":"\([a-z-]*\)".*/\1/p' "$1" | sort | paste -sd, -; }
+
+declare -A seen
+check() { # NAME EXIT REASONS DETAIL
+	local n=$1 want_rc=$2 want=$3 detail=$4 f kind in=() o=() t rct rcj got gott
+	for kind in txt stdin png; do [ -f "$A/cases/$n.$kind" ] && break; done
+	f=$A/cases/$n.$kind
+	[ -f "$f" ] || { bad "$n" "no case file"; return; }
+	mapfile -t o < <(opts "$n")
+	case " ${o[*]} " in *" --trust "*) ;; *) o+=(--trust trust) ;; esac
+	case " ${o[*]} " in *" --at "*) ;; *) o+=(--at $AT) ;; esac
+	case $kind in
+	txt) t=$(cat "$f"; printf x); in=(--text "${t%x}") ;;
+	stdin) in=(-) ;;
+	png) in=("$f") ;;
+	esac
+	[ "$kind" = stdin ] || f=/dev/null
+	"$B/hc-verify" "${o[@]}" "${in[@]}" < "$f" > t.out 2> t.err; rct=$?
+	"$B/hc-verify" --json "${o[@]}" "${in[@]}" < "$f" > j.out 2> j.err; rcj=$?
+	[ $rct -eq $want_rc ] && [ $rcj -eq $want_rc ] ||
+		{ bad "$n" "exit $rct (text), $rcj (json), want $want_rc: $(head -c 300 t.out t.err)"; return; }
+	got=$(json_reasons j.out); gott=$(text_reasons t.out)
+	[ -n "$got" ] || got=error
+	[ -n "$gott" ] || gott=error
+	[ "$got" = "$want" ] && [ "$gott" = "$want" ] ||
+		{ bad "$n" "reason $got (json), $gott (text), want $want: $(head -c 300 t.out t.err)"; return; }
+	cat t.out t.err | grep -qF -- "$detail" ||
+		{ bad "$n" "no '$detail' in: $(head -c 300 t.out t.err)"; return; }
+	for x in t.out t.err j.out j.err; do
+		clean $x || { bad "$n" "raw control, bidi or invalid UTF-8 byte in $x: $(od -c $x | head -5)"; return; }
+	done
+	while read -r _ field value; do
+		grep -qF -- "\"$field\":\"$value\"" j.out ||
+			{ bad "$n" "json $field is not '$value': $(cat j.out)"; return; }
+		grep -qF -- "$value" t.out || { bad "$n" "text shows no '$value': $(cat t.out)"; return; }
+	done < <(awk -v n="$n" '$1 == n' "$A/show")
+	ok "$n"
+}
+
+while read -r n rc reason detail; do
+	case "$n" in '' | '#'*) continue ;; esac
+	[ -n "${seen[$n]:-}" ] && { bad "$n" "two expect lines"; continue; }
+	seen[$n]=$reason
+	check "$n" "$rc" "$reason" "$detail"
+done < "$A/expect"
+
+# every case file has an expect line, a README line; args and show name cases
+for f in "$A"/cases/*; do
+	n=$(basename "$f"); n=${n%.*}
+	[ -n "${seen[$n]:-}" ] || bad "$n" "case file without an expect line"
+	grep -qF -- "\`$n\`" "$A/README.md" || bad "$n" "not described in tests/adversarial/README.md"
+done
+for n in $(awk '$1 !~ /^#/ { print $1 }' "$A/args" "$A/show" | sort -u); do
+	[ -n "${seen[$n]:-}" ] || bad "$n" "args or show names a case without an expect line"
+done
+
+# hc-verify batch: the same reason for every text case (each given twice,
+# so the second comes from the signature cache), per set of options
+declare -A groups
+for f in "$A"/cases/*.txt; do
+	n=$(basename "$f" .txt)
+	case "${seen[$n]:-error}" in error) continue ;; esac
+	groups["k $(opts "$n" | paste -sd' ' -)"]+="$n "
+done
+for g in "${!groups[@]}"; do
+	read -r -a o <<< "${g#k }"
+	case " ${o[*]} " in *" --at "*) ;; *) o+=(--at $AT) ;; esac
+	read -r -a names <<< "${groups[$g]}"
+	for n in "${names[@]}" "${names[@]}"; do
+		perl -0777 -ne 's/(["\\])/\\$1/g; s/([\x00-\x1f])/sprintf("\\u%04x", ord $1)/ge;
+			print "{\"code\":\"$_\"}\n"' "$A/cases/$n.txt"
+	done > batch.in
+	if ! "$B/hc-verify" batch --trust trust "${o[@]}" --in batch.in --out batch.out 2> batch.err; then
+		bad "batch ${g#k }" "exit $?: $(head -c 300 batch.err)"
+		continue
+	fi
+	i=0
+	for n in "${names[@]}" "${names[@]}"; do
+		i=$((i + 1))
+		got=$(sed -n "${i}p" batch.out | sed -n 's/.*"reason":"\([a-z-]*\)".*/\1/p')
+		t="batch $n"
+		[ $i -le ${#names[@]} ] || t="batch $n (again, cached)"
+		[ "$got" = "${seen[$n]}" ] || { bad "$t" "reason '$got', want ${seen[$n]}"; continue; }
+		[ $i -le ${#names[@]} ] && ok "$t"
+	done
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
