@@ -156,7 +156,7 @@ check: deps banned lint
 	@sh tests/check.sh $(B) build-asan
 
 # The whole suite once under valgrind memcheck (tests/memcheck.sh): no
-# error and no definitely or indirectly lost block. About 15 minutes on
+# error and no definitely or indirectly lost block. About 25 minutes on
 # two shared cores, so not part of check; .ci/run runs it after check.
 memcheck: deps
 	@$(MAKE) tests

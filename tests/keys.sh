@@ -39,8 +39,8 @@ if strace -o /dev/null true 2>/dev/null; then
 	esac
 	# Any later chmod of the key sets 0600 and comes before the first write.
 	fd=${open##*= }
-	calls=$(sed -n '/"traced\.key"/,$p' st.txt |
-		grep -E "^[0-9]+ +(write|fchmod|chmod|fchmodat)\(($fd,|.*traced)" |
+	calls=$(sed -En '/open(at)?\(.*"traced\.key"/,$p' st.txt |
+		grep -E "^[0-9]+ +(write\($fd,|fchmod\($fd,|(chmod|fchmodat)\(.*traced)" |
 		sed -E 's/^[0-9]+ +([a-z]+)\(.*(0[0-7]{3})\).*/\1 \2/; s/^[0-9]+ +write\(.*/write/' | uniq)
 	case "$(echo $calls)" in
 	write | "fchmod 0600 write" | "chmod 0600 write" | "fchmodat 0600 write")
