@@ -7,7 +7,7 @@ static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Decoding table: the 6-bit value of each alphabet byte, -1 otherwise. */
-static const signed char dtab[256] = {
+static const int8_t dtab[256] = {
 #define R4(v) v, v, v, v
 #define R16(v) R4(v), R4(v), R4(v), R4(v)
 	R16(-1), R16(-1), /* 0x00-0x1f */

@@ -20,6 +20,7 @@ hc_err hc_vctx_new(const struct hc_trust *t, struct hc_vctx **out)
 	if (!(v = calloc(1, sizeof(*v))))
 		return HC_ERR_NOMEM;
 	v->t = t;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): kctx is an array of pointers */
 	if (t->list.nkeys && !(v->kctx = calloc(t->list.nkeys, sizeof(*v->kctx)))) {
 		free(v);
 		return HC_ERR_NOMEM;

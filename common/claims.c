@@ -176,7 +176,7 @@ static void put_int(struct out *o, const char *key, int64_t v)
 	char num[32];
 
 	put(o, key);
-	snprintf(num, sizeof(num), "%lld", (long long)v);
+	(void)snprintf(num, sizeof(num), "%lld", (long long)v); /* 20 digits at most */
 	put(o, num);
 }
 

@@ -109,6 +109,6 @@ void hc_set_detail(const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	(void)vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 }

@@ -1,6 +1,7 @@
 /* file.c: capped whole-file reads and atomic replacement (temp, fsync, rename). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,23 @@ hc_err hc_read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen)
 	err = hc_read_fd(fd, path, cap, out, outlen);
 	close(fd);
 	return err;
+}
+
+hc_err hc_path(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (n == 0)
+		return HC_ERR_INVALID_ARG;
+	va_start(ap, fmt);
+	r = vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= n) {
+		hc_set_detail("path too long: %.60s...", buf);
+		return HC_ERR_INVALID_ARG;
+	}
+	return HC_OK;
 }
 
 hc_err hc_read_fd(int fd, const char *path, size_t cap, uint8_t **out, size_t *outlen)

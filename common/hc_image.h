@@ -13,7 +13,7 @@
  * libqrencode). Lets the issuer check the size without building the
  * symbol, whose mask search is the slowest part of issuing. */
 #define HC_QR_MAX_DIGITS 1856
-#define HC_MAX_IMAGE_PIXELS (8192u * 8192u)
+#define HC_MAX_IMAGE_PIXELS ((uint64_t)8192 * 8192)
 
 struct hc_qrimg;
 

@@ -65,7 +65,7 @@ struct hc_claims {
 /* Strict parse of the claims JSON: required iss, iat, exp, jti, hc (v 1,
  * st, pol, why, sub); no unknown members; times are integers;
  * nbf <= exp, iat <= exp. */
-hc_err hc_claims_parse(const char *json, size_t n, struct hc_claims *out) HC_WUR;
+hc_err hc_claims_parse(const char *json, size_t n, struct hc_claims *c) HC_WUR;
 /* Compact JSON of the claims (malloc'd). */
 hc_err hc_claims_json(const struct hc_claims *c, char **out) HC_WUR;
 

@@ -11,7 +11,7 @@ struct hc_trust;
 #define HC_MAX_REVOKED (1u << 21)
 /* Default grace after a trust list's next_update before verdicts carry the
  * stale-trust warning. */
-#define HC_DEFAULT_GRACE (24 * 3600)
+#define HC_DEFAULT_GRACE ((int64_t)24 * 3600)
 
 /* Loads DIR/roots/\*.jwk (pinned roots) and DIR/trustlist.jws, whose
  * signature must verify under one of the roots and whose payload must be a

@@ -45,7 +45,9 @@ static hc_err prescan(const char *s, size_t n)
 	return HC_OK;
 }
 
-static hc_err walk(const cJSON *item)
+/* Recursion is bounded: prescan() refused text nested more than
+ * HC_MAX_JSON_DEPTH deep before cJSON parsed it. */
+static hc_err walk(const cJSON *item) /* NOLINT(misc-no-recursion): bounded, see above */
 {
 	const cJSON *c, *d;
 	size_t count = 0;
@@ -232,7 +234,7 @@ bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s)
 		return false;
 	memset(&item, 0, sizeof(item));
 	item.type = cJSON_String | cJSON_IsReference;
-	item.valuestring = (char *)(uintptr_t)s; /* only read */
+	item.valuestring = (char *)(uintptr_t)s; /* NOLINT(performance-no-int-to-ptr): only read */
 	if (!cJSON_PrintPreallocated(&item, buf + *len, (int)(cap - *len), false))
 		return false;
 	*len += strlen(buf + *len);

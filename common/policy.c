@@ -238,7 +238,7 @@ static void fire(struct verdict *v, enum hc_status sev, const char *why)
 		if (strcmp(v->why[i], why) == 0)
 			return;
 	if (v->nwhy < HC_MAX_WHY)
-		snprintf(v->why[v->nwhy++], HC_WHY_LEN, "%s", why);
+		(void)snprintf(v->why[v->nwhy++], HC_WHY_LEN, "%s", why);
 }
 
 /* Rejects entries dated after now (plus the clock skew allowance). */
@@ -293,7 +293,7 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 	hc_err err;
 
 	if (!p || !rec || !c || now < 0 || now > HC__TIME_MAX || validity < 0 ||
-	    validity > 720 * 3600)
+	    validity > (int64_t)720 * 3600)
 		return HC_ERR_INVALID_ARG;
 	hc_set_detail(NULL);
 	if ((err = check_dates(rec, now)) != HC_OK)
@@ -330,7 +330,7 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 		fire(&v, HC_ST_RED, "nat-positive");
 	for (unsigned i = 0; i < HC__NFLAGS; i++)
 		if (rec->flags & p->red_flags & (1u << i)) {
-			snprintf(why, sizeof(why), "flag-%s", hc__flag_names[i]);
+			(void)snprintf(why, sizeof(why), "flag-%s", hc__flag_names[i]);
 			fire(&v, HC_ST_RED, why);
 		}
 	if (x.high_recent)
@@ -338,7 +338,7 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 	/* Yellow rules. */
 	for (unsigned i = 0; i < HC__NFLAGS; i++)
 		if (rec->flags & p->yellow_flags & (1u << i)) {
-			snprintf(why, sizeof(why), "flag-%s", hc__flag_names[i]);
+			(void)snprintf(why, sizeof(why), "flag-%s", hc__flag_names[i]);
 			fire(&v, HC_ST_YELLOW, why);
 		}
 	if (x.high_earlier)
@@ -362,20 +362,20 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 
 	c->v = 1;
 	c->st = v.st;
-	snprintf(c->pol, sizeof(c->pol), "%s", p->id);
+	(void)snprintf(c->pol, sizeof(c->pol), "%s", p->id);
 	memcpy(c->why, v.why, sizeof(c->why));
 	c->nwhy = v.nwhy;
 	memcpy(c->name, name, sizeof(c->name));
 	memcpy(c->id, id, sizeof(c->id));
 	c->has_nat = latest != NULL;
 	c->nat_at = latest ? latest->at : 0;
-	snprintf(c->nat_res, sizeof(c->nat_res), "%s",
-		 latest ? (latest->positive ? "pos" : "neg") : "");
+	(void)snprintf(c->nat_res, sizeof(c->nat_res), "%s",
+		       latest ? (latest->positive ? "pos" : "neg") : "");
 	c->has_vac = rec->nvac > 0;
 	c->vac_doses = doses;
 	c->vac_at = vac_at;
 	c->has_trv = risk != NULL;
-	snprintf(c->trv_risk, sizeof(c->trv_risk), "%s", risk ? trv : "");
+	(void)snprintf(c->trv_risk, sizeof(c->trv_risk), "%s", risk ? trv : "");
 	c->iat = c->nbf = now;
 	c->has_nbf = true;
 	c->exp = exp;

@@ -297,8 +297,8 @@ hc_err hc_revlist_build(const char *iss, int64_t seq, int64_t iat, const char *e
 		if (m == 0 || memcmp(v[m - 1].jti, v[i].jti, JTI_BYTES) != 0)
 			v[m++] = v[i];
 
-	cap = sizeof("{\"iss\":\"\",\"seq\":,\"iat\":,\"revoked\":[]}") + strlen(iss) + 2 * 20 +
-	      m * ENTRY_MAX;
+	cap = sizeof("{\"iss\":\"\",\"seq\":,\"iat\":,\"revoked\":[]}") + strlen(iss) +
+	      (size_t)2 * 20 + m * ENTRY_MAX;
 	err = HC_ERR_NOMEM;
 	if (!(buf = malloc(cap)))
 		goto out;

@@ -144,7 +144,7 @@ static hc_err fail(hc_err err, const char *name, const char *why)
 {
 	char d[200];
 
-	snprintf(d, sizeof(d), "%s", hc_detail());
+	(void)snprintf(d, sizeof(d), "%s", hc_detail());
 	hc_set_detail("%s: %s%s%s", name, why, d[0] ? ": " : "", d);
 	return err;
 }
@@ -209,7 +209,7 @@ static hc_err idx_make(const struct rev_list *l, const char *iss, uint8_t **out,
 	memcpy(h.digest, l->digest, 32);
 	h.seq = l->seq;
 	h.iat = l->iat;
-	snprintf(h.iss, sizeof(h.iss), "%s", iss);
+	(void)snprintf(h.iss, sizeof(h.iss), "%s", iss);
 	h.n = l->n;
 	if (!(p = malloc(len)))
 		return HC_ERR_NOMEM;
@@ -255,7 +255,7 @@ hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n
 		err = fail(HC_ERR_REVOCATION_LIST, name, "signed by a key no issuer holds");
 		goto out;
 	}
-	if ((err = hc_jws_verify(&j, s, k->k)) != HC_OK) {
+	if (hc_jws_verify(&j, s, k->k) != HC_OK) {
 		err = fail(HC_ERR_REVOCATION_LIST, name, "signature does not verify");
 		goto out;
 	}
@@ -286,7 +286,7 @@ hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n
 			   "signing key revoked or outside its window at the list's iat");
 		goto out;
 	}
-	snprintf(info->iss, sizeof(info->iss), "%s", is->iss);
+	(void)snprintf(info->iss, sizeof(info->iss), "%s", is->iss);
 	if (l.seq == is->rev.seq && memcmp(l.digest, is->rev.digest, 32) != 0) {
 		/* Two different lists under one seq: which one holds would
 		 * depend on the order they were read in. */

@@ -63,9 +63,9 @@ void hc__detail_at(const char *fmt, ...)
 	char old[160], path[96];
 	va_list ap;
 
-	snprintf(old, sizeof(old), "%s", hc_detail());
+	(void)snprintf(old, sizeof(old), "%s", hc_detail());
 	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
+	(void)vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
 	if (old[0])
 		hc_set_detail("%s: %s", path, old);

@@ -285,7 +285,6 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	const zbar_symbol_t *sym;
 	size_t k = 0;
 	hc_err err = HC_ERR_NOMEM;
-	int r;
 
 	if (!(sc = zbar_image_scanner_create()) || !(zi = zbar_image_create()))
 		goto out;
@@ -299,7 +298,7 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	/* zbar frees the pixels when it is done with the image. */
 	zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, zbar_image_free_data);
 	g->pix = NULL;
-	if ((r = zbar_scan_image(sc, zi)) < 0) {
+	if (zbar_scan_image(sc, zi) < 0) {
 		err = HC_ERR_IMAGE;
 		goto out;
 	}

@@ -16,6 +16,9 @@
 #include "crypto_int.h"
 #include "hc_sign.h"
 
+/* A PEM PKCS#8 P-256 key is about 240 bytes. */
+#define KEY_FILE_MAX 16384
+
 struct hc_privkey {
 	EVP_PKEY *pkey;
 	char kid[HC_KID_LEN + 1]; /* computed once, at load or generation */
@@ -32,7 +35,8 @@ void hc_privkey_free(struct hc_privkey *k)
 		return;
 	EVP_PKEY_CTX_free(k->sctx);
 	pthread_mutex_destroy(&k->lock);
-	EVP_PKEY_free(k->pkey); /* OpenSSL clears private key material on free */
+	/* Clears the private scalar: EC_KEY_free uses BN_clear_free on it. */
+	EVP_PKEY_free(k->pkey);
 	free(k);
 }
 
@@ -113,11 +117,17 @@ hc_err hc_privkey_generate(const char *path, struct hc_privkey **out)
 	    PEM_write_bio_PrivateKey(mem, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    (plen = BIO_get_mem_data(mem, &pem)) <= 0)
 		goto out;
+	/* Created 0600 (less under a umask that removes owner bits, which the
+	 * fchmod restores before anything is written): never more open. */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		err = errno == EEXIST ? HC_ERR_EXISTS : HC_ERR_IO;
 		hc_set_detail("%s: %s", path, strerror(errno));
 		goto out;
+	}
+	if (fchmod(fd, 0600) == -1) {
+		err = HC_ERR_IO;
+		goto unlink;
 	}
 	for (const char *p = pem; plen > 0;) {
 		ssize_t w = write(fd, p, (size_t)plen);
@@ -150,6 +160,33 @@ out:
 	return err;
 }
 
+/* Reads the key file of size bytes into one buffer, wiped when freed: no
+ * realloc, which would leave copies of the key in freed memory. */
+static hc_err read_key(int fd, const char *path, size_t size, uint8_t **out)
+{
+	uint8_t *buf;
+	size_t len = 0;
+
+	if (!(buf = malloc(size + 1)))
+		return HC_ERR_NOMEM;
+	while (len <= size) { /* one byte more than size: a file that grew */
+		ssize_t r = read(fd, buf + len, size + 1 - len);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len != size) {
+		OPENSSL_clear_free(buf, size + 1);
+		hc_set_detail("%s: read error or changed while read", path);
+		return HC_ERR_IO;
+	}
+	*out = buf;
+	return HC_OK;
+}
+
 hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 {
 	EVP_PKEY *pkey = NULL;
@@ -161,8 +198,12 @@ hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 	int fd;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		hc_set_detail("%s: %s", path, strerror(errno));
+	/* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno == ELOOP)
+			hc_set_detail("%s: a symbolic link; name the key file itself", path);
+		else
+			hc_set_detail("%s: %s", path, strerror(errno));
 		return HC_ERR_IO;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
@@ -172,16 +213,22 @@ hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		close(fd);
-		hc_set_detail("%s: mode %03o; run chmod 600 %s", path, (unsigned)(st.st_mode & 0777),
-			      path);
+		hc_set_detail("mode %04o, want 0600 or 0400; run chmod 600 %s",
+			      (unsigned)(st.st_mode & 07777), path);
 		return HC_ERR_KEY_PERM;
 	}
-	err = hc_read_fd(fd, path, 16384, &buf, &len);
+	if (st.st_size > KEY_FILE_MAX) {
+		close(fd);
+		hc_set_detail("%s: larger than %d bytes", path, KEY_FILE_MAX);
+		return HC_ERR_KEY_FILE;
+	}
+	len = (size_t)st.st_size;
+	err = read_key(fd, path, len, &buf);
 	close(fd);
 	if (err != HC_OK)
 		return err;
 	err = HC_ERR_KEY_FILE;
-	if (len > INT32_MAX || !(mem = BIO_new_mem_buf(buf, (int)len)))
+	if (!(mem = BIO_new_mem_buf(buf, (int)len)))
 		goto out;
 	if (!(pkey = PEM_read_bio_PrivateKey(mem, NULL, NULL, NULL)) || !is_p256(pkey)) {
 		hc_set_detail("%s: not a PEM P-256 private key", path);
@@ -191,8 +238,8 @@ hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 		pkey = NULL;
 out:
 	ERR_clear_error();
-	BIO_free(mem);
-	OPENSSL_clear_free(buf, len);
+	BIO_free(mem); /* a read-only view of buf: it holds no copy */
+	OPENSSL_clear_free(buf, len + 1);
 	EVP_PKEY_free(pkey);
 	return err;
 }

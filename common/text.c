@@ -138,8 +138,7 @@ hc_err hc_mask_id(const char *id, char *out, size_t outsz)
 			return HC_ERR_INVALID_ARG;
 	if (n + 1 > outsz)
 		return HC_ERR_TOO_LARGE;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (i < 3 || i >= n - 4) ? id[i] : '*';
-	out[n] = '\0';
+	memcpy(out, id, n + 1); /* n >= 8: keep the first 3 and the last 4 */
+	memset(out + 3, '*', n - 7);
 	return HC_OK;
 }

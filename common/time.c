@@ -5,7 +5,7 @@
 
 #include "hc.h"
 
-#define CST_OFFSET (8 * 3600) /* China Standard Time, UTC+08:00 */
+#define CST_OFFSET ((int64_t)8 * 3600) /* China Standard Time, UTC+08:00 */
 /* Times are accepted between 1970 and 9999. */
 #define TIME_MAX 253402300799LL
 
@@ -134,7 +134,7 @@ void hc_time_format(int64_t t, char *buf, size_t n)
 	time_t tt = (time_t)t;
 
 	if (!gmtime_r(&tt, &tm) || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, n, "%lld", (long long)t);
+		(void)snprintf(buf, n, "%lld", (long long)t);
 }
 
 int64_t hc_now(void)

@@ -231,7 +231,7 @@ static hc_err check_list(const struct hc_trust *t, const char *s, size_t n, stru
 	} else if ((err = parse_list((const char *)j.payload, j.payload_len, l)) != HC_OK) {
 		char d[160];
 
-		snprintf(d, sizeof(d), "%s", hc_detail());
+		(void)snprintf(d, sizeof(d), "%s", hc_detail());
 		hc_set_detail("trust list payload: %s%s%s", hc_strerror(err), d[0] ? ": " : "", d);
 		err = HC_ERR_TRUST_LIST;
 	}
@@ -257,7 +257,8 @@ static hc_err load_roots(struct hc_trust *t, const char *dir)
 	DIR *d;
 	hc_err err = HC_OK;
 
-	snprintf(path, sizeof(path), "%s/roots", dir);
+	if (hc_path(path, sizeof(path), "%s/roots", dir) != HC_OK)
+		return HC_ERR_TRUST_DIR;
 	if (!(d = opendir(path))) {
 		hc_set_detail("%s: cannot open", path);
 		return HC_ERR_TRUST_DIR;
@@ -288,7 +289,7 @@ static hc_err load_roots(struct hc_trust *t, const char *dir)
 		if (err != HC_OK) {
 			char d2[160];
 
-			snprintf(d2, sizeof(d2), "%s", hc_detail());
+			(void)snprintf(d2, sizeof(d2), "%s", hc_detail());
 			hc_set_detail("%s: %s%s%s", path, hc_strerror(err), d2[0] ? ": " : "", d2);
 			err = HC_ERR_JWK;
 			break;
@@ -369,7 +370,8 @@ static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_i
 	DIR *d;
 	hc_err err = HC_OK;
 
-	snprintf(path, sizeof(path), "%s/revocations", dir);
+	if (hc_path(path, sizeof(path), "%s/revocations", dir) != HC_OK)
+		return HC_ERR_TRUST_DIR;
 	if (!(d = opendir(path)))
 		return errno == ENOENT ? HC_OK : HC_ERR_TRUST_DIR;
 	while ((de = readdir(d))) {
@@ -395,7 +397,7 @@ static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_i
 			size_t ilen = 0, nlen = 0;
 			char ipath[4200];
 
-			snprintf(ipath, sizeof(ipath), "%s.idx", path);
+			(void)snprintf(ipath, sizeof(ipath), "%s.idx", path); /* path < 4096 */
 			if (hc_read_file(ipath, sizeof(struct rev_entry) * (size_t)HC_MAX_REVOKED + 4096,
 					 &idx, &ilen) != HC_OK)
 				idx = NULL;
@@ -434,7 +436,10 @@ hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
 	*out = NULL;
 	if ((err = hc_trust_load_roots(dir, &t)) != HC_OK)
 		goto out;
-	snprintf(path, sizeof(path), "%s/trustlist.jws", dir);
+	if (hc_path(path, sizeof(path), "%s/trustlist.jws", dir) != HC_OK) {
+		err = HC_ERR_TRUST_DIR;
+		goto out;
+	}
 	if ((err = hc_read_file(path, HC_MAX_TRUST_FILE, &buf, &len)) != HC_OK) {
 		if (err == HC_ERR_IO)
 			err = HC_ERR_TRUST_DIR;

@@ -149,8 +149,8 @@ hc_err hc_verify_token(const struct hc_trust *t, const char *tok, size_t n,
 	if ((err = hc__steps15(t, tok, n, NULL, NULL, &res->c, res->kid, &is)) != HC_OK)
 		goto out;
 	res->verified = true;
-	snprintf(res->issuer_name, sizeof(res->issuer_name), "%s", is->name);
-	snprintf(res->region, sizeof(res->region), "%s", is->region);
+	(void)snprintf(res->issuer_name, sizeof(res->issuer_name), "%s", is->name);
+	(void)snprintf(res->region, sizeof(res->region), "%s", is->region);
 	if ((err = hc__brief(&res->c, is, &b)) != HC_OK)
 		goto out;
 	err = hc__steps68(t, &b, o, res->stale);

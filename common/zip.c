@@ -1,6 +1,7 @@
 /* zip.c: raw DEFLATE (RFC 1951, no zlib header) both ways; inflate capped. */
 #include <stdlib.h>
 #include <string.h>
+#define ZLIB_CONST /* next_in is const: no cast to drop const from the input */
 #include <zlib.h>
 
 #include "hc.h"
@@ -29,7 +30,7 @@ hc_err hc_deflate(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen)
 	cap = deflateBound(&zs, (uLong)n);
 	if (!(buf = malloc(cap)))
 		goto out;
-	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.next_in = in;
 	zs.avail_in = (uInt)n;
 	zs.next_out = buf;
 	zs.avail_out = (uInt)cap;
@@ -98,7 +99,7 @@ hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t
 	/* One byte of room past the cap tells "exactly cap" from "more". */
 	if (!(buf = malloc(cap + 2)))
 		goto out;
-	zs->next_in = (Bytef *)(uintptr_t)in;
+	zs->next_in = in;
 	zs->avail_in = (uInt)n;
 	zs->next_out = buf;
 	zs->avail_out = (uInt)cap + 1;

@@ -91,7 +91,7 @@ static hc_err issue(const struct issuer *is, const char *json, size_t n, char **
 	if ((err = hc_record_parse(json, n, &rec)) != HC_OK ||
 	    (err = hc_policy_apply(is->pol, rec, is->risk, is->at, is->validity, &c)) != HC_OK)
 		goto out;
-	snprintf(c.iss, sizeof(c.iss), "%s", is->iss);
+	(void)snprintf(c.iss, sizeof(c.iss), "%s", is->iss); /* length checked in main */
 	if ((err = hc_random(jti, sizeof(jti))) != HC_OK ||
 	    (err = hc_b64u_encode(jti, sizeof(jti), c.jti, sizeof(c.jti))) != HC_OK ||
 	    (err = hc_claims_json(&c, &claims)) != HC_OK ||
@@ -170,14 +170,12 @@ static int run_batch(const struct issuer *is, const char *path, const char *pngd
 		no++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		snprintf(where, sizeof(where), "line %lu", no);
-		if (pngdir) {
-			snprintf(png, sizeof(png), "%s/%06lu.png", pngdir, no);
-			o.png = png;
-		}
-		if ((size_t)n > HC_MAX_JSON_FILE)
+		(void)snprintf(where, sizeof(where), "line %lu", no);
+		o.png = pngdir ? png : NULL;
+		err = pngdir ? hc_path(png, sizeof(png), "%s/%06lu.png", pngdir, no) : HC_OK;
+		if (err == HC_OK && (size_t)n > HC_MAX_JSON_FILE)
 			err = HC_ERR_TOO_LARGE;
-		else if ((err = issue(is, line, (size_t)n, &tok)) == HC_OK)
+		else if (err == HC_OK && (err = issue(is, line, (size_t)n, &tok)) == HC_OK)
 			err = emit(is, tok, &o);
 		if (err != HC_OK) {
 			perr(where, err);
@@ -192,7 +190,7 @@ static int run_batch(const struct issuer *is, const char *path, const char *pngd
 		rc = EXIT_USAGE;
 	}
 	if (f != stdin)
-		fclose(f);
+		(void)fclose(f); /* read only: every read error was seen by ferror */
 	if (bad)
 		fprintf(stderr, "hc-issue: %lu of %lu records refused\n", bad, no);
 	return rc ? rc : bad ? EXIT_FAIL : 0;
@@ -207,7 +205,7 @@ static hc_err load_json_file(const char *path, size_t cap, uint8_t **buf, size_t
 	return err;
 }
 
-int main(int argc, char **argv)
+static int issue_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"key", required_argument, NULL, 'k'},     {"iss", required_argument, NULL, 'i'},
@@ -295,7 +293,7 @@ int main(int argc, char **argv)
 		perr(keyf, err);
 		goto out;
 	}
-	if (trustd && (err = check_window(trustd, &is)) != HC_OK)
+	if (trustd && check_window(trustd, &is) != HC_OK)
 		goto out;
 	if (polf) {
 		if (load_json_file(polf, HC_MAX_JSON_FILE, &buf, &n) != HC_OK)
@@ -353,5 +351,18 @@ out:
 	hc_policy_free(is.pol);
 	hc_pubkey_free(is.pub);
 	hc_privkey_free(is.key);
+	return rc;
+}
+
+/* Output that could not be written (a full disk, a closed pipe) is a
+ * failure, never a silent success. */
+int main(int argc, char **argv)
+{
+	int rc = issue_main(argc, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "hc-issue: cannot write standard output\n");
+		return EXIT_USAGE;
+	}
 	return rc;
 }

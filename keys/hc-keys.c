@@ -180,6 +180,7 @@ static int cmd_trustlist(int argc, char **argv)
 
 	if ((c = read_opts(argc, argv, opts, slots, 3)) >= 0)
 		return c;
+	/* cppcheck-suppress knownConditionTrueFalse ; read_opts sets them through slots */
 	if (!root || !in || !outp || optind != argc)
 		return usage(stderr, EXIT_USAGE);
 	if ((err = hc_read_file(in, HC_MAX_TRUST_FILE, &payload, &plen)) != HC_OK) {
@@ -265,6 +266,7 @@ static int cmd_revoke(int argc, char **argv)
 
 	if ((c = read_opts(argc, argv, opts, slots, 6)) >= 0)
 		return c;
+	/* cppcheck-suppress knownConditionTrueFalse ; read_opts sets them through slots */
 	if (!key || !iss || !in || !seqs || !outp || optind != argc)
 		return usage(stderr, EXIT_USAGE);
 	if (!parse_seq(seqs, &seq)) {
@@ -353,7 +355,7 @@ static const struct {
 	{"revoke", cmd_revoke},
 };
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage(stderr, EXIT_USAGE);
@@ -368,4 +370,17 @@ int main(int argc, char **argv)
 		}
 	fprintf(stderr, "hc-keys: unknown command '%s'\n", argv[1]);
 	return usage(stderr, EXIT_USAGE);
+}
+
+/* Output that could not be written (a full disk, a closed pipe) is a
+ * failure, never a silent success. */
+int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "hc-keys: cannot write standard output\n");
+		return EXIT_USAGE;
+	}
+	return rc;
 }

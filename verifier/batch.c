@@ -271,7 +271,7 @@ static int pump(struct batch *b, struct reader *r, FILE *out, uint64_t first_lin
 			break;
 		pthread_cond_wait(&b->done, &b->mu);
 	}
-	b->eof = true;
+	b->eof = true; /* cppcheck-suppress redundantAssignment ; read by the workers */
 	pthread_cond_broadcast(&b->work);
 	pthread_mutex_unlock(&b->mu);
 	if (show)
@@ -403,10 +403,11 @@ int cmd_batch(int argc, char **argv)
 	if (outp) {
 		char path[4096];
 
-		if (mpi)
-			snprintf(path, sizeof(path), "%s.%d", outp, part.rank);
-		else
-			snprintf(path, sizeof(path), "%s", outp);
+		if ((mpi ? hc_path(path, sizeof(path), "%s.%d", outp, part.rank)
+			 : hc_path(path, sizeof(path), "%s", outp)) != HC_OK) {
+			fprintf(stderr, "hc-verify batch: --out: %s\n", hc_detail());
+			goto out;
+		}
 		if (!(out = fopen(path, "w"))) {
 			fprintf(stderr, "hc-verify batch: %s: %s\n", path, strerror(errno));
 			goto out;
@@ -453,7 +454,7 @@ int cmd_batch(int argc, char **argv)
 	pthread_cond_destroy(&b.done);
 out:
 	if (out && out != stdout)
-		fclose(out);
+		(void)fclose(out); /* error path: the results are incomplete anyway */
 	if (r && r->fd > 0)
 		close(r->fd);
 	for (size_t i = 0; b.jobs && i < b.njobs; i++) {

@@ -85,7 +85,7 @@ static long flat_str(const char *p, const char *end, bool key)
  * target fuzz_batch checks both agree). */
 static bool parse_flat(const char *line, size_t n, struct record *r, int64_t *at)
 {
-	const char *p = line + 1, *end = line + n, *keys[FLAT_MEMBERS + 2];
+	const char *p = line + 1, *end, *keys[FLAT_MEMBERS + 2];
 	size_t klen[FLAT_MEMBERS + 2], nkeys = 0;
 	bool have_code = false;
 
@@ -258,8 +258,8 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 		const char *d = hc_detail();
 		char full[320], safe[320];
 
-		snprintf(full, sizeof(full), "%s%s%s%s", hc_strerror(err), d[0] ? " (" : "", d,
-			 d[0] ? ")" : "");
+		(void)snprintf(full, sizeof(full), "%s%s%s%s", hc_strerror(err),
+			       d[0] ? " (" : "", d, d[0] ? ")" : "");
 		hc_display_safe(full, safe, sizeof(safe));
 		out_append(j, ",\"detail\":", 10);
 		out_json_str(j, safe);

@@ -110,7 +110,7 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
 	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
 	if (etag && etag[0]) {
-		snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag);
+		(void)snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag); /* etag < 256 */
 		if (!(hdrs = curl_slist_append(NULL, hdr))) {
 			err = HC_ERR_NOMEM;
 			goto out;

@@ -139,13 +139,13 @@ static void report(struct ctx *x, const char *src, const struct hc_result *r)
 	char detail[320];
 	const char *d = hc_detail();
 
-	snprintf(detail, sizeof(detail), "%s%s%s%s", hc_strerror(r->err), d[0] ? " (" : "", d,
-		 d[0] ? ")" : "");
+	(void)snprintf(detail, sizeof(detail), "%s%s%s%s", hc_strerror(r->err), d[0] ? " (" : "",
+		       d, d[0] ? ")" : "");
 	if (x->json)
 		print_json(src, r, detail);
 	else
 		print_line(x->show_src ? src : NULL, r, detail);
-	fflush(stdout);
+	(void)fflush(stdout); /* errors: checked once in main */
 	note_exit(x, r->err == HC_OK ? 0 : hc_err_is_verdict(r->err) ? EXIT_FAIL : EXIT_USAGE);
 }
 
@@ -211,7 +211,7 @@ static void check_stdin(struct ctx *x)
 		if (c == EOF && n == 0)
 			break;
 		no++;
-		snprintf(src, sizeof(src), "stdin:%lu", no);
+		(void)snprintf(src, sizeof(src), "stdin:%lu", no);
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
 		if (over || n > HC_MAX_QR_TEXT) {
@@ -318,10 +318,23 @@ static const struct {
 	{"status", cmd_status},
 };
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(argc - 1, argv + 1);
 	return cmd_verify(argc, argv);
+}
+
+/* Output that could not be written (a full disk, a closed pipe) is a
+ * failure, never a silent success. */
+int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "hc-verify: cannot write standard output\n");
+		return EXIT_USAGE;
+	}
+	return rc;
 }

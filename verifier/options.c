@@ -38,7 +38,7 @@ int verify_option(int c, const char *arg, struct hc_verify_opts *o)
 		return 1;
 	case 'A': o->any_status = true; return 1;
 	case 'n':
-		if (!parse_count(arg, 24 * 366, &v) || v == 0) {
+		if (!parse_count(arg, (int64_t)24 * 366, &v) || v == 0) {
 			fprintf(stderr, "%s: --require-nat: 1 to 8784 hours\n", verifier_prog);
 			return -1;
 		}

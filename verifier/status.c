@@ -31,13 +31,13 @@ static void span(int64_t s, char *out, size_t n)
 	if (s < 0)
 		s = -s;
 	if (s >= 86400)
-		snprintf(out, n, "%s%lldd %lldh%s", pre, (long long)(s / 86400),
-			 (long long)(s % 86400 / 3600), post);
+		(void)snprintf(out, n, "%s%lldd %lldh%s", pre, (long long)(s / 86400),
+			       (long long)(s % 86400 / 3600), post);
 	else if (s >= 3600)
-		snprintf(out, n, "%s%lldh %lldm%s", pre, (long long)(s / 3600),
-			 (long long)(s % 3600 / 60), post);
+		(void)snprintf(out, n, "%s%lldh %lldm%s", pre, (long long)(s / 3600),
+			       (long long)(s % 3600 / 60), post);
 	else
-		snprintf(out, n, "%s%llds%s", pre, (long long)s, post);
+		(void)snprintf(out, n, "%s%llds%s", pre, (long long)s, post);
 }
 
 /* Last sync time and URL from sync-state.json, when there is one. */
@@ -50,8 +50,8 @@ static void last_sync(const char *dir, int64_t *when, char *url, size_t un)
 
 	*when = 0;
 	url[0] = '\0';
-	snprintf(path, sizeof(path), "%s/sync-state.json", dir);
-	if (hc_read_file(path, HC_MAX_JSON_FILE, &buf, &len) == HC_OK &&
+	if (hc_path(path, sizeof(path), "%s/sync-state.json", dir) == HC_OK &&
+	    hc_read_file(path, HC_MAX_JSON_FILE, &buf, &len) == HC_OK &&
 	    hc_json_parse((const char *)buf, len, &st) == HC_OK) {
 		const cJSON *u = cJSON_GetObjectItemCaseSensitive(st, "url");
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(st, "synced");

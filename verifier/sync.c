@@ -32,6 +32,9 @@ static const char usage_text[] =
 	"format or rollback), 2 usage, network, server or I/O error. On any\n"
 	"failure the trust directory is left as it was.\n";
 
+/* Longest DIR: DIR/rel (rel < 300) and URL/rel (URL < 2048) fit 4096. */
+#define MAX_DIR 2048
+
 struct item {
 	char rel[300];          /* path relative to DIR and to URL */
 	uint8_t *held, *body;   /* held: current file; body: the new contents */
@@ -64,7 +67,7 @@ static bool same(const struct item *it)
 static void hex(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
+		(void)snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
 /* The validators remembered for rel, if they belong to this URL and to
@@ -102,7 +105,7 @@ static hc_err read_held(const struct sync *s, struct item *it, size_t cap)
 	char path[4096];
 	hc_err err;
 
-	snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel);
+	(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
 	err = hc_read_file(path, cap, &it->held, &it->held_len);
 	if (err == HC_ERR_IO && errno == ENOENT)
 		return HC_OK;
@@ -119,7 +122,7 @@ static hc_err fetch_item(struct sync *s, struct item *it, size_t cap)
 	hc_err err;
 
 	validators(s, it, &etag, &since);
-	snprintf(url, sizeof(url), "%s/%s", s->url, it->rel);
+	(void)snprintf(url, sizeof(url), "%s/%s", s->url, it->rel); /* fits: MAX_DIR */
 	if ((err = fetch_url(&s->fo, url, etag, since, cap, &f)) != HC_OK)
 		return err;
 	memcpy(it->etag, f.etag, sizeof(it->etag));
@@ -134,7 +137,7 @@ static hc_err fetch_item(struct sync *s, struct item *it, size_t cap)
 		memcpy(it->body, it->held, it->held_len + 1);
 		it->len = it->held_len;
 		if (!it->etag[0] && etag)
-			snprintf(it->etag, sizeof(it->etag), "%s", etag);
+			(void)snprintf(it->etag, sizeof(it->etag), "%s", etag);
 		if (!it->last_modified)
 			it->last_modified = since;
 		return HC_OK;
@@ -157,7 +160,7 @@ static struct item *add_item(struct sync *s, const char *rel, bool named)
 		return NULL;
 	it = &s->items[s->n++];
 	memset(it, 0, sizeof(*it));
-	snprintf(it->rel, sizeof(it->rel), "%s", rel);
+	(void)snprintf(it->rel, sizeof(it->rel), "%s", rel); /* every rel is < 300 bytes */
 	it->named = named;
 	return it;
 }
@@ -170,7 +173,7 @@ static hc_err add_stray(struct sync *s)
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/revocations", s->dir);
+	(void)snprintf(path, sizeof(path), "%s/revocations", s->dir); /* fits: MAX_DIR */
 	if (!(d = opendir(path)))
 		return HC_OK;
 	while ((de = readdir(d))) {
@@ -178,7 +181,7 @@ static hc_err add_stray(struct sync *s)
 
 		if (!hc_trust_rev_file(de->d_name))
 			continue;
-		snprintf(rel, sizeof(rel), "revocations/%s", de->d_name);
+		(void)snprintf(rel, sizeof(rel), "revocations/%s", de->d_name); /* NAME_MAX 255 */
 		if (!add_item(s, rel, false)) {
 			closedir(d);
 			return HC_ERR_TOO_LARGE;
@@ -273,7 +276,7 @@ static hc_err write_state(const struct sync *s)
 	}
 	if (!(txt = cJSON_Print(root)))
 		goto out;
-	snprintf(path, sizeof(path), "%s/" STATE_FILE, s->dir);
+	(void)snprintf(path, sizeof(path), "%s/" STATE_FILE, s->dir); /* fits: MAX_DIR */
 	err = hc_write_file_atomic(path, txt, strlen(txt), 0644);
 out:
 	free(txt);
@@ -291,7 +294,7 @@ static hc_err install(struct sync *s)
 	hc_err err = HC_OK;
 	size_t i;
 
-	snprintf(path, sizeof(path), "%s/revocations", s->dir);
+	(void)snprintf(path, sizeof(path), "%s/revocations", s->dir); /* fits: MAX_DIR */
 	if (s->n > 1 && mkdir(path, 0755) == -1 && errno != EEXIST) {
 		hc_set_detail("%s: %s", path, strerror(errno));
 		return HC_ERR_IO;
@@ -301,7 +304,7 @@ static hc_err install(struct sync *s)
 
 		if (!it->body || it->drop || same(it))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel);
+		(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
 		if ((err = hc_file_stage(path, it->body, it->len, 0644, it->tmp, sizeof(it->tmp))) !=
 		    HC_OK)
 			break;
@@ -315,7 +318,7 @@ static hc_err install(struct sync *s)
 	for (i = 0; i < s->n; i++) {
 		struct item *it = &s->items[i];
 
-		snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel);
+		(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
 		if (it->drop) {
 			if (unlink(path) == -1 && errno != ENOENT) {
 				hc_set_detail("%s: %s", path, strerror(errno));
@@ -396,7 +399,7 @@ static int run(struct sync *s)
 			verifier_err("revocations", HC_ERR_TOO_LARGE);
 			return EXIT_USAGE;
 		}
-		snprintf(it->owner, sizeof(it->owner), "%s", ii.iss);
+		(void)snprintf(it->owner, sizeof(it->owner), "%s", ii.iss); /* both 256 */
 	}
 	if ((err = add_stray(s)) != HC_OK) {
 		verifier_err("revocations", err);
@@ -456,7 +459,7 @@ static void load_state(struct sync *s)
 	uint8_t *buf = NULL;
 	size_t len;
 
-	snprintf(path, sizeof(path), "%s/" STATE_FILE, s->dir);
+	(void)snprintf(path, sizeof(path), "%s/" STATE_FILE, s->dir); /* fits: MAX_DIR */
 	if (hc_read_file(path, HC_MAX_JSON_FILE, &buf, &len) == HC_OK &&
 	    hc_json_parse((const char *)buf, len, &s->state) != HC_OK)
 		s->state = NULL; /* unusable state: plain requests this time */
@@ -508,6 +511,10 @@ int cmd_sync(int argc, char **argv)
 	}
 	if (!s.dir || optind != argc - 1) {
 		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (strlen(s.dir) > MAX_DIR) {
+		fprintf(stderr, "hc-verify sync: --trust: longer than %d bytes\n", MAX_DIR);
 		return EXIT_USAGE;
 	}
 	ul = strlen(argv[optind]);

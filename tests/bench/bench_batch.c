@@ -218,8 +218,8 @@ static void runner(int in, int out)
 			int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-			if (e == -1 || nul == -1 || dup2(nul, 0) == -1 || dup2(nul, 1) == -1 ||
-			    dup2(e, 2) == -1)
+			if (argc == 0 || e == -1 || nul == -1 || dup2(nul, 0) == -1 ||
+			    dup2(nul, 1) == -1 || dup2(e, 2) == -1)
 				_exit(127);
 			execv(argv[0], argv);
 			_exit(127);
@@ -278,8 +278,9 @@ static struct result run(const char *errpath, const char *const *argv)
 	size_t len = 0;
 	uint32_t l32;
 
-	for (int i = -1; i < 0 || argv[i]; i++) {
-		const char *s = i < 0 ? errpath : argv[i];
+	const char *s = errpath;
+
+	for (size_t i = 0; s; s = argv[i++]) {
 		size_t n = strlen(s) + 1;
 
 		if (len + n > sizeof(req) - 1) {
@@ -385,7 +386,7 @@ static void load_issuer(struct issuer *is, int which)
 			 "{\"at\":\"2021-05-29\",\"product\":\"BBIBP-CorV\",\"dose\":2}],"
 			 "\"travel\":[{\"region\":\"%s\",\"from\":\"2026-11-10\",\"to\":\"2026-11-12\"}],"
 			 "\"flags\":[]}",
-			 NAMES[k], id, ATS - 86400 + 600 * k, k, ISSUERS[which].district);
+			 NAMES[k], id, ATS - 86400 + 600 * (long long)k, k, ISSUERS[which].district);
 		if ((err = hc_record_parse(is->recjson[k], strlen(is->recjson[k]), &is->rec[k])) != HC_OK)
 			die(is->recjson[k], err);
 	}
@@ -741,8 +742,10 @@ int main(int argc, char **argv)
 	/* Issue NCODES distinct codes on this one thread. */
 	codes = calloc(NCODES, sizeof(*codes));
 	jtis = calloc(NCODES, sizeof(*jtis));
-	if (!codes || !jtis)
+	if (!codes || !jtis) {
+		free(codes), free(jtis);
 		return 2;
+	}
 	load_snap(&l);
 	t0 = now();
 	for (uint32_t i = 0; i < NCODES; i++) {
@@ -752,7 +755,7 @@ int main(int argc, char **argv)
 		    HC_OK)
 			die("issue", err);
 		if (!(codes[i] = strdup(text)))
-			return 2;
+			die("strdup", HC_ERR_NOMEM);
 		total += strlen(text);
 	}
 	t = now() - t0;

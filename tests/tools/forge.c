@@ -58,9 +58,10 @@ int main(int argc, char **argv)
 	uint8_t *secret = NULL, mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	size_t pn, zn, dn, hn, rn, sn;
-	char *h, *p, *si = NULL, *msg;
+	char *h = NULL, *p = NULL, *si = NULL, *msg = NULL;
 	const char *mode;
 	bool zip;
+	int rc = 2;
 
 	if (argc != 6)
 		return usage();
@@ -70,26 +71,27 @@ int main(int argc, char **argv)
 		return 2;
 	if (argv[2][0] == '@') {
 		if (hc_read_file(argv[2] + 1, MAX_IN, &hb, &hn) != HC_OK)
-			return 2;
+			goto out;
 	} else {
 		hn = strlen(argv[2]);
 		if (!(hb = malloc(hn + 1)))
-			return 2;
+			goto out;
 		memcpy(hb, argv[2], hn + 1);
 	}
 	if (zip) {
 		if (hc_deflate(pl, pn, &z, &zn) != HC_OK)
-			return 2;
+			goto out;
 	} else {
 		z = pl, zn = pn, pl = NULL;
 	}
 	h = b64(hb, hn);
 	p = b64(z, zn);
 	if (!(msg = malloc(strlen(h) + strlen(p) + 2)))
-		return 2;
-	snprintf(msg, strlen(h) + strlen(p) + 2, "%s.%s", h, p);
+		goto out;
+	(void)snprintf(msg, strlen(h) + strlen(p) + 2, "%s.%s", h, p);
 	if (strcmp(mode, "unsigned") == 0) {
 		printf("%s\n", msg);
+		rc = 0;
 		goto out;
 	}
 	if (strncmp(mode, "hex:", 4) == 0) {
@@ -100,26 +102,28 @@ int main(int argc, char **argv)
 		if (hc_read_file(mode + 5, MAX_IN, &secret, &sn) != HC_OK ||
 		    !HMAC(EVP_sha256(), secret, (int)sn, (const uint8_t *)msg, strlen(msg), mac,
 			  &maclen))
-			return 2;
+			goto out;
 		si = b64(mac, maclen);
 	} else if (strcmp(mode, "rs") == 0 || strcmp(mode, "der") == 0) {
 		if (hc_privkey_load(argv[1], &k) != HC_OK ||
 		    hc_es256_sign(k, (const uint8_t *)msg, strlen(msg), sig) != HC_OK)
-			return 2;
+			goto out;
 		if (strcmp(mode, "der") == 0) {
 			if (hc_sig_raw_to_der(sig, &der, &dn) != HC_OK)
-				return 2;
+				goto out;
 			si = b64(der, dn);
 		} else {
 			si = b64(sig, sizeof(sig));
 		}
 	} else {
-		return usage();
+		rc = usage();
+		goto out;
 	}
 	printf("%s.%s\n", msg, si);
+	rc = 0;
 out:
 	free(si), free(msg), free(h), free(p), free(pl), free(z), free(der), free(hb), free(raw);
 	free(secret);
 	hc_privkey_free(k);
-	return fflush(stdout) == 0 ? 0 : 2;
+	return fflush(stdout) == 0 ? rc : 2;
 }

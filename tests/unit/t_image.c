@@ -57,7 +57,7 @@ static uint8_t *load_gray(const char *path, unsigned *w, unsigned *h)
 	if (!png_image_begin_read_from_file(&im, path))
 		return NULL;
 	im.format = PNG_FORMAT_GRAY;
-	if (!(pix = malloc(PNG_IMAGE_SIZE(im))))
+	if (!(pix = malloc((size_t)PNG_IMAGE_SIZE(im))))
 		abort();
 	if (!png_image_finish_read(&im, NULL, pix, 0, NULL)) {
 		free(pix);
@@ -546,9 +546,9 @@ static void t_bad_images(void)
 	CHECK_ERR(hc_scan_file(dir, &s), HC_ERR_IO);
 	CHECK(s.n == 0 && !s.texts && !s.lens);
 
-	if (!(white = malloc(200 * 150)))
+	if (!(white = malloc((size_t)200 * 150)))
 		abort();
-	memset(white, 255, 200 * 150);
+	memset(white, 255, (size_t)200 * 150);
 	save_png(tp(p, sizeof(p), "white.png"), white, 200, 150, K_GRAY8);
 	CHECK_ERR(hc_scan_file(p, &s), HC_ERR_NO_QR);
 	save_jpeg(tp(p, sizeof(p), "white.jpg"), white, 200, 150);

@@ -25,7 +25,7 @@ static char *q(const char *s)
 	if (!o)
 		abort();
 	for (size_t i = 0; i <= n; i++)
-		o[i] = s[i] == '\'' ? '"' : s[i];
+		o[i] = s[i] == '\'' ? '"' : s[i]; /* NOLINT(bugprone-narrowing-conversions): ASCII */
 	return o;
 }
 

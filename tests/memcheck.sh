@@ -1,0 +1,61 @@
+#!/bin/sh
+# memcheck.sh BUILD VGDIR: runs the whole suite (tests/run.sh) once under
+# valgrind memcheck. VGDIR gets one wrapper script per program of BUILD
+# (hc-*, forge, t/t_*, replay/*) that execs valgrind on the real binary,
+# logging to VGDIR/log/PID (a fork that execs, as popen does, logs nothing). Fails on any test failure, any memcheck error
+# and any definitely or indirectly lost block (doc/HACKING.md).
+# Last line: "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.." || exit 2
+B=$(cd "${1:-build}" && pwd) || exit 2
+V=${2:-build-vg}
+SRC=$(pwd)
+[ "$(cd "$V" 2>/dev/null && pwd)" != "$B" ] || { echo "memcheck.sh: VGDIR is BUILD"; exit 2; }
+command -v valgrind >/dev/null || { echo "valgrind not installed (make deps)"; exit 2; }
+rm -rf "$V" && mkdir -p "$V/t" "$V/replay" "$V/log" || exit 2
+V=$(cd "$V" && pwd)
+for p in "$B"/hc-keys "$B"/hc-issue "$B"/hc-verify "$B"/forge "$B"/t/t_* "$B"/replay/fuzz_*; do
+	[ -x "$p" ] || continue
+	w=$V/${p#"$B"/}
+	cat > "$w" <<EOF
+#!/bin/sh
+exec valgrind --tool=memcheck --error-exitcode=99 --leak-check=full \\
+  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \\
+  --track-fds=no --num-callers=30 --child-silent-after-fork=yes \\
+  --suppressions="$SRC/tests/valgrind.supp" \\
+  --log-file="$V/log/%p" "$p" "\$@"
+EOF
+	chmod 755 "$w"
+done
+
+# The MPI cases run too (mpirun starts the wrappers); OpenMPI's own leaks
+# and PMIx's uninitialised padding are in tests/valgrind.supp.
+out=$(sh tests/run.sh "$V" 2>&1)
+rc=$?
+echo "$out" | sed '$d'
+
+# Totals over every process run under valgrind.
+procs=0 bad=0
+for f in "$V"/log/*; do
+	[ -f "$f" ] || continue
+	procs=$((procs + 1))
+	grep -q 'ERROR SUMMARY: 0 errors' "$f" && ! grep -Eq '(definitely|indirectly) lost: [1-9]' "$f" &&
+		continue
+	bad=$((bad + 1))
+	echo "== memcheck: $(sed -n 's/^==[0-9]*== Command: //p' "$f" | cut -c1-160)"
+	grep -v '^==[0-9]*== *$' "$f" | head -n 60
+done
+awk '
+{ gsub(",", "", $4) }
+/ERROR SUMMARY:/ { e += $4 }
+/definitely lost:/ { d += $4 } /indirectly lost:/ { i += $4 }
+/possibly lost:/ { p += $4 } /still reachable:/ { r += $4 }
+END { printf "memcheck: errors %d; bytes lost: definitely %d, indirectly %d, possibly %d; still reachable %d\n", e, d, i, p, r }
+' "$V"/log/* 2>/dev/null | sed "s/^memcheck:/memcheck: $procs processes,/"
+last=$(echo "$out" | tail -n 1)
+p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+[ -n "$p" ] || { p=0 f=1; }
+[ "$bad" -gt 0 ] && f=$((f + bad))
+echo "$p passed, $f failed"
+[ "$rc" -eq 0 ] && [ "$f" -eq 0 ]
