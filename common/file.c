@@ -190,3 +190,12 @@ hc_err hc_write_file_atomic(const char *path, const void *data, size_t n, int mo
 
 	return err != HC_OK ? err : hc_file_commit(tmp, path);
 }
+
+int hc_stdout_status(const char *prog, int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: cannot write standard output\n", prog);
+		return 2;
+	}
+	return rc;
+}

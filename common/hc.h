@@ -141,6 +141,9 @@ hc_err hc_file_stage(const char *path, const void *data, size_t n, int mode, cha
 hc_err hc_file_commit(const char *tmp, const char *path) HC_WUR;
 /* Writes data to path atomically (temp file, fsync, rename, dir fsync). */
 hc_err hc_write_file_atomic(const char *path, const void *data, size_t n, int mode) HC_WUR;
+/* A program's exit status: rc, or 2 (with a message on stderr) when
+ * standard output could not be written (a full disk, a closed pipe). */
+int hc_stdout_status(const char *prog, int rc);
 /* Formats a path into buf; HC_ERR_INVALID_ARG (detail "path too long")
  * when it does not fit, since a truncated path names another file. */
 hc_err hc_path(char *buf, size_t n, const char *fmt, ...) HC_PRINTF(3, 4) HC_WUR;

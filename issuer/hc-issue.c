@@ -358,11 +358,5 @@ out:
  * failure, never a silent success. */
 int main(int argc, char **argv)
 {
-	int rc = issue_main(argc, argv);
-
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "hc-issue: cannot write standard output\n");
-		return EXIT_USAGE;
-	}
-	return rc;
+	return hc_stdout_status("hc-issue", issue_main(argc, argv));
 }

@@ -376,11 +376,5 @@ static int dispatch(int argc, char **argv)
  * failure, never a silent success. */
 int main(int argc, char **argv)
 {
-	int rc = dispatch(argc, argv);
-
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "hc-keys: cannot write standard output\n");
-		return EXIT_USAGE;
-	}
-	return rc;
+	return hc_stdout_status("hc-keys", dispatch(argc, argv));
 }
