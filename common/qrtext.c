@@ -18,26 +18,6 @@ hc_err hc_qr_decode(const char *prefix, const char *text, size_t n, char *tok, s
 	nd = n - pl;
 	if (nd == 0)
 		return HC_ERR_QR_EMPTY;
-	/* One pass over the digit pairs for a well-formed text (a batch
-	 * decodes every code of every record); at the first oddity the
-	 * checks below name the exact fault. */
-	if (nd % 2 == 0 && nd / 2 + 1 <= toksz) {
-		size_t i;
-
-		for (i = 0; i < nd; i += 2) {
-			unsigned a = (unsigned char)text[i] - (unsigned)'0';
-			unsigned b = (unsigned char)text[i + 1] - (unsigned)'0';
-
-			if (a > 9 || b > 9 || a * 10 + b > 77)
-				break;
-			tok[i / 2] = (char)(a * 10 + b + 45);
-		}
-		if (i == nd) {
-			*toklen = nd / 2;
-			tok[*toklen] = '\0';
-			return HC_OK;
-		}
-	}
 	for (size_t i = 0; i < nd; i++)
 		if (text[i] < '0' || text[i] > '9')
 			return HC_ERR_QR_DIGIT;
