@@ -208,18 +208,17 @@ static hc_err parse_record(char *line, size_t n, const struct hc_verify_opts *o,
 	return HC_OK;
 }
 
-/* Appends s as a JSON string (cJSON does the escaping). */
+/* Appends a failure's detail (under 320 bytes) as a JSON string:
+ * hc_json_put_str escapes it, six bytes per byte at most. */
 static void out_json_str(struct job *j, const char *s)
 {
-	cJSON *str = cJSON_CreateString(s);
-	char *p = str ? cJSON_PrintUnformatted(str) : NULL;
+	char esc[6 * 320 + 8];
+	size_t n = 0;
 
-	if (p)
-		out_append(j, p, strlen(p));
+	if (hc_json_put_str(esc, sizeof(esc), &n, s))
+		out_append(j, esc, n);
 	else
 		j->oom = true;
-	free(p);
-	cJSON_Delete(str);
 }
 
 void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno, char *line,
