@@ -196,10 +196,8 @@ hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc
 	if (!have_digest || !cache_key(digest, d2, tl - (size_t)(d2 - tok), key))
 		c = NULL;
 	if (!c || !cache_get(c, key, &err, &b)) {
-		if (have_digest)
-			err = hc__steps15(t, tok, tl, digest, v->kctx, &claims, kid, &is);
-		else
-			err = hc__steps15(t, tok, tl, NULL, NULL, &claims, kid, &is);
+		err = hc__steps15(t, tok, tl, have_digest ? digest : NULL,
+				  have_digest ? v->kctx : NULL, &claims, kid, &is);
 		if (err == HC_OK)
 			err = hc__brief(&claims, is, &b);
 		else
