@@ -152,6 +152,9 @@ hc_err hc_path(char *buf, size_t n, const char *fmt, ...) HC_PRINTF(3, 4) HC_WUR
 /* Parses integer seconds, RFC 3339 ("2026-11-21T09:30:00+08:00", "...Z")
  * or a calendar date ("2026-11-21", midnight China Standard Time, +08:00). */
 hc_err hc_time_parse(const char *s, int64_t *out) HC_WUR;
+/* The same without integer seconds: RFC 3339 or a calendar date only, for
+ * time strings inside JSON, where seconds are a JSON number. */
+hc_err hc_time_parse_text(const char *s, int64_t *out) HC_WUR;
 /* Parses "90", "90s", "30m", "24h", "7d" into seconds (> 0). */
 hc_err hc_duration_parse(const char *s, int64_t *out) HC_WUR;
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ". buf must hold 21 bytes. */

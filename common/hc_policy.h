@@ -5,6 +5,10 @@
 
 #include "hc_token.h"
 
+/* The longest validity of a code, seconds (a policy's validity_h and
+ * hc-issue --validity: 720 hours, 30 days). */
+#define HC_POLICY_MAX_VALIDITY ((int64_t)720 * 3600)
+
 struct hc_policy;
 struct hc_risk;
 struct hc_record;
@@ -26,11 +30,22 @@ void hc_risk_free(struct hc_risk *r);
 hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out) HC_WUR;
 void hc_record_free(struct hc_record *r);
 
+/* HC_OK when risk list r may be used at time now under policy p: its
+ * "updated" is neither after now (plus the clock skew allowance) nor more
+ * than the policy's risk_max_age_h before now; else HC_ERR_RISK with a
+ * detail. r NULL: HC_OK (whether a record needs a list is its own matter). */
+hc_err hc_policy_risk_check(const struct hc_policy *p, const struct hc_risk *r,
+			    int64_t now) HC_WUR;
+
 /* Applies policy p to record rec at time now with risk areas risk (NULL:
  * none). Fills c->st, pol, why, name, id (masked), nat, vac, trv, and
  * c->iat = c->nbf = now, c->exp = now + validity (validity 0: the
- * policy's), never later than the moment the basis of the status lapses.
- * Leaves iss and jti alone. */
+ * policy's; at most HC_POLICY_MAX_VALIDITY), never later than the first
+ * moment a reason of the status (or a green's test) lapses, and always
+ * after now. Refuses (HC_ERR_RECORD) entries dated after now and a birth
+ * date after the day of issue, and (HC_ERR_RISK) a list that fails
+ * hc_policy_risk_check, or no list when a stay ends within the policy's
+ * longest window. Leaves iss and jti alone. */
 hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 		       const struct hc_risk *risk, int64_t now, int64_t validity,
 		       struct hc_claims *c) HC_WUR;

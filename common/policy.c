@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "policy_int.h"
 
@@ -9,16 +10,22 @@
  * Policy file, JSON (strict: no unknown or duplicate members):
  *
  *   {"id": "default-1", "validity_h": 24, "nat_required": false,
- *    "nat_max_age_h": 72, "high_red_days": 7, "high_yellow_days": 14,
- *    "medium_yellow_days": 14, "red_flags": ["confirmed", "close-contact"],
+ *    "nat_max_age_h": 72, "risk_max_age_h": 24, "high_red_days": 7,
+ *    "high_yellow_days": 14, "medium_yellow_days": 14,
+ *    "red_flags": ["confirmed", "close-contact"],
  *    "yellow_flags": ["secondary-contact"]}
  *
  * - id (required): 1..63 characters of [A-Za-z0-9._-]; it becomes hc.pol.
  * - Every other member is optional; the defaults are the values above,
  *   which are also the built-in policy "default-1".
- * - validity_h, nat_max_age_h: integers 1..720 (hours).
+ * - validity_h, nat_max_age_h, risk_max_age_h: integers 1..720 (hours).
+ *   risk_max_age_h is the oldest risk-area list (by its "updated") that a
+ *   status may be built on.
  * - high_red_days, high_yellow_days, medium_yellow_days: integers 0..60,
- *   high_red_days <= high_yellow_days.
+ *   high_red_days <= high_yellow_days and medium_yellow_days <=
+ *   high_yellow_days: a high-risk stay never counts for less time than a
+ *   medium-risk one (else a high-risk stay could be green where a
+ *   medium-risk stay of the same day is yellow).
  * - nat_required: true or false.
  * - red_flags, yellow_flags: arrays of known record flags ("confirmed",
  *   "close-contact", "secondary-contact"), each at most once, no flag in
@@ -33,6 +40,7 @@ static const struct hc_policy default_policy = {
 	.validity_h = 24,
 	.nat_required = false,
 	.nat_max_age_h = 72,
+	.risk_max_age_h = 24,
 	.high_red_days = 7,
 	.high_yellow_days = 14,
 	.medium_yellow_days = 14,
@@ -133,8 +141,9 @@ static hc_err flag_set(const cJSON *root, const char *name, unsigned *bits)
 static hc_err parse_policy(const cJSON *root, struct hc_policy *p)
 {
 	static const char *const members[] = {
-		"id", "validity_h", "nat_required", "nat_max_age_h", "high_red_days",
-		"high_yellow_days", "medium_yellow_days", "red_flags", "yellow_flags", NULL};
+		"id", "validity_h", "nat_required", "nat_max_age_h", "risk_max_age_h",
+		"high_red_days", "high_yellow_days", "medium_yellow_days", "red_flags",
+		"yellow_flags", NULL};
 	const cJSON *req;
 	hc_err err;
 
@@ -156,6 +165,7 @@ static hc_err parse_policy(const cJSON *root, struct hc_policy *p)
 	}
 	if ((err = range(root, "validity_h", 1, 720, &p->validity_h)) != HC_OK ||
 	    (err = range(root, "nat_max_age_h", 1, 720, &p->nat_max_age_h)) != HC_OK ||
+	    (err = range(root, "risk_max_age_h", 1, 720, &p->risk_max_age_h)) != HC_OK ||
 	    (err = range(root, "high_red_days", 0, 60, &p->high_red_days)) != HC_OK ||
 	    (err = range(root, "high_yellow_days", 0, 60, &p->high_yellow_days)) != HC_OK ||
 	    (err = range(root, "medium_yellow_days", 0, 60, &p->medium_yellow_days)) != HC_OK ||
@@ -164,6 +174,11 @@ static hc_err parse_policy(const cJSON *root, struct hc_policy *p)
 		return err;
 	if (p->high_red_days > p->high_yellow_days) {
 		hc_set_detail("high_red_days is greater than high_yellow_days");
+		return HC_ERR_POLICY;
+	}
+	if (p->medium_yellow_days > p->high_yellow_days) {
+		hc_set_detail("medium_yellow_days is greater than high_yellow_days (a high-risk "
+			      "stay would count for less time than a medium-risk one)");
 		return HC_ERR_POLICY;
 	}
 	if (p->red_flags & p->yellow_flags) {
@@ -204,23 +219,53 @@ out:
 
 /* ---- rules ---- */
 
-/* What the risk list says about a record's stays. */
+hc_err hc_policy_risk_check(const struct hc_policy *p, const struct hc_risk *r, int64_t now)
+{
+	int64_t updated;
+	char t[32];
+
+	if (!p || !r)
+		return p ? HC_OK : HC_ERR_INVALID_ARG;
+	updated = hc__risk_updated(r);
+	hc_time_format(updated, t, sizeof(t));
+	if (updated > now + HC__SKEW) {
+		hc_set_detail("updated %s, after the time of issue", t);
+		return HC_ERR_RISK;
+	}
+	if (updated < now - p->risk_max_age_h * 3600) {
+		hc_set_detail("updated %s, more than risk_max_age_h (%lld h) before the time of issue",
+			      t, (long long)p->risk_max_age_h);
+		return HC_ERR_RISK;
+	}
+	return HC_OK;
+}
+
+/* What the risk list says about a record's stays: for each reason, whether
+ * it fires and the latest end of the exposures behind it. */
 struct exposure {
 	int64_t high_red_since, high_yellow_since, medium_since;
 	bool high_recent, high_earlier, medium_recent;
+	int64_t high_recent_end, high_earlier_end, medium_end;
 };
+
+static void latest(bool *fired, int64_t *at, int64_t end)
+{
+	if (!*fired || end > *at)
+		*at = end;
+	*fired = true;
+}
 
 static void on_exposure(void *arg, enum hc__level level, int64_t end)
 {
 	struct exposure *x = arg;
 
 	if (level == HC__HIGH) {
-		if (end >= x->high_red_since)
-			x->high_recent = true;
-		else if (end >= x->high_yellow_since)
-			x->high_earlier = true;
-	} else if (level == HC__MEDIUM && end >= x->medium_since) {
-		x->medium_recent = true;
+		if (end > x->high_red_since)
+			latest(&x->high_recent, &x->high_recent_end, end);
+		else if (end > x->high_yellow_since)
+			latest(&x->high_earlier, &x->high_earlier_end, end);
+	} else if (level == HC__MEDIUM && end > x->medium_since) {
+		latest(&x->medium_recent, &x->medium_end, end);
 	}
 }
 
@@ -241,27 +286,78 @@ static void fire(struct verdict *v, enum hc_status sev, const char *why)
 		(void)snprintf(v->why[v->nwhy++], HC_WHY_LEN, "%s", why);
 }
 
-/* Rejects entries dated after now (plus the clock skew allowance). */
+/* The CST calendar day of t as the number YYYYMMDD. */
+static int cst_day(int64_t t)
+{
+	time_t tt = (time_t)(t + 8 * 3600);
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm))
+		return 0;
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* Rejects entries dated after now (plus the clock skew allowance): a test,
+ * a vaccination, either end of a stay (a day counts from its first
+ * second), and a birth date after the day of issue. */
 static hc_err check_dates(const struct hc_record *r, int64_t now)
 {
 	int64_t lim = now + HC__SKEW;
 
+	if (r->birth > cst_day(now)) {
+		hc_set_detail("person.id birth date is after the day of issue");
+		return HC_ERR_RECORD;
+	}
 	for (size_t i = 0; i < r->nnat; i++)
 		if (r->nat[i].at > lim) {
-			hc_set_detail("nat[%zu].at is in the future", i);
+			hc_set_detail("nat[%zu].at is after the time of issue", i);
 			return HC_ERR_RECORD;
 		}
 	for (size_t i = 0; i < r->nvac; i++)
 		if (r->vac[i].at > lim) {
-			hc_set_detail("vaccinations[%zu].at is in the future", i);
+			hc_set_detail("vaccinations[%zu].at is after the time of issue", i);
 			return HC_ERR_RECORD;
 		}
-	for (size_t i = 0; i < r->ntrv; i++)
+	for (size_t i = 0; i < r->ntrv; i++) {
 		if (r->trv[i].from > lim) {
-			hc_set_detail("travel[%zu].from is in the future", i);
+			hc_set_detail("travel[%zu].from is after the time of issue", i);
 			return HC_ERR_RECORD;
+		}
+		if (r->trv[i].end - HC__DAY > lim) {
+			hc_set_detail("travel[%zu].to is after the time of issue (a stay that "
+				      "has not ended yet ends today)",
+				      i);
+			return HC_ERR_RECORD;
+		}
+	}
+	return HC_OK;
+}
+
+/* Without a risk-area list, a stay that ends inside the longest window of
+ * the policy cannot be judged: the status would rest on missing data. */
+static hc_err check_travel_known(const struct hc_policy *p, const struct hc_record *r,
+				 int64_t now)
+{
+	int64_t days = p->high_yellow_days;
+
+	if (p->high_red_days > days)
+		days = p->high_red_days;
+	if (p->medium_yellow_days > days)
+		days = p->medium_yellow_days;
+	for (size_t i = 0; i < r->ntrv; i++)
+		if (r->trv[i].end > now - days * HC__DAY) {
+			hc_set_detail("no list given, and travel[%zu] ends within the %lld days the "
+				      "policy looks back",
+				      i, (long long)days);
+			return HC_ERR_RISK;
 		}
 	return HC_OK;
+}
+
+static void cap(int64_t *exp, int64_t lapse)
+{
+	if (lapse < *exp)
+		*exp = lapse;
 }
 
 /*
@@ -278,25 +374,32 @@ static hc_err check_dates(const struct hc_record *r, int64_t now)
  *           no-recent-nat (nat_required and no negative test within
  *           nat_max_age_h hours).
  * An exposure is the intersection of a stay [from, end of to) with the
- * period of a matching area; "within N days" means its end >= now - N days.
+ * period of a matching area. Windows are half-open: an exposure is "within
+ * N days" while now < end + N days, a test "within H hours" while now < at
+ * + H hours; at that moment the reason lapses. exp is now + validity, and
+ * no later than the first moment a listed reason lapses, or a green's test
+ * (nat_required) does: until exp every reason in why still holds, and the
+ * status is the one the same record gets at any time before exp. So exp >
+ * now always (never a code valid for zero seconds).
  */
-hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
-		       const struct hc_risk *risk, int64_t now, int64_t validity,
-		       struct hc_claims *c)
+hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
+			 const struct hc_risk *risk, int64_t now, int64_t validity,
+			 struct hc_claims *c)
 {
 	struct exposure x = {0};
 	struct verdict v = {.st = HC_ST_GREEN};
-	const struct hc__nat *latest = NULL, *neg = NULL;
+	const struct hc__nat *last = NULL, *neg = NULL;
 	int64_t nat_since, exp, doses = 0, vac_at = 0;
 	char why[HC_WHY_LEN], name[sizeof(c->name)], id[sizeof(c->id)];
 	const char *trv;
 	hc_err err;
 
 	if (!p || !rec || !c || now < 0 || now > HC__TIME_MAX || validity < 0 ||
-	    validity > (int64_t)720 * 3600)
+	    validity > HC_POLICY_MAX_VALIDITY)
 		return HC_ERR_INVALID_ARG;
 	hc_set_detail(NULL);
-	if ((err = check_dates(rec, now)) != HC_OK)
+	if ((err = check_dates(rec, now)) != HC_OK ||
+	    (!risk && (err = check_travel_known(p, rec, now)) != HC_OK))
 		return err;
 	if ((err = hc_mask_name(rec->name, name, sizeof(name))) != HC_OK ||
 	    (err = hc_mask_id(rec->id, id, sizeof(id))) != HC_OK) {
@@ -308,9 +411,9 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 	for (size_t i = 0; i < rec->nnat; i++) {
 		const struct hc__nat *t = &rec->nat[i];
 
-		if (!latest || t->at > latest->at || (t->at == latest->at && t->positive))
-			latest = t;
-		if (!t->positive && t->at >= nat_since && (!neg || t->at > neg->at))
+		if (!last || t->at > last->at || (t->at == last->at && t->positive))
+			last = t;
+		if (!t->positive && t->at > nat_since && (!neg || t->at > neg->at))
 			neg = t;
 	}
 	for (size_t i = 0; i < rec->nvac; i++) {
@@ -326,7 +429,7 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 		hc__risk_exposures(risk, &rec->trv[i], on_exposure, &x);
 
 	/* Red rules. */
-	if (latest && latest->positive)
+	if (last && last->positive)
 		fire(&v, HC_ST_RED, "nat-positive");
 	for (unsigned i = 0; i < HC__NFLAGS; i++)
 		if (rec->flags & p->red_flags & (1u << i)) {
@@ -348,11 +451,18 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 	if (p->nat_required && !neg)
 		fire(&v, HC_ST_YELLOW, "no-recent-nat");
 
+	/* The status lasts no longer than its basis: each reason that can lapse
+	 * (the others, a test result or a flag, do not change with time). */
 	exp = now + (validity > 0 ? validity : p->validity_h * 3600);
+	if (x.high_recent)
+		cap(&exp, x.high_recent_end + p->high_red_days * HC__DAY);
+	if (x.high_earlier)
+		cap(&exp, x.high_earlier_end + p->high_yellow_days * HC__DAY);
+	if (x.medium_recent)
+		cap(&exp, x.medium_end + p->medium_yellow_days * HC__DAY);
 	/* A green that rests on a test lapses when the test ages out. */
-	if (p->nat_required && v.st == HC_ST_GREEN && neg &&
-	    neg->at + p->nat_max_age_h * 3600 < exp)
-		exp = neg->at + p->nat_max_age_h * 3600;
+	if (p->nat_required && v.st == HC_ST_GREEN && neg)
+		cap(&exp, neg->at + p->nat_max_age_h * 3600);
 	if (x.high_recent || x.high_earlier)
 		trv = "high";
 	else if (x.medium_recent)
@@ -367,10 +477,10 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 	c->nwhy = v.nwhy;
 	memcpy(c->name, name, sizeof(c->name));
 	memcpy(c->id, id, sizeof(c->id));
-	c->has_nat = latest != NULL;
-	c->nat_at = latest ? latest->at : 0;
+	c->has_nat = last != NULL;
+	c->nat_at = last ? last->at : 0;
 	(void)snprintf(c->nat_res, sizeof(c->nat_res), "%s",
-		       latest ? (latest->positive ? "pos" : "neg") : "");
+		       last ? (last->positive ? "pos" : "neg") : "");
 	c->has_vac = rec->nvac > 0;
 	c->vac_doses = doses;
 	c->vac_at = vac_at;
@@ -380,4 +490,18 @@ hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
 	c->has_nbf = true;
 	c->exp = exp;
 	return HC_OK;
+}
+
+hc_err hc_policy_apply(const struct hc_policy *p, const struct hc_record *rec,
+		       const struct hc_risk *risk, int64_t now, int64_t validity,
+		       struct hc_claims *c)
+{
+	hc_err err;
+
+	if (!p || !rec || !c || now < 0 || now > HC__TIME_MAX)
+		return HC_ERR_INVALID_ARG;
+	hc_set_detail(NULL);
+	if ((err = hc_policy_risk_check(p, risk, now)) != HC_OK)
+		return err;
+	return hc__policy_decide(p, rec, risk, now, validity, c);
 }

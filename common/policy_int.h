@@ -26,7 +26,7 @@ struct hc_policy {
 	char id[64];
 	int64_t validity_h;
 	bool nat_required;
-	int64_t nat_max_age_h;
+	int64_t nat_max_age_h, risk_max_age_h;
 	int64_t high_red_days, high_yellow_days, medium_yellow_days;
 	unsigned red_flags, yellow_flags;
 };
@@ -51,6 +51,7 @@ struct hc__span {
 struct hc_record {
 	char name[HC__NAME_CHARS * 4 + 1];
 	char id[19];
+	int birth; /* from id: YYYYMMDD */
 	struct hc__nat nat[HC__MAX_ENTRIES];
 	size_t nnat;
 	struct hc__vac vac[HC__MAX_ENTRIES];
@@ -69,10 +70,19 @@ typedef void (*hc__exposure_fn)(void *arg, enum hc__level level, int64_t end);
 void hc__risk_exposures(const struct hc_risk *r, const struct hc__span *stay,
 			hc__exposure_fn fn, void *arg);
 
+/* When the list was published (its "updated"). */
+int64_t hc__risk_updated(const struct hc_risk *r);
+/* hc_policy_apply without hc_policy_risk_check: the status decision itself
+ * (so the fuzz targets can decide with a list of any age). */
+hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
+			 const struct hc_risk *risk, int64_t now, int64_t validity,
+			 struct hc_claims *c) HC_WUR;
+
 /* A six-digit GB/T 2260 code: province digits not "00", and a code whose
  * city digits are "00" has district digits "00" too. */
 bool hc__region_parse(const char *s, uint32_t *out);
-/* A time member: a JSON string for hc_time_parse, or integer seconds. */
+/* A time member: integer seconds (a JSON number), or a JSON string for
+ * hc_time_parse_text (RFC 3339 or a date; never a string of digits). */
 hc_err hc__json_time(const cJSON *obj, const char *name, bool required, int64_t *out,
 		     bool *present) HC_WUR;
 /* A calendar-date member "YYYY-MM-DD" (CST): *out is its first second. */

@@ -18,10 +18,12 @@
  *   (C0, DEL, C1).
  * - id: 18 characters, 17 ASCII digits then a digit or 'X' (upper case),
  *   GB 11643: characters 7..14 are a valid birth date YYYYMMDD (year
- *   1900..2099) and the last is the ISO 7064 MOD 11-2 check character.
+ *   1900..2099, a real calendar date, not after the day of issue) and the
+ *   last is the ISO 7064 MOD 11-2 check character.
  * - nat, vaccinations, travel, flags: optional arrays of at most 256
  *   entries each (an empty array is the same as none).
- * - TIME: integer seconds (a JSON number, or a string of digits), RFC 3339
+ * - TIME: integer seconds (a JSON number only: a string of digits such as
+ *   "20261119" is refused, never read as seconds), an RFC 3339 string
  *   ("2026-11-21T09:30:00+08:00"), or a calendar date "2026-11-21"
  *   (midnight China Standard Time). DATE: a calendar date only.
  * - nat[]: at and result required; lab optional, at most 127 bytes.
@@ -30,8 +32,9 @@
  * - travel[]: region (six digits, as in the risk-area list; normally a
  *   district), from and to (DATE, from <= to, both days included).
  * - flags[]: each a known flag, no flag twice.
- * Entries dated in the future are rejected by hc_policy_apply, not here
- * (the parser has no clock). JSON errors keep their HC_ERR_JSON_* code; a
+ * Entries dated after the time of issue (a test, a vaccination, either
+ * end of a stay) and a birth date after the day of issue are rejected by
+ * hc_policy_apply, not here (the parser has no clock). JSON errors keep their HC_ERR_JSON_* code; a
  * bad value is HC_ERR_RECORD. hc_detail() names the member, e.g.
  * "nat[2].result" or "person.id check digit".
  */
@@ -77,8 +80,10 @@ static bool digits(const char *s, size_t n, int *out)
 	return true;
 }
 
-/* GB 11643 citizen identity number; sets the detail on failure. */
-static bool id_ok(const char *id)
+/* GB 11643 citizen identity number; sets the detail on failure. *birth is
+ * its birth date as the number YYYYMMDD (hc_policy_apply refuses one after
+ * the day of issue: the parser has no clock). */
+static bool id_ok(const char *id, int *birth)
 {
 	static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -102,6 +107,7 @@ static bool id_ok(const char *id)
 		hc_set_detail("person.id check digit");
 		return false;
 	}
+	*birth = y * 10000 + m * 100 + d;
 	return true;
 }
 
@@ -127,7 +133,7 @@ static hc_err parse_person(const cJSON *p, struct hc_record *r)
 	}
 	if (err != HC_OK)
 		return err;
-	if (!id_ok(id))
+	if (!id_ok(id, &r->birth))
 		return HC_ERR_RECORD;
 	memcpy(r->id, id, sizeof(r->id));
 	return HC_OK;

@@ -14,8 +14,8 @@
  *               "from": "2026-11-10", "to": "2026-11-20"}, ...]}
  *
  * - updated (required): when the list was published; TIME is integer
- *   seconds (a JSON number or a string of digits), RFC 3339, or a
- *   calendar date (midnight China Standard Time).
+ *   seconds (a JSON number only: a string of digits is refused), an RFC
+ *   3339 string, or a calendar date (midnight China Standard Time).
  * - areas (required, may be empty): at most 100000 entries, each with all
  *   four members.
  * - region: six ASCII digits (GB/T 2260); the province digits are not
@@ -93,8 +93,10 @@ hc_err hc__json_time(const cJSON *obj, const char *name, bool required, int64_t 
 			return err;
 		}
 	} else if (cJSON_IsString(it)) {
-		if (hc_time_parse(it->valuestring, out) != HC_OK) {
-			hc_set_detail("member \"%s\" is not a time", name);
+		if (hc_time_parse_text(it->valuestring, out) != HC_OK) {
+			hc_set_detail("member \"%s\" is not a time (RFC 3339 or YYYY-MM-DD; "
+				      "seconds are a JSON number)",
+				      name);
 			return HC_ERR_TIME;
 		}
 	} else {
@@ -114,7 +116,7 @@ hc_err hc__json_date(const cJSON *obj, const char *name, int64_t *out)
 	if ((err = hc_json_str(obj, name, true, buf, sizeof(buf), NULL)) != HC_OK) {
 		if (err != HC_ERR_TOO_LARGE)
 			return err;
-	} else if (strlen(buf) == 10 && hc_time_parse(buf, out) == HC_OK) {
+	} else if (strlen(buf) == 10 && hc_time_parse_text(buf, out) == HC_OK) {
 		return HC_OK;
 	}
 	hc_set_detail("member \"%s\" is not a date YYYY-MM-DD", name);
@@ -227,6 +229,11 @@ out:
 	hc_risk_free(r);
 	cJSON_Delete(root);
 	return err;
+}
+
+int64_t hc__risk_updated(const struct hc_risk *r)
+{
+	return r->updated;
 }
 
 void hc_risk_free(struct hc_risk *r)

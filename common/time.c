@@ -59,18 +59,26 @@ static bool parse_date(const char *s, int64_t *days)
 hc_err hc_time_parse(const char *s, int64_t *out)
 {
 	size_t n = strlen(s);
-	int64_t days, hh, mm, ss, oh, om, t, off = 0;
-	const char *z;
+	int64_t t;
 
-	if (n == 0 || n > 40)
-		return HC_ERR_TIME;
-	if (s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789") == n) {
+	if (n > 0 && strspn(s, "0123456789") == n) {
 		if (n > 12 || !digits(s, n, &t) || t > TIME_MAX)
 			return HC_ERR_TIME;
 		*out = t;
 		return HC_OK;
 	}
-	if (n < 10 || !parse_date(s, &days))
+	return hc_time_parse_text(s, out);
+}
+
+hc_err hc_time_parse_text(const char *s, int64_t *out)
+{
+	size_t n = strlen(s);
+	int64_t days, hh, mm, ss, oh, om, t, off = 0;
+	const char *z;
+
+	/* A string of digits is never a date here: "20261119" is not read
+	 * as seconds (1970) nor "1795392000" as a day. */
+	if (n < 10 || n > 40 || !parse_date(s, &days))
 		return HC_ERR_TIME;
 	if (n == 10) {
 		*out = days * 86400 - CST_OFFSET;

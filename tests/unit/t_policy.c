@@ -14,6 +14,7 @@
 #define STAY(r, f, t) ",'travel':[{'region':'" r "','from':'" f "','to':'" t "'}]"
 #define NAT1(at, res) ",'nat':[{'at':" at ",'result':'" res "'}]"
 #define FLAGS(f) ",'flags':[" f "]"
+#define WHO(id) "{'person':{'name':'张三','id':" id "}}"
 #define STRICT48 "{'id':'strict-48','nat_required':true,'nat_max_age_h':48}"
 
 /* Table rows write JSON with ' for "; this turns them into real JSON. */
@@ -41,9 +42,9 @@ static struct hc_policy *policy(const char *json)
 	return p;
 }
 
-/* Checks status, the exact why list ("a,b") and exp. */
-static void check_claims(const struct hc_claims *c, enum hc_status st, const char *why,
-			 int64_t exp)
+/* Checks status, the exact why list ("a,b") and exp of claims issued at now. */
+static void check_claims_at(const struct hc_claims *c, int64_t now, enum hc_status st,
+			    const char *why, int64_t exp)
 {
 	char got[512] = "";
 	size_t o = 0;
@@ -56,9 +57,15 @@ static void check_claims(const struct hc_claims *c, enum hc_status st, const cha
 	if (strcmp(got, why) != 0)
 		t_fail(__FILE__, __LINE__, "why \"%s\", want \"%s\"", got, why);
 	if (c->exp != exp)
-		t_fail(__FILE__, __LINE__, "exp now%+lld, want now%+lld", (long long)(c->exp - NOW),
-		       (long long)(exp - NOW));
-	CHECK(c->iat == NOW && c->nbf == NOW);
+		t_fail(__FILE__, __LINE__, "exp now%+lld, want now%+lld", (long long)(c->exp - now),
+		       (long long)(exp - now));
+	CHECK(c->iat == now && c->nbf == now && c->exp > now);
+}
+
+static void check_claims(const struct hc_claims *c, enum hc_status st, const char *why,
+			 int64_t exp)
+{
+	check_claims_at(c, NOW, st, why, exp);
 }
 
 static const struct status_case {
@@ -97,19 +104,21 @@ static const struct status_case {
 	 FLAGS("'confirmed'"), HC_ST_GREEN, "", DAY},
 	{"high-risk 3 days ago", NULL, false, 0, STAY("110105", "2026-11-20", "2026-11-20"),
 	 HC_ST_RED, "high-risk-recent", DAY},
+	/* Leaves the 7 days at 2026-11-24T00:00+08:00, 16 h from now: so does
+	 * the red (then high-risk-earlier). */
 	{"high-risk 7 days ago", NULL, false, 0, STAY("110105", "2026-11-16", "2026-11-16"),
-	 HC_ST_RED, "high-risk-recent", DAY},
+	 HC_ST_RED, "high-risk-recent", 16 * H},
 	{"high-risk 8 days ago", NULL, false, 0, STAY("110105", "2026-11-15", "2026-11-15"),
 	 HC_ST_YELLOW, "high-risk-earlier", DAY},
 	{"high-risk 10 days ago", NULL, false, 0, STAY("110105", "2026-11-12", "2026-11-13"),
 	 HC_ST_YELLOW, "high-risk-earlier", DAY},
 	{"high-risk 14 days ago", NULL, false, 0, STAY("110105", "2026-11-09", "2026-11-09"),
-	 HC_ST_YELLOW, "high-risk-earlier", DAY},
+	 HC_ST_YELLOW, "high-risk-earlier", 16 * H},
 	{"high-risk 15 days ago", NULL, false, 0, STAY("110105", "2026-11-08", "2026-11-08"),
 	 HC_ST_GREEN, "", DAY},
 	{"high-risk 20 days ago", NULL, false, 0, STAY("110105", "2026-11-01", "2026-11-03"),
 	 HC_ST_GREEN, "", DAY},
-	{"high-risk stay, no risk list", NULL, true, 0, STAY("110105", "2026-11-20", "2026-11-20"),
+	{"old stay, no risk list", NULL, true, 0, STAY("110105", "2026-11-06", "2026-11-08"),
 	 HC_ST_GREEN, "", DAY},
 	{"two high-risk stays", NULL, false, 0,
 	 ",'travel':[{'region':'110105','from':'2026-11-12','to':'2026-11-12'},"
@@ -184,6 +193,238 @@ static void test_status(void)
 		free(j);
 		t_end();
 	}
+}
+
+/*
+ * Issue 18, points 19 and 20: a status lasts no longer than its basis. Each
+ * row is issued at NOW + at; exp is counted from that time. Midnight CST of
+ * 2026-11-23 is NOW - 8 h, the moment a stay of 11-08 leaves a 14-day
+ * window and one of 11-15 a 7-day one; a stay of 11-09 leaves 14 days at
+ * 2026-11-24T00:00+08:00 = NOW + 16 h.
+ */
+#define MIDNIGHT (-8 * H)
+static const struct lapse_case {
+	const char *name;
+	const char *pol; /* NULL: the built-in default */
+	int64_t at;      /* from NOW */
+	int64_t validity;
+	const char *rec;
+	enum hc_status st;
+	const char *why;
+	int64_t exp; /* from NOW + at */
+} lapse_cases[] = {
+	{"medium leaves the window in 16 h", NULL, 0, 0, STAY("310115", "2026-11-09", "2026-11-09"),
+	 HC_ST_YELLOW, "medium-risk-recent", 16 * H},
+	{"medium lapses: 1 s before", NULL, MIDNIGHT - 1, 0,
+	 STAY("310115", "2026-11-08", "2026-11-08"), HC_ST_YELLOW, "medium-risk-recent", 1},
+	{"medium lapses: at the moment", NULL, MIDNIGHT, 0, STAY("310115", "2026-11-08", "2026-11-08"),
+	 HC_ST_GREEN, "", DAY},
+	{"medium lapses: 1 s after", NULL, MIDNIGHT + 1, 0,
+	 STAY("310115", "2026-11-08", "2026-11-08"), HC_ST_GREEN, "", DAY},
+	{"high red lapses: 1 s before", NULL, MIDNIGHT - 1, 0,
+	 STAY("110105", "2026-11-15", "2026-11-15"), HC_ST_RED, "high-risk-recent", 1},
+	{"high red lapses: at the moment", NULL, MIDNIGHT, 0,
+	 STAY("110105", "2026-11-15", "2026-11-15"), HC_ST_YELLOW, "high-risk-earlier", DAY},
+	{"high earlier lapses: 1 s before", NULL, MIDNIGHT - 1, 0,
+	 STAY("110105", "2026-11-08", "2026-11-08"), HC_ST_YELLOW, "high-risk-earlier", 1},
+	{"high earlier lapses: at the moment", NULL, MIDNIGHT, 0,
+	 STAY("110105", "2026-11-08", "2026-11-08"), HC_ST_GREEN, "", DAY},
+	{"red: a listed reason lapses first", NULL, 0, 0,
+	 NAT1("'2026-11-22'", "positive") STAY("110105", "2026-11-16", "2026-11-16"), HC_ST_RED,
+	 "nat-positive,high-risk-recent", 16 * H},
+	{"red: a positive test does not lapse", NULL, 0, 0, NAT1("'2026-11-01'", "positive"),
+	 HC_ST_RED, "nat-positive", DAY},
+	{"yellow flag and a lapsing stay", NULL, 0, 0,
+	 STAY("310115", "2026-11-09", "2026-11-09") FLAGS("'secondary-contact'"), HC_ST_YELLOW,
+	 "flag-secondary-contact,medium-risk-recent", 16 * H},
+	{"validity shorter than the basis", NULL, 0, 2 * H, STAY("310115", "2026-11-09", "2026-11-09"),
+	 HC_ST_YELLOW, "medium-risk-recent", 2 * H},
+	{"strict: yellow ends with its stay", STRICT48, 0, 0,
+	 NAT1("1795284000", "negative") STAY("310115", "2026-11-09", "2026-11-09"), HC_ST_YELLOW,
+	 "medium-risk-recent", 16 * H},
+	/* Point 19: a negative test exactly 48 h old no longer counts. */
+	{"strict: negative exactly 48 h old", STRICT48, 0, 0, NAT1("1795219200", "negative"),
+	 HC_ST_YELLOW, "no-recent-nat", DAY},
+	{"strict: negative 48 h - 1 s old", STRICT48, 0, 0, NAT1("1795219201", "negative"),
+	 HC_ST_GREEN, "", 1},
+	{"strict: negative 48 h + 1 s old", STRICT48, 0, 0, NAT1("1795219199", "negative"),
+	 HC_ST_YELLOW, "no-recent-nat", DAY},
+	{"strict: the same test, issued 1 s earlier", STRICT48, -1, 0, NAT1("1795219200", "negative"),
+	 HC_ST_GREEN, "", 1},
+	{"zero-day windows: a stay of today", "{'id':'z','high_red_days':0,'high_yellow_days':0,"
+	 "'medium_yellow_days':0}", 0, 0, STAY("110105", "2026-11-23", "2026-11-23"), HC_ST_RED,
+	 "high-risk-recent", 16 * H},
+	{"zero-day windows: a stay of yesterday", "{'id':'z','high_red_days':0,'high_yellow_days':0,"
+	 "'medium_yellow_days':0}", 0, 0, STAY("110105", "2026-11-22", "2026-11-22"), HC_ST_GREEN,
+	 "", DAY},
+};
+
+static void test_lapse(void)
+{
+	char rec[2048];
+
+	for (size_t i = 0; i < sizeof(lapse_cases) / sizeof(lapse_cases[0]); i++) {
+		const struct lapse_case *tc = &lapse_cases[i];
+		struct hc_policy *p;
+		struct hc_record *r = NULL;
+		struct hc_claims c;
+		char *j;
+
+		t_begin(tc->name);
+		p = policy(tc->pol);
+		snprintf(rec, sizeof(rec), PERSON "%s}", tc->rec);
+		j = q(rec);
+		memset(&c, 0, sizeof(c));
+		CHECK_ERR(hc_record_parse(j, strlen(j), &r), HC_OK);
+		if (p && r) {
+			CHECK_ERR(hc_policy_apply(p, r, risk, NOW + tc->at, tc->validity, &c), HC_OK);
+			check_claims_at(&c, NOW + tc->at, tc->st, tc->why, NOW + tc->at + tc->exp);
+		}
+		hc_record_free(r);
+		hc_policy_free(p);
+		free(j);
+		t_end();
+	}
+}
+
+/*
+ * Issue 18, points 16, 18 and 21: what hc_policy_apply refuses (or, on the
+ * edge, accepts): entries and birth dates after the time of issue, and
+ * travel that no current risk-area list covers.
+ */
+#define WEEK_POL "{'id':'w','high_red_days':7,'high_yellow_days':7,'medium_yellow_days':7}"
+static const struct apply_case {
+	const char *name;
+	const char *pol; /* NULL: the built-in default */
+	bool no_risk;
+	int64_t at; /* from NOW */
+	const char *rec; /* the whole record */
+	hc_err err;
+	const char *detail; /* substring of hc_detail() */
+} apply_cases[] = {
+	{"stay to tomorrow", NULL, false, 0, PERSON STAY("310115", "2026-11-22", "2026-11-24") "}",
+	 HC_ERR_RECORD, "travel[0].to is after the time of issue"},
+	{"stay to today", NULL, false, 0, PERSON STAY("310115", "2026-11-22", "2026-11-23") "}",
+	 HC_OK, ""},
+	{"stay to today, 300 s before it", NULL, false, MIDNIGHT - 300,
+	 PERSON STAY("310115", "2026-11-22", "2026-11-23") "}", HC_OK, ""},
+	{"stay to today, 301 s before it", NULL, false, MIDNIGHT - 301,
+	 PERSON STAY("310115", "2026-11-22", "2026-11-23") "}", HC_ERR_RECORD, "travel[0].to"},
+	{"second stay to tomorrow", NULL, false, 0,
+	 PERSON ",'travel':[{'region':'310115','from':'2026-11-01','to':'2026-11-02'},"
+	 "{'region':'110105','from':'2026-11-23','to':'2026-11-24'}]}",
+	 HC_ERR_RECORD, "travel[1].to"},
+	{"birth date tomorrow", NULL, false, 0, WHO("'33010620261124123X'"), HC_ERR_RECORD,
+	 "person.id birth date is after the day of issue"},
+	{"birth date today", NULL, false, 0, WHO("'330106202611231234'"), HC_OK, ""},
+	{"birth date today, issued the day before", NULL, false, MIDNIGHT - 1,
+	 WHO("'330106202611231234'"), HC_ERR_RECORD, "birth date"},
+	{"birth date 1900-01-01", NULL, false, 0, WHO("'330106190001011239'"), HC_OK, ""},
+	{"no list: high-risk stay 3 days ago", NULL, true, 0,
+	 PERSON STAY("110105", "2026-11-20", "2026-11-20") "}", HC_ERR_RISK,
+	 "no list given, and travel[0] ends within the 14 days"},
+	{"no list: stay in the window's last day", NULL, true, 0,
+	 PERSON STAY("310104", "2026-11-01", "2026-11-09") "}", HC_ERR_RISK, "travel[0]"},
+	{"no list: stay before the window", NULL, true, 0,
+	 PERSON STAY("310104", "2026-11-01", "2026-11-08") "}", HC_OK, ""},
+	{"no list: second stay in the window", NULL, true, 0,
+	 PERSON ",'travel':[{'region':'310115','from':'2026-11-01','to':'2026-11-02'},"
+	 "{'region':'310104','from':'2026-11-20','to':'2026-11-21'}]}",
+	 HC_ERR_RISK, "travel[1]"},
+	{"no list: the window is the policy's (in)", WEEK_POL, true, 0,
+	 PERSON STAY("310104", "2026-11-16", "2026-11-16") "}", HC_ERR_RISK, "within the 7 days"},
+	{"no list: the window is the policy's (out)", WEEK_POL, true, 0,
+	 PERSON STAY("310104", "2026-11-15", "2026-11-15") "}", HC_OK, ""},
+	{"no list: no travel", NULL, true, 0, PERSON FLAGS("'secondary-contact'") "}", HC_OK, ""},
+	{"no list: a future stay is still a record error", NULL, true, 0,
+	 PERSON STAY("310115", "2026-11-22", "2026-11-24") "}", HC_ERR_RECORD, "travel[0].to"},
+};
+
+static void test_refuse(void)
+{
+	for (size_t i = 0; i < sizeof(apply_cases) / sizeof(apply_cases[0]); i++) {
+		const struct apply_case *tc = &apply_cases[i];
+		struct hc_policy *p;
+		struct hc_record *r = NULL;
+		struct hc_claims c;
+		char *j = q(tc->rec);
+
+		t_begin(tc->name);
+		p = policy(tc->pol);
+		memset(&c, 0, sizeof(c));
+		CHECK_ERR(hc_record_parse(j, strlen(j), &r), HC_OK);
+		if (p && r) {
+			CHECK_ERR(hc_policy_apply(p, r, tc->no_risk ? NULL : risk, NOW + tc->at, 0, &c),
+				  tc->err);
+			if (!strstr(hc_detail(), tc->detail))
+				t_fail(__FILE__, __LINE__, "detail \"%s\", want \"%s\"", hc_detail(),
+				       tc->detail);
+			if (tc->err == HC_OK)
+				CHECK(c.iat == NOW + tc->at && c.exp > c.iat && c.has_trv == !tc->no_risk);
+		}
+		hc_record_free(r);
+		hc_policy_free(p);
+		free(j);
+		t_end();
+	}
+}
+
+/* Issue 18, point 18: a list older than risk_max_age_h (or from after the
+ * time of issue) is refused, whatever the record. */
+static const struct risk_age_case {
+	const char *name;
+	const char *pol; /* NULL: the built-in default (24 h) */
+	int64_t updated; /* from NOW */
+	hc_err err;
+	const char *detail;
+} risk_age_cases[] = {
+	{"list of now", NULL, 0, HC_OK, ""},
+	{"list 24 h old", NULL, -DAY, HC_OK, ""},
+	{"list 24 h + 1 s old", NULL, -DAY - 1, HC_ERR_RISK, "more than risk_max_age_h (24 h)"},
+	{"list 30 days old", NULL, -30 * DAY, HC_ERR_RISK, "updated 2026-10-24T00:00:00Z"},
+	{"list 300 s ahead", NULL, 300, HC_OK, ""},
+	{"list 301 s ahead", NULL, 301, HC_ERR_RISK, "after the time of issue"},
+	{"risk_max_age_h 48: 48 h old", "{'id':'r','risk_max_age_h':48}", -2 * DAY, HC_OK, ""},
+	{"risk_max_age_h 48: 48 h + 1 s old", "{'id':'r','risk_max_age_h':48}", -2 * DAY - 1,
+	 HC_ERR_RISK, "(48 h)"},
+	{"risk_max_age_h 1: 1 h + 1 s old", "{'id':'r','risk_max_age_h':1}", -H - 1, HC_ERR_RISK,
+	 "(1 h)"},
+};
+
+static void test_risk_age(void)
+{
+	char *rec = q(PERSON "}");
+
+	for (size_t i = 0; i < sizeof(risk_age_cases) / sizeof(risk_age_cases[0]); i++) {
+		const struct risk_age_case *tc = &risk_age_cases[i];
+		struct hc_policy *p;
+		struct hc_record *r = NULL;
+		struct hc_risk *k = NULL;
+		struct hc_claims c;
+		char json[128];
+
+		t_begin(tc->name);
+		p = policy(tc->pol);
+		snprintf(json, sizeof(json), "{\"updated\":%lld,\"areas\":[]}",
+			 (long long)(NOW + tc->updated));
+		CHECK_ERR(hc_risk_parse(json, strlen(json), &k), HC_OK);
+		CHECK_ERR(hc_record_parse(rec, strlen(rec), &r), HC_OK);
+		if (p && r && k) {
+			CHECK_ERR(hc_policy_risk_check(p, k, NOW), tc->err);
+			memset(&c, 0, sizeof(c));
+			CHECK_ERR(hc_policy_apply(p, r, k, NOW, 0, &c), tc->err);
+			if (!strstr(hc_detail(), tc->detail))
+				t_fail(__FILE__, __LINE__, "detail \"%s\", want \"%s\"", hc_detail(),
+				       tc->detail);
+			if (tc->err == HC_OK)
+				CHECK(c.has_trv && strcmp(c.trv_risk, "low") == 0);
+		}
+		hc_record_free(r);
+		hc_risk_free(k);
+		hc_policy_free(p);
+		t_end();
+	}
+	free(rec);
 }
 
 static hc_err apply_file(const char *path, const struct hc_policy *p, struct hc_claims *c)
@@ -327,7 +568,6 @@ static void test_masking(void)
 
 enum kind { REC, RISK, POL, APPLY };
 
-#define WHO(id) "{'person':{'name':'张三','id':" id "}}"
 #define AREA(r, l, f, t) \
 	"{'updated':1,'areas':[{'region':'" r "','level':'" l "','from':'" f "','to':'" t "'}]}"
 
@@ -387,6 +627,28 @@ static const struct bad_case {
 	{"repeated flag", REC, PERSON FLAGS("'confirmed','confirmed'") "}", HC_ERR_RECORD,
 	 "flags[1]"},
 	{"trailing garbage", REC, PERSON "} x", HC_ERR_JSON, ""},
+	/* Issue 18, point 17: a string of digits is not a time. */
+	{"nat at \"20261119\"", REC,
+	 PERSON ",'nat':[{'at':'20261119','result':'positive'},"
+	 "{'at':'2026-11-10','result':'negative'}]}",
+	 HC_ERR_RECORD, "nat[0]: member \"at\" is not a time"},
+	{"nat at seconds as a string", REC, PERSON NAT1("'1795300000'", "negative") "}",
+	 HC_ERR_RECORD, "nat[0]: member \"at\" is not a time"},
+	{"vaccination at seconds as a string", REC,
+	 PERSON ",'vaccinations':[{'at':'1620000000','dose':1}]}", HC_ERR_RECORD,
+	 "vaccinations[0]: member \"at\""},
+	{"travel from seconds as a string", REC, PERSON STAY("310115", "1795305600", "2026-11-20")
+	 "}", HC_ERR_RECORD, "travel[0]: member \"from\" is not a date"},
+	{"travel to 8 digits", REC, PERSON STAY("310115", "2026-11-20", "20261120") "}",
+	 HC_ERR_RECORD, "travel[0]: member \"to\""},
+	{"nat at an empty string", REC, PERSON NAT1("''", "negative") "}", HC_ERR_RECORD,
+	 "nat[0]: member \"at\""},
+	{"id birth date 2023-02-29", REC, WHO("'330106202302291233'"), HC_ERR_RECORD,
+	 "person.id birth date"},
+	{"risk updated seconds as a string", RISK, "{'updated':'1795300000','areas':[]}", HC_ERR_RISK,
+	 "member \"updated\" is not a time"},
+	{"risk from seconds as a string", RISK, AREA("310115", "high", "1795305600", "2026-11-20"),
+	 HC_ERR_RISK, "areas[0]: member \"from\""},
 	{"risk unknown member", RISK, "{'updated':1795300000,'areas':[],'source':'x'}",
 	 HC_ERR_JSON_UNKNOWN, "source"},
 	{"risk updated missing", RISK, "{'areas':[]}", HC_ERR_JSON_MISSING, "updated"},
@@ -415,6 +677,20 @@ static const struct bad_case {
 	 "high_red_days"},
 	{"policy red after yellow", POL, "{'id':'p','high_red_days':15}", HC_ERR_POLICY,
 	 "high_red_days"},
+	/* Issue 18, point 21: a high-risk stay never counts less than a medium one. */
+	{"policy high yellow shorter than medium", POL, "{'id':'p','high_yellow_days':10}",
+	 HC_ERR_POLICY, "medium_yellow_days is greater than high_yellow_days"},
+	{"policy high 3/5 days, medium 14", POL,
+	 "{'id':'p','high_red_days':3,'high_yellow_days':5,'medium_yellow_days':14}", HC_ERR_POLICY,
+	 "medium_yellow_days"},
+	{"policy medium 15 days", POL, "{'id':'p','medium_yellow_days':15}", HC_ERR_POLICY,
+	 "medium_yellow_days"},
+	{"policy risk age 0", POL, "{'id':'p','risk_max_age_h':0}", HC_ERR_POLICY,
+	 "risk_max_age_h is not 1..720"},
+	{"policy risk age 721", POL, "{'id':'p','risk_max_age_h':721}", HC_ERR_POLICY,
+	 "risk_max_age_h"},
+	{"policy risk age string", POL, "{'id':'p','risk_max_age_h':'24'}", HC_ERR_JSON_TYPE,
+	 "risk_max_age_h"},
 	{"policy nat_required string", POL, "{'id':'p','nat_required':'yes'}", HC_ERR_JSON_TYPE,
 	 "nat_required"},
 	{"policy unknown member", POL, "{'id':'p','validity':24}", HC_ERR_JSON_UNKNOWN,
@@ -431,7 +707,7 @@ static const struct bad_case {
 	 PERSON ",'vaccinations':[{'at':'2026-11-24','dose':1}]}", HC_ERR_RECORD,
 	 "vaccinations[0].at"},
 	{"stay from the future", APPLY, PERSON STAY("310115", "2026-11-24", "2026-11-25") "}",
-	 HC_ERR_RECORD, "travel[0].from"},
+	 HC_ERR_RECORD, "travel[0].from is after the time of issue"},
 	{"test within the clock skew", APPLY, PERSON NAT1("1795392240", "negative") "}", HC_OK,
 	 ""},
 };
@@ -548,8 +824,32 @@ static void test_api(void)
 	CHECK(d && strcmp(hc_policy_id(d), "default-1") == 0 && hc_policy_validity(d) == DAY);
 	CHECK(v && strcmp(hc_policy_id(v), "v.2_x") == 0 && hc_policy_validity(v) == 720 * H);
 	CHECK_ERR(hc_policy_parse("{}", 2, NULL), HC_ERR_INVALID_ARG);
+	/* The window order holds at its edges. */
+	{
+		struct hc_policy *e = policy("{'id':'e','high_red_days':10,'high_yellow_days':10,"
+					     "'medium_yellow_days':10,'risk_max_age_h':720}");
+		hc_policy_free(e);
+	}
+	/* Seconds in a string: for the command line only, never inside JSON. */
+	{
+		int64_t t = 0;
+
+		CHECK_ERR(hc_time_parse("1795392000", &t), HC_OK);
+		CHECK(t == NOW);
+		CHECK_ERR(hc_time_parse_text("1795392000", &t), HC_ERR_TIME);
+		CHECK_ERR(hc_time_parse_text("20261119", &t), HC_ERR_TIME);
+		CHECK_ERR(hc_time_parse_text("", &t), HC_ERR_TIME);
+		CHECK_ERR(hc_time_parse_text("2026-11-23", &t), HC_OK);
+		CHECK(t == NOW + MIDNIGHT);
+		CHECK_ERR(hc_time_parse_text("2026-11-23T00:00:00Z", &t), HC_OK);
+		CHECK(t == NOW);
+	}
+	CHECK_ERR(hc_policy_risk_check(NULL, NULL, NOW), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_policy_risk_check(p, NULL, NOW), HC_OK);
 	CHECK_ERR(hc_record_parse(j, strlen(j), &r), HC_OK);
 	CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, -1, &c), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, HC_POLICY_MAX_VALIDITY + 1, &c),
+		  HC_ERR_INVALID_ARG);
 	CHECK_ERR(hc_policy_apply(p, r, NULL, -1, 0, &c), HC_ERR_INVALID_ARG);
 	CHECK_ERR(hc_policy_apply(NULL, r, NULL, NOW, 0, &c), HC_ERR_INVALID_ARG);
 	CHECK_ERR(hc_policy_apply(p, NULL, NULL, NOW, 0, &c), HC_ERR_INVALID_ARG);
@@ -582,6 +882,9 @@ void t_main(void)
 	}
 	free(j);
 	test_status();
+	test_lapse();
+	test_refuse();
+	test_risk_age();
 	RUN(test_examples);
 	RUN(test_claims);
 	RUN(test_masking);
