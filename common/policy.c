@@ -346,7 +346,7 @@ static hc_err check_travel_known(const struct hc_policy *p, const struct hc_reco
 		days = p->medium_yellow_days;
 	for (size_t i = 0; i < r->ntrv; i++)
 		if (r->trv[i].end > now - days * HC__DAY) {
-			hc_set_detail("no list given, and travel[%zu] ends within the %lld days the "
+			hc_set_detail("none given, but travel[%zu] ends within the %lld days the "
 				      "policy looks back",
 				      i, (long long)days);
 			return HC_ERR_RISK;

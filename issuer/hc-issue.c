@@ -26,10 +26,11 @@ static const char usage_text[] =
 	"  --batch FILE        one record per line (JSON lines), - for stdin;\n"
 	"                      one QR text per line on stdout (empty for a failed record)\n"
 	"  --png-dir DIR       batch: write NNNNNN.png per line into DIR\n"
-	"  --risk-areas FILE   risk-area list (JSON)\n"
+	"  --risk-areas FILE   risk-area list (JSON), at most the policy's risk_max_age_h\n"
+	"                      old; needed for a record with travel in the policy's window\n"
 	"  --policy FILE       policy file (JSON; default: built-in default-1)\n"
-	"  --at TIME           issue as of TIME (epoch seconds or RFC 3339)\n"
-	"  --validity DUR      validity, e.g. 24h (default: the policy's)\n"
+	"  --at TIME           issue as of TIME (epoch seconds, RFC 3339 or YYYY-MM-DD)\n"
+	"  --validity DUR      validity, e.g. 24h, at most 720h (default: the policy's)\n"
 	"  --png FILE          write the QR code as PNG\n"
 	"  --svg FILE          write the QR code as SVG\n"
 	"  --scale N           PNG pixels per module (default 6)\n"
@@ -253,8 +254,11 @@ static int issue_main(int argc, char **argv)
 			}
 			break;
 		case 'v':
-			if (hc_duration_parse(optarg, &is.validity) != HC_OK) {
-				fprintf(stderr, "hc-issue: --validity: invalid duration '%s'\n", optarg);
+			if (hc_duration_parse(optarg, &is.validity) != HC_OK ||
+			    is.validity > HC_POLICY_MAX_VALIDITY) {
+				fprintf(stderr,
+					"hc-issue: --validity: invalid duration '%s' (1s to 720h)\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -315,6 +319,10 @@ static int issue_main(int argc, char **argv)
 		err = hc_risk_parse((const char *)buf, n, &is.risk);
 		free(buf);
 		buf = NULL;
+		/* A list too old (or too new) for the time of issue fails every
+		 * record alike: say so once. */
+		if (err == HC_OK)
+			err = hc_policy_risk_check(is.pol, is.risk, is.at);
 		if (err != HC_OK) {
 			perr(riskf, err);
 			goto out;

@@ -204,4 +204,87 @@ V --any-status - < batch.txt > bv.txt; rc=$?
 printf '{"person":1}\n' | "$B/hc-issue" --key zj.key --iss $ISS --batch - > b2.txt 2>/dev/null; rc=$?
 [ $rc -eq 1 ] && [ "$(wc -l < b2.txt)" -eq 1 ] && ok "batch bad record: exit 1, line kept" || bad "batch bad record"
 
+# ---- the issuer's status engine (issue 18, points 16-21) ----
+# Each row: NAME, exit status, a substring of standard error ("" for none),
+# then hc-issue arguments; the code issued (if any) is in out.txt.
+RA="$SRC/examples/risk-areas.json" # updated 2026-11-22T20:00:00+08:00
+P='{"name":"张三","id":"33010619900101123X"}'
+rec() { printf '{"person":%s%s}\n' "${2:-$P}" "$1"; }
+rec ',"travel":[{"region":"310115","from":"2026-11-22","to":"2026-11-24"}]' > r-future-to.json
+rec ',"nat":[{"at":"20261119","result":"positive"},{"at":"2026-11-10","result":"negative"}]' > r-digits.json
+rec ',"nat":[{"at":"1795300000","result":"negative"}]' > r-digits10.json
+rec ',"travel":[{"region":"420102","from":"2026-11-09","to":"2026-11-09"}]' > r-earlier.json
+rec ',"nat":[{"at":"2026-11-21T08:00:00+08:00","result":"negative"}]' > r-nat48.json
+rec ',"nat":[{"at":"2026-11-21T08:00:01+08:00","result":"negative"}]' > r-nat48m1.json
+rec '' '{"name":"张三","id":"33010620261124123X"}' > r-born-tomorrow.json
+printf '{"id":"bad-windows","high_red_days":3,"high_yellow_days":5,"medium_yellow_days":14}\n' > p-windows.json
+printf '{"id":"week","high_red_days":7,"high_yellow_days":7,"medium_yellow_days":7}\n' > p-week.json
+I() { "$B/hc-issue" --key zj.key --iss $ISS --jws "$@"; }
+issue_case() {
+	local name=$1 want_rc=$2 want_err=$3 rc
+	shift 4
+	I "$@" > out.txt 2> err.txt; rc=$?
+	if [ $rc -ne "$want_rc" ]; then bad "$name" "exit $rc, want $want_rc: $(cat err.txt)"; return; fi
+	case "$(cat err.txt)" in *"$want_err"*) ok "$name" ;; *) bad "$name" "stderr: $(cat err.txt)" ;; esac
+}
+issue_case "issue: stay ending tomorrow refused" 1 "travel[0].to is after the time of issue" -- \
+	--record r-future-to.json --risk-areas "$RA" --at $AT
+issue_case "issue: a time of 8 digits refused" 1 'nat[0]: member "at" is not a time' -- \
+	--record r-digits.json --risk-areas "$RA" --at $AT
+issue_case "issue: seconds in a string refused" 1 'nat[0]: member "at" is not a time' -- \
+	--record r-digits10.json --at $AT
+issue_case "issue: travel without a risk list refused" 1 "none given, but travel[0] ends within the 14 days" -- \
+	--record "$SRC/examples/yellow.json" --at $AT
+issue_case "issue: old travel needs no risk list" 0 "" -- --record "$SRC/examples/green.json" --at $AT
+issue_case "issue: the window is the policy's" 1 "within the 7 days" -- \
+	--record "$SRC/examples/yellow.json" --policy p-week.json --at $AT
+issue_case "issue: risk list 24 h old" 0 "" -- \
+	--record "$SRC/examples/yellow.json" --risk-areas "$RA" --at 2026-11-23T20:00:00+08:00
+issue_case "issue: risk list 24 h + 1 s old refused" 2 "more than risk_max_age_h (24 h)" -- \
+	--record "$SRC/examples/yellow.json" --risk-areas "$RA" --at 2026-11-23T20:00:01+08:00
+issue_case "issue: stale list refused even for a record without travel" 2 "risk_max_age_h" -- \
+	--record r-born-tomorrow.json --risk-areas "$RA" --at 2026-12-01
+issue_case "issue: risk list from after the time of issue refused" 2 "after the time of issue" -- \
+	--record "$SRC/examples/yellow.json" --risk-areas "$RA" --at 2026-11-22T19:54:59+08:00
+issue_case "issue: birth date tomorrow refused" 1 "birth date is after the day of issue" -- \
+	--record r-born-tomorrow.json --at 2026-11-23T23:59:59+08:00
+issue_case "issue: birth date today" 0 "" -- --record r-born-tomorrow.json --at 2026-11-24
+issue_case "issue: --validity 31d is a usage error" 2 "--validity: invalid duration '31d'" -- \
+	--record "$SRC/examples/green.json" --at $AT --validity 31d
+issue_case "issue: --validity 721h is a usage error" 2 "--validity" -- \
+	--record "$SRC/examples/green.json" --at $AT --validity 721h
+issue_case "issue: --validity 30d" 0 "" -- --record "$SRC/examples/green.json" --at $AT --validity 30d
+issue_case "issue: policy with high window shorter than medium refused" 2 \
+	"medium_yellow_days is greater than high_yellow_days" -- \
+	--record "$SRC/examples/green.json" --policy p-windows.json --at $AT
+# What was issued, as the verifier reads it: STATUS EXP-IAT.
+issued() {
+	local out
+	out=$(V --any-status --json --text "$(qr "$(cat out.txt)")")
+	printf '%s %s\n' "$(printf '%s' "$out" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p')" \
+		$(( $(printf '%s' "$out" | sed -n 's/.*"exp":\([0-9]*\).*/\1/p') - ATS ))
+}
+issue_case "issue: strict, negative exactly 48 h old" 0 "" -- \
+	--record r-nat48.json --policy "$SRC/examples/policy-strict.json" --at $AT
+r=$(issued); [ "$r" = "yellow 86400" ] && ok "issue: ... gives the no-recent-test yellow" || bad "strict 48 h" "$r"
+issue_case "issue: strict, negative 48 h - 1 s old" 0 "" -- \
+	--record r-nat48m1.json --policy "$SRC/examples/policy-strict.json" --at $AT
+r=$(issued); [ "$r" = "green 1" ] && ok "issue: ... gives a green until the test lapses" || bad "strict 48 h - 1 s" "$r"
+issue_case "issue: high-risk stay leaving the window" 0 "" -- \
+	--record r-earlier.json --risk-areas "$RA" --at $AT
+r=$(issued); [ "$r" = "yellow 57600" ] && ok "issue: ... gives a yellow ending with its stay (16 h)" ||
+	bad "yellow lapse" "$r"
+# The batch path refuses the same records, line by line.
+{ cat "$SRC/examples/yellow.json" | tr -d '\n'; echo; cat "$SRC/examples/green.json" | tr -d '\n'; echo
+  cat r-future-to.json r-digits.json; } > b-issue.jsonl
+I --batch b-issue.jsonl --at $AT > b-out.txt 2> b-err.txt; rc=$?
+got=$(awk '{ printf "%s", ($0 == "" ? "-" : "c") }' b-out.txt)
+[ $rc -eq 1 ] && [ "$got" = "-c--" ] && grep -q '^hc-issue: line 1: .*none given, but travel\[0\]' b-err.txt &&
+	grep -q '^hc-issue: line 3: .*travel\[0\].to is after' b-err.txt &&
+	grep -q '^hc-issue: line 4: .*"at" is not a time' b-err.txt && grep -q '3 of 4 records refused' b-err.txt &&
+	ok "issue --batch: the same refusals per line" || bad "issue --batch refusals" "rc $rc, $got: $(cat b-err.txt)"
+I --batch b-issue.jsonl --risk-areas "$RA" --at 2026-11-25 > b-out.txt 2> b-err.txt; rc=$?
+[ $rc -eq 2 ] && [ ! -s b-out.txt ] && grep -q 'risk_max_age_h' b-err.txt &&
+	ok "issue --batch: a stale list stops the batch before any line" || bad "issue --batch stale list" "rc $rc"
+
 echo "$pass passed, $fail failed"

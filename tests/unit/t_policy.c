@@ -322,7 +322,7 @@ static const struct apply_case {
 	{"birth date 1900-01-01", NULL, false, 0, WHO("'330106190001011239'"), HC_OK, ""},
 	{"no list: high-risk stay 3 days ago", NULL, true, 0,
 	 PERSON STAY("110105", "2026-11-20", "2026-11-20") "}", HC_ERR_RISK,
-	 "no list given, and travel[0] ends within the 14 days"},
+	 "none given, but travel[0] ends within the 14 days"},
 	{"no list: stay in the window's last day", NULL, true, 0,
 	 PERSON STAY("310104", "2026-11-01", "2026-11-09") "}", HC_ERR_RISK, "travel[0]"},
 	{"no list: stay before the window", NULL, true, 0,
