@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "issue_fx.h"
+#include "policy_int.h"
 
 static const char strict_json[] =
 	"{\"id\":\"strict-48h-1\",\"validity_h\":24,\"nat_required\":true,\"nat_max_age_h\":48,"
@@ -70,7 +71,7 @@ const struct hc_risk *ix_risk(void)
 	return risk;
 }
 
-static void check(const struct hc_policy *p, const struct hc_claims *c)
+static void check(const struct hc_policy *p, const struct hc_claims *c, bool listed)
 {
 	struct hc_claims w = *c, back;
 	char *json = NULL;
@@ -84,8 +85,10 @@ static void check(const struct hc_policy *p, const struct hc_claims *c)
 			FX_CHECK(strcmp(c->why[i], c->why[j]) != 0);
 	}
 	FX_CHECK(c->iat == FX_AT && c->nbf == FX_AT && c->has_nbf);
-	FX_CHECK(c->exp >= c->iat && c->exp <= c->iat + hc_policy_validity(p));
+	/* Never a code valid for zero seconds (issue 18, point 19). */
+	FX_CHECK(c->exp > c->iat && c->exp <= c->iat + hc_policy_validity(p));
 	FX_CHECK(strcmp(c->pol, hc_policy_id(p)) == 0);
+	FX_CHECK(c->has_trv == listed);
 	/* What the issuer signs, the verifier must read back the same. */
 	snprintf(w.iss, sizeof(w.iss), "https://hc.fuzz.example");
 	snprintf(w.jti, sizeof(w.jti), "3q2-7wAAAAAAAAAAAAAAAA");
@@ -105,21 +108,89 @@ static void check(const struct hc_policy *p, const struct hc_claims *c)
 	FX_CHECK(back.has_trv == w.has_trv && strcmp(back.trv_risk, w.trv_risk) == 0);
 }
 
+/* Whether every reason of a is also a reason of b. */
+static bool reasons_kept(const struct hc_claims *a, const struct hc_claims *b)
+{
+	for (size_t i = 0; i < a->nwhy; i++) {
+		size_t j = 0;
+
+		while (j < b->nwhy && strcmp(a->why[i], b->why[j]) != 0)
+			j++;
+		if (j == b->nwhy)
+			return false;
+	}
+	return true;
+}
+
+/* A status lasts until its basis lapses and no longer (issue 18, point
+ * 20): decided again 1 s before exp, the same record gets the same status
+ * with every reason still listed; and when exp is before the validity ends,
+ * decided at exp it gets another status or loses a reason. */
+static void check_lapse(const struct hc_policy *p, const struct hc_record *rec,
+			const struct hc_risk *r, const struct hc_claims *c)
+{
+	struct hc_claims later;
+
+	memset(&later, 0, sizeof(later));
+	FX_CHECK(hc__policy_decide(p, rec, r, c->exp - 1, 0, &later) == HC_OK);
+	FX_CHECK(later.st == c->st && reasons_kept(c, &later));
+	if (c->exp == c->iat + hc_policy_validity(p))
+		return;
+	memset(&later, 0, sizeof(later));
+	FX_CHECK(hc__policy_decide(p, rec, r, c->exp, 0, &later) == HC_OK);
+	FX_CHECK(later.st != c->st || !reasons_kept(c, &later));
+}
+
+/* Whether a stay ends inside the longest window of p (then no risk list
+ * is no answer: issue 18, point 18). */
+static bool travel_in_window(const struct hc_policy *p, const struct hc_record *rec)
+{
+	int64_t days = p->high_red_days;
+
+	if (p->high_yellow_days > days)
+		days = p->high_yellow_days;
+	if (p->medium_yellow_days > days)
+		days = p->medium_yellow_days;
+	for (size_t i = 0; i < rec->ntrv; i++)
+		if (rec->trv[i].end + days * HC__DAY > FX_AT)
+			return true;
+	return false;
+}
+
 void ix_apply(const struct hc_policy *p, const struct hc_record *rec, const struct hc_risk *r)
 {
 	struct hc_claims with, without;
-	hc_err e1, e2;
+	hc_err e1, e2, ek;
 
 	memset(&with, 0, sizeof(with));
 	memset(&without, 0, sizeof(without));
 	e1 = hc_policy_apply(p, rec, r, FX_AT, 0, &with);
+	/* A list that is not current is refused whatever the record; the
+	 * decision on it is still checked, as hc__policy_decide makes it. */
+	ek = hc_policy_risk_check(p, r, FX_AT);
+	FX_CHECK(ek == HC_OK || ek == HC_ERR_RISK);
+	FX_CHECK((ek == HC_OK) ==
+		 (!r || (hc__risk_updated(r) <= FX_AT + HC__SKEW &&
+			 hc__risk_updated(r) >= FX_AT - p->risk_max_age_h * 3600)));
+	if (ek != HC_OK) {
+		FX_CHECK(e1 == ek);
+		memset(&with, 0, sizeof(with));
+		e1 = hc__policy_decide(p, rec, r, FX_AT, 0, &with);
+	}
 	e2 = hc_policy_apply(p, rec, NULL, FX_AT, 0, &without);
 	/* The record's own errors (such as dates after now) do not depend on
-	 * the risk areas. */
-	FX_CHECK(e1 == e2);
-	if (e1 != HC_OK)
+	 * the risk areas; without a list, a stay inside the window is refused. */
+	if (e1 != HC_OK) {
+		FX_CHECK(e2 == e1);
 		return;
-	check(p, &with);
-	check(p, &without);
+	}
+	FX_CHECK((e2 == HC_ERR_RISK) == travel_in_window(p, rec));
+	FX_CHECK(e2 == HC_OK || e2 == HC_ERR_RISK);
+	check(p, &with, r != NULL);
+	check_lapse(p, rec, r, &with);
+	if (e2 != HC_OK)
+		return;
+	check(p, &without, false);
+	check_lapse(p, rec, NULL, &without);
 	FX_CHECK(with.st >= without.st);
 }
