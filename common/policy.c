@@ -289,7 +289,7 @@ static void fire(struct verdict *v, enum hc_status sev, const char *why)
 /* The CST calendar day of t as the number YYYYMMDD. */
 static int cst_day(int64_t t)
 {
-	time_t tt = (time_t)(t + 8 * 3600);
+	time_t tt = (time_t)(t + (int64_t)8 * 3600);
 	struct tm tm;
 
 	if (!gmtime_r(&tt, &tm))
