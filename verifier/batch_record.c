@@ -29,13 +29,23 @@ static void out_append(struct job *j, const char *s, size_t n)
 /* Times as hc_time_parse and --at take them: 1970 to 9999. */
 #define TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
+enum { M_PASS, M_RESULT, M_CODE, M_AT };
+
+#define NAME(s, kind) {s, sizeof(s) - 1, kind}
+
 /* The names of a result's own members. A record member named like one of
  * them (or "record") is kept under the result's "record" object; "code"
  * and "at" are read, not passed through. */
-static const char *const result_names[] = {"line", "verdict", "reason", "detail",   "status",
-					   "iss",  "region",  "at",     "warnings", "record"};
-
-enum { M_PASS, M_RESULT, M_CODE, M_AT };
+static const struct {
+	const char *s;
+	size_t n;
+	int kind;
+} names[] = {
+	NAME("code", M_CODE),       NAME("at", M_AT),         NAME("line", M_RESULT),
+	NAME("verdict", M_RESULT),  NAME("reason", M_RESULT), NAME("detail", M_RESULT),
+	NAME("status", M_RESULT),   NAME("iss", M_RESULT),    NAME("region", M_RESULT),
+	NAME("warnings", M_RESULT), NAME("record", M_RESULT),
+};
 
 #define FLAT_MEMBERS 16
 
@@ -57,13 +67,9 @@ struct record {
 
 static int member_kind(const char *k, size_t n)
 {
-	if (n == 4 && memcmp(k, "code", 4) == 0)
-		return M_CODE;
-	if (n == 2 && memcmp(k, "at", 2) == 0)
-		return M_AT;
-	for (size_t i = 0; i < sizeof(result_names) / sizeof(result_names[0]); i++)
-		if (strlen(result_names[i]) == n && memcmp(result_names[i], k, n) == 0)
-			return M_RESULT;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].n == n && names[i].s[0] == k[0] && memcmp(names[i].s, k, n) == 0)
+			return names[i].kind;
 	return M_PASS;
 }
 
@@ -195,13 +201,22 @@ static const char *skip_ws(const char *p, const char *e)
 	return p;
 }
 
-/* After the string whose opening quote is at p. */
+/* After the string whose opening quote is at p: the first quote after an
+ * even number of backslashes (a code is a long string: memchr). */
 static const char *str_end(const char *p, const char *e)
 {
-	for (p++; p < e && *p != '"'; p++)
-		if (*p == '\\')
-			p++;
-	return p < e ? p + 1 : e;
+	const char *q = p + 1, *d;
+
+	while ((d = memchr(q, '"', (size_t)(e - q)))) {
+		size_t bs = 0;
+
+		while (d - bs - 1 > p && d[-1 - (long)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return d + 1;
+		q = d + 1;
+	}
+	return e;
 }
 
 static bool digit(const char *p, const char *e)
