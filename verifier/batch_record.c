@@ -361,7 +361,7 @@ static hc_err parse_strict(char *line, size_t n, struct record *r)
 		r->rec = NULL;
 		return HC_ERR_JSON;
 	}
-	if (!cJSON_IsString(code)) {
+	if (!code || !cJSON_IsString(code)) {
 		hc_set_detail("record without a \"code\" string");
 		return code ? HC_ERR_JSON_TYPE : HC_ERR_JSON_MISSING;
 	}

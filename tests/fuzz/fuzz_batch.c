@@ -186,7 +186,7 @@ static void expect(const char *line, size_t n, struct want *w)
 			w->rec = NULL;
 			return;
 		}
-		if (cJSON_IsString(at)) {
+		if (at && cJSON_IsString(at)) {
 			if (hc_time_parse(at->valuestring, &o.at) != HC_OK) {
 				w->reason = "malformed";
 				return;
@@ -304,7 +304,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	while (pos < n) {
 		const uint8_t *nl = memchr(data + pos, '\n', n - pos);
 		size_t len = nl ? (size_t)(nl - (data + pos)) : n - pos;
-		bool toolong = len - (len > 0 && data[pos + len - 1] == '\r') > MAX_LINE;
+		const uint8_t *stop = data + pos + len; /* the '\n' or the end */
+		bool toolong = len - (stop > data + pos && stop[-1] == '\r') > MAX_LINE;
 		size_t keep = toolong ? MAX_LINE : len;
 		char *line = malloc(keep + 1), *wide = NULL;
 
@@ -316,7 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 			/* The same record with a space after its '{' goes the
 			 * strict path (cJSON) and must give the same result line
 			 * as the fast path (parse_flat) may have given. */
-			if (len > 0 && line[0] == '{') {
+			if (line[0] == '{') { /* NUL when empty */
 				FX_CHECK((wide = malloc(len + 2)) != NULL);
 				wide[0] = '{';
 				wide[1] = ' ';
