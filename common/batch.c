@@ -54,8 +54,8 @@ struct entry {
 	bool used;
 	hc_err err; /* of steps 2-5 */
 	union {
-		struct hc_brief b;                      /* when err is HC_OK */
-		char detail[DETAIL_CAP];              /* otherwise */
+		struct hc_brief b;       /* when err is HC_OK */
+		char detail[DETAIL_CAP]; /* otherwise */
 	} u;
 };
 

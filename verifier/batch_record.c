@@ -369,7 +369,10 @@ static hc_err parse_strict(char *line, size_t n, struct record *r)
 	r->codelen = strlen(code->valuestring);
 	if (!at)
 		return HC_OK;
-	if (cJSON_IsString(at)) {
+	if (!cJSON_IsString(at) && !cJSON_IsNumber(at)) {
+		hc_set_detail("\"at\" is not a time");
+		return HC_ERR_JSON_TYPE;
+	} else if (cJSON_IsString(at)) {
 		if (hc_time_parse(at->valuestring, &t) != HC_OK) {
 			hc_set_detail("\"at\" is not a time");
 			return HC_ERR_JSON_TYPE;
