@@ -4,7 +4,11 @@
 # times, malformed lines) checked line by line against single `hc-verify
 # --json` runs; cache, threads and stdin/stdout give byte-identical output;
 # empty input; the report's counts recomputed from the output; usage and
-# trust errors; MPI ranks (mpirun -np 2; HC_SKIP_MPI=1 skips it).
+# trust errors; tables of edges (record times against --at's bounds, a
+# cached failure's detail, members copied as written and those named like
+# result fields under "record", whitespace, byte-order marks and CRLF at
+# the 64 KiB cap, --out never the input and written through a temporary);
+# MPI ranks (mpirun -np 2, and --mpi without --out; HC_SKIP_MPI=1 skips it).
 # Last line: totals.
 set -u
 B=$(cd "${1:-build}" && pwd)
