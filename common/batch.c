@@ -42,15 +42,21 @@ void hc_vctx_free(struct hc_vctx *v)
 /* The cache: 4-way set associative, fixed size, one lock per set group.
  * A key is the SHA-256 of the whole token (signature included, so the
  * same header and payload with another signature is another entry); the
- * value is the outcome of steps 2 to 5. */
+ * value is the outcome of steps 2 to 5: the brief of a verified code, or
+ * a failure's detail, so that a repeat gives the same result as the first
+ * sight (a failure whose detail does not fit is not cached). */
 #define WAYS 4
 #define LOCKS 256
+#define DETAIL_CAP sizeof(struct hc_brief) /* a failure's detail shares its room */
 
 struct entry {
 	uint8_t key[32];
 	bool used;
-	hc_err err;        /* of steps 2-5 */
-	struct hc_brief b; /* when err is HC_OK */
+	hc_err err; /* of steps 2-5 */
+	union {
+		struct hc_brief b;       /* when err is HC_OK */
+		char detail[DETAIL_CAP]; /* otherwise */
+	} u;
 };
 
 struct hc_sigcache {
@@ -121,7 +127,10 @@ static bool cache_get(struct hc_sigcache *c, const uint8_t digest[32], hc_err *e
 
 		if (e->used && memcmp(e->key, digest, 32) == 0) {
 			*err = e->err;
-			*b = e->b;
+			if (e->err == HC_OK)
+				*b = e->u.b;
+			else
+				hc_set_detail("%s", e->u.detail);
 			hit = true;
 			break;
 		}
@@ -146,7 +155,10 @@ static void cache_put(struct hc_sigcache *c, const uint8_t digest[32], hc_err er
 	c->next[s] = (c->next[s] + 1) % WAYS;
 	memcpy(e->key, digest, 32);
 	e->err = err;
-	e->b = *b;
+	if (err == HC_OK)
+		e->u.b = *b;
+	else
+		memcpy(e->u.detail, hc_detail(), strlen(hc_detail()) + 1);
 	e->used = true;
 	pthread_mutex_unlock(l);
 }
@@ -200,11 +212,15 @@ hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc
 				  have_digest ? v->kctx : NULL, &claims, kid, &is);
 		if (err == HC_OK)
 			err = hc__brief(&claims, is, &b);
+		if (err == HC_OK)
+			hc_set_detail(NULL); /* as after a hit: steps 6 to 8 set their own */
 		else
 			memset(&b, 0, sizeof(b));
 		/* Only outcomes fixed by the token's bytes and the trust data
-		 * are cached; a resource failure is retried next time. */
-		if (c && err != HC_ERR_NOMEM && err != HC_ERR_CRYPTO)
+		 * are cached; a resource failure is retried next time, and so
+		 * is a failure whose detail an entry cannot hold. */
+		if (c && err != HC_ERR_NOMEM && err != HC_ERR_CRYPTO &&
+		    (err == HC_OK || strlen(hc_detail()) < DETAIL_CAP))
 			cache_put(c, key, err, &b);
 	} else {
 		r->cached = true;

@@ -4,7 +4,11 @@
 # times, malformed lines) checked line by line against single `hc-verify
 # --json` runs; cache, threads and stdin/stdout give byte-identical output;
 # empty input; the report's counts recomputed from the output; usage and
-# trust errors; MPI ranks (mpirun -np 2; HC_SKIP_MPI=1 skips it).
+# trust errors; tables of edges (record times against --at's bounds, a
+# cached failure's detail, members copied as written and those named like
+# result fields under "record", whitespace, byte-order marks and CRLF at
+# the 64 KiB cap, --out never the input and written through a temporary);
+# MPI ranks (mpirun -np 2, and --mpi without --out; HC_SKIP_MPI=1 skips it).
 # Last line: totals.
 set -u
 B=$(cd "${1:-build}" && pwd)
@@ -574,6 +578,226 @@ err "--threads abc" --trust trust --at $ATS --threads abc --in mix.jsonl --out e
 err "--threads -1" --trust trust --at $ATS --threads -1 --in mix.jsonl --out e.out
 err "unknown option" --trust trust --at $ATS --bogus --in mix.jsonl --out e.out
 
+# ---- 10. edges: times, cache details, members as written, line edges ----
+# One helper runs every table below; it writes its checks to a file, and a
+# helper that dies fails here instead of taking its checks with it.
+KID=$("$B/hc-keys" pub zj.key | python3 -c 'import json, sys; print(json.load(sys.stdin)["kid"])')
+cat > fclaims.json <<JSON
+{"iss":"$ZJ","iat":$ATS,"nbf":$ATS,"exp":$((ATS + D)),"jti":"3q2-7wAAAAAAAAAAAAAAAA","hc":{"v":1,"st":"green","pol":"default-1","why":[],"sub":{"name":"O*","id":"330***********1234"}}}
+JSON
+sed 's/"st":"green"/"st":"purple"/' fclaims.json > fclaims-st.json
+sed 's/"exp":[0-9]*/"exp":'$((ATS - 60))'/' fclaims.json > fclaims-exp.json
+{
+	"$B/forge" zj.key '{"alg":"HS256","zip":"DEF","kid":"'"$KID"'"}' fclaims.json zip rs && echo
+	"$B/forge" zj.key '{"alg":"ES256","zip":"DEF","kid":"abc"}' fclaims.json zip rs && echo
+	"$B/forge" zj.key '{"alg":"ES256","zip":"DEF","kid":"'"$KID"'"}' fclaims-st.json zip rs && echo
+	"$B/forge" zj.key '{"alg":"ES256","zip":"DEF","kid":"'"$KID"'"}' fclaims-exp.json zip rs && echo
+	"$B/forge" zj.key '{"alg":"ES256","zip":"DEF","kid":"'"$KID"'","typ":"JWT"}' fclaims.json zip rs && echo
+} > forged.txt 2> forged.err
+[ "$(grep -c . forged.txt)" = 5 ] && ok "setup: 5 forged tokens" || bad "setup: forged tokens" "$(first forged.err)"
+cat > edges.py <<'PY'
+import json, os, subprocess, sys
+
+B, ATS = os.environ['B'], int(os.environ['ATS'])
+C = json.load(open('codes.json'))
+G1, G2, T, X = C['G1'], C['G2'], C['T'], C['X']
+TO = int(os.environ.get('TO', '120'))
+out = []
+
+def res(ok, name, why=''):
+    out.append(('PASS ' if ok else 'FAIL ') + name + ('' if ok else '\t' + why))
+
+def batch(data, *args):
+    open('e.in', 'wb').write(data)
+    at = [] if '--at' in args else ['--at', str(ATS)]
+    p = subprocess.run([B + '/hc-verify', 'batch', '--trust', 'trust', '--in', 'e.in'] + at + list(args),
+                       capture_output=True, timeout=TO)
+    if p.returncode != 0:
+        raise SystemExit('batch exit %d: %s' % (p.returncode, p.stderr.decode()[:300]))
+    return p.stdout
+
+def results(data, *args):
+    return [json.loads(l) for l in batch(data, *args).decode().splitlines()]
+
+def qr(tok):
+    return 'hc:/' + ''.join('%02d' % (ord(c) - 45) for c in tok)
+
+def single_at(v):
+    """What single hc-verify does with --at V: the time used, or None (refused)."""
+    p = subprocess.run([B + '/hc-verify', '--trust', 'trust', '--json', '--at', v, '--text', G1],
+                       capture_output=True, timeout=TO)
+    return p.returncode
+
+# -- record times: the bounds of --at, on the fast and the strict path --
+TIMES = [  # (JSON text of "at", --at text, time used or None when refused)
+    ('0', '0', 0),
+    ('253402300799', '253402300799', 253402300799),
+    ('253402300800', '253402300800', None),
+    ('9007199254740991', '9007199254740991', None),
+    ('999999999999999', '999999999999999', None),
+    ('-1', '-1', None),
+    ('1e9', '1e9', None),
+    ('1795392000.0', '1795392000.0', None),
+    ('"1970-01-01"', '1970-01-01', None),
+    ('"1970-01-01T08:00:00+08:00"', '1970-01-01T08:00:00+08:00', 0),
+    ('"9999-12-31T23:59:59Z"', '9999-12-31T23:59:59Z', 253402300799),
+    ('"9999-12-31T23:59:59-00:01"', '9999-12-31T23:59:59-00:01', None),
+    ('"2026-11-23"', '2026-11-23', ATS - 8 * 3600),
+]
+lines = []
+for at, _, _ in TIMES:
+    lines.append(('{"code":"%s","at":%s}' % (G1, at)).encode())
+    lines.append(('{ "code":"%s","at":%s}' % (G1, at)).encode())  # strict path
+R = results(b'\n'.join(lines) + b'\n')
+for i, (at, arg, want) in enumerate(TIMES):
+    src = single_at(arg)
+    for k, path in ((0, 'fast'), (1, 'strict')):
+        o = R[2 * i + k]
+        if want is None:
+            good = o['reason'] == 'malformed' and o['at'] == ATS and src == 2
+        else:
+            good = o['reason'] != 'malformed' and o['at'] == want and src in (0, 1)
+        res(good, 'record time %s (%s path): %s, as --at' % (at, path, 'refused' if want is None else 'used'),
+            'batch %s at %s; single --at exit %d' % (o['reason'], o['at'], src))
+
+# -- a cached failure keeps its detail: byte-identical with --no-cache --
+forged = [qr(t) for t in open('forged.txt').read().split()]
+codes = forged + [T, 'hc:/1', G1, X, 'hc:/' + '99' * 30]
+seq = [codes[i % len(codes)] for i in range(4 * len(codes))]
+data = b''.join((c + '\n').encode() for c in seq)
+a, b = batch(data), batch(data, '--no-cache')
+res(a == b, 'repeated failing and passing codes: cache and --no-cache byte-identical',
+    'first difference at byte %d' % next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), -1))
+first = {}
+det = []
+for c, o in zip(seq, [json.loads(l) for l in a.decode().splitlines()]):
+    d = o.get('detail')
+    if c in first and first[c] != d:
+        det.append('%s...: first %r, repeat %r' % (c[:12], first[c], d))
+    first.setdefault(c, d)
+res(not det and len(first) == len(codes), 'each repeat of a failing code has its first detail', '; '.join(det[:3]))
+res(sum(1 for c in forged if '(' in (first.get(c) or '')) == len(forged),
+    'the forged codes fail with a detail', repr([first.get(c) for c in forged]))
+
+# -- members pass through as written --
+MEMBERS = [  # (JSON text of a value)
+    '1234567890123456789', '9007199254740993', '1.0', '-0', '-0.0', '1E+2', '2.50e-3', '123456789012345',
+    '"\\u00e9\\/\\"x"', '"张三"', '{"a":[1.50,2e0,null,true]}', '[]', '{}', 'false',
+]
+for k, tmpl in ((0, '{"code":"%s",%s}'), (1, '{ "code":"%s",%s}')):
+    body = ','.join('"m%d":%s' % (i, v) for i, v in enumerate(MEMBERS))
+    line = (tmpl % (G1, body)).encode('utf-8')
+    o = batch(line + b'\n').decode('utf-8').rstrip('\n')
+    for i, v in enumerate(MEMBERS):
+        want = '"m%d":%s' % (i, v)
+        res((',' + want + ',') in o or (',' + want + '}') in o,
+            'member %s passes as written (%s)' % (v, ('fast', 'strict')[k]), o[-300:])
+o = batch(('{"code":"%s","o" : { "a" : [ 1.0 , "x y" ] } ,"n":\t7}\n' % G1).encode()).decode()
+res(o.rstrip('\n').endswith(',"o":{"a":[1.0,"x y"]},"n":7}'),
+    'whitespace between a member\'s tokens is dropped, strings and numbers kept', o[-120:])
+
+# -- members named like result fields: kept under "record" --
+NAMED = ['line', 'verdict', 'reason', 'detail', 'status', 'iss', 'region', 'warnings', 'record']
+rec = {'code': G1, 'id': 'r-1'}
+for i, n in enumerate(NAMED):
+    rec[n] = 'v%d' % i
+line = json.dumps(rec, ensure_ascii=False, separators=(',', ':')).encode()
+for k, l in ((0, line), (1, b'{ ' + line[1:])):
+    o = results(l + b'\n')[0]
+    want = {n: 'v%d' % i for i, n in enumerate(NAMED)}
+    res(o.get('record') == want and o['status'] == 'green' and o['reason'] == 'ok' and o['line'] == 1 and
+        o.get('id') == 'r-1' and o['iss'] == 'https://hc.zj.example' and 'detail' not in o,
+        'members named like result fields kept under "record" (%s)' % ('as is', 'with a space')[k],
+        json.dumps(o)[:300])
+o = results(('{"code":"%s","st\\u0061tus":"x","lin\\u0065":1,"k":2}\n' % G1).encode())[0]
+res(o.get('record') == {'status': 'x', 'line': 1} and o.get('k') == 2 and o['status'] == 'green',
+    'a result name written with escapes is kept under "record" too', json.dumps(o)[:300])
+o = results(('{"code":"%s","at":%d,"k":1}\n' % (G1, ATS)).encode())[0]
+res('record' not in o and o.get('k') == 1, 'no "record" object when no member is named like a result field',
+    json.dumps(o)[:200])
+
+# -- line edges --
+rec = '{"code":"%s","at":%d}' % (G1, ATS)
+def padded(n, end=b'\n'):  # a record of exactly n bytes before its terminator
+    base = '{"code":"%s","at":%d,"pad":"' % (G1, ATS)
+    return (base + 'x' * (n - len(base) - 2) + '"}').encode() + end
+RUN = ATS + 5  # the run's --at
+EDGES = [  # (name, input bytes, index of the line checked, reason, detail part, time used)
+    ('space before {', b' ' + rec.encode() + b'\n', 0, 'ok', None, ATS),
+    ('tab before {', b'\t' + rec.encode() + b'\n', 0, 'ok', None, ATS),
+    ('space after }', rec.encode() + b' \n', 0, 'ok', None, ATS),
+    ('tab and CRLF after }', rec.encode() + b'\t\r\n', 0, 'ok', None, ATS),
+    ('spaces around a bare code', b'  ' + G1.encode() + b' \r\n', 0, 'ok', None, RUN),
+    ('BOM at the start of the input', b'\xef\xbb\xbf' + rec.encode() + b'\n', 0, 'ok', None, ATS),
+    ('BOM before a bare code at the start', b'\xef\xbb\xbf' + G1.encode() + b'\n', 0, 'ok', None, RUN),
+    ('BOM on a later line', rec.encode() + b'\n\xef\xbb\xbf' + rec.encode() + b'\n', 1, 'malformed',
+     'byte-order mark', RUN),
+    ('BOM after leading space', b' \xef\xbb\xbf' + rec.encode() + b'\n', 0, 'malformed', 'byte-order mark', RUN),
+    ('whitespace-only line', b' \t \r\n' + rec.encode() + b'\n', 0, 'malformed', 'empty line', RUN),
+    ('64 KiB record, LF', padded(65536), 0, 'ok', None, ATS),
+    ('64 KiB record, CRLF', padded(65536, b'\r\n'), 0, 'ok', None, ATS),
+    ('64 KiB record, CRLF, last line without LF', padded(65536, b'\r'), 0, 'ok', None, ATS),
+    ('64 KiB record after a BOM, CRLF', b'\xef\xbb\xbf' + padded(65536, b'\r\n'), 0, 'ok', None, ATS),
+    ('64 KiB + 1 record, LF', padded(65537), 0, 'malformed', 'longer than 65536', RUN),
+    ('64 KiB + 1 record, CRLF', padded(65537, b'\r\n'), 0, 'malformed', 'longer than 65536', RUN),
+]
+for name, data, idx, reason, part, at in EDGES:
+    o = results(data, '--at', str(RUN))
+    got = o[idx] if idx < len(o) else {}
+    good = got.get('reason') == reason and got.get('at') == at and \
+        (part is None or part in (got.get('detail') or ''))
+    res(good, 'line edge: %s: %s%s' % (name, reason, ', at = --at' if reason != 'ok' else ''),
+        json.dumps(got)[:240])
+
+print('\n'.join(out))
+print('DONE %d' % len(out))
+PY
+python3 edges.py > edges.res 2> edges.err; rc=$?
+tally < <(grep -v '^DONE' edges.res)
+[ $rc -eq 0 ] && grep -q '^DONE' edges.res && ok "edges: the helper ran every table" ||
+	bad "edges: the helper ran every table" "exit $rc: $(first edges.err)"
+
+# --out: never the input, written through a temporary renamed at the end
+cp mix.jsonl in.jsonl && cp mix.jsonl in.keep && ln -sf in.jsonl in.link && ln -f in.jsonl in.hard
+mkdir -p sub
+outerr() { # NAME ARGS...: exit 2 and the input intact
+	local name=$1 rc
+	shift
+	BV --trust trust --at $ATS "$@" > /dev/null 2> oe.err; rc=$?
+	[ $rc -eq 2 ] && cmp -s in.jsonl in.keep && ok "--out refused: $name" ||
+		bad "--out refused: $name" "exit $rc, input $(cmp -s in.jsonl in.keep && echo intact || echo CHANGED): $(first oe.err)"
+	cp in.keep in.jsonl
+}
+outerr "the input itself" --in in.jsonl --out in.jsonl
+outerr "a symbolic link to the input" --in in.jsonl --out in.link
+outerr "a hard link to the input" --in in.jsonl --out in.hard
+outerr "the input by another path" --in in.jsonl --out sub/../in.jsonl
+outerr "input read through a symbolic link" --in in.link --out in.jsonl
+BV --trust trust --at $ATS --in in.jsonl >> in.jsonl 2> oe.err; rc=$?
+[ $rc -eq 2 ] && cmp -s in.jsonl in.keep && ok "standard output appending to the input file: exit 2" ||
+	bad "stdout appending to the input" "exit $rc: $(first oe.err)"
+cp in.keep in.jsonl
+BV --trust trust --at $ATS < in.jsonl >> in.jsonl 2> oe.err; rc=$?
+[ $rc -eq 2 ] && cmp -s in.jsonl in.keep && ok "standard input and output the same file: exit 2" ||
+	bad "stdin and stdout the same file" "exit $rc: $(first oe.err)"
+cp in.keep in.jsonl
+echo old > kept.out
+BV --trust trust --at $ATS --in sub --out kept.out 2> oe.err; rc=$?
+[ $rc -eq 2 ] && [ "$(cat kept.out)" = old ] && [ -z "$(ls -a | grep 'kept\.out\.tmp')" ] &&
+	ok "a run failing while reading leaves the old output and no temporary" ||
+	bad "failed run and its output" "exit $rc, output '$(head -c 40 kept.out)', $(ls -a | grep tmp | tr '\n' ' ')"
+echo old > target.out && ln -sf target.out link.out
+BV --trust trust --at $ATS --in mix.jsonl --out link.out 2> oe.err; rc=$?
+[ $rc -eq 0 ] && [ -L link.out ] && cmp -s target.out mix.out && [ -z "$(ls -a | grep '\.tmp\.')" ] &&
+	ok "--out through a symbolic link replaces its target, the link stays, no temporary left" ||
+	bad "--out through a symbolic link" "exit $rc: $(ls -l link.out target.out 2>&1 | tr '\n' ' ')"
+rm -f new.out; (umask 027 && BV --trust trust --at $ATS --in mix.jsonl --out new.out 2>/dev/null)
+[ "$(stat -c %a new.out 2>/dev/null)" = 640 ] && cmp -s new.out mix.out &&
+	ok "a new --out file gets 0666 less the umask" || bad "new --out mode" "$(stat -c %a new.out 2>&1)"
+BV --trust trust --at $ATS --in mix.jsonl --out /dev/null 2>/dev/null; rc=$?
+[ $rc -eq 0 ] && [ -c /dev/null ] && ok "--out /dev/null: written as it is, exit 0" || bad "--out /dev/null" "exit $rc"
+err "--mpi without --out" --trust trust --at $ATS --mpi --in mix.jsonl
+
 # ---- 9. MPI ----
 if [ "${HC_SKIP_MPI:-0}" = 1 ]; then
 	echo "# MPI skipped (HC_SKIP_MPI=1)"
@@ -608,6 +832,11 @@ else
 		bad "mpi -np 3: concatenation" "$(cmp mpi3.cat mix.out 2>&1)"
 	if [ -f mpi3.json ]; then tally < <(python3 bt.py same_counts "mpi -np 3" mpi3.json mix.json)
 	else bad "mpi -np 3: report written" "no mpi3.json"; fi
+	# without --out the ranks' results would mix on one standard output
+	MPI -np 2 "$B/hc-verify" batch --mpi --trust trust --at $ATS --in big.jsonl > mpino.out 2> mpino.log; rc=$?
+	[ $rc -eq 2 ] && [ ! -s mpino.out ] && grep -q -- '--mpi needs --out' mpino.log &&
+		ok "mpi -np 2 without --out: exit 2, nothing on standard output" ||
+		bad "mpi without --out" "exit $rc, $(wc -c < mpino.out) bytes out: $(first mpino.log)"
 fi
 
 finish

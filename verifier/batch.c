@@ -22,19 +22,21 @@ static const char usage_text[] =
 	"\n"
 	"Verifies scan records, one per line: a JSON object\n"
 	"{\"code\":\"hc:/...\",\"at\":TIME,\"checkpoint\":\"...\"} (at: epoch seconds or\n"
-	"RFC 3339; other members are passed through) or a line of QR text. Writes one\n"
+	"RFC 3339, 1970 to 9999; other members are passed through as written, those\n"
+	"named like a result member under \"record\") or a line of QR text. Writes one\n"
 	"JSON result per input line, in input order, each verified at its own time.\n"
 	"\n"
 	"  --trust DIR          trust directory (as for verification)\n"
 	"  --in FILE            records (default: standard input)\n"
-	"  --out FILE           results (default: standard output)\n"
+	"  --out FILE           results (default: standard output), written to a\n"
+	"                       temporary file renamed over FILE at the end\n"
 	"  --report FILE        write the summary as JSON (counts by verdict, reason,\n"
 	"                       status, issuer and region; throughput)\n"
 	"  --threads N          worker threads (default: the number of CPUs)\n"
 	"  --no-cache           verify every record's signature, even for a code\n"
 	"                       seen before\n"
-	"  --mpi                run as one rank of an MPI job: --in must be a file;\n"
-	"                       rank R writes --out FILE.R; rank 0 writes the report\n"
+	"  --mpi                run as one rank of an MPI job: --in and --out needed;\n"
+	"                       rank R writes FILE.R; rank 0 writes the report\n"
 	"  --at TIME            time for records without one (default now)\n"
 	"  --skew, --any-status, --require-nat, --require-doses, --grace, --strict\n"
 	"                       as for verification\n"
@@ -78,18 +80,25 @@ static int rd_fill(struct reader *r)
 	return 0;
 }
 
-/* Appends the next line (without its newline) to j; false at the end. */
+/* Bytes of a line kept: a byte-order mark and a CR besides MAX_LINE. */
+#define KEEP (MAX_LINE + 4)
+
+/* Appends the next line to j, without its '\n' and without a byte-order
+ * mark at the very start of the input; *more false at the end. A line is
+ * too long when it holds more than MAX_LINE bytes besides those and a
+ * final CR (of at most KEEP bytes are kept). */
 static int rd_line(struct reader *r, struct job *j, bool *more)
 {
-	size_t start = j->inlen, n = 0;
-	bool got = false, toolong = false;
+	size_t start = j->inlen, n = 0, kept = 0, bom = 0;
+	bool got = false, first = r->offset == 0;
+	char last = '\0';
 
 	*more = false;
 	if (r->offset >= r->end)
 		return 0;
 	for (;;) {
 		char *nl;
-		size_t take;
+		size_t take, keep;
 
 		if (rd_fill(r) == -1)
 			return -1;
@@ -98,26 +107,26 @@ static int rd_line(struct reader *r, struct job *j, bool *more)
 		got = true;
 		nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
 		take = nl ? (size_t)(nl - (r->buf + r->pos)) : r->len - r->pos;
-		if (n + take > MAX_LINE) {
-			toolong = true;
-			take = n < MAX_LINE ? MAX_LINE - n : 0;
-		}
-		if (j->inlen + take + 1 > j->incap) {
+		if (take)
+			last = r->buf[r->pos + take - 1];
+		keep = kept + take > KEEP ? KEEP - kept : take;
+		if (j->inlen + keep + 1 > j->incap) {
 			size_t cap = j->incap ? j->incap : JOB_BYTES;
 			char *p;
 
-			while (cap < j->inlen + take + 1)
+			while (cap < j->inlen + keep + 1)
 				cap *= 2;
 			if (!(p = realloc(j->in, cap)))
 				return -1;
 			j->in = p;
 			j->incap = cap;
 		}
-		memcpy(j->in + j->inlen, r->buf + r->pos, take);
-		j->inlen += take;
+		memcpy(j->in + j->inlen, r->buf + r->pos, keep);
+		j->inlen += keep;
+		kept += keep;
 		n += take;
-		/* skip what did not fit (a line over the cap) */
-		take = nl ? (size_t)(nl - (r->buf + r->pos)) + 1 : r->len - r->pos;
+		/* skip what was not kept (a line over the cap) */
+		take += nl != NULL;
 		r->pos += take;
 		r->offset += take;
 		if (nl)
@@ -125,10 +134,12 @@ static int rd_line(struct reader *r, struct job *j, bool *more)
 	}
 	if (!got)
 		return 0;
-	j->len[j->nlines] = j->inlen - start;
+	if (first && kept >= 3 && memcmp(j->in + start, "\xef\xbb\xbf", 3) == 0)
+		bom = 3;
+	j->len[j->nlines] = kept - bom;
 	j->in[j->inlen++] = '\0';
-	j->off[j->nlines] = start;
-	j->toolong[j->nlines] = toolong;
+	j->off[j->nlines] = start + bom;
+	j->toolong[j->nlines] = n - bom - (n > bom && last == '\r') > MAX_LINE;
 	j->nlines++;
 	*more = true;
 	return 0;
@@ -305,13 +316,14 @@ int cmd_batch(int argc, char **argv)
 	bool nocache = false, mpi = false;
 	int64_t threads = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t records = 0;
-	FILE *out = stdout;
+	struct batch_out out;
 	double t0;
 	int c, rc = EXIT_USAGE;
 	hc_err err;
 
 	memset(&b, 0, sizeof(b));
 	memset(&part, 0, sizeof(part));
+	memset(&out, 0, sizeof(out));
 	verifier_prog = "hc-verify batch";
 	hc_verify_opts_init(&b.opts);
 	optind = 1;
@@ -350,6 +362,10 @@ int cmd_batch(int argc, char **argv)
 	}
 	if (mpi && !inp) {
 		fprintf(stderr, "hc-verify batch: --mpi needs --in FILE\n");
+		return EXIT_USAGE;
+	}
+	if (mpi && !outp) { /* the ranks' lines would mix on one standard output */
+		fprintf(stderr, "hc-verify batch: --mpi needs --out FILE (rank R writes FILE.R)\n");
 		return EXIT_USAGE;
 	}
 	if (mpi && batch_mpi_init(&argc, &argv, &part) != 0)
@@ -400,18 +416,16 @@ int cmd_batch(int argc, char **argv)
 		r->offset = part.start;
 		r->end = part.end;
 	}
-	if (outp) {
+	{
 		char path[4096];
 
-		if ((mpi ? hc_path(path, sizeof(path), "%s.%d", outp, part.rank)
-			 : hc_path(path, sizeof(path), "%s", outp)) != HC_OK) {
+		if (outp && (mpi ? hc_path(path, sizeof(path), "%s.%d", outp, part.rank)
+				 : hc_path(path, sizeof(path), "%s", outp)) != HC_OK) {
 			fprintf(stderr, "hc-verify batch: --out: %s\n", hc_detail());
 			goto out;
 		}
-		if (!(out = fopen(path, "w"))) {
-			fprintf(stderr, "hc-verify batch: %s: %s\n", path, strerror(errno));
+		if (batch_out_open(&out, outp ? path : NULL, r->fd) != 0)
 			goto out;
-		}
 	}
 	for (size_t i = 0; i < b.njobs; i++)
 		b.jobs[i].state = J_FREE;
@@ -436,16 +450,13 @@ int cmd_batch(int argc, char **argv)
 
 		if (!mpi && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
 			total = (uint64_t)st.st_size;
-		rc = b.nthreads ? pump(&b, r, out, mpi ? part.first_line : 1, show, total, &records)
+		rc = b.nthreads ? pump(&b, r, out.f, mpi ? part.first_line : 1, show, total, &records)
 				: EXIT_USAGE;
 	}
 	for (size_t i = 0; i < b.nthreads; i++)
 		pthread_join(w[i].tid, NULL);
-	if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
-		fprintf(stderr, "hc-verify batch: error writing results\n");
+	if (batch_out_close(&out, rc == 0) != 0)
 		rc = EXIT_USAGE;
-	}
-	out = NULL;
 	if (batch_summary(t, b.counts, b.nthreads, hc_sigcache_hits(b.cache), now() - t0, report,
 			  mpi ? &part : NULL) != 0)
 		rc = EXIT_USAGE;
@@ -453,8 +464,7 @@ int cmd_batch(int argc, char **argv)
 	pthread_cond_destroy(&b.work);
 	pthread_cond_destroy(&b.done);
 out:
-	if (out && out != stdout)
-		(void)fclose(out); /* error path: the results are incomplete anyway */
+	(void)batch_out_close(&out, false); /* an error: no half file is left */
 	if (r && r->fd > 0)
 		close(r->fd);
 	for (size_t i = 0; b.jobs && i < b.njobs; i++) {

@@ -2,7 +2,9 @@
 #ifndef HC_BATCH_INT_H
 #define HC_BATCH_INT_H
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 
 #include "verifier.h"
 
@@ -77,6 +79,21 @@ int batch_mpi_reduce(uint64_t *v, size_t n, double *secs);
  * only under MPI, after reducing the counts). 0 or an exit status. */
 int batch_summary(const struct hc_trust *t, struct counts *c, size_t n, uint64_t hits,
 		  double secs, const char *report, const struct batch_part *mpi);
+
+/* The results' destination: standard output, or a file written through a
+ * temporary beside it (PATH.tmp.XXXXXX) renamed over it at the end. */
+struct batch_out {
+	FILE *f;
+	char path[PATH_MAX]; /* the file replaced (a symbolic link resolved) */
+	char tmp[PATH_MAX + 16];
+};
+
+/* Opens path (NULL: standard output) for results, refusing the file that
+ * in_fd reads. 0, or prints why and returns an exit status. */
+int batch_out_open(struct batch_out *o, const char *path, int in_fd);
+/* Flushes and closes; when ok, fsyncs and renames the temporary into
+ * place, else removes it. 0, or prints why and returns an exit status. */
+int batch_out_close(struct batch_out *o, bool ok);
 
 int cmd_batch(int argc, char **argv);
 

@@ -26,19 +26,38 @@ static void out_append(struct job *j, const char *s, size_t n)
 	j->outlen += n;
 }
 
-/* Members of a result; a record member of the same name is not copied. */
-static const char *const reserved[] = {"line", "verdict", "reason", "detail", "status",
-				       "iss", "region", "at", "warnings", "code"};
+/* Times as hc_time_parse and --at take them: 1970 to 9999. */
+#define TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
+
+enum { M_PASS, M_RESULT, M_CODE, M_AT };
+
+#define NAME(s, kind) {s, sizeof(s) - 1, kind}
+
+/* The names of a result's own members. A record member named like one of
+ * them (or "record") is kept under the result's "record" object; "code"
+ * and "at" are read, not passed through. */
+static const struct {
+	const char *s;
+	size_t n;
+	int kind;
+} names[] = {
+	NAME("code", M_CODE),       NAME("at", M_AT),         NAME("line", M_RESULT),
+	NAME("verdict", M_RESULT),  NAME("reason", M_RESULT), NAME("detail", M_RESULT),
+	NAME("status", M_RESULT),   NAME("iss", M_RESULT),    NAME("region", M_RESULT),
+	NAME("warnings", M_RESULT), NAME("record", M_RESULT),
+};
 
 #define FLAT_MEMBERS 16
 
 /* A record line as read: the code, its scan time, and the members to pass
- * through, either as cJSON (rec) or as spans of the line (flat). */
+ * through, either as the checked object text (obj, with rec its cJSON
+ * tree) or as spans of the line (flat). */
 struct record {
 	const char *code;
 	size_t codelen;
 	int64_t at;
 	cJSON *rec;
+	const char *obj, *objend;
 	size_t nspan;
 	struct {
 		const char *p;
@@ -46,12 +65,17 @@ struct record {
 	} span[FLAT_MEMBERS];
 };
 
-static bool is_reserved(const char *k, size_t n)
+static int member_kind(const char *k, size_t n)
 {
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strlen(reserved[i]) == n && memcmp(reserved[i], k, n) == 0)
-			return true;
-	return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].n == n && names[i].s[0] == k[0] && memcmp(names[i].s, k, n) == 0)
+			return names[i].kind;
+	return M_PASS;
+}
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 /* Bytes that end a string of the fast path: its closing quote, or what it
@@ -78,11 +102,11 @@ static long flat_str(const char *p, const char *end, bool key)
 
 /* The fast path for the line every scanner writes: one flat object, no
  * whitespace, members whose values are strings without escapes or integers
- * of at most 15 digits, no duplicates, "code" a string, "at" absent or a
- * time. It takes only lines that the strict cJSON path reads the same way,
- * and its spans are exactly what cJSON would print for the members passed
- * through; anything else returns false and goes the strict path (the fuzz
- * target fuzz_batch checks both agree). */
+ * of at most 15 digits, no duplicates, none named like a result member,
+ * "code" a string, "at" absent or a time. It takes only lines that the
+ * strict path reads the same way; its spans are the members' bytes, as the
+ * strict path copies them; anything else returns false and goes the strict
+ * path (the fuzz target fuzz_batch checks both agree). */
 static bool parse_flat(const char *line, size_t n, struct record *r, int64_t *at)
 {
 	const char *p = line + 1, *end, *keys[FLAT_MEMBERS + 2];
@@ -95,6 +119,7 @@ static bool parse_flat(const char *line, size_t n, struct record *r, int64_t *at
 	for (;;) {
 		const char *k, *v;
 		long kl, vl;
+		int kind;
 
 		if (p >= end || *p != '"' || nkeys == FLAT_MEMBERS + 2)
 			return false;
@@ -122,16 +147,17 @@ static bool parse_flat(const char *line, size_t n, struct record *r, int64_t *at
 				vl++;
 			if (vl == 0 || vl > 15 || (d[0] == '0' && vl > 1) ||
 			    (d != p && d[0] == '0'))
-				return false; /* also "-0": cJSON prints it as 0 */
+				return false; /* also "-0", left to the strict path */
 			p = d + vl;
 		}
-		if (kl == 4 && memcmp(k, "code", 4) == 0) {
+		kind = member_kind(k, (size_t)kl);
+		if (kind == M_CODE) {
 			if (*v != '"')
 				return false;
 			r->code = v + 1;
 			r->codelen = (size_t)(p - v - 2);
 			have_code = true;
-		} else if (kl == 2 && memcmp(k, "at", 2) == 0) {
+		} else if (kind == M_AT) {
 			char tbuf[64];
 			const char *d = v;
 			int64_t t = 0;
@@ -148,11 +174,13 @@ static bool parse_flat(const char *line, size_t n, struct record *r, int64_t *at
 					return false; /* out of range: the strict path says so */
 				for (; d < p; d++)
 					t = t * 10 + (*d - '0');
+				if (t > TIME_MAX)
+					return false;
 			}
 			*at = t;
-		} else if (!is_reserved(k, (size_t)kl)) {
-			if (r->nspan == FLAT_MEMBERS)
-				return false;
+		} else if (kind == M_RESULT || r->nspan == FLAT_MEMBERS) {
+			return false;
+		} else {
 			r->span[r->nspan].p = k - 1;
 			r->span[r->nspan++].n = (size_t)(p - (k - 1));
 		}
@@ -164,18 +192,220 @@ static bool parse_flat(const char *line, size_t n, struct record *r, int64_t *at
 	return have_code;
 }
 
+/* ---- the strict path: members of an object hc_json_parse accepted ---- */
+
+static const char *skip_ws(const char *p, const char *e)
+{
+	while (p < e && is_ws(*p))
+		p++;
+	return p;
+}
+
+/* After the string whose opening quote is at p: the first quote after an
+ * even number of backslashes (a code is a long string: memchr). */
+static const char *str_end(const char *p, const char *e)
+{
+	const char *q = p + 1, *d;
+
+	while ((d = memchr(q, '"', (size_t)(e - q)))) {
+		size_t bs = 0;
+
+		while (d - bs - 1 > p && d[-1 - (long)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return d + 1;
+		q = d + 1;
+	}
+	return e;
+}
+
+static bool digit(const char *p, const char *e)
+{
+	return p < e && *p >= '0' && *p <= '9';
+}
+
+/* The length of the number at p in RFC 8259's grammar, 0 if none. */
+static size_t num_len(const char *p, const char *e)
+{
+	const char *s = p;
+
+	p += p < e && *p == '-';
+	if (!digit(p, e))
+		return 0;
+	if (*p == '0')
+		p++;
+	else
+		while (digit(p, e))
+			p++;
+	if (p < e && *p == '.') {
+		if (!digit(++p, e))
+			return 0;
+		while (digit(p, e))
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		p += p < e && (*p == '+' || *p == '-');
+		if (!digit(p, e))
+			return 0;
+		while (digit(p, e))
+			p++;
+	}
+	if (p < e && !is_ws(*p) && *p != ',' && *p != '}' && *p != ']')
+		return 0; /* "01", "1.", "0x1": cJSON reads them, JSON has none */
+	return (size_t)(p - s);
+}
+
+/* The end of the value at p, or NULL (with *why) where the text holds what
+ * RFC 8259 does not and cJSON lets through: a number outside the grammar,
+ * a control byte between tokens. Strings, literals and nesting are as
+ * cJSON checked them. */
+static const char *value_end(const char *p, const char *e, const char **why)
+{
+	int depth = 0;
+
+	do {
+		char c = *p;
+		size_t l;
+
+		if (c == '"') {
+			p = str_end(p, e);
+		} else if (c == '{' || c == '[') {
+			depth++;
+			p++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+			p++;
+		} else if (c == ',' || c == ':' || is_ws(c)) {
+			p++;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			if ((l = num_len(p, e)) == 0) {
+				*why = "a number outside JSON's grammar";
+				return NULL;
+			}
+			p += l;
+		} else if (c >= 'a' && c <= 'z') {
+			while (p < e && *p >= 'a' && *p <= 'z')
+				p++; /* true, false, null */
+		} else {
+			*why = "a control character between JSON tokens";
+			return NULL;
+		}
+	} while (depth > 0 && p < e);
+	return p;
+}
+
+/* One member of the object: its name's and its value's source bytes. */
+struct member {
+	const char *k, *kend, *v, *vend;
+};
+
+/* The member after *pp (just after the '{' or the previous member): 1, or
+ * 0 at the closing '}', or -1 (with *why) for text cJSON lets through. */
+static int next_member(const char **pp, const char *e, struct member *m, const char **why)
+{
+	const char *p = skip_ws(*pp, e);
+
+	if (p < e && *p == ',')
+		p = skip_ws(p + 1, e);
+	if (p < e && *p == '}' && p + 1 == e)
+		return 0;
+	if (p >= e || *p != '"')
+		goto bad;
+	m->k = p;
+	m->kend = p = str_end(p, e);
+	p = skip_ws(p, e);
+	if (p >= e || *p != ':')
+		goto bad;
+	m->v = p = skip_ws(p + 1, e);
+	if (p >= e || !(m->vend = value_end(p, e, why)))
+		return -1;
+	*pp = m->vend;
+	return 1;
+bad:
+	*why = "a control character between JSON tokens";
+	return -1;
+}
+
+/* The strict path: hc_json_parse, then a walk over the members' source
+ * bytes beside the cJSON tree (whose members are in the same order). */
+static hc_err parse_strict(char *line, size_t n, struct record *r)
+{
+	const cJSON *c, *code = NULL, *at = NULL;
+	const char *p = line + 1, *e = line + n, *why = NULL, *atv = NULL, *atend = NULL;
+	struct member m;
+	int64_t t;
+	hc_err err;
+
+	if ((err = hc_json_parse(line, n, &r->rec)) != HC_OK)
+		return err;
+	r->obj = line;
+	r->objend = e;
+	for (c = r->rec->child; c; c = c->next) {
+		int kind;
+
+		if (next_member(&p, e, &m, &why) != 1)
+			break;
+		kind = member_kind(c->string, strlen(c->string));
+		if (kind == M_CODE) {
+			code = c;
+		} else if (kind == M_AT) {
+			at = c;
+			atv = m.v;
+			atend = m.vend;
+		}
+	}
+	if (c || (!why && next_member(&p, e, &m, &why) != 0)) {
+		hc_set_detail("%s", why ? why : "a control character between JSON tokens");
+		cJSON_Delete(r->rec); /* not JSON: nothing of it is passed on */
+		r->rec = NULL;
+		return HC_ERR_JSON;
+	}
+	if (!code || !cJSON_IsString(code)) {
+		hc_set_detail("record without a \"code\" string");
+		return code ? HC_ERR_JSON_TYPE : HC_ERR_JSON_MISSING;
+	}
+	r->code = code->valuestring;
+	r->codelen = strlen(code->valuestring);
+	if (!at)
+		return HC_OK;
+	if (!cJSON_IsString(at) && !cJSON_IsNumber(at)) {
+		hc_set_detail("\"at\" is not a time");
+		return HC_ERR_JSON_TYPE;
+	} else if (cJSON_IsString(at)) {
+		if (hc_time_parse(at->valuestring, &t) != HC_OK) {
+			hc_set_detail("\"at\" is not a time");
+			return HC_ERR_JSON_TYPE;
+		}
+	} else {
+		/* integer seconds as digits (no sign, fraction or exponent) */
+		for (const char *d = atv; d < atend; d++)
+			if (*d < '0' || *d > '9') {
+				hc_set_detail("\"at\" is not a time from 1970 to 9999");
+				return HC_ERR_JSON_INT;
+			}
+		if ((err = hc_json_num_int(at, 0, TIME_MAX, &t)) != HC_OK) {
+			hc_set_detail("\"at\" is not a time from 1970 to 9999");
+			return err;
+		}
+	}
+	r->at = t;
+	return HC_OK;
+}
+
 /* Reads a record line into r. HC_ERR_* with a detail when malformed. */
 static hc_err parse_record(char *line, size_t n, const struct hc_verify_opts *o,
 			   struct record *r)
 {
-	cJSON *c, *a;
-	hc_err err;
-
 	memset(r, 0, sizeof(*r));
 	r->at = o->at;
 	if (n == 0) {
 		hc_set_detail("empty line");
 		return HC_ERR_QR_EMPTY;
+	}
+	if (n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		hc_set_detail("a byte-order mark not at the start of the input");
+		return HC_ERR_JSON;
 	}
 	if (line[0] != '{') {
 		r->code = line;
@@ -186,26 +416,41 @@ static hc_err parse_record(char *line, size_t n, const struct hc_verify_opts *o,
 		return HC_OK;
 	memset(r, 0, sizeof(*r));
 	r->at = o->at;
-	if ((err = hc_json_parse(line, n, &r->rec)) != HC_OK)
-		return err;
-	c = cJSON_GetObjectItemCaseSensitive(r->rec, "code");
-	a = cJSON_GetObjectItemCaseSensitive(r->rec, "at");
-	if (!cJSON_IsString(c)) {
-		hc_set_detail("record without a \"code\" string");
-		return c ? HC_ERR_JSON_TYPE : HC_ERR_JSON_MISSING;
+	return parse_strict(line, n, r);
+}
+
+/* Appends a value's bytes without the whitespace between its tokens. */
+static void out_compact(struct job *j, const char *p, const char *e)
+{
+	while (p < e) {
+		const char *s = p;
+
+		while (p < e && !is_ws(*p))
+			p = *p == '"' ? str_end(p, e) : p + 1;
+		out_append(j, s, (size_t)(p - s));
+		p = skip_ws(p, e);
 	}
-	r->code = c->valuestring;
-	r->codelen = strlen(c->valuestring);
-	if (cJSON_IsString(a)) {
-		if (hc_time_parse(a->valuestring, &r->at) != HC_OK) {
-			hc_set_detail("\"at\" is not a time");
-			return HC_ERR_JSON_TYPE;
-		}
-	} else if (a && (err = hc_json_num_int(a, 0, INT64_MAX / 4, &r->at)) != HC_OK) {
-		hc_set_detail("\"at\" is not a time");
-		return err;
+}
+
+/* Appends the strict path's members of one kind (M_PASS or M_RESULT),
+ * each as ,"name":value from its source bytes; the walk cannot fail here
+ * (parse_strict made it). */
+static void out_members(struct job *j, const struct record *r, int want, bool first)
+{
+	const char *p = r->obj + 1, *why = NULL;
+	struct member m;
+
+	for (const cJSON *c = r->rec->child; c && next_member(&p, r->objend, &m, &why) == 1;
+	     c = c->next) {
+		if (member_kind(c->string, strlen(c->string)) != want)
+			continue;
+		if (!first)
+			out_append(j, ",", 1);
+		first = false;
+		out_append(j, m.k, (size_t)(m.kend - m.k));
+		out_append(j, ":", 1);
+		out_compact(j, m.v, m.vend);
 	}
-	return HC_OK;
 }
 
 /* Appends a failure's detail (under 320 bytes) as a JSON string:
@@ -234,9 +479,16 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 	memset(&r, 0, sizeof(r));
 	r.issuer = -1;
 	hc_set_detail(NULL);
-	if (n > 0 && line[n - 1] == '\r')
+	/* JSON whitespace around the record or code is not part of it (the CR
+	 * of a CRLF among it). */
+	while (n > 0 && is_ws(line[n - 1]))
 		line[--n] = '\0';
+	while (n > 0 && is_ws(line[0])) {
+		line++;
+		n--;
+	}
 	memset(&rec, 0, sizeof(rec));
+	rec.at = b->opts.at;
 	if (toolong) {
 		hc_set_detail("line longer than %u bytes", MAX_LINE);
 		err = HC_ERR_TOO_LARGE;
@@ -248,8 +500,8 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 		err = hc_verify_qr_batch(b->t, k->v, b->cache, rec.code, rec.codelen, &o, &r);
 	r.err = err;
 	counts_add(k, &r);
-	/* The line is assembled here: our members hold known ASCII, and
-	 * cJSON escapes every string that comes from outside. */
+	/* The line is assembled here: our members hold known ASCII, the
+	 * detail is escaped, the record's members are checked JSON. */
 	bl = snprintf(buf, sizeof(buf), "{\"line\":%llu,\"verdict\":\"%s\",\"reason\":\"%s\"",
 		      (unsigned long long)lineno, err == HC_OK ? "pass" : "fail", hc_reason(err));
 	out_append(j, buf, (size_t)bl);
@@ -279,21 +531,17 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 	bl = snprintf(buf, sizeof(buf), ",\"at\":%lld%s", (long long)o.at,
 		      r.stale ? ",\"warnings\":[\"stale-trust\"]" : "");
 	out_append(j, buf, (size_t)bl);
-	/* The record's own members, but the code, follow unchanged. */
+	/* The record's own members but "code" and "at" follow as they were
+	 * written, those named like a result member under "record". */
 	if (rec.rec) {
-		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-			cJSON_DeleteItemFromObjectCaseSensitive(rec.rec, reserved[i]);
-		if (rec.rec->child) {
-			char *p = cJSON_PrintUnformatted(rec.rec);
+		bool any = false;
 
-			if (p) {
-				out_append(j, ",", 1);
-				out_append(j, p + 1, strlen(p + 1)); /* without its '{' */
-			} else {
-				j->oom = true;
-			}
-			free(p);
-		} else {
+		out_members(j, &rec, M_PASS, false);
+		for (const cJSON *c = rec.rec->child; c && !any; c = c->next)
+			any = member_kind(c->string, strlen(c->string)) == M_RESULT;
+		if (any) {
+			out_append(j, ",\"record\":{", 11);
+			out_members(j, &rec, M_RESULT, true);
 			out_append(j, "}", 1);
 		}
 	} else {
@@ -301,8 +549,8 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 			out_append(j, ",", 1);
 			out_append(j, rec.span[i].p, rec.span[i].n);
 		}
-		out_append(j, "}", 1);
 	}
+	out_append(j, "}", 1);
 	out_append(j, "\n", 1);
 	cJSON_Delete(rec.rec);
 }
