@@ -23,6 +23,14 @@ hc_err hc_trust_load(const char *dir, struct hc_trust **out) HC_WUR;
  * index is a cache: failing to write it is not an error. */
 #define HC_TRUST_WRITE_INDEX 1u
 hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out) HC_WUR;
+/* The directory that holds DIR's trust data: DIR/gen/N when DIR/current is
+ * a link to gen/N (the layout hc-verify sync writes), else DIR itself (laid
+ * out by hand). hc_trust_load resolves it once per load. */
+hc_err hc_trust_data_dir(const char *dir, char *out, size_t n) HC_WUR;
+/* Loads DIR/roots and the trust data in DATA (sync checks a staged
+ * generation with it before switching to it). */
+hc_err hc_trust_load_data(const char *dir, const char *data, unsigned flags,
+			  struct hc_trust **out) HC_WUR;
 /* Loads only DIR/roots (sync uses it when no trust list is held yet). */
 hc_err hc_trust_load_roots(const char *dir, struct hc_trust **out) HC_WUR;
 void hc_trust_free(struct hc_trust *t);

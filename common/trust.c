@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hc_json.h"
 #include "trust_int.h"
@@ -425,7 +426,38 @@ hc_err hc_trust_load(const char *dir, struct hc_trust **out)
 	return hc_trust_load_ex(dir, 0, out);
 }
 
-hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
+/* A generation is "gen/N", N a decimal number without leading zeros. */
+static bool gen_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 4 && n < 4 + 19 && strncmp(s, "gen/", 4) == 0 && s[4] != '0' &&
+	       strspn(s + 4, "0123456789") == n - 4;
+}
+
+hc_err hc_trust_data_dir(const char *dir, char *out, size_t n)
+{
+	char p[4096], link[64];
+	ssize_t r;
+
+	if (hc_path(p, sizeof(p), "%s/current", dir) != HC_OK)
+		return HC_ERR_TRUST_DIR;
+	if ((r = readlink(p, link, sizeof(link) - 1)) == -1) {
+		if (errno == ENOENT)
+			return hc_path(out, n, "%s", dir) == HC_OK ? HC_OK : HC_ERR_TRUST_DIR;
+		hc_set_detail("%s: %s", p, strerror(errno));
+		return HC_ERR_TRUST_DIR;
+	}
+	link[r] = '\0';
+	if (!gen_name_ok(link)) {
+		hc_set_detail("%s: not a link to gen/N", p);
+		return HC_ERR_TRUST_DIR;
+	}
+	return hc_path(out, n, "%s/%s", dir, link) == HC_OK ? HC_OK : HC_ERR_TRUST_DIR;
+}
+
+/* Loads the roots of dir and the trust data of data. */
+static hc_err load_at(const char *dir, const char *data, unsigned flags, struct hc_trust **out)
 {
 	struct hc_trust *t = NULL;
 	char path[4096];
@@ -436,7 +468,7 @@ hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
 	*out = NULL;
 	if ((err = hc_trust_load_roots(dir, &t)) != HC_OK)
 		goto out;
-	if (hc_path(path, sizeof(path), "%s/trustlist.jws", dir) != HC_OK) {
+	if (hc_path(path, sizeof(path), "%s/trustlist.jws", data) != HC_OK) {
 		err = HC_ERR_TRUST_DIR;
 		goto out;
 	}
@@ -446,7 +478,7 @@ hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
 		goto out;
 	}
 	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK ||
-	    (err = load_revocations(t, dir, flags & HC_TRUST_WRITE_INDEX)) != HC_OK)
+	    (err = load_revocations(t, data, flags & HC_TRUST_WRITE_INDEX)) != HC_OK)
 		goto out;
 	*out = t;
 	t = NULL;
@@ -454,6 +486,34 @@ out:
 	free(buf);
 	hc_trust_free(t);
 	return err;
+}
+
+hc_err hc_trust_load_data(const char *dir, const char *data, unsigned flags,
+			  struct hc_trust **out)
+{
+	return load_at(dir, data, flags, out);
+}
+
+/* The generation is resolved once per attempt and read from that path
+ * only. sync removes a generation only after switching away from it, so a
+ * load that finds the same generation current when it is done read it
+ * whole; otherwise it may have seen a part of it and is tried again. */
+hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
+{
+	char data[4096], again[4096];
+	hc_err err;
+
+	for (int i = 0; i < 8; i++) {
+		if ((err = hc_trust_data_dir(dir, data, sizeof(data))) != HC_OK)
+			return err;
+		err = load_at(dir, data, flags, out);
+		if (hc_trust_data_dir(dir, again, sizeof(again)) == HC_OK && strcmp(data, again) == 0)
+			return err;
+		hc_trust_free(*out);
+		*out = NULL;
+	}
+	hc_set_detail("%s: the trust data changed during each of 8 loads", dir);
+	return HC_ERR_TRUST_DIR;
 }
 
 const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char *iss)

@@ -1,6 +1,7 @@
 /* sync.c: hc-verify sync: brings a trust directory up to date from a
  * publishing URL. All or nothing: every fetched file is verified against
- * the new set before any is installed; a failure leaves the old files. */
+ * the new set, then the whole set is installed as a new generation by one
+ * rename (sync_store.c); a failure leaves the old generation. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -11,13 +12,14 @@
 #include <unistd.h>
 
 #include "hc_json.h"
-#include "verifier.h"
+#include "sync_int.h"
 
 #define MAX_ITEMS 1100 /* the trust list, a list per issuer, stray files */
 #define STATE_FILE "sync-state.json"
 
 static const char usage_text[] =
-	"usage: hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS] URL\n"
+	"usage: hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS]\n"
+	"                      [--wait SECONDS] URL\n"
 	"\n"
 	"Fetches URL/trustlist.jws and the revocation lists it names over HTTPS\n"
 	"and installs them in DIR when every signature verifies and no sequence\n"
@@ -26,11 +28,13 @@ static const char usage_text[] =
 	"  --trust DIR        trust directory to update\n"
 	"  --cacert FILE      CA certificates for the server (default: the system's)\n"
 	"  --timeout SECONDS  limit for each transfer (default 60)\n"
+	"  --wait SECONDS     how long to wait for another sync of DIR (default 120)\n"
 	"  --help             this text\n"
 	"\n"
 	"Exit status: 0 updated or unchanged, 1 a file was refused (signature,\n"
-	"format or rollback), 2 usage, network, server or I/O error. On any\n"
-	"failure the trust directory is left as it was.\n";
+	"format or rollback), 2 usage, network, server or I/O error, or another\n"
+	"sync still running after --wait. On any failure the trust directory\n"
+	"is left as it was.\n";
 
 /* Longest DIR: DIR/rel (rel < 300) and URL/rel (URL < 2048) fit 4096. */
 #define MAX_DIR 2048
@@ -42,6 +46,8 @@ struct item {
 	bool named;             /* named by the trust list (fetched) */
 	bool drop;              /* a held stray that no longer verifies: removed */
 	char owner[256];        /* named: the issuer that names this path */
+	char iss[256];          /* a revocation list: the issuer it holds */
+	uint8_t digest[32];     /* a revocation list: SHA-256 of its payload */
 	char tmp[4096];         /* install: the staged temporary file */
 	char etag[FETCH_ETAG_LEN];
 	int64_t last_modified;
@@ -51,6 +57,8 @@ struct item {
 
 struct sync {
 	const char *dir, *url;
+	char data[4096]; /* the held generation (or DIR when laid out by hand) */
+	cJSON *base;     /* the durable baselines, DIR/baseline.json */
 	struct fetch_opts fo;
 	struct hc_trust *t;
 	const struct hc_trust *held; /* the directory as it loads now, or NULL */
@@ -105,7 +113,8 @@ static hc_err read_held(const struct sync *s, struct item *it, size_t cap)
 	char path[4096];
 	hc_err err;
 
-	(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
+	if (hc_path(path, sizeof(path), "%s/%s", s->data, it->rel) != HC_OK)
+		return HC_ERR_INVALID_ARG;
 	err = hc_read_file(path, cap, &it->held, &it->held_len);
 	if (err == HC_ERR_IO && errno == ENOENT)
 		return HC_OK;
@@ -173,7 +182,8 @@ static hc_err add_stray(struct sync *s)
 	struct dirent *de;
 	DIR *d;
 
-	(void)snprintf(path, sizeof(path), "%s/revocations", s->dir); /* fits: MAX_DIR */
+	if (hc_path(path, sizeof(path), "%s/revocations", s->data) != HC_OK)
+		return HC_ERR_INVALID_ARG;
 	if (!(d = opendir(path)))
 		return HC_OK;
 	while ((de = readdir(d))) {
@@ -241,6 +251,8 @@ static hc_err check_revocations(struct sync *s, struct item *it)
 	}
 	it->new_seq = info.seq;
 	it->count = info.count;
+	(void)snprintf(it->iss, sizeof(it->iss), "%s", info.iss); /* both 256 */
+	memcpy(it->digest, info.digest, 32);
 	if (same(it))
 		it->old_seq = info.seq;
 	return HC_OK;
@@ -284,52 +296,133 @@ out:
 	return err;
 }
 
-/* Installs the changed files in two phases: every new file is written and
- * fsynced beside its target first (a failure removes them all and changes
- * nothing), then renamed into place, the trust list first so that lists
- * signed by a newly added key find it. Strays that no longer verify go. */
-static hc_err install(struct sync *s)
+/* Whether the new set matches the durable baselines of b: no file's seq
+ * below the highest installed before, and an equal seq only for the same
+ * contents (the trust list's bytes, a revocation list's payload). */
+static hc_err baseline_check(const struct sync *s, const cJSON *b)
 {
-	char path[4096];
-	hc_err err = HC_OK;
-	size_t i;
+	char sha[65], bsha[65];
+	uint8_t d[32];
+	int64_t seq;
+	hc_err err;
 
-	(void)snprintf(path, sizeof(path), "%s/revocations", s->dir); /* fits: MAX_DIR */
-	if (s->n > 1 && mkdir(path, 0755) == -1 && errno != EEXIST) {
-		hc_set_detail("%s: %s", path, strerror(errno));
-		return HC_ERR_IO;
-	}
-	for (i = 0; i < s->n; i++) {
-		struct item *it = &s->items[i];
+	for (size_t i = 0; i < s->n; i++) {
+		const struct item *it = &s->items[i];
+		const char *group = i == 0 ? NULL : "revocations";
+		const char *key = i == 0 ? "trustlist" : it->iss;
 
-		if (!it->body || it->drop || same(it))
+		if (!it->body || it->drop)
 			continue;
-		(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
-		if ((err = hc_file_stage(path, it->body, it->len, 0644, it->tmp, sizeof(it->tmp))) !=
-		    HC_OK)
-			break;
-	}
-	if (err != HC_OK) {
-		while (i-- > 0)
-			if (s->items[i].tmp[0])
-				unlink(s->items[i].tmp);
-		return err;
-	}
-	for (i = 0; i < s->n; i++) {
-		struct item *it = &s->items[i];
-
-		(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
-		if (it->drop) {
-			if (unlink(path) == -1 && errno != ENOENT) {
-				hc_set_detail("%s: %s", path, strerror(errno));
-				return HC_ERR_IO;
-			}
-			continue;
+		if (i == 0) {
+			if ((err = hc_sha256(it->body, it->len, d)) != HC_OK)
+				return err;
+			hex(d, 32, sha);
+		} else {
+			hex(it->digest, 32, sha);
 		}
-		if (it->tmp[0] && (err = hc_file_commit(it->tmp, path)) != HC_OK)
+		if (!sync_baseline_get(b, group, key, &seq, bsha))
+			continue;
+		if (it->new_seq < seq || (it->new_seq == seq && bsha[0] && strcmp(sha, bsha) != 0)) {
+			hc_set_detail("%s: seq %lld, installed before: seq %lld%s", it->rel,
+				      (long long)it->new_seq, (long long)seq,
+				      it->new_seq == seq ? " with other contents" : "");
+			return HC_ERR_ROLLBACK;
+		}
+	}
+	return HC_OK;
+}
+
+/* b raised to the new set. */
+static hc_err baseline_raise(const struct sync *s, cJSON *b)
+{
+	char sha[65];
+	uint8_t d[32];
+	hc_err err;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct item *it = &s->items[i];
+
+		if (!it->body || it->drop)
+			continue;
+		if (i == 0 && (err = hc_sha256(it->body, it->len, d)) != HC_OK)
+			return err;
+		hex(i == 0 ? d : it->digest, 32, sha);
+		if ((err = sync_baseline_raise(b, i == 0 ? NULL : "revocations",
+					       i == 0 ? "trustlist" : it->iss, it->new_seq, sha)) !=
+		    HC_OK)
 			return err;
 	}
-	return write_state(s);
+	return HC_OK;
+}
+
+/* Stages the new set complete as a new generation (unchanged files linked
+ * from the held one), loads it as verification will (which also writes
+ * the revocation indexes), raises the baselines read again from disk, and
+ * switches to it with one rename. Without a change only the baselines and
+ * the validators are written. */
+static hc_err install(struct sync *s)
+{
+	struct hc_trust *check = NULL;
+	struct sync_gen g;
+	cJSON *b = NULL;
+	char *was = NULL, *now = NULL;
+	bool change = false;
+	hc_err err;
+
+	for (size_t i = 0; i < s->n; i++)
+		change |= s->items[i].drop || (s->items[i].body && !same(&s->items[i]));
+	/* Under the lock nothing else writes them; read again all the same, as
+	 * the rule is checked against what is on disk right before the switch. */
+	if ((err = sync_baseline_read(s->dir, &b)) != HC_OK ||
+	    (err = baseline_check(s, b)) != HC_OK || !(was = cJSON_PrintUnformatted(b)) ||
+	    (err = baseline_raise(s, b)) != HC_OK || !(now = cJSON_PrintUnformatted(b)))
+		goto out;
+	if (!change) {
+		if (strcmp(was, now) != 0 && (err = sync_baseline_write(s->dir, b)) != HC_OK)
+			goto out;
+		err = write_state(s);
+		goto out;
+	}
+	memset(&g, 0, sizeof(g));
+	if ((err = sync_gen_begin(s->dir, &g)) != HC_OK)
+		goto fail;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct item *it = &s->items[i];
+		char from[4096];
+
+		if (!it->body || it->drop)
+			continue;
+		if (hc_path(from, sizeof(from), "%s/%s", s->data, it->rel) != HC_OK) {
+			err = HC_ERR_INVALID_ARG;
+			goto fail;
+		}
+		if ((err = sync_gen_put(&g, it->rel, it->body, it->len, same(it) ? from : NULL)) !=
+		    HC_OK)
+			goto fail;
+	}
+	if ((err = hc_trust_load_data(s->dir, g.path, HC_TRUST_WRITE_INDEX, &check)) != HC_OK) {
+		char d[200];
+
+		(void)snprintf(d, sizeof(d), "%s", hc_detail());
+		hc_set_detail("the new trust data does not load: %s%s%s", hc_strerror(err),
+			      d[0] ? ": " : "", d);
+		err = HC_ERR_IO;
+		goto fail;
+	}
+	if ((err = sync_baseline_write(s->dir, b)) != HC_OK ||
+	    (err = sync_gen_switch(s->dir, &g)) != HC_OK)
+		goto fail;
+	sync_gen_cleanup(s->dir, &g);
+	err = write_state(s);
+	goto out;
+fail:
+	sync_gen_abandon(&g);
+out:
+	hc_trust_free(check);
+	cJSON_Delete(b);
+	free(was);
+	free(now);
+	return err;
 }
 
 static void report(const struct sync *s)
@@ -363,7 +456,7 @@ static int refusal(hc_err err)
 static int run(struct sync *s)
 {
 	struct item *tl = add_item(s, "trustlist.jws", true), *it;
-	struct hc_trust *check = NULL;
+	int64_t base;
 	hc_err err;
 
 	/* 1. The trust list: verified under the pinned roots, seq not lower. */
@@ -383,6 +476,8 @@ static int run(struct sync *s)
 		return refusal(err);
 	}
 	tl->new_seq = hc_trust_seq(s->t);
+	if (sync_baseline_get(s->base, NULL, "trustlist", &base, NULL) && base > tl->old_seq)
+		tl->old_seq = base; /* the held list may be gone or signed by a rotated root */
 	if (tl->new_seq < tl->old_seq || (tl->new_seq == tl->old_seq && tl->held && !same(tl))) {
 		hc_set_detail("seq %lld, held %lld", (long long)tl->new_seq, (long long)tl->old_seq);
 		verifier_err("trustlist.jws refused", HC_ERR_ROLLBACK);
@@ -433,23 +528,21 @@ static int run(struct sync *s)
 			it->drop = true; /* e.g. its issuer left the trust list */
 			err = HC_OK;
 		}
+		if (err == HC_OK && !it->named && it->new_seq &&
+		    sync_baseline_get(s->base, "revocations", it->iss, &base, NULL) &&
+		    it->new_seq < base)
+			it->drop = true; /* older than a list installed before */
 		if (err != HC_OK) {
 			verifier_err(it->rel, err);
 			return refusal(err);
 		}
 	}
-	/* 3. Everything verified together: install, then load the result as
-	 * verification will (which also indexes new revocation lists). */
+	/* 3. Everything verified together: install as one new generation. */
 	if ((err = install(s)) != HC_OK) {
-		verifier_err(s->dir, err);
-		return EXIT_USAGE;
+		verifier_err(err == HC_ERR_ROLLBACK ? "refused" : s->dir, err);
+		return err == HC_ERR_ROLLBACK ? EXIT_FAIL : EXIT_USAGE;
 	}
 	report(s);
-	if ((err = hc_trust_load_ex(s->dir, HC_TRUST_WRITE_INDEX, &check)) != HC_OK) {
-		verifier_err("installed trust data does not load", err);
-		return EXIT_USAGE;
-	}
-	hc_trust_free(check);
 	return 0;
 }
 
@@ -472,6 +565,7 @@ int cmd_sync(int argc, char **argv)
 		{"trust", required_argument, NULL, 't'},
 		{"cacert", required_argument, NULL, 'c'},
 		{"timeout", required_argument, NULL, 'T'},
+		{"wait", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -479,7 +573,8 @@ int cmd_sync(int argc, char **argv)
 	struct hc_trust *held = NULL;
 	char url[2048];
 	unsigned char seen[256] = {0};
-	int c, rc = EXIT_USAGE;
+	int c, rc = EXIT_USAGE, lock = -1;
+	long wait = 120;
 	size_t ul;
 	hc_err err;
 
@@ -502,6 +597,13 @@ int cmd_sync(int argc, char **argv)
 			if (optarg[0] < '0' || optarg[0] > '9' || *end || s.fo.timeout < 1 ||
 			    s.fo.timeout > 3600) {
 				fprintf(stderr, "hc-verify sync: --timeout: 1 to 3600 seconds\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'w':
+			wait = strtol(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || wait < 0 || wait > 3600) {
+				fprintf(stderr, "hc-verify sync: --wait: 0 to 3600 seconds\n");
 				return EXIT_USAGE;
 			}
 			break;
@@ -535,12 +637,23 @@ int cmd_sync(int argc, char **argv)
 		fprintf(stderr, "hc-verify sync: cannot initialise libcurl\n");
 		goto out;
 	}
+	/* One sync at a time: everything below, from reading the baselines to
+	 * the switch of generations, runs under the lock. */
+	if ((err = sync_lock(s.dir, wait, &lock)) != HC_OK ||
+	    (err = hc_trust_data_dir(s.dir, s.data, sizeof(s.data))) != HC_OK ||
+	    (err = sync_baseline_read(s.dir, &s.base)) != HC_OK) {
+		verifier_err(s.dir, err);
+		goto out;
+	}
 	load_state(&s);
 	if (hc_trust_load(s.dir, &held) == HC_OK)
 		s.held = held; /* the rollback baseline for revocation lists */
 	hc_set_detail(NULL);
 	rc = run(&s);
 out:
+	if (lock != -1)
+		close(lock);
+	cJSON_Delete(s.base);
 	for (size_t i = 0; s.items && i < s.n; i++) {
 		free(s.items[i].held);
 		free(s.items[i].body);
