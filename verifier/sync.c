@@ -311,8 +311,8 @@ static hc_err baseline_check(const struct sync *s, const cJSON *b)
 		const char *group = i == 0 ? NULL : "revocations";
 		const char *key = i == 0 ? "trustlist" : it->iss;
 
-		if (!it->body || it->drop)
-			continue;
+		if (!it->body || it->drop || (i > 0 && !it->new_seq))
+			continue; /* (a held list superseded by a newer one) */
 		if (i == 0) {
 			if ((err = hc_sha256(it->body, it->len, d)) != HC_OK)
 				return err;
@@ -342,7 +342,7 @@ static hc_err baseline_raise(const struct sync *s, cJSON *b)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct item *it = &s->items[i];
 
-		if (!it->body || it->drop)
+		if (!it->body || it->drop || (i > 0 && !it->new_seq))
 			continue;
 		if (i == 0 && (err = hc_sha256(it->body, it->len, d)) != HC_OK)
 			return err;
@@ -378,6 +378,7 @@ static hc_err install(struct sync *s)
 	    (err = baseline_raise(s, b)) != HC_OK || !(now = cJSON_PrintUnformatted(b)))
 		goto out;
 	if (!change) {
+		sync_gen_tidy(s->dir);
 		if (strcmp(was, now) != 0 && (err = sync_baseline_write(s->dir, b)) != HC_OK)
 			goto out;
 		err = write_state(s);
@@ -476,13 +477,19 @@ static int run(struct sync *s)
 		return refusal(err);
 	}
 	tl->new_seq = hc_trust_seq(s->t);
-	if (sync_baseline_get(s->base, NULL, "trustlist", &base, NULL) && base > tl->old_seq)
-		tl->old_seq = base; /* the held list may be gone or signed by a rotated root */
 	if (tl->new_seq < tl->old_seq || (tl->new_seq == tl->old_seq && tl->held && !same(tl))) {
 		hc_set_detail("seq %lld, held %lld", (long long)tl->new_seq, (long long)tl->old_seq);
 		verifier_err("trustlist.jws refused", HC_ERR_ROLLBACK);
 		return EXIT_FAIL;
 	}
+	/* The held list may be gone, damaged or signed by a root rotated out
+	 * of band: the durable baseline holds all the same. */
+	if ((err = baseline_check(s, s->base)) != HC_OK) {
+		verifier_err("refused", err);
+		return EXIT_FAIL;
+	}
+	if (sync_baseline_get(s->base, NULL, "trustlist", &base, NULL) && base > tl->old_seq)
+		tl->old_seq = base;
 	/* 2. The revocation lists it names, then any others held. */
 	for (size_t i = 0; i < hc_trust_issuer_count(s->t); i++) {
 		struct hc_issuer_info ii;
@@ -536,6 +543,10 @@ static int run(struct sync *s)
 			verifier_err(it->rel, err);
 			return refusal(err);
 		}
+	}
+	if ((err = baseline_check(s, s->base)) != HC_OK) {
+		verifier_err("refused", err);
+		return EXIT_FAIL;
 	}
 	/* 3. Everything verified together: install as one new generation. */
 	if ((err = install(s)) != HC_OK) {

@@ -35,6 +35,8 @@ hc_err sync_gen_switch(const char *dir, const struct sync_gen *g) HC_WUR;
 /* After the switch: removes the other generations and, after the first
  * switch, the files of the layout by hand (no longer read). */
 void sync_gen_cleanup(const char *dir, const struct sync_gen *g);
+/* Without a new generation: the same cleanup around the current one. */
+void sync_gen_tidy(const char *dir);
 /* After a failure before the switch: removes the staged generation. */
 void sync_gen_abandon(const struct sync_gen *g);
 

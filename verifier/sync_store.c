@@ -243,6 +243,19 @@ void sync_gen_cleanup(const char *dir, const struct sync_gen *g)
 	sync_crash_point("cleaned");
 }
 
+void sync_gen_tidy(const char *dir)
+{
+	unsigned long long n;
+
+	if (current_gen(dir, &n) == HC_OK && n) {
+		struct sync_gen g;
+
+		memset(&g, 0, sizeof(g));
+		g.old = g.n = n;
+		sync_gen_cleanup(dir, &g);
+	}
+}
+
 void sync_gen_abandon(const struct sync_gen *g)
 {
 	if (g->path[0])
