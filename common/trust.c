@@ -17,6 +17,7 @@ static void list_clear(struct trust_list *l)
 		hc__rev_clear(&l->issuers[i].rev);
 	}
 	free(l->issuers);
+	hc_pubkey_free(l->snap_key);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -143,9 +144,11 @@ static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 /* Parses a trust-list payload into l (which the caller clears). */
 static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 {
-	static const char *const members[] = {"seq", "iat", "next_update", "issuers", NULL};
+	static const char *const members[] = {"seq", "iat", "next_update", "issuers",
+					      "snapshot_key", NULL};
+	static const char *const jwk[] = {"kty", "crv", "x", "y", "kid", "alg", "use", NULL};
 	cJSON *root = NULL;
-	const cJSON *issuers, *ij;
+	const cJSON *issuers, *ij, *sk;
 	int count;
 	hc_err err;
 
@@ -157,8 +160,16 @@ static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 	    (err = hc_json_int(root, "iat", true, 0, INT64_MAX / 2, &l->iat, NULL)) != HC_OK ||
 	    (err = hc_json_int(root, "next_update", true, 0, INT64_MAX / 2, &l->next_update, NULL)) !=
 		    HC_OK ||
-	    (err = hc_json_arr(root, "issuers", true, &issuers)) != HC_OK)
+	    (err = hc_json_arr(root, "issuers", true, &issuers)) != HC_OK ||
+	    (err = hc_json_obj(root, "snapshot_key", false, &sk)) != HC_OK)
 		goto out;
+	if (sk && (!cJSON_IsObject(sk) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sk, "kid")) ||
+		   (err = hc_json_only(sk, jwk)) != HC_OK ||
+		   (err = hc_pubkey_from_jwk(sk, &l->snap_key)) != HC_OK)) {
+		hc_set_detail("snapshot_key is not a public JWK with its kid");
+		err = HC_ERR_TRUST_LIST;
+		goto out;
+	}
 	count = cJSON_GetArraySize(issuers);
 	if (count > MAX_ISSUERS) {
 		err = HC_ERR_TOO_LARGE;
@@ -480,6 +491,7 @@ static hc_err load_at(const char *dir, const char *data, unsigned flags, struct 
 	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK ||
 	    (err = load_revocations(t, data, flags & HC_TRUST_WRITE_INDEX)) != HC_OK)
 		goto out;
+	hc__trust_load_snapshot(t, data, buf, len);
 	*out = t;
 	t = NULL;
 out:

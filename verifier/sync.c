@@ -59,6 +59,10 @@ struct sync {
 	const char *dir, *url;
 	char data[4096]; /* the held generation (or DIR when laid out by hand) */
 	cJSON *base;     /* the durable baselines, DIR/baseline.json */
+	struct hc_snapshot *snap; /* the snapshot fetched, when the list names its key */
+	uint8_t *snap_body;
+	size_t snap_len;
+	bool snap_same; /* the snapshot held is the same file */
 	struct fetch_opts fo;
 	struct hc_trust *t;
 	const struct hc_trust *held; /* the directory as it loads now, or NULL */
@@ -329,6 +333,24 @@ static hc_err baseline_check(const struct sync *s, const cJSON *b)
 			return HC_ERR_ROLLBACK;
 		}
 	}
+	if (!s->snap) {
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "snapshot_required")))
+			return HC_OK;
+		hc_set_detail("this device installed a trust list that names a snapshot key: it "
+			      "accepts no state without a valid snapshot since");
+		return HC_ERR_SNAPSHOT;
+	}
+	if ((err = hc_sha256(s->snap_body, s->snap_len, d)) != HC_OK)
+		return err;
+	hex(d, 32, sha);
+	if (sync_baseline_get(b, NULL, "snapshot", &seq, bsha) &&
+	    (hc_snapshot_seq(s->snap) < seq ||
+	     (hc_snapshot_seq(s->snap) == seq && bsha[0] && strcmp(sha, bsha) != 0))) {
+		hc_set_detail("snapshot.jws: seq %lld, installed before: seq %lld%s",
+			      (long long)hc_snapshot_seq(s->snap), (long long)seq,
+			      hc_snapshot_seq(s->snap) == seq ? " with other contents" : "");
+		return HC_ERR_ROLLBACK;
+	}
 	return HC_OK;
 }
 
@@ -352,6 +374,56 @@ static hc_err baseline_raise(const struct sync *s, cJSON *b)
 		    HC_OK)
 			return err;
 	}
+	if (!s->snap)
+		return HC_OK;
+	if ((err = hc_sha256(s->snap_body, s->snap_len, d)) != HC_OK)
+		return err;
+	hex(d, 32, sha);
+	/* Once a trust list names a snapshot key, snapshots are required. */
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "snapshot_required");
+	if (!cJSON_AddTrueToObject(b, "snapshot_required"))
+		return HC_ERR_NOMEM;
+	return sync_baseline_raise(b, NULL, "snapshot", hc_snapshot_seq(s->snap), sha);
+}
+
+/* Fetches URL/snapshot.jws when the new trust list names a snapshot key:
+ * signed by that key, not expired, and not older than the one held. */
+static hc_err fetch_snapshot(struct sync *s)
+{
+	const struct hc_pubkey *k = hc_trust_snapshot_key(s->t);
+	char url[4096], path[4096], when[32];
+	uint8_t *held = NULL;
+	size_t hl = 0;
+	int64_t hseq = 0, hexp;
+	struct fetch f;
+	hc_err err;
+
+	if (!k)
+		return HC_OK; /* whether that is still allowed: baseline_check */
+	(void)snprintf(url, sizeof(url), "%s/snapshot.jws", s->url); /* fits: MAX_DIR */
+	if ((err = fetch_url(&s->fo, url, NULL, 0, HC_MAX_SNAPSHOT_FILE, &f)) != HC_OK)
+		return err;
+	s->snap_body = f.body;
+	s->snap_len = f.len;
+	if ((err = hc_snapshot_parse(k, (const char *)f.body, f.len, &s->snap)) != HC_OK)
+		return err;
+	if (hc_snapshot_expires(s->snap) <= hc_now()) {
+		hc_time_format(hc_snapshot_expires(s->snap), when, sizeof(when));
+		hc_set_detail("snapshot %lld expired at %s", (long long)hc_snapshot_seq(s->snap),
+			      when);
+		return HC_ERR_SNAPSHOT;
+	}
+	if (s->held && hc_trust_snapshot_info(s->held, &hseq, &hexp) &&
+	    hc_snapshot_seq(s->snap) < hseq) {
+		hc_set_detail("snapshot.jws: seq %lld, held %lld", (long long)hc_snapshot_seq(s->snap),
+			      (long long)hseq);
+		return HC_ERR_ROLLBACK;
+	}
+	if (hc_path(path, sizeof(path), "%s/snapshot.jws", s->data) == HC_OK &&
+	    hc_read_file(path, HC_MAX_SNAPSHOT_FILE, &held, &hl) == HC_OK)
+		s->snap_same = hl == f.len && memcmp(held, f.body, hl) == 0;
+	hc_set_detail(NULL);
+	free(held);
 	return HC_OK;
 }
 
@@ -371,6 +443,7 @@ static hc_err install(struct sync *s)
 
 	for (size_t i = 0; i < s->n; i++)
 		change |= s->items[i].drop || (s->items[i].body && !same(&s->items[i]));
+	change |= s->snap && !s->snap_same;
 	/* Under the lock nothing else writes them; read again all the same, as
 	 * the rule is checked against what is on disk right before the switch. */
 	if ((err = sync_baseline_read(s->dir, &b)) != HC_OK ||
@@ -401,6 +474,9 @@ static hc_err install(struct sync *s)
 		    HC_OK)
 			goto fail;
 	}
+	if (s->snap && (err = sync_gen_put(&g, "snapshot.jws", s->snap_body, s->snap_len, NULL)) !=
+			       HC_OK)
+		goto fail;
 	if ((err = hc_trust_load_data(s->dir, g.path, HC_TRUST_WRITE_INDEX, &check)) != HC_OK) {
 		char d[200];
 
@@ -482,6 +558,14 @@ static int run(struct sync *s)
 		verifier_err("trustlist.jws refused", HC_ERR_ROLLBACK);
 		return EXIT_FAIL;
 	}
+	/* 1b. The snapshot its key signed: every file installed must be the
+	 * one it lists, so a list held back by the server shows. */
+	if ((err = fetch_snapshot(s)) != HC_OK ||
+	    (s->snap && (err = hc_snapshot_match(s->snap, tl->rel, tl->new_seq, tl->body, tl->len)) !=
+				HC_OK)) {
+		verifier_err("snapshot.jws", err);
+		return err == HC_ERR_SNAPSHOT || err == HC_ERR_ROLLBACK ? EXIT_FAIL : EXIT_USAGE;
+	}
 	/* The held list may be gone, damaged or signed by a root rotated out
 	 * of band: the durable baseline holds all the same. */
 	if ((err = baseline_check(s, s->base)) != HC_OK) {
@@ -539,6 +623,13 @@ static int run(struct sync *s)
 		    sync_baseline_get(s->base, "revocations", it->iss, &base, NULL) &&
 		    it->new_seq < base)
 			it->drop = true; /* older than a list installed before */
+		if (err == HC_OK && s->snap &&
+		    hc_snapshot_match(s->snap, it->rel, it->new_seq, it->body, it->len) != HC_OK) {
+			if (it->named)
+				err = HC_ERR_SNAPSHOT;
+			else
+				it->drop = true; /* a held list the snapshot does not list */
+		}
 		if (err != HC_OK) {
 			verifier_err(it->rel, err);
 			return refusal(err);
@@ -554,6 +645,14 @@ static int run(struct sync *s)
 		return err == HC_ERR_ROLLBACK ? EXIT_FAIL : EXIT_USAGE;
 	}
 	report(s);
+	if (s->snap) {
+		char when[32];
+
+		hc_time_format(hc_snapshot_expires(s->snap), when, sizeof(when));
+		printf("snapshot.jws: %s (seq %lld, expires %s)\n",
+		       s->snap_same ? "unchanged" : "installed", (long long)hc_snapshot_seq(s->snap),
+		       when);
+	}
 	return 0;
 }
 
@@ -665,6 +764,8 @@ out:
 	if (lock != -1)
 		close(lock);
 	cJSON_Delete(s.base);
+	hc_snapshot_free(s.snap);
+	free(s.snap_body);
 	for (size_t i = 0; s.items && i < s.n; i++) {
 		free(s.items[i].held);
 		free(s.items[i].body);
