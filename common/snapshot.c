@@ -128,6 +128,32 @@ out:
 	return err;
 }
 
+hc_err hc__snapshot_payload(const uint8_t *p, size_t n, struct hc_snapshot **out)
+{
+	struct hc_snapshot *s = calloc(1, sizeof(*s));
+	hc_err err;
+
+	*out = NULL;
+	if (!s)
+		return HC_ERR_NOMEM;
+	if ((err = parse_payload(p, n, s)) != HC_OK) {
+		hc_snapshot_free(s);
+		return err;
+	}
+	*out = s;
+	return HC_OK;
+}
+
+bool hc__snapshot_sane(const struct hc_snapshot *s)
+{
+	if (s->seq < 1 || s->expires <= s->iat || s->n > MAX_SNAPSHOT_FILES)
+		return false;
+	for (size_t i = 0; i < s->n; i++)
+		if (!hc_snapshot_path_ok(s->f[i].path) || s->f[i].seq < 1)
+			return false;
+	return true;
+}
+
 hc_err hc_snapshot_parse(const struct hc_pubkey *k, const char *jws, size_t n,
 			 struct hc_snapshot **out)
 {
@@ -151,9 +177,7 @@ hc_err hc_snapshot_parse(const struct hc_pubkey *k, const char *jws, size_t n,
 	} else if (hc_jws_verify(&j, jws, k) != HC_OK) {
 		hc_set_detail("snapshot.jws: bad signature");
 		err = HC_ERR_SNAPSHOT;
-	} else if (!(s = calloc(1, sizeof(*s)))) {
-		err = HC_ERR_NOMEM;
-	} else if ((err = parse_payload(j.payload, j.payload_len, s)) != HC_OK) {
+	} else if ((err = hc__snapshot_payload(j.payload, j.payload_len, &s)) != HC_OK) {
 		char d[160];
 
 		(void)snprintf(d, sizeof(d), "%s", hc_detail());

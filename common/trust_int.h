@@ -93,6 +93,10 @@ bool hc__rev_idx_load(const uint8_t *p, size_t len, struct rev_list *l, char *is
 hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n,
 		   const uint8_t *idx, size_t idxlen, uint8_t **newidx, size_t *newidxlen,
 		   struct hc_revinfo *info);
+/* The snapshot payload parser (exposed for the fuzz target), and the
+ * invariants every parsed snapshot holds. */
+hc_err hc__snapshot_payload(const uint8_t *p, size_t n, struct hc_snapshot **out);
+bool hc__snapshot_sane(const struct hc_snapshot *s);
 /* Reads DATA/snapshot.jws when t's list names a snapshot key and sets
  * t->snap_* when it verifies and lists tl (the trust list's bytes). */
 void hc__trust_load_snapshot(struct hc_trust *t, const char *data, const uint8_t *tl, size_t n);
