@@ -163,9 +163,8 @@ static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 	    (err = hc_json_arr(root, "issuers", true, &issuers)) != HC_OK ||
 	    (err = hc_json_obj(root, "snapshot_key", false, &sk)) != HC_OK)
 		goto out;
-	if (sk && (!cJSON_IsObject(sk) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sk, "kid")) ||
-		   (err = hc_json_only(sk, jwk)) != HC_OK ||
-		   (err = hc_pubkey_from_jwk(sk, &l->snap_key)) != HC_OK)) {
+	if (sk && (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sk, "kid")) ||
+		   hc_json_only(sk, jwk) != HC_OK || hc_pubkey_from_jwk(sk, &l->snap_key) != HC_OK)) {
 		hc_set_detail("snapshot_key is not a public JWK with its kid");
 		err = HC_ERR_TRUST_LIST;
 		goto out;

@@ -382,7 +382,7 @@ static int cmd_snapshot(int argc, char **argv)
 		fprintf(stderr, "hc-keys: --seq must be an integer from 1 to 2^53 - 1\n");
 		return EXIT_USAGE;
 	}
-	if (hc_duration_parse(exps, &life) != HC_OK || life > 366 * 86400) {
+	if (hc_duration_parse(exps, &life) != HC_OK || life > 366LL * 86400) {
 		fprintf(stderr, "hc-keys: --expires: a duration up to 366d, e.g. 10m\n");
 		return EXIT_USAGE;
 	}

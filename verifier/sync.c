@@ -48,7 +48,6 @@ struct item {
 	char owner[256];        /* named: the issuer that names this path */
 	char iss[256];          /* a revocation list: the issuer it holds */
 	uint8_t digest[32];     /* a revocation list: SHA-256 of its payload */
-	char tmp[4096];         /* install: the staged temporary file */
 	char etag[FETCH_ETAG_LEN];
 	int64_t last_modified;
 	int64_t old_seq, new_seq;

@@ -51,7 +51,7 @@ static hc_err fsync_path(const char *path)
 hc_err sync_lock(const char *dir, long wait, int *fdp)
 {
 	char path[4096];
-	struct timespec nap = {0, 50 * 1000 * 1000};
+	struct timespec nap = {0, 50L * 1000 * 1000};
 	long tries = wait * 20;
 	int fd;
 
@@ -96,26 +96,43 @@ static hc_err current_gen(const char *dir, unsigned long long *n)
 	return HC_OK;
 }
 
-/* Removes PATH and everything under it, as far as it can. */
-static void remove_tree(const char *path)
+/* Removes PATH: a file, or a directory and the files in it; with deep,
+ * also the directories in it and their files (a generation is two levels
+ * deep). As far as it can: what is left goes at the next sync. */
+static void remove_path(const char *path, bool deep)
 {
 	struct dirent *de;
 	DIR *d = opendir(path);
 
-	if (d) {
-		while ((de = readdir(d))) {
-			char sub[4096];
-
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-			    hc_path(sub, sizeof(sub), "%s/%s", path, de->d_name) != HC_OK)
-				continue;
-			remove_tree(sub);
-		}
-		closedir(d);
-		(void)rmdir(path);
-	} else {
+	if (!d) {
 		(void)unlink(path);
+		return;
 	}
+	while ((de = readdir(d))) {
+		char sub[4096];
+		DIR *sd;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    hc_path(sub, sizeof(sub), "%s/%s", path, de->d_name) != HC_OK)
+			continue;
+		if (deep && (sd = opendir(sub))) {
+			struct dirent *se;
+
+			while ((se = readdir(sd))) {
+				char f[4096];
+
+				if (strcmp(se->d_name, ".") != 0 && strcmp(se->d_name, "..") != 0 &&
+				    hc_path(f, sizeof(f), "%s/%s", sub, se->d_name) == HC_OK)
+					(void)unlink(f);
+			}
+			closedir(sd);
+			(void)rmdir(sub);
+		} else {
+			(void)unlink(sub);
+		}
+	}
+	closedir(d);
+	(void)rmdir(path);
 }
 
 /* Removes every entry of DIR/gen but the current generation: the older
@@ -136,7 +153,7 @@ static void remove_other_gens(const char *dir, unsigned long long keep)
 		    (keep && strcmp(de->d_name, name) == 0) ||
 		    hc_path(sub, sizeof(sub), "%s/gen/%s", dir, de->d_name) != HC_OK)
 			continue;
-		remove_tree(sub);
+		remove_path(sub, true);
 		sync_crash_point("cleanup-one");
 	}
 	closedir(d);
@@ -239,7 +256,7 @@ void sync_gen_cleanup(const char *dir, const struct sync_gen *g)
 	if (hc_path(path, sizeof(path), "%s/trustlist.jws", dir) == HC_OK)
 		(void)unlink(path);
 	if (hc_path(path, sizeof(path), "%s/revocations", dir) == HC_OK)
-		remove_tree(path);
+		remove_path(path, false);
 	sync_crash_point("cleaned");
 }
 
@@ -259,7 +276,7 @@ void sync_gen_tidy(const char *dir)
 void sync_gen_abandon(const struct sync_gen *g)
 {
 	if (g->path[0])
-		remove_tree(g->path);
+		remove_path(g->path, true);
 }
 
 /* ---- durable baselines: DIR/baseline.json ---- */
@@ -334,13 +351,13 @@ bool sync_baseline_get(const cJSON *b, const char *group, const char *key, int64
 hc_err sync_baseline_raise(cJSON *b, const char *group, const char *key, int64_t seq,
 			   const char *sha)
 {
-	cJSON *g = b, *e;
+	cJSON *g, *e;
 	int64_t old;
 
 	if (sync_baseline_get(b, group, key, &old, NULL) && old > seq)
 		return HC_OK; /* only ever raised */
-	if (group && !(g = cJSON_GetObjectItemCaseSensitive(b, group)) &&
-	    !(g = cJSON_AddObjectToObject(b, group)))
+	g = group ? cJSON_GetObjectItemCaseSensitive(b, group) : b;
+	if (!g && !(g = cJSON_AddObjectToObject(b, group)))
 		return HC_ERR_NOMEM;
 	cJSON_DeleteItemFromObjectCaseSensitive(g, key);
 	if (!(e = cJSON_AddObjectToObject(g, key)) ||
