@@ -15,7 +15,6 @@
 #include "sync_int.h"
 
 #define MAX_ITEMS 1100 /* the trust list, a list per issuer, stray files */
-#define STATE_FILE "sync-state.json"
 
 static const char usage_text[] =
 	"usage: hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS]\n"
@@ -36,54 +35,11 @@ static const char usage_text[] =
 	"sync still running after --wait. On any failure the trust directory\n"
 	"is left as it was.\n";
 
-/* Longest DIR: DIR/rel (rel < 300) and URL/rel (URL < 2048) fit 4096. */
-#define MAX_DIR 2048
 
-struct item {
-	char rel[300];          /* path relative to DIR and to URL */
-	uint8_t *held, *body;   /* held: current file; body: the new contents */
-	size_t held_len, len;
-	bool named;             /* named by the trust list (fetched) */
-	bool drop;              /* a held stray that no longer verifies: removed */
-	char owner[256];        /* named: the issuer that names this path */
-	char iss[256];          /* a revocation list: the issuer it holds */
-	uint8_t digest[32];     /* a revocation list: SHA-256 of its payload */
-	char etag[FETCH_ETAG_LEN];
-	int64_t last_modified;
-	int64_t old_seq, new_seq;
-	size_t count;
-};
-
-struct sync {
-	const char *dir, *url;
-	char data[4096]; /* the held generation (or DIR when laid out by hand) */
-	cJSON *base;     /* the durable baselines, DIR/baseline.json */
-	struct hc_snapshot *snap; /* the snapshot fetched, when the list names its key */
-	uint8_t *snap_body;
-	size_t snap_len;
-	bool snap_same; /* the snapshot held is the same file */
-	struct fetch_opts fo;
-	struct hc_trust *t;
-	const struct hc_trust *held; /* the directory as it loads now, or NULL */
-	cJSON *state; /* previous sync-state.json, or NULL */
-	struct item *items;
-	size_t n;
-};
-
-static bool same(const struct item *it)
-{
-	return it->held && it->len == it->held_len && memcmp(it->body, it->held, it->len) == 0;
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		(void)snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
 
 /* The validators remembered for rel, if they belong to this URL and to
  * the bytes held now. */
-static void validators(const struct sync *s, const struct item *it, const char **etag,
+static void validators(const struct sync *s, const struct sync_item *it, const char **etag,
 		       int64_t *since)
 {
 	const cJSON *u, *f, *e, *h, *lm;
@@ -99,7 +55,7 @@ static void validators(const struct sync *s, const struct item *it, const char *
 					     it->rel);
 	if (!cJSON_IsString(u) || strcmp(u->valuestring, s->url) != 0 || !cJSON_IsObject(f))
 		return;
-	hex(d, 32, dh);
+	sync_hex(d, 32, dh);
 	h = cJSON_GetObjectItemCaseSensitive(f, "sha256");
 	if (!cJSON_IsString(h) || strcmp(h->valuestring, dh) != 0)
 		return;
@@ -111,7 +67,7 @@ static void validators(const struct sync *s, const struct item *it, const char *
 		*since = (int64_t)lm->valuedouble;
 }
 
-static hc_err read_held(const struct sync *s, struct item *it, size_t cap)
+static hc_err read_held(const struct sync *s, struct sync_item *it, size_t cap)
 {
 	char path[4096];
 	hc_err err;
@@ -125,7 +81,7 @@ static hc_err read_held(const struct sync *s, struct item *it, size_t cap)
 }
 
 /* Fetches one named file; a 304 answer means the held bytes. */
-static hc_err fetch_item(struct sync *s, struct item *it, size_t cap)
+static hc_err fetch_item(struct sync *s, struct sync_item *it, size_t cap)
 {
 	char url[4096];
 	const char *etag;
@@ -159,9 +115,9 @@ static hc_err fetch_item(struct sync *s, struct item *it, size_t cap)
 	return HC_OK;
 }
 
-static struct item *add_item(struct sync *s, const char *rel, bool named)
+static struct sync_item *add_item(struct sync *s, const char *rel, bool named)
 {
-	struct item *it;
+	struct sync_item *it;
 
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->items[i].rel, rel) == 0) {
@@ -224,14 +180,14 @@ static bool held_rev(const struct sync *s, const char *iss, int64_t *seq, uint8_
 
 /* Verifies one revocation list under the new trust list: a named path must
  * hold its own issuer's list, and no seq may go below what was held. */
-static hc_err check_revocations(struct sync *s, struct item *it)
+static hc_err check_revocations(struct sync *s, struct sync_item *it)
 {
 	struct hc_revinfo info;
 	uint8_t d[32];
 	int64_t base;
 	hc_err err;
 
-	if (it->held && !same(it) &&
+	if (it->held && !sync_same(it) &&
 	    hc_trust_add_revocations(s->t, it->rel, (const char *)it->held, it->held_len, &info) ==
 		    HC_OK)
 		it->old_seq = info.seq;
@@ -256,134 +212,11 @@ static hc_err check_revocations(struct sync *s, struct item *it)
 	it->count = info.count;
 	(void)snprintf(it->iss, sizeof(it->iss), "%s", info.iss); /* both 256 */
 	memcpy(it->digest, info.digest, 32);
-	if (same(it))
+	if (sync_same(it))
 		it->old_seq = info.seq;
 	return HC_OK;
 }
 
-static hc_err write_state(const struct sync *s)
-{
-	cJSON *root = cJSON_CreateObject(), *files;
-	char path[4096], *txt = NULL;
-	hc_err err = HC_ERR_NOMEM;
-
-	if (!root || !cJSON_AddStringToObject(root, "url", s->url) ||
-	    !cJSON_AddNumberToObject(root, "synced", (double)hc_now()) ||
-	    !(files = cJSON_AddObjectToObject(root, "files")))
-		goto out;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct item *it = &s->items[i];
-		uint8_t d[32];
-		char dh[65];
-		cJSON *f;
-
-		if (!it->named)
-			continue;
-		if (hc_sha256(it->body, it->len, d) != HC_OK)
-			goto out;
-		hex(d, 32, dh);
-		if (!(f = cJSON_AddObjectToObject(files, it->rel)) ||
-		    !cJSON_AddStringToObject(f, "sha256", dh) ||
-		    !cJSON_AddStringToObject(f, "etag", it->etag) ||
-		    !cJSON_AddNumberToObject(f, "last_modified", (double)it->last_modified) ||
-		    !cJSON_AddNumberToObject(f, "seq", (double)it->new_seq))
-			goto out;
-	}
-	if (!(txt = cJSON_Print(root)))
-		goto out;
-	(void)snprintf(path, sizeof(path), "%s/" STATE_FILE, s->dir); /* fits: MAX_DIR */
-	err = hc_write_file_atomic(path, txt, strlen(txt), 0644);
-out:
-	free(txt);
-	cJSON_Delete(root);
-	return err;
-}
-
-/* Whether the new set matches the durable baselines of b: no file's seq
- * below the highest installed before, and an equal seq only for the same
- * contents (the trust list's bytes, a revocation list's payload). */
-static hc_err baseline_check(const struct sync *s, const cJSON *b)
-{
-	char sha[65], bsha[65];
-	uint8_t d[32];
-	int64_t seq;
-	hc_err err;
-
-	for (size_t i = 0; i < s->n; i++) {
-		const struct item *it = &s->items[i];
-		const char *group = i == 0 ? NULL : "revocations";
-		const char *key = i == 0 ? "trustlist" : it->iss;
-
-		if (!it->body || it->drop || (i > 0 && !it->new_seq))
-			continue; /* (a held list superseded by a newer one) */
-		if (i == 0) {
-			if ((err = hc_sha256(it->body, it->len, d)) != HC_OK)
-				return err;
-			hex(d, 32, sha);
-		} else {
-			hex(it->digest, 32, sha);
-		}
-		if (!sync_baseline_get(b, group, key, &seq, bsha))
-			continue;
-		if (it->new_seq < seq || (it->new_seq == seq && bsha[0] && strcmp(sha, bsha) != 0)) {
-			hc_set_detail("%s: seq %lld, installed before: seq %lld%s", it->rel,
-				      (long long)it->new_seq, (long long)seq,
-				      it->new_seq == seq ? " with other contents" : "");
-			return HC_ERR_ROLLBACK;
-		}
-	}
-	if (!s->snap) {
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "snapshot_required")))
-			return HC_OK;
-		hc_set_detail("this device installed a trust list that names a snapshot key: it "
-			      "accepts no state without a valid snapshot since");
-		return HC_ERR_SNAPSHOT;
-	}
-	if ((err = hc_sha256(s->snap_body, s->snap_len, d)) != HC_OK)
-		return err;
-	hex(d, 32, sha);
-	if (sync_baseline_get(b, NULL, "snapshot", &seq, bsha) &&
-	    (hc_snapshot_seq(s->snap) < seq ||
-	     (hc_snapshot_seq(s->snap) == seq && bsha[0] && strcmp(sha, bsha) != 0))) {
-		hc_set_detail("snapshot.jws: seq %lld, installed before: seq %lld%s",
-			      (long long)hc_snapshot_seq(s->snap), (long long)seq,
-			      hc_snapshot_seq(s->snap) == seq ? " with other contents" : "");
-		return HC_ERR_ROLLBACK;
-	}
-	return HC_OK;
-}
-
-/* b raised to the new set. */
-static hc_err baseline_raise(const struct sync *s, cJSON *b)
-{
-	char sha[65];
-	uint8_t d[32];
-	hc_err err;
-
-	for (size_t i = 0; i < s->n; i++) {
-		const struct item *it = &s->items[i];
-
-		if (!it->body || it->drop || (i > 0 && !it->new_seq))
-			continue;
-		if (i == 0 && (err = hc_sha256(it->body, it->len, d)) != HC_OK)
-			return err;
-		hex(i == 0 ? d : it->digest, 32, sha);
-		if ((err = sync_baseline_raise(b, i == 0 ? NULL : "revocations",
-					       i == 0 ? "trustlist" : it->iss, it->new_seq, sha)) !=
-		    HC_OK)
-			return err;
-	}
-	if (!s->snap)
-		return HC_OK;
-	if ((err = hc_sha256(s->snap_body, s->snap_len, d)) != HC_OK)
-		return err;
-	hex(d, 32, sha);
-	/* Once a trust list names a snapshot key, snapshots are required. */
-	cJSON_DeleteItemFromObjectCaseSensitive(b, "snapshot_required");
-	if (!cJSON_AddTrueToObject(b, "snapshot_required"))
-		return HC_ERR_NOMEM;
-	return sync_baseline_raise(b, NULL, "snapshot", hc_snapshot_seq(s->snap), sha);
-}
 
 /* Fetches URL/snapshot.jws when the new trust list names a snapshot key:
  * signed by that key, not expired, and not older than the one held. */
@@ -426,91 +259,17 @@ static hc_err fetch_snapshot(struct sync *s)
 	return HC_OK;
 }
 
-/* Stages the new set complete as a new generation (unchanged files linked
- * from the held one), loads it as verification will (which also writes
- * the revocation indexes), raises the baselines read again from disk, and
- * switches to it with one rename. Without a change only the baselines and
- * the validators are written. */
-static hc_err install(struct sync *s)
-{
-	struct hc_trust *check = NULL;
-	struct sync_gen g;
-	cJSON *b = NULL;
-	char *was = NULL, *now = NULL;
-	bool change = false;
-	hc_err err;
-
-	for (size_t i = 0; i < s->n; i++)
-		change |= s->items[i].drop || (s->items[i].body && !same(&s->items[i]));
-	change |= s->snap && !s->snap_same;
-	/* Under the lock nothing else writes them; read again all the same, as
-	 * the rule is checked against what is on disk right before the switch. */
-	if ((err = sync_baseline_read(s->dir, &b)) != HC_OK ||
-	    (err = baseline_check(s, b)) != HC_OK || !(was = cJSON_PrintUnformatted(b)) ||
-	    (err = baseline_raise(s, b)) != HC_OK || !(now = cJSON_PrintUnformatted(b)))
-		goto out;
-	if (!change) {
-		sync_gen_tidy(s->dir);
-		if (strcmp(was, now) != 0 && (err = sync_baseline_write(s->dir, b)) != HC_OK)
-			goto out;
-		err = write_state(s);
-		goto out;
-	}
-	memset(&g, 0, sizeof(g));
-	if ((err = sync_gen_begin(s->dir, &g)) != HC_OK)
-		goto fail;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct item *it = &s->items[i];
-		char from[4096];
-
-		if (!it->body || it->drop)
-			continue;
-		if (hc_path(from, sizeof(from), "%s/%s", s->data, it->rel) != HC_OK) {
-			err = HC_ERR_INVALID_ARG;
-			goto fail;
-		}
-		if ((err = sync_gen_put(&g, it->rel, it->body, it->len, same(it) ? from : NULL)) !=
-		    HC_OK)
-			goto fail;
-	}
-	if (s->snap && (err = sync_gen_put(&g, "snapshot.jws", s->snap_body, s->snap_len, NULL)) !=
-			       HC_OK)
-		goto fail;
-	if ((err = hc_trust_load_data(s->dir, g.path, HC_TRUST_WRITE_INDEX, &check)) != HC_OK) {
-		char d[200];
-
-		(void)snprintf(d, sizeof(d), "%s", hc_detail());
-		hc_set_detail("the new trust data does not load: %s%s%s", hc_strerror(err),
-			      d[0] ? ": " : "", d);
-		err = HC_ERR_IO;
-		goto fail;
-	}
-	if ((err = sync_baseline_write(s->dir, b)) != HC_OK ||
-	    (err = sync_gen_switch(s->dir, &g)) != HC_OK)
-		goto fail;
-	sync_gen_cleanup(s->dir, &g);
-	err = write_state(s);
-	goto out;
-fail:
-	sync_gen_abandon(&g);
-out:
-	hc_trust_free(check);
-	cJSON_Delete(b);
-	free(was);
-	free(now);
-	return err;
-}
 
 static void report(const struct sync *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		const struct item *it = &s->items[i];
+		const struct sync_item *it = &s->items[i];
 
 		if (it->drop)
 			printf("%s: removed (its issuer's keys no longer verify it)\n", it->rel);
 		if (!it->named)
 			continue;
-		if (same(it))
+		if (sync_same(it))
 			printf("%s: unchanged (seq %lld)\n", it->rel, (long long)it->new_seq);
 		else if (!it->held)
 			printf("%s: installed (seq %lld)\n", it->rel, (long long)it->new_seq);
@@ -531,7 +290,7 @@ static int refusal(hc_err err)
 /* The whole update; returns an exit status. */
 static int run(struct sync *s)
 {
-	struct item *tl = add_item(s, "trustlist.jws", true), *it;
+	struct sync_item *tl = add_item(s, "trustlist.jws", true), *it;
 	int64_t base;
 	hc_err err;
 
@@ -552,7 +311,7 @@ static int run(struct sync *s)
 		return refusal(err);
 	}
 	tl->new_seq = hc_trust_seq(s->t);
-	if (tl->new_seq < tl->old_seq || (tl->new_seq == tl->old_seq && tl->held && !same(tl))) {
+	if (tl->new_seq < tl->old_seq || (tl->new_seq == tl->old_seq && tl->held && !sync_same(tl))) {
 		hc_set_detail("seq %lld, held %lld", (long long)tl->new_seq, (long long)tl->old_seq);
 		verifier_err("trustlist.jws refused", HC_ERR_ROLLBACK);
 		return EXIT_FAIL;
@@ -567,7 +326,7 @@ static int run(struct sync *s)
 	}
 	/* The held list may be gone, damaged or signed by a root rotated out
 	 * of band: the durable baseline holds all the same. */
-	if ((err = baseline_check(s, s->base)) != HC_OK) {
+	if ((err = sync_baseline_check(s, s->base)) != HC_OK) {
 		verifier_err("refused", err);
 		return EXIT_FAIL;
 	}
@@ -634,12 +393,12 @@ static int run(struct sync *s)
 			return refusal(err);
 		}
 	}
-	if ((err = baseline_check(s, s->base)) != HC_OK) {
+	if ((err = sync_baseline_check(s, s->base)) != HC_OK) {
 		verifier_err("refused", err);
 		return EXIT_FAIL;
 	}
 	/* 3. Everything verified together: install as one new generation. */
-	if ((err = install(s)) != HC_OK) {
+	if ((err = sync_install(s)) != HC_OK) {
 		verifier_err(err == HC_ERR_ROLLBACK ? "refused" : s->dir, err);
 		return err == HC_ERR_ROLLBACK ? EXIT_FAIL : EXIT_USAGE;
 	}

@@ -53,4 +53,54 @@ bool sync_baseline_get(const cJSON *b, const char *group, const char *key, int64
 hc_err sync_baseline_raise(cJSON *b, const char *group, const char *key, int64_t seq,
 			   const char *sha) HC_WUR;
 
+/* ---- the run (sync.c, sync_install.c) ---- */
+#define STATE_FILE "sync-state.json"
+
+/* Longest DIR: DIR/rel (rel < 300) and URL/rel (URL < 2048) fit 4096. */
+#define MAX_DIR 2048
+
+struct sync_item {
+	char rel[300];          /* path relative to DIR and to URL */
+	uint8_t *held, *body;   /* held: current file; body: the new contents */
+	size_t held_len, len;
+	bool named;             /* named by the trust list (fetched) */
+	bool drop;              /* a held stray that no longer verifies: removed */
+	char owner[256];        /* named: the issuer that names this path */
+	char iss[256];          /* a revocation list: the issuer it holds */
+	uint8_t digest[32];     /* a revocation list: SHA-256 of its payload */
+	char etag[FETCH_ETAG_LEN];
+	int64_t last_modified;
+	int64_t old_seq, new_seq;
+	size_t count;
+};
+
+/* One hc-verify sync run. */
+struct sync {
+	const char *dir, *url;
+	char data[4096]; /* the held generation (or DIR when laid out by hand) */
+	cJSON *base;     /* the durable baselines, DIR/baseline.json */
+	struct hc_snapshot *snap; /* the snapshot fetched, when the list names its key */
+	uint8_t *snap_body;
+	size_t snap_len;
+	bool snap_same; /* the snapshot held is the same file */
+	struct fetch_opts fo;
+	struct hc_trust *t;
+	const struct hc_trust *held; /* the directory as it loads now, or NULL */
+	cJSON *state; /* previous sync-state.json, or NULL */
+	struct sync_item *items;
+	size_t n;
+};
+
+/* Whether the new bytes of it are the held ones. */
+bool sync_same(const struct sync_item *it);
+/* n bytes as 2n lowercase hex digits and a NUL. */
+void sync_hex(const uint8_t *p, size_t n, char *out);
+/* Whether the new set matches the durable baselines of b: no file's seq
+ * below the highest installed before, an equal seq only for the same
+ * contents, a snapshot when one is required. HC_ERR_ROLLBACK or
+ * HC_ERR_SNAPSHOT with a detail otherwise. */
+hc_err sync_baseline_check(const struct sync *s, const cJSON *b) HC_WUR;
+/* Installs the verified set as a new generation (see sync_install.c). */
+hc_err sync_install(struct sync *s) HC_WUR;
+
 #endif
