@@ -59,6 +59,7 @@ static const struct err_info errs[HC_ERR__COUNT] = {
 	[HC_ERR_TRUST_LIST] = {"trust list is malformed", "error"},
 	[HC_ERR_REVOCATION_LIST] = {"revocation list is malformed or not signed by its issuer", "error"},
 	[HC_ERR_ROLLBACK] = {"sequence number is not higher than the one held (rollback)", "error"},
+	[HC_ERR_SNAPSHOT] = {"trust data does not match a valid snapshot", "error"},
 	[HC_ERR_STALE_TRUST] = {"trust data is past its next update and grace period", "stale-trust"},
 	[HC_ERR_NET] = {"network or server error", "error"},
 	[HC_ERR_KEY_WINDOW] = {"signing key is not active and inside its validity window", "error"},

@@ -81,6 +81,7 @@ typedef enum {
 	HC_ERR_STALE_TRUST,
 	HC_ERR_NET,
 	HC_ERR_KEY_WINDOW,
+	HC_ERR_SNAPSHOT,
 	/* issuer inputs */
 	HC_ERR_RECORD,
 	HC_ERR_RISK,

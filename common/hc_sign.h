@@ -38,4 +38,12 @@ hc_err hc_jws_sign(struct hc_privkey *k, bool zip, const uint8_t *payload, size_
 hc_err hc_revlist_build(const char *iss, int64_t seq, int64_t iat, const char *entries, size_t n,
 			char **payload, size_t *count) HC_WUR;
 
+/* Builds a snapshot payload (DESIGN 6a) over the trust tree TREE:
+ * {"seq","iat","expires","files":{PATH:{"seq","sha256"}}} for
+ * TREE/trustlist.jws and every TREE/revocations/NAME.jws: each file's seq
+ * read from its payload, the SHA-256 of its bytes. Returns a malloc'd
+ * payload and the number of files. */
+hc_err hc_snapshot_build(const char *tree, int64_t seq, int64_t iat, int64_t expires,
+			 char **payload, size_t *nfiles) HC_WUR;
+
 #endif

@@ -23,6 +23,14 @@ hc_err hc_trust_load(const char *dir, struct hc_trust **out) HC_WUR;
  * index is a cache: failing to write it is not an error. */
 #define HC_TRUST_WRITE_INDEX 1u
 hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out) HC_WUR;
+/* The directory that holds DIR's trust data: DIR/gen/N when DIR/current is
+ * a link to gen/N (the layout hc-verify sync writes), else DIR itself (laid
+ * out by hand). hc_trust_load resolves it once per load. */
+hc_err hc_trust_data_dir(const char *dir, char *out, size_t n) HC_WUR;
+/* Loads DIR/roots and the trust data in DATA (sync checks a staged
+ * generation with it before switching to it). */
+hc_err hc_trust_load_data(const char *dir, const char *data, unsigned flags,
+			  struct hc_trust **out) HC_WUR;
 /* Loads only DIR/roots (sync uses it when no trust list is held yet). */
 hc_err hc_trust_load_roots(const char *dir, struct hc_trust **out) HC_WUR;
 void hc_trust_free(struct hc_trust *t);
@@ -63,6 +71,28 @@ hc_err hc_trust_check_list(const struct hc_trust *t, const char *jws, size_t n, 
  * signing: keys well formed, kid equal to thumbprint, iss unique, seq. */
 hc_err hc_trustlist_validate(const char *json, size_t n) HC_WUR;
 
+/* ---- snapshots (DESIGN 6a) ---- */
+#define HC_MAX_SNAPSHOT_FILE (1u << 20)
+struct hc_snapshot;
+/* Verifies a snapshot JWS under k (the snapshot key the trust list names)
+ * and parses {"seq","iat","expires","files":{PATH:{"seq","sha256"}}}.
+ * HC_ERR_SNAPSHOT with a detail when it does not verify or parse. */
+hc_err hc_snapshot_parse(const struct hc_pubkey *k, const char *jws, size_t n,
+			 struct hc_snapshot **out) HC_WUR;
+void hc_snapshot_free(struct hc_snapshot *s);
+int64_t hc_snapshot_seq(const struct hc_snapshot *s);
+int64_t hc_snapshot_expires(const struct hc_snapshot *s);
+/* HC_OK when the snapshot lists path with this seq and the SHA-256 of the
+ * n bytes of body; HC_ERR_SNAPSHOT otherwise. */
+hc_err hc_snapshot_match(const struct hc_snapshot *s, const char *path, int64_t seq,
+			 const uint8_t *body, size_t n) HC_WUR;
+/* Whether p is a path a snapshot may list: trustlist.jws, revocations/NAME.jws. */
+bool hc_snapshot_path_ok(const char *p);
+/* Whether t's trust list names a snapshot key; *seq and *expires are those
+ * of the valid snapshot held, 0 when there is none (then t is stale). */
+bool hc_trust_snapshot_info(const struct hc_trust *t, int64_t *seq, int64_t *expires);
+const struct hc_pubkey *hc_trust_snapshot_key(const struct hc_trust *t);
+
 int64_t hc_trust_seq(const struct hc_trust *t);
 int64_t hc_trust_next_update(const struct hc_trust *t);
 int64_t hc_trust_iat(const struct hc_trust *t);
@@ -96,7 +126,9 @@ struct hc_verify_opts {
 	bool strict;          /* stale trust is a failure, not a warning */
 };
 void hc_verify_opts_init(struct hc_verify_opts *o);
-/* Whether t is past its next_update plus o->grace at time o->at. */
+/* Whether t is past its next_update plus o->grace at time o->at, or its
+ * trust list names a snapshot key and no snapshot valid at o->at is held
+ * (a snapshot's expires has no grace: the operator chose it). */
 bool hc_trust_stale(const struct hc_trust *t, const struct hc_verify_opts *o);
 
 struct hc_result {

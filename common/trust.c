@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hc_json.h"
 #include "trust_int.h"
@@ -16,6 +17,7 @@ static void list_clear(struct trust_list *l)
 		hc__rev_clear(&l->issuers[i].rev);
 	}
 	free(l->issuers);
+	hc_pubkey_free(l->snap_key);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -142,9 +144,11 @@ static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 /* Parses a trust-list payload into l (which the caller clears). */
 static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 {
-	static const char *const members[] = {"seq", "iat", "next_update", "issuers", NULL};
+	static const char *const members[] = {"seq", "iat", "next_update", "issuers",
+					      "snapshot_key", NULL};
+	static const char *const jwk[] = {"kty", "crv", "x", "y", "kid", "alg", "use", NULL};
 	cJSON *root = NULL;
-	const cJSON *issuers, *ij;
+	const cJSON *issuers, *ij, *sk;
 	int count;
 	hc_err err;
 
@@ -156,8 +160,15 @@ static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 	    (err = hc_json_int(root, "iat", true, 0, INT64_MAX / 2, &l->iat, NULL)) != HC_OK ||
 	    (err = hc_json_int(root, "next_update", true, 0, INT64_MAX / 2, &l->next_update, NULL)) !=
 		    HC_OK ||
-	    (err = hc_json_arr(root, "issuers", true, &issuers)) != HC_OK)
+	    (err = hc_json_arr(root, "issuers", true, &issuers)) != HC_OK ||
+	    (err = hc_json_obj(root, "snapshot_key", false, &sk)) != HC_OK)
 		goto out;
+	if (sk && (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sk, "kid")) ||
+		   hc_json_only(sk, jwk) != HC_OK || hc_pubkey_from_jwk(sk, &l->snap_key) != HC_OK)) {
+		hc_set_detail("snapshot_key is not a public JWK with its kid");
+		err = HC_ERR_TRUST_LIST;
+		goto out;
+	}
 	count = cJSON_GetArraySize(issuers);
 	if (count > MAX_ISSUERS) {
 		err = HC_ERR_TOO_LARGE;
@@ -425,7 +436,38 @@ hc_err hc_trust_load(const char *dir, struct hc_trust **out)
 	return hc_trust_load_ex(dir, 0, out);
 }
 
-hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
+/* A generation is "gen/N", N a decimal number without leading zeros. */
+static bool gen_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 4 && n < 4 + 19 && strncmp(s, "gen/", 4) == 0 && s[4] != '0' &&
+	       strspn(s + 4, "0123456789") == n - 4;
+}
+
+hc_err hc_trust_data_dir(const char *dir, char *out, size_t n)
+{
+	char p[4096], link[64];
+	ssize_t r;
+
+	if (hc_path(p, sizeof(p), "%s/current", dir) != HC_OK)
+		return HC_ERR_TRUST_DIR;
+	if ((r = readlink(p, link, sizeof(link) - 1)) == -1) {
+		if (errno == ENOENT)
+			return hc_path(out, n, "%s", dir) == HC_OK ? HC_OK : HC_ERR_TRUST_DIR;
+		hc_set_detail("%s: %s", p, strerror(errno));
+		return HC_ERR_TRUST_DIR;
+	}
+	link[r] = '\0';
+	if (!gen_name_ok(link)) {
+		hc_set_detail("%s: not a link to gen/N", p);
+		return HC_ERR_TRUST_DIR;
+	}
+	return hc_path(out, n, "%s/%s", dir, link) == HC_OK ? HC_OK : HC_ERR_TRUST_DIR;
+}
+
+/* Loads the roots of dir and the trust data of data. */
+static hc_err load_at(const char *dir, const char *data, unsigned flags, struct hc_trust **out)
 {
 	struct hc_trust *t = NULL;
 	char path[4096];
@@ -436,7 +478,7 @@ hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
 	*out = NULL;
 	if ((err = hc_trust_load_roots(dir, &t)) != HC_OK)
 		goto out;
-	if (hc_path(path, sizeof(path), "%s/trustlist.jws", dir) != HC_OK) {
+	if (hc_path(path, sizeof(path), "%s/trustlist.jws", data) != HC_OK) {
 		err = HC_ERR_TRUST_DIR;
 		goto out;
 	}
@@ -446,14 +488,43 @@ hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
 		goto out;
 	}
 	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK ||
-	    (err = load_revocations(t, dir, flags & HC_TRUST_WRITE_INDEX)) != HC_OK)
+	    (err = load_revocations(t, data, flags & HC_TRUST_WRITE_INDEX)) != HC_OK)
 		goto out;
+	hc__trust_load_snapshot(t, data, buf, len);
 	*out = t;
 	t = NULL;
 out:
 	free(buf);
 	hc_trust_free(t);
 	return err;
+}
+
+hc_err hc_trust_load_data(const char *dir, const char *data, unsigned flags,
+			  struct hc_trust **out)
+{
+	return load_at(dir, data, flags, out);
+}
+
+/* The generation is resolved once per attempt and read from that path
+ * only. sync removes a generation only after switching away from it, so a
+ * load that finds the same generation current when it is done read it
+ * whole; otherwise it may have seen a part of it and is tried again. */
+hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out)
+{
+	char data[4096], again[4096];
+	hc_err err;
+
+	for (int i = 0; i < 8; i++) {
+		if ((err = hc_trust_data_dir(dir, data, sizeof(data))) != HC_OK)
+			return err;
+		err = load_at(dir, data, flags, out);
+		if (hc_trust_data_dir(dir, again, sizeof(again)) == HC_OK && strcmp(data, again) == 0)
+			return err;
+		hc_trust_free(*out);
+		*out = NULL;
+	}
+	hc_set_detail("%s: the trust data changed during each of 8 loads", dir);
+	return HC_ERR_TRUST_DIR;
 }
 
 const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char *iss)

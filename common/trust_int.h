@@ -7,6 +7,7 @@
 #define MAX_ROOTS 16
 #define MAX_ISSUERS 1024
 #define MAX_KEYS 16
+#define MAX_SNAPSHOT_FILES 4097 /* the trust list and 4096 revocation lists */
 
 enum key_status { KEY_ACTIVE, KEY_RETIRED, KEY_REVOKED };
 
@@ -46,6 +47,7 @@ struct trust_list {
 	struct trust_issuer *issuers;
 	size_t n;
 	size_t nkeys; /* keys of all issuers */
+	struct hc_pubkey *snap_key; /* the operator's snapshot key, or NULL */
 };
 
 /* What steps 6 to 8 need of a code whose signature verified: small enough
@@ -75,6 +77,7 @@ struct hc_trust {
 	struct hc_pubkey *roots[MAX_ROOTS];
 	size_t nroots;
 	struct trust_list list;
+	int64_t snap_seq, snap_expires; /* the snapshot held; 0: none valid */
 };
 
 const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char *iss);
@@ -90,6 +93,13 @@ bool hc__rev_idx_load(const uint8_t *p, size_t len, struct rev_list *l, char *is
 hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n,
 		   const uint8_t *idx, size_t idxlen, uint8_t **newidx, size_t *newidxlen,
 		   struct hc_revinfo *info);
+/* The snapshot payload parser (exposed for the fuzz target), and the
+ * invariants every parsed snapshot holds. */
+hc_err hc__snapshot_payload(const uint8_t *p, size_t n, struct hc_snapshot **out);
+bool hc__snapshot_sane(const struct hc_snapshot *s);
+/* Reads DATA/snapshot.jws when t's list names a snapshot key and sets
+ * t->snap_* when it verifies and lists tl (the trust list's bytes). */
+void hc__trust_load_snapshot(struct hc_trust *t, const char *data, const uint8_t *tl, size_t n);
 /* Whether key k may have signed at time iat (window and status). */
 hc_err hc__key_valid_at(const struct trust_key *k, int64_t iat);
 

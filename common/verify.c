@@ -51,7 +51,8 @@ static hc_err revoked(const struct trust_issuer *is, const struct hc_brief *b, i
 
 bool hc_trust_stale(const struct hc_trust *t, const struct hc_verify_opts *o)
 {
-	return o->at > t->list.next_update + o->grace;
+	return o->at > t->list.next_update + o->grace ||
+	       (t->list.snap_key && o->at > t->snap_expires);
 }
 
 static hc_err requirements(const struct hc_brief *b, const struct hc_verify_opts *o)

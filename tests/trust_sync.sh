@@ -123,7 +123,7 @@ has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 publish tl1.jws
 sy "first sync" 0 --cacert a-ca.pem "$URL"
 case "$OUT" in *installed* | *updated*) ok "first sync says installed" ;; *) bad "first sync output" "$OUT" ;; esac
-cmp -s dev/trustlist.jws tl1.jws && ok "trust list installed" || bad "trust list installed"
+cmp -s dev/current/trustlist.jws tl1.jws && ok "trust list installed" || bad "trust list installed"
 E=$(sha256sum tl1.jws | cut -c1-32)
 grep -q "$E" dev/sync-state.json 2>/dev/null && ok "sync-state.json holds the ETag" || bad "sync-state.json" "$(cat dev/sync-state.json 2>&1)"
 code "code verifies after first sync" "$G2" 0 ok
@@ -131,19 +131,19 @@ out=$(V --at $T1 --text "$G2"); has "$out" stale-trust && bad "fresh trust not s
 code "second issuer unknown before update" "$S1" 1 unknown-issuer
 
 # ---- 2. unchanged: conditional request answered 304 ----
-before=$(stat -c '%i %y' dev/trustlist.jws)
+before=$(stat -c '%i %y' dev/current/trustlist.jws)
 sy "second sync" 0 --cacert a-ca.pem "$URL"
 has "$OUT" unchanged && ok "second sync says unchanged" || bad "second sync output" "$OUT"
 l=$(grep ' /trustlist.jws ' a.log | tail -n 1)
 case "$l" in *" /trustlist.jws 304 inm=\"$E\""*) ok "If-None-Match sent, 304 answered" ;; *) bad "conditional request" "$l" ;; esac
-[ "$(stat -c '%i %y' dev/trustlist.jws)" = "$before" ] && ok "trustlist.jws inode and mtime kept" || bad "trustlist.jws rewritten"
+[ "$(stat -c '%i %y' dev/current/trustlist.jws)" = "$before" ] && ok "trustlist.jws inode and mtime kept" || bad "trustlist.jws rewritten"
 code "code verifies after unchanged sync" "$G2" 0 ok
 
 # ---- 3. update to a higher seq adding an issuer ----
 publish tl2.jws
 sy "update to seq 2" 0 --cacert a-ca.pem "$URL"
 has "$OUT" updated && ok "update says updated" || bad "update output" "$OUT"
-cmp -s dev/trustlist.jws tl2.jws && ok "seq 2 installed" || bad "seq 2 installed"
+cmp -s dev/current/trustlist.jws tl2.jws && ok "seq 2 installed" || bad "seq 2 installed"
 code "new issuer's code verifies after update" "$S1" 0 ok
 snap
 
@@ -186,7 +186,7 @@ PP=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' plain.out)
 sy "http:// URL refused" 2 "http://127.0.0.1:$PP"; unchanged "http URL"
 grep -q 'GET' plain.log && bad "no plain HTTP request made" "$(cat plain.log)" || ok "no plain HTTP request made"
 sy "sync after the faults" 0 --cacert a-ca.pem "$URL"
-cmp -s dev/trustlist.jws tl3.jws && ok "seq 3 installed after the faults" || bad "seq 3 installed"
+cmp -s dev/current/trustlist.jws tl3.jws && ok "seq 3 installed after the faults" || bad "seq 3 installed"
 
 # ---- 9. revocation ----
 code "code passes before revocation" "$G1" 0 ok
@@ -198,7 +198,7 @@ revoke rev2.jws zj.key $ZJ 2 "$J1" && revoke rev1.jws zj.key $ZJ 1 AAAAAAAAAAAAA
 	ok "revocation lists signed" || bad "hc-keys revoke"
 publish tl4.jws; cp rev2.jws pub/revocations/330000.jws
 sy "sync with a revocation list" 0 --cacert a-ca.pem "$URL"
-cmp -s dev/revocations/330000.jws rev2.jws && ok "revocation list installed" || bad "revocation list installed" "$(ls -l dev/revocations 2>&1)"
+cmp -s dev/current/revocations/330000.jws rev2.jws && ok "revocation list installed" || bad "revocation list installed" "$(ls -l dev/current/revocations 2>&1)"
 code "revoked code fails" "$G1" 1 revoked
 code "other code of the issuer passes" "$G2" 0 ok
 snap
@@ -256,12 +256,12 @@ unchanged "replayed old list after key compromise"
 code "code stays revoked (replay refused)" "$G1" 1 revoked
 cp rev11.jws pub/revocations/330000.jws
 sy "seq 11 signed by the remaining key accepted" 0 --cacert a-ca.pem "$URL"
-cmp -s dev/revocations/330000.jws rev11.jws && ok "seq 11 installed" || bad "seq 11 installed"
+cmp -s dev/current/revocations/330000.jws rev11.jws && ok "seq 11 installed" || bad "seq 11 installed"
 code "code revoked under seq 11" "$G1" 1 revoked
 publish tl8.jws
 sy "issuer removed from the trust list" 0 --cacert a-ca.pem "$URL"
-has "$OUT" removed && [ ! -e dev/revocations/330000.jws ] && ok "its held list is removed" ||
-	bad "held list of a removed issuer" "$OUT; $(ls dev/revocations)"
+has "$OUT" removed && [ ! -e dev/current/revocations/330000.jws ] && ok "its held list is removed" ||
+	bad "held list of a removed issuer" "$OUT; $(ls dev/current/revocations)"
 code "its codes are unknown-issuer" "$G1" 1 unknown-issuer
 sy "next sync after the removal" 0 --cacert a-ca.pem "$URL"
 

@@ -13,7 +13,7 @@
 
 static const char usage_text[] =
 	"usage: hc-verify --trust DIR [options] INPUT...\n"
-	"       hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS] URL\n"
+	"       hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS] [--wait SECONDS] URL\n"
 	"       hc-verify status --trust DIR [--at TIME] [--grace DURATION] [--json]\n"
 	"       hc-verify batch --trust DIR [--in FILE] [--out FILE] [--report FILE] ...\n"
 	"\n"

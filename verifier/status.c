@@ -11,8 +11,10 @@ static const char usage_text[] =
 	"usage: hc-verify status --trust DIR [--at TIME] [--grace DURATION] [--json]\n"
 	"\n"
 	"Loads and verifies DIR as verification does, then prints the trust list's\n"
-	"sequence number and age, whether it is stale, the last sync, and for each\n"
-	"issuer its region, keys by status and revocation list.\n"
+	"sequence number and age, whether it is stale, the snapshot held (or that\n"
+	"freshness is unchecked when the trust list names no snapshot key), the\n"
+	"last sync, and for each issuer its region, keys by status and revocation\n"
+	"list.\n"
 	"\n"
 	"  --trust DIR        trust directory\n"
 	"  --at TIME          judge ages and staleness as of TIME (default now)\n"
@@ -69,6 +71,7 @@ static void print_text(const struct hc_trust *t, const struct hc_verify_opts *o,
 		       const char *url)
 {
 	char a[32], b[32], s1[40], s2[40];
+	int64_t sseq, sexp;
 
 	hc_time_format(hc_trust_iat(t), a, sizeof(a));
 	hc_time_format(hc_trust_next_update(t), b, sizeof(b));
@@ -79,6 +82,16 @@ static void print_text(const struct hc_trust *t, const struct hc_verify_opts *o,
 	span(o->grace, s1, sizeof(s1));
 	printf("state: %s (grace %.*s)\n", hc_trust_stale(t, o) ? "STALE (stale-trust)" : "fresh",
 	       (int)(strlen(s1) - 4), s1);
+	if (!hc_trust_snapshot_info(t, &sseq, &sexp)) {
+		printf("snapshot: none (the trust list names no snapshot key): freshness unchecked\n");
+	} else if (!sseq) {
+		printf("snapshot: no valid snapshot held (stale-trust)\n");
+	} else {
+		hc_time_format(sexp, a, sizeof(a));
+		span(o->at - sexp, s1, sizeof(s1));
+		printf("snapshot: seq %lld, expires %s (%s)%s\n", (long long)sseq, a, s1,
+		       o->at > sexp ? ", EXPIRED (stale-trust)" : "");
+	}
 	if (synced) {
 		hc_time_format(synced, a, sizeof(a));
 		span(o->at - synced, s1, sizeof(s1));
@@ -111,8 +124,9 @@ static void print_text(const struct hc_trust *t, const struct hc_verify_opts *o,
 static void print_json(const struct hc_trust *t, const struct hc_verify_opts *o, int64_t synced,
 		       const char *url)
 {
-	cJSON *r = cJSON_CreateObject(), *arr;
+	cJSON *r = cJSON_CreateObject(), *arr, *sn;
 	char *s = NULL;
+	int64_t sseq, sexp;
 
 	if (!r)
 		return;
@@ -122,6 +136,14 @@ static void print_json(const struct hc_trust *t, const struct hc_verify_opts *o,
 	cJSON_AddNumberToObject(r, "age", (double)(o->at - hc_trust_iat(t)));
 	cJSON_AddBoolToObject(r, "stale", hc_trust_stale(t, o));
 	cJSON_AddNumberToObject(r, "grace", (double)o->grace);
+	/* "snapshot": null when the trust list names no snapshot key (freshness
+	 * unchecked), else {"seq","expires"}, seq 0 when none valid is held. */
+	if (!hc_trust_snapshot_info(t, &sseq, &sexp))
+		cJSON_AddNullToObject(r, "snapshot");
+	else if ((sn = cJSON_AddObjectToObject(r, "snapshot"))) {
+		cJSON_AddNumberToObject(sn, "seq", (double)sseq);
+		cJSON_AddNumberToObject(sn, "expires", (double)sexp);
+	}
 	if (synced) {
 		cJSON_AddNumberToObject(r, "synced", (double)synced);
 		cJSON_AddStringToObject(r, "url", url);

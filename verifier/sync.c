@@ -1,6 +1,7 @@
 /* sync.c: hc-verify sync: brings a trust directory up to date from a
  * publishing URL. All or nothing: every fetched file is verified against
- * the new set before any is installed; a failure leaves the old files. */
+ * the new set, then the whole set is installed as a new generation by one
+ * rename (sync_store.c); a failure leaves the old generation. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -11,68 +12,37 @@
 #include <unistd.h>
 
 #include "hc_json.h"
-#include "verifier.h"
+#include "sync_int.h"
 
 #define MAX_ITEMS 1100 /* the trust list, a list per issuer, stray files */
-#define STATE_FILE "sync-state.json"
 
 static const char usage_text[] =
-	"usage: hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS] URL\n"
+	"usage: hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS]\n"
+	"                      [--wait SECONDS] URL\n"
 	"\n"
-	"Fetches URL/trustlist.jws and the revocation lists it names over HTTPS\n"
-	"and installs them in DIR when every signature verifies and no sequence\n"
-	"number goes down. DIR must hold the pinned roots in DIR/roots/.\n"
+	"Fetches URL/trustlist.jws, URL/snapshot.jws when the trust list names a\n"
+	"snapshot key, and the revocation lists it names over HTTPS, and installs\n"
+	"them in DIR as one new generation when every signature verifies, every\n"
+	"file matches the snapshot and no sequence number goes below the highest\n"
+	"ever installed. One sync at a time per DIR. DIR must hold the pinned\n"
+	"roots in DIR/roots/.\n"
 	"\n"
 	"  --trust DIR        trust directory to update\n"
 	"  --cacert FILE      CA certificates for the server (default: the system's)\n"
 	"  --timeout SECONDS  limit for each transfer (default 60)\n"
+	"  --wait SECONDS     how long to wait for another sync of DIR (default 120)\n"
 	"  --help             this text\n"
 	"\n"
 	"Exit status: 0 updated or unchanged, 1 a file was refused (signature,\n"
-	"format or rollback), 2 usage, network, server or I/O error. On any\n"
-	"failure the trust directory is left as it was.\n";
+	"format, rollback or snapshot), 2 usage, network, server or I/O error, or another\n"
+	"sync still running after --wait. On any failure the trust directory\n"
+	"is left as it was.\n";
 
-/* Longest DIR: DIR/rel (rel < 300) and URL/rel (URL < 2048) fit 4096. */
-#define MAX_DIR 2048
 
-struct item {
-	char rel[300];          /* path relative to DIR and to URL */
-	uint8_t *held, *body;   /* held: current file; body: the new contents */
-	size_t held_len, len;
-	bool named;             /* named by the trust list (fetched) */
-	bool drop;              /* a held stray that no longer verifies: removed */
-	char owner[256];        /* named: the issuer that names this path */
-	char tmp[4096];         /* install: the staged temporary file */
-	char etag[FETCH_ETAG_LEN];
-	int64_t last_modified;
-	int64_t old_seq, new_seq;
-	size_t count;
-};
-
-struct sync {
-	const char *dir, *url;
-	struct fetch_opts fo;
-	struct hc_trust *t;
-	const struct hc_trust *held; /* the directory as it loads now, or NULL */
-	cJSON *state; /* previous sync-state.json, or NULL */
-	struct item *items;
-	size_t n;
-};
-
-static bool same(const struct item *it)
-{
-	return it->held && it->len == it->held_len && memcmp(it->body, it->held, it->len) == 0;
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		(void)snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
 
 /* The validators remembered for rel, if they belong to this URL and to
  * the bytes held now. */
-static void validators(const struct sync *s, const struct item *it, const char **etag,
+static void validators(const struct sync *s, const struct sync_item *it, const char **etag,
 		       int64_t *since)
 {
 	const cJSON *u, *f, *e, *h, *lm;
@@ -88,7 +58,7 @@ static void validators(const struct sync *s, const struct item *it, const char *
 					     it->rel);
 	if (!cJSON_IsString(u) || strcmp(u->valuestring, s->url) != 0 || !cJSON_IsObject(f))
 		return;
-	hex(d, 32, dh);
+	sync_hex(d, 32, dh);
 	h = cJSON_GetObjectItemCaseSensitive(f, "sha256");
 	if (!cJSON_IsString(h) || strcmp(h->valuestring, dh) != 0)
 		return;
@@ -100,12 +70,13 @@ static void validators(const struct sync *s, const struct item *it, const char *
 		*since = (int64_t)lm->valuedouble;
 }
 
-static hc_err read_held(const struct sync *s, struct item *it, size_t cap)
+static hc_err read_held(const struct sync *s, struct sync_item *it, size_t cap)
 {
 	char path[4096];
 	hc_err err;
 
-	(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
+	if (hc_path(path, sizeof(path), "%s/%s", s->data, it->rel) != HC_OK)
+		return HC_ERR_INVALID_ARG;
 	err = hc_read_file(path, cap, &it->held, &it->held_len);
 	if (err == HC_ERR_IO && errno == ENOENT)
 		return HC_OK;
@@ -113,7 +84,7 @@ static hc_err read_held(const struct sync *s, struct item *it, size_t cap)
 }
 
 /* Fetches one named file; a 304 answer means the held bytes. */
-static hc_err fetch_item(struct sync *s, struct item *it, size_t cap)
+static hc_err fetch_item(struct sync *s, struct sync_item *it, size_t cap)
 {
 	char url[4096];
 	const char *etag;
@@ -147,9 +118,9 @@ static hc_err fetch_item(struct sync *s, struct item *it, size_t cap)
 	return HC_OK;
 }
 
-static struct item *add_item(struct sync *s, const char *rel, bool named)
+static struct sync_item *add_item(struct sync *s, const char *rel, bool named)
 {
-	struct item *it;
+	struct sync_item *it;
 
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->items[i].rel, rel) == 0) {
@@ -173,7 +144,8 @@ static hc_err add_stray(struct sync *s)
 	struct dirent *de;
 	DIR *d;
 
-	(void)snprintf(path, sizeof(path), "%s/revocations", s->dir); /* fits: MAX_DIR */
+	if (hc_path(path, sizeof(path), "%s/revocations", s->data) != HC_OK)
+		return HC_ERR_INVALID_ARG;
 	if (!(d = opendir(path)))
 		return HC_OK;
 	while ((de = readdir(d))) {
@@ -211,14 +183,14 @@ static bool held_rev(const struct sync *s, const char *iss, int64_t *seq, uint8_
 
 /* Verifies one revocation list under the new trust list: a named path must
  * hold its own issuer's list, and no seq may go below what was held. */
-static hc_err check_revocations(struct sync *s, struct item *it)
+static hc_err check_revocations(struct sync *s, struct sync_item *it)
 {
 	struct hc_revinfo info;
 	uint8_t d[32];
 	int64_t base;
 	hc_err err;
 
-	if (it->held && !same(it) &&
+	if (it->held && !sync_same(it) &&
 	    hc_trust_add_revocations(s->t, it->rel, (const char *)it->held, it->held_len, &info) ==
 		    HC_OK)
 		it->old_seq = info.seq;
@@ -241,107 +213,66 @@ static hc_err check_revocations(struct sync *s, struct item *it)
 	}
 	it->new_seq = info.seq;
 	it->count = info.count;
-	if (same(it))
+	(void)snprintf(it->iss, sizeof(it->iss), "%s", info.iss); /* both 256 */
+	memcpy(it->digest, info.digest, 32);
+	if (sync_same(it))
 		it->old_seq = info.seq;
 	return HC_OK;
 }
 
-static hc_err write_state(const struct sync *s)
+
+/* Fetches URL/snapshot.jws when the new trust list names a snapshot key:
+ * signed by that key, not expired, and not older than the one held. */
+static hc_err fetch_snapshot(struct sync *s)
 {
-	cJSON *root = cJSON_CreateObject(), *files;
-	char path[4096], *txt = NULL;
-	hc_err err = HC_ERR_NOMEM;
+	const struct hc_pubkey *k = hc_trust_snapshot_key(s->t);
+	char url[4096], path[4096], when[32];
+	uint8_t *held = NULL;
+	size_t hl = 0;
+	int64_t hseq = 0, hexp;
+	struct fetch f;
+	hc_err err;
 
-	if (!root || !cJSON_AddStringToObject(root, "url", s->url) ||
-	    !cJSON_AddNumberToObject(root, "synced", (double)hc_now()) ||
-	    !(files = cJSON_AddObjectToObject(root, "files")))
-		goto out;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct item *it = &s->items[i];
-		uint8_t d[32];
-		char dh[65];
-		cJSON *f;
-
-		if (!it->named)
-			continue;
-		if (hc_sha256(it->body, it->len, d) != HC_OK)
-			goto out;
-		hex(d, 32, dh);
-		if (!(f = cJSON_AddObjectToObject(files, it->rel)) ||
-		    !cJSON_AddStringToObject(f, "sha256", dh) ||
-		    !cJSON_AddStringToObject(f, "etag", it->etag) ||
-		    !cJSON_AddNumberToObject(f, "last_modified", (double)it->last_modified) ||
-		    !cJSON_AddNumberToObject(f, "seq", (double)it->new_seq))
-			goto out;
-	}
-	if (!(txt = cJSON_Print(root)))
-		goto out;
-	(void)snprintf(path, sizeof(path), "%s/" STATE_FILE, s->dir); /* fits: MAX_DIR */
-	err = hc_write_file_atomic(path, txt, strlen(txt), 0644);
-out:
-	free(txt);
-	cJSON_Delete(root);
-	return err;
-}
-
-/* Installs the changed files in two phases: every new file is written and
- * fsynced beside its target first (a failure removes them all and changes
- * nothing), then renamed into place, the trust list first so that lists
- * signed by a newly added key find it. Strays that no longer verify go. */
-static hc_err install(struct sync *s)
-{
-	char path[4096];
-	hc_err err = HC_OK;
-	size_t i;
-
-	(void)snprintf(path, sizeof(path), "%s/revocations", s->dir); /* fits: MAX_DIR */
-	if (s->n > 1 && mkdir(path, 0755) == -1 && errno != EEXIST) {
-		hc_set_detail("%s: %s", path, strerror(errno));
-		return HC_ERR_IO;
-	}
-	for (i = 0; i < s->n; i++) {
-		struct item *it = &s->items[i];
-
-		if (!it->body || it->drop || same(it))
-			continue;
-		(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
-		if ((err = hc_file_stage(path, it->body, it->len, 0644, it->tmp, sizeof(it->tmp))) !=
-		    HC_OK)
-			break;
-	}
-	if (err != HC_OK) {
-		while (i-- > 0)
-			if (s->items[i].tmp[0])
-				unlink(s->items[i].tmp);
+	if (!k)
+		return HC_OK; /* whether that is still allowed: baseline_check */
+	(void)snprintf(url, sizeof(url), "%s/snapshot.jws", s->url); /* fits: MAX_DIR */
+	if ((err = fetch_url(&s->fo, url, NULL, 0, HC_MAX_SNAPSHOT_FILE, &f)) != HC_OK)
 		return err;
+	s->snap_body = f.body;
+	s->snap_len = f.len;
+	if ((err = hc_snapshot_parse(k, (const char *)f.body, f.len, &s->snap)) != HC_OK)
+		return err;
+	if (hc_snapshot_expires(s->snap) <= hc_now()) {
+		hc_time_format(hc_snapshot_expires(s->snap), when, sizeof(when));
+		hc_set_detail("snapshot %lld expired at %s", (long long)hc_snapshot_seq(s->snap),
+			      when);
+		return HC_ERR_SNAPSHOT;
 	}
-	for (i = 0; i < s->n; i++) {
-		struct item *it = &s->items[i];
-
-		(void)snprintf(path, sizeof(path), "%s/%s", s->dir, it->rel); /* fits: MAX_DIR */
-		if (it->drop) {
-			if (unlink(path) == -1 && errno != ENOENT) {
-				hc_set_detail("%s: %s", path, strerror(errno));
-				return HC_ERR_IO;
-			}
-			continue;
-		}
-		if (it->tmp[0] && (err = hc_file_commit(it->tmp, path)) != HC_OK)
-			return err;
+	if (s->held && hc_trust_snapshot_info(s->held, &hseq, &hexp) &&
+	    hc_snapshot_seq(s->snap) < hseq) {
+		hc_set_detail("snapshot.jws: seq %lld, held %lld", (long long)hc_snapshot_seq(s->snap),
+			      (long long)hseq);
+		return HC_ERR_ROLLBACK;
 	}
-	return write_state(s);
+	if (hc_path(path, sizeof(path), "%s/snapshot.jws", s->data) == HC_OK &&
+	    hc_read_file(path, HC_MAX_SNAPSHOT_FILE, &held, &hl) == HC_OK)
+		s->snap_same = hl == f.len && memcmp(held, f.body, hl) == 0;
+	hc_set_detail(NULL);
+	free(held);
+	return HC_OK;
 }
+
 
 static void report(const struct sync *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		const struct item *it = &s->items[i];
+		const struct sync_item *it = &s->items[i];
 
 		if (it->drop)
 			printf("%s: removed (its issuer's keys no longer verify it)\n", it->rel);
 		if (!it->named)
 			continue;
-		if (same(it))
+		if (sync_same(it))
 			printf("%s: unchanged (seq %lld)\n", it->rel, (long long)it->new_seq);
 		else if (!it->held)
 			printf("%s: installed (seq %lld)\n", it->rel, (long long)it->new_seq);
@@ -362,8 +293,8 @@ static int refusal(hc_err err)
 /* The whole update; returns an exit status. */
 static int run(struct sync *s)
 {
-	struct item *tl = add_item(s, "trustlist.jws", true), *it;
-	struct hc_trust *check = NULL;
+	struct sync_item *tl = add_item(s, "trustlist.jws", true), *it;
+	int64_t base;
 	hc_err err;
 
 	/* 1. The trust list: verified under the pinned roots, seq not lower. */
@@ -383,11 +314,27 @@ static int run(struct sync *s)
 		return refusal(err);
 	}
 	tl->new_seq = hc_trust_seq(s->t);
-	if (tl->new_seq < tl->old_seq || (tl->new_seq == tl->old_seq && tl->held && !same(tl))) {
+	if (tl->new_seq < tl->old_seq || (tl->new_seq == tl->old_seq && tl->held && !sync_same(tl))) {
 		hc_set_detail("seq %lld, held %lld", (long long)tl->new_seq, (long long)tl->old_seq);
 		verifier_err("trustlist.jws refused", HC_ERR_ROLLBACK);
 		return EXIT_FAIL;
 	}
+	/* 1b. The snapshot its key signed: every file installed must be the
+	 * one it lists, so a list held back by the server shows. */
+	if ((err = fetch_snapshot(s)) != HC_OK ||
+	    (s->snap && (err = hc_snapshot_match(s->snap, tl->rel, tl->new_seq, tl->body, tl->len)) !=
+				HC_OK)) {
+		verifier_err("snapshot.jws", err);
+		return err == HC_ERR_SNAPSHOT || err == HC_ERR_ROLLBACK ? EXIT_FAIL : EXIT_USAGE;
+	}
+	/* The held list may be gone, damaged or signed by a root rotated out
+	 * of band: the durable baseline holds all the same. */
+	if ((err = sync_baseline_check(s, s->base)) != HC_OK) {
+		verifier_err("refused", err);
+		return EXIT_FAIL;
+	}
+	if (sync_baseline_get(s->base, NULL, "trustlist", &base, NULL) && base > tl->old_seq)
+		tl->old_seq = base;
 	/* 2. The revocation lists it names, then any others held. */
 	for (size_t i = 0; i < hc_trust_issuer_count(s->t); i++) {
 		struct hc_issuer_info ii;
@@ -433,23 +380,40 @@ static int run(struct sync *s)
 			it->drop = true; /* e.g. its issuer left the trust list */
 			err = HC_OK;
 		}
+		if (err == HC_OK && !it->named && it->new_seq &&
+		    sync_baseline_get(s->base, "revocations", it->iss, &base, NULL) &&
+		    it->new_seq < base)
+			it->drop = true; /* older than a list installed before */
+		if (err == HC_OK && s->snap &&
+		    hc_snapshot_match(s->snap, it->rel, it->new_seq, it->body, it->len) != HC_OK) {
+			if (it->named)
+				err = HC_ERR_SNAPSHOT;
+			else
+				it->drop = true; /* a held list the snapshot does not list */
+		}
 		if (err != HC_OK) {
 			verifier_err(it->rel, err);
 			return refusal(err);
 		}
 	}
-	/* 3. Everything verified together: install, then load the result as
-	 * verification will (which also indexes new revocation lists). */
-	if ((err = install(s)) != HC_OK) {
-		verifier_err(s->dir, err);
-		return EXIT_USAGE;
+	if ((err = sync_baseline_check(s, s->base)) != HC_OK) {
+		verifier_err("refused", err);
+		return EXIT_FAIL;
+	}
+	/* 3. Everything verified together: install as one new generation. */
+	if ((err = sync_install(s)) != HC_OK) {
+		verifier_err(err == HC_ERR_ROLLBACK ? "refused" : s->dir, err);
+		return err == HC_ERR_ROLLBACK ? EXIT_FAIL : EXIT_USAGE;
 	}
 	report(s);
-	if ((err = hc_trust_load_ex(s->dir, HC_TRUST_WRITE_INDEX, &check)) != HC_OK) {
-		verifier_err("installed trust data does not load", err);
-		return EXIT_USAGE;
+	if (s->snap) {
+		char when[32];
+
+		hc_time_format(hc_snapshot_expires(s->snap), when, sizeof(when));
+		printf("snapshot.jws: %s (seq %lld, expires %s)\n",
+		       s->snap_same ? "unchanged" : "installed", (long long)hc_snapshot_seq(s->snap),
+		       when);
 	}
-	hc_trust_free(check);
 	return 0;
 }
 
@@ -472,6 +436,7 @@ int cmd_sync(int argc, char **argv)
 		{"trust", required_argument, NULL, 't'},
 		{"cacert", required_argument, NULL, 'c'},
 		{"timeout", required_argument, NULL, 'T'},
+		{"wait", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -479,7 +444,8 @@ int cmd_sync(int argc, char **argv)
 	struct hc_trust *held = NULL;
 	char url[2048];
 	unsigned char seen[256] = {0};
-	int c, rc = EXIT_USAGE;
+	int c, rc = EXIT_USAGE, lock = -1;
+	long wait = 120;
 	size_t ul;
 	hc_err err;
 
@@ -502,6 +468,13 @@ int cmd_sync(int argc, char **argv)
 			if (optarg[0] < '0' || optarg[0] > '9' || *end || s.fo.timeout < 1 ||
 			    s.fo.timeout > 3600) {
 				fprintf(stderr, "hc-verify sync: --timeout: 1 to 3600 seconds\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'w':
+			wait = strtol(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || wait < 0 || wait > 3600) {
+				fprintf(stderr, "hc-verify sync: --wait: 0 to 3600 seconds\n");
 				return EXIT_USAGE;
 			}
 			break;
@@ -535,12 +508,25 @@ int cmd_sync(int argc, char **argv)
 		fprintf(stderr, "hc-verify sync: cannot initialise libcurl\n");
 		goto out;
 	}
+	/* One sync at a time: everything below, from reading the baselines to
+	 * the switch of generations, runs under the lock. */
+	if ((err = sync_lock(s.dir, wait, &lock)) != HC_OK ||
+	    (err = hc_trust_data_dir(s.dir, s.data, sizeof(s.data))) != HC_OK ||
+	    (err = sync_baseline_read(s.dir, &s.base)) != HC_OK) {
+		verifier_err(s.dir, err);
+		goto out;
+	}
 	load_state(&s);
 	if (hc_trust_load(s.dir, &held) == HC_OK)
 		s.held = held; /* the rollback baseline for revocation lists */
 	hc_set_detail(NULL);
 	rc = run(&s);
 out:
+	if (lock != -1)
+		close(lock);
+	cJSON_Delete(s.base);
+	hc_snapshot_free(s.snap);
+	free(s.snap_body);
 	for (size_t i = 0; s.items && i < s.n; i++) {
 		free(s.items[i].held);
 		free(s.items[i].body);

@@ -10,8 +10,17 @@ once listening. Serves GET and HEAD of files under --root with ETag
 Content-Length; answers If-None-Match (exact match) and, without it,
 If-Modified-Since with 304. Logs one line per request to --log:
     METHOD PATH STATUS inm=VALUE|- ims=VALUE|-
-The one word in --mode-file (read at each request; absent = normal) selects
-a fault: truncate, redirect-loop, http500, slow.
+A line of one word in --mode-file (read at each request; absent = normal)
+selects a fault for every path: truncate, redirect-loop, http500, slow.
+Lines "PATH MODE [FILE...]" act on one request path only (an attacker who
+controls the server, with validly signed files from the past):
+    PATH hold FILE     the first request for PATH (per such line) waits
+                       until the file MODE-FILE.release exists (at most 30 s),
+                       then gets the contents of FILE as read at that time;
+                       it logs "HOLD PATH" when it starts waiting
+    PATH replay FILE   every request gets FILE instead
+    PATH withhold      every request gets 404
+    PATH alt FILE...   requests get the FILEs in turn
 """
 import argparse
 import email.utils
@@ -28,16 +37,28 @@ import urllib.parse
 
 ARGS = None
 LOG_LOCK = threading.Lock()
+STATE_LOCK = threading.Lock()
+HELD = set()     # "hold" lines already used
+TURNS = {}       # "alt" line -> requests served
 
 
 def read_mode():
+    """The global mode word and the per-path lines {PATH: (line, words)}."""
     if not ARGS.mode_file:
-        return ""
+        return "", {}
     try:
         with open(ARGS.mode_file, encoding="ascii") as f:
-            return f.read().strip()
+            lines = f.read().splitlines()
     except OSError:
-        return ""
+        return "", {}
+    mode, per = "", {}
+    for line in lines:
+        w = line.split()
+        if len(w) == 1:
+            mode = w[0]
+        elif len(w) >= 2:
+            per[w[0]] = (line.strip(), w[1:])
+    return mode, per
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -93,18 +114,62 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         return full
 
+    def log_text(self, text):
+        with LOG_LOCK:
+            with open(ARGS.log, "a", encoding="utf-8") as f:
+                f.write(text + "\n")
+
+    def path_mode(self, per):
+        """The body a per-path line dictates: None (serve normally), False
+        (404) or bytes."""
+        path = urllib.parse.urlsplit(self.path).path
+        if path not in per:
+            return None
+        line, w = per[path]
+        if w[0] == "withhold":
+            return False
+        if w[0] == "replay" and len(w) == 2:
+            with open(w[1], "rb") as f:
+                return f.read()
+        if w[0] == "alt" and len(w) >= 2:
+            with STATE_LOCK:
+                n = TURNS.get(line, 0)
+                TURNS[line] = n + 1
+            with open(w[1 + n % (len(w) - 1)], "rb") as f:
+                return f.read()
+        if w[0] == "hold" and len(w) == 2:
+            with STATE_LOCK:
+                first = line not in HELD
+                HELD.add(line)
+            if not first:
+                return None
+            self.log_text("HOLD " + path)
+            for _ in range(300):
+                if os.path.exists(ARGS.mode_file + ".release"):
+                    break
+                time.sleep(0.1)
+            with open(w[1], "rb") as f:
+                return f.read()
+        return None
+
     def serve(self):
-        mode = read_mode()
+        mode, per = read_mode()
+        body = self.path_mode(per)
+        if body is False:
+            return self.simple(404, b"not found\n")
         if mode == "http500":
             return self.simple(500, b"internal error\n")
         if mode == "redirect-loop":
             return self.simple(302, b"", {"Location": self.path})
         full = self.resolve()
-        if full is None:
+        if full is None and body is None:
             return self.simple(404, b"not found\n")
-        with open(full, "rb") as f:
-            data = f.read()
-        mtime = int(os.stat(full).st_mtime)
+        if body is not None:
+            data, mtime = body, int(time.time())
+        else:
+            with open(full, "rb") as f:
+                data = f.read()
+            mtime = int(os.stat(full).st_mtime)
         etag = '"%s"' % hashlib.sha256(data).hexdigest()[:32]
         lastmod = email.utils.formatdate(mtime, usegmt=True)
         meta = {"ETag": etag, "Last-Modified": lastmod}
