@@ -153,6 +153,20 @@ static size_t string(const char *s, size_t n, size_t i)
 	}
 }
 
+/* The length of the literal true, false or null at s[i], or 0. */
+static size_t literal(const char *s, size_t n, size_t i)
+{
+	static const char *const words[] = {"true", "false", "null"};
+
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		size_t l = strlen(words[w]);
+
+		if (n - i >= l && memcmp(s + i, words[w], l) == 0)
+			return l;
+	}
+	return 0;
+}
+
 /* Checks s[0..n) against the grammar of RFC 8259 (JSON-text = ws value ws),
  * without recursion: an explicit stack of the open arrays and objects,
  * HC_MAX_JSON_DEPTH deep at most. *odd counts the numbers that are not
@@ -170,6 +184,7 @@ static hc_err grammar(const char *s, size_t n, size_t *odd)
 	}
 	for (;;) {
 		bool whole;
+		size_t k;
 		char c;
 
 		i = ws(s, n, i);
@@ -202,12 +217,8 @@ static hc_err grammar(const char *s, size_t n, size_t *odd)
 			if (!(i = number(s, n, i, &whole)))
 				return HC_ERR_JSON;
 			*odd += !whole;
-		} else if (n - i >= 4 && memcmp(s + i, "true", 4) == 0) {
-			i += 4;
-		} else if (n - i >= 5 && memcmp(s + i, "false", 5) == 0) {
-			i += 5;
-		} else if (n - i >= 4 && memcmp(s + i, "null", 4) == 0) {
-			i += 4;
+		} else if ((k = literal(s, n, i)) > 0) {
+			i += k;
 		} else {
 			goto bad;
 		}

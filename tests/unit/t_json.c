@@ -171,20 +171,18 @@ static void ints(void)
 	{
 		static const char s[] = "{\"a\":[1,2.0,3,4e0,5,-0,7]}";
 		static const bool whole[] = {true, false, true, false, true, false, true};
-		cJSON *j = NULL, *e;
-		size_t k = 0;
+		cJSON *j = NULL;
+		const cJSON *a;
 
 		CHECK_ERR(hc_json_parse(s, strlen(s), &j), HC_OK);
-		cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "a"))
-		{
+		a = cJSON_GetObjectItem(j, "a");
+		CHECK(cJSON_GetArraySize(a) == 7);
+		for (int k = 0; k < 7; k++) {
+			const cJSON *e = cJSON_GetArrayItem(a, k);
 			int64_t v;
 
-			CHECK(k < 7);
-			if (k < 7)
-				CHECK((hc_json_num_int(e, -10, 10, &v) == HC_OK) == whole[k]);
-			k++;
+			CHECK(e && (hc_json_num_int(e, -10, 10, &v) == HC_OK) == whole[k]);
 		}
-		CHECK(k == 7);
 		cJSON_Delete(j);
 	}
 	t_end();
