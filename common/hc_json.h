@@ -12,7 +12,8 @@
  * valid UTF-8, no \u0000 and no lone surrogate, no duplicate member names
  * at any depth, nesting at most HC_MAX_JSON_DEPTH, no NUL bytes. The root
  * must be an object. Grammar failures are HC_ERR_JSON with a detail naming
- * the rule and the byte offset; a duplicate's detail quotes its name. */
+ * the rule (no offset: the same record gives the same result however it is
+ * spaced); a duplicate's detail quotes its name. */
 hc_err hc_json_parse(const char *s, size_t n, cJSON **out) HC_WUR;
 /* The same for text that is not yet authenticated (a token's header and
  * claims): no detail quotes a byte of it. */

@@ -59,12 +59,12 @@ static size_t number(const char *s, size_t n, size_t i, bool *whole)
 	if (s[i] == '-')
 		i++;
 	if (i == n || !digit(s[i])) {
-		hc_set_detail("a minus sign without digits at byte %zu", st);
+		hc_set_detail("a minus sign without digits");
 		return 0;
 	}
 	if (s[i] == '0') {
 		if (++i < n && digit(s[i])) {
-			hc_set_detail("a number with a leading zero at byte %zu", st);
+			hc_set_detail("a number with a leading zero");
 			return 0;
 		}
 	} else {
@@ -74,7 +74,7 @@ static size_t number(const char *s, size_t n, size_t i, bool *whole)
 	*whole = !(s[st] == '-' && i - st == 2 && s[st + 1] == '0');
 	if (i < n && s[i] == '.') {
 		if (++i == n || !digit(s[i])) {
-			hc_set_detail("a decimal point without digits after it at byte %zu", st);
+			hc_set_detail("a decimal point without digits after it");
 			return 0;
 		}
 		while (i < n && digit(s[i]))
@@ -85,7 +85,7 @@ static size_t number(const char *s, size_t n, size_t i, bool *whole)
 		if (++i < n && (s[i] == '+' || s[i] == '-'))
 			i++;
 		if (i == n || !digit(s[i])) {
-			hc_set_detail("an exponent without digits at byte %zu", st);
+			hc_set_detail("an exponent without digits");
 			return 0;
 		}
 		while (i < n && digit(s[i]))
@@ -101,21 +101,21 @@ static size_t number(const char *s, size_t n, size_t i, bool *whole)
  * the closing quote, or 0 (detail set). */
 static size_t string(const char *s, size_t n, size_t i)
 {
-	size_t st = i++;
+	i++;
 
 	for (;;) {
 		unsigned char c;
 		int u;
 
 		if (i == n) {
-			hc_set_detail("a string without its closing quote at byte %zu", st);
+			hc_set_detail("a string without its closing quote");
 			return 0;
 		}
 		c = (unsigned char)s[i];
 		if (c == '"')
 			return i + 1;
 		if (c < 0x20) {
-			hc_set_detail("control character in a string at byte %zu", i);
+			hc_set_detail("control character in a string");
 			return 0;
 		}
 		if (c != '\\') {
@@ -129,23 +129,23 @@ static size_t string(const char *s, size_t n, size_t i)
 			continue;
 		}
 		if (s[i] != 'u' || (u = hex4(s, n, i + 1)) < 0) {
-			hc_set_detail("an invalid escape at byte %zu", i - 1);
+			hc_set_detail("an invalid escape");
 			return 0;
 		}
 		i += 5;
 		if (u == 0) {
-			hc_set_detail("\\u0000 in a string at byte %zu", i - 6);
+			hc_set_detail("\\u0000 in a string");
 			return 0;
 		}
 		if (u >= 0xdc00 && u <= 0xdfff) {
-			hc_set_detail("an escaped lone surrogate at byte %zu", i - 6);
+			hc_set_detail("an escaped lone surrogate");
 			return 0;
 		}
 		if (u >= 0xd800 && u <= 0xdbff) {
 			int lo = n - i >= 6 && s[i] == '\\' && s[i + 1] == 'u' ? hex4(s, n, i + 2) : -1;
 
 			if (lo < 0xdc00 || lo > 0xdfff) {
-				hc_set_detail("an escaped lone surrogate at byte %zu", i - 6);
+				hc_set_detail("an escaped lone surrogate");
 				return 0;
 			}
 			i += 6;
@@ -228,7 +228,7 @@ static hc_err grammar(const char *s, size_t n, size_t *odd)
 			if (depth == 0) {
 				if (i == n)
 					return HC_OK;
-				hc_set_detail("data after the value at byte %zu", i);
+				hc_set_detail("data after the value");
 				return HC_ERR_JSON;
 			}
 			if (i < n && s[i] == ',') {
@@ -247,9 +247,9 @@ bad:
 		if (i == n)
 			hc_set_detail("unexpected end of the text");
 		else if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			hc_set_detail("a control byte outside a string at byte %zu", i);
+			hc_set_detail("a control byte outside a string");
 		else
-			hc_set_detail("unexpected byte at byte %zu", i);
+			hc_set_detail("a byte the grammar does not allow there");
 	}
 	return HC_ERR_JSON;
 }
