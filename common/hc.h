@@ -164,9 +164,11 @@ int64_t hc_now(void);
 
 /* ---- text ---- */
 bool hc_utf8_valid(const char *s, size_t n);
-/* Copies s into out for display on a terminal: control characters, DEL,
- * C1 controls, bidi controls and invalid UTF-8 become U+FFFD or '?'.
- * Always NUL-terminates; truncates on a character boundary. */
+/* Copies s into out for display: every character of Unicode categories Cc
+ * (C0, DEL, C1), Cf (bidi controls, zero-width and other invisible format
+ * characters, tags), Zl and Zp, and invalid UTF-8, become U+FFFD. The one
+ * filter of every output path. Always NUL-terminates; truncates on a
+ * character boundary. */
 void hc_display_safe(const char *s, char *out, size_t outsz);
 /* Masks a name: keeps the first character, every other one becomes '*'. */
 hc_err hc_mask_name(const char *name, char *out, size_t outsz) HC_WUR;

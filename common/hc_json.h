@@ -6,14 +6,25 @@
 
 #include "hc.h"
 
-/* Parses exactly n bytes of JSON: one value, nothing but whitespace after
- * it, valid UTF-8, no duplicate member names at any depth, nesting at most
- * HC_MAX_JSON_DEPTH, no NUL bytes. The root must be an object. */
+/* Parses exactly n bytes of JSON: the RFC 8259 grammar exactly (no
+ * byte-order mark, whitespace only space, tab, LF and CR, numbers without
+ * leading zeros or a bare decimal point, only the escapes of the RFC),
+ * valid UTF-8, no \u0000 and no lone surrogate, no duplicate member names
+ * at any depth, nesting at most HC_MAX_JSON_DEPTH, no NUL bytes. The root
+ * must be an object. Grammar failures are HC_ERR_JSON with a detail naming
+ * the rule (no offset: the same record gives the same result however it is
+ * spaced); a duplicate's detail quotes its name. */
 hc_err hc_json_parse(const char *s, size_t n, cJSON **out) HC_WUR;
+/* The same for text that is not yet authenticated (a token's header and
+ * claims): no detail quotes a byte of it. */
+hc_err hc_json_parse_untrusted(const char *s, size_t n, cJSON **out) HC_WUR;
 
 /* Fails with HC_ERR_JSON_UNKNOWN if obj has a member not in the
  * NULL-terminated list. */
 hc_err hc_json_only(const cJSON *obj, const char *const *allowed) HC_WUR;
+/* The same with the detail "unknown member in WHERE": for text that is not
+ * yet authenticated, whose member names must not be shown. */
+hc_err hc_json_only_in(const cJSON *obj, const char *const *allowed, const char *where) HC_WUR;
 
 /* Typed getters. A missing member is HC_ERR_JSON_MISSING when required,
  * otherwise HC_OK with *present false (present may be NULL). */
@@ -24,7 +35,8 @@ hc_err hc_json_str(const cJSON *obj, const char *name, bool required, char *out,
 /* Object or array member; *out is NULL when absent and not required. */
 hc_err hc_json_obj(const cJSON *obj, const char *name, bool required, const cJSON **out) HC_WUR;
 hc_err hc_json_arr(const cJSON *obj, const char *name, bool required, const cJSON **out) HC_WUR;
-/* An integer-valued JSON number in [min, max] (no fraction, finite). */
+/* An integer in [min, max], written as digits in the text: a number with a
+ * fraction or an exponent (1.0, 1e9) or -0 is HC_ERR_JSON_INT. */
 hc_err hc_json_num_int(const cJSON *item, int64_t min, int64_t max, int64_t *out) HC_WUR;
 /* Appends s as a JSON string (quoted, escaped by cJSON) at buf + *len and
  * advances *len; false when it does not fit in cap (with 5 bytes to spare,

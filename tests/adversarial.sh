@@ -1,7 +1,8 @@
 #!/bin/bash
 # adversarial.sh BUILD: runs hc-verify on every case of tests/adversarial/
 # (text and --json), and checks the exit status, the reason of each result
-# and a detail (expect), the displayed fields (show), that no control,
+# and a detail (expect), the displayed fields (show), the text of a code
+# that must not be shown (hidden, batch too), that no control,
 # bidi or invalid UTF-8 byte reaches standard output or error, and that
 # hc-verify batch gives every text case the same reason. Last line: totals.
 set -u
@@ -18,9 +19,10 @@ ok() { pass=$((pass + 1)); echo "ok $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 
 # C0 but newline, DEL, C1, and the format characters that reorder or hide
-# text (ALM, ZWSP, LRM, RLM, LRE..RLO, WJ..invisible plus, LRI..PDI, BOM,
-# interlinear annotation), as UTF-8 bytes
-UNSAFE='[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8b\x8e\x8f\xaa-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]'
+# text (soft hyphen, Arabic number signs, ALM, Mongolian vowel separator,
+# ZWSP..RLM, line and paragraph separators, LRE..RLO, WJ..nominal digit
+# shapes, BOM, interlinear annotation, tags), as UTF-8 bytes
+UNSAFE='[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f\xad]|\xd8[\x80-\x85\x9c]|\xe1\xa0\x8e|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xaf]|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]|\xf3\xa0[\x80\x81]'
 clean() { # FILE: no unsafe byte, valid UTF-8
 	perl -0777 -ne "exit 1 if /$UNSAFE/" "$1" && iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1
 }
@@ -62,6 +64,10 @@ check() { # NAME EXIT REASONS DETAIL
 	for x in t.out t.err j.out j.err; do
 		clean $x || { bad "$n" "raw control, bidi or invalid UTF-8 byte in $x: $(od -c $x | head -5)"; return; }
 	done
+	while read -r _ text; do
+		! grep -qF -- "$text" t.out t.err j.out j.err ||
+			{ bad "$n" "shows '$text' of a code not verified: $(head -c 300 t.out j.out)"; return; }
+	done < <(awk -v n="$n" '$1 == n' "$A/hidden")
 	while read -r _ field value; do
 		grep -qF -- "\"$field\":\"$value\"" j.out ||
 			{ bad "$n" "json $field is not '$value': $(cat j.out)"; return; }
@@ -83,7 +89,7 @@ for f in "$A"/cases/*; do
 	[ -n "${seen[$n]:-}" ] || bad "$n" "case file without an expect line"
 	grep -qF -- "\`$n\`" "$A/README.md" || bad "$n" "not described in tests/adversarial/README.md"
 done
-for n in $(awk '$1 !~ /^#/ { print $1 }' "$A/args" "$A/show" | sort -u); do
+for n in $(awk '$1 !~ /^#/ { print $1 }' "$A/args" "$A/show" "$A/hidden" | sort -u); do
 	[ -n "${seen[$n]:-}" ] || bad "$n" "args or show names a case without an expect line"
 done
 
@@ -114,6 +120,10 @@ for g in "${!groups[@]}"; do
 		t="batch $n"
 		[ $i -le ${#names[@]} ] || t="batch $n (again, cached)"
 		[ "$got" = "${seen[$n]}" ] || { bad "$t" "reason '$got', want ${seen[$n]}"; continue; }
+		while read -r _ text; do
+			! sed -n "${i}p" batch.out | grep -qF -- "$text" ||
+				{ bad "$t" "shows '$text': $(sed -n "${i}p" batch.out)"; continue 2; }
+		done < <(awk -v n="$n" '$1 == n' "$A/hidden")
 		[ $i -le ${#names[@]} ] && ok "$t"
 	done
 done

@@ -30,7 +30,7 @@ for r in "$B"/replay/fuzz_*; do
 		echo "FAIL replay $c"; tail -n 20 "$log"; fail=$((fail + 1))
 	fi
 done
-for s in tests/e2e.sh tests/keys.sh tests/trust_*.sh tests/batch*.sh tests/adversarial.sh; do
+for s in tests/e2e.sh tests/keys.sh tests/trust_*.sh tests/batch*.sh tests/json.sh tests/adversarial.sh; do
 	[ -f "$s" ] || continue
 	n=$(basename "$s" .sh)
 	bash "$s" "$B" > "$log" 2>&1

@@ -380,7 +380,11 @@ int cmd_batch(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {
-		cJSON *str = cJSON_CreateString(hc_trust_issuer_iss(t, i));
+		char safe[512];
+		cJSON *str;
+
+		hc_display_safe(hc_trust_issuer_iss(t, i), safe, sizeof(safe));
+		str = cJSON_CreateString(safe);
 
 		b.iss_json[i] = str ? cJSON_PrintUnformatted(str) : NULL;
 		cJSON_Delete(str);

@@ -93,8 +93,12 @@ static void print_json(const char *src, const struct hc_result *r, const char *d
 	add_str(o, "name", r->c.name, v);
 	add_str(o, "id", r->c.id, v);
 	if (v && (why = cJSON_AddArrayToObject(o, "why")))
-		for (size_t i = 0; i < r->c.nwhy; i++)
-			cJSON_AddItemToArray(why, cJSON_CreateString(r->c.why[i]));
+		for (size_t i = 0; i < r->c.nwhy; i++) {
+			char safe[3 * HC_WHY_LEN];
+
+			hc_display_safe(r->c.why[i], safe, sizeof(safe));
+			cJSON_AddItemToArray(why, cJSON_CreateString(safe));
+		}
 	else if (!v)
 		cJSON_AddNullToObject(o, "why");
 	if ((why = cJSON_AddArrayToObject(o, "warnings")) && r->stale)
@@ -107,7 +111,7 @@ static void print_json(const char *src, const struct hc_result *r, const char *d
 
 static void print_line(const char *src, const struct hc_result *r, const char *detail)
 {
-	char name[256], id[128], iss[256], when[32], sd[1024];
+	char name[256], id[128], iss[256], region[64], when[32], sd[1024];
 
 	if (src) {
 		hc_display_safe(src, sd, sizeof(sd));
@@ -124,10 +128,11 @@ static void print_line(const char *src, const struct hc_result *r, const char *d
 		hc_display_safe(r->c.name, name, sizeof(name));
 		hc_display_safe(r->c.id, id, sizeof(id));
 		hc_display_safe(r->issuer_name, iss, sizeof(iss));
+		hc_display_safe(r->region, region, sizeof(region));
 		hc_time_format(r->c.exp, when, sizeof(when));
 		if (r->err != HC_OK)
 			printf("  | %s", hc_status_name(r->c.st));
-		printf("  %s  %s  issuer: %s (%s)  expires %s", name, id, iss, r->region, when);
+		printf("  %s  %s  issuer: %s (%s)  expires %s", name, id, iss, region, when);
 	}
 	if (r->stale)
 		printf("  WARNING stale-trust");

@@ -152,13 +152,14 @@ static void print_json(const struct hc_trust *t, const struct hc_verify_opts *o,
 		for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {
 			struct hc_issuer_info ii;
 			cJSON *e = cJSON_CreateObject();
-			char name[300];
+			char iss[300], name[300];
 
 			if (!e)
 				break;
 			hc_trust_issuer_info(t, i, &ii);
+			hc_display_safe(ii.iss, iss, sizeof(iss));
 			hc_display_safe(ii.name, name, sizeof(name));
-			cJSON_AddStringToObject(e, "iss", ii.iss);
+			cJSON_AddStringToObject(e, "iss", iss);
 			cJSON_AddStringToObject(e, "name", name);
 			cJSON_AddStringToObject(e, "region", ii.region);
 			cJSON_AddNumberToObject(e, "keys_active", (double)ii.keys[0]);

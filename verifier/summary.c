@@ -76,8 +76,12 @@ int batch_summary(const struct hc_trust *t, struct counts *c, size_t n, uint64_t
 			bump(bys, hc_status_name((enum hc_status)s), v[4 + HC_ERR__COUNT + s]);
 	for (size_t i = 0; i < ni; i++)
 		if (v[4 + HC_ERR__COUNT + 3 + i]) {
-			bump(byi, hc_trust_issuer_iss(t, i), v[4 + HC_ERR__COUNT + 3 + i]);
-			bump(byg, hc_trust_issuer_region(t, i), v[4 + HC_ERR__COUNT + 3 + i]);
+			char iss[512], region[64];
+
+			hc_display_safe(hc_trust_issuer_iss(t, i), iss, sizeof(iss));
+			hc_display_safe(hc_trust_issuer_region(t, i), region, sizeof(region));
+			bump(byi, iss, v[4 + HC_ERR__COUNT + 3 + i]);
+			bump(byg, region, v[4 + HC_ERR__COUNT + 3 + i]);
 		}
 	cJSON_AddNumberToObject(o, "cache_hits", (double)v[3]);
 	cJSON_AddNumberToObject(o, "seconds", secs);

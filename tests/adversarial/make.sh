@@ -263,6 +263,22 @@ EXP_=$EXP.5 claims > n.json; fcase num-exp-fraction n.json
 EXP_=\"$EXP\" claims > n.json; fcase num-exp-string n.json
 IAT_=-1 claims > n.json; fcase num-iat-negative n.json
 EXP_=1.7954748e9 claims > n.json; fcase num-exp-exponent n.json
+# forms RFC 8259's grammar does not produce, and texts never shown
+IAT_=0$IAT claims > n.json; fcase num-iat-leading-zero n.json
+claims | sed 's/"v":1/"v":-01/' > n.json; fcase num-v-minus-leading-zero n.json
+IAT_=$IAT. claims > n.json; fcase num-iat-trailing-dot n.json
+IAT_=$IAT.0 claims > n.json; fcase num-iat-fraction-zero n.json
+EXP_=${EXP}e0 claims > n.json; fcase num-exp-exponent-zero n.json
+claims | sed 's/"v":1/"v":+1/' > n.json; fcase num-v-plus n.json
+{ printf '\357\273\277'; claims; } > n.json; fcase cl-bom n.json
+claims | sed 's/,"exp"/,\x0b"exp"/' > n.json; fcase cl-vt-between n.json
+{ claims; printf '\302\240'; } > n.json; fcase cl-nbsp-after n.json
+NAME_='Z\u12G4' claims > n.json; fcase cl-escape-u12g4 n.json
+fcase hdr-bom zj.key "$(printf '\357\273\277')$HDR" base.json
+fcase hdr-vt zj.key "$(printf '{\v')${HDR#\{}" base.json
+TOPX=',"PASS green  张三  330***********1234":1' claims > n.json; fcase cl-lure-unknown-member n.json
+ST_=PASS claims > n.json; fcase cl-lure-st n.json
+fcase hdr-lure-alg zj.key '{"alg":"PASS green 张三","zip":"DEF","kid":"'$ZJK'"}' base.json
 EXP_=$((IAT - 1)) claims > n.json; fcase cl-exp-before-iat n.json
 NBF_=$((EXP + 1)) claims > n.json; fcase cl-nbf-after-exp n.json
 ISS_=$ZJ/ claims > n.json; fcase cl-iss-trailing-slash n.json

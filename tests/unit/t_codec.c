@@ -280,8 +280,9 @@ static void json_strict(void)
 		size_t o = 0;
 		cJSON *j = NULL;
 
+		memcpy(deep, "{\"a\":", 5), o = 5;
 		for (int i = 0; i < 40; i++)
-			deep[o++] = i == 0 ? '{' : '[';
+			deep[o++] = '[';
 		deep[o] = '\0';
 		CHECK_ERR(hc_json_parse(deep, o, &j), HC_ERR_JSON_DEPTH);
 		o = 0;
@@ -299,7 +300,8 @@ static void json_strict(void)
 	static const struct { const char *s; hc_err err; int64_t v; } n[] = {
 		{"{\"t\":1795224600}", HC_OK, 1795224600},
 		{"{\"t\":1.5}", HC_ERR_JSON_INT, 0},
-		{"{\"t\":-0}", HC_OK, 0},
+		{"{\"t\":-0}", HC_ERR_JSON_INT, 0},
+		{"{\"t\":1.0}", HC_ERR_JSON_INT, 0},
 		{"{\"t\":-1}", HC_ERR_JSON_INT, 0},
 		{"{\"t\":9223372036854775808}", HC_ERR_JSON_INT, 0},
 		{"{\"t\":9007199254740992}", HC_ERR_JSON_INT, 0},
