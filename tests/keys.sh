@@ -7,6 +7,7 @@
 # and the fix, and accepts 0600 and 0400; no option takes a secret; output
 # that cannot be written is an error. Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(pwd)
 W=$(mktemp -d /tmp/hc-keys.XXXXXX)
@@ -48,7 +49,7 @@ if strace -o /dev/null true 2>/dev/null; then
 	*) bad "gen: calls on the key file" "$(echo $calls)" ;;
 	esac
 else
-	echo "# strace cannot trace here: open flags of gen not checked"
+	skip 2 "gen open flags and chmod order" "strace cannot trace here"
 fi
 echo keep > exists.key && chmod 600 exists.key
 K gen exists.key > /dev/null 2> err.txt; rc=$?
@@ -133,8 +134,8 @@ if [ -w /dev/full ]; then
 	[ $rc -eq 2 ] && grep -q 'cannot write standard output' err.txt &&
 		ok "hc-verify to a full disk exits 2, not its verdict" || bad "hc-verify > /dev/full" "exit $rc"
 else
-	echo "# /dev/full not writable: write-error cases not run"
+	skip 3 "write errors on /dev/full" "/dev/full is not writable here"
 fi
 
-echo "$pass passed, $fail failed"
+totals
 [ "$fail" -eq 0 ]
