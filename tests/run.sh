@@ -33,7 +33,7 @@ want() { [ "$only" = "  " ] || case "$only" in *" $1 "*) return 0 ;; *) return 1
 sanitizer() {
 	set -- "$1" "$HC_SAN_LOG"/san.*
 	[ -e "$2" ] || return 0
-	echo "FAIL $1: sanitizer report (exit 86 where the status was seen)"
+	echo "FAIL $1: a sanitizer report from a process it ran (its exit status was 86)"
 	shift
 	head -n 40 "$@"
 	rm -f "$@"
