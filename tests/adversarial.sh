@@ -6,6 +6,7 @@
 # bidi or invalid UTF-8 byte reaches standard output or error, and that
 # hc-verify batch gives every text case the same reason. Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 A=$(cd "$(dirname "$0")/adversarial" && pwd)
 W=$(mktemp -d /tmp/hc-adv.XXXXXX)

@@ -11,6 +11,7 @@
 # MPI ranks (mpirun -np 2, and --mpi without --out; HC_SKIP_MPI=1 skips it).
 # Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-batch.XXXXXX)
@@ -19,7 +20,7 @@ cd "$W" || exit 2
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+finish() { totals; [ "$fail" -eq 0 ]; exit; }
 
 ATS=1795392000 # 2026-11-23T08:00:00+08:00
 D=86400
@@ -28,16 +29,21 @@ SH=https://hc.sh.example
 TO=${HC_BATCH_TIMEOUT:-120} # cap on any one batch run (a hang is a failure)
 export B ATS
 BV() { timeout "$TO" "$B/hc-verify" batch "$@"; }
-# python results "PASS name" / "FAIL name: detail" -> ok / bad
+# tally [-v|-E REGEX] < <(python3 bt.py ...): python results "PASS name" /
+# "FAIL name<TAB>detail" -> ok / bad, only the lines (not) matching REGEX;
+# a helper that exits non-zero (it died: its later checks never ran) fails
 tally() {
-	local l
+	local l rc mode=${1:-} re=${2:-}
 	while IFS= read -r l; do
+		case "$mode" in -v) [[ $l =~ $re ]] && continue ;; -E) [[ $l =~ $re ]] || continue ;; esac
 		case "$l" in
 		"PASS "*) ok "${l#PASS }" ;;
 		"FAIL "*) l=${l#FAIL }; bad "${l%%$'\t'*}" "$([ "${l#*$'\t'}" != "$l" ] && printf '%s' "${l#*$'\t'}")" ;;
 		*) echo "$l" ;;
 		esac
 	done
+	wait $!; rc=$?
+	[ $rc -eq 0 ] || bad "helper (batch.sh line ${BASH_LINENO[0]}) exited $rc" "the checks after its last output did not run"
 }
 first() { head -c 600 "$1" | tr '\n' ' '; }
 
@@ -412,9 +418,9 @@ tally < <(python3 bt.py check "mix --any-status --require-doses 2 --strict" mixo
 BV --trust trust --at $ATS --in nonl.jsonl --out nonl.out 2>/dev/null; rc=$?
 [ $rc -eq 0 ] && [ "$(wc -l < nonl.out 2>/dev/null)" = 2 ] && ok "last line without a newline gets its output line" ||
 	bad "last line without a newline" "exit $rc: $(first nonl.out)"
-tally < <(python3 bt.py check nonl nonl.out nonl.man '[]' | grep -v '^PASS')
+tally -v '^PASS' < <(python3 bt.py check nonl nonl.out nonl.man '[]')
 BV --trust trust --at $ATS --in endempty.jsonl --out endempty.out 2>/dev/null; rc=$?
-tally < <(python3 bt.py check "final empty line" endempty.out endempty.man '[]' | grep -E '^FAIL|one output line')
+tally -E '^FAIL|one output line' < <(python3 bt.py check "final empty line" endempty.out endempty.man '[]')
 t0=$(date +%s)
 BV --trust trust --in now.jsonl --out now.out 2>/dev/null; rc=$?
 t1=$(date +%s)
@@ -541,8 +547,8 @@ PY
 tally < <(python3 bt.py report mix mix.out mix.json dup)
 tally < <(python3 bt.py report "mix --no-cache" mix-nc.out mix-nc.json nocache)
 tally < <(python3 bt.py report "big threads 1" big1.out big1.json dup)
-tally < <(python3 bt.py report "big threads 4" big4.out big4.json dup | grep -v 'seconds')
-tally < <(python3 bt.py report "big --no-cache" big-nc.out big-nc.json nocache | grep -E 'cache_hits|records matches')
+tally -v 'seconds' < <(python3 bt.py report "big threads 4" big4.out big4.json dup)
+tally -E 'cache_hits|records matches' < <(python3 bt.py report "big --no-cache" big-nc.out big-nc.json nocache)
 n=$(grep -c . mix.err)
 [ "$n" -eq 1 ] && grep -q "$(wc -l < mix.jsonl | tr -d ' ')" mix.err &&
 	ok "stderr: one summary line naming the record count, no progress off a terminal" ||
@@ -800,7 +806,7 @@ err "--mpi without --out" --trust trust --at $ATS --mpi --in mix.jsonl
 
 # ---- 9. MPI ----
 if [ "${HC_SKIP_MPI:-0}" = 1 ]; then
-	echo "# MPI skipped (HC_SKIP_MPI=1)"
+	skip 20 "mpi: the MPI section" "HC_SKIP_MPI=1" # 20: the checks of the else branch
 elif ! command -v mpirun >/dev/null 2>&1; then
 	bad "mpi: mpirun found" "mpirun is not installed (Debian openmpi-bin); HC_SKIP_MPI=1 skips this"
 else

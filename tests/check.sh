@@ -1,7 +1,7 @@
 #!/bin/sh
 # check.sh BUILD...: runs the suite once per build (plain, sanitizers) and
-# prints the total as the last line: "N passed, N failed".
-pass=0 fail=0
+# prints the totals as the last two lines: "N skipped", "N passed, N failed".
+pass=0 fail=0 skipped=0
 for b in "$@"; do
 	echo "== suite in $b"
 	out=$(sh tests/run.sh "$b" 2>&1)
@@ -9,9 +9,11 @@ for b in "$@"; do
 	last=$(echo "$out" | tail -n 1)
 	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 	f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	s=$(echo "$out" | tail -n 2 | sed -n 's/^\([0-9]*\) skipped$/\1/p')
 	[ -n "$p" ] || { p=0 f=1; echo "$out" | tail -n 5; }
-	echo "$b: $p passed, $f failed"
-	pass=$((pass + p)) fail=$((fail + f))
+	echo "$b: $p passed, $f failed, ${s:-0} skipped"
+	pass=$((pass + p)) fail=$((fail + f)) skipped=$((skipped + ${s:-0}))
 done
+echo "$skipped skipped"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

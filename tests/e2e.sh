@@ -3,6 +3,7 @@
 # list, issue, PNG, scan (hc-verify and zbarimg), openssl cross-checks, and
 # hostile codes each refused with its specific reason. Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(pwd)
 W=$(mktemp -d /tmp/hc-e2e.XXXXXX)
@@ -82,7 +83,8 @@ TOK=$(cat green.jws)
 out=$(V green.png); rc=$?
 [ $rc -eq 0 ] && case "$out" in "PASS green"*"张*"*"330***********"*) true ;; *) false ;; esac &&
 	ok "hc-verify passes the PNG" || bad "hc-verify PNG" "$rc $out"
-case "$out" in *$'\u202e'*) bad "bidi neutralised in issuer name" ;; *) ok "bidi neutralised in issuer name" ;; esac
+rlo=$(printf '\342\200\256') # U+202E as UTF-8 bytes: $'\u202e' is literal text under LC_ALL=C
+case "$out" in *"$rlo"*) bad "bidi neutralised in issuer name" ;; *) ok "bidi neutralised in issuer name" ;; esac
 z=$(zbarimg --raw -q green.png 2>/dev/null)
 [ "$z" = "$(cat green.txt)" ] && ok "zbarimg reads the same QR text" || bad "zbarimg" "$z"
 out=$(V --json green.png)

@@ -8,6 +8,7 @@
 # none of its bytes; and the trust list's issuer names and iss reach no
 # output path with a control or format character. Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-json.XXXXXX)

@@ -4,7 +4,7 @@
 # (hc-*, forge, t/t_*, replay/*) that execs valgrind on the real binary,
 # logging to VGDIR/log/PID (a fork that execs, as popen does, logs nothing). Fails on any test failure, any memcheck error
 # and any definitely or indirectly lost block (doc/HACKING.md).
-# Last line: "N passed, N failed".
+# Last two lines: "N skipped", "N passed, N failed". Valgrind errors exit 99.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 B=$(cd "${1:-build}" && pwd) || exit 2
@@ -32,7 +32,7 @@ done
 # and PMIx's uninitialised padding are in tests/valgrind.supp.
 out=$(sh tests/run.sh "$V" 2>&1)
 rc=$?
-echo "$out" | sed '$d'
+echo "$out" | sed '$d' | grep -v '^[0-9]* skipped$'
 
 # Totals over every process run under valgrind.
 procs=0 bad=0
@@ -57,5 +57,7 @@ p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 [ -n "$p" ] || { p=0 f=1; }
 [ "$bad" -gt 0 ] && f=$((f + bad))
+s=$(echo "$out" | tail -n 2 | sed -n 's/^\([0-9]*\) skipped$/\1/p')
+echo "${s:-0} skipped"
 echo "$p passed, $f failed"
 [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]

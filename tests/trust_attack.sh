@@ -7,6 +7,7 @@
 # new data, and hc-verify running while syncs install. Seqs never go down
 # and revoked codes and keys keep failing. Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-attack.XXXXXX)

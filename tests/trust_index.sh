@@ -4,6 +4,7 @@
 # rewritten) when it is stale, truncated, garbage or out of order, so that
 # a damaged cache never un-revokes a code. Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 W=$(mktemp -d /tmp/hc-index.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT

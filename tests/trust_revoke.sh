@@ -6,6 +6,7 @@
 # directory, retired/revoked/not-yet-valid keys, and hc-issue --trust.
 # Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 W=$(mktemp -d /tmp/hc-revoke.XXXXXX)
 trap 'rm -rf "$W"' EXIT

@@ -8,6 +8,7 @@
 # --strict fails. Times are relative to now (snapshots expire in real time).
 # Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-snap.XXXXXX)

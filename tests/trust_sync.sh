@@ -6,6 +6,7 @@
 # every refused sync the trust directory must be byte-for-byte unchanged and
 # a good code must still verify. Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-sync.XXXXXX)

@@ -1,5 +1,7 @@
 /* replay.c: runs a fuzz target over files (a committed corpus) without
- * libFuzzer, so `make check` replays the corpora with gcc and sanitizers. */
+ * libFuzzer, so `make check` replays the corpora with gcc and sanitizers.
+ * Prints "N inputs replayed"; exit 1 when a file cannot be read or no input
+ * ran at all (a missing or empty corpus tests nothing). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ int main(int argc, char **argv)
 		struct dirent *de;
 
 		if (!d) {
+			/* a file, or a corpus directory that is not there */
 			bad |= run(argv[i], &count);
 			continue;
 		}
@@ -48,5 +51,9 @@ int main(int argc, char **argv)
 		closedir(d);
 	}
 	printf("%u inputs replayed\n", count);
+	if (count == 0) {
+		fprintf(stderr, "replay: no input replayed\n");
+		bad = 1;
+	}
 	return bad;
 }

@@ -1,0 +1,40 @@
+# lib.sh: sourced by tests/run.sh and by every test script (sh and bash),
+# before anything runs.
+#
+# Sanitizer errors exit 86 in every program a test starts: the runtimes'
+# default is 1, the status the programs use for "refused", so a check that
+# wants exit 1 would pass a crash. ASan, UBSan and LSan share one exitcode
+# flag (whichever runtime parses its options last sets it for all, as a
+# test program showed with gcc's combined -fsanitize=address,undefined), so
+# all three get the same status and the report on standard error says which
+# one fired. halt_on_error stops at the first error, abort_on_error=0 exits
+# with the status instead of a core dump. Options already set are kept;
+# ours come after them and win (print_suppressions=0 comes before them:
+# suppressed leaks, OpenMPI's in tests/batch.sh, print nothing). With
+# HC_SAN_LOG set (tests/run.sh sets it), ASan and LSan reports also go to a
+# file HC_SAN_LOG/san.PID, so such a crash fails the run even where a script
+# does not look at the exit status. (UBSan, combined with ASan, ignores
+# log_path and reports on standard error only; its exit status is 86.)
+if [ -z "${HC_SAN_SET:-}" ]; then
+	HC_SAN_SET=1
+	hc_san="exitcode=86:abort_on_error=0:halt_on_error=1${HC_SAN_LOG:+:log_path=$HC_SAN_LOG/san}"
+	ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}:$hc_san"
+	UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}:$hc_san"
+	LSAN_OPTIONS="print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}:$hc_san"
+	export HC_SAN_SET ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	unset hc_san
+fi
+
+# skip N NAME REASON: N checks not run (a tool is missing, or the user asked);
+# they count as skipped, never as passed. A script that skips prints
+# "N skipped" before its last line "N passed, N failed" (totals does both);
+# tests/run.sh pins passed + failed + skipped per script (tests/counts).
+skipped=0
+skip() {
+	skipped=$((skipped + $1))
+	echo "SKIP $2 ($1 checks)${3:+: $3}"
+}
+totals() {
+	echo "$skipped skipped"
+	echo "$pass passed, $fail failed"
+}
