@@ -173,6 +173,7 @@ hc_err hc_verify_qr(const struct hc_trust *t, const char *text, size_t n,
 	/* Step 1: the framing. */
 	if ((err = hc_qr_decode(HC_QR_PREFIX, text, n, tok, sizeof(tok), &tl)) != HC_OK) {
 		res->err = err;
+		res->stale = hc_trust_stale(t, o); /* every verdict carries it */
 		return err;
 	}
 	return hc_verify_token(t, tok, tl, o, res);
