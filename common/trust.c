@@ -87,9 +87,11 @@ static bool rev_path_ok(const char *p)
 
 static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 {
-	static const char *const members[] = {"iss", "name", "region", "keys", "revocations", NULL};
+	static const char *const members[] = {"iss", "name", "region", "keys", "revocations",
+					      "max_validity", NULL};
 	const cJSON *keys, *kj;
 	size_t il;
+	bool has_mv;
 	hc_err err;
 
 	if (!cJSON_IsObject(j))
@@ -100,8 +102,12 @@ static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 	    (err = hc_json_str(j, "region", true, is->region, sizeof(is->region), NULL)) != HC_OK ||
 	    (err = hc_json_str(j, "revocations", false, is->revocations, sizeof(is->revocations),
 			       NULL)) != HC_OK ||
+	    (err = hc_json_int(j, "max_validity", false, 1, HC_MAX_MAX_VALIDITY, &is->max_validity,
+			       &has_mv)) != HC_OK ||
 	    (err = hc_json_arr(j, "keys", true, &keys)) != HC_OK)
 		return err;
+	if (!has_mv)
+		is->max_validity = HC_DEFAULT_MAX_VALIDITY;
 	il = strlen(is->iss);
 	if (il < 9 || strncmp(is->iss, "https://", 8) != 0 || is->iss[il - 1] == '/') {
 		hc_set_detail("iss \"%.60s\" is not an https URL without a trailing slash", is->iss);
@@ -519,6 +525,13 @@ void hc_trust_issuer_info(const struct hc_trust *t, size_t i, struct hc_issuer_i
 	o->rev_iat = is->rev.iat;
 	o->rev_count = is->rev.n;
 	memcpy(o->rev_digest, is->rev.digest, 32);
+}
+
+int64_t hc_trust_max_validity(const struct hc_trust *t, const char *iss)
+{
+	const struct trust_issuer *is = hc__trust_issuer(t, iss);
+
+	return is ? is->max_validity : 0;
 }
 
 hc_err hc_trust_signing_key_ok(const struct hc_trust *t, const char *iss, const char *kid,
