@@ -12,6 +12,10 @@ struct hc_trust;
 /* Default grace after a trust list's next_update before verdicts carry the
  * stale-trust warning. */
 #define HC_DEFAULT_GRACE ((int64_t)24 * 3600)
+/* An issuer's max_validity (the longest exp - iat of its codes) when its
+ * trust-list entry has none, and the most an entry may give. */
+#define HC_DEFAULT_MAX_VALIDITY ((int64_t)7 * 86400)
+#define HC_MAX_MAX_VALIDITY ((int64_t)366 * 86400)
 
 /* Loads DIR/roots/\*.jwk (pinned roots) and DIR/trustlist.jws, whose
  * signature must verify under one of the roots and whose payload must be a
@@ -113,6 +117,10 @@ void hc_trust_issuer_info(const struct hc_trust *t, size_t i, struct hc_issuer_i
 /* For the issuer: HC_OK when kid is an active key of iss, with at inside
  * its nbf..exp; otherwise HC_ERR_UNKNOWN_ISSUER, HC_ERR_UNKNOWN_KEY or
  * HC_ERR_KEY_WINDOW, with a detail. */
+/* The max_validity of issuer iss in t's trust list, or 0 when iss is not
+ * there. */
+int64_t hc_trust_max_validity(const struct hc_trust *t, const char *iss);
+
 hc_err hc_trust_signing_key_ok(const struct hc_trust *t, const char *iss, const char *kid,
 			       int64_t at) HC_WUR;
 

@@ -40,7 +40,7 @@ hc_err hc__key_valid_at(const struct trust_key *k, int64_t iat)
 {
 	if (k->status == KEY_REVOKED)
 		return HC_ERR_KEY_REVOKED;
-	if (iat < k->nbf || (k->exp && iat > k->exp))
+	if (iat < k->nbf || (k->has_exp && iat > k->exp))
 		return HC_ERR_KEY_NOT_VALID;
 	return HC_OK;
 }
@@ -221,6 +221,38 @@ static hc_err idx_make(const struct rev_list *l, const char *iss, uint8_t **out,
 	return HC_OK;
 }
 
+#define MAX_SEEN 4096
+
+/* Records that a list of is with l's seq and digest was read. Two different
+ * lists under one seq are refused whenever both are read, whatever else
+ * comes between them (a list of a higher seq that supersedes both would
+ * otherwise hide the conflict or not, by the order of the files). */
+static hc_err seen_add(struct trust_issuer *is, const struct rev_list *l, const char *name)
+{
+	struct rev_seen *p;
+
+	for (size_t i = 0; i < is->nseen; i++) {
+		if (is->seen[i].seq != l->seq)
+			continue;
+		if (memcmp(is->seen[i].digest, l->digest, 32) == 0)
+			return HC_OK;
+		hc_set_detail("%s: seq %lld, like another list of %.100s with other contents", name,
+			      (long long)l->seq, is->iss);
+		return HC_ERR_REVOCATION_LIST;
+	}
+	if (is->nseen == MAX_SEEN) {
+		hc_set_detail("%s: more than %d lists of %.100s", name, MAX_SEEN, is->iss);
+		return HC_ERR_TOO_LARGE;
+	}
+	if (!(p = realloc(is->seen, (is->nseen + 1) * sizeof(*p))))
+		return HC_ERR_NOMEM;
+	is->seen = p;
+	p[is->nseen].seq = l->seq;
+	memcpy(p[is->nseen].digest, l->digest, 32);
+	is->nseen++;
+	return HC_OK;
+}
+
 hc_err hc_trust_add_revocations(struct hc_trust *t, const char *name, const char *s, size_t n,
 				struct hc_revinfo *info)
 {
@@ -287,14 +319,8 @@ hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n
 		goto out;
 	}
 	(void)snprintf(info->iss, sizeof(info->iss), "%s", is->iss);
-	if (l.seq == is->rev.seq && memcmp(l.digest, is->rev.digest, 32) != 0) {
-		/* Two different lists under one seq: which one holds would
-		 * depend on the order they were read in. */
-		hc_set_detail("%s: seq %lld, like another list of %.100s with other contents", name,
-			      (long long)l.seq, is->iss);
-		err = HC_ERR_REVOCATION_LIST;
+	if ((err = seen_add(is, &l, name)) != HC_OK)
 		goto out;
-	}
 	if (l.seq < is->rev.seq) {
 		hc_set_detail("%s: seq %lld, held %lld", name, (long long)l.seq,
 			      (long long)is->rev.seq);

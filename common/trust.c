@@ -15,6 +15,7 @@ static void list_clear(struct trust_list *l)
 		for (size_t j = 0; j < l->issuers[i].nkeys; j++)
 			hc_pubkey_free(l->issuers[i].keys[j].k);
 		hc__rev_clear(&l->issuers[i].rev);
+		free(l->issuers[i].seen);
 	}
 	free(l->issuers);
 	hc_pubkey_free(l->snap_key);
@@ -46,7 +47,7 @@ static hc_err parse_key(const cJSON *j, struct trust_key *k)
 	}
 	if ((err = hc_json_only(j, members)) != HC_OK ||
 	    (err = hc_json_int(j, "nbf", false, 0, INT64_MAX / 2, &k->nbf, NULL)) != HC_OK ||
-	    (err = hc_json_int(j, "exp", false, 0, INT64_MAX / 2, &k->exp, NULL)) != HC_OK ||
+	    (err = hc_json_int(j, "exp", false, 0, INT64_MAX / 2, &k->exp, &k->has_exp)) != HC_OK ||
 	    (err = hc_json_str(j, "status", true, st, sizeof(st), NULL)) != HC_OK)
 		return err;
 	if (strcmp(st, "active") == 0)
@@ -59,11 +60,11 @@ static hc_err parse_key(const cJSON *j, struct trust_key *k)
 		hc_set_detail("key status \"%s\"", st);
 		return HC_ERR_TRUST_LIST;
 	}
-	if (k->status == KEY_RETIRED && !k->exp) {
+	if (k->status == KEY_RETIRED && !k->has_exp) {
 		hc_set_detail("retired key without exp (the end of its signing window)");
 		return HC_ERR_TRUST_LIST;
 	}
-	if (k->exp && k->exp < k->nbf) {
+	if (k->has_exp && k->exp < k->nbf) {
 		hc_set_detail("key exp before nbf");
 		return HC_ERR_TRUST_LIST;
 	}
@@ -88,9 +89,11 @@ static bool rev_path_ok(const char *p)
 
 static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 {
-	static const char *const members[] = {"iss", "name", "region", "keys", "revocations", NULL};
+	static const char *const members[] = {"iss", "name", "region", "keys", "revocations",
+					      "max_validity", NULL};
 	const cJSON *keys, *kj;
 	size_t il;
+	bool has_mv;
 	hc_err err;
 
 	if (!cJSON_IsObject(j))
@@ -101,8 +104,12 @@ static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 	    (err = hc_json_str(j, "region", true, is->region, sizeof(is->region), NULL)) != HC_OK ||
 	    (err = hc_json_str(j, "revocations", false, is->revocations, sizeof(is->revocations),
 			       NULL)) != HC_OK ||
+	    (err = hc_json_int(j, "max_validity", false, 1, HC_MAX_MAX_VALIDITY, &is->max_validity,
+			       &has_mv)) != HC_OK ||
 	    (err = hc_json_arr(j, "keys", true, &keys)) != HC_OK)
 		return err;
+	if (!has_mv)
+		is->max_validity = HC_DEFAULT_MAX_VALIDITY;
 	il = strlen(is->iss);
 	if (il < 9 || strncmp(is->iss, "https://", 8) != 0 || is->iss[il - 1] == '/') {
 		hc_set_detail("iss \"%.60s\" is not an https URL without a trailing slash", is->iss);
@@ -138,6 +145,23 @@ static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 		hc_set_detail("issuer %s has no keys", is->iss);
 		return HC_ERR_TRUST_LIST;
 	}
+	return HC_OK;
+}
+
+/* A key (by thumbprint) belongs to one issuer only: were it listed under
+ * two, a status of revoked under one would not stop the other's codes. */
+static hc_err key_elsewhere(const struct trust_list *l, const struct trust_issuer *is)
+{
+	for (size_t i = 0; i + 1 < l->n; i++)
+		for (size_t a = 0; a < l->issuers[i].nkeys; a++)
+			for (size_t b = 0; b < is->nkeys; b++)
+				if (strcmp(hc_pubkey_kid(l->issuers[i].keys[a].k),
+					   hc_pubkey_kid(is->keys[b].k)) == 0) {
+					hc_set_detail("key %s listed for %.100s and for %.100s",
+						      hc_pubkey_kid(is->keys[b].k),
+						      l->issuers[i].iss, is->iss);
+					return HC_ERR_TRUST_LIST;
+				}
 	return HC_OK;
 }
 
@@ -188,6 +212,8 @@ static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 			goto out;
 		for (size_t k = 0; k < is->nkeys; k++)
 			is->keys[k].idx = l->nkeys++;
+		if ((err = key_elsewhere(l, is)) != HC_OK)
+			goto out;
 		for (size_t i = 0; i + 1 < l->n; i++) {
 			if (strcmp(l->issuers[i].iss, is->iss) == 0) {
 				hc_set_detail("issuer %s listed twice", is->iss);
@@ -572,6 +598,13 @@ void hc_trust_issuer_info(const struct hc_trust *t, size_t i, struct hc_issuer_i
 	memcpy(o->rev_digest, is->rev.digest, 32);
 }
 
+int64_t hc_trust_max_validity(const struct hc_trust *t, const char *iss)
+{
+	const struct trust_issuer *is = hc__trust_issuer(t, iss);
+
+	return is ? is->max_validity : 0;
+}
+
 hc_err hc_trust_signing_key_ok(const struct hc_trust *t, const char *iss, const char *kid,
 			       int64_t at)
 {
@@ -593,7 +626,7 @@ hc_err hc_trust_signing_key_ok(const struct hc_trust *t, const char *iss, const 
 			hc_time_format(k->nbf, a, sizeof(a));
 			hc_time_format(k->exp, b, sizeof(b));
 			hc_set_detail("key %s is %s, window %s..%s", kid, st[k->status], a,
-				      k->exp ? b : "open");
+				      k->has_exp ? b : "open");
 			return HC_ERR_KEY_WINDOW;
 		}
 		return HC_OK;

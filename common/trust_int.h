@@ -14,7 +14,8 @@ enum key_status { KEY_ACTIVE, KEY_RETIRED, KEY_REVOKED };
 struct trust_key {
 	struct hc_pubkey *k;
 	size_t idx; /* 0..list.nkeys-1 across all issuers (per-thread contexts) */
-	int64_t nbf, exp; /* signing window; exp 0: open-ended */
+	int64_t nbf, exp; /* signing window */
+	bool has_exp;     /* without exp the window is open-ended */
 	enum key_status status;
 };
 
@@ -32,6 +33,12 @@ struct rev_list {
 	uint8_t digest[32]; /* SHA-256 of the payload: equal seq must mean equal contents */
 };
 
+/* A revocation list read for an issuer: its seq and payload digest. */
+struct rev_seen {
+	int64_t seq;
+	uint8_t digest[32];
+};
+
 struct trust_issuer {
 	char iss[256];
 	char name[128];
@@ -39,7 +46,10 @@ struct trust_issuer {
 	char revocations[256];
 	struct trust_key keys[MAX_KEYS];
 	size_t nkeys;
+	int64_t max_validity; /* the longest exp - iat a code may have */
 	struct rev_list rev;
+	struct rev_seen *seen; /* every list read, so that two lists of one */
+	size_t nseen;          /* seq conflict whatever order they come in */
 };
 
 struct trust_list {

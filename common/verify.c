@@ -123,9 +123,22 @@ hc_err hc__steps68(const struct hc_trust *t, const struct hc_brief *b,
 	hc_err err;
 
 	(void)t;
-	/* Step 6: time, with skew on nbf only (an expired code stays expired). */
+	/* Step 6: the validity the issuer allows, whatever the key: a retired
+	 * key that leaks cannot mint codes that outlive it by more. */
+	if (b->exp - b->iat > b->is->max_validity) {
+		hc_set_detail("exp - iat is %lld s, the issuer allows %lld s",
+			      (long long)(b->exp - b->iat), (long long)b->is->max_validity);
+		return HC_ERR_VALIDITY;
+	}
+	/* Then time, with skew on nbf and iat only (an expired code stays
+	 * expired); a code issued in the future is no code of a real office. */
 	if (o->at < b->nbf - o->skew)
 		return HC_ERR_NOT_YET_VALID;
+	if (o->at < b->iat - o->skew) {
+		hc_set_detail("iat is %lld s after the time of verification",
+			      (long long)(b->iat - o->at));
+		return HC_ERR_IAT_FUTURE;
+	}
 	if (o->at > b->exp)
 		return HC_ERR_EXPIRED;
 	/* Step 7: the issuer's own revocation list, from the entry's time on. */
@@ -174,6 +187,7 @@ hc_err hc_verify_qr(const struct hc_trust *t, const char *text, size_t n,
 	/* Step 1: the framing. */
 	if ((err = hc_qr_decode(HC_QR_PREFIX, text, n, tok, sizeof(tok), &tl)) != HC_OK) {
 		res->err = err;
+		res->stale = hc_trust_stale(t, o); /* every verdict carries it */
 		return err;
 	}
 	return hc_verify_token(t, tok, tl, o, res);

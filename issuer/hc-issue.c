@@ -37,7 +37,9 @@ static const char usage_text[] =
 	"  --terminal          draw the QR code on the terminal\n"
 	"  --jws               print the bare JWS instead of the QR text\n"
 	"  --trust DIR         refuse to sign unless the key is an active key of\n"
-	"                      --iss in DIR's trust list, inside its nbf..exp\n"
+	"                      --iss in DIR's trust list, inside its nbf..exp;\n"
+	"                      codes are bounded by --iss's max_validity there\n"
+	"                      (without --trust: 7 days, the default)\n"
 	"  --help              this text\n"
 	"\n"
 	"Exit status: 0 success, 1 a record was refused, 2 usage, I/O or key error.\n";
@@ -49,6 +51,7 @@ struct issuer {
 	struct hc_risk *risk;
 	const char *iss;
 	int64_t at, validity;
+	int64_t max_validity; /* the trust list's bound for iss, or the default */
 	int scale;
 };
 
@@ -60,8 +63,9 @@ static void perr(const char *what, hc_err err)
 }
 
 /* With --trust: the key must be one of iss's keys there, active and inside
- * its window at the time of issue; a retired or revoked key no longer signs. */
-static hc_err check_window(const char *dir, const struct issuer *is)
+ * its window at the time of issue; a retired or revoked key no longer signs.
+ * The issuer's max_validity there bounds the codes. */
+static hc_err check_window(const char *dir, struct issuer *is)
 {
 	struct hc_trust *t = NULL;
 	hc_err err;
@@ -72,6 +76,8 @@ static hc_err check_window(const char *dir, const struct issuer *is)
 	}
 	if ((err = hc_trust_signing_key_ok(t, is->iss, hc_privkey_kid(is->key), is->at)) != HC_OK)
 		perr("refusing to sign", err);
+	else
+		is->max_validity = hc_trust_max_validity(t, is->iss);
 	hc_trust_free(t);
 	return err;
 }
@@ -92,6 +98,13 @@ static hc_err issue(const struct issuer *is, const char *json, size_t n, char **
 	if ((err = hc_record_parse(json, n, &rec)) != HC_OK ||
 	    (err = hc_policy_apply(is->pol, rec, is->risk, is->at, is->validity, &c)) != HC_OK)
 		goto out;
+	if (c.exp - c.iat > is->max_validity) {
+		/* every verifier would refuse it (validity-too-long) */
+		hc_set_detail("valid %lld s, the issuer's max_validity is %lld s",
+			      (long long)(c.exp - c.iat), (long long)is->max_validity);
+		err = HC_ERR_VALIDITY;
+		goto out;
+	}
 	(void)snprintf(c.iss, sizeof(c.iss), "%s", is->iss); /* length checked in main */
 	if ((err = hc_random(jti, sizeof(jti))) != HC_OK ||
 	    (err = hc_b64u_encode(jti, sizeof(jti), c.jti, sizeof(c.jti))) != HC_OK ||
@@ -233,6 +246,7 @@ static int issue_main(int argc, char **argv)
 	memset(&is, 0, sizeof(is));
 	memset(&o, 0, sizeof(o));
 	is.at = hc_now();
+	is.max_validity = HC_DEFAULT_MAX_VALIDITY;
 	is.scale = 6;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c != '?' && seen[c]++) {
@@ -299,6 +313,11 @@ static int issue_main(int argc, char **argv)
 	}
 	if (trustd && check_window(trustd, &is) != HC_OK)
 		goto out;
+	if (is.validity > is.max_validity) {
+		fprintf(stderr, "hc-issue: --validity: longer than the issuer's max_validity (%lld s%s)\n",
+			(long long)is.max_validity, trustd ? "" : ", the default without --trust");
+		goto out;
+	}
 	if (polf) {
 		if (load_json_file(polf, HC_MAX_JSON_FILE, &buf, &n) != HC_OK)
 			goto out;

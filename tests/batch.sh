@@ -346,7 +346,7 @@ mkdir -p trust/roots trust/revocations
 cat > tl.json <<JSON
 {"seq":1,"iat":$((ATS - D)),"next_update":$((ATS + 10 * D)),"issuers":[
  {"iss":"$ZJ","name":"Zhejiang Health","region":"330000","revocations":"revocations/330000.jws",
-  "keys":[$("$B/hc-keys" pub --status active zj.key)]},
+  "max_validity":2592000,"keys":[$("$B/hc-keys" pub --status active zj.key)]},
  {"iss":"$SH","name":"Shanghai Health","region":"310000",
   "keys":[$("$B/hc-keys" pub --status active sh.key)]}]}
 JSON
@@ -362,7 +362,7 @@ issue() { # KEY ISS RECORD [hc-issue args]
 G1=$(issue zj.key $ZJ "$SRC/examples/green.json") && G2=$(issue sh.key $SH rec.json) &&
 	Y=$(issue sh.key $SH "$SRC/examples/yellow.json") && R=$(issue zj.key $ZJ "$SRC/examples/red.json") &&
 	S=$(issue zj.key $ZJ rec.json --validity 1h) && X=$(issue zj.key $ZJ rec.json --validity 7d) &&
-	L=$(issue zj.key $ZJ rec.json --validity 30d) && ok "setup: codes issued" || bad "setup: codes issued"
+	L=$(issue zj.key $ZJ rec.json --validity 30d --trust trust) && ok "setup: codes issued" || bad "setup: codes issued"
 # tampered: one digit pair inside the signature changed, still valid digits
 T=$(printf '%s' "$G1" | awk '{ p = length($0) - 41; c = substr($0, p, 2); r = (c == "10") ? "11" : "10"; print substr($0, 1, p - 1) r substr($0, p + 2) }')
 JX=$(python3 bt.py jti "$X")

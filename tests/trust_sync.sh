@@ -84,7 +84,7 @@ NU=$((ATS + 86400))
 mklist tl1.jws 1 $NU && mklist tl2.jws 2 $NU sh && mklist tl3.jws 3 $NU sh &&
 	mklist tl4.jws 4 $NU sh rev && mklist tl5.jws 5 $((LATER + 30 * 86400)) sh rev &&
 	mklist tl3-rogue.jws 3 $NU sh "" rogue.key && ok "trust lists signed" || bad "trust lists signed"
-issue() { "$B/hc-issue" --key "$1.key" --iss "$2" --record "$SRC/examples/green.json" --at $AT --validity 240h; }
+issue() { "$B/hc-issue" --key "$1.key" --iss "$2" --record "$SRC/examples/green.json" --at $AT --validity 7d; }
 G1=$(issue zj $ZJ) && G2=$(issue zj $ZJ) && S1=$(issue sh $SH) && ok "codes issued" || bad "codes issued"
 
 V() { "$B/hc-verify" --trust dev --json "$@" 2>&1; }

@@ -498,6 +498,8 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 	o.at = rec.at;
 	if (err == HC_OK)
 		err = hc_verify_qr_batch(b->t, k->v, b->cache, rec.code, rec.codelen, &o, &r);
+	else
+		r.stale = hc_trust_stale(b->t, toolong ? &b->opts : &o); /* every verdict */
 	r.err = err;
 	counts_add(k, &r);
 	/* The line is assembled here: our members hold known ASCII, the

@@ -169,6 +169,7 @@ static void report_err(struct ctx *x, const char *src, hc_err err)
 
 	memset(&r, 0, sizeof(r));
 	r.err = err;
+	r.stale = hc_trust_stale(x->trust, &x->opts);
 	report(x, src, &r);
 }
 

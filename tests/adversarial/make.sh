@@ -1,10 +1,10 @@
 #!/bin/bash
 # make.sh [BUILD]: regenerates the adversarial corpus from scratch with
 # fresh keys: cases/ (QR texts, standard-input files, images) and the trust
-# directories trust/, trust-offcurve/, trust-offcurve-root/. The private
-# keys live in a temporary directory and are deleted at the end. What each
-# case must produce is in expect (and args, show), written by hand; run
-# tests/adversarial.sh BUILD afterwards. Needs BUILD/forge (make tests).
+# directories trust/, trust-offcurve/, trust-offcurve-root/, trust-dupkey/.
+# The private keys live in a temporary directory and are deleted at the end.
+# What each case must produce is in expect (and args, show), written by
+# hand; run tests/adversarial.sh BUILD afterwards. Needs BUILD/forge (make tests).
 set -eu
 B=$(cd "${1:-build}" && pwd)
 D=$(cd "$(dirname "$0")" && pwd)
@@ -20,8 +20,8 @@ JTI=YWR2ZXJzYXJpYWwtY2FzZQ                 # "adversarial-case"
 JREV=$(printf 'revoked-jti-0001' | base64 | tr '+/' '-_' | tr -d '=')
 JLATER=$(printf 'revoked-jti-0002' | base64 | tr '+/' '-_' | tr -d '=')
 
-rm -rf "$D/cases" "$D/trust" "$D/trust-offcurve" "$D/trust-offcurve-root"
-mkdir -p "$D/cases" "$D/trust/roots" "$D/trust/revocations" \
+rm -rf "$D/cases" "$D/trust" "$D/trust-offcurve" "$D/trust-offcurve-root" "$D/trust-dupkey"
+mkdir -p "$D/cases" "$D/trust/roots" "$D/trust/revocations" "$D/trust-dupkey/roots" \
 	"$D/trust-offcurve/roots" "$D/trust-offcurve-root/roots"
 C=$D/cases
 cd "$K"
@@ -58,6 +58,11 @@ printf '[{"jti":"%s","at":%d},{"jti":"%s","at":%d}]' "$JREV" $((AT - 86400)) "$J
 trustlist "$(printf '%s' "$ZJKEY" | H flipy)" > tl-off.json
 "$B/forge" root.key '{"alg":"ES256","kid":"'$ROOTK'"}' tl-off.json raw rs > "$D/trust-offcurve/trustlist.jws"
 cp "$D/trust/roots/root.jwk" "$D/trust-offcurve/roots/"
+# A trust list that names sh's key under zj as well (revoked there): hc-keys
+# refuses it (a key belongs to one issuer), so it is signed with forge too.
+trustlist "$ZJKEY,$(pub --status revoked sh.key)" > tl-dup.json
+"$B/forge" root.key '{"alg":"ES256","kid":"'$ROOTK'"}' tl-dup.json raw rs > "$D/trust-dupkey/trustlist.jws"
+cp "$D/trust/roots/root.jwk" "$D/trust-dupkey/roots/"
 # A pinned root key that is not on the curve.
 H flipy < "$D/trust/roots/root.jwk" > "$D/trust-offcurve-root/roots/root.jwk"
 cp "$D/trust/trustlist.jws" "$D/trust-offcurve-root/"
@@ -296,7 +301,10 @@ ISS_=$SH claims > n.json; fcase ok-other-issuer sh.key '{"alg":"ES256","zip":"DE
 fcase tr-key-expired zjold.key '{"alg":"ES256","zip":"DEF","kid":"'$OLDK'"}' base.json
 fcase tr-key-not-yet zjnext.key '{"alg":"ES256","zip":"DEF","kid":"'$NEXTK'"}' base.json
 fcase tr-key-revoked zjrev.key '{"alg":"ES256","zip":"DEF","kid":"'$REVK'"}' base.json
-IAT_=1764547200 claims > n.json; fcase ok-retired-key-in-window zjold.key '{"alg":"ES256","zip":"DEF","kid":"'$OLDK'"}' n.json
+IAT_=1764547200 EXP_=$((1764547200 + 604800)) claims > n.json
+fcase ok-retired-key-in-window zjold.key '{"alg":"ES256","zip":"DEF","kid":"'$OLDK'"}' n.json
+IAT_=1764547200 claims > n.json; fcase tr-retired-key-far-exp zjold.key '{"alg":"ES256","zip":"DEF","kid":"'$OLDK'"}' n.json
+ISS_=$SH claims > n.json; fcase tr-key-two-issuers sh.key '{"alg":"ES256","zip":"DEF","kid":"'$SHK'"}' n.json
 cp "$C/ok-forged.txt" "$C/tr-offcurve-issuer-key.txt"
 cp "$C/ok-forged.txt" "$C/tr-offcurve-root.txt"
 
@@ -306,8 +314,15 @@ EXP_=$AT claims > n.json; fcase tm-exp-equals-at n.json
 NBF_=$((AT + 3600)) claims > n.json; fcase tm-not-yet-valid n.json
 NBF_=$((AT + 300)) claims > n.json; fcase tm-nbf-at-skew n.json
 NBF_=$((AT + 301)) claims > n.json; fcase tm-nbf-past-skew n.json
-EXP_=4102704000 claims > n.json; fcase tm-stale-trust n.json
+IAT_=$((4102704000 - 86400)) EXP_=4102704000 claims > n.json; fcase tm-stale-trust n.json
 cp "$C/tm-stale-trust.txt" "$C/tm-stale-trust-strict.txt"
+printf 'hc:/123' > "$C/tm-stale-trust-framing.txt"
+IAT_=$((AT + 10 * 86400)) NBF_=$((AT - 3600)) EXP_=$((AT + 10 * 86400 + 3600)) claims > n.json
+fcase tm-iat-future n.json
+IAT_=$((AT + 300)) NBF_=$((AT - 3600)) claims > n.json; fcase tm-iat-at-skew n.json
+IAT_=$((AT + 301)) NBF_=$((AT - 3600)) claims > n.json; fcase tm-iat-past-skew n.json
+EXP_=$((IAT + 604800)) claims > n.json; fcase tm-validity-max n.json
+EXP_=$((IAT + 604801)) claims > n.json; fcase tm-validity-max-plus-1 n.json
 JTI_=$JREV claims > n.json; fcase rv-revoked n.json
 JTI_=$JLATER claims > n.json; fcase rv-revoked-later n.json
 tcase rq-red "$(cat red.tok)"
