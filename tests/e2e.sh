@@ -255,7 +255,9 @@ issue_case "issue: --validity 31d is a usage error" 2 "--validity: invalid durat
 	--record "$SRC/examples/green.json" --at $AT --validity 31d
 issue_case "issue: --validity 721h is a usage error" 2 "--validity" -- \
 	--record "$SRC/examples/green.json" --at $AT --validity 721h
-issue_case "issue: --validity 30d" 0 "" -- --record "$SRC/examples/green.json" --at $AT --validity 30d
+issue_case "issue: --validity 7d (the default max_validity)" 0 "" -- --record "$SRC/examples/green.json" --at $AT --validity 7d
+issue_case "issue: --validity 30d is past the default max_validity" 2 "max_validity" -- \
+	--record "$SRC/examples/green.json" --at $AT --validity 30d
 issue_case "issue: policy with high window shorter than medium refused" 2 \
 	"medium_yellow_days is greater than high_yellow_days" -- \
 	--record "$SRC/examples/green.json" --policy p-windows.json --at $AT

@@ -64,7 +64,7 @@ rl() {
 	echo "[$l]" > rl.json
 	rm -f "$out"; K revoke --key zj.key --iss $ZJ --in rl.json --seq "$seq" --out "$out" >/dev/null
 }
-issue() { "$B/hc-issue" --key "$1.key" --iss $ZJ --record "$SRC/examples/green.json" --at $AT --validity 240h; }
+issue() { "$B/hc-issue" --key "$1.key" --iss $ZJ --record "$SRC/examples/green.json" --at $AT --validity 7d; }
 G1=$(issue zj) && G2=$(issue zj) && Z2=$(issue zj2) && ok "codes issued" || bad "codes issued"
 jti() { "$B/hc-verify" --trust "$1" --json --at $T1 --text "$2" | sed -n 's/.*"jti":"\([^"]*\)".*/\1/p'; }
 mkdir -p j/roots && cp dev/roots/root.jwk j/roots/ && tl j/trustlist.jws 1 active

@@ -69,7 +69,7 @@ tree() { rm -rf "$1"; mkdir -p "$1/revocations"; cp "$2" "$1/trustlist.jws"; cp 
 # snap TREE SEQ [EXPIRES] [KEY]: signs TREE/snapshot.jws
 snap() { K snapshot --key "${4:-snap}.key" --seq "$2" --expires "${3:-2h}" --dir "$1" --out "$1/snapshot.jws"; }
 serve() { rm -rf pub; cp -a "$1" pub; }
-issue() { "$B/hc-issue" --key zj.key --iss $ZJ --record "$SRC/examples/green.json" --at $NOW --validity 240h; }
+issue() { "$B/hc-issue" --key zj.key --iss $ZJ --record "$SRC/examples/green.json" --at $NOW --validity 7d; }
 G1=$(issue) && G2=$(issue) && G3=$(issue) && ok "codes issued" || bad "codes issued"
 mkdir -p j/roots && cp dev/roots/root.jwk j/roots/ && tl j/trustlist.jws 1
 jti() { "$B/hc-verify" --trust j --json --at $SOON --text "$1" | sed -n 's/.*"jti":"\([^"]*\)".*/\1/p'; }
