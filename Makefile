@@ -188,9 +188,14 @@ check: deps banned lint
 # The whole suite once under valgrind memcheck (tests/memcheck.sh): no
 # error and no definitely or indirectly lost block. About 25 minutes on
 # two shared cores, so not part of check; .ci/run runs it after check.
+# MEMCHECK_EXCLUDE="NAME..." leaves scripts out (counted as skipped): CI
+# leaves out trust_attack, whose stalls and lock waits are timed for
+# native speed (its code paths run under valgrind in trust_sync and
+# trust_snapshot).
+MEMCHECK_EXCLUDE ?=
 memcheck: deps
 	@$(MAKE) tests
-	@sh tests/memcheck.sh $(B) build-vg
+	@HC_TEST_EXCLUDE="$(MEMCHECK_EXCLUDE)" sh tests/memcheck.sh $(B) build-vg
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
