@@ -189,9 +189,7 @@ check: deps banned lint
 # error and no definitely or indirectly lost block. About 25 minutes on
 # two shared cores, so not part of check; .ci/run runs it after check.
 # MEMCHECK_EXCLUDE="NAME..." leaves scripts out (counted as skipped): CI
-# leaves out trust_attack, whose stalls and lock waits are timed for
-# native speed (its code paths run under valgrind in trust_sync and
-# trust_snapshot).
+# leaves out four for time (.ci/run; why in doc/HACKING.md).
 MEMCHECK_EXCLUDE ?=
 memcheck: deps
 	@$(MAKE) tests
