@@ -15,7 +15,7 @@ SAN ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg libcurl
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(ISSUED_PKGS))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 CFLAGS ?= -O2 -g
@@ -32,6 +32,14 @@ HC_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 LIB_SRC := $(sort $(wildcard common/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 PROGS := $(B)/hc-keys $(B)/hc-issue $(B)/hc-verify
+# hc-issued (the office's service): every issuer/*.c but hc-issue.c, with
+# libmicrohttpd and SQLite on top of libhc.
+ISSUED_PKGS := libmicrohttpd sqlite3
+ISSUED_SRC := $(filter-out issuer/hc-issue.c,$(sort $(wildcard issuer/*.c)))
+ISSUED_OBJ := $(ISSUED_SRC:%.c=$(B)/%.o)
+ifneq ($(wildcard issuer/hc-issued.c),)
+PROGS += $(B)/hc-issued
+endif
 TEST_SRC := $(sort $(wildcard tests/unit/t_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/t/%)
 
@@ -39,7 +47,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/t/%)
 DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev \
 	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin \
-	clang-tidy cppcheck valgrind strace
+	clang-tidy cppcheck valgrind strace \
+	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench lint memcheck
 # Keep the objects that pattern-rule chains would delete as intermediate.
@@ -59,6 +68,9 @@ $(B)/hc-keys: $(B)/keys/hc-keys.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 $(B)/hc-issue: $(B)/issuer/hc-issue.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+ISSUED_LIBS = $(shell $(PKG_CONFIG) --libs $(ISSUED_PKGS)) -lpthread
+$(B)/hc-issued: $(ISSUED_OBJ) $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(ISSUED_LIBS)
 # hc-verify batch --mpi: built with OpenMPI when its pkg-config file is
 # there (MPI=0 builds without, as for a checkpoint device).
 MPI ?= $(shell $(PKG_CONFIG) --exists ompi-c 2>/dev/null && echo 1 || echo 0)
@@ -175,7 +187,7 @@ banned:
 
 # Static analysis (doc/HACKING.md): clang-tidy and cppcheck over every C
 # source with the build's flags (HC_MPI as the build has it); any finding fails.
-LINT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon -Iverifier \
+LINT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon -Iverifier -Iissuer \
 	-Itests/unit $(PKG_CFLAGS) $(MPI_CFLAGS)
 lint: deps
 	@LINT_CFLAGS="$(LINT_CFLAGS)" sh tests/lint.sh

@@ -74,6 +74,11 @@ static const struct err_info errs[HC_ERR__COUNT] = {
 	[HC_ERR_IMAGE] = {"image is damaged or unreadable", "malformed"},
 	[HC_ERR_IMAGE_FORMAT] = {"file is not a PNG or JPEG image", "malformed"},
 	[HC_ERR_NO_QR] = {"no QR code found in the image", "malformed"},
+	[HC_ERR_NOT_FOUND] = {"no such entry", "error"},
+	[HC_ERR_CONFLICT] = {"changed by a concurrent request", "error"},
+	[HC_ERR_STORE] = {"registry error", "error"},
+	[HC_ERR_UNAVAILABLE] = {"a data source needed for the status is unavailable", "error"},
+	[HC_ERR_AUDIT] = {"audit chain does not verify", "error"},
 };
 
 const char *hc_strerror(hc_err e)

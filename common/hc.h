@@ -94,6 +94,12 @@ typedef enum {
 	HC_ERR_IMAGE,
 	HC_ERR_IMAGE_FORMAT,
 	HC_ERR_NO_QR,
+	/* the issuing service and its registry */
+	HC_ERR_NOT_FOUND,
+	HC_ERR_CONFLICT,
+	HC_ERR_STORE,
+	HC_ERR_UNAVAILABLE,
+	HC_ERR_AUDIT,
 	HC_ERR__COUNT
 } hc_err;
 

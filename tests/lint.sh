@@ -31,7 +31,7 @@ echo "clang-tidy: $(echo "$files" | wc -l) files, $((t1 - t0)) s"
 cppcheck -q -j "$jobs" --std=c11 --library=posix,gnu,openssl,zlib \
 	--enable=warning,portability,performance,style --inline-suppr \
 	--suppressions-list=tests/cppcheck.supp --error-exitcode=1 \
-	-Icommon -Iverifier -Itests/unit \
+	-Icommon -Iverifier -Iissuer -Itests/unit \
 	--template='{file}:{line}: {severity}({id}): {message}' $files || fail=1
 echo "cppcheck: $(echo "$files" | wc -l) files, $(($(date +%s) - t1)) s"
 [ "$fail" -eq 0 ] && echo "lint: clean" || echo "lint: findings above"

@@ -1,0 +1,163 @@
+/* registry.h: the office's registry behind a narrow interface. One backend
+ * today (registry_sqlite.c: SQLite, WAL, synchronous=FULL, group commit);
+ * a PostgreSQL backend can implement the same functions. Every function
+ * may be called from any thread. Nothing here ever sees a full identity
+ * number: a person is their key, base64url HMAC-SHA256(id secret, ID). */
+#ifndef HC_REGISTRY_H
+#define HC_REGISTRY_H
+
+#include "hc.h"
+#include "hc_token.h"
+
+#define REG_KEY_LEN 43   /* base64url of 32 bytes */
+#define REG_JTI_LEN 22   /* base64url of 16 bytes */
+#define REG_NAME_LEN 64  /* token names, actors */
+#define REG_ROLE_LEN 32
+
+struct reg;
+
+/* create: makes a new registry file (HC_ERR_EXISTS if path exists), mode
+ * 0600, with its schema. Otherwise opens an existing one and checks its
+ * schema version (HC_ERR_STORE with a detail when it is not ours). */
+hc_err reg_open(const char *path, bool create, struct reg **out) HC_WUR;
+/* Waits for queued writes, then closes. */
+void reg_close(struct reg *r);
+
+/* ---- API tokens (only their SHA-256 is stored) ---- */
+struct reg_token {
+	char role[REG_ROLE_LEN];  /* "counter", "app", "admin", "auditor", "source:nat", ... */
+	char name[REG_NAME_LEN];  /* unique among tokens */
+	int64_t created;
+	int64_t revoked;          /* 0: not revoked */
+};
+/* HC_ERR_EXISTS when name is taken. Audited as "token-add" by actor. */
+hc_err reg_token_add(struct reg *r, const uint8_t hash[32], const char *role, const char *name,
+		     const char *actor, int64_t now) HC_WUR;
+/* HC_ERR_NOT_FOUND when no token has this hash (revoked ones are found,
+ * with revoked set). */
+hc_err reg_token_find(struct reg *r, const uint8_t hash[32], struct reg_token *out) HC_WUR;
+hc_err reg_token_list(struct reg *r, void (*fn)(void *arg, const struct reg_token *t),
+		      void *arg) HC_WUR;
+/* HC_ERR_NOT_FOUND for an unknown name; revoking twice keeps the first
+ * time. Audited as "token-revoke". */
+hc_err reg_token_revoke(struct reg *r, const char *name, const char *actor, int64_t now) HC_WUR;
+
+/* ---- people, their inputs and codes ---- */
+
+/* One input of a person: an entry in the record format of doc/FORMATS.md
+ * section 5, minified JSON: kind "nat", "vaccinations", "travel" (objects
+ * as in a record), "flags" (a JSON string such as "\"close-contact\""),
+ * "visit" (issue 10). Who supplied it (token name), why (request or event
+ * id) and when are kept with it. */
+struct reg_input {
+	const char *kind;
+	const char *json;
+	const char *source;
+	const char *cause;
+	int64_t at;
+};
+
+struct reg_code {
+	char jti[REG_JTI_LEN + 1];
+	char person[REG_KEY_LEN + 1];
+	enum hc_status st;
+	char why[HC_MAX_WHY][HC_WHY_LEN];
+	size_t nwhy;
+	char policy[64];
+	char kid[HC_KID_LEN + 1];
+	int64_t iat, exp;
+	int64_t revoked_at;                      /* 0: not revoked */
+	char superseded_by[REG_JTI_LEN + 1];     /* "" unless superseded */
+	char *jws;                               /* malloc'd by reg_person_get */
+};
+
+struct reg_person {
+	char key[REG_KEY_LEN + 1];
+	char name[128], id[64];  /* masked, for display */
+	int64_t version;         /* rises with every change to the inputs */
+	/* The inputs as a record without "person", malloc'd:
+	 * {"nat":[..],"vaccinations":[..],"travel":[..],"flags":[..]} (empty
+	 * arrays left out), entries in the order they were supplied. */
+	char *inputs;
+	bool has_status;         /* evaluated at least once */
+	enum hc_status st;       /* the status the policy last gave */
+	bool has_held;           /* the newest unrevoked code, if any */
+	struct reg_code held;
+};
+/* HC_ERR_NOT_FOUND for an unknown person. */
+hc_err reg_person_get(struct reg *r, const char *key, struct reg_person *out) HC_WUR;
+void reg_person_clear(struct reg_person *p);
+
+/* One change to one person, applied atomically and durably:
+ * 1. the person is created when new (name and id: masked display);
+ * 2. with expect_version >= 0, HC_ERR_CONFLICT if the person's version
+ *    differs (the caller re-reads, re-evaluates and retries);
+ * 3. each input is added unless the person already holds the same kind
+ *    and json (then skipped), audited as action "record" (or "event")
+ *    with the actor and cause; any added input raises the version;
+ * 4. with has_status: when it differs from the stored status (or none was
+ *    stored), audited as "status" from -> to with why and cause, and every
+ *    code of the person not revoked, exp > now and st != new status is
+ *    revoked at now (superseded_by = code's jti when code is given),
+ *    each audited as "revoke"; the stored status becomes st;
+ * 5. with code: stored (its jti unique: HC_ERR_EXISTS, never overwritten)
+ *    and audited as "issue".
+ * Returns only after the commit holding the change is durable; concurrent
+ * changes share commits. *version_out (may be NULL): the version after. */
+struct reg_change {
+	const char *actor;
+	const char *cause;
+	const char *action;      /* audit action for the inputs: "record" or "event" */
+	int64_t now;
+	const char *person, *name, *id;
+	int64_t expect_version;  /* -1: no precondition */
+	const struct reg_input *inputs;
+	size_t ninputs;
+	bool has_status;
+	enum hc_status st;
+	const char *const *why;
+	size_t nwhy;
+	const struct reg_code *code;  /* jws must be set */
+};
+hc_err reg_apply(struct reg *r, const struct reg_change *c, int64_t *version_out) HC_WUR;
+
+/* Revokes one code at now (admin): HC_ERR_NOT_FOUND for an unknown jti;
+ * a code already revoked keeps its first time (HC_OK, *already = true).
+ * Audited as "revoke" with why = {reason}. Durable before it returns. */
+hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char *actor,
+		  const char *cause, int64_t now, bool *already) HC_WUR;
+
+/* ---- what the publisher and the metrics read ---- */
+
+/* Codes revoked and not yet expired at now (exp > now - 300), in jti
+ * order: fn(jti, revoked_at). */
+hc_err reg_revoked(struct reg *r, int64_t now,
+		   void (*fn)(void *arg, const char *jti, int64_t at), void *arg) HC_WUR;
+/* A durable counter for the office's revocation list: returns the next
+ * seq (1 for the first list, then strictly rising, even across restarts). */
+hc_err reg_revlist_next_seq(struct reg *r, int64_t *seq) HC_WUR;
+
+/* Audit entries with seq > after, at most limit, in order: fn(seq, line,
+ * n) with the entry's exact bytes (no newline). */
+hc_err reg_audit_read(struct reg *r, int64_t after, size_t limit,
+		      hc_err (*fn)(void *arg, int64_t seq, const char *line, size_t n),
+		      void *arg) HC_WUR;
+/* The last entry: its seq (0 when none) and the SHA-256 of its line. */
+hc_err reg_audit_last(struct reg *r, int64_t *seq, uint8_t hash[32]) HC_WUR;
+
+struct reg_stats {
+	int64_t people;
+	int64_t codes[3];       /* unrevoked, unexpired at now, by hc_status */
+	int64_t audit_seq;
+	int64_t commits;        /* group commits so far (this process) */
+	int64_t changes;        /* changes committed in them */
+	int64_t batch_hist[8];  /* commits with 1, 2-3, 4-7, ..., >=128 changes */
+};
+hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out) HC_WUR;
+
+/* An online copy of the registry into path (SQLite backup API). */
+hc_err reg_backup(struct reg *r, const char *path) HC_WUR;
+/* True when a write transaction can be started (for /healthz). */
+bool reg_writable(struct reg *r);
+
+#endif
