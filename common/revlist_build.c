@@ -119,7 +119,8 @@ static hc_err parse_entry(const char *s, size_t n, size_t idx, int64_t iat, stru
 		goto out;
 	at = cJSON_GetObjectItemCaseSensitive(root, "at");
 	if (cJSON_IsString(at)) {
-		if ((err = hc_time_parse(at->valuestring, &r->at)) != HC_OK)
+		/* a string is RFC 3339 or a date, never digits read as seconds */
+		if ((err = hc_time_parse_text(at->valuestring, &r->at)) != HC_OK)
 			hc_set_detail("entries[%zu]: at \"%.40s\" is not a time", idx,
 				      at->valuestring);
 	} else if (at) {

@@ -81,8 +81,11 @@ hc_err hc_time_parse_text(const char *s, int64_t *out)
 	if (n < 10 || n > 40 || !parse_date(s, &days))
 		return HC_ERR_TIME;
 	if (n == 10) {
-		*out = days * 86400 - CST_OFFSET;
-		return *out < 0 ? HC_ERR_TIME : HC_OK;
+		t = days * 86400 - CST_OFFSET;
+		if (t < 0)
+			return HC_ERR_TIME; /* 1970-01-01 in CST began before 1970 UTC */
+		*out = t;
+		return HC_OK;
 	}
 	/* RFC 3339: date "T" hh:mm:ss [.frac] (Z | +hh:mm | -hh:mm) */
 	if (n < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' ||

@@ -482,6 +482,7 @@ L = [
  '{"code":"%s","at":"2026-11-23T09:00:00+08:00","k":"v"}',
  '{"code":"%s","at":"2026-11-23T01:00:00Z"}',
  '{"code":"%s","at":"not a time"}',
+ '{"code":"%s","at":"1795395600"}',
  '{"code":"%s","at":-5}',
  '{"code":"%s","at":-0}',
  '{"code":"%s","at":0}',
@@ -530,6 +531,9 @@ if [ "$(wc -l < flat.out)" = "$n" ] && [ "$(wc -l < strict.out)" = "$n" ]; then
 else
 	bad "fast path = strict path" "line counts $(wc -l < flat.out) $(wc -l < strict.out) of $n"
 fi
+i=$(grep -n '"at":"1795395600"' flat.jsonl | cut -d: -f1)
+sed -n "${i}p" flat.out | grep -q '"reason":"malformed"' && ok "a string of digits as at is malformed, not seconds" ||
+	bad "digit-string at" "$(sed -n "${i}p" flat.out)"
 grep -q '"reason":"ok".*"checkpoint":"cp-1"}$' flat.out && ok "fast path: a flat record passes with its members" ||
 	bad "fast path: flat record" "$(head -n 1 flat.out)"
 

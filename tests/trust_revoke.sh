@@ -143,6 +143,7 @@ n=0
 for bad_in in '["AAAAAAAAAAAAAAAAAAAAA"]' '["AAAAAAAAAAAAAAAAAAAAAAA"]' '["AAAAAAAAAAAAAAAAAAAA+A"]' \
 	'["AAAAAAAAAAAAAAAAAAAAA="]' '{"revoked":[]}' '[{"jti":"AAAAAAAAAAAAAAAAAAAAAA","why":1}]' \
 	'[{"jti":"AAAAAAAAAAAAAAAAAAAAAA","at":-1}]' '[{"jti":"AAAAAAAAAAAAAAAAAAAAAA","at":"soon"}]' \
+	'[{"jti":"AAAAAAAAAAAAAAAAAAAAAA","at":"1795392000"}]' \
 	'["AAAAAAAAAAAAAAAAAAAAAA",]' 'not json'; do
 	n=$((n + 1))
 	printf '%s' "$bad_in" > in$n.json

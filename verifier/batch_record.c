@@ -167,7 +167,7 @@ static bool parse_flat(const char *line, size_t n, struct record *r, int64_t *at
 					return false;
 				memcpy(tbuf, v + 1, (size_t)(p - v - 2));
 				tbuf[p - v - 2] = '\0';
-				if (hc_time_parse(tbuf, &t) != HC_OK)
+				if (hc_time_parse_text(tbuf, &t) != HC_OK)
 					return false;
 			} else {
 				if (*d == '-')
@@ -373,7 +373,7 @@ static hc_err parse_strict(char *line, size_t n, struct record *r)
 		hc_set_detail("\"at\" is not a time");
 		return HC_ERR_JSON_TYPE;
 	} else if (cJSON_IsString(at)) {
-		if (hc_time_parse(at->valuestring, &t) != HC_OK) {
+		if (hc_time_parse_text(at->valuestring, &t) != HC_OK) {
 			hc_set_detail("\"at\" is not a time");
 			return HC_ERR_JSON_TYPE;
 		}

@@ -843,6 +843,12 @@ static void test_api(void)
 		CHECK(t == NOW + MIDNIGHT);
 		CHECK_ERR(hc_time_parse_text("2026-11-23T00:00:00Z", &t), HC_OK);
 		CHECK(t == NOW);
+		/* 1970-01-01 CST began before the epoch: refused, *out untouched */
+		t = 7;
+		CHECK_ERR(hc_time_parse_text("1970-01-01", &t), HC_ERR_TIME);
+		CHECK(t == 7);
+		CHECK_ERR(hc_time_parse_text("1970-01-02", &t), HC_OK);
+		CHECK(t == 86400 - 8 * 3600);
 	}
 	CHECK_ERR(hc_policy_risk_check(NULL, NULL, NOW), HC_ERR_INVALID_ARG);
 	CHECK_ERR(hc_policy_risk_check(p, NULL, NOW), HC_OK);
