@@ -67,7 +67,13 @@ A good
 [ $RC -eq 0 ] && has "$OUT" "verified: $ZJ, entries 1..$N" && ok "good chain verified (text)" ||
 	bad "good chain" "exit $RC: $OUT $ERR"
 has "$OUT" "counter-1 -> red" && bad "text: status lines" "$OUT" || true
-has "$OUT" "source:nat -> red: $((N / 8 + (N % 8 >= 2))) entries" && ok "text: status changes by actor" ||
+RED=$(((N - 2) / 8 + 1)) YELLOW=$(((N - 6) / 8 + 1))
+has "$OUT" "source:nat -> red: $RED entries, 25 people
+      nat-positive $RED
+  source:nat -> yellow: $YELLOW entries, 25 people
+      contact $YELLOW
+      risk-area $YELLOW" && has "$OUT" "by actor and action:
+  admin revoke $((N / 4))" && ok "text: status changes by actor, new status and reason" ||
 	bad "text: status changes" "$OUT"
 A --json good
 [ $RC -eq 0 ] && echo "$OUT" > good.json && ok "good chain verified (--json)" || bad "good chain --json" "exit $RC: $OUT $ERR"

@@ -138,22 +138,29 @@ static void on_entry(const struct hc_audit_entry *e, void *arg)
 		count_key(c, NULL, "q", e->actor, to, NULL);
 }
 
-/* The parts of key (after its tag) split at SEP into display-safe strings. */
-static size_t key_parts(const char *key, char part[3][300])
+#define PART (HC_MAX_AUDIT_LINE + 1)
+
+/* The parts of key (after its tag) split at SEP: as they are (for JSON,
+ * which escapes them) or display-safe (for text). */
+static size_t key_parts(const char *key, bool safe, char part[3][PART])
 {
 	const char *p = key + 2;
 	size_t n = 0;
 
 	while (n < 3) {
 		const char *sep = strchr(p, SEP[0]);
-		char raw[HC_MAX_AUDIT_LINE + 1];
+		char raw[PART];
 		size_t l = sep ? (size_t)(sep - p) : strlen(p);
 
 		if (l >= sizeof(raw))
 			l = sizeof(raw) - 1;
 		memcpy(raw, p, l);
 		raw[l] = '\0';
-		hc_display_safe(raw, part[n++], sizeof(part[0]));
+		if (safe)
+			hc_display_safe(raw, part[n], PART);
+		else
+			memcpy(part[n], raw, l + 1);
+		n++;
 		if (!sep)
 			break;
 		p = sep + 1;
@@ -161,12 +168,43 @@ static size_t key_parts(const char *key, char part[3][300])
 	return n;
 }
 
+/* The index of the first key with tag, or of the NULL at the end. */
+static size_t first_of(const struct tally_item **v, char tag)
+{
+	size_t i = 0;
+
+	while (v[i] && v[i]->key[0] < tag)
+		i++;
+	return i;
+}
+
+/* Walks the w keys (from *j on) that belong to s key sk: they sort in the
+ * order of their s keys, so one pass over both lists visits each once.
+ * Returns the next one or NULL. */
+static const struct tally_item *next_why(const struct tally_item **v, size_t *j, const char *sk)
+{
+	size_t l = strlen(sk + 1);
+
+	for (; v[*j] && v[*j]->key[0] == 'w'; (*j)++) {
+		int c = strncmp(v[*j]->key + 1, sk + 1, l);
+
+		if (c > 0 || (c == 0 && v[*j]->key[1 + l] != SEP[0]))
+			return NULL; /* past this s key's reasons */
+		if (c == 0)
+			return v[(*j)++];
+	}
+	return NULL;
+}
+
 static void print_text(const struct hc_audit_head *h, const struct hc_audit_head *since,
 		       const struct counter *c, const struct tally_item **v)
 {
 	static const char *const titles[] = {"a", "by action:", "u", "by actor:", "x",
 					     "by actor and action:"};
-	char iss[300], t1[32], t2[32], part[3][300];
+	static char part[3][PART];
+	char iss[300], t1[32], t2[32], q[HC_MAX_AUDIT_LINE + 16];
+	const struct tally_item *w;
+	size_t j = first_of(v, 'w');
 
 	hc_display_safe(h->iss, iss, sizeof(iss));
 	hc_time_format(h->at, t1, sizeof(t1));
@@ -179,65 +217,39 @@ static void print_text(const struct hc_audit_head *h, const struct hc_audit_head
 	printf("entries: %" PRIu64 ", from %s to %s\n", c->n, t1, t2);
 	for (size_t s = 0; s < sizeof(titles) / sizeof(titles[0]); s += 2) {
 		printf("%s\n", titles[s + 1]);
-		for (size_t i = 0; v[i]; i++) {
-			size_t np;
+		for (size_t i = first_of(v, titles[s][0]); v[i] && v[i]->key[0] == titles[s][0];
+		     i++) {
+			size_t np = key_parts(v[i]->key, true, part);
 
-			if (v[i]->key[0] != titles[s][0])
-				continue;
-			np = key_parts(v[i]->key, part);
 			printf("  %s%s%s %" PRIu64 "\n", part[0], np > 1 ? " " : "",
 			       np > 1 ? part[1] : "", v[i]->n);
 		}
 	}
 	printf("status changes by actor and new status:\n");
-	for (size_t i = 0; v[i]; i++) {
-		char q[HC_MAX_AUDIT_LINE + 16];
-		const char *rest;
-
-		if (v[i]->key[0] != 's')
-			continue;
+	for (size_t i = first_of(v, 's'); v[i] && v[i]->key[0] == 's'; i++) {
 		(void)snprintf(q, sizeof(q), "q%s", v[i]->key + 1);
-		key_parts(v[i]->key, part);
+		key_parts(v[i]->key, true, part);
 		printf("  %s -> %s: %" PRIu64 " entries, %" PRIu64 " people\n", part[0], part[1],
 		       v[i]->n, tally_get(&c->t, q));
-		/* Its reasons: the w keys that start with this s key's parts. */
-		rest = v[i]->key + 1;
-		for (size_t j = 0; v[j]; j++) {
-			size_t l = strlen(rest);
-
-			if (v[j]->key[0] == 'w' && strncmp(v[j]->key + 1, rest, l) == 0 &&
-			    v[j]->key[1 + l] == SEP[0] && key_parts(v[j]->key, part) == 3)
-				printf("      %s %" PRIu64 "\n", part[2], v[j]->n);
-		}
+		while ((w = next_why(v, &j, v[i]->key)))
+			if (key_parts(w->key, true, part) == 3)
+				printf("      %s %" PRIu64 "\n", part[2], w->n);
 	}
-}
-
-/* The status object of actor and to in arr, or NULL. */
-static cJSON *status_obj(const cJSON *arr, const char *actor, const char *to)
-{
-	cJSON *a;
-
-	for (a = arr ? arr->child : NULL; a; a = a->next) {
-		const char *x = cJSON_GetStringValue(cJSON_GetObjectItem(a, "actor"));
-		const char *y = cJSON_GetStringValue(cJSON_GetObjectItem(a, "to"));
-
-		if (x && y && strcmp(x, actor) == 0 && strcmp(y, to) == 0)
-			return a;
-	}
-	return NULL;
 }
 
 static void print_json(const struct hc_audit_head *h, const struct hc_audit_head *since,
 		       const struct counter *c, const struct tally_item **v)
 {
-	cJSON *r = cJSON_CreateObject(), *o[3], *arr, *st;
-	char part[3][300], *s, iss[300];
+	static char part[3][PART];
+	cJSON *r = cJSON_CreateObject(), *o, *arr, *st, *why, *a = NULL;
+	char *s, q[HC_MAX_AUDIT_LINE + 16];
+	const struct tally_item *w;
+	size_t j = first_of(v, 'w');
 
 	if (!r)
 		return;
-	hc_display_safe(h->iss, iss, sizeof(iss));
 	cJSON_AddBoolToObject(r, "verified", true);
-	cJSON_AddStringToObject(r, "iss", iss);
+	cJSON_AddStringToObject(r, "iss", h->iss);
 	cJSON_AddNumberToObject(r, "seq", (double)h->seq);
 	cJSON_AddNumberToObject(r, "at", (double)h->at);
 	cJSON_AddStringToObject(r, "kid", h->kid);
@@ -246,47 +258,44 @@ static void print_json(const struct hc_audit_head *h, const struct hc_audit_head
 	cJSON_AddNumberToObject(r, "entries", (double)c->n);
 	cJSON_AddNumberToObject(r, "first_at", (double)c->first_at);
 	cJSON_AddNumberToObject(r, "last_at", (double)c->last_at);
-	o[0] = cJSON_AddObjectToObject(r, "by_action");
-	o[1] = cJSON_AddObjectToObject(r, "by_actor");
-	o[2] = cJSON_AddObjectToObject(r, "by_actor_action");
-	arr = cJSON_AddArrayToObject(r, "status");
-	for (size_t i = 0; v[i]; i++) {
-		const char *k = v[i]->key;
-		size_t np = key_parts(k, part);
-		cJSON *a;
-		char q[HC_MAX_AUDIT_LINE + 16];
+	/* Keys are unique and sorted: each member is added once, in order. */
+	if ((o = cJSON_AddObjectToObject(r, "by_action")))
+		for (size_t i = first_of(v, 'a'); v[i] && v[i]->key[0] == 'a'; i++)
+			cJSON_AddNumberToObject(o, v[i]->key + 2, (double)v[i]->n);
+	if ((o = cJSON_AddObjectToObject(r, "by_actor")))
+		for (size_t i = first_of(v, 'u'); v[i] && v[i]->key[0] == 'u'; i++)
+			cJSON_AddNumberToObject(o, v[i]->key + 2, (double)v[i]->n);
+	if ((o = cJSON_AddObjectToObject(r, "by_actor_action"))) {
+		char last[PART] = "";
 
-		switch (k[0]) {
-		case 'a':
-		case 'u':
-			cJSON_AddNumberToObject(o[k[0] == 'a' ? 0 : 1], part[0], (double)v[i]->n);
-			break;
-		case 'x':
-			if (!(a = cJSON_GetObjectItemCaseSensitive(o[2], part[0])))
-				a = cJSON_AddObjectToObject(o[2], part[0]);
-			if (a && np == 2)
+		for (size_t i = first_of(v, 'x'); v[i] && v[i]->key[0] == 'x'; i++) {
+			if (key_parts(v[i]->key, false, part) != 2)
+				continue;
+			/* One actor's keys are next to each other. */
+			if (!a || strcmp(last, part[0]) != 0) {
+				a = cJSON_AddObjectToObject(o, part[0]);
+				memcpy(last, part[0], sizeof(last));
+			}
+			if (a)
 				cJSON_AddNumberToObject(a, part[1], (double)v[i]->n);
-			break;
-		case 's':
-			/* s keys sort before their w keys (s < w), one object each. */
-			(void)snprintf(q, sizeof(q), "q%s", k + 1);
-			if (!arr || !(st = cJSON_CreateObject()))
+		}
+	}
+	if ((arr = cJSON_AddArrayToObject(r, "status")))
+		for (size_t i = first_of(v, 's'); v[i] && v[i]->key[0] == 's'; i++) {
+			if (!(st = cJSON_CreateObject()))
 				break;
+			(void)snprintf(q, sizeof(q), "q%s", v[i]->key + 1);
+			key_parts(v[i]->key, false, part);
 			cJSON_AddStringToObject(st, "actor", part[0]);
 			cJSON_AddStringToObject(st, "to", part[1]);
 			cJSON_AddNumberToObject(st, "entries", (double)v[i]->n);
 			cJSON_AddNumberToObject(st, "people", (double)tally_get(&c->t, q));
-			cJSON_AddObjectToObject(st, "why");
+			why = cJSON_AddObjectToObject(st, "why");
+			while ((w = next_why(v, &j, v[i]->key)))
+				if (why && key_parts(w->key, false, part) == 3)
+					cJSON_AddNumberToObject(why, part[2], (double)w->n);
 			cJSON_AddItemToArray(arr, st);
-			break;
-		case 'w':
-			if ((a = status_obj(arr, part[0], part[1])) && np == 3)
-				cJSON_AddNumberToObject(cJSON_GetObjectItem(a, "why"), part[2],
-							(double)v[i]->n);
-			break;
-		default: break;
 		}
-	}
 	if ((s = cJSON_PrintUnformatted(r)))
 		printf("%s\n", s);
 	free(s);
