@@ -1,0 +1,512 @@
+/* registry_sqlite.c: the registry of registry.h on SQLite. WAL,
+ * synchronous=FULL, foreign keys on. One writer thread owns the write
+ * connection and group-commits every queued change (each in its own
+ * savepoint); readers take a connection from a pool (WAL lets them read
+ * beside the writer). Statements are prepared once per connection. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hc_audit.h"
+#include "registry_sqlite.h"
+
+/* One job for the writer; the caller waits on cv until done. */
+enum job_kind { J_APPLY, J_REVOKE, J_TOKEN_ADD, J_TOKEN_REVOKE, J_SEQ, J_PING };
+struct job {
+	enum job_kind kind;
+	const struct reg_change *change;
+	const char *jti, *reason, *actor, *cause, *name, *role;
+	const uint8_t *hash;
+	int64_t now;
+	int64_t out;  /* version (apply) or seq */
+	bool already;
+	hc_err err;
+	char detail[256];
+	bool done;
+	pthread_cond_t cv;
+	struct job *next;
+};
+
+struct reg {
+	char *path;
+	struct conn w;  /* the writer's, used by the writer thread only */
+	pthread_t writer;
+	pthread_mutex_t mu;  /* queue, done flags, stats */
+	pthread_cond_t work;
+	struct job *head, *tail;
+	bool stop;
+	int64_t commits, changes, hist[8];
+	pthread_mutex_t pool_mu;
+	struct conn *idle;  /* read connections not in use */
+};
+
+/* ---- the writer ---- */
+
+static void job_fail(struct job *j, hc_err e, const char *detail)
+{
+	j->err = e;
+	(void)snprintf(j->detail, sizeof(j->detail), "%s", detail);
+}
+
+static hc_err run_job(struct reg *r, struct job *j, struct chain *ch)
+{
+	switch (j->kind) {
+	case J_APPLY:
+		return rs_apply(&r->w, ch, j->change, &j->out);
+	case J_REVOKE:
+		return rs_revoke(&r->w, ch, j->jti, j->reason, j->actor, j->cause, j->now,
+				 &j->already);
+	case J_TOKEN_ADD:
+		return rs_token_add(&r->w, ch, j->hash, j->role, j->name, j->actor, j->now);
+	case J_TOKEN_REVOKE:
+		return rs_token_revoke(&r->w, ch, j->name, j->actor, j->now);
+	case J_SEQ:
+		return rs_next_seq(&r->w, &j->out);
+	case J_PING:
+		break;
+	}
+	return HC_OK;
+}
+
+/* Runs a batch in one transaction, each job in its own savepoint; returns
+ * the number of changes committed (0 when the transaction was lost, and
+ * then every job has an error). */
+static int64_t run_batch(struct reg *r, struct job *batch)
+{
+	struct conn *c = &r->w;
+	struct chain ch;
+	struct job *j;
+	hc_err err;
+	int64_t n = 0;
+	bool lost = false;
+
+	err = rs_exec(c, S_BEGIN_IMM, "begin");
+	if (err == HC_OK)
+		err = rs_chain_load(c, &ch);
+	if (err != HC_OK) {
+		lost = true;
+		goto out;
+	}
+	for (j = batch; j; j = j->next) {
+		struct chain saved = ch;
+
+		if (j->kind == J_PING) {
+			j->err = HC_OK;
+			continue;
+		}
+		hc_set_detail("%s", "");
+		j->err = rs_exec(c, S_SAVEPOINT, "savepoint");
+		if (j->err == HC_OK)
+			j->err = run_job(r, j, &ch);
+		if (j->err == HC_OK && rs_exec(c, S_RELEASE, "release") == HC_OK) {
+			n++;
+			continue;
+		}
+		if (j->err == HC_OK)
+			j->err = HC_ERR_STORE;
+		job_fail(j, j->err, hc_detail());
+		ch = saved;
+		/* Some errors (I/O, a full disk) end the whole transaction. */
+		if (sqlite3_get_autocommit(c->db) || rs_exec(c, S_ROLLBACK_TO, "rollback") != HC_OK ||
+		    rs_exec(c, S_RELEASE, "release") != HC_OK) {
+			err = HC_ERR_STORE;
+			lost = true;
+			break;
+		}
+	}
+	if (!lost) {
+		err = rs_exec(c, S_COMMIT, "commit");
+		lost = err != HC_OK;
+	}
+out:
+	if (!lost)
+		return n;
+	if (!sqlite3_get_autocommit(c->db))
+		rs_rollback(c);
+	for (j = batch; j; j = j->next)
+		if (j->err == HC_OK || j->kind == J_PING)
+			job_fail(j, HC_ERR_STORE, hc_detail()[0] ? hc_detail() : "registry: transaction lost");
+	return 0;
+}
+
+static unsigned hist_slot(int64_t n)
+{
+	unsigned k = 0;
+
+	while (k < 7 && n >= (int64_t)2 << k)
+		k++;
+	return k;
+}
+
+static void *writer_main(void *arg)
+{
+	struct reg *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		struct job *batch, *j, *next;
+		int64_t n;
+
+		while (!r->head && !r->stop)
+			pthread_cond_wait(&r->work, &r->mu);
+		if (!r->head)
+			break;
+		batch = r->head;
+		r->head = r->tail = NULL;
+		pthread_mutex_unlock(&r->mu);
+		n = run_batch(r, batch);
+		pthread_mutex_lock(&r->mu);
+		if (n > 0) {
+			r->commits++;
+			r->changes += n;
+			r->hist[hist_slot(n)]++;
+		}
+		for (j = batch; j; j = next) {
+			next = j->next;  /* the waiter may return as soon as done is set */
+			j->done = true;
+			pthread_cond_signal(&j->cv);
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Queues j and waits until the commit holding it has returned. */
+static hc_err submit(struct reg *r, struct job *j)
+{
+	if (pthread_cond_init(&j->cv, NULL) != 0) {
+		hc_set_detail("registry: cannot make a condition variable");
+		return HC_ERR_NOMEM;
+	}
+	j->err = HC_OK;
+	j->done = false;
+	j->next = NULL;
+	pthread_mutex_lock(&r->mu);
+	if (r->stop) {
+		job_fail(j, HC_ERR_UNAVAILABLE, "registry: closing");
+		j->done = true;
+	} else {
+		if (r->tail)
+			r->tail->next = j;
+		else
+			r->head = j;
+		r->tail = j;
+		pthread_cond_signal(&r->work);
+	}
+	while (!j->done)
+		pthread_cond_wait(&j->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+	pthread_cond_destroy(&j->cv);
+	if (j->err != HC_OK)
+		hc_set_detail("%s", j->detail);
+	return j->err;
+}
+
+/* ---- open and close ---- */
+
+/* The file is made here, O_EXCL and mode 0600 whatever the umask, so that
+ * it is never wider; SQLite gives its -wal and -shm the same mode. */
+static hc_err create_file(const char *path)
+{
+	char side[4096];
+	struct stat st;
+	int fd;
+
+	for (int i = 0; i < 2; i++) {
+		if (hc_path(side, sizeof(side), "%s%s", path, i ? "-shm" : "-wal") != HC_OK)
+			return HC_ERR_INVALID_ARG;
+		if (lstat(side, &st) == 0) {
+			hc_set_detail("%s: exists (left from another registry?)", side);
+			return HC_ERR_EXISTS;
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		return errno == EEXIST ? HC_ERR_EXISTS : HC_ERR_IO;
+	}
+	if (fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		(void)close(fd);
+		(void)unlink(path);
+		return HC_ERR_IO;
+	}
+	if (close(fd) != 0) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		(void)unlink(path);
+		return HC_ERR_IO;
+	}
+	return HC_OK;
+}
+
+static void remove_files(const char *path)
+{
+	char side[4096];
+
+	(void)unlink(path);
+	if (hc_path(side, sizeof(side), "%s-wal", path) == HC_OK)
+		(void)unlink(side);
+	if (hc_path(side, sizeof(side), "%s-shm", path) == HC_OK)
+		(void)unlink(side);
+}
+
+hc_err reg_open(const char *path, bool create, struct reg **out)
+{
+	struct reg *r;
+	struct stat st;
+	hc_err err;
+	bool made = false, locks = false;
+
+	*out = NULL;
+	if (!path || !*path) {
+		hc_set_detail("registry: no path");
+		return HC_ERR_INVALID_ARG;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->path = strdup(path))) {
+		free(r);
+		return HC_ERR_NOMEM;
+	}
+	if (create) {
+		err = create_file(path);
+		if (err != HC_OK)
+			goto fail;
+		made = true;
+	} else if (stat(path, &st) != 0) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		err = HC_ERR_IO;
+		goto fail;
+	}
+	err = rs_conn_open(&r->w, path, true);
+	if (err == HC_OK)
+		err = create ? rs_schema_create(&r->w) : rs_schema_check(&r->w, path);
+	if (err == HC_OK)
+		err = rs_conn_pragmas(&r->w, true);
+	if (err != HC_OK)
+		goto fail;
+	if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_mutex_init(&r->pool_mu, NULL) != 0 ||
+	    pthread_cond_init(&r->work, NULL) != 0) {
+		hc_set_detail("registry: cannot make locks");
+		err = HC_ERR_NOMEM;
+		goto fail;
+	}
+	locks = true;
+	if (pthread_create(&r->writer, NULL, writer_main, r) != 0) {
+		hc_set_detail("registry: cannot start the writer thread");
+		err = HC_ERR_NOMEM;
+		goto fail;
+	}
+	*out = r;
+	return HC_OK;
+fail:
+	rs_conn_close(&r->w);
+	if (locks) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_mutex_destroy(&r->pool_mu);
+		pthread_cond_destroy(&r->work);
+	}
+	if (made)
+		remove_files(path);
+	free(r->path);
+	free(r);
+	return err;
+}
+
+void reg_close(struct reg *r)
+{
+	struct conn *c, *next;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_signal(&r->work);
+	pthread_mutex_unlock(&r->mu);
+	(void)pthread_join(r->writer, NULL);
+	for (c = r->idle; c; c = next) {
+		next = c->next;
+		rs_conn_close(c);
+		free(c);
+	}
+	rs_conn_close(&r->w);  /* last: it checkpoints and removes the WAL */
+	pthread_mutex_destroy(&r->mu);
+	pthread_mutex_destroy(&r->pool_mu);
+	pthread_cond_destroy(&r->work);
+	free(r->path);
+	free(r);
+}
+
+/* ---- the read pool: an idle connection, or a new one ---- */
+
+hc_err rs_read_get(struct reg *r, struct conn **out)
+{
+	struct conn *c;
+	hc_err err;
+
+	pthread_mutex_lock(&r->pool_mu);
+	c = r->idle;
+	if (c)
+		r->idle = c->next;
+	pthread_mutex_unlock(&r->pool_mu);
+	if (c) {
+		*out = c;
+		return HC_OK;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return HC_ERR_NOMEM;
+	err = rs_conn_open(c, r->path, false);
+	if (err == HC_OK)
+		err = rs_conn_pragmas(c, false);
+	if (err != HC_OK) {
+		rs_conn_close(c);
+		free(c);
+		return err;
+	}
+	*out = c;
+	return HC_OK;
+}
+
+void rs_read_put(struct reg *r, struct conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		rs_rollback(c);
+	pthread_mutex_lock(&r->pool_mu);
+	c->next = r->idle;
+	r->idle = c;
+	pthread_mutex_unlock(&r->pool_mu);
+}
+
+/* ---- the writes: checked here, run by the writer ---- */
+
+hc_err reg_apply(struct reg *r, const struct reg_change *c, int64_t *version_out)
+{
+	struct job j = {.kind = J_APPLY, .change = c};
+	hc_err err = rs_change_check(c);
+
+	if (err != HC_OK)
+		return err;
+	err = submit(r, &j);
+	if (err == HC_OK && version_out)
+		*version_out = j.out;
+	return err;
+}
+
+hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char *actor,
+		  const char *cause, int64_t now, bool *already)
+{
+	struct job j = {.kind = J_REVOKE, .jti = jti, .reason = reason, .actor = actor,
+			.cause = cause, .now = now};
+	hc_err err;
+
+	if (already)
+		*already = false;
+	if (!rs_is_b64u(jti, REG_JTI_LEN)) {
+		hc_set_detail("jti: not %d base64url characters", REG_JTI_LEN);
+		return HC_ERR_INVALID_ARG;
+	}
+	if (!rs_name_ok(actor, REG_NAME_LEN, "actor"))
+		return HC_ERR_INVALID_ARG;
+	err = submit(r, &j);
+	if (err == HC_OK && already)
+		*already = j.already;
+	return err;
+}
+
+hc_err reg_token_add(struct reg *r, const uint8_t hash[32], const char *role, const char *name,
+		     const char *actor, int64_t now)
+{
+	struct job j = {.kind = J_TOKEN_ADD, .hash = hash, .role = role, .name = name,
+			.actor = actor, .now = now};
+
+	if (!hash || !rs_name_ok(role, REG_ROLE_LEN, "role") ||
+	    !rs_name_ok(name, REG_NAME_LEN, "name") || !rs_name_ok(actor, REG_NAME_LEN, "actor"))
+		return HC_ERR_INVALID_ARG;
+	return submit(r, &j);
+}
+
+hc_err reg_token_revoke(struct reg *r, const char *name, const char *actor, int64_t now)
+{
+	struct job j = {.kind = J_TOKEN_REVOKE, .name = name, .actor = actor, .now = now};
+
+	if (!rs_name_ok(name, REG_NAME_LEN, "name") || !rs_name_ok(actor, REG_NAME_LEN, "actor"))
+		return HC_ERR_INVALID_ARG;
+	return submit(r, &j);
+}
+
+hc_err reg_revlist_next_seq(struct reg *r, int64_t *seq)
+{
+	struct job j = {.kind = J_SEQ};
+	hc_err err = submit(r, &j);
+
+	if (err == HC_OK)
+		*seq = j.out;
+	return err;
+}
+
+bool reg_writable(struct reg *r)
+{
+	struct job j = {.kind = J_PING};
+
+	return submit(r, &j) == HC_OK;
+}
+
+void rs_stats_counters(struct reg *r, struct reg_stats *out)
+{
+	pthread_mutex_lock(&r->mu);
+	out->commits = r->commits;
+	out->changes = r->changes;
+	memcpy(out->batch_hist, r->hist, sizeof(out->batch_hist));
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* ---- online backup ---- */
+
+hc_err reg_backup(struct reg *r, const char *path)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	struct conn *src;
+	hc_err err;
+	int rc;
+
+	err = create_file(path);
+	if (err != HC_OK)
+		return err;
+	err = rs_read_get(r, &src);
+	if (err != HC_OK)
+		goto out;
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		hc_set_detail("%s: %s", path, dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+		err = HC_ERR_STORE;
+		goto out_src;
+	}
+	b = sqlite3_backup_init(dst, "main", src->db, "main");
+	if (!b) {
+		hc_set_detail("%s: backup: %s", path, sqlite3_errmsg(dst));
+		err = HC_ERR_STORE;
+		goto out_src;
+	}
+	rc = sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE) {
+		hc_set_detail("%s: backup: %s", path, sqlite3_errmsg(dst));
+		err = HC_ERR_STORE;
+	}
+out_src:
+	rs_read_put(r, src);
+out:
+	if (dst && sqlite3_close(dst) != SQLITE_OK && err == HC_OK) {
+		hc_set_detail("%s: close: %s", path, sqlite3_errmsg(dst));
+		err = HC_ERR_STORE;
+	}
+	if (err != HC_OK)
+		remove_files(path);
+	return err;
+}
