@@ -115,15 +115,12 @@ static int64_t run_batch(struct reg *r, struct job *batch)
 		/* Some errors (I/O, a full disk) end the whole transaction. */
 		if (sqlite3_get_autocommit(c->db) || rs_exec(c, S_ROLLBACK_TO, "rollback") != HC_OK ||
 		    rs_exec(c, S_RELEASE, "release") != HC_OK) {
-			err = HC_ERR_STORE;
 			lost = true;
 			break;
 		}
 	}
-	if (!lost) {
-		err = rs_exec(c, S_COMMIT, "commit");
-		lost = err != HC_OK;
-	}
+	if (!lost)
+		lost = rs_exec(c, S_COMMIT, "commit") != HC_OK;
 out:
 	if (!lost)
 		return n;

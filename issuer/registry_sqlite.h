@@ -80,14 +80,12 @@ bool rs_is_b64u(const char *s, size_t len);
  * (detail names what otherwise). */
 bool rs_name_ok(const char *s, size_t cap, const char *what);
 hc_err rs_change_check(const struct reg_change *c) HC_WUR;
-/* Input kinds in the order reg_person_get lists them: index or -1. */
-#define RS_KINDS 5
+/* An input kind's index, or -1 when it is not one. */
 int rs_kind_index(const char *kind);
-const char *rs_kind_name(int i);
 
 /* registry_sqlite_write.c: the writer's jobs, inside its transaction. */
 hc_err rs_chain_load(struct conn *c, struct chain *ch) HC_WUR;
-hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *ch_in,
+hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x,
 		int64_t *version) HC_WUR;
 hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *reason,
 		 const char *actor, const char *cause, int64_t now, bool *already) HC_WUR;

@@ -51,55 +51,47 @@ static bool sb_str(struct sbuf *b, const char *s)
 	return sb_add(b, s, strlen(s));
 }
 
-/* {"nat":[..],"vaccinations":[..],...}: each kind's inputs in the order
- * they were stored, kinds without inputs left out. */
+/* {"nat":[..],"vaccinations":[..],...}: S_INPUTS gives the inputs grouped
+ * by kind in a fixed order, each kind in the order supplied. */
 static hc_err inputs_json(struct conn *c, const char *key, char **out)
 {
-	struct sbuf part[RS_KINDS], all = {0};
+	struct sbuf b = {0};
 	sqlite3_stmt *s = rs_q(c, S_INPUTS, "t", key);
 	hc_err err = HC_OK;
-	bool first = true;
-	int rc = SQLITE_ERROR;
+	int rc = SQLITE_ERROR, cur = -1;
 
-	memset(part, 0, sizeof(part));
-	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int k = rs_kind_index((const char *)sqlite3_column_text(s, 0));
+	if (!sb_str(&b, "{"))
+		err = HC_ERR_NOMEM;
+	while (err == HC_OK && s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(s, 0);
 		const char *json = (const char *)sqlite3_column_text(s, 1);
+		int k = rs_kind_index(kind);
+		bool ok;
 
 		if (k < 0 || !json) {
 			hc_set_detail("registry: an input of unknown kind");
 			err = HC_ERR_STORE;
 			break;
 		}
-		if ((part[k].n && !sb_str(&part[k], ",")) ||
-		    !sb_add(&part[k], json, (size_t)sqlite3_column_bytes(s, 1))) {
+		if (k == cur)
+			ok = sb_str(&b, ",");
+		else
+			ok = sb_str(&b, cur < 0 ? "\"" : "],\"") && sb_str(&b, kind) &&
+			     sb_str(&b, "\":[");
+		cur = k;
+		if (!ok || !sb_add(&b, json, (size_t)sqlite3_column_bytes(s, 1)))
 			err = HC_ERR_NOMEM;
-			break;
-		}
 	}
 	if (err == HC_OK && rc != SQLITE_DONE)
 		err = rs_dberr(c, "inputs");
 	rs_done(s);
-	if (err == HC_OK && !sb_str(&all, "{"))
+	if (err == HC_OK && !sb_str(&b, cur < 0 ? "}" : "]}"))
 		err = HC_ERR_NOMEM;
-	for (int k = 0; err == HC_OK && k < RS_KINDS; k++) {
-		if (!part[k].n)
-			continue;
-		if (!sb_str(&all, first ? "\"" : ",\"") || !sb_str(&all, rs_kind_name(k)) ||
-		    !sb_str(&all, "\":[") || !sb_add(&all, part[k].p, part[k].n) ||
-		    !sb_str(&all, "]"))
-			err = HC_ERR_NOMEM;
-		first = false;
-	}
-	if (err == HC_OK && !sb_str(&all, "}"))
-		err = HC_ERR_NOMEM;
-	for (int k = 0; k < RS_KINDS; k++)
-		free(part[k].p);
 	if (err != HC_OK) {
-		free(all.p);
+		free(b.p);
 		return err;
 	}
-	*out = all.p;
+	*out = b.p;
 	return HC_OK;
 }
 

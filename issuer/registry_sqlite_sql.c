@@ -62,7 +62,10 @@ static const char *const sql[S_N] = {
 	[S_INPUT_ADD] = "INSERT INTO inputs (person, kind, json, source, cause, at)"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 			" ON CONFLICT (person, kind, json) DO NOTHING",
-	[S_INPUTS] = "SELECT kind, json FROM inputs WHERE person = ?1 ORDER BY seq",
+	/* Kinds in the order of kinds[] below, each in the order supplied. */
+	[S_INPUTS] = "SELECT kind, json FROM inputs WHERE person = ?1 ORDER BY CASE kind"
+		     " WHEN 'nat' THEN 0 WHEN 'vaccinations' THEN 1 WHEN 'travel' THEN 2"
+		     " WHEN 'flags' THEN 3 ELSE 4 END, seq",
 	[S_CODE_ADD] = "INSERT INTO codes (" CODE_COLS ")"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, '', ?9)",
 	[S_CODE_GET] = "SELECT revoked_at, person, status FROM codes WHERE jti = ?1",
@@ -346,6 +349,7 @@ static bool why_ok(const char *const *why, size_t n)
 	return true;
 }
 
+/* The order of S_INPUTS. */
 static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visit", NULL};
 
 int rs_kind_index(const char *kind)
@@ -354,11 +358,6 @@ int rs_kind_index(const char *kind)
 		if (strcmp(kind, kinds[i]) == 0)
 			return i;
 	return -1;
-}
-
-const char *rs_kind_name(int i)
-{
-	return kinds[i];
 }
 
 static bool input_ok(const struct reg_input *in, size_t i)

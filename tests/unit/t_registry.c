@@ -692,12 +692,36 @@ static void lists_stats_backup(void)
 
 #define THREADS 64
 #define PER_THREAD 40
+#define CHANGES ((int64_t)THREADS * PER_THREAD)
 
 struct worker {
 	struct reg *r;
 	int id;
 	int failed;
 };
+
+/* A change for a new person that reuses jti: it must fail alone, in
+ * whatever batch it lands, and leave no trace (no person). */
+static int reuse_jti(struct reg *r, int n, const char *jti)
+{
+	char key[REG_KEY_LEN + 1];
+	struct reg_input in = {"nat", "{\"result\":\"positive\"}", "counter-1", NULL, NOW};
+	struct reg_person p;
+	struct reg_change c;
+	struct reg_code k;
+
+	make_key(n, key);
+	change_base(&c, key, NOW);
+	c.inputs = &in;
+	c.ninputs = 1;
+	c.has_status = true;
+	c.st = HC_ST_RED;
+	make_code(&k, key, jti, HC_ST_RED, NOW, NOW + DAY);
+	c.code = &k;
+	if (reg_apply(r, &c, NULL) != HC_ERR_EXISTS)
+		return 1;
+	return reg_person_get(r, key, &p) == HC_ERR_NOT_FOUND ? 0 : 1;
+}
 
 static void *worker_main(void *arg)
 {
@@ -721,6 +745,8 @@ static void *worker_main(void *arg)
 		c.code = &k;
 		if (reg_apply(w->r, &c, NULL) != HC_OK)
 			w->failed++;
+		if (i % 8 == 7)
+			w->failed += reuse_jti(w->r, 900000 + w->id * PER_THREAD + i, jti);
 	}
 	return NULL;
 }
@@ -757,13 +783,13 @@ static void concurrent(void)
 	t1 = now_s();
 	CHECK(failed == 0);
 	CHECK_ERR(reg_stats(r, NOW, &st), HC_OK);
-	CHECK(st.people == THREADS * PER_THREAD && st.codes[HC_ST_GREEN] == THREADS * PER_THREAD);
-	CHECK(st.changes == THREADS * PER_THREAD);
+	CHECK(st.people == CHANGES && st.codes[HC_ST_GREEN] == CHANGES);
+	CHECK(st.changes == CHANGES);
 	CHECK(st.commits < st.changes);
-	CHECK(check_chain(r, NULL) == 3 * THREADS * PER_THREAD);
+	CHECK(check_chain(r, NULL) == 3 * CHANGES);
 	printf("  %d changes by %d threads in %.2f s: %.0f changes/s, %lld commits, "
 	       "%.1f changes per commit\n  batch sizes 1, 2-3, 4-7, ..., >=128:",
-	       THREADS * PER_THREAD, THREADS, t1 - t0, THREADS * PER_THREAD / (t1 - t0),
+	       (int)CHANGES, THREADS, t1 - t0, (double)CHANGES / (t1 - t0),
 	       (long long)st.commits, st.commits ? (double)st.changes / (double)st.commits : 0.0);
 	for (int i = 0; i < 8; i++)
 		printf(" %lld", (long long)st.batch_hist[i]);
@@ -851,13 +877,22 @@ static hc_err issued_fn(void *arg, int64_t seq, const char *line, size_t n)
 	return HC_OK;
 }
 
+/* xorshift32: delays that differ from run to run, printed to repeat one. */
+static unsigned next_rand(unsigned *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
 static void durability(void)
 {
 	const char *path = in_dir("kill.db");
 	char (*acked)[REG_JTI_LEN] = calloc(MAX_ACKED, REG_JTI_LEN);
 	struct issued is = {calloc(MAX_ACKED, REG_JTI_LEN), 0};
 	size_t nacked = 0, missing = 0, dup = 0;
-	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	unsigned seed = ((unsigned)time(NULL) ^ (unsigned)getpid()) | 1;
 	struct reg *r = NULL;
 	sqlite3 *db;
 
@@ -866,11 +901,10 @@ static void durability(void)
 	CHECK_ERR(reg_open(path, true, &r), HC_OK);
 	reg_close(r);
 	printf("  kill -9 rounds, seed %u:", seed);
-	srand(seed);
 	for (int round = 0; round < ROUNDS; round++) {
 		char buf[4096], part[REG_JTI_LEN + 1];
 		size_t plen = 0;
-		int fds[2], status = 0, delay_ms = 150 + rand() % 400;
+		int fds[2], status = 0, delay_ms = 150 + (int)(next_rand(&seed) % 400);
 		double end;
 		pid_t pid;
 
