@@ -10,116 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hc_audit.h"
+#include "audit_int.h"
 #include "hc_json.h"
 #include "hc_sign.h"
 
-/* Room for one line while it is built: the cap plus what cJSON asks to
- * spare, so that a line just over the cap is still measured, not cut. */
-#define LINE_BUF (HC_MAX_AUDIT_LINE + 64)
 /* The bytes a full segment may hold. */
 #define SEGMENT_CAP ((size_t)HC_AUDIT_SEGMENT * (HC_MAX_AUDIT_LINE + 1))
-
-/* Valid UTF-8 without control characters (C0, DEL, C1). */
-static bool audit_text_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!hc_utf8_valid(s, n))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		/* U+0080..U+009F are C2 80..C2 9F in UTF-8. */
-		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0)
-			return false;
-	}
-	return true;
-}
-
-static bool put_raw(char *buf, size_t cap, size_t *len, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= cap - *len)
-		return false;
-	memcpy(buf + *len, s, n + 1);
-	*len += n;
-	return true;
-}
-
-/* ,"name":value with value a JSON string, or null when s is NULL. */
-static bool put_member(char *buf, size_t cap, size_t *len, const char *name, const char *s)
-{
-	if (!put_raw(buf, cap, len, ",\"") || !put_raw(buf, cap, len, name) ||
-	    !put_raw(buf, cap, len, "\":"))
-		return false;
-	return s ? hc_json_put_str(buf, cap, len, s) : put_raw(buf, cap, len, "null");
-}
-
-hc_err hc_audit_entry_encode(const struct hc_audit_entry *e, char **line, size_t *n)
-{
-	const char *strs[] = {e->actor, e->action, e->person, e->from, e->to, e->cause, e->jti};
-	char *buf = NULL, num[64], prev[44];
-	size_t len = 0;
-	hc_err err = HC_ERR_INVALID_ARG;
-	bool ok;
-
-	*line = NULL;
-	*n = 0;
-	if (e->seq < 1) {
-		hc_set_detail("audit entry: seq %" PRId64 " is below 1", e->seq);
-		return HC_ERR_INVALID_ARG;
-	}
-	if (!e->actor || !e->action) {
-		hc_set_detail("audit entry %" PRId64 ": no actor or action", e->seq);
-		return HC_ERR_INVALID_ARG;
-	}
-	if (e->nwhy > HC_AUDIT_MAX_WHY) {
-		hc_set_detail("audit entry %" PRId64 ": more than %d reasons", e->seq,
-			      HC_AUDIT_MAX_WHY);
-		return HC_ERR_INVALID_ARG;
-	}
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		if (strs[i] && !audit_text_ok(strs[i]))
-			goto bad_text;
-	for (size_t i = 0; i < e->nwhy; i++)
-		if (!e->why[i] || !audit_text_ok(e->why[i]))
-			goto bad_text;
-	if ((err = hc_b64u_encode(e->prev, sizeof(e->prev), prev, sizeof(prev))) != HC_OK)
-		return err;
-	if (!(buf = malloc(LINE_BUF)))
-		return HC_ERR_NOMEM;
-	(void)snprintf(num, sizeof(num), "{\"seq\":%" PRId64 ",\"at\":%" PRId64, e->seq, e->at);
-	ok = put_raw(buf, LINE_BUF, &len, num) && put_member(buf, LINE_BUF, &len, "actor", e->actor) &&
-	     put_member(buf, LINE_BUF, &len, "action", e->action) &&
-	     put_member(buf, LINE_BUF, &len, "person", e->person) &&
-	     put_member(buf, LINE_BUF, &len, "from", e->from) &&
-	     put_member(buf, LINE_BUF, &len, "to", e->to) &&
-	     put_raw(buf, LINE_BUF, &len, ",\"why\":[");
-	for (size_t i = 0; ok && i < e->nwhy; i++)
-		ok = (i == 0 || put_raw(buf, LINE_BUF, &len, ",")) &&
-		     hc_json_put_str(buf, LINE_BUF, &len, e->why[i]);
-	ok = ok && put_raw(buf, LINE_BUF, &len, "]") &&
-	     put_member(buf, LINE_BUF, &len, "cause", e->cause) &&
-	     put_member(buf, LINE_BUF, &len, "jti", e->jti) &&
-	     put_member(buf, LINE_BUF, &len, "prev", prev) && put_raw(buf, LINE_BUF, &len, "}");
-	if (!ok || len > HC_MAX_AUDIT_LINE) {
-		hc_set_detail("audit entry %" PRId64 ": longer than %d bytes", e->seq,
-			      HC_MAX_AUDIT_LINE);
-		free(buf);
-		return HC_ERR_INVALID_ARG;
-	}
-	*line = buf;
-	*n = len;
-	return HC_OK;
-bad_text:
-	hc_set_detail("audit entry %" PRId64 ": a string is not UTF-8 text without controls",
-		      e->seq);
-	return HC_ERR_INVALID_ARG;
-}
 
 hc_err hc_audit_head_sign(struct hc_privkey *k, const char *iss, int64_t seq,
 			  const uint8_t hash[32], int64_t at, char **jws)
@@ -129,17 +25,18 @@ hc_err hc_audit_head_sign(struct hc_privkey *k, const char *iss, int64_t seq,
 	hc_err err;
 
 	*jws = NULL;
-	if (seq < 1 || !iss || !*iss || !audit_text_ok(iss)) {
-		hc_set_detail("audit head: seq below 1 or a bad iss");
+	if (seq < 1 || seq > HC_AUDIT_MAX_INT || at < -HC_AUDIT_MAX_INT || at > HC_AUDIT_MAX_INT ||
+	    !iss || !*iss || !hc__audit_text_ok(iss)) {
+		hc_set_detail("audit head: seq or at out of range, or a bad iss");
 		return HC_ERR_INVALID_ARG;
 	}
 	if ((err = hc_b64u_encode(hash, 32, h, sizeof(h))) != HC_OK)
 		return err;
-	(void)snprintf(tail, sizeof(tail), ",\"seq\":%" PRId64 ",\"hash\":\"%s\",\"at\":%" PRId64 "}",
-		 seq, h, at);
-	if (!put_raw(buf, sizeof(buf), &len, "{\"iss\":") ||
+	(void)snprintf(tail, sizeof(tail),
+		       ",\"seq\":%" PRId64 ",\"hash\":\"%s\",\"at\":%" PRId64 "}", seq, h, at);
+	if (!hc__audit_put_raw(buf, sizeof(buf), &len, "{\"iss\":") ||
 	    !hc_json_put_str(buf, sizeof(buf), &len, iss) ||
-	    !put_raw(buf, sizeof(buf), &len, tail)) {
+	    !hc__audit_put_raw(buf, sizeof(buf), &len, tail)) {
 		hc_set_detail("audit head: iss too long");
 		return HC_ERR_INVALID_ARG;
 	}
@@ -187,11 +84,11 @@ static hc_err sync_path(const char *path)
 
 /* One segment's bytes and the offsets of its complete lines. */
 struct segment {
-	int64_t k;          /* 0: none loaded */
+	int64_t k; /* 0: none loaded */
 	uint8_t *buf;
-	size_t len;         /* bytes of complete lines (a torn tail is not counted) */
+	size_t len; /* bytes of complete lines (a torn tail is not counted) */
 	size_t nlines;
-	size_t *off;        /* HC_AUDIT_SEGMENT + 1 offsets: line i is off[i] .. off[i+1]-1 */
+	size_t *off; /* HC_AUDIT_SEGMENT + 1 offsets: line i is off[i] .. off[i+1]-1 */
 };
 
 static void segment_clear(struct segment *s)
@@ -339,7 +236,8 @@ hc_err hc_audit_publish_lines(const char *dir, int64_t first, const char *const 
 	for (size_t j = 0; j < count; j++)
 		if (!line_ok(lines[j], lens[j])) {
 			hc_set_detail("audit publish: line of entry %" PRId64 " is empty, too long "
-				      "or holds a newline", first + (int64_t)j);
+				      "or holds a newline",
+				      first + (int64_t)j);
 			return HC_ERR_INVALID_ARG;
 		}
 	if ((err = audit_dir(dir, adir, sizeof(adir))) != HC_OK)
@@ -358,13 +256,15 @@ hc_err hc_audit_publish_lines(const char *dir, int64_t first, const char *const 
 	for (seq = first; i < count && seq <= last; i++, seq++) {
 		size_t idx = (size_t)((seq - 1) % HC_AUDIT_SEGMENT), o;
 
-		if (s.k != segment_of(seq) && (err = segment_load(adir, segment_of(seq), &s)) != HC_OK)
+		if (s.k != segment_of(seq) &&
+		    (err = segment_load(adir, segment_of(seq), &s)) != HC_OK)
 			goto out;
 		o = s.off[idx];
 		if (idx >= s.nlines || s.off[idx + 1] - o - 1 != lens[i] ||
 		    memcmp(s.buf + o, lines[i], lens[i]) != 0) {
 			hc_set_detail("audit publish: entry %" PRId64 " differs from the one "
-				      "published", seq);
+				      "published",
+				      seq);
 			err = HC_ERR_CONFLICT;
 			goto out;
 		}
