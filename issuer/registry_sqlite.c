@@ -207,8 +207,30 @@ static hc_err submit(struct reg *r, struct job *j)
 
 /* ---- open and close ---- */
 
+/* Makes the new file's name durable. */
+static hc_err sync_dir(const char *path)
+{
+	char d[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (hc_path(d, sizeof(d), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		    slash ? path : ".") != HC_OK)
+		return HC_ERR_INVALID_ARG;
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		hc_set_detail("%s: %s", d, strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		return HC_ERR_IO;
+	}
+	(void)close(fd);
+	return HC_OK;
+}
+
 /* The file is made here, O_EXCL and mode 0600 whatever the umask, so that
- * it is never wider; SQLite gives its -wal and -shm the same mode. */
+ * it is never wider; SQLite gives its -wal and -shm the same mode. A WAL
+ * left beside the path by another database is refused, not adopted. */
 static hc_err create_file(const char *path)
 {
 	char side[4096];
@@ -239,6 +261,10 @@ static hc_err create_file(const char *path)
 		(void)unlink(path);
 		return HC_ERR_IO;
 	}
+	if (sync_dir(path) != HC_OK) {
+		(void)unlink(path);
+		return HC_ERR_IO;
+	}
 	return HC_OK;
 }
 
@@ -264,6 +290,10 @@ hc_err reg_open(const char *path, bool create, struct reg **out)
 	if (!path || !*path) {
 		hc_set_detail("registry: no path");
 		return HC_ERR_INVALID_ARG;
+	}
+	if (!sqlite3_threadsafe()) {
+		hc_set_detail("registry: SQLite is built without threads");
+		return HC_ERR_STORE;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->path = strdup(path))) {

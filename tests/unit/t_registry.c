@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hc_audit_check.h"
 #include "hc_crypto.h"
 #include "registry.h"
 #include "t.h"
@@ -25,6 +26,9 @@
 #define DAY 86400
 
 static const char *dir;
+
+/* Ends the running case and starts the next (RUN ends the last). */
+#define SECTION(name) (t_end(), t_begin(name))
 
 static const char *in_dir(const char *name)
 {
@@ -126,56 +130,56 @@ static int64_t sql_int(sqlite3 *db, const char *q, const char *p, char *txt, siz
 
 struct chain_walk {
 	int64_t n, bad;
-	uint8_t prev[32];
-	char **lines; /* kept when wanted */
-	size_t cap;
+	uint8_t prev[32]; /* SHA-256 of the last line walked, recomputed here */
 };
 
 static hc_err walk(void *arg, int64_t seq, const char *line, size_t n)
 {
 	struct chain_walk *w = arg;
-	cJSON *j = cJSON_ParseWithLength(line, n);
-	const cJSON *s = cJSON_GetObjectItem(j, "seq"), *p = cJSON_GetObjectItem(j, "prev");
-	uint8_t prev[32];
-	size_t len = 0;
+	struct hc_audit_parsed *p = malloc(sizeof(*p));
 
-	if (seq != w->n + 1 || !cJSON_IsNumber(s) || (int64_t)s->valuedouble != seq ||
-	    !cJSON_IsString(p) ||
-	    hc_b64u_decode(p->valuestring, strlen(p->valuestring), prev, 32, &len) != HC_OK ||
-	    len != 32 || memcmp(prev, w->prev, 32) != 0 || memchr(line, '\n', n)) {
-		fprintf(stderr, "  chain broken at seq %lld: %.*s\n", (long long)seq, (int)n, line);
+	/* Read back strictly by the checker of hc-verify audit. */
+	if (!p || hc_audit_entry_parse(line, n, p) != HC_OK || seq != w->n + 1 || p->e.seq != seq ||
+	    memcmp(p->e.prev, w->prev, 32) != 0) {
+		fprintf(stderr, "  chain broken at seq %lld: %.*s (%s)\n", (long long)seq, (int)n,
+			line, hc_detail());
 		w->bad++;
 	}
-	cJSON_Delete(j);
+	free(p);
 	if (hc_sha256((const uint8_t *)line, n, w->prev) != HC_OK)
 		return HC_ERR_CRYPTO;
-	if (w->lines && (size_t)seq <= w->cap)
-		w->lines[seq - 1] = strndup(line, n);
 	w->n = seq;
 	return HC_OK;
 }
 
-/* Walks the whole chain in pages of 97: contiguous from 1, each prev the
- * SHA-256 of the line before (zero for the first), the last hash matching
- * reg_audit_last. Returns the number of entries. */
-static int64_t check_chain(struct reg *r, struct chain_walk *w)
+/* Walks the whole chain in pages of 97: contiguous from 1, each entry
+ * read back strictly, each prev the SHA-256 of the line before (zero for
+ * the first), the last hash matching reg_audit_last. Returns the number
+ * of entries. */
+static int64_t walk_chain(struct reg *r, int64_t *bad)
 {
-	struct chain_walk own = {0};
+	struct chain_walk w = {0};
 	uint8_t last[32];
 	int64_t seq = -1, before;
 
-	if (!w)
-		w = &own;
 	do {
-		before = w->n;
-		CHECK_ERR(reg_audit_read(r, w->n, 97, walk, w), HC_OK);
-	} while (w->n > before);
-	CHECK(w->bad == 0);
-	CHECK_ERR(reg_audit_last(r, &seq, last), HC_OK);
-	CHECK(seq == w->n);
-	if (w->n > 0)
-		CHECK(memcmp(last, w->prev, 32) == 0);
-	return w->n;
+		before = w.n;
+		if (reg_audit_read(r, w.n, 97, walk, &w) != HC_OK)
+			w.bad++;
+	} while (w.n > before);
+	if (reg_audit_last(r, &seq, last) != HC_OK || seq != w.n ||
+	    (w.n > 0 && memcmp(last, w.prev, 32) != 0))
+		w.bad++;
+	*bad = w.bad;
+	return w.n;
+}
+
+static int64_t check_chain(struct reg *r)
+{
+	int64_t bad = 0, n = walk_chain(r, &bad);
+
+	CHECK(bad == 0);
+	return n;
 }
 
 /* The entries from seq first on, as "action:jti" words. */
@@ -347,8 +351,27 @@ static void tokens(void)
 	list[0] = '\0';
 	CHECK_ERR(reg_audit_read(r, 0, 100, collect, list), HC_OK);
 	CHECK(strcmp(list, "token-add token-add token-revoke") == 0);
-	check_chain(r, NULL);
+	CHECK(check_chain(r) == 3);
 	reg_close(r);
+
+	/* The walk sees an entry edited behind the registry's back. */
+	{
+		sqlite3 *db = NULL;
+		int64_t bad = 0;
+
+		CHECK(sqlite3_open(in_dir("tokens.db"), &db) == SQLITE_OK);
+		CHECK(sqlite3_exec(db, "UPDATE audit SET line = CAST(replace(CAST(line AS TEXT), "
+				       "'boss', 'bass') AS BLOB) WHERE seq = 2",
+				   NULL, NULL, NULL) == SQLITE_OK);
+		CHECK(sqlite3_changes(db) == 1);
+		sqlite3_close(db);
+		CHECK_ERR(reg_open(in_dir("tokens.db"), false, &r), HC_OK);
+		if (r) {
+			fprintf(stderr, "  (a broken chain is expected here)\n");
+			CHECK(walk_chain(r, &bad) == 3 && bad == 1);
+			reg_close(r);
+		}
+	}
 }
 
 /* ---- reg_apply's rules ---- */
@@ -428,7 +451,7 @@ static void apply_rules(void)
 	reg_person_clear(&p);
 	CHECK(audit_seq(r) == 3); /* record, status, issue */
 
-	/* 3: the same input again is skipped: no version, no entry. */
+	SECTION("apply: the same input again is skipped");
 	change_base(&c, key, NOW + 1);
 	c.expect_version = 1;
 	c.inputs = &nat;
@@ -436,7 +459,7 @@ static void apply_rules(void)
 	CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
 	CHECK(ver == 1 && audit_seq(r) == 3);
 
-	/* 2: a stale version is a conflict and changes nothing. */
+	SECTION("apply: a stale version is a conflict and changes nothing");
 	c.expect_version = 0;
 	c.inputs = more;
 	c.ninputs = 1;
@@ -444,7 +467,7 @@ static void apply_rules(void)
 	CHECK(strstr(hc_detail(), "version") != NULL);
 	CHECK(audit_seq(r) == 3);
 
-	/* Inputs listed by kind in a fixed order, each kind in supply order. */
+	SECTION("apply: inputs listed by kind, each kind in the order supplied");
 	c.expect_version = 1;
 	c.ninputs = 4;
 	CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
@@ -467,7 +490,7 @@ static void apply_rules(void)
 	CHECK_ERR(reg_revoke(r, j[4], "lost-phone", "boss", "req-r", NOW + 50, NULL), HC_OK);
 	seq = audit_seq(r);
 
-	/* 5: a jti is never stored twice, and the whole change is undone. */
+	SECTION("apply: a jti is stored once; the change that reuses it is undone");
 	change_base(&c, key, NOW + 60);
 	c.inputs = &more[0];
 	c.ninputs = 1;
@@ -478,7 +501,8 @@ static void apply_rules(void)
 	CHECK(strstr(hc_detail(), j[1]) != NULL);
 	CHECK(audit_seq(r) == seq);
 
-	/* 4: green -> yellow at NOW + 200 revokes j0 and j1 (green,
+	SECTION("apply: a status change revokes exactly the unexpired codes of another status");
+	/* green -> yellow at NOW + 200 revokes j0 and j1 (green,
 	 * unexpired), superseded by j6; not j2 (expired), j3 (yellow), j4
 	 * (revoked before: its time stands), j5 (expired at NOW + 100). */
 	change_base(&c, key, NOW + 200);
@@ -518,7 +542,7 @@ static void apply_rules(void)
 	CHECK(p.st == HC_ST_YELLOW && p.has_held && strcmp(p.held.jti, j[6]) == 0);
 	reg_person_clear(&p);
 
-	/* The same status again: no entry, nothing revoked. */
+	SECTION("apply: the same status again changes nothing");
 	seq = audit_seq(r);
 	change_base(&c, key, NOW + 300);
 	c.has_status = true;
@@ -526,7 +550,7 @@ static void apply_rules(void)
 	CHECK_ERR(reg_apply(r, &c, NULL), HC_OK);
 	CHECK(audit_seq(r) == seq);
 
-	/* Refused before the writer sees them. */
+	SECTION("apply: malformed changes refused before the writer");
 	change_base(&c, "short", NOW);
 	CHECK_ERR(reg_apply(r, &c, NULL), HC_ERR_INVALID_ARG);
 	change_base(&c, key, NOW);
@@ -555,7 +579,7 @@ static void apply_rules(void)
 	CHECK_ERR(reg_apply(r, &c, NULL), HC_ERR_INVALID_ARG); /* another person's code */
 	CHECK(audit_seq(r) == seq);
 
-	/* Admin revocation: once, then "already" with the first time. */
+	SECTION("revoke: once, then already with the first time");
 	{
 		bool already = true;
 
@@ -576,7 +600,7 @@ static void apply_rules(void)
 		CHECK(p.has_held && strcmp(p.held.jti, j[5]) == 0);
 		reg_person_clear(&p);
 	}
-	check_chain(r, NULL);
+	check_chain(r);
 	reg_close(r);
 }
 
@@ -667,7 +691,7 @@ static void lists_stats_backup(void)
 		struct reg_token t;
 
 		CHECK(audit_seq(b) == audit_seq(r));
-		CHECK(check_chain(b, NULL) == 8);
+		CHECK(check_chain(b) == 8);
 		CHECK_ERR(reg_token_find(b, h1, &t), HC_OK);
 		CHECK_ERR(reg_revlist_next_seq(b, &seq), HC_OK);
 		CHECK(seq == 3);
@@ -786,7 +810,7 @@ static void concurrent(void)
 	CHECK(st.people == CHANGES && st.codes[HC_ST_GREEN] == CHANGES);
 	CHECK(st.changes == CHANGES);
 	CHECK(st.commits < st.changes);
-	CHECK(check_chain(r, NULL) == 3 * CHANGES);
+	CHECK(check_chain(r) == 3 * CHANGES);
 	printf("  %d changes by %d threads in %.2f s: %.0f changes/s, %lld commits, "
 	       "%.1f changes per commit\n  batch sizes 1, 2-3, 4-7, ..., >=128:",
 	       (int)CHANGES, THREADS, t1 - t0, (double)CHANGES / (t1 - t0),
@@ -964,7 +988,7 @@ static void durability(void)
 	CHECK_ERR(reg_open(path, false, &r), HC_OK);
 	if (!r)
 		goto out;
-	check_chain(r, NULL);
+	check_chain(r);
 	CHECK_ERR(reg_audit_read(r, 0, SIZE_MAX, issued_fn, &is), HC_OK);
 	db = sql_open(path);
 	for (size_t i = 0; i < nacked; i++) {
@@ -998,7 +1022,9 @@ void t_main(void)
 	dir = t_tmpdir();
 	RUN(open_and_refuse);
 	RUN(tokens);
-	RUN(apply_rules);
+	t_begin("apply: a new person with an input, a status and a code");
+	apply_rules();
+	t_end();
 	RUN(lists_stats_backup);
 	RUN(concurrent);
 	RUN(durability);
