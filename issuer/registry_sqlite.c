@@ -33,14 +33,22 @@ struct job {
 	struct job *next;
 };
 
+/* WAL frames (pages) after which the checkpointer copies them into the
+ * database, and after which the writer does it itself (the checkpointer
+ * is kept from finishing by long readers). */
+#define WAL_CHECKPOINT 1000
+#define WAL_LIMIT 16000
+
 struct reg {
 	char *path;
 	struct conn w;  /* the writer's, used by the writer thread only */
-	pthread_t writer;
-	pthread_mutex_t mu;  /* queue, done flags, stats */
-	pthread_cond_t work;
+	struct conn ck; /* the checkpointer's */
+	pthread_t writer, checkpointer;
+	bool ck_started;
+	pthread_mutex_t mu;  /* queue, done flags, stats, ck_want */
+	pthread_cond_t work, ck_work;
 	struct job *head, *tail;
-	bool stop;
+	bool stop, ck_want;
 	int64_t commits, changes, hist[8];
 	pthread_mutex_t pool_mu;
 	struct conn *idle;  /* read connections not in use */
@@ -169,6 +177,45 @@ static void *writer_main(void *arg)
 			j->done = true;
 			pthread_cond_signal(&j->cv);
 		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Checkpoints run beside the writer rather than inside its commits
+ * (SQLite's automatic checkpoint would hold up every commit that crosses
+ * the threshold): PASSIVE, on a connection of their own, which WAL lets
+ * run while the writer appends. Called by SQLite after each commit. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct reg *r = arg;
+
+	if (frames >= WAL_LIMIT) {
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	} else if (frames >= WAL_CHECKPOINT) {
+		pthread_mutex_lock(&r->mu);
+		r->ck_want = true;
+		pthread_cond_signal(&r->ck_work);
+		pthread_mutex_unlock(&r->mu);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+	struct reg *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (!r->ck_want && !r->stop)
+			pthread_cond_wait(&r->ck_work, &r->mu);
+		if (r->stop)
+			break;
+		r->ck_want = false;
+		pthread_mutex_unlock(&r->mu);
+		(void)sqlite3_wal_checkpoint_v2(r->ck.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+						NULL);
+		pthread_mutex_lock(&r->mu);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
@@ -315,15 +362,26 @@ hc_err reg_open(const char *path, bool create, struct reg **out)
 		err = create ? rs_schema_create(&r->w) : rs_schema_check(&r->w, path);
 	if (err == HC_OK)
 		err = rs_conn_pragmas(&r->w, true);
+	if (err == HC_OK)
+		err = rs_conn_open(&r->ck, path, false);
+	if (err == HC_OK)
+		err = rs_conn_pragmas(&r->ck, false);
 	if (err != HC_OK)
 		goto fail;
 	if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_mutex_init(&r->pool_mu, NULL) != 0 ||
-	    pthread_cond_init(&r->work, NULL) != 0) {
+	    pthread_cond_init(&r->work, NULL) != 0 || pthread_cond_init(&r->ck_work, NULL) != 0) {
 		hc_set_detail("registry: cannot make locks");
 		err = HC_ERR_NOMEM;
 		goto fail;
 	}
 	locks = true;
+	if (pthread_create(&r->checkpointer, NULL, checkpointer_main, r) != 0) {
+		hc_set_detail("registry: cannot start the checkpoint thread");
+		err = HC_ERR_NOMEM;
+		goto fail;
+	}
+	r->ck_started = true;
+	(void)sqlite3_wal_hook(r->w.db, wal_hook, r);
 	if (pthread_create(&r->writer, NULL, writer_main, r) != 0) {
 		hc_set_detail("registry: cannot start the writer thread");
 		err = HC_ERR_NOMEM;
@@ -332,11 +390,20 @@ hc_err reg_open(const char *path, bool create, struct reg **out)
 	*out = r;
 	return HC_OK;
 fail:
+	if (r->ck_started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = true;
+		pthread_cond_signal(&r->ck_work);
+		pthread_mutex_unlock(&r->mu);
+		(void)pthread_join(r->checkpointer, NULL);
+	}
+	rs_conn_close(&r->ck);
 	rs_conn_close(&r->w);
 	if (locks) {
 		pthread_mutex_destroy(&r->mu);
 		pthread_mutex_destroy(&r->pool_mu);
 		pthread_cond_destroy(&r->work);
+		pthread_cond_destroy(&r->ck_work);
 	}
 	if (made)
 		remove_files(path);
@@ -354,17 +421,21 @@ void reg_close(struct reg *r)
 	pthread_mutex_lock(&r->mu);
 	r->stop = true;
 	pthread_cond_signal(&r->work);
+	pthread_cond_signal(&r->ck_work);
 	pthread_mutex_unlock(&r->mu);
 	(void)pthread_join(r->writer, NULL);
+	(void)pthread_join(r->checkpointer, NULL);
 	for (c = r->idle; c; c = next) {
 		next = c->next;
 		rs_conn_close(c);
 		free(c);
 	}
+	rs_conn_close(&r->ck);
 	rs_conn_close(&r->w);  /* last: it checkpoints and removes the WAL */
 	pthread_mutex_destroy(&r->mu);
 	pthread_mutex_destroy(&r->pool_mu);
 	pthread_cond_destroy(&r->work);
+	pthread_cond_destroy(&r->ck_work);
 	free(r->path);
 	free(r);
 }
