@@ -1,8 +1,21 @@
 /* registry_sqlite.c: the registry of registry.h on SQLite. WAL,
- * synchronous=FULL, foreign keys on. One writer thread owns the write
- * connection and group-commits every queued change (each in its own
- * savepoint); readers take a connection from a pool (WAL lets them read
- * beside the writer). Statements are prepared once per connection. */
+ * synchronous=FULL, foreign keys on, the file made with mode 0600 by
+ * open(O_CREAT|O_EXCL) before SQLite opens it (umask untouched; SQLite
+ * gives -wal and -shm the file's mode).
+ *
+ * Threads. One writer thread owns the write connection: reg_apply,
+ * reg_revoke, the token writes and reg_revlist_next_seq queue a job and
+ * wait on their own condition variable; the writer takes every queued
+ * job, BEGIN IMMEDIATE, runs each in its own SAVEPOINT (a job that fails
+ * is rolled back alone and gets its own error), COMMIT (one fsync for
+ * all), then wakes each caller: nobody returns before the commit holding
+ * its change has returned. A checkpointer thread with its own connection
+ * copies the WAL into the database beside the writer. Readers take an
+ * idle connection from a pool guarded by a mutex, or open one when none
+ * is idle (so there are as many as concurrent readers, at most), and put
+ * it back; WAL lets them read beside the writer. Statements are prepared
+ * once per connection and reused. reg_close must come after every other
+ * call has returned. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

@@ -102,6 +102,7 @@ static hc_err code_row(sqlite3_stmt *s, struct reg_code *k)
 	const char *jws = (const char *)sqlite3_column_text(s, 10);
 	cJSON *arr = why ? cJSON_ParseWithLength(why, (size_t)sqlite3_column_bytes(s, 3)) : NULL;
 	const cJSON *it;
+	bool ok;
 
 	copy_col(s, 0, k->jti, sizeof(k->jti));
 	copy_col(s, 1, k->person, sizeof(k->person));
@@ -118,8 +119,9 @@ static hc_err code_row(sqlite3_stmt *s, struct reg_code *k)
 		if (k->nwhy < HC_MAX_WHY && cJSON_IsString(it))
 			(void)snprintf(k->why[k->nwhy++], HC_WHY_LEN, "%s", it->valuestring);
 	}
+	ok = cJSON_IsArray(arr);
 	cJSON_Delete(arr);
-	if (!cJSON_IsArray(arr) || (unsigned)k->st > HC_ST_RED || !jws) {
+	if (!ok || (unsigned)k->st > HC_ST_RED || !jws) {
 		hc_set_detail("registry: code %s: stored why, status or jws is damaged", k->jti);
 		return HC_ERR_STORE;
 	}

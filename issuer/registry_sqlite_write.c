@@ -1,6 +1,22 @@
 /* registry_sqlite_write.c: the writer's jobs (reg_apply, reg_revoke, the
  * tokens, the revocation list's seq), each run inside the writer's
- * transaction and savepoint, with the audit entries they append. */
+ * transaction and savepoint, with the audit entries they append: seq is
+ * the last + 1, prev the SHA-256 of the last line, read inside the
+ * transaction (so another process's writes, such as `token add`, are
+ * chained too). The members each action fills (others null, why []):
+ *
+ *   record, event   person; why [kind of the input]; cause (the input's,
+ *                   else the change's)
+ *   status          person; from (null the first time), to; why (the
+ *                   policy's reasons); cause
+ *   issue           person; to (the code's status); why (the code's); cause; jti
+ *   revoke          person; from (the code's status); why [the admin's
+ *                   reason] or ["status-changed"] for a code revoked by a
+ *                   status change; cause; jti
+ *   token-add       to (the role); cause (the token's name)
+ *   token-revoke    from (the role); cause (the token's name)
+ *
+ * actor is the change's (the token name, or "system"); at its now. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

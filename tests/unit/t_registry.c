@@ -601,6 +601,32 @@ static void apply_rules(void)
 		reg_person_clear(&p);
 	}
 	check_chain(r);
+
+	SECTION("person_get: damaged rows are refused, not guessed");
+	{
+		static const char *const damage[] = {
+			"UPDATE codes SET why = 'not json' WHERE revoked_at = 0",
+			"UPDATE codes SET status = 7 WHERE revoked_at = 0",
+			"UPDATE inputs SET kind = 'pets' WHERE kind = 'travel'",
+		};
+
+		for (size_t i = 0; i < 3; i++) {
+			sqlite3 *w = NULL;
+
+			CHECK(sqlite3_open(path, &w) == SQLITE_OK);
+			CHECK(sqlite3_exec(w, damage[i], NULL, NULL, NULL) == SQLITE_OK);
+			CHECK_ERR(reg_person_get(r, key, &p), HC_ERR_STORE);
+			CHECK(strstr(hc_detail(), i < 2 ? "damaged" : "unknown kind") != NULL);
+			CHECK(p.inputs == NULL && p.held.jws == NULL);
+			CHECK(sqlite3_exec(w, i < 2 ? "UPDATE codes SET why = '[]', status = 0"
+						      " WHERE revoked_at = 0"
+						    : "UPDATE inputs SET kind = 'travel' WHERE kind = 'pets'",
+					   NULL, NULL, NULL) == SQLITE_OK);
+			sqlite3_close(w);
+			CHECK_ERR(reg_person_get(r, key, &p), HC_OK);
+			reg_person_clear(&p);
+		}
+	}
 	reg_close(r);
 }
 
@@ -715,7 +741,7 @@ static void lists_stats_backup(void)
 /* ---- 64 threads: every change succeeds, commits are shared ---- */
 
 #define THREADS 64
-#define PER_THREAD 40
+#define PER_THREAD 24
 #define CHANGES ((int64_t)THREADS * PER_THREAD)
 
 struct worker {
