@@ -134,7 +134,8 @@ static int64_t run_batch(struct reg *r, struct job *batch)
 		job_fail(j, j->err, hc_detail());
 		ch = saved;
 		/* Some errors (I/O, a full disk) end the whole transaction. */
-		if (sqlite3_get_autocommit(c->db) || rs_exec(c, S_ROLLBACK_TO, "rollback") != HC_OK ||
+		if (sqlite3_get_autocommit(c->db) ||
+		    rs_exec(c, S_ROLLBACK_TO, "rollback") != HC_OK ||
 		    rs_exec(c, S_RELEASE, "release") != HC_OK) {
 			lost = true;
 			break;
@@ -149,7 +150,8 @@ out:
 		rs_rollback(c);
 	for (j = batch; j; j = j->next)
 		if (j->err == HC_OK || j->kind == J_PING)
-			job_fail(j, HC_ERR_STORE, hc_detail()[0] ? hc_detail() : "registry: transaction lost");
+			job_fail(j, HC_ERR_STORE,
+			         hc_detail()[0] ? hc_detail() : "registry: transaction lost");
 	return 0;
 }
 

@@ -106,8 +106,8 @@ hc_err rs_conn_open(struct conn *c, const char *path, bool writer)
 
 	(void)writer;
 	memset(c, 0, sizeof(*c));
-	rc = sqlite3_open_v2(path, &c->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	rc = sqlite3_open_v2(
+	    path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		hc_set_detail("%s: %s", path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		return HC_ERR_STORE;
@@ -245,7 +245,8 @@ sqlite3_stmt *rs_q(struct conn *c, enum rs_stmt id, const char *fmt, ...)
 			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
 			break;
 		case 'h':
-			rc = sqlite3_bind_blob(s, i + 1, va_arg(ap, const void *), 32, SQLITE_STATIC);
+			rc = sqlite3_bind_blob(s, i + 1, va_arg(ap, const void *), 32,
+			                       SQLITE_STATIC);
 			break;
 		default: /* 'b' */
 			p = va_arg(ap, const void *);
@@ -329,7 +330,8 @@ bool rs_name_ok(const char *s, size_t cap, const char *what)
 {
 	if (!s || !*s || !text_ok(s, cap)) {
 		hc_set_detail("%s: %s", what,
-			      !s || !*s ? "missing" : "too long, not UTF-8 or with a control character");
+		              !s || !*s ? "missing"
+		                        : "too long, not UTF-8 or with a control character");
 		return false;
 	}
 	return true;
@@ -353,6 +355,27 @@ static bool why_ok(const char *const *why, size_t n)
 }
 
 /* The order of S_INPUTS. */
+/* The shape hc_mask_id gives: 3 characters kept, at least one '*', the
+ * last 4 kept. The registry refuses anything else, so that a full
+ * identity number handed in by mistake is never stored. */
+static bool masked_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0)
+		return true;
+	if (n < 8)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool star = i >= 3 && i < n - 4;
+
+		if (star ? id[i] != '*'
+		         : !((id[i] >= '0' && id[i] <= '9') || id[i] == 'X' || id[i] == 'x'))
+			return false;
+	}
+	return true;
+}
+
 static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visit", NULL};
 
 int rs_kind_index(const char *kind)
@@ -374,7 +397,8 @@ static bool input_ok(const struct reg_input *in, size_t i)
 	}
 	n = in->json ? strnlen(in->json, REG_MAX_INPUT + 1) : 0;
 	if (n == 0 || n > REG_MAX_INPUT || !hc_utf8_valid(in->json, n)) {
-		hc_set_detail("inputs[%zu]: json missing, over %d bytes or not UTF-8", i, REG_MAX_INPUT);
+		hc_set_detail("inputs[%zu]: json missing, over %d bytes or not UTF-8", i,
+		              REG_MAX_INPUT);
 		return false;
 	}
 	v = cJSON_ParseWithLengthOpts(in->json, n + 1, NULL, true); /* with its NUL */
@@ -411,7 +435,8 @@ static bool code_ok(const struct reg_change *c)
 		return false;
 	if (!k->jws || !*k->jws || strnlen(k->jws, HC_MAX_TOKEN + 1) > HC_MAX_TOKEN ||
 	    k->iat > k->exp) {
-		hc_set_detail("code: jws missing or over %d bytes, or exp before iat", HC_MAX_TOKEN);
+		hc_set_detail("code: jws missing or over %d bytes, or exp before iat",
+		              HC_MAX_TOKEN);
 		return false;
 	}
 	return true;
@@ -432,6 +457,10 @@ hc_err rs_change_check(const struct reg_change *c)
 	}
 	if ((c->name && !text_ok(c->name, 128)) || (c->id && !text_ok(c->id, 64))) {
 		hc_set_detail("person: masked name or id too long or not text");
+		return HC_ERR_INVALID_ARG;
+	}
+	if (c->id && !masked_id(c->id)) {
+		hc_set_detail("person: id is not masked (3 characters, '*'s, the last 4)");
 		return HC_ERR_INVALID_ARG;
 	}
 	if (c->expect_version < -1 || c->ninputs > REG_MAX_INPUTS || (c->ninputs && !c->inputs)) {

@@ -204,12 +204,16 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 				     x->id ? x->id : "", x->now),
 			     "person");
 	else if (!named && x->name && *x->name)
-		err = rs_run(c, rs_q(c, S_PERSON_NAME, "ttt", x->person, x->name, x->id ? x->id : ""),
-			     "person");
+		err =
+		    rs_run(c, rs_q(c, S_PERSON_NAME, "ttt", x->person, x->name, x->id ? x->id : ""),
+		           "person");
 	for (size_t i = 0; err == HC_OK && i < x->ninputs; i++) {
 		const struct reg_input *in = &x->inputs[i];
-		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = x->action,
-					   .person = x->person, .cause = in->cause ? in->cause : x->cause};
+		struct hc_audit_entry e = {.at = x->now,
+		                           .actor = x->actor,
+		                           .action = x->action,
+		                           .person = x->person,
+		                           .cause = in->cause ? in->cause : x->cause};
 
 		err = rs_run(c, rs_q(c, S_INPUT_ADD, "ttttti", x->person, in->kind, in->json,
 				     in->source, in->cause, in->at),
@@ -225,10 +229,14 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 		err = rs_run(c, rs_q(c, S_PERSON_VERSION, "ti", x->person, ver), "person");
 	}
 	if (err == HC_OK && x->has_status && (!has_old || old != (int64_t)x->st)) {
-		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = "status",
-					   .person = x->person, .to = hc_status_name(x->st),
-					   .from = has_old ? hc_status_name((enum hc_status)old) : NULL,
-					   .cause = x->cause};
+		struct hc_audit_entry e = {.at = x->now,
+		                           .actor = x->actor,
+		                           .action = "status",
+		                           .person = x->person,
+		                           .to = hc_status_name(x->st),
+		                           .from =
+		                               has_old ? hc_status_name((enum hc_status)old) : NULL,
+		                           .cause = x->cause};
 
 		set_why(&e, x->why, x->nwhy);
 		err = audit_add(c, ch, &e);

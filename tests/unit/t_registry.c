@@ -71,7 +71,8 @@ static void make_code(struct reg_code *k, const char *person, const char *jti, e
 	(void)snprintf(k->jti, sizeof(k->jti), "%s", jti);
 	(void)snprintf(k->person, sizeof(k->person), "%s", person);
 	k->st = st;
-	(void)snprintf(k->why[0], HC_WHY_LEN, "%s", st == HC_ST_GREEN ? "nat-negative" : "risk-area");
+	(void)snprintf(k->why[0], HC_WHY_LEN, "%s",
+	               st == HC_ST_GREEN ? "nat-negative" : "risk-area");
 	k->nwhy = 1;
 	(void)snprintf(k->policy, sizeof(k->policy), "default-1");
 	(void)snprintf(k->kid, sizeof(k->kid), "kid-test");
@@ -394,6 +395,14 @@ static int64_t revoked_at(sqlite3 *db, const char *jti, char *by)
 		       REG_JTI_LEN + 1);
 }
 
+/* The inputs of apply_rules, as reg_person_get lists them. */
+static const char all_inputs[] =
+	"{\"nat\":[{\"at\":1795390000,\"result\":\"negative\",\"lab\":\"L\"},"
+	"{\"at\":1795391000,\"result\":\"positive\",\"lab\":\"L\"}],"
+	"\"vaccinations\":[{\"at\":\"2021-05-01\",\"product\":\"BBIBP-CorV\",\"dose\":1}],"
+	"\"travel\":[{\"region\":\"310115\",\"from\":\"2026-11-10\",\"to\":\"2026-11-12\"}],"
+	"\"flags\":[\"close-contact\"]}";
+
 static void apply_rules(void)
 {
 	const char *path = in_dir("apply.db");
@@ -404,12 +413,12 @@ static void apply_rules(void)
 	struct reg_input nat = {"nat", "{\"at\":1795390000,\"result\":\"negative\",\"lab\":\"L\"}",
 				"counter-1", "req-1", NOW};
 	struct reg_input more[] = {
-		{"flags", "\"close-contact\"", "cdc", "ev-9", NOW},
-		{"vaccinations", "{\"at\":\"2021-05-01\",\"product\":\"BBIBP-CorV\",\"dose\":1}",
-		 "nip", NULL, NOW},
-		{"nat", "{\"at\":1795391000,\"result\":\"positive\",\"lab\":\"L\"}", "lab", NULL, NOW},
-		{"travel", "{\"region\":\"310115\",\"from\":\"2026-11-10\",\"to\":\"2026-11-12\"}",
-		 "cmcc", NULL, NOW},
+	    {"flags", "\"close-contact\"", "cdc", "ev-9", NOW},
+	    {"vaccinations", "{\"at\":\"2021-05-01\",\"product\":\"BBIBP-CorV\",\"dose\":1}", "nip",
+	     NULL, NOW},
+	    {"nat", "{\"at\":1795391000,\"result\":\"positive\",\"lab\":\"L\"}", "lab", NULL, NOW},
+	    {"travel", "{\"region\":\"310115\",\"from\":\"2026-11-10\",\"to\":\"2026-11-12\"}",
+	     "cmcc", NULL, NOW},
 	};
 	const char *why_y[] = {"risk-area"};
 	char key[REG_KEY_LEN + 1], other[REG_KEY_LEN + 1], j[8][REG_JTI_LEN + 1];
@@ -447,7 +456,9 @@ static void apply_rules(void)
 	CHECK(p.has_held && strcmp(p.held.jti, j[0]) == 0 && p.held.nwhy == 1);
 	CHECK(strcmp(p.held.why[0], "nat-negative") == 0 && p.held.exp == NOW + DAY);
 	CHECK(p.held.jws && strcmp(p.held.jws, k.jws) == 0 && p.held.revoked_at == 0);
-	CHECK(p.inputs && strcmp(p.inputs, "{\"nat\":[{\"at\":1795390000,\"result\":\"negative\",\"lab\":\"L\"}]}") == 0);
+	CHECK(p.inputs &&
+	      strcmp(p.inputs,
+	             "{\"nat\":[{\"at\":1795390000,\"result\":\"negative\",\"lab\":\"L\"}]}") == 0);
 	reg_person_clear(&p);
 	CHECK(audit_seq(r) == 3); /* record, status, issue */
 
@@ -473,12 +484,7 @@ static void apply_rules(void)
 	CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
 	CHECK(ver == 2 && audit_seq(r) == 7);
 	CHECK_ERR(reg_person_get(r, key, &p), HC_OK);
-	CHECK(p.inputs && strcmp(p.inputs,
-		     "{\"nat\":[{\"at\":1795390000,\"result\":\"negative\",\"lab\":\"L\"},"
-		     "{\"at\":1795391000,\"result\":\"positive\",\"lab\":\"L\"}],"
-		     "\"vaccinations\":[{\"at\":\"2021-05-01\",\"product\":\"BBIBP-CorV\",\"dose\":1}],"
-		     "\"travel\":[{\"region\":\"310115\",\"from\":\"2026-11-10\",\"to\":\"2026-11-12\"}],"
-		     "\"flags\":[\"close-contact\"]}") == 0);
+	CHECK(p.inputs && strcmp(p.inputs, all_inputs) == 0);
 	reg_person_clear(&p);
 
 	/* Codes of every kind a status change must or must not touch. */
@@ -569,6 +575,12 @@ static void apply_rules(void)
 		}
 	}
 	change_base(&c, key, NOW);
+	c.id = "330106199001011234"; /* a full identity number is never stored */
+	CHECK_ERR(reg_apply(r, &c, NULL), HC_ERR_INVALID_ARG);
+	CHECK(strstr(hc_detail(), "not masked") != NULL);
+	c.id = "330*1234";
+	CHECK_ERR(reg_apply(r, &c, NULL), HC_OK);
+	change_base(&c, key, NOW);
 	c.has_status = true;
 	c.st = (enum hc_status)3;
 	CHECK_ERR(reg_apply(r, &c, NULL), HC_ERR_INVALID_ARG);
@@ -618,10 +630,12 @@ static void apply_rules(void)
 			CHECK_ERR(reg_person_get(r, key, &p), HC_ERR_STORE);
 			CHECK(strstr(hc_detail(), i < 2 ? "damaged" : "unknown kind") != NULL);
 			CHECK(p.inputs == NULL && p.held.jws == NULL);
-			CHECK(sqlite3_exec(w, i < 2 ? "UPDATE codes SET why = '[]', status = 0"
-						      " WHERE revoked_at = 0"
-						    : "UPDATE inputs SET kind = 'travel' WHERE kind = 'pets'",
-					   NULL, NULL, NULL) == SQLITE_OK);
+			CHECK(sqlite3_exec(
+			          w,
+			          i < 2 ? "UPDATE codes SET why = '[]', status = 0"
+			                  " WHERE revoked_at = 0"
+			                : "UPDATE inputs SET kind = 'travel' WHERE kind = 'pets'",
+			          NULL, NULL, NULL) == SQLITE_OK);
 			sqlite3_close(w);
 			CHECK_ERR(reg_person_get(r, key, &p), HC_OK);
 			reg_person_clear(&p);
@@ -666,7 +680,8 @@ static void lists_stats_backup(void)
 	CHECK_ERR(apply_code(r, key, j[2], HC_ST_RED, NOW, NOW + DAY), HC_OK);
 	CHECK_ERR(apply_code(r, key, j[3], HC_ST_YELLOW, NOW, NOW + DAY), HC_OK);
 	for (int i = 0; i < 3; i++)
-		CHECK_ERR(reg_revoke(r, j[i], "test", "boss", NULL, NOW + 10 * (i + 1), NULL), HC_OK);
+		CHECK_ERR(reg_revoke(r, j[i], "test", "boss", NULL, NOW + 10 * (i + 1), NULL),
+		          HC_OK);
 	CHECK_ERR(reg_revoked(r, NOW + 20, revoked_fn, got), HC_OK);
 	(void)snprintf(want, sizeof(want), "%s@30 %s@10 %s@20 ", j[2], j[0], j[1]);
 	CHECK(strcmp(got, want) == 0);
