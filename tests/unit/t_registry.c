@@ -604,6 +604,9 @@ static void apply_rules(void)
 		CHECK_ERR(reg_revoke(r, j[7], "x", "boss", NULL, NOW, &already), HC_ERR_NOT_FOUND);
 		CHECK_ERR(reg_revoke(r, "nope", "x", "boss", NULL, NOW, &already),
 			  HC_ERR_INVALID_ARG);
+		CHECK_ERR(reg_revoke(r, j[3], "a\nb", "boss", NULL, NOW, &already),
+			  HC_ERR_INVALID_ARG);
+		CHECK(strstr(hc_detail(), "reason") != NULL);
 		db = sql_open(path);
 		CHECK(revoked_at(db, j[6], by) == NOW + 400);
 		sqlite3_close(db);
