@@ -117,7 +117,7 @@ static void concurrent(void)
 	{
 		struct stat sb;
 
-		CHECK(stat(in_dir("many.db"), &sb) == 0 && sb.st_size > 256 * 1024);
+		CHECK(stat(in_dir("many.db"), &sb) == 0 && sb.st_size > (off_t)256 * 1024);
 	}
 	printf("  %d changes by %d threads in %.2f s: %.0f changes/s, %lld commits, "
 	       "%.1f changes per commit\n  batch sizes 1, 2-3, 4-7, ..., >=128:",
