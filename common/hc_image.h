@@ -25,8 +25,8 @@ hc_err hc_qrimg_make(const char *text, struct hc_qrimg **out) HC_WUR;
 void hc_qrimg_free(struct hc_qrimg *q);
 int hc_qrimg_version(const struct hc_qrimg *q);
 int hc_qrimg_width(const struct hc_qrimg *q); /* modules, without margin */
-/* Writes an 8-bit grayscale PNG, scale pixels per module, margin modules
- * of quiet zone on every side, atomically. */
+/* Writes a 1-bit grayscale PNG (black modules on white), scale pixels per
+ * module, margin modules of quiet zone on every side, atomically. */
 hc_err hc_qrimg_write_png(const struct hc_qrimg *q, const char *path, int scale,
 			  int margin) HC_WUR;
 hc_err hc_qrimg_write_svg(const struct hc_qrimg *q, const char *path, int margin) HC_WUR;
