@@ -546,6 +546,43 @@ next:
 			bad_pix, bad_scan, bigger);
 }
 
+/* The in-memory images are the files' bytes; bad arguments leave NULL. */
+static void t_mem(void)
+{
+	char p[512], *text = mk_text(700, 2), *svg = NULL;
+	struct hc_qrimg *q = NULL;
+	uint8_t *png = NULL, *f = NULL;
+	size_t n = 1, fn = 0;
+
+	CHECK_ERR(hc_qrimg_make(text, &q), HC_OK);
+	if (!q)
+		goto out;
+	CHECK_ERR(hc_qrimg_png(q, 5, 3, &png, &n), HC_OK);
+	CHECK_ERR(hc_qrimg_write_png(q, tp(p, sizeof(p), "mem.png"), 5, 3), HC_OK);
+	f = slurp(p, &fn);
+	CHECK(png && f && n == fn && n > 8 && memcmp(png, f, n) == 0);
+	free(f);
+	f = NULL;
+	CHECK_ERR(hc_qrimg_svg(q, 3, &svg, &n), HC_OK);
+	CHECK_ERR(hc_qrimg_write_svg(q, tp(p, sizeof(p), "mem.svg"), 3), HC_OK);
+	f = slurp(p, &fn);
+	CHECK(svg && f && n == fn && memcmp(svg, f, n) == 0);
+	free(png);
+	free(svg);
+	png = (uint8_t *)1, svg = (char *)1, n = 5;
+	CHECK_ERR(hc_qrimg_png(q, 0, 3, &png, &n), HC_ERR_INVALID_ARG);
+	CHECK(png == NULL && n == 0);
+	CHECK_ERR(hc_qrimg_svg(q, 17, &svg, &n), HC_ERR_INVALID_ARG);
+	CHECK(svg == NULL && n == 0);
+	CHECK_ERR(hc_qrimg_png(NULL, 4, 4, &png, &n), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_qrimg_svg(q, 4, NULL, &n), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_qrimg_write_png(q, NULL, 4, 4), HC_ERR_INVALID_ARG);
+out:
+	free(f);
+	hc_qrimg_free(q);
+	free(text);
+}
+
 static void t_print(void)
 {
 	static const char *g[4] = { " ", "\xe2\x96\x84", "\xe2\x96\x80", "\xe2\x96\x88" };
@@ -743,6 +780,7 @@ void t_main(void)
 	RUN(t_jpeg);
 	RUN(t_svg);
 	RUN(t_many);
+	RUN(t_mem);
 	RUN(t_print);
 	RUN(t_two_codes);
 	RUN(t_bad_images);
