@@ -580,14 +580,13 @@ static hc_err lazy_full(const struct trust_issuer *is, struct rev_lazy *lz)
 
 	memset(&l, 0, sizeof(l));
 	memset(&j, 0, sizeof(j));
-	if ((err = hc_read_file(lz->path, HC_MAX_REVOCATION_FILE, &buf, &len)) != HC_OK)
+	if (hc_read_file(lz->path, HC_MAX_REVOCATION_FILE, &buf, &len) != HC_OK)
 		return fail(HC_ERR_REVOCATION_LIST, lz->path, "index damaged, list unreadable");
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
 	for (size_t i = 0; i < is->nkeys; i++)
 		if (strcmp(hc_pubkey_kid(is->keys[i].k), lz->kid) == 0)
 			k = &is->keys[i];
-	err = HC_ERR_REVOCATION_LIST;
 	if (!k || hc_jws_parse((const char *)buf, len, HC_MAX_REVOCATION_FILE, false,
 			       HC_MAX_REVOCATION_FILE, &j) != HC_OK ||
 	    strcmp(j.kid, lz->kid) != 0 || hc_jws_verify(&j, (const char *)buf, k->k) != HC_OK ||

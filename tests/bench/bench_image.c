@@ -162,8 +162,8 @@ static void issuance(void)
 		ncodes++;
 	}
 	fclose(f);
-	if (ncodes != 6u * COPIES) {
-		fprintf(stderr, "bench_image: %zu codes, want %u\n", ncodes, 6u * COPIES);
+	if (ncodes != (size_t)6 * COPIES) {
+		fprintf(stderr, "bench_image: %zu codes, want %d\n", ncodes, 6 * COPIES);
 		exit(2);
 	}
 	printf("PNG issuance (hc-issue --batch --png-dir, %zu codes, scale 6)\n", ncodes);

@@ -373,7 +373,7 @@ out:
 static int svg_grid(const char *svg, unsigned side, uint8_t *grid)
 {
 	const char *d, *end;
-	long cx = 0, cy = 0, sx = 0, sy = 0, vx[5], vy[5];
+	long cx = 0, cy = 0, sx = 0, sy = 0, vx[5] = {0}, vy[5] = {0};
 	int nv = 0;
 
 	memset(grid, 0, (size_t)side * side);
@@ -389,7 +389,9 @@ static int svg_grid(const char *svg, unsigned side, uint8_t *grid)
 		if (c == 'z') {
 			long x0 = vx[0], y0 = vy[0], w = vx[1] - vx[0];
 
-			if (nv != 4 || vy[1] != y0 || w <= 0 || vx[2] != vx[1] ||
+			if (nv != 4)
+				return -1;
+			if (vy[1] != y0 || w <= 0 || vx[2] != vx[1] ||
 			    vy[2] != y0 + 1 || vx[3] != x0 || vy[3] != y0 + 1 || x0 < 0 ||
 			    y0 < 0 || x0 + w > (long)side || y0 >= (long)side)
 				return -1;
