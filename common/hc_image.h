@@ -25,11 +25,16 @@ hc_err hc_qrimg_make(const char *text, struct hc_qrimg **out) HC_WUR;
 void hc_qrimg_free(struct hc_qrimg *q);
 int hc_qrimg_version(const struct hc_qrimg *q);
 int hc_qrimg_width(const struct hc_qrimg *q); /* modules, without margin */
-/* Writes an 8-bit grayscale PNG, scale pixels per module, margin modules
- * of quiet zone on every side, atomically. */
+/* Writes a 1-bit grayscale PNG (black modules on white), scale pixels per
+ * module, margin modules of quiet zone on every side, atomically. */
 hc_err hc_qrimg_write_png(const struct hc_qrimg *q, const char *path, int scale,
 			  int margin) HC_WUR;
 hc_err hc_qrimg_write_svg(const struct hc_qrimg *q, const char *path, int margin) HC_WUR;
+/* The same images in memory (for an HTTP answer): *out is malloc'd, *n its
+ * length; the SVG is not NUL-terminated. */
+hc_err hc_qrimg_png(const struct hc_qrimg *q, int scale, int margin, uint8_t **out,
+		    size_t *n) HC_WUR;
+hc_err hc_qrimg_svg(const struct hc_qrimg *q, int margin, char **out, size_t *n) HC_WUR;
 /* Draws the code on a UTF-8 terminal with half-block characters. */
 hc_err hc_qrimg_print(const struct hc_qrimg *q, FILE *f, int margin) HC_WUR;
 

@@ -26,6 +26,14 @@ hc_err hc_trust_load(const char *dir, struct hc_trust **out) HC_WUR;
  * use instead of parsing the JSON again while the list is unchanged. The
  * index is a cache: failing to write it is not an error. */
 #define HC_TRUST_WRITE_INDEX 1u
+/* With HC_TRUST_LAZY_REVOCATIONS a list whose index was made from the very
+ * file now there (same size, inode and modification time) is not read: the
+ * index's header and block table are checked, and each lookup reads and
+ * checks one block of it (at most 4096 entries). A damaged block makes that
+ * lookup read and verify the list itself. The signature is then trusted as
+ * checked when the index was written. Lookups of such a trust store change
+ * it: one thread only (hc-verify's single codes, never batch). */
+#define HC_TRUST_LAZY_REVOCATIONS 2u
 hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out) HC_WUR;
 /* The directory that holds DIR's trust data: DIR/gen/N when DIR/current is
  * a link to gen/N (the layout hc-verify sync writes), else DIR itself (laid

@@ -298,9 +298,22 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	/* zbar frees the pixels when it is done with the image. */
 	zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, zbar_image_free_data);
 	g->pix = NULL;
-	if (zbar_scan_image(sc, zi) < 0) {
-		err = HC_ERR_IMAGE;
-		goto out;
+	/* Every second row and column first: a third of the instructions on
+	 * a code of 6 pixels a module (the work grows with the scan lines
+	 * that cross a finder pattern). An image where that finds nothing,
+	 * such as most codes of 2 pixels a module, is scanned again at every
+	 * row and column. */
+	for (int density = 2; density >= 1; density--) {
+		int r;
+
+		if (zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_X_DENSITY, density) != 0 ||
+		    zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_Y_DENSITY, density) != 0 ||
+		    (r = zbar_scan_image(sc, zi)) < 0) {
+			err = HC_ERR_IMAGE;
+			goto out;
+		}
+		if (r > 0)
+			break;
 	}
 	for (sym = zbar_image_first_symbol(zi); sym; sym = zbar_symbol_next(sym))
 		if (zbar_symbol_get_type(sym) == ZBAR_QRCODE)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hc_json.h"
@@ -399,7 +400,7 @@ hc_err hc_trust_check_rev_path(const struct hc_trust *t, const char *file, const
 
 /* Loads every DIR/revocations/\*.jws; each must verify under its issuer's
  * keys. Of two lists for one issuer the higher seq is kept. */
-static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_index)
+static hc_err load_revocations(struct hc_trust *t, const char *dir, unsigned flags)
 {
 	char path[4096];
 	struct dirent *de;
@@ -413,7 +414,11 @@ static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_i
 		return errno == ENOENT ? HC_OK : HC_ERR_TRUST_DIR;
 	while ((de = readdir(d))) {
 		struct hc_revinfo info;
+		struct hc_rev_src src, *srcp = NULL;
+		struct stat st;
 		uint8_t *buf = NULL;
+		char ipath[4200];
+		bool used = false;
 		size_t len;
 		int r;
 
@@ -429,17 +434,26 @@ static hc_err load_revocations(struct hc_trust *t, const char *dir, bool write_i
 			err = HC_ERR_TRUST_DIR;
 			break;
 		}
-		if ((err = hc_read_file(path, HC_MAX_REVOCATION_FILE, &buf, &len)) == HC_OK) {
+		(void)snprintf(ipath, sizeof(ipath), "%s.idx", path); /* path < 4096 */
+		if (stat(path, &st) == 0) {
+			hc__rev_src(&st, &src);
+			srcp = &src;
+		}
+		if (srcp && (flags & HC_TRUST_LAZY_REVOCATIONS))
+			err = hc__rev_add_lazy(t, path, ipath, srcp, &info, &used);
+		if (used) {
+			if (err == HC_OK || err == HC_ERR_ROLLBACK)
+				err = hc_trust_check_rev_path(t, de->d_name, path, info.iss);
+		} else if (err == HC_OK &&
+			   (err = hc_read_file(path, HC_MAX_REVOCATION_FILE, &buf, &len)) == HC_OK) {
 			uint8_t *idx = NULL, *nidx = NULL;
 			size_t ilen = 0, nlen = 0;
-			char ipath[4200];
 
-			(void)snprintf(ipath, sizeof(ipath), "%s.idx", path); /* path < 4096 */
-			if (hc_read_file(ipath, sizeof(struct rev_entry) * (size_t)HC_MAX_REVOKED + 4096,
+			if (hc_read_file(ipath, sizeof(struct rev_entry) * (size_t)HC_MAX_REVOKED + 65536,
 					 &idx, &ilen) != HC_OK)
 				idx = NULL;
-			err = hc__rev_add(t, path, (const char *)buf, len, idx, ilen,
-					  write_index ? &nidx : NULL, &nlen, &info);
+			err = hc__rev_add(t, path, (const char *)buf, len, idx, ilen, srcp,
+					  (flags & HC_TRUST_WRITE_INDEX) ? &nidx : NULL, &nlen, &info);
 			if (err == HC_OK || err == HC_ERR_ROLLBACK)
 				err = hc_trust_check_rev_path(t, de->d_name, path, info.iss);
 			if (nidx && hc_write_file_atomic(ipath, nidx, nlen, 0644) != HC_OK)
@@ -514,7 +528,7 @@ static hc_err load_at(const char *dir, const char *data, unsigned flags, struct 
 		goto out;
 	}
 	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK ||
-	    (err = load_revocations(t, data, flags & HC_TRUST_WRITE_INDEX)) != HC_OK)
+	    (err = load_revocations(t, data, flags)) != HC_OK)
 		goto out;
 	hc__trust_load_snapshot(t, data, buf, len);
 	*out = t;

@@ -25,9 +25,25 @@ struct rev_entry {
 	int64_t at;
 };
 
-/* An issuer's revocation list, entries sorted by jti for bsearch. */
+/* A list held by its index alone (HC_TRUST_LAZY_REVOCATIONS): the open
+ * index, its block table, and the list itself once a damaged block made
+ * lookups read it. Changed by lookups: for one thread only. */
+struct idx_block;
+struct rev_lazy {
+	int fd;
+	size_t nblocks;
+	struct idx_block *table;
+	char path[4096]; /* the signed list */
+	char kid[48];
+	struct rev_entry *full;
+	size_t nfull;
+};
+
+/* An issuer's revocation list, entries sorted by jti for bsearch; or, with
+ * lz, n entries in an index on disk (e is NULL). */
 struct rev_list {
 	struct rev_entry *e;
+	struct rev_lazy *lz;
 	size_t n;
 	int64_t seq, iat; /* seq 0: no list held */
 	uint8_t digest[32]; /* SHA-256 of the payload: equal seq must mean equal contents */
@@ -94,15 +110,37 @@ const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char
 /* The revocation entry for jti (16 bytes) in is's list, or NULL. */
 const struct rev_entry *hc__revoked(const struct trust_issuer *is, const uint8_t jti[16]);
 void hc__rev_clear(struct rev_list *l);
-/* hc_trust_add_revocations with an index cache: idx (may be NULL) is used
- * when it matches the verified payload; otherwise, when newidx is not
- * NULL, *newidx receives a fresh index to store (or NULL). */
+/* Looks jti up in is's list, in memory or (lazy) in one block of its
+ * index; a damaged block makes it read and verify the list itself.
+ * HC_ERR_REVOCATION_LIST when neither can answer. */
+hc_err hc__rev_lookup(const struct trust_issuer *is, const uint8_t jti[16], struct rev_entry *out,
+		      bool *found) HC_WUR;
+/* The identity of a signed list file an index was made from. */
+struct hc_rev_src {
+	uint64_t size, ino;
+	int64_t mtime, mtime_ns;
+};
+struct stat;
+void hc__rev_src(const struct stat *st, struct hc_rev_src *src);
 /* The payload parser and the index reader (exposed for the fuzz target). */
 hc_err hc__rev_parse(const uint8_t *p, size_t n, char *iss, size_t isssz, struct rev_list *l);
 bool hc__rev_idx_load(const uint8_t *p, size_t len, struct rev_list *l, char *iss, size_t isssz);
+/* Offset of the header's own SHA-256 in an index, and its length before
+ * that (for the fuzz target, which fixes it up to reach the later checks). */
+size_t hc__rev_idx_hdr_sha_at(void);
+/* hc_trust_add_revocations with an index cache: idx (may be NULL) is used
+ * when it matches the verified payload; otherwise, when newidx is not
+ * NULL, *newidx receives a fresh index to store (or NULL), made from the
+ * file src (may be NULL). */
 hc_err hc__rev_add(struct hc_trust *t, const char *name, const char *s, size_t n,
-		   const uint8_t *idx, size_t idxlen, uint8_t **newidx, size_t *newidxlen,
-		   struct hc_revinfo *info);
+		   const uint8_t *idx, size_t idxlen, const struct hc_rev_src *src,
+		   uint8_t **newidx, size_t *newidxlen, struct hc_revinfo *info);
+/* Holds the list name (a path) by its index ipath alone, when the index was
+ * made from that very file (src) and its header and block table are
+ * intact; *used false otherwise (and nothing held), for the caller to read
+ * the list. Errors as hc__rev_add's, after its signature check. */
+hc_err hc__rev_add_lazy(struct hc_trust *t, const char *name, const char *ipath,
+			const struct hc_rev_src *src, struct hc_revinfo *info, bool *used);
 /* The snapshot payload parser (exposed for the fuzz target), and the
  * invariants every parsed snapshot holds. */
 hc_err hc__snapshot_payload(const uint8_t *p, size_t n, struct hc_snapshot **out);

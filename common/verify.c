@@ -37,12 +37,16 @@ static hc_err find_key(const struct hc_trust *t, const struct hc_claims *c, cons
 
 static hc_err revoked(const struct trust_issuer *is, const struct hc_brief *b, int64_t at)
 {
-	const struct rev_entry *e;
+	struct rev_entry e;
+	bool found = false;
+	hc_err err;
 
-	if (is->rev.n && (e = hc__revoked(is, b->jti)) && at >= e->at) {
+	if (is->rev.n && (err = hc__rev_lookup(is, b->jti, &e, &found)) != HC_OK)
+		return err;
+	if (found && at >= e.at) {
 		char when[24];
 
-		hc_time_format(e->at, when, sizeof(when));
+		hc_time_format(e.at, when, sizeof(when));
 		hc_set_detail("revoked since %s (list seq %lld)", when, (long long)is->rev.seq);
 		return HC_ERR_REVOKED;
 	}

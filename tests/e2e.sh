@@ -87,6 +87,21 @@ rlo=$(printf '\342\200\256') # U+202E as UTF-8 bytes: $'\u202e' is literal text 
 case "$out" in *"$rlo"*) bad "bidi neutralised in issuer name" ;; *) ok "bidi neutralised in issuer name" ;; esac
 z=$(zbarimg --raw -q green.png 2>/dev/null)
 [ "$z" = "$(cat green.txt)" ] && ok "zbarimg reads the same QR text" || bad "zbarimg" "$z"
+file green.png | grep -q '1-bit grayscale' && ok "the PNG is 1-bit grayscale" || bad "PNG depth" "$(file green.png)"
+python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]).documentElement
+sys.exit(not (d.tagName == "svg" and len(d.getElementsByTagName("path")) == 1))' green.svg &&
+	ok "the SVG is well-formed, one path" || bad "SVG XML"
+# The SVG as a browser draws it: zbarimg reads the same text from the screenshot.
+if command -v chromium >/dev/null 2>&1; then
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$W/chromium" --window-size=760,760 --screenshot="$W/svg.png" \
+		"file://$W/green.svg" >chromium.log 2>&1
+	z=$(zbarimg --raw -q svg.png 2>/dev/null)
+	[ "$z" = "$(cat green.txt)" ] && ok "zbarimg reads the SVG as chromium draws it" ||
+		bad "SVG in chromium" "$z $(tail -n 2 chromium.log)"
+else
+	skip 1 "SVG in chromium" "chromium is not installed"
+fi
 out=$(V --json green.png)
 case "$out" in *'"verdict":"pass"'*'"reason":"ok"'*'"status":"green"'*'"iss":"https://hc.zj.example"'*'"kid":"'$kid'"'*'"exp":'*) ok "json output fields" ;; *) bad "json output" "$out" ;; esac
 expect "text input passes" 0 ok "" -- --text "$(cat green.txt)"
@@ -291,4 +306,4 @@ I --batch b-issue.jsonl --risk-areas "$RA" --at 2026-11-25 > b-out.txt 2> b-err.
 [ $rc -eq 2 ] && [ ! -s b-out.txt ] && grep -q 'risk_max_age_h' b-err.txt &&
 	ok "issue --batch: a stale list stops the batch before any line" || bad "issue --batch stale list" "rc $rc"
 
-echo "$pass passed, $fail failed"
+totals

@@ -58,7 +58,7 @@ expect "other code passes" ok "$C"
 [ -s $IDX ] && ok "first load wrote the index" || bad "first load wrote the index"
 size=$(stat -c %s $IDX)
 # 24-byte entries after a fixed header: 201 entries
-[ $(( (size - 328) / 24 )) -eq 201 ] && ok "index holds 201 entries ($size bytes)" || bad "index size" "$size"
+[ $(( (size - 472 - 48) / 24 )) -eq 201 ] && [ $(( (size - 472 - 48) % 24 )) -eq 0 ] && ok "index holds 201 entries ($size bytes)" || bad "index size" "$size"
 cp $IDX good.idx
 m1=$(stat -c %Y.%i $IDX)
 expect "revoked code fails (index used)" revoked "$A"
@@ -104,5 +104,84 @@ rm -f $IDX && mkdir $IDX
 expect "unwritable index: verification still works" revoked "$C"
 rmdir $IDX
 
+# ---- lazy loads: hc-verify on single codes holds a list by its index ----
+# A list of 10,001 entries (three blocks of 4,096 in the index), A among them.
+python3 - "$(jti "$A")" $((ATS - 60)) > big.json <<'PY'
+import base64, json, os, sys
+l = [base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip('=') for _ in range(10000)]
+l.insert(5000, {"jti": sys.argv[1], "at": int(sys.argv[2])})
+print(json.dumps(l))
+PY
+"$B/hc-keys" revoke --key zj.key --iss $ISS --in big.json --seq 3 --iat $((ATS - 60)) \
+	--out trust/revocations/330000.jws >/dev/null
+LIST=trust/revocations/330000.jws
+expect "big list: revoked code fails (list parsed)" revoked "$A"
+cp $IDX big.idx
+# opened() NAME: whether the last traced run opened the signed list itself
+traced() { strace -f -e trace=open,openat -o trace.txt "$B/hc-verify" --trust trust --at $ATS \
+	--json --text "$1" 2>/dev/null; }
+opened() { grep -q '330000\.jws"' trace.txt; }
+# blk_of: the block of the index holding A's entry; damage N: flip a byte of block N
+blk_of() { python3 - "$(jti "$A")" $IDX <<'PY'
+import base64, sys
+j = base64.urlsafe_b64decode(sys.argv[1] + '==')
+b = open(sys.argv[2], 'rb').read()
+n = (len(b) - 472 - 48 * 3) // 24
+print([i for i in range(n) if b[472 + 24 * i:472 + 24 * i + 16] == j][0] // 4096)
+PY
+}
+damage_blk() { python3 - $IDX "$1" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+b[472 + 24 * 4096 * int(sys.argv[2]) + 24 * 7 + 20] ^= 0x40
+open(sys.argv[1], 'r+b').write(b)
+PY
+}
+if command -v strace >/dev/null 2>&1; then
+	out=$(traced "$A")
+	case "$out" in *'"reason":"revoked"'*) ! opened ;; *) false ;; esac &&
+		ok "lazy: revoked from the index, the list not opened" || bad "lazy revoked" "$out"
+	out=$(traced "$C")
+	case "$out" in *'"reason":"ok"'*) ! opened ;; *) false ;; esac &&
+		ok "lazy: unlisted code passes, the list not opened" || bad "lazy pass" "$out"
+	ab=$(blk_of)
+	damage_blk $(( (ab + 1) % 3 ))
+	out=$(traced "$A")
+	case "$out" in *'"reason":"revoked"'*) ! opened ;; *) false ;; esac &&
+		ok "lazy: a damaged block the lookup does not read changes nothing" || bad "lazy other block" "$out"
+	cp big.idx $IDX
+	damage_blk "$ab"
+	out=$(traced "$A")
+	case "$out" in *'"reason":"revoked"'*) opened ;; *) false ;; esac &&
+		ok "lazy: the block read is damaged: the list is read and verified, still revoked" ||
+		bad "lazy damaged block" "$out"
+	cmp -s $IDX big.idx && ok "lazy: the damaged index is rewritten" || bad "lazy: index rewritten"
+	# The list changed in place (same size and time, so the index is
+	# still taken) and the block read is damaged: never a pass.
+	cp $LIST big.jws
+	damage_blk "$ab"
+	python3 - $LIST <<'PY'
+import os, sys
+st = os.stat(sys.argv[1])
+b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 1
+open(sys.argv[1], 'r+b').write(b)
+os.utime(sys.argv[1], ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+	out=$(traced "$A")
+	case "$out" in *'"verdict":"fail"'*'"reason":"error"'*"no longer the one"*) ok "lazy: damaged block of a changed list fails" ;;
+	*) bad "lazy: changed list" "$out" ;; esac
+	cp big.jws $LIST
+	touch -d @$((ATS + 5)) $LIST # a new time: the index is not the file's
+	out=$(traced "$A")
+	case "$out" in *'"reason":"revoked"'*) opened ;; *) false ;; esac &&
+		ok "lazy: a list with a new time is read, not its index" || bad "lazy new time" "$out"
+	out=$(traced "$A")
+	case "$out" in *'"reason":"revoked"'*) ! opened ;; *) false ;; esac &&
+		ok "lazy: the index made from it is used next" || bad "lazy reindexed" "$out"
+else
+	skip 8 "lazy loads" "strace is not installed"
+fi
+
+echo "$skipped skipped"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -296,7 +296,8 @@ static int cmd_verify(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	if ((err = hc_trust_load_ex(trust_dir, HC_TRUST_WRITE_INDEX, &trust)) != HC_OK) {
+	if ((err = hc_trust_load_ex(trust_dir, HC_TRUST_WRITE_INDEX | HC_TRUST_LAZY_REVOCATIONS,
+				    &trust)) != HC_OK) {
 		verifier_err(trust_dir, err);
 		return EXIT_USAGE;
 	}
