@@ -98,6 +98,8 @@ $(B)/t/t_registry: $(B)/tests/unit/t_registry.o $(B)/tests/unit/t.o $(REG_OBJ) $
 
 $(B)/forge: $(B)/tests/tools/forge.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+$(B)/auditgen: $(B)/tests/tools/auditgen.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 
 # Fuzz targets: replayed over their committed corpora by `make check`
 # (gcc, no libFuzzer needed); run for real with `make fuzz` (clang).
@@ -129,7 +131,7 @@ bench: deps
 	@$(MAKE) all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b $(B) || exit 1; done
 
-tests: $(PROGS) $(TEST_BIN) $(B)/forge $(FUZZ_REPLAY)
+tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
