@@ -86,11 +86,11 @@ expect() {
 	grep -qi '^x-request-id: ' hdr.out || d="$d; no X-Request-Id"
 	[ -z "$d" ] && ok "$1" || bad "$1" "$d; body: $(head -c 300 body.out)"
 }
-J() { python3 -c 'import json,sys; d=json.load(open("body.out")); print(eval(sys.argv[1]))' "$1"; }
+J() { $PY -c 'import json,sys; d=json.load(open("body.out")); print(eval(sys.argv[1]))' "$1"; }
 
 # valid GB 11643 numbers: ids N -> N lines
 ids() {
-	python3 - "$1" <<'PY'
+	$PY - "$1" <<'PY'
 import sys
 w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 for i in range(int(sys.argv[1])):
@@ -195,8 +195,10 @@ FUT=$(date -u -d @$((NOW + 86400)) +%Y-%m-%dT%H:%M:%SZ)
 post /v1/records "$T_COUNTER" "{\"person\":{\"name\":\"王小明\",\"id\":\"$ID1\"},\"nat\":[{\"at\":\"$FUT\",\"result\":\"negative\"}]}"
 expect "a test dated tomorrow: 400" 400 bad-request "after the time of issue"
 head -c 70000 /dev/zero | tr '\0' ' ' > big.json
-req POST /v1/records "$T_COUNTER" -H 'Content-Type: application/json' --data-binary @big.json
-expect "oversized body (Content-Length): 413" 413 too-large
+# (Expect: 100-continue: the answer comes before any of the body is sent)
+req POST /v1/records "$T_COUNTER" -H 'Content-Type: application/json' -H 'Expect: 100-continue' \
+	--data-binary @big.json
+expect "oversized body (Content-Length): 413 before the body is read" 413 too-large
 req POST /v1/records "$T_COUNTER" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @big.json
 expect "oversized chunked body: 413" 413 too-large
 req POST /v1/records "$T_COUNTER" -H 'Content-Type: text/plain' --data-binary "$(rec "$ID1")"
@@ -217,7 +219,7 @@ post /v1/revocations "$T_ADMIN" '{"jti":"AAAAAAAAAAAAAAAAAAAAAA","reason":"x"}';
 
 # ---- revocation end to end ----
 REVF=o/publish/revocations/$REGION.jws
-seq_of() { python3 -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["seq"])' "$1" 2>/dev/null || echo 0; }
+seq_of() { $PY -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["seq"])' "$1" 2>/dev/null || echo 0; }
 SEQ0=$(seq_of $REVF)
 [ "$SEQ0" -ge 1 ] && ok "a revocation list is published (seq $SEQ0)" || bad "no revocation list"
 post /v1/revocations "$T_ADMIN" "{\"jti\":\"$JTI1\",\"reason\":\"lost-phone\"}"; expect "revoke: 200" 200
@@ -233,7 +235,7 @@ SEQ1=$(seq_of $REVF)
 	bad "list not re-signed within 10 s"
 mkdir -p tree/revocations dev/roots && cp trust/trustlist.jws tree/ && cp $REVF tree/revocations/ &&
 	cp trust/roots/root.jwk dev/roots/
-python3 "$SRC/tests/tools/https_server.py" --root tree --cert srv.pem --key srv.key --port-file srv.port --log srv.log &
+$PY "$SRC/tests/tools/https_server.py" --root tree --cert srv.pem --key srv.key --port-file srv.port --log srv.log &
 SPID=$!
 for i in $(seq 100); do [ -s srv.port ] && break; sleep 0.1; done
 out=$(timeout 30 "$B/hc-verify" sync --trust dev --cacert ca.pem "https://127.0.0.1:$(cat srv.port)" 2>&1) &&
@@ -277,7 +279,7 @@ mv o/log o/log.1 && kill -HUP "$DPID" && sleep 0.3 && req GET /healthz "" && sle
 [ -s o/log ] && grep -q healthz o/log && ok "SIGHUP: a new log file" || bad "SIGHUP" "$(ls o)"
 
 # ---- SIGTERM drains a request in flight ----
-python3 - "$PORT" "$DPID" "$T_COUNTER" "$(rec "$(sed -n 5p ids.txt)")" > drain.out 2>&1 <<'PY'
+$PY - "$PORT" "$DPID" "$T_COUNTER" "$(rec "$(sed -n 5p ids.txt)")" > drain.out 2>&1 <<'PY'
 import os, signal, socket, ssl, sys, time
 port, pid, tok, body = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
 ctx = ssl.create_default_context(cafile="ca.pem")
