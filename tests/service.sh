@@ -185,6 +185,12 @@ for p in /v1/records /v1/codes /v1/revocations /v1/audit; do
 	done
 done
 
+# a token revoked while the daemon runs fails its next request
+T2=$(tok counter desk-2)
+post /v1/codes "$T2" "{\"id\":\"$ID1\"}"; expect "a token added while serving works" 200
+D token revoke --config $CF --name desk-2
+post /v1/codes "$T2" "{\"id\":\"$ID1\"}"; expect "revoked while serving: its next request is 401" 401 unauthorized revoked
+
 # ---- bad requests, each with its error ----
 post /v1/records "$T_COUNTER" '{"person":'; expect "bad JSON: 400" 400 bad-request "invalid JSON"
 post /v1/records "$T_COUNTER" "$(rec "$ID1" ',"colour":"red"')"; expect "unknown member: 400" 400 bad-request "unknown"
