@@ -275,11 +275,11 @@ has "$BODY" 'hc_requests_total{path="/v1/records",status="200"}' && has "$BODY" 
 	ok "metrics: requests, latency, codes, list seq, audit seq, batches" || bad "metrics" "$BODY"
 
 # ---- privacy: many people ----
-for i in $(seq 10 59); do
-	post /v1/records "$T_COUNTER" "$(rec "$(sed -n ${i}p ids.txt)")"
-	[ "$ST" = 200 ] || { bad "person $i" "$ST $BODY"; break; }
-done
-[ "$ST" = 200 ] && ok "50 more people issued"
+for i in $(seq 10 59); do rec "$(sed -n ${i}p ids.txt)" > p$i.json; done
+ls p*.json | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' --cacert ca.pem \
+	-H "Authorization: Bearer $T_COUNTER" -H 'Content-Type: application/json' --data-binary @{} \
+	"$URL/v1/records" > many.out
+[ "$(grep -c '^200$' many.out)" = 50 ] && ok "50 more people issued, 8 at a time" || bad "50 people" "$(sort many.out | uniq -c)"
 # ---- SIGHUP reopens the log ----
 mv o/log o/log.1 && kill -HUP "$DPID" && sleep 0.3 && req GET /healthz "" && sleep 0.2
 [ -s o/log ] && grep -q healthz o/log && ok "SIGHUP: a new log file" || bad "SIGHUP" "$(ls o)"
@@ -318,12 +318,12 @@ if "$B/hc-verify" audit --help 2>&1 | grep -q -- --since-head; then
 else
 	skip 1 "hc-verify audit" "not built yet"
 fi
-n=0
-for id in $(cat ids.txt); do
-	grep -aqF "$id" o/registry.db o/registry.db-wal o/log o/log.1 drain.out 2>/dev/null && n=$((n + 1))
-	grep -raqF "$id" o/publish && n=$((n + 1))
-done
-[ $n -eq 0 ] && ok "privacy: no full ID in the registry, its WAL, the logs or publish/" || bad "privacy" "$n IDs found"
+n=$(cat o/registry.db o/registry.db-wal o/log o/log.1 drain.out many.out 2>/dev/null |
+	grep -aoF -f ids.txt | wc -l)
+n=$((n + $(find o/publish -type f -exec cat {} + | grep -aoF -f ids.txt | wc -l)))
+ctl=$(cat p*.json | grep -aoF -f ids.txt | wc -l) # the same search finds them where they are
+[ $n -eq 0 ] && [ "$ctl" -eq 50 ] && ok "privacy: no full ID in the registry, its WAL, the logs or publish/" ||
+	bad "privacy" "$n IDs found ($ctl of 50 in the requests)"
 D backup --config $CF backup.db && [ "$(sqlite3 backup.db 'select count(*) from codes' 2>/dev/null)" -gt 50 ] &&
 	ok "backup: an online copy with the codes" || bad "backup"
 D backup --config $CF backup.db 2>/dev/null; [ $? -eq 1 ] && ok "backup refuses an existing file (exit 1)" || bad "backup exists"
