@@ -455,7 +455,7 @@ void http_stop(struct http *h, unsigned wait)
 		if (fd != MHD_INVALID_SOCKET)
 			(void)close(fd);
 		while (atomic_load(&h->inflight) > 0 && now_us() < until) {
-			const struct timespec tick = {0, 10 * 1000 * 1000};
+			const struct timespec tick = {0, 10000000L}; /* 10 ms */
 
 			(void)nanosleep(&tick, NULL);
 		}
