@@ -345,12 +345,12 @@ hc_err hc_qrimg_svg(const struct hc_qrimg *q, int margin, char **out, size_t *n)
 			obuf_add(&ob, "\n", 1);
 	}
 	obuf_printf(&ob, "\"/>\n</svg>\n");
-	if (ob.nomem) {
+	if (ob.nomem || !obuf_add(&ob, "", 1)) {
 		err = HC_ERR_NOMEM;
 		goto out;
 	}
 	*out = (char *)ob.p;
-	*n = ob.len;
+	*n = ob.len - 1;
 	ob.p = NULL;
 	err = HC_OK;
 out:
