@@ -73,6 +73,7 @@
   }
 
   function hideAnswers() {
+    clear($("qr"));
     show($("result"), false);
     show($("error"), false);
   }
