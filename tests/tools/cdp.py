@@ -13,6 +13,10 @@ types into fields and clicks buttons with Input events.
     cdp.py PORT key NAME              press a key (Enter, Tab)
     cdp.py PORT shot FILE [SELECTOR [SCALE]]  PNG of the whole page or of an element
     cdp.py PORT media print|screen JS emulate that CSS media type, print JS's value
+    cdp.py PORT answer PATTERN STATUS FILE SELECTOR
+                                      click SELECTOR and answer the request it
+                                      makes to a URL matching PATTERN with
+                                      STATUS and FILE's bytes (a hostile server)
 
 PORT may also be the path of Chromium's DevToolsActivePort file. Exit 0 on
 success, 1 when the page did not do what was asked (element missing, wait
@@ -25,7 +29,6 @@ import socket
 import struct
 import sys
 import time
-import urllib.request
 
 
 class CDPError(Exception):
@@ -111,10 +114,37 @@ class WebSocket:
         self.sock.close()
 
 
+def http_get(port, path):
+    """The body of a GET to the browser's HTTP endpoint (Content-Length)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (path, port)).encode())
+        data = b""
+        while True:
+            head, sep, body = data.partition(b"\r\n\r\n")
+            if sep:
+                n = None
+                for line in head.split(b"\r\n")[1:]:
+                    k, _, v = line.partition(b":")
+                    if k.strip().lower() == b"content-length":
+                        n = int(v)
+                if n is None or n > 16 << 20:
+                    raise CDPError("%s: no usable Content-Length" % path)
+                if len(body) >= n:
+                    break
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise CDPError("%s: connection closed early" % path)
+            data += chunk
+            if len(data) > 16 << 20:
+                raise CDPError("%s: answer too long" % path)
+    if head.split(b" ", 2)[1:2] != [b"200"]:
+        raise CDPError("%s: %s" % (path, head.split(b"\r\n", 1)[0].decode("latin-1")))
+    return body[:n].decode()
+
+
 class Page:
     def __init__(self, port):
-        with urllib.request.urlopen("http://127.0.0.1:%d/json/list" % port, timeout=10) as r:
-            targets = json.load(r)
+        targets = json.loads(http_get(port, "/json/list"))
         pages = [t for t in targets if t.get("type") == "page"]
         if not pages:
             raise CDPError("no page target")
@@ -247,6 +277,20 @@ def main(argv):
             # The emulation lasts as long as this connection: evaluate now.
             p.call("Emulation.setEmulatedMedia", media=args[0])
             print(json.dumps(p.eval(args[1]), ensure_ascii=False))
+        elif cmd == "answer" and len(args) == 4:
+            with open(args[2], "rb") as f:
+                body = f.read()
+            p.call("Fetch.enable", patterns=[{"urlPattern": args[0]}])
+            p.click(args[3])
+            e = p.wait_event("Fetch.requestPaused", 10)
+            if not e:
+                raise PageError("no request to %s" % args[0])
+            p.call("Fetch.fulfillRequest", requestId=e["params"]["requestId"],
+                   responseCode=int(args[1]),
+                   responseHeaders=[{"name": "Content-Type", "value": "application/json"}],
+                   body=base64.b64encode(body).decode())
+            p.call("Fetch.disable")
+            print(json.dumps(e["params"]["request"]["url"]))
         else:
             print("cdp.py: bad command: %s" % " ".join(argv[2:]), file=sys.stderr)
             return 2
