@@ -17,7 +17,7 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
-CHECKS=44 # every check below, for the skips
+CHECKS=48 # every check below, for the skips
 
 command -v chromium >/dev/null 2>&1 || { skip $CHECKS page "chromium is not installed"; totals; exit 0; }
 command -v zbarimg >/dev/null 2>&1 || { skip $CHECKS page "zbarimg is not installed"; totals; exit 0; }
@@ -109,6 +109,9 @@ C open "$URL/" && [ "$(E document.title)" = '"健康码柜台 · Health code cou
 	bad "page did not load" "$(E document.title) $(tail -n 3 chromium.log)"
 [ "$(E "[$(el login).hidden, $(el work).hidden]")" = "[false, true]" ] &&
 	ok "without a token the page asks for one" || bad "login first" "$(E "$(el work).hidden")"
+got=$(E "var n=document.querySelectorAll('script:not([src]),style,[style]').length,s=document.createElement('script');s.textContent='window.inl=1';document.body.appendChild(s);[window.inl===undefined,n]")
+[ "$got" = "[true, 0]" ] && ok "the page's CSP refuses inline script; the page has no inline script or style" ||
+	bad "CSP" "$got (inline script blocked, inline script and style count)"
 
 # answer: the result or the error block appears
 answer() { C wait "!$(el result).hidden || !$(el error).hidden" 15; }
@@ -178,11 +181,18 @@ has "$got" '"王*"' && ! has "$got" 330106198503120028 && ok "red: masked name a
 C shot red.png && ok "red: page screenshot" || bad "red: screenshot"
 qrcheck red red
 
+# ---- yellow (a yellow flag) ----
+YEL='{"person":{"name":"李四","id":"11010519491231002X"},"flags":["secondary-contact"]}'
+C eval "$(el record).value=''" >/dev/null && C type '#record' "$YEL" && C click '#record-btn' && answer &&
+	[ "$(E "$(el result).hidden")" = false ] && ok "yellow: POST /v1/records answered" ||
+	bad "yellow: no result" "$(E "$(el error).textContent")"
+shown yellow 黄码 Yellow "rgb(245,196,0)" "次密切接触者 / Secondary contact"
+
 # ---- errors: bad record, unknown person ----
 C eval "$(el record).value=''" >/dev/null && C type '#record' '{"person":{"name":"x"}' && C click '#record-btn' && answer
 got=$(E "[$(el result).hidden,$(el error).hidden,$(el err-code).textContent,$(el err-detail).textContent.length>0]")
 [ "$got" = '[true, false, "bad-request", true]' ] && ok "bad JSON: error bad-request with its detail" || bad "bad JSON" "$got"
-C eval "$(el idnum).value=''" >/dev/null && C type '#idnum' 11010519491231002X && C click '#id-btn' && answer
+C eval "$(el idnum).value=''" >/dev/null && C type '#idnum' 110105194912310038 && C click '#id-btn' && answer
 got=$(E "[$(el error).hidden,$(el err-code).textContent,$(el err-words).textContent]")
 [ "$got" = '[false, "not-found", "未找到此人 / Person not found"]' ] && ok "unknown person: not-found in words" || bad "unknown person" "$got"
 
