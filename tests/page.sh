@@ -28,6 +28,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)')
 W=$(mktemp -d /tmp/hc-page.XXXXXX)
 DPID="" CPID=""
 cleanup() {
+	[ -n "${CDP_PID:-}" ] && kill "$CDP_PID" 2>/dev/null
 	[ -n "$CPID" ] && kill -- -"$CPID" 2>/dev/null
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
 	[ -n "$CPID" ] && wait "$CPID" 2>/dev/null
@@ -101,7 +102,15 @@ TZ=Asia/Shanghai setsid chromium --headless=new --no-sandbox --disable-gpu --no-
 	--ignore-certificate-errors-spki-list="$SPKI" about:blank >chromium.log 2>&1 &
 CPID=$!
 for _ in $(seq 100); do [ -s prof/DevToolsActivePort ] && break; sleep 0.1; done
-C() { "$PY" "$SRC/tests/tools/cdp.py" prof/DevToolsActivePort "$@"; }
+# cdp.py's repl over one connection (a process per command costs seconds
+# on a loaded machine): C CMD ARGS... prints the output, returns the status.
+coproc CDP { "$PY" "$SRC/tests/tools/cdp.py" prof/DevToolsActivePort repl 2>cdp.log; }
+C() {
+	local IFS=$'\x1f' line
+	printf '%s\n' "$*" >&"${CDP[1]}" && IFS= read -r line <&"${CDP[0]}" || { echo "cdp.py repl is gone"; return 2; }
+	[ "${line#*$'\t'}" != "" ] && printf '%s\n' "${line#*$'\t'}"
+	return "${line%%$'\t'*}"
+}
 E() { C eval "$1" 2>&1; }
 el() { echo "document.getElementById('$1')"; }
 C open "$URL/" && [ "$(E document.title)" = '"健康码柜台 · Health code counter"' ] &&
@@ -118,7 +127,8 @@ answer() { C wait "!$(el result).hidden || !$(el error).hidden" 15; }
 shown() { # NAME ZH EN RGB WHY...: the status block and the reasons
 	local name=$1 want="[\"$2\",\"$3\",\"$4\"]" what="$2 $3 in $4" got
 	shift 4
-	got=$(E "[$(el status-zh).textContent,$(el status-en).textContent,getComputedStyle($(el status)).backgroundColor]" | tr -d ' ')
+	got=$(E "[$(el status-zh).textContent,$(el status-en).textContent,getComputedStyle($(el status)).backgroundColor]")
+	got=${got// /}
 	[ "$got" = "$want" ] && ok "$name: status block $what" || bad "$name: status block" "$got, want $want"
 	got=$(E "Array.from(document.querySelectorAll('#r-why li')).map(function(l){return l.textContent}).join('|')")
 	[ "$got" = "\"$*\"" ] && ok "$name: reasons $*" || bad "$name: reasons" "$got, want $*"

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """cdp.py: drives a headless Chromium over the Chrome DevTools Protocol
 (its --remote-debugging-port) with the standard library only: a minimal
-WebSocket client (RFC 6455, client side) and one command per run against the
-browser's first page. tests/page.sh uses it like staff use the page: it
+WebSocket client (RFC 6455, client side) and commands against the browser's
+first page, one per run or many over one connection (repl). tests/page.sh uses it like staff use the page: it
 types into fields and clicks buttons with Input events.
 
     cdp.py PORT open URL              navigate, wait for the load event
@@ -12,11 +12,16 @@ types into fields and clicks buttons with Input events.
     cdp.py PORT type SELECTOR TEXT    click the element, then insert TEXT
     cdp.py PORT key NAME              press a key (Enter, Tab)
     cdp.py PORT shot FILE [SELECTOR [SCALE]]  PNG of the whole page or of an element
-    cdp.py PORT media print|screen JS emulate that CSS media type, print JS's value
+    cdp.py PORT media print|screen JS print JS's value under that CSS media type
     cdp.py PORT answer PATTERN STATUS FILE SELECTOR
                                       click SELECTOR and answer the request it
                                       makes to a URL matching PATTERN with
                                       STATUS and FILE's bytes (a hostile server)
+
+    cdp.py PORT repl                  the commands above from stdin, one a line
+                                      (words separated by the byte 0x1f), one
+                                      answer line each: EXIT, a tab, the output
+                                      or the error; one connection for all
 
 PORT may also be the path of Chromium's DevToolsActivePort file. Exit 0 on
 success, 1 when the page did not do what was asked (element missing, wait
@@ -221,6 +226,96 @@ class PageError(Exception):
 KEYS = {"Enter": (13, "\r"), "Tab": (9, "")}
 
 
+def run(p, cmd, args):
+    """One command on page p; returns its output line (or None)."""
+    if cmd == "open" and len(args) == 1:
+        p.call("Page.enable")
+        p.events = []
+        p.call("Page.navigate", url=args[0])
+        if not p.wait_event("Page.loadEventFired", 20):
+            raise PageError("no load event for %s" % args[0])
+    elif cmd == "eval" and len(args) == 1:
+        return json.dumps(p.eval(args[0]), ensure_ascii=False)
+    elif cmd == "wait" and len(args) in (1, 2):
+        end = time.time() + (float(args[1]) if len(args) == 2 else 15)
+        while not p.eval(args[0]):
+            if time.time() > end:
+                raise PageError("timed out waiting for %s" % args[0])
+            time.sleep(0.05)
+    elif cmd == "click" and len(args) == 1:
+        p.click(args[0])
+    elif cmd == "type" and len(args) == 2:
+        p.click(args[0])
+        if not p.eval("document.activeElement === document.querySelector(%s)"
+                      % json.dumps(args[0])):
+            raise PageError("%s did not take the focus" % args[0])
+        p.call("Input.insertText", text=args[1])
+    elif cmd == "key" and len(args) == 1 and args[0] in KEYS:
+        code, text = KEYS[args[0]]
+        for t in ("keyDown", "keyUp"):
+            kw = {"text": text} if t == "keyDown" and text else {}
+            p.call("Input.dispatchKeyEvent", type=t, key=args[0], code=args[0],
+                   windowsVirtualKeyCode=code, **kw)
+    elif cmd == "shot" and 1 <= len(args) <= 3:
+        kw = {"format": "png", "captureBeyondViewport": True}
+        if len(args) == 1:
+            w, h = p.eval("[document.documentElement.scrollWidth,"
+                          "document.documentElement.scrollHeight]")
+            kw["clip"] = {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}
+        else:
+            x, y, w, h, sx, sy = p.rect(args[1])
+            kw["clip"] = {"x": x + sx, "y": y + sy, "width": w, "height": h,
+                          "scale": float(args[2]) if len(args) == 3 else 1}
+        r = p.call("Page.captureScreenshot", **kw)
+        with open(args[0], "wb") as f:
+            f.write(base64.b64decode(r["data"]))
+    elif cmd == "media" and len(args) == 2 and args[0] in ("print", "screen"):
+        p.call("Emulation.setEmulatedMedia", media=args[0])
+        try:
+            return json.dumps(p.eval(args[1]), ensure_ascii=False)
+        finally:
+            p.call("Emulation.setEmulatedMedia", media="")
+    elif cmd == "answer" and len(args) == 4:
+        with open(args[2], "rb") as f:
+            body = f.read()
+        p.call("Fetch.enable", patterns=[{"urlPattern": args[0]}])
+        try:
+            p.click(args[3])
+            e = p.wait_event("Fetch.requestPaused", 10)
+            if not e:
+                raise PageError("no request to %s" % args[0])
+            p.call("Fetch.fulfillRequest", requestId=e["params"]["requestId"],
+                   responseCode=int(args[1]),
+                   responseHeaders=[{"name": "Content-Type", "value": "application/json"}],
+                   body=base64.b64encode(body).decode())
+        finally:
+            p.call("Fetch.disable")
+        return json.dumps(e["params"]["request"]["url"])
+    else:
+        raise UsageError("bad command: %s" % " ".join([cmd] + args))
+    return None
+
+
+def repl(p):
+    """Commands from stdin, one a line, words separated by 0x1f; one answer
+    line each: the exit status, a tab, the output or the error."""
+    for line in sys.stdin:
+        words = line.rstrip("\n").split("\x1f")
+        try:
+            out, rc = run(p, words[0], words[1:]), 0
+        except PageError as e:
+            out, rc = "cdp.py: %s" % e, 1
+        except (UsageError, ValueError, OSError) as e:
+            out, rc = "cdp.py: %s" % e, 2
+        sys.stdout.write("%d\t%s\n" % (rc, (out or "").replace("\n", " ")))
+        sys.stdout.flush()
+    return 0
+
+
+class UsageError(Exception):
+    pass
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -233,70 +328,17 @@ def main(argv):
         port = int(port_arg)
     p = Page(port)
     try:
-        if cmd == "open" and len(args) == 1:
-            p.call("Page.enable")
-            p.call("Page.navigate", url=args[0])
-            if not p.wait_event("Page.loadEventFired", 20):
-                raise PageError("no load event for %s" % args[0])
-        elif cmd == "eval" and len(args) == 1:
-            print(json.dumps(p.eval(args[0]), ensure_ascii=False))
-        elif cmd == "wait" and len(args) in (1, 2):
-            end = time.time() + (float(args[1]) if len(args) == 2 else 15)
-            while not p.eval(args[0]):
-                if time.time() > end:
-                    raise PageError("timed out waiting for %s" % args[0])
-                time.sleep(0.05)
-        elif cmd == "click" and len(args) == 1:
-            p.click(args[0])
-        elif cmd == "type" and len(args) == 2:
-            p.click(args[0])
-            if not p.eval("document.activeElement === document.querySelector(%s)"
-                          % json.dumps(args[0])):
-                raise PageError("%s did not take the focus" % args[0])
-            p.call("Input.insertText", text=args[1])
-        elif cmd == "key" and len(args) == 1 and args[0] in KEYS:
-            code, text = KEYS[args[0]]
-            for t in ("keyDown", "keyUp"):
-                kw = {"text": text} if t == "keyDown" and text else {}
-                p.call("Input.dispatchKeyEvent", type=t, key=args[0], code=args[0],
-                       windowsVirtualKeyCode=code, **kw)
-        elif cmd == "shot" and 1 <= len(args) <= 3:
-            kw = {"format": "png", "captureBeyondViewport": True}
-            if len(args) == 1:
-                w, h = p.eval("[document.documentElement.scrollWidth,"
-                              "document.documentElement.scrollHeight]")
-                kw["clip"] = {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}
-            else:
-                x, y, w, h, sx, sy = p.rect(args[1])
-                kw["clip"] = {"x": x + sx, "y": y + sy, "width": w, "height": h,
-                              "scale": float(args[2]) if len(args) == 3 else 1}
-            r = p.call("Page.captureScreenshot", **kw)
-            with open(args[0], "wb") as f:
-                f.write(base64.b64decode(r["data"]))
-        elif cmd == "media" and len(args) == 2 and args[0] in ("print", "screen"):
-            # The emulation lasts as long as this connection: evaluate now.
-            p.call("Emulation.setEmulatedMedia", media=args[0])
-            print(json.dumps(p.eval(args[1]), ensure_ascii=False))
-        elif cmd == "answer" and len(args) == 4:
-            with open(args[2], "rb") as f:
-                body = f.read()
-            p.call("Fetch.enable", patterns=[{"urlPattern": args[0]}])
-            p.click(args[3])
-            e = p.wait_event("Fetch.requestPaused", 10)
-            if not e:
-                raise PageError("no request to %s" % args[0])
-            p.call("Fetch.fulfillRequest", requestId=e["params"]["requestId"],
-                   responseCode=int(args[1]),
-                   responseHeaders=[{"name": "Content-Type", "value": "application/json"}],
-                   body=base64.b64encode(body).decode())
-            p.call("Fetch.disable")
-            print(json.dumps(e["params"]["request"]["url"]))
-        else:
-            print("cdp.py: bad command: %s" % " ".join(argv[2:]), file=sys.stderr)
-            return 2
+        if cmd == "repl" and not args:
+            return repl(p)
+        out = run(p, cmd, args)
+        if out is not None:
+            print(out)
     except PageError as e:
         print("cdp.py: %s" % e, file=sys.stderr)
         return 1
+    except UsageError as e:
+        print("cdp.py: %s" % e, file=sys.stderr)
+        return 2
     finally:
         p.ws.close()
     return 0
