@@ -232,7 +232,10 @@
       });
     }, function (e) {
       showError("network", String(e && e.message || e));
-    }).then(function () { setBusy(false); }, function () { setBusy(false); });
+    }).then(function () { setBusy(false); }, function (e) {
+      setBusy(false);
+      showError("network", String(e && e.message || e));
+    });
   }
 
   // A record that the default policy makes green: a negative test two
