@@ -325,7 +325,7 @@ static int cmd_serve(int argc, char **argv)
 	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	rc = EXIT_USAGE;
-	if ((err = svc_open(&c, &s, msg, sizeof(msg))) != HC_OK) {
+	if (svc_open(&c, &s, msg, sizeof(msg)) != HC_OK) {
 		log_msg("%s", msg);
 		goto out;
 	}
@@ -333,7 +333,7 @@ static int cmd_serve(int argc, char **argv)
 		log_msg("publish: %s%s%s", hc_strerror(err), hc_detail()[0] ? ": " : "", hc_detail());
 		goto out;
 	}
-	if ((err = http_start(s, &h, msg, sizeof(msg))) != HC_OK) {
+	if (http_start(s, &h, msg, sizeof(msg)) != HC_OK) {
 		log_msg("%s", msg);
 		goto out;
 	}
@@ -341,7 +341,7 @@ static int cmd_serve(int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (o.log && (err = log_open(o.log)) != HC_OK)
+			if (o.log && log_open(o.log) != HC_OK)
 				log_msg("SIGHUP: cannot reopen the log: %s", hc_detail());
 			else
 				log_msg("log reopened");

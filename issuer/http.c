@@ -454,8 +454,11 @@ void http_stop(struct http *h, unsigned wait)
 		fd = MHD_quiesce_daemon(h->d);
 		if (fd != MHD_INVALID_SOCKET)
 			(void)close(fd);
-		while (atomic_load(&h->inflight) > 0 && now_us() < until)
-			(void)usleep(10000);
+		while (atomic_load(&h->inflight) > 0 && now_us() < until) {
+			const struct timespec tick = {0, 10 * 1000 * 1000};
+
+			(void)nanosleep(&tick, NULL);
+		}
 		if (atomic_load(&h->inflight) > 0)
 			log_msg("stopping with %d requests unfinished", atomic_load(&h->inflight));
 		MHD_stop_daemon(h->d);
