@@ -17,7 +17,7 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
-CHECKS=48 # every check below, for the skips
+CHECKS=49 # every check below, for the skips
 
 command -v chromium >/dev/null 2>&1 || { skip $CHECKS page "chromium is not installed"; totals; exit 0; }
 command -v zbarimg >/dev/null 2>&1 || { skip $CHECKS page "zbarimg is not installed"; totals; exit 0; }
@@ -113,7 +113,7 @@ C() {
 }
 E() { C eval "$1" 2>&1; }
 el() { echo "document.getElementById('$1')"; }
-C open "$URL/" && [ "$(E document.title)" = '"健康码柜台 · Health code counter"' ] &&
+C viewport 360 740 && C open "$URL/" && [ "$(E document.title)" = '"健康码柜台 · Health code counter"' ] &&
 	ok "Chromium loads the page over HTTPS (test certificate)" ||
 	bad "page did not load" "$(E document.title) $(tail -n 3 chromium.log)"
 [ "$(E "[$(el login).hidden, $(el work).hidden]")" = "[false, true]" ] &&
@@ -167,6 +167,10 @@ C shot green.png && cp green.png "$B/page-green.png" && [ "$(head -c 4 green.png
 	ok "green: page screenshot (kept as $B/page-green.png)" || bad "green: screenshot"
 qrcheck green green
 JTI=$(E "$(el r-jti).textContent")
+
+[ "$(E "[window.innerWidth,document.documentElement.scrollWidth<=window.innerWidth]")" = "[360, true]" ] &&
+	ok "phone width (360 px): nothing wider than the screen" ||
+	bad "phone width" "$(E "[window.innerWidth,document.documentElement.scrollWidth]")"
 
 # ---- print media: only the status, identity, expiry and QR ----
 got=$(C media print "['login','work','error','r-why','print-btn','status','qr','r-name','r-exp'].map(function(i){return document.getElementById(i).getClientRects().length>0?1:0}).join('')+getComputedStyle(document.querySelector('header')).display")

@@ -12,6 +12,8 @@ types into fields and clicks buttons with Input events.
     cdp.py PORT type SELECTOR TEXT    click the element, then insert TEXT
     cdp.py PORT key NAME              press a key (Enter, Tab)
     cdp.py PORT shot FILE [SELECTOR [SCALE]]  PNG of the whole page or of an element
+    cdp.py PORT viewport WIDTH HEIGHT a phone's screen (CSS pixels; lasts as long
+                                      as the connection: for repl)
     cdp.py PORT media print|screen JS print JS's value under that CSS media type
     cdp.py PORT answer PATTERN STATUS FILE SELECTOR
                                       click SELECTOR and answer the request it
@@ -269,6 +271,9 @@ def run(p, cmd, args):
         r = p.call("Page.captureScreenshot", **kw)
         with open(args[0], "wb") as f:
             f.write(base64.b64decode(r["data"]))
+    elif cmd == "viewport" and len(args) == 2:
+        p.call("Emulation.setDeviceMetricsOverride", width=int(args[0]),
+               height=int(args[1]), deviceScaleFactor=1, mobile=True)
     elif cmd == "media" and len(args) == 2 and args[0] in ("print", "screen"):
         p.call("Emulation.setEmulatedMedia", media=args[0])
         try:
