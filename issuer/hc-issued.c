@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,9 +61,10 @@ static const char usage_serve[] =
 	"usage: hc-issued serve --config FILE [--log FILE]\n"
 	"\n"
 	"Runs the service in the foreground, logging to standard error (or to\n"
-	"--log FILE, reopened on SIGHUP). SIGTERM or SIGINT stops accepting\n"
-	"connections, lets the requests in flight finish (at most the config's\n"
-	"timeout), publishes the audit entries and a signed head, and exits 0.\n";
+	"--log FILE, reopened on SIGHUP); one daemon per registry (it holds a\n"
+	"lock on REGISTRY.lock). SIGTERM or SIGINT stops accepting connections,\n"
+	"lets the requests in flight finish (at most the config's timeout),\n"
+	"publishes the audit entries and a signed head, and exits 0.\n";
 
 static const char usage_backup[] =
 	"usage: hc-issued backup --config FILE OUT\n"
@@ -293,6 +295,29 @@ static int cmd_token(int argc, char **argv)
 	return rc;
 }
 
+/* One daemon per registry: it alone publishes the lists and the chain.
+ * Returns the descriptor holding the lock (closed at exit), or -1. */
+static int lock_registry(const char *registry)
+{
+	char path[CFG_PATH + 8];
+	int fd;
+
+	if (hc_path(path, sizeof(path), "%s.lock", registry) != HC_OK)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_msg("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		log_msg("%s: %s", path,
+			errno == EWOULDBLOCK ? "another hc-issued serves this registry" : strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	struct cfg c;
@@ -301,7 +326,7 @@ static int cmd_serve(int argc, char **argv)
 	struct http *h = NULL;
 	sigset_t set;
 	char msg[1024];
-	int rc = parse(argc, argv, usage_serve, "cl", &o), sig = 0;
+	int rc = parse(argc, argv, usage_serve, "cl", &o), sig = 0, lockfd = -1;
 	hc_err err;
 
 	if (rc >= 0)
@@ -325,6 +350,8 @@ static int cmd_serve(int argc, char **argv)
 	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	rc = EXIT_USAGE;
+	if ((lockfd = lock_registry(c.registry)) == -1)
+		goto out;
 	if (svc_open(&c, &s, msg, sizeof(msg)) != HC_OK) {
 		log_msg("%s", msg);
 		goto out;
@@ -360,6 +387,8 @@ out:
 		s->publisher = NULL;
 	}
 	svc_close(s);
+	if (lockfd != -1)
+		(void)close(lockfd);
 	if (rc == 0)
 		log_msg("stopped");
 	return rc;

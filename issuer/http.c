@@ -18,6 +18,12 @@
 #include "page.h"
 
 #define CONNECTION_LIMIT 1024
+/* Threads per core when the config says 0: a request holds its thread
+ * until its commit is durable, and only requests waiting together share
+ * a commit, so the pool is larger than the cores (measured on 2 cores
+ * with 64 clients: 2 threads 206 codes/s, batches of 1; 32 threads 855
+ * codes/s, batches of 8). */
+#define THREADS_PER_CORE 16
 
 struct http {
 	struct svc *s;
@@ -403,7 +409,7 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		threads = n > 0 && n < 256 ? (unsigned)n : 1;
+		threads = n > 0 && n <= 256 / THREADS_PER_CORE ? (unsigned)n * THREADS_PER_CORE : 256;
 	}
 	if (cf->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -416,13 +422,16 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 			return err;
 		}
 	}
+	/* The logger first, so that MHD says everything through it; the pool
+	 * option only for more than one thread (else MHD warns). */
 	h->d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->addr,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, cf->timeout,
+		flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->addr,
+		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_TIMEOUT,
+		threads > 1 ? threads : cf->timeout, MHD_OPTION_CONNECTION_TIMEOUT, cf->timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_NOTIFY_COMPLETED,
-		completed, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		cf->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, (const char *)h->cert,
-		MHD_OPTION_HTTPS_MEM_KEY, (const char *)h->key, MHD_OPTION_END);
+		completed, h, cf->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+		(const char *)h->cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)h->key, MHD_OPTION_END);
 	if (!h->d) {
 		(void)snprintf(msg, msgsz, "cannot listen on %s (in use, or a bad TLS certificate or key)",
 			       cf->listen);
@@ -455,7 +464,7 @@ void http_stop(struct http *h, unsigned wait)
 		if (fd != MHD_INVALID_SOCKET)
 			(void)close(fd);
 		while (atomic_load(&h->inflight) > 0 && now_us() < until) {
-			const struct timespec tick = {0, 10 * 1000 * 1000};
+			const struct timespec tick = {0, 10000000L}; /* 10 ms */
 
 			(void)nanosleep(&tick, NULL);
 		}

@@ -67,6 +67,9 @@ ok "--help on every command names the exit statuses"
 
 # ---- the daemon ----
 start_daemon && ok "serve: listening over HTTPS" || { bad "serve did not start" "$(tail -5 o/log)"; totals; exit 1; }
+out=$(D serve --config $CF 2>&1); rc=$?
+[ $rc -eq 2 ] && has "$out" "another hc-issued serves this registry" && ok "a second daemon on the registry is refused" ||
+	bad "second daemon" "exit $rc: $out"
 
 # req METHOD PATH TOKEN [curl args]: ST status, body in body.out, headers in hdr.out
 req() {

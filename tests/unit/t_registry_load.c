@@ -316,6 +316,11 @@ static void durability(void)
 			missing++;
 	}
 	CHECK(sql_int(db, "SELECT count(*) FROM codes", NULL, NULL, 0) == (int64_t)is.n);
+	/* SQLite's own checks: pages, indexes and foreign keys. */
+	CHECK(sql_int(db,
+		      "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'",
+		      NULL, NULL, 0) == 1);
+	CHECK(sql_int(db, "SELECT count(*) FROM pragma_foreign_key_check", NULL, NULL, 0) == 0);
 	sqlite3_close(db);
 	CHECK(missing == 0);
 	CHECK(is.n >= nacked);
