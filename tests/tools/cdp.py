@@ -10,7 +10,6 @@ types into fields and clicks buttons with Input events.
     cdp.py PORT wait JS [SECONDS]     poll until JS is truthy (exit 1 on timeout)
     cdp.py PORT click SELECTOR        mouse click at the element's centre
     cdp.py PORT type SELECTOR TEXT    click the element, then insert TEXT
-    cdp.py PORT key NAME              press a key (Enter, Tab)
     cdp.py PORT shot FILE [SELECTOR [SCALE]]  PNG of the whole page or of an element
     cdp.py PORT viewport WIDTH HEIGHT a phone's screen (CSS pixels; lasts as long
                                       as the connection: for repl)
@@ -225,9 +224,6 @@ class PageError(Exception):
     pass
 
 
-KEYS = {"Enter": (13, "\r"), "Tab": (9, "")}
-
-
 def run(p, cmd, args):
     """One command on page p; returns its output line (or None)."""
     if cmd == "open" and len(args) == 1:
@@ -252,12 +248,6 @@ def run(p, cmd, args):
                       % json.dumps(args[0])):
             raise PageError("%s did not take the focus" % args[0])
         p.call("Input.insertText", text=args[1])
-    elif cmd == "key" and len(args) == 1 and args[0] in KEYS:
-        code, text = KEYS[args[0]]
-        for t in ("keyDown", "keyUp"):
-            kw = {"text": text} if t == "keyDown" and text else {}
-            p.call("Input.dispatchKeyEvent", type=t, key=args[0], code=args[0],
-                   windowsVirtualKeyCode=code, **kw)
     elif cmd == "shot" and 1 <= len(args) <= 3:
         kw = {"format": "png", "captureBeyondViewport": True}
         if len(args) == 1:
