@@ -71,6 +71,8 @@ $(B)/hc-issue: $(B)/issuer/hc-issue.o $(B)/libhc.a
 ISSUED_LIBS = $(shell $(PKG_CONFIG) --libs $(ISSUED_PKGS)) -lpthread
 $(B)/hc-issued: $(ISSUED_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(ISSUED_LIBS)
+# The counter page's files are assembled into page.o (.incbin, issuer/page.c).
+$(B)/issuer/page.o: $(wildcard issuer/page/*)
 # hc-verify batch --mpi: built with OpenMPI when its pkg-config file is
 # there (MPI=0 builds without, as for a checkpoint device).
 MPI ?= $(shell $(PKG_CONFIG) --exists ompi-c 2>/dev/null && echo 1 || echo 0)
