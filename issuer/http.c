@@ -78,6 +78,11 @@ static void free_body(void *p)
 	free(p);
 }
 
+/* Every answer, the counter page's files included: no framing, no
+ * referrer, only the daemon's own script, styles and API. */
+#define CSP "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " \
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 /* Sends r (taking its body) on c. */
 static enum MHD_Result send_reply(struct http *h, struct MHD_Connection *c, struct req *q,
 				  struct reply *r)
@@ -96,6 +101,12 @@ static enum MHD_Result send_reply(struct http *h, struct MHD_Connection *c, stru
 	    MHD_add_response_header(resp, "X-Request-Id", q->who.reqid) != MHD_YES ||
 	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
 	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    MHD_add_response_header(resp, "Content-Security-Policy", CSP) != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
+	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
+	    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin") != MHD_YES ||
+	    (h->cert && MHD_add_response_header(resp, "Strict-Transport-Security",
+						"max-age=31536000") != MHD_YES) ||
 	    (r->allow && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES) ||
 	    (atomic_load(&h->draining) &&
 	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {

@@ -113,6 +113,10 @@ rec() { # ID [members]: a record
 req GET /healthz ""; expect "healthz 200" 200; has "$BODY" '"ok":true' && ok "healthz says ok" || bad "healthz body" "$BODY"
 req GET / ""; expect "counter page 200" 200
 grep -qi '^content-type: text/html; charset=utf-8' hdr.out && ok "page is text/html; charset=utf-8" || bad "page type"
+grep -qi "^content-security-policy: default-src 'none'; script-src 'self';.*frame-ancestors 'none'" hdr.out &&
+	grep -qi '^x-frame-options: DENY' hdr.out && grep -qi '^referrer-policy: no-referrer' hdr.out &&
+	grep -qi '^strict-transport-security: max-age=' hdr.out &&
+	ok "page: CSP without inline script, no framing, no referrer, HSTS" || bad "page headers" "$(cat hdr.out)"
 
 # ---- issuing ----
 post /v1/records "$T_COUNTER" "$(rec "$ID1")"; expect "records: green" 200
