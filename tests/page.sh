@@ -227,7 +227,7 @@ C type '#token' "$TOKEN" && C click '#login-btn' && C eval "$(el idnum).value=''
 curl -s --cacert ca.pem -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 	-d '{"id":"33010619900101123X"}' "$URL/v1/codes?svg=1" > code.json
 hostile() { # NAME PYTHON-EXPR-ON-svg: the page refuses the altered SVG
-	"$PY" -c 'import json,sys; o=json.load(open("code.json")); svg=o["svg"]; o["svg"]=eval(sys.argv[1]); print(json.dumps(o))' \
+	"$PY" -c 'import json,sys; o=json.load(open("code.json")); svg=o["svg"]; o["svg"]=eval(sys.argv[1]); assert o["svg"] != svg, "the change left the SVG as it was"; print(json.dumps(o))' \
 		"$2" > hostile.json || echo "hostile answer not made from code.json: $(head -c 200 code.json)"
 	C eval "window.hit=0" >/dev/null
 	C answer '*/v1/codes*' 200 hostile.json '#id-btn' >/dev/null && answer
@@ -242,7 +242,7 @@ hostile "script element" 'svg.replace("</svg>", "<script>window.hit=1</script></
 hostile "image element" 'svg.replace("</svg>", "<image href=\"https://example.org/x.png\" width=\"9\" height=\"9\"/></svg>")'
 hostile "foreignObject" 'svg.replace("</svg>", "<foreignObject><div xmlns=\"http://www.w3.org/1999/xhtml\">x</div></foreignObject></svg>")'
 hostile "not an svg root" '"<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><img src=\"x\" onerror=\"window.hit=1\"/></body></html>"'
-hostile "javascript URL fill" 'svg.replace("fill=\"#000\"", "fill=\"url(javascript:window.hit=1)\"", 1)'
+hostile "javascript URL fill" 'svg.replace("<path ", "<path fill=\"url(javascript:window.hit=1)\" ", 1)'
 hostile "malformed XML" 'svg[:len(svg) // 2]'
 
 echo "page.sh: $(($(date +%s) - t0)) s"
