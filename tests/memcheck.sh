@@ -14,7 +14,7 @@ SRC=$(pwd)
 command -v valgrind >/dev/null || { echo "valgrind not installed (make deps)"; exit 2; }
 rm -rf "$V" && mkdir -p "$V/t" "$V/replay" "$V/log" || exit 2
 V=$(cd "$V" && pwd)
-for p in "$B"/hc-keys "$B"/hc-issue "$B"/hc-verify "$B"/forge "$B"/auditgen "$B"/t/t_* "$B"/replay/fuzz_*; do
+for p in "$B"/hc-keys "$B"/hc-issue "$B"/hc-issued "$B"/hc-verify "$B"/forge "$B"/auditgen "$B"/t/t_* "$B"/replay/fuzz_*; do
 	[ -x "$p" ] || continue
 	w=$V/${p#"$B"/}
 	cat > "$w" <<EOF

@@ -187,7 +187,7 @@ static void expect(const char *line, size_t n, struct want *w)
 			return;
 		}
 		if (at && cJSON_IsString(at)) {
-			if (hc_time_parse(at->valuestring, &o.at) != HC_OK) {
+			if (hc_time_parse_text(at->valuestring, &o.at) != HC_OK) {
 				w->reason = "malformed";
 				return;
 			}
