@@ -1,0 +1,99 @@
+#!/bin/bash
+# install.sh BUILD: `make install DESTDIR=...` of that build puts every
+# program, man page, the systemd unit (ExecStart rewritten to SBINDIR) and
+# the sysusers.d file where PREFIX, SBINDIR and UNITDIR say, with their
+# modes; the unit passes `systemd-analyze verify` and keeps its hardening
+# (`systemd-analyze security --offline`); `make uninstall` removes exactly
+# what install put there. Nothing is rebuilt (make -o all). Last line: totals.
+set -u
+. "$(dirname "$0")/lib.sh"
+B=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+W=$(mktemp -d /tmp/hc-install.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+
+inst() { # DESTDIR [VAR=VALUE...]: make install of this build, nothing rebuilt
+	local d=$1
+	shift
+	make -s -C "$SRC" -o all B="$B" DESTDIR="$d" "$@" install > "$W/make.log" 2>&1
+}
+mode_is() { # FILE MODE
+	[ -f "$1" ] && [ "$(stat -c %a "$1")" = "$2" ]
+}
+
+# ---- user programs and their man pages ----
+R=$W/root
+inst "$R" && ok "make install DESTDIR (PREFIX=/usr/local)" || { bad "make install" "$(tail -n 5 "$W/make.log")"; }
+for p in hc-keys hc-issue hc-verify; do
+	f=$R/usr/local/bin/$p
+	mode_is "$f" 755 && cmp -s "$f" "$B/$p" && ok "bin/$p: mode 755, the built program" ||
+		bad "bin/$p" "$(stat -c %a "$f" 2>&1)"
+	mode_is "$R/usr/local/share/man/man1/$p.1" 644 && ok "man1/$p.1" || bad "man1/$p.1 missing or wrong mode"
+done
+[ ! -e "$R/usr/local/bin/hc-issued" ] && ok "hc-issued is not in bin/" || bad "hc-issued installed in bin/"
+
+# ---- the service: sbin, man8, unit, sysusers ----
+if [ ! -x "$B/hc-issued" ]; then
+	skip 12 "hc-issued install" "$B/hc-issued is not built"
+else
+	f=$R/usr/local/sbin/hc-issued
+	mode_is "$f" 755 && cmp -s "$f" "$B/hc-issued" && ok "sbin/hc-issued: mode 755, the built program" ||
+		bad "sbin/hc-issued"
+	"$f" --help > "$W/help" 2>&1 && grep -q serve "$W/help" && ok "installed hc-issued --help names serve" ||
+		bad "installed hc-issued --help" "$(head -n 3 "$W/help")"
+	m=$R/usr/local/share/man/man8/hc-issued.8
+	mode_is "$m" 644 && ok "man8/hc-issued.8" || bad "man8/hc-issued.8 missing or wrong mode"
+	warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$m" 2>&1)
+	[ -z "$warn" ] && ok "hc-issued.8 renders without a groff warning" || bad "hc-issued.8" "$warn"
+	u=$R/usr/local/lib/systemd/system/hc-issued.service
+	mode_is "$u" 644 && ok "unit in PREFIX/lib/systemd/system" || bad "unit missing or wrong mode"
+	exec_line=$(grep '^ExecStart=' "$u" 2>/dev/null)
+	[ "$exec_line" = "ExecStart=/usr/local/sbin/hc-issued serve --config /etc/hcode/hc-issued.json" ] &&
+		ok "unit runs SBINDIR/hc-issued serve" || bad "unit ExecStart" "$exec_line"
+	s=$R/usr/local/lib/sysusers.d/hcode.conf
+	mode_is "$s" 644 && grep -q '^u hcode ' "$s" && ok "sysusers.d/hcode.conf declares hcode" ||
+		bad "sysusers.d/hcode.conf"
+	# a package layout: PREFIX=/usr, the unit in /lib/systemd/system
+	R2=$W/pkg
+	inst "$R2" PREFIX=/usr UNITDIR=/lib/systemd/system &&
+		[ -x "$R2/usr/sbin/hc-issued" ] &&
+		grep -qx 'ExecStart=/usr/sbin/hc-issued serve --config /etc/hcode/hc-issued.json' \
+			"$R2/lib/systemd/system/hc-issued.service" &&
+		ok "PREFIX=/usr UNITDIR=/lib/systemd/system: ExecStart follows SBINDIR" ||
+		bad "package layout" "$(ls -R "$R2" 2>&1 | head -n 20)"
+	# systemd's own checks, on an install whose paths are real (PREFIX in
+	# the scratch directory, no DESTDIR): the program and the man page exist
+	P=$W/prefix
+	if command -v systemd-analyze > /dev/null; then
+		inst "" PREFIX="$P" || bad "make install PREFIX=$P" "$(tail -n 5 "$W/make.log")"
+		pu=$P/lib/systemd/system/hc-issued.service
+		out=$(MANPATH=$P/share/man systemd-analyze verify "$pu" 2>&1)
+		[ -z "$out" ] && ok "systemd-analyze verify: no complaint" || bad "systemd-analyze verify" "$out"
+		sec=$(systemd-analyze security --offline=true "$pu" 2>&1 |
+			sed -n 's/.*Overall exposure level for hc-issued.service: \([0-9.]*\).*/\1/p')
+		awk -v s="${sec:-99}" 'BEGIN { exit !(s <= 2.0) }' &&
+			ok "systemd-analyze security: exposure $sec (at most 2.0)" ||
+			bad "systemd-analyze security" "exposure ${sec:-unknown}"
+		grep -q '^ProtectSystem=strict' "$u" && grep -q '^NoNewPrivileges=yes' "$u" &&
+			grep -q '^StateDirectory=hcode' "$u" && grep -q '^User=hcode' "$u" &&
+			grep -qx 'CapabilityBoundingSet=' "$u" &&
+			ok "unit: own user, ProtectSystem=strict, StateDirectory, NoNewPrivileges, no capability" ||
+			bad "unit hardening lines"
+	else
+		skip 3 "systemd-analyze" "not installed"
+	fi
+	# a service that runs must find a config: --config of a missing file is exit 2
+	"$f" serve --config "$W/none.json" > /dev/null 2>&1
+	[ $? = 2 ] && ok "installed hc-issued serve without its config: exit 2" || bad "serve, no config: exit not 2"
+fi
+
+# ---- uninstall leaves nothing behind ----
+make -s -C "$SRC" B="$B" DESTDIR="$R" uninstall > "$W/make.log" 2>&1 && ok "make uninstall" ||
+	bad "make uninstall" "$(tail -n 5 "$W/make.log")"
+left=$(find "$R" -type f)
+[ -z "$left" ] && ok "uninstall removed every installed file" || bad "left after uninstall" "$left"
+totals
+[ "$fail" -eq 0 ]
