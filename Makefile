@@ -121,10 +121,13 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/%)
 $(B)/bench_%: $(B)/tests/bench/bench_%.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
 
-# Benchmarks: each figure next to its limit from the same run, as a ratio.
+# Benchmarks: each figure next to its limit from the same run, as a ratio;
+# then hc-issued under wrk (tests/bench/service.sh; BENCH_PEOPLE=1000000
+# for a registry of 10^6 people, default 20000).
 bench: deps
 	@$(MAKE) all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b $(B) || exit 1; done
+	@bash tests/bench/service.sh $(B)
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(FUZZ_REPLAY)
 

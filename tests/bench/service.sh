@@ -1,0 +1,162 @@
+#!/bin/bash
+# service.sh BUILD: hc-issued under wrk, over HTTPS with keep-alive on
+# loopback (make bench runs it after the other benchmarks). A fresh office
+# (keys, test CA, trust list, registry) is filled with BENCH_PEOPLE people
+# (default 20000; BENCH_PEOPLE=1000000 for the issue's registry of 10^6)
+# through the API, then for BENCH_SECONDS (10) each, 64 connections:
+#   (a) new codes:  POST /v1/records for people never seen (durable);
+#   (b) held codes: POST /v1/codes for people filled before.
+# Each rate is printed next to its target and, as a ratio, next to this
+# run's ES256 limit from `openssl speed -seconds 3 ecdsap256`: a new code
+# costs one sign and one verify (the self-check), so the limit is
+# 1 / (1/sign + 1/verify) per core times the cores. Exit 1 when a request
+# failed or the service did not stop cleanly; a rate below its target is
+# reported, not failed. BENCH_KEEP=1 keeps the office directory.
+set -u
+B=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+PEOPLE=${BENCH_PEOPLE:-20000}
+SECS=${BENCH_SECONDS:-10}
+CONNS=64
+WT=2   # wrk threads
+LUA=$SRC/tests/bench/service.lua
+
+[ -x "$B/hc-issued" ] || { echo "service bench skipped: $B/hc-issued is not built"; exit 0; }
+command -v wrk >/dev/null || { echo "service bench skipped: wrk is not installed (apt-get install wrk)"; exit 0; }
+
+# The office lives on the build's file system (never tmpfs: the commits
+# must reach a disk for "durable" to mean anything).
+W=$(mktemp -d "$B/bench-office.XXXXXX") || exit 2
+SRV="" WRK=""
+cleanup() {
+	[ -n "$WRK" ] && kill "$WRK" 2>/dev/null && wait "$WRK" 2>/dev/null
+	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
+	if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+cd "$W" || exit 2
+die() { echo "service bench: $*" >&2; [ -s serve.log ] && tail -n 20 serve.log >&2; exit 2; }
+
+# ---- the office: keys, a test CA and its certificate, trust, config ----
+"$B/hc-keys" gen root.key >/dev/null && "$B/hc-keys" gen office.key >/dev/null || die "hc-keys gen"
+{
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout ca.key -out ca.pem -days 30 -subj "/CN=hcode bench CA" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout tls.key -out tls.csr -subj /CN=localhost &&
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > ext.cnf &&
+	openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+		-out tls.crt -days 30 -extfile ext.cnf
+} >/dev/null 2>&1 || die "test CA"
+chmod 600 tls.key
+mkdir -p trust/roots && "$B/hc-keys" pub root.key > trust/roots/root.jwk
+now=$(date +%s)
+printf '{"seq":1,"iat":%s,"next_update":%s,"issuers":[{"iss":"https://hc.bench.example","name":"Bench Office","region":"330100","keys":[%s]}]}\n' \
+	$((now - 86400)) $((now + 86400)) "$("$B/hc-keys" pub --status active office.key)" > tl.json
+"$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null || die "trust list"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > office.json <<JSON
+{"listen":"127.0.0.1:$PORT","tls":{"cert":"tls.crt","key":"tls.key"},"registry":"registry.db",
+ "iss":"https://hc.bench.example","name":"Bench Office","region":"330100","key":"office.key",
+ "id_secret":"id.secret","publish":"publish","trust":"trust"}
+JSON
+"$B/hc-issued" init --config office.json >/dev/null 2>init.err || { cat init.err; die "init"; }
+TOKEN=$("$B/hc-issued" token add --config office.json --role counter --name bench) || die "token add"
+export HC_BENCH_TOKEN=$TOKEN HC_BENCH_THREADS=$WT
+
+"$B/hc-issued" serve --config office.json 2>serve.log &
+SRV=$!
+URL=https://127.0.0.1:$PORT
+for _ in $(seq 100); do
+	curl -sf --cacert ca.pem "$URL/healthz" >/dev/null 2>&1 && break
+	kill -0 "$SRV" 2>/dev/null || die "hc-issued serve exited"
+	sleep 0.1
+done
+curl -sf --cacert ca.pem "$URL/healthz" >/dev/null || die "no answer on $URL/healthz"
+
+# CPU: busy ticks of the machine and of the service (+ wrk) between marks
+cpu_all() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+cpu_srv() { awk '{ print $14 + $15 }' "/proc/$SRV/stat"; }
+NCPU=$(nproc)
+ok=1
+# run_wrk NAME PATH ARGS...: runs wrk, sets RATE P50 P99 ERR REQS OTHER
+run_wrk() {
+	local name=$1 path=$2 d=$SECS a0 s0 a1 s1 t0 t1 pid
+	shift 2
+	[ "$1" = fill ] && d=36000
+	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv)
+	rm -f mark.*
+	TIMEFORMAT='%U %S'
+	{ time HC_BENCH_MARK=$W/mark wrk -t$WT -c$CONNS -d${d}s --timeout 10s -s "$LUA" "$URL$path" -- "$@" \
+		> "$name.out" 2> "$name.err"; } 2> "$name.time" &
+	WRK=$!
+	if [ "$1" = fill ]; then
+		# wrk runs for its whole -d: stop it once each thread is done
+		until [ -e mark.0 ] && [ -e mark.1 ]; do
+			kill -0 "$WRK" 2>/dev/null || break
+			sleep 0.2
+		done
+		pid=$(pgrep -P "$WRK" -x wrk) && kill -INT "$pid"
+	fi
+	wait "$WRK"; WRK=""
+	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv)
+	set -- $(grep '^result ' "$name.out")
+	[ "${1:-}" = result ] || { cat "$name.out" "$name.err"; die "$name: wrk printed no result"; }
+	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13}
+	# the share of the machine that neither hc-issued nor wrk used
+	local wrk_t
+	wrk_t=$(awk '{ printf "%d", ($1 + $2) * 100 }' "$name.time")
+	OTHER=$(awk -v a="$((a1 - a0))" -v t="$((t1 - t0))" -v s="$((s1 - s0))" -v w="$wrk_t" \
+		'BEGIN { o = (t > 0) ? (a - s - w) / t : 0; if (o < 0) o = 0; printf "%.0f", 100 * o }')
+	if [ "$ERR" != 0 ]; then
+		echo "  FAILED: $ERR requests failed (first answers:)"; head -n 3 "$name.err"; ok=0
+	fi
+}
+verdict() { # VALUE OP TARGET
+	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { m = (op == ">=") ? v >= t : v <= t; print m ? "met" : "BELOW TARGET" }'
+}
+
+# ---- the limit: one ES256 sign + one verify per new code, per core ----
+line=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | grep 'ecdsa (nistp256)' | tail -n 1)
+set -- $line
+SIGN=${7:-0} VERIFY=${8:-0}
+LIMIT=$(awk -v s="$SIGN" -v v="$VERIFY" -v n="$NCPU" 'BEGIN { if (s > 0 && v > 0) printf "%.0f", n / (1 / s + 1 / v); else print 0 }')
+[ "$LIMIT" != 0 ] || die "cannot parse openssl speed: $line"
+fs=$(stat -f -c %T "$W")
+echo "== hc-issued under wrk: $NCPU cores (shared: other work on the machine shows as 'others'), office on $fs"
+echo "limit: openssl speed ecdsap256 sign $SIGN/s, verify $VERIFY/s per core -> $LIMIT codes/s on $NCPU cores"
+ratio() { awk -v r="$1" -v l="$LIMIT" 'BEGIN { printf "%.2f", r / l }'; }
+
+# ---- fill: PEOPLE people through the API ----
+[ -z "${BENCH_PEOPLE:-}" ] && echo "registry of $PEOPLE people (BENCH_PEOPLE=1000000 for the issue's 10^6)"
+t0=$(date +%s.%N)
+run_wrk fill /v1/records fill 0 "$PEOPLE"
+t1=$(date +%s.%N)
+db=$(stat -c %s registry.db) wal=$(stat -c %s registry.db-wal 2>/dev/null || echo 0)
+awk -v n="$REQS" -v p="$PEOPLE" -v t0="$t0" -v t1="$t1" -v db="$db" -v wal="$wal" 'BEGIN {
+	printf "fill: %d people in %.1f s (%.0f/s); registry.db %.1f MB + WAL %.1f MB = %.0f bytes a person\n",
+		n, t1 - t0, n / (t1 - t0), db / 1e6, wal / 1e6, (db + wal) / n }'
+
+# ---- (a) new codes, (b) held codes ----
+run_wrk new /v1/records new 50000000
+printf '(a) new codes  POST /v1/records: %6d codes/s (target >= 5000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 50: %s); errors %s; others used %s%%\n' \
+	"$RATE" "$(verdict "$RATE" '>=' 5000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 50)" "$ERR" "$OTHER"
+run_wrk held /v1/codes held "$PEOPLE"
+printf '(b) held codes POST /v1/codes:   %6d codes/s (target >= 20000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 20: %s); errors %s; others used %s%%\n' \
+	"$RATE" "$(verdict "$RATE" '>=' 20000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 20)" "$ERR" "$OTHER"
+
+# ---- the codes are real: one answer verifies against the trust list ----
+# person 0 of service.lua: 110000, born 1940-01-01, sequence 000, check digit
+id0=$(echo 11000019400101000 | awk '{ split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
+	for (k = 1; k <= 17; k++) s += substr($0, k, 1) * w[k]; print $0 substr("10X98765432", s % 11 + 1, 1) }')
+curl -sf --cacert ca.pem -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	-H 'Accept: image/png' -d "{\"id\":\"$id0\"}" -o one.png "$URL/v1/codes" &&
+	"$B/hc-verify" --trust trust one.png >/dev/null ||
+	{ echo "  FAILED: a held code fetched as PNG does not verify"; ok=0; }
+
+kill -TERM "$SRV"; wait "$SRV"; rc=$?; SRV=""
+[ "$rc" = 0 ] || { echo "  FAILED: hc-issued exited $rc after SIGTERM"; tail -n 5 serve.log; ok=0; }
+sz=$(du -sk registry.db* | awk '{ s += $1 } END { printf "%.1f", s / 1024 }')
+echo "registry after the run (fill + (a)): $sz MiB on disk"
+[ "$ok" = 1 ]
