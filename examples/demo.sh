@@ -71,14 +71,15 @@ stop_all() {
 	SRV="" WEB=""
 }
 trap stop_all EXIT
-# json FILE MEMBER: one member of a JSON object (arrays joined by commas)
+# json FILE MEMBER: a string, number or array member of a flat JSON answer
 json() {
-	python3 -c 'import json, sys
-v = json.load(open(sys.argv[1]))[sys.argv[2]]
-print(",".join(v) if isinstance(v, list) else v)' "$1" "$2"
+	sed -n 's/.*"'"$2"'":\("\([^"]*\)"\|\[\([^]]*\)\]\|\([0-9]*\)\).*/\2\3\4/p' "$1" | tr -d '"'
 }
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# b64url: decodes base64url (no padding) from standard input
+b64url() {
+	s=$(tr '_-' '/+')
+	case $((${#s} % 4)) in 2) s="$s==" ;; 3) s="$s=" ;; esac
+	printf '%s' "$s" | base64 -d
 }
 rm -rf office checkpoint operator
 mkdir -p office checkpoint/roots operator/revocations
@@ -116,8 +117,8 @@ echo "the operator's new trust list names the office and where its revocation li
 ) >/dev/null 2>&1
 echo "test CA office/ca.pem, server certificate office/tls.crt"
 
-port=$(free_port)
-sed "s/127\.0\.0\.1:8443/127.0.0.1:$port/" "$here/service/hc-issued.json" > office/hc-issued.json
+# listen on port 0: the service picks a free port and logs it
+sed 's/127\.0\.0\.1:8443/127.0.0.1:0/' "$here/service/hc-issued.json" > office/hc-issued.json
 CONF=office/hc-issued.json
 "$B/hc-issued" init --config $CONF
 "$B/hc-issued" token add --config $CONF --role counter --name counter-01 > office/counter.token
@@ -127,12 +128,15 @@ CONF=office/hc-issued.json
 
 "$B/hc-issued" serve --config $CONF 2> office/serve.log &
 SRV=$!
-S=https://127.0.0.1:$port
+port=""
 for _ in $(seq 100); do
-	curl -sf --cacert office/ca.pem $S/healthz >/dev/null 2>&1 && break
+	port=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' office/serve.log)
+	[ -n "$port" ] && break
 	kill -0 $SRV 2>/dev/null || { cat office/serve.log; exit 1; }
 	sleep 0.1
 done
+[ -n "$port" ] || { cat office/serve.log; exit 1; }
+S=https://127.0.0.1:$port
 echo "serving $S: $(curl -sS --cacert office/ca.pem $S/healthz)"
 
 api() { # TOKENFILE PATH BODY-FILE OUT [curl options]: POST, prints the HTTP status
@@ -175,10 +179,9 @@ echo "POST /v1/revocations: HTTP $code $(cat ans-revoke.json)"
 list=office/publish/revocations/330100.jws
 # listed FILE JTI: the signed list's payload names JTI (prints its seq)
 listed() {
-	python3 -c 'import base64, json, sys
-p = open(sys.argv[1]).read().split(".")[1]
-d = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
-sys.exit(0 if any(e["jti"] == sys.argv[2] for e in d["revoked"]) and print(d["seq"]) is None else 1)' "$1" "$2" 2>/dev/null
+	p=$(cut -d. -f2 "$1" | b64url 2>/dev/null)
+	case "$p" in *"\"jti\":\"$2\""*) ;; *) return 1 ;; esac
+	printf '%s\n' "$p" | sed -n 's/.*"seq":\([0-9]*\).*/\1/p'
 }
 lseq="" t0=$(date +%s)
 for _ in $(seq 150); do
@@ -197,15 +200,18 @@ for _ in $(seq 100); do [ -s web.port ] && break; sleep 0.1; done
 "$B/hc-verify" sync --trust checkpoint --cacert office/ca.pem "https://127.0.0.1:$(cat web.port)"
 "$B/hc-verify" --trust checkpoint - < svc-green.txt || echo "(exit $?)"
 
-echo "== the audit entries (auditor token)"
+echo "== the audit entries (GET /v1/audit with the auditor token): seq, action, actor, to"
 curl -sS --cacert office/ca.pem -H "Authorization: Bearer $(cat office/auditor.token)" \
-	"$S/v1/audit?after=0&limit=100" | cut -c 1-150
+	"$S/v1/audit?after=0&limit=100" |
+	sed 's/^{"seq":\([0-9]*\),"at":[0-9]*,"actor":"\([^"]*\)","action":"\([^"]*\)",.*"to":\([^,]*\),"why".*/  \1 \3 by \2, to \4/'
+echo "== a few of the metrics (GET /metrics)"
+curl -sS --cacert office/ca.pem "$S/metrics" | grep -E '^hc_(codes[{]|people |revocation_list_seq |audit_seq )'
 echo "== stop the service (SIGTERM: drains, signs the audit head)"
 kill -TERM $SRV
 rc=0; wait $SRV || rc=$?
 SRV=""
 echo "hc-issued exited $rc"
-if "$B/hc-verify" audit --help >/dev/null 2>&1; then
+if "$B/hc-verify" audit --help 2>&1 | grep -q -- --since-head; then
 	echo "== check the published audit chain"
 	"$B/hc-verify" audit --trust checkpoint office/publish
 else

@@ -61,7 +61,9 @@ function init(args)
 		count = tonumber(args[2] or "1")
 	end
 	tid = tonumber(wrk.thread:get("tid"))
-	k = 0
+	-- wrk calls request() once on thread 0 to check the script before the
+	-- run and never sends that request: thread 0 starts one step back
+	k = (tid == 0) and -1 or 0
 	bad = 0
 	sent = 0
 	stopped = false

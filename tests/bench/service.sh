@@ -106,12 +106,21 @@ run_wrk() {
 	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13}
 	# the share of the machine that neither hc-issued nor wrk used
 	local wrk_t
-	wrk_t=$(awk '{ printf "%d", ($1 + $2) * 100 }' "$name.time")
+	wrk_t=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($1 + $2) * hz }' "$name.time")
+	SRV_MS=$(awk -v s="$((s1 - s0))" -v n="$REQS" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.2f", (n > 0 ? 1000 * s / hz / n : 0) }')
 	OTHER=$(awk -v a="$((a1 - a0))" -v t="$((t1 - t0))" -v s="$((s1 - s0))" -v w="$wrk_t" \
 		'BEGIN { o = (t > 0) ? (a - s - w) / t : 0; if (o < 0) o = 0; printf "%.0f", 100 * o }')
 	if [ "$ERR" != 0 ]; then
 		echo "  FAILED: $ERR requests failed (first answers:)"; head -n 3 "$name.err"; ok=0
 	fi
+}
+# the service's CPU per request, and what a machine of NCPU idle cores
+# would allow at that cost (wrk and the others take their share here)
+cpu_note() {
+	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" 'BEGIN {
+		printf "    hc-issued used %.2f ms of CPU a request (%.0f/s on %d idle cores at that cost); other processes took %d%% of the machine\n",
+			ms, (ms > 0 ? n * 1000 / ms : 0), n, o }'
 }
 verdict() { # VALUE OP TARGET
 	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { m = (op == ">=") ? v >= t : v <= t; print m ? "met" : "BELOW TARGET" }'
@@ -123,7 +132,7 @@ set -- $line
 SIGN=${7:-0} VERIFY=${8:-0}
 LIMIT=$(awk -v s="$SIGN" -v v="$VERIFY" -v n="$NCPU" 'BEGIN { if (s > 0 && v > 0) printf "%.0f", n / (1 / s + 1 / v); else print 0 }')
 [ "$LIMIT" != 0 ] || die "cannot parse openssl speed: $line"
-fs=$(stat -f -c %T "$W")
+fs=$(df -T "$W" | awk 'NR == 2 { print $2 " (" $7 ")" }')
 echo "== hc-issued under wrk: $NCPU cores (shared: other work on the machine shows as 'others'), office on $fs"
 echo "limit: openssl speed ecdsap256 sign $SIGN/s, verify $VERIFY/s per core -> $LIMIT codes/s on $NCPU cores"
 ratio() { awk -v r="$1" -v l="$LIMIT" 'BEGIN { printf "%.2f", r / l }'; }
@@ -140,11 +149,13 @@ awk -v n="$REQS" -v p="$PEOPLE" -v t0="$t0" -v t1="$t1" -v db="$db" -v wal="$wal
 
 # ---- (a) new codes, (b) held codes ----
 run_wrk new /v1/records new 50000000
-printf '(a) new codes  POST /v1/records: %6d codes/s (target >= 5000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 50: %s); errors %s; others used %s%%\n' \
-	"$RATE" "$(verdict "$RATE" '>=' 5000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 50)" "$ERR" "$OTHER"
+printf '(a) new codes  POST /v1/records: %6d codes/s (target >= 5000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 50: %s); errors %s\n' \
+	"$RATE" "$(verdict "$RATE" '>=' 5000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 50)" "$ERR"
+cpu_note
 run_wrk held /v1/codes held "$PEOPLE"
-printf '(b) held codes POST /v1/codes:   %6d codes/s (target >= 20000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 20: %s); errors %s; others used %s%%\n' \
-	"$RATE" "$(verdict "$RATE" '>=' 20000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 20)" "$ERR" "$OTHER"
+printf '(b) held codes POST /v1/codes:   %6d codes/s (target >= 20000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 20: %s); errors %s\n' \
+	"$RATE" "$(verdict "$RATE" '>=' 20000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 20)" "$ERR"
+cpu_note
 
 # ---- the codes are real: one answer verifies against the trust list ----
 # person 0 of service.lua: 110000, born 1940-01-01, sequence 000, check digit
