@@ -119,7 +119,7 @@ run_wrk() {
 # would allow at that cost (wrk and the others take their share here)
 cpu_note() {
 	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" 'BEGIN {
-		printf "    hc-issued used %.2f ms of CPU a request (%.0f/s on %d idle cores at that cost); other processes took %d%% of the machine\n",
+		printf "    hc-issued used %.2f ms of CPU a request (%.0f/s on %d idle cores at that cost); other processes (and the kernel writing our files) took %d%% of the machine\n",
 			ms, (ms > 0 ? n * 1000 / ms : 0), n, o }'
 }
 verdict() { # VALUE OP TARGET
