@@ -9,8 +9,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-W=$(mktemp -d /tmp/hc-install.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+W=$(mktemp -d /tmp/hc-install.XXXXXX) && chmod 755 "$W"
+trap '[ -n "${KEEP:-}" ] && echo "kept $W" || rm -rf "$W"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
@@ -22,6 +22,78 @@ inst() { # DESTDIR [VAR=VALUE...]: make install of this build, nothing rebuilt
 }
 mode_is() { # FILE MODE
 	[ -f "$1" ] && [ "$(stat -c %a "$1")" = "$2" ]
+}
+
+# group NAME: the system calls of a systemd syscall-filter group, expanded
+group() {
+	local x
+	systemd-analyze syscall-filter "$1" 2>/dev/null | awk 'NR > 1' | sed 's/^ *//' |
+		grep -v '^#' | grep -v '^$' | while read -r x; do
+		case $x in @*) group "$x" ;; *) echo "$x" ;; esac
+	done
+}
+# syscalls PROGRAM: the daemon, run as nobody under strace through init,
+# a record, a PNG code, a revocation and its publication, the audit feed
+# and SIGTERM, makes no system call that the unit's SystemCallFilter
+# (@system-service minus @privileged and @resources) would refuse.
+syscalls() {
+	local d=$W/office p=$1 pid port i tok adm jti used bad_calls
+	if ! command -v strace > /dev/null || ! command -v setpriv > /dev/null ||
+		! command -v systemd-analyze > /dev/null; then
+		skip 2 "system calls against the unit's filter" "strace, setpriv or systemd-analyze missing"
+		return
+	fi
+	if grep -q __asan_init "$p"; then
+		skip 2 "system calls against the unit's filter" "a sanitizer build makes calls of its own"
+		return
+	fi
+	mkdir -p "$d" && cd "$d" || return
+	"$B/hc-keys" gen office.key > /dev/null
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key \
+		-out tls.crt -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2> /dev/null
+	printf '%s\n' '{"listen":"127.0.0.1:0","tls":{"cert":"tls.crt","key":"tls.key"},' \
+		'"registry":"registry.db","iss":"https://hc.test.example","name":"Test","region":"330100",' \
+		'"key":"office.key","id_secret":"id.secret","publish":"publish"}' > c.json
+	chown -R 65534:65534 "$d" && chmod 700 "$d"
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	as_nobody "$p" init --config c.json > /dev/null 2>&1
+	tok=$(as_nobody "$p" token add --config c.json --role counter --name c1 2> /dev/null)
+	adm=$(as_nobody "$p" token add --config c.json --role admin --name a1 2> /dev/null)
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		strace -f -qq -o st.log "$p" serve --config c.json 2> serve.log &
+	pid=$!  # strace (setpriv execs it); the daemon is its child
+	port=""
+	for i in $(seq 100); do
+		port=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' serve.log)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	local S=https://127.0.0.1:$port J='Content-Type: application/json'
+	curl -sk -H "Authorization: Bearer $tok" -H "$J" -o rec.json "$S/v1/records" \
+		-d '{"person":{"name":"Test","id":"33010619900101123X"},"flags":["confirmed"]}'
+	curl -sk -H "Authorization: Bearer $tok" -H "$J" -H 'Accept: image/png' -o code.png \
+		-d '{"id":"33010619900101123X"}' "$S/v1/codes"
+	jti=$(sed -n 's/.*"jti":"\([^"]*\)".*/\1/p' rec.json)
+	curl -sk -H "Authorization: Bearer $adm" -H "$J" -o rev.json "$S/v1/revocations" \
+		-d "{\"jti\":\"$jti\",\"reason\":\"test\"}"
+	curl -sk -o /dev/null "$S/metrics"
+	for i in $(seq 100); do grep -q 'revocation list seq 2' serve.log && break; sleep 0.1; done
+	i=$(pgrep -P "$pid") && kill -TERM "$i"
+	wait "$pid"
+	if grep -q '"status":"red"' rec.json && grep -q '"already":false' rev.json &&
+		grep -q 'revocation list seq 2' serve.log && grep -q 'stopped' serve.log; then
+		ok "hc-issued as nobody under strace: issued, revoked, published, stopped"
+	else
+		bad "hc-issued under strace" "$(tail -n 5 serve.log)"
+	fi
+	group @system-service | sort -u > allowed
+	{ group @privileged; group @resources; } | sort -u > denied
+	used=$(sed -n 's/^[0-9][0-9]*  *\([a-z0-9_]*\)(.*/\1/p' st.log | sort -u)
+	bad_calls=$(echo "$used" | comm -23 - allowed; echo "$used" | comm -12 - denied)
+	[ -n "$used" ] && [ -z "$bad_calls" ] &&
+		ok "its $(echo "$used" | wc -l) system calls all pass SystemCallFilter=@system-service ~@privileged @resources" ||
+		bad "system calls the unit's filter refuses" "$(echo $bad_calls)"
+	cd "$W" || return
 }
 
 # ---- user programs and their man pages ----
@@ -38,7 +110,7 @@ done
 # ---- the service: sbin, man8, unit, sysusers ----
 # (the Makefile builds and installs hc-issued when issuer/hc-issued.c exists)
 if [ ! -f "$SRC/issuer/hc-issued.c" ]; then
-	skip 12 "hc-issued install" "this tree has no issuer/hc-issued.c"
+	skip 14 "hc-issued install" "this tree has no issuer/hc-issued.c"
 else
 	f=$R/usr/local/sbin/hc-issued
 	mode_is "$f" 755 && cmp -s "$f" "$B/hc-issued" && ok "sbin/hc-issued: mode 755, the built program" ||
@@ -86,6 +158,7 @@ else
 	else
 		skip 3 "systemd-analyze" "not installed"
 	fi
+	syscalls "$f"
 	# a service that runs must find a config: --config of a missing file is exit 2
 	"$f" serve --config "$W/none.json" > /dev/null 2>&1
 	[ $? = 2 ] && ok "installed hc-issued serve without its config: exit 2" || bad "serve, no config: exit not 2"
