@@ -30,6 +30,11 @@ int hc_qrimg_width(const struct hc_qrimg *q); /* modules, without margin */
 hc_err hc_qrimg_write_png(const struct hc_qrimg *q, const char *path, int scale,
 			  int margin) HC_WUR;
 hc_err hc_qrimg_write_svg(const struct hc_qrimg *q, const char *path, int margin) HC_WUR;
+/* The same images in memory (malloc'd; the SVG NUL-terminated, *n
+ * without the NUL). */
+hc_err hc_qrimg_png(const struct hc_qrimg *q, int scale, int margin, uint8_t **out,
+		    size_t *n) HC_WUR;
+hc_err hc_qrimg_svg(const struct hc_qrimg *q, int margin, char **out, size_t *n) HC_WUR;
 /* Draws the code on a UTF-8 terminal with half-block characters. */
 hc_err hc_qrimg_print(const struct hc_qrimg *q, FILE *f, int margin) HC_WUR;
 

@@ -29,6 +29,17 @@ void hc_risk_free(struct hc_risk *r);
 /* A person's record (JSON, strict; DESIGN 5). */
 hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out) HC_WUR;
 void hc_record_free(struct hc_record *r);
+/* A person's inputs: a record without "person" (the same members and
+ * rules otherwise; "person" is refused as an unknown member), for a
+ * service that keeps only the masked identity. hc_policy_apply copies
+ * masked_name and masked_id into the claims instead of masking (each
+ * valid UTF-8 without controls, at most 127 and 63 bytes:
+ * HC_ERR_INVALID_ARG otherwise); no birth date is checked. */
+hc_err hc_record_parse_inputs(const char *json, size_t n, const char *masked_name,
+			      const char *masked_id, struct hc_record **out) HC_WUR;
+/* HC_OK when id is a valid GB 11643 identity number as a record's
+ * person.id must be (HC_ERR_RECORD with a detail otherwise). */
+hc_err hc_person_id_check(const char *id) HC_WUR;
 
 /* HC_OK when risk list r may be used at time now under policy p: its
  * "updated" is neither after now (plus the clock skew allowance) nor more

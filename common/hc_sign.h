@@ -3,6 +3,7 @@
 #define HC_SIGN_H
 
 #include "hc_crypto.h"
+#include "hc_token.h"
 
 struct hc_privkey;
 
@@ -27,6 +28,13 @@ hc_err hc_random(uint8_t *buf, size_t n) HC_WUR;
  * "zip":"DEF" (payload deflated first) when zip. Returns a malloc'd string. */
 hc_err hc_jws_sign(struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
 		   char **out) HC_WUR;
+
+/* Signs claims c as a health code (compact JWS, zip): sets c->jti to 16
+ * fresh random bytes (base64url), signs, then parses and verifies the
+ * result with pub and checks that it reads back as signed (HC_ERR_CRYPTO
+ * otherwise). c->iss and the rest are the caller's. *jws malloc'd. */
+hc_err hc_code_sign(struct hc_privkey *k, const struct hc_pubkey *pub, struct hc_claims *c,
+		    char **jws) HC_WUR;
 
 /* Builds a revocation-list payload (DESIGN 6):
  * {"iss":..,"seq":..,"iat":..,"revoked":[{"jti":..,"at":..},..]}, minified,

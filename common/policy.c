@@ -401,8 +401,11 @@ hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
 	if ((err = check_dates(rec, now)) != HC_OK ||
 	    (!risk && (err = check_travel_known(p, rec, now)) != HC_OK))
 		return err;
-	if ((err = hc_mask_name(rec->name, name, sizeof(name))) != HC_OK ||
-	    (err = hc_mask_id(rec->id, id, sizeof(id))) != HC_OK) {
+	if (rec->premasked) {
+		(void)snprintf(name, sizeof(name), "%s", rec->mname); /* same sizes */
+		(void)snprintf(id, sizeof(id), "%s", rec->mid);
+	} else if ((err = hc_mask_name(rec->name, name, sizeof(name))) != HC_OK ||
+		   (err = hc_mask_id(rec->id, id, sizeof(id))) != HC_OK) {
 		hc_set_detail("person cannot be masked");
 		return err;
 	}

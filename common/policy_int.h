@@ -52,6 +52,9 @@ struct hc_record {
 	char name[HC__NAME_CHARS * 4 + 1];
 	char id[19];
 	int birth; /* from id: YYYYMMDD */
+	/* hc_record_parse_inputs: no person, the masked identity given */
+	bool premasked;
+	char mname[128], mid[64];
 	struct hc__nat nat[HC__MAX_ENTRIES];
 	size_t nnat;
 	struct hc__vac vac[HC__MAX_ENTRIES];

@@ -220,7 +220,7 @@ static int png_encode(png_structp png, png_infop info, const QRcode *qr, int sca
 	return 0;
 }
 
-hc_err hc_qrimg_write_png(const struct hc_qrimg *q, const char *path, int scale, int margin)
+hc_err hc_qrimg_png(const struct hc_qrimg *q, int scale, int margin, uint8_t **out, size_t *n)
 {
 	png_structp png = NULL;
 	png_infop info = NULL;
@@ -229,7 +229,9 @@ hc_err hc_qrimg_write_png(const struct hc_qrimg *q, const char *path, int scale,
 	hc_err err = HC_ERR_NOMEM;
 	size_t side;
 
-	if (!q || !path || scale < 1 || scale > QR_MAX_SCALE || margin < 0 ||
+	if (out)
+		*out = NULL;
+	if (!q || !out || !n || scale < 1 || scale > QR_MAX_SCALE || margin < 0 ||
 	    margin > QR_MAX_MARGIN)
 		return HC_ERR_INVALID_ARG;
 	side = (size_t)(q->qr->width + 2 * margin) * (size_t)scale;
@@ -244,7 +246,10 @@ hc_err hc_qrimg_write_png(const struct hc_qrimg *q, const char *path, int scale,
 		err = ob.nomem ? HC_ERR_NOMEM : HC_ERR_IMAGE;
 		goto out;
 	}
-	err = hc_write_file_atomic(path, ob.p, ob.len, 0644);
+	*out = ob.p;
+	*n = ob.len;
+	ob.p = NULL;
+	err = HC_OK;
 out:
 	png_destroy_write_struct(&png, &info);
 	free(ob.p);
@@ -252,16 +257,32 @@ out:
 	return err;
 }
 
+hc_err hc_qrimg_write_png(const struct hc_qrimg *q, const char *path, int scale, int margin)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	hc_err err;
+
+	if (!path)
+		return HC_ERR_INVALID_ARG;
+	if ((err = hc_qrimg_png(q, scale, margin, &buf, &n)) == HC_OK)
+		err = hc_write_file_atomic(path, buf, n, 0644);
+	free(buf);
+	return err;
+}
+
 /* ---- SVG ---- */
 
-hc_err hc_qrimg_write_svg(const struct hc_qrimg *q, const char *path, int margin)
+hc_err hc_qrimg_svg(const struct hc_qrimg *q, int margin, char **out, size_t *n)
 {
 	struct obuf ob = { 0 };
 	const QRcode *qr;
 	int side, x, y;
 	hc_err err;
 
-	if (!q || !path || margin < 0 || margin > QR_MAX_MARGIN)
+	if (out)
+		*out = NULL;
+	if (!q || !out || !n || margin < 0 || margin > QR_MAX_MARGIN)
 		return HC_ERR_INVALID_ARG;
 	qr = q->qr;
 	side = qr->width + 2 * margin;
@@ -290,13 +311,30 @@ hc_err hc_qrimg_write_svg(const struct hc_qrimg *q, const char *path, int margin
 		obuf_printf(&ob, "\n");
 	}
 	obuf_printf(&ob, "\"/>\n</svg>\n");
-	if (ob.nomem) {
+	if (ob.nomem || !obuf_add(&ob, "", 1)) {
 		err = HC_ERR_NOMEM;
 		goto out;
 	}
-	err = hc_write_file_atomic(path, ob.p, ob.len, 0644);
+	*out = (char *)ob.p;
+	*n = ob.len - 1;
+	ob.p = NULL;
+	err = HC_OK;
 out:
 	free(ob.p);
+	return err;
+}
+
+hc_err hc_qrimg_write_svg(const struct hc_qrimg *q, const char *path, int margin)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	hc_err err;
+
+	if (!path)
+		return HC_ERR_INVALID_ARG;
+	if ((err = hc_qrimg_svg(q, margin, &buf, &n)) == HC_OK)
+		err = hc_write_file_atomic(path, buf, n, 0644);
+	free(buf);
 	return err;
 }
 

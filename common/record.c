@@ -267,7 +267,8 @@ static hc_err entries(const cJSON *root, const char *name, const cJSON **arr)
 	return HC_OK;
 }
 
-static hc_err parse_record(const cJSON *root, struct hc_record *r)
+/* with_person: a full record; else the inputs alone (no "person"). */
+static hc_err parse_record(const cJSON *root, bool with_person, struct hc_record *r)
 {
 	static const char *const members[] = {"person",	"nat",	 "vaccinations",
 					      "travel", "flags", NULL};
@@ -275,14 +276,16 @@ static hc_err parse_record(const cJSON *root, struct hc_record *r)
 	size_t i = 0;
 	hc_err err;
 
-	if ((err = hc_json_only(root, members)) != HC_OK)
+	if ((err = hc_json_only(root, with_person ? members : members + 1)) != HC_OK)
 		return err;
-	if ((err = hc_json_obj(root, "person", true, &person)) != HC_OK)
-		return err;
-	if ((err = parse_person(person, r)) != HC_OK) {
-		if (strncmp(hc_detail(), "person.", 7) != 0)
-			hc__detail_at("person");
-		return err;
+	if (with_person) {
+		if ((err = hc_json_obj(root, "person", true, &person)) != HC_OK)
+			return err;
+		if ((err = parse_person(person, r)) != HC_OK) {
+			if (strncmp(hc_detail(), "person.", 7) != 0)
+				hc__detail_at("person");
+			return err;
+		}
 	}
 	if ((err = entries(root, "nat", &nat)) != HC_OK ||
 	    (err = entries(root, "vaccinations", &vac)) != HC_OK ||
@@ -324,24 +327,25 @@ static hc_err parse_record(const cJSON *root, struct hc_record *r)
 	return HC_OK;
 }
 
-hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out)
+static hc_err record_parse(const char *json, size_t n, bool with_person, const char *mname,
+			   const char *mid, struct hc_record **out)
 {
 	struct hc_record *r = NULL;
 	cJSON *root = NULL;
 	hc_err err;
 
-	if (!out || !json)
-		return HC_ERR_INVALID_ARG;
-	*out = NULL;
-	if (n > HC_MAX_JSON_FILE)
-		return HC_ERR_TOO_LARGE;
 	if ((err = hc_json_parse(json, n, &root)) != HC_OK)
 		goto out;
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		err = HC_ERR_NOMEM;
 		goto out;
 	}
-	if ((err = parse_record(root, r)) != HC_OK) {
+	if (!with_person) {
+		r->premasked = true;
+		memcpy(r->mname, mname, strlen(mname) + 1); /* lengths checked by the caller */
+		memcpy(r->mid, mid, strlen(mid) + 1);
+	}
+	if ((err = parse_record(root, with_person, r)) != HC_OK) {
 		if (err == HC_ERR_TIME)
 			err = HC_ERR_RECORD;
 		goto out;
@@ -352,6 +356,56 @@ out:
 	hc_record_free(r);
 	cJSON_Delete(root);
 	return err;
+}
+
+hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out)
+{
+	if (!out || !json)
+		return HC_ERR_INVALID_ARG;
+	*out = NULL;
+	if (n > HC_MAX_JSON_FILE)
+		return HC_ERR_TOO_LARGE;
+	return record_parse(json, n, true, NULL, NULL, out);
+}
+
+/* A masked display string: valid UTF-8, no control character, fits. */
+static bool masked_ok(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	if (n == 0 || n == cap || !hc_utf8_valid(s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+hc_err hc_record_parse_inputs(const char *json, size_t n, const char *masked_name,
+			      const char *masked_id, struct hc_record **out)
+{
+	struct hc_record *r = NULL;
+
+	if (!out || !json || !masked_name || !masked_id)
+		return HC_ERR_INVALID_ARG;
+	*out = NULL;
+	if (!masked_ok(masked_name, sizeof(r->mname)) || !masked_ok(masked_id, sizeof(r->mid))) {
+		hc_set_detail("masked name or id is empty, too long or not text");
+		return HC_ERR_INVALID_ARG;
+	}
+	if (n > HC_MAX_JSON_FILE)
+		return HC_ERR_TOO_LARGE;
+	return record_parse(json, n, false, masked_name, masked_id, out);
+}
+
+hc_err hc_person_id_check(const char *id)
+{
+	int birth;
+
+	if (!id)
+		return HC_ERR_INVALID_ARG;
+	hc_set_detail(NULL);
+	return id_ok(id, &birth) ? HC_OK : HC_ERR_RECORD;
 }
 
 void hc_record_free(struct hc_record *r)

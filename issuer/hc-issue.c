@@ -86,15 +86,11 @@ static hc_err check_window(const char *dir, struct issuer *is)
 static hc_err issue(const struct issuer *is, const char *json, size_t n, char **tok)
 {
 	struct hc_record *rec = NULL;
-	struct hc_claims c, back;
-	struct hc_jws j;
-	uint8_t jti[16];
-	char *claims = NULL;
+	struct hc_claims c;
 	hc_err err;
 
 	*tok = NULL;
 	memset(&c, 0, sizeof(c));
-	memset(&j, 0, sizeof(j));
 	if ((err = hc_record_parse(json, n, &rec)) != HC_OK ||
 	    (err = hc_policy_apply(is->pol, rec, is->risk, is->at, is->validity, &c)) != HC_OK)
 		goto out;
@@ -106,26 +102,8 @@ static hc_err issue(const struct issuer *is, const char *json, size_t n, char **
 		goto out;
 	}
 	(void)snprintf(c.iss, sizeof(c.iss), "%s", is->iss); /* length checked in main */
-	if ((err = hc_random(jti, sizeof(jti))) != HC_OK ||
-	    (err = hc_b64u_encode(jti, sizeof(jti), c.jti, sizeof(c.jti))) != HC_OK ||
-	    (err = hc_claims_json(&c, &claims)) != HC_OK ||
-	    (err = hc_jws_sign(is->key, true, (const uint8_t *)claims, strlen(claims), tok)) != HC_OK)
-		goto out;
-	/* Verify what was signed before handing it out. */
-	if ((err = hc_jws_parse(*tok, strlen(*tok), HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) !=
-		    HC_OK ||
-	    (err = hc_jws_verify(&j, *tok, is->pub)) != HC_OK ||
-	    (err = hc_claims_parse((const char *)j.payload, j.payload_len, &back)) != HC_OK)
-		goto out;
-	if (back.st != c.st || back.exp != c.exp || strcmp(back.jti, c.jti) != 0)
-		err = HC_ERR_CRYPTO;
+	err = hc_code_sign(is->key, is->pub, &c, tok);
 out:
-	if (err != HC_OK) {
-		free(*tok);
-		*tok = NULL;
-	}
-	hc_jws_clear(&j);
-	free(claims);
 	hc_record_free(rec);
 	return err;
 }

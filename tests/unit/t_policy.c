@@ -870,6 +870,86 @@ static void test_api(void)
 	free(j);
 }
 
+/* hc_record_parse_inputs: a record without "person", evaluated with the
+ * masked identity given, the same rules otherwise. */
+static void test_inputs(void)
+{
+	static const struct {
+		const char *json;
+		hc_err err;
+		const char *detail;
+	} bad[] = {
+		{PERSON "}", HC_ERR_JSON_UNKNOWN, ""},
+		{"{'nat':[{'at':1,'result':'maybe'}]}", HC_ERR_RECORD, "nat[0]"},
+		{"{'flags':['confirmed','confirmed']}", HC_ERR_RECORD, "flags[1]"},
+		{"{'travel':[{'region':'31011','from':'2026-11-10','to':'2026-11-11'}]}",
+		 HC_ERR_RECORD, "travel[0]"},
+		{"{'x':1}", HC_ERR_JSON_UNKNOWN, ""},
+		{"[]", HC_ERR_JSON_TYPE, ""},
+		{"{'nat':[{'at':1,'result':'negative'}]", HC_ERR_JSON, ""},
+	};
+	struct hc_policy *p = policy(NULL);
+	struct hc_record *r = NULL;
+	struct hc_claims c, full;
+	char *j, *k, big[200];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = q(bad[i].json);
+		CHECK_ERR(hc_record_parse_inputs(j, strlen(j), "张*", "330***", &r), bad[i].err);
+		if (!strstr(hc_detail(), bad[i].detail))
+			t_fail(__FILE__, __LINE__, "row %zu: detail '%s', want '%s'", i, hc_detail(),
+			       bad[i].detail);
+		CHECK(r == NULL);
+		free(j);
+	}
+	/* The same inputs give the same verdict as the full record, with the
+	 * given masked identity instead of one computed from it. */
+	j = q("{'nat':[{'at':'2026-11-22T09:00:00+08:00','result':'positive'}],"
+	      "'flags':['secondary-contact']}");
+	k = q(PERSON ",'nat':[{'at':'2026-11-22T09:00:00+08:00','result':'positive'}],"
+		     "'flags':['secondary-contact']}");
+	CHECK_ERR(hc_record_parse_inputs(j, strlen(j), "李*", "110**********0000", &r), HC_OK);
+	memset(&c, 0, sizeof(c));
+	CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, 0, &c), HC_OK);
+	check_claims(&c, HC_ST_RED, "nat-positive,flag-secondary-contact", NOW + DAY);
+	CHECK(strcmp(c.name, "李*") == 0 && strcmp(c.id, "110**********0000") == 0);
+	hc_record_free(r);
+	r = NULL;
+	CHECK_ERR(hc_record_parse(k, strlen(k), &r), HC_OK);
+	memset(&full, 0, sizeof(full));
+	CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, 0, &full), HC_OK);
+	CHECK(full.st == c.st && full.nwhy == c.nwhy && full.exp == c.exp);
+	CHECK(strcmp(full.id, "330***********123X") == 0);
+	hc_record_free(r);
+	r = NULL;
+	/* No inputs at all: green. */
+	CHECK_ERR(hc_record_parse_inputs("{}", 2, "x", "y", &r), HC_OK);
+	CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, 0, &c), HC_OK);
+	check_claims(&c, HC_ST_GREEN, "", NOW + DAY);
+	hc_record_free(r);
+	r = NULL;
+	/* The masked identity must be short text. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_ERR(hc_record_parse_inputs("{}", 2, big, "y", &r), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_record_parse_inputs("{}", 2, "", "y", &r), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_record_parse_inputs("{}", 2, "x", "a\nb", &r), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_record_parse_inputs("{}", 2, "\xff", "y", &r), HC_ERR_INVALID_ARG);
+	CHECK_ERR(hc_record_parse_inputs("{}", 2, NULL, "y", &r), HC_ERR_INVALID_ARG);
+	CHECK(r == NULL);
+	/* The identity number check alone. */
+	CHECK_ERR(hc_person_id_check("33010619900101123X"), HC_OK);
+	CHECK_ERR(hc_person_id_check("330106199001011234"), HC_ERR_RECORD);
+	CHECK(strstr(hc_detail(), "check digit") != NULL);
+	CHECK_ERR(hc_person_id_check("33010619901301123X"), HC_ERR_RECORD);
+	CHECK(strstr(hc_detail(), "birth date") != NULL);
+	CHECK_ERR(hc_person_id_check("3301061990010112"), HC_ERR_RECORD);
+	CHECK_ERR(hc_person_id_check(NULL), HC_ERR_INVALID_ARG);
+	free(j);
+	free(k);
+	hc_policy_free(p);
+}
+
 void t_main(void)
 {
 	size_t n;
@@ -891,5 +971,6 @@ void t_main(void)
 	test_bad();
 	RUN(test_caps);
 	RUN(test_api);
+	RUN(test_inputs);
 	hc_risk_free(risk);
 }

@@ -1,0 +1,319 @@
+/* audit.c: the writer half of the audit chain: entry lines, signed heads and
+ * the append-only segment files under DIR/audit/ (doc/FORMATS.md, "Audit
+ * chain"). The checking half is audit_check.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit_int.h"
+#include "hc_json.h"
+#include "hc_sign.h"
+
+/* The bytes a full segment may hold. */
+#define SEGMENT_CAP ((size_t)HC_AUDIT_SEGMENT * (HC_MAX_AUDIT_LINE + 1))
+
+hc_err hc_audit_head_sign(struct hc_privkey *k, const char *iss, int64_t seq,
+			  const uint8_t hash[32], int64_t at, char **jws)
+{
+	char buf[1024], h[44], tail[160];
+	size_t len = 0;
+	hc_err err;
+
+	*jws = NULL;
+	if (seq < 1 || seq > HC_AUDIT_MAX_INT || at < -HC_AUDIT_MAX_INT || at > HC_AUDIT_MAX_INT ||
+	    !iss || !*iss || !hc__audit_text_ok(iss)) {
+		hc_set_detail("audit head: seq or at out of range, or a bad iss");
+		return HC_ERR_INVALID_ARG;
+	}
+	if ((err = hc_b64u_encode(hash, 32, h, sizeof(h))) != HC_OK)
+		return err;
+	(void)snprintf(tail, sizeof(tail),
+		       ",\"seq\":%" PRId64 ",\"hash\":\"%s\",\"at\":%" PRId64 "}", seq, h, at);
+	if (!hc__audit_put_raw(buf, sizeof(buf), &len, "{\"iss\":") ||
+	    !hc_json_put_str(buf, sizeof(buf), &len, iss) ||
+	    !hc__audit_put_raw(buf, sizeof(buf), &len, tail)) {
+		hc_set_detail("audit head: iss too long");
+		return HC_ERR_INVALID_ARG;
+	}
+	return hc_jws_sign(k, false, (const uint8_t *)buf, len, jws);
+}
+
+/* ---- publishing ---- */
+
+static hc_err audit_dir(const char *dir, char *out, size_t n)
+{
+	hc_err err = hc_path(out, n, "%s/audit", dir);
+
+	if (err != HC_OK)
+		return err;
+	if (mkdir(out, 0755) == -1 && errno != EEXIST) {
+		hc_set_detail("%s: %s", out, strerror(errno));
+		return HC_ERR_IO;
+	}
+	return HC_OK;
+}
+
+static hc_err segment_path(const char *adir, int64_t k, char *out, size_t n)
+{
+	return hc_path(out, n, "%s/%06" PRId64 ".jsonl", adir, k);
+}
+
+static int64_t segment_of(int64_t seq)
+{
+	return (seq - 1) / HC_AUDIT_SEGMENT + 1;
+}
+
+static hc_err sync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1 || (fsync(fd) == -1 && errno != EINVAL)) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return HC_ERR_IO;
+	}
+	close(fd);
+	return HC_OK;
+}
+
+/* One segment's bytes and the offsets of its complete lines. */
+struct segment {
+	int64_t k; /* 0: none loaded */
+	uint8_t *buf;
+	size_t len; /* bytes of complete lines (a torn tail is not counted) */
+	size_t nlines;
+	size_t *off; /* HC_AUDIT_SEGMENT + 1 offsets: line i is off[i] .. off[i+1]-1 */
+};
+
+static void segment_clear(struct segment *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	s->k = 0;
+	s->len = s->nlines = 0;
+}
+
+/* Loads segment k; a missing file is an empty segment. */
+static hc_err segment_load(const char *adir, int64_t k, struct segment *s)
+{
+	char path[4096];
+	struct stat st;
+	size_t n = 0;
+	hc_err err;
+
+	segment_clear(s);
+	if ((err = segment_path(adir, k, path, sizeof(path))) != HC_OK)
+		return err;
+	s->off[0] = 0;
+	if (lstat(path, &st) == -1 && errno == ENOENT) {
+		s->k = k;
+		return HC_OK;
+	}
+	if ((err = hc_read_file(path, SEGMENT_CAP, &s->buf, &n)) != HC_OK)
+		return err;
+	s->k = k;
+	for (size_t i = 0; i < n; i++) {
+		if (s->buf[i] != '\n')
+			continue;
+		if (s->nlines == HC_AUDIT_SEGMENT) {
+			hc_set_detail("%s: more than %d entries", path, HC_AUDIT_SEGMENT);
+			return HC_ERR_AUDIT;
+		}
+		s->off[++s->nlines] = i + 1;
+	}
+	s->len = s->off[s->nlines];
+	return HC_OK;
+}
+
+/* The seq of the last published entry: the last segment file's complete
+ * lines after full segments. */
+static hc_err last_published(const char *adir, struct segment *s, int64_t *last)
+{
+	char path[4096];
+	struct stat st;
+	int64_t k = 1;
+	hc_err err;
+
+	for (;; k++) {
+		if ((err = segment_path(adir, k, path, sizeof(path))) != HC_OK)
+			return err;
+		if (lstat(path, &st) == -1)
+			break;
+	}
+	if (errno != ENOENT) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		return HC_ERR_IO;
+	}
+	if (k == 1) {
+		*last = 0;
+		return HC_OK;
+	}
+	if ((err = segment_load(adir, k - 1, s)) != HC_OK)
+		return err;
+	*last = (k - 2) * HC_AUDIT_SEGMENT + (int64_t)s->nlines;
+	return HC_OK;
+}
+
+static hc_err write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return HC_ERR_IO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return HC_OK;
+}
+
+/* Appends lines[0 .. count-1], entries seq .., all in segment k. A torn
+ * last line (a crash before its newline was written, so never covered by
+ * a head) is cut first, at valid_len. */
+static hc_err segment_append(const char *adir, int64_t k, size_t valid_len,
+			     const char *const *lines, const size_t *lens, size_t count)
+{
+	char path[4096];
+	struct stat st;
+	bool created;
+	hc_err err;
+	int fd;
+
+	if ((err = segment_path(adir, k, path, sizeof(path))) != HC_OK)
+		return err;
+	created = lstat(path, &st) == -1;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644)) == -1) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		return HC_ERR_IO;
+	}
+	err = HC_ERR_IO;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		goto out;
+	if ((size_t)st.st_size != valid_len && ftruncate(fd, (off_t)valid_len) == -1)
+		goto out;
+	for (size_t i = 0; i < count; i++)
+		if (write_all(fd, lines[i], lens[i]) != HC_OK || write_all(fd, "\n", 1) != HC_OK)
+			goto out;
+	if (fsync(fd) == -1)
+		goto out;
+	err = HC_OK;
+out:
+	if (err != HC_OK)
+		hc_set_detail("%s: %s", path, strerror(errno));
+	if (close(fd) == -1 && err == HC_OK) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		err = HC_ERR_IO;
+	}
+	return err == HC_OK && created ? sync_path(adir) : err;
+}
+
+static bool line_ok(const char *l, size_t n)
+{
+	return l && n > 0 && n <= HC_MAX_AUDIT_LINE && !memchr(l, '\n', n);
+}
+
+hc_err hc_audit_publish_lines(const char *dir, int64_t first, const char *const *lines,
+			      const size_t *lens, size_t count)
+{
+	struct segment s = {0};
+	char adir[4096];
+	int64_t last, seq;
+	size_t i = 0;
+	hc_err err;
+
+	if (first < 1 || count > (size_t)(INT64_MAX - first)) {
+		hc_set_detail("audit publish: first %" PRId64 " is below 1", first);
+		return HC_ERR_INVALID_ARG;
+	}
+	for (size_t j = 0; j < count; j++)
+		if (!line_ok(lines[j], lens[j])) {
+			hc_set_detail("audit publish: line of entry %" PRId64 " is empty, too long "
+				      "or holds a newline",
+				      first + (int64_t)j);
+			return HC_ERR_INVALID_ARG;
+		}
+	if ((err = audit_dir(dir, adir, sizeof(adir))) != HC_OK)
+		return err;
+	if (!(s.off = malloc((HC_AUDIT_SEGMENT + 1) * sizeof(*s.off))))
+		return HC_ERR_NOMEM;
+	if ((err = last_published(adir, &s, &last)) != HC_OK)
+		goto out;
+	if (first > last + 1) {
+		hc_set_detail("audit publish: entry %" PRId64 " after %" PRId64 " leaves a gap",
+			      first, last);
+		err = HC_ERR_CONFLICT;
+		goto out;
+	}
+	/* Entries already published must be the same bytes. */
+	for (seq = first; i < count && seq <= last; i++, seq++) {
+		size_t idx = (size_t)((seq - 1) % HC_AUDIT_SEGMENT), o;
+
+		if (s.k != segment_of(seq) &&
+		    (err = segment_load(adir, segment_of(seq), &s)) != HC_OK)
+			goto out;
+		o = s.off[idx];
+		if (idx >= s.nlines || s.off[idx + 1] - o - 1 != lens[i] ||
+		    memcmp(s.buf + o, lines[i], lens[i]) != 0) {
+			hc_set_detail("audit publish: entry %" PRId64 " differs from the one "
+				      "published",
+				      seq);
+			err = HC_ERR_CONFLICT;
+			goto out;
+		}
+	}
+	/* The rest, one segment at a time. */
+	while (i < count) {
+		int64_t k = segment_of(seq);
+		size_t room = (size_t)(k * HC_AUDIT_SEGMENT - seq + 1), m = count - i;
+		size_t valid = 0;
+
+		if (m > room)
+			m = room;
+		if ((seq - 1) % HC_AUDIT_SEGMENT != 0) {
+			/* Appending to a segment that has lines: know its valid length. */
+			if (s.k != k && (err = segment_load(adir, k, &s)) != HC_OK)
+				goto out;
+			valid = s.len;
+		}
+		if ((err = segment_append(adir, k, valid, lines + i, lens + i, m)) != HC_OK)
+			goto out;
+		segment_clear(&s);
+		i += m;
+		seq += (int64_t)m;
+	}
+	err = HC_OK;
+out:
+	segment_clear(&s);
+	free(s.off);
+	return err;
+}
+
+hc_err hc_audit_publish_head(const char *dir, const char *jws)
+{
+	char adir[4096], path[4096], *buf;
+	size_t n = jws ? strlen(jws) : 0;
+	hc_err err;
+
+	if (n == 0 || memchr(jws, '\n', n)) {
+		hc_set_detail("audit head: empty or holds a newline");
+		return HC_ERR_INVALID_ARG;
+	}
+	if ((err = audit_dir(dir, adir, sizeof(adir))) != HC_OK ||
+	    (err = hc_path(path, sizeof(path), "%s/head.jws", adir)) != HC_OK)
+		return err;
+	if (!(buf = malloc(n + 1)))
+		return HC_ERR_NOMEM;
+	memcpy(buf, jws, n);
+	buf[n] = '\n';
+	err = hc_write_file_atomic(path, buf, n + 1, 0644);
+	free(buf);
+	return err;
+}

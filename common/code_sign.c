@@ -1,0 +1,47 @@
+/* code_sign.c: signs a health code's claims and checks the result before
+ * it is handed out (hc-issue and hc-issued share it). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_sign.h"
+#include "hc_token.h"
+
+hc_err hc_code_sign(struct hc_privkey *k, const struct hc_pubkey *pub, struct hc_claims *c,
+		    char **jws)
+{
+	struct hc_claims back;
+	struct hc_jws j;
+	uint8_t jti[16];
+	char *claims = NULL;
+	hc_err err;
+
+	if (!jws)
+		return HC_ERR_INVALID_ARG;
+	*jws = NULL;
+	if (!k || !pub || !c)
+		return HC_ERR_INVALID_ARG;
+	memset(&j, 0, sizeof(j));
+	if ((err = hc_random(jti, sizeof(jti))) != HC_OK ||
+	    (err = hc_b64u_encode(jti, sizeof(jti), c->jti, sizeof(c->jti))) != HC_OK ||
+	    (err = hc_claims_json(c, &claims)) != HC_OK ||
+	    (err = hc_jws_sign(k, true, (const uint8_t *)claims, strlen(claims), jws)) != HC_OK)
+		goto out;
+	/* Verify what was signed before handing it out. */
+	if ((err = hc_jws_parse(*jws, strlen(*jws), HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) !=
+		    HC_OK ||
+	    (err = hc_jws_verify(&j, *jws, pub)) != HC_OK ||
+	    (err = hc_claims_parse((const char *)j.payload, j.payload_len, &back)) != HC_OK)
+		goto out;
+	if (back.st != c->st || back.exp != c->exp || strcmp(back.jti, c->jti) != 0) {
+		hc_set_detail("the signed code does not read back as signed");
+		err = HC_ERR_CRYPTO;
+	}
+out:
+	if (err != HC_OK) {
+		free(*jws);
+		*jws = NULL;
+	}
+	hc_jws_clear(&j);
+	free(claims);
+	return err;
+}

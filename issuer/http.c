@@ -1,0 +1,468 @@
+/* http.c: libmicrohttpd glue: routes, roles, content types, body caps and
+ * the specific error of each bad request; answers carry X-Request-Id. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "hc_sign.h"
+#include "http.h"
+#include "log.h"
+#include "page.h"
+
+#define CONNECTION_LIMIT 1024
+
+struct http {
+	struct svc *s;
+	struct MHD_Daemon *d;
+	uint8_t *cert, *key;
+	size_t certlen, keylen;
+	atomic_int inflight;
+	atomic_bool draining;
+	unsigned port;
+};
+
+/* Who may call a route: NULL-terminated roles; none: open to all. */
+struct route_def {
+	const char *path;
+	enum route rt;
+	const char *method;       /* "POST" or "GET" */
+	bool json;                /* a JSON body */
+	const char *roles[3];
+};
+
+static const struct route_def routes[] = {
+	{"/v1/records", RT_RECORDS, "POST", true, {"counter", NULL}},
+	{"/v1/codes", RT_CODES, "POST", true, {"counter", "app", NULL}},
+	{"/v1/revocations", RT_REVOCATIONS, "POST", true, {"admin", NULL}},
+	{"/v1/audit", RT_AUDIT, "GET", false, {"auditor", NULL}},
+	{"/healthz", RT_HEALTHZ, "GET", false, {NULL}},
+	{"/metrics", RT_METRICS, "GET", false, {NULL}},
+};
+
+struct req {
+	const struct route_def *route;
+	enum route rt;
+	bool queued;              /* an answer is on its way */
+	bool too_large;
+	char *body;
+	size_t len, cap;
+	unsigned status;
+	uint64_t t0;
+	struct caller who;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void free_body(void *p)
+{
+	free(p);
+}
+
+/* Sends r (taking its body) on c. */
+static enum MHD_Result send_reply(struct http *h, struct MHD_Connection *c, struct req *q,
+				  struct reply *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free_body);
+	if (!resp) {
+		reply_clear(r);
+		return MHD_NO;
+	}
+	r->body = NULL;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				    r->ctype ? r->ctype : "application/json") != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Request-Id", q->who.reqid) != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    (r->allow && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES) ||
+	    (atomic_load(&h->draining) &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	q->status = r->status;
+	q->queued = true;
+	ret = MHD_queue_response(c, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result send_error(struct http *h, struct MHD_Connection *c, struct req *q,
+				  unsigned status, const char *allow, const char *fmt, ...)
+	HC_PRINTF(6, 7);
+
+static enum MHD_Result send_error(struct http *h, struct MHD_Connection *c, struct req *q,
+				  unsigned status, const char *allow, const char *fmt, ...)
+{
+	struct reply r = {0};
+	char detail[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	reply_error(&r, status, "%s", detail);
+	r.allow = allow;
+	return send_reply(h, c, q, &r);
+}
+
+/* 0: the caller may go on; else the status sent. The token is looked up
+ * by its SHA-256 on every request, so a revoked token fails at once. */
+static unsigned authorize(struct http *h, struct MHD_Connection *c, struct req *q)
+{
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	const struct route_def *rd = q->route;
+	struct reg_token t;
+	uint8_t raw[32], hash[32];
+	size_t rawlen = 0;
+	bool role_ok = false;
+	hc_err err;
+
+	if (!rd->roles[0])
+		return 0;
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
+		(void)send_error(h, c, q, 401, NULL, "an Authorization: Bearer token is needed");
+		return 401;
+	}
+	auth += 7;
+	if (strlen(auth) != 43 || hc_b64u_decode(auth, 43, raw, sizeof(raw), &rawlen) != HC_OK ||
+	    rawlen != sizeof(raw)) {
+		(void)send_error(h, c, q, 401, NULL, "the token is not 32 bytes of base64url");
+		return 401;
+	}
+	err = hc_sha256(raw, sizeof(raw), hash);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (err == HC_OK)
+		err = reg_token_find(h->s->reg, hash, &t);
+	if (err == HC_ERR_NOT_FOUND) {
+		(void)send_error(h, c, q, 401, NULL, "unknown token");
+		return 401;
+	}
+	if (err != HC_OK) {
+		(void)send_error(h, c, q, 500, NULL, "registry: %s", hc_strerror(err));
+		return 500;
+	}
+	if (t.revoked) {
+		(void)send_error(h, c, q, 401, NULL, "the token was revoked");
+		return 401;
+	}
+	for (size_t i = 0; i < 3 && rd->roles[i]; i++)
+		role_ok |= strcmp(t.role, rd->roles[i]) == 0;
+	if (!role_ok) {
+		(void)send_error(h, c, q, 403, NULL, "role %s may not use %s", t.role, rd->path);
+		return 403;
+	}
+	(void)snprintf(q->who.name, sizeof(q->who.name), "%s", t.name);
+	(void)snprintf(q->who.role, sizeof(q->who.role), "%s", t.role);
+	return 0;
+}
+
+/* application/json, with parameters or not. */
+static bool is_json(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (!ct || strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* The first call of a request: route, method, token, role, type, size. */
+static enum MHD_Result begin(struct http *h, struct MHD_Connection *c, struct req *q,
+			     const char *url, const char *method)
+{
+	const char *v;
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(url, routes[i].path) == 0)
+			q->route = &routes[i];
+	if (!q->route) {
+		const char *type;
+
+		q->rt = RT_PAGE;
+		if (!hc_page_get(url, &n, &type)) {
+			q->rt = RT_OTHER;
+			return send_error(h, c, q, 404, NULL, "no such resource");
+		}
+		if (!get)
+			return send_error(h, c, q, 405, "GET, HEAD", "%s is not allowed here", method);
+		return MHD_YES;
+	}
+	q->rt = q->route->rt;
+	if (strcmp(method, q->route->method) != 0 && !(get && strcmp(q->route->method, "GET") == 0))
+		return send_error(h, c, q, 405, strcmp(q->route->method, "GET") == 0 ? "GET, HEAD"
+										   : "POST",
+				  "%s is not allowed here", method);
+	if (authorize(h, c, q) != 0)
+		return MHD_YES;
+	if (!q->route->json)
+		return MHD_YES;
+	if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_CONTENT_TYPE)))
+		return send_error(h, c, q, 415, NULL, "the body must be application/json");
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (v) {
+		char *end;
+		unsigned long long len = strtoull(v, &end, 10);
+
+		if (*end == '\0' && len > h->s->cfg->max_body)
+			return send_error(h, c, q, 413, NULL, "the body is longer than %zu bytes",
+					  h->s->cfg->max_body);
+	}
+	return MHD_YES;
+}
+
+static enum image wanted_image(struct MHD_Connection *c)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	if (a && strstr(a, "image/png"))
+		return IMG_PNG;
+	if (a && strstr(a, "image/svg+xml"))
+		return IMG_SVG;
+	return IMG_NONE;
+}
+
+/* The whole request is in: do it. */
+static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct req *q,
+			      const char *url)
+{
+	struct reply r = {0};
+	const char *svgarg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "svg");
+	bool svg = svgarg && strcmp(svgarg, "1") == 0;
+
+	if (q->too_large)
+		return send_error(h, c, q, 413, NULL, "the body is longer than %zu bytes",
+				  h->s->cfg->max_body);
+	switch (q->rt) {
+	case RT_RECORDS:
+		svc_records(h->s, &q->who, q->body ? q->body : "", q->len, svg, &r);
+		break;
+	case RT_CODES:
+		svc_codes(h->s, &q->who, q->body ? q->body : "", q->len, wanted_image(c), svg, &r);
+		break;
+	case RT_REVOCATIONS:
+		svc_revocations(h->s, &q->who, q->body ? q->body : "", q->len, &r);
+		break;
+	case RT_AUDIT:
+		svc_audit(h->s, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after"),
+			  MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"), &r);
+		break;
+	case RT_HEALTHZ:
+		svc_healthz(h->s, &r);
+		break;
+	case RT_METRICS:
+		svc_metrics(h->s, &r);
+		break;
+	case RT_PAGE: {
+		const char *type = NULL;
+		size_t n = 0;
+		const char *p = hc_page_get(url, &n, &type);
+
+		if (!p) {
+			reply_error(&r, 404, "no such resource");
+			break;
+		}
+		if (!(r.body = malloc(n ? n : 1))) {
+			reply_error(&r, 500, "out of memory");
+			break;
+		}
+		memcpy(r.body, p, n);
+		r.len = n;
+		r.status = 200;
+		r.ctype = type;
+		break;
+	}
+	default:
+		reply_error(&r, 404, "no such resource");
+		break;
+	}
+	return send_reply(h, c, q, &r);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *data,
+			      size_t *size, void **con_cls)
+{
+	struct http *h = cls;
+	struct req *q = *con_cls;
+	uint8_t rnd[12];
+
+	(void)version;
+	if (!q) {
+		if (!(q = calloc(1, sizeof(*q))))
+			return MHD_NO;
+		*con_cls = q;
+		atomic_fetch_add(&h->inflight, 1);
+		q->t0 = now_us();
+		q->rt = RT_OTHER;
+		if (hc_random(rnd, sizeof(rnd)) != HC_OK ||
+		    hc_b64u_encode(rnd, sizeof(rnd), q->who.reqid, sizeof(q->who.reqid)) != HC_OK)
+			return MHD_NO;
+		return begin(h, c, q, url, method);
+	}
+	if (q->queued) {
+		*size = 0; /* an early answer: the rest of the body is not wanted */
+		return MHD_YES;
+	}
+	if (*size) {
+		size_t cap = h->s->cfg->max_body;
+
+		if (!q->too_large && *size > cap - q->len)
+			q->too_large = true;
+		if (!q->too_large) {
+			if (q->len + *size + 1 > q->cap) {
+				size_t ncap = q->cap ? q->cap : 4096;
+				char *np;
+
+				while (ncap < q->len + *size + 1)
+					ncap *= 2;
+				if (!(np = realloc(q->body, ncap)))
+					return MHD_NO;
+				q->body = np;
+				q->cap = ncap;
+			}
+			memcpy(q->body + q->len, data, *size);
+			q->len += *size;
+			q->body[q->len] = '\0';
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	return finish(h, c, q, url);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct req *q = *con_cls;
+
+	(void)c;
+	if (!q)
+		return;
+	metrics_request(&h->s->m, q->rt, q->queued ? q->status : 0);
+	log_msg("%s %u %.1f ms %s %s%s", route_name(q->rt), q->queued ? q->status : 0,
+		(double)(now_us() - q->t0) / 1000.0, q->who.reqid, q->who.name[0] ? q->who.name : "-",
+		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended)");
+	free(q->body);
+	free(q);
+	*con_cls = NULL;
+	atomic_fetch_sub(&h->inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_msg("http: %s", msg);
+}
+
+hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
+{
+	const struct cfg *cf = s->cfg;
+	struct http *h;
+	unsigned threads = cf->threads;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	hc_err err;
+
+	*out = NULL;
+	if (!(h = calloc(1, sizeof(*h))))
+		return HC_ERR_NOMEM;
+	h->s = s;
+	if (!threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = n > 0 && n < 256 ? (unsigned)n : 1;
+	}
+	if (cf->addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cf->tls) {
+		flags |= MHD_USE_TLS;
+		if ((err = hc_read_file(cf->tls_cert, 1u << 20, &h->cert, &h->certlen)) != HC_OK ||
+		    (err = hc_read_file(cf->tls_key, 1u << 20, &h->key, &h->keylen)) != HC_OK) {
+			(void)snprintf(msg, msgsz, "tls: %s: %s", hc_strerror(err), hc_detail());
+			http_stop(h, 0);
+			return err;
+		}
+	}
+	h->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->addr,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, cf->timeout,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_NOTIFY_COMPLETED,
+		completed, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		cf->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, (const char *)h->cert,
+		MHD_OPTION_HTTPS_MEM_KEY, (const char *)h->key, MHD_OPTION_END);
+	if (!h->d) {
+		(void)snprintf(msg, msgsz, "cannot listen on %s (in use, or a bad TLS certificate or key)",
+			       cf->listen);
+		http_stop(h, 0);
+		return HC_ERR_IO;
+	}
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info ? info->port : 0;
+	log_msg("listening on %s (port %u), %s, %u threads", cf->listen, h->port,
+		cf->tls ? "HTTPS" : "plain HTTP", threads);
+	*out = h;
+	return HC_OK;
+}
+
+unsigned http_port(const struct http *h)
+{
+	return h ? h->port : 0;
+}
+
+void http_stop(struct http *h, unsigned wait)
+{
+	if (!h)
+		return;
+	if (h->d) {
+		MHD_socket fd;
+		uint64_t until = now_us() + (uint64_t)wait * 1000000u;
+
+		atomic_store(&h->draining, true);
+		fd = MHD_quiesce_daemon(h->d);
+		if (fd != MHD_INVALID_SOCKET)
+			(void)close(fd);
+		while (atomic_load(&h->inflight) > 0 && now_us() < until)
+			(void)usleep(10000);
+		if (atomic_load(&h->inflight) > 0)
+			log_msg("stopping with %d requests unfinished", atomic_load(&h->inflight));
+		MHD_stop_daemon(h->d);
+	}
+	if (h->key)
+		OPENSSL_cleanse(h->key, h->keylen);
+	free(h->key);
+	free(h->cert);
+	free(h);
+}

@@ -1,0 +1,13 @@
+/* log.h: the service's log: one line per event on standard error (or the
+ * --log file, reopened on SIGHUP). Never a full identity number. */
+#ifndef HC_ISSUED_LOG_H
+#define HC_ISSUED_LOG_H
+
+#include "hc.h"
+
+/* "TIME hc-issued: MESSAGE\n" in one write (lines from threads do not mix). */
+void log_msg(const char *fmt, ...) HC_PRINTF(1, 2);
+/* Points standard error at path (appending; created mode 0640). */
+hc_err log_open(const char *path) HC_WUR;
+
+#endif

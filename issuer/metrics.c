@@ -1,0 +1,156 @@
+/* metrics.c: request and latency counters, rendered for Prometheus. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static const unsigned statuses[M_NSTATUS - 1] = {200, 400, 401, 403, 404,
+						 405, 413, 415, 500, 503};
+/* Upper bounds of the latency buckets, microseconds. */
+static const uint64_t bounds[M_NBUCKETS] = {1000,  2500,   5000,   10000,  25000, 50000,
+					    100000, 250000, 500000, 1000000, 2500000};
+static const char *const bound_text[M_NBUCKETS] = {"0.001", "0.0025", "0.005", "0.01",
+						   "0.025", "0.05",   "0.1",   "0.25",
+						   "0.5",   "1",      "2.5"};
+static const char *const names[RT__COUNT] = {"/v1/records", "/v1/codes", "/v1/revocations",
+					     "/v1/audit",   "/healthz",  "/metrics",
+					     "/",	    "other"};
+
+const char *route_name(enum route rt)
+{
+	return (unsigned)rt < RT__COUNT ? names[rt] : "other";
+}
+
+void metrics_request(struct metrics *m, enum route rt, unsigned status)
+{
+	size_t i = 0;
+
+	while (i < M_NSTATUS - 1 && statuses[i] != status)
+		i++;
+	if ((unsigned)rt >= RT__COUNT)
+		rt = RT_OTHER;
+	atomic_fetch_add(&m->req[rt][i], 1);
+}
+
+void metrics_latency(struct metrics *m, uint64_t us)
+{
+	size_t i = 0;
+
+	while (i < M_NBUCKETS && us > bounds[i])
+		i++;
+	atomic_fetch_add(&m->lat[i], 1);
+	atomic_fetch_add(&m->lat_sum_us, us);
+	atomic_fetch_add(&m->lat_count, 1);
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool bad;
+};
+
+static void put(struct buf *b, const char *fmt, ...) HC_PRINTF(2, 3);
+
+static void put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	for (;;) {
+		if (b->bad)
+			return;
+		va_start(ap, fmt);
+		r = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (r < 0) {
+			b->bad = true;
+			return;
+		}
+		if ((size_t)r < b->cap - b->len) {
+			b->len += (size_t)r;
+			return;
+		}
+		{
+			size_t ncap = b->cap * 2 + (size_t)r;
+			char *np = realloc(b->p, ncap);
+
+			if (!np) {
+				b->bad = true;
+				return;
+			}
+			b->p = np;
+			b->cap = ncap;
+		}
+	}
+}
+
+hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t revlist_seq,
+		      int64_t audit_published, char **out, size_t *n)
+{
+	static const char *const batch_le[8] = {"1", "3", "7", "15", "31", "63", "127", "+Inf"};
+	struct buf b = {.cap = 8192};
+	unsigned long long cum = 0;
+
+	*out = NULL;
+	if (!(b.p = malloc(b.cap)))
+		return HC_ERR_NOMEM;
+	put(&b, "# HELP hc_requests_total HTTP requests by path and status.\n"
+		"# TYPE hc_requests_total counter\n");
+	for (int r = 0; r < RT__COUNT; r++)
+		for (size_t i = 0; i < M_NSTATUS; i++) {
+			unsigned long long v = atomic_load(&m->req[r][i]);
+			char code[8];
+
+			if (!v)
+				continue;
+			if (i < M_NSTATUS - 1)
+				(void)snprintf(code, sizeof(code), "%u", statuses[i]);
+			else
+				(void)snprintf(code, sizeof(code), "other");
+			put(&b, "hc_requests_total{path=\"%s\",status=\"%s\"} %llu\n", names[r], code,
+			    v);
+		}
+	put(&b, "# HELP hc_issue_seconds Time to evaluate, sign and commit a new code.\n"
+		"# TYPE hc_issue_seconds histogram\n");
+	for (size_t i = 0; i < M_NBUCKETS; i++) {
+		cum += atomic_load(&m->lat[i]);
+		put(&b, "hc_issue_seconds_bucket{le=\"%s\"} %llu\n", bound_text[i], cum);
+	}
+	cum += atomic_load(&m->lat[M_NBUCKETS]);
+	put(&b, "hc_issue_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+	put(&b, "hc_issue_seconds_sum %.6f\nhc_issue_seconds_count %llu\n",
+	    (double)atomic_load(&m->lat_sum_us) / 1e6, atomic_load(&m->lat_count));
+	put(&b, "# HELP hc_codes Unrevoked, unexpired codes by status.\n# TYPE hc_codes gauge\n");
+	for (int s = HC_ST_GREEN; s <= HC_ST_RED; s++)
+		put(&b, "hc_codes{status=\"%s\"} %lld\n", hc_status_name((enum hc_status)s),
+		    (long long)st->codes[s]);
+	put(&b, "# HELP hc_people People in the registry.\n# TYPE hc_people gauge\nhc_people %lld\n",
+	    (long long)st->people);
+	put(&b, "# HELP hc_revocation_list_seq Seq of the published revocation list.\n"
+		"# TYPE hc_revocation_list_seq gauge\nhc_revocation_list_seq %lld\n",
+	    (long long)revlist_seq);
+	put(&b, "# HELP hc_audit_seq Last audit entry in the registry.\n"
+		"# TYPE hc_audit_seq gauge\nhc_audit_seq %lld\n",
+	    (long long)st->audit_seq);
+	put(&b, "# HELP hc_audit_published_seq Last audit entry published.\n"
+		"# TYPE hc_audit_published_seq gauge\nhc_audit_published_seq %lld\n",
+	    (long long)audit_published);
+	put(&b, "# HELP hc_commit_batch_size Changes per group commit (this process).\n"
+		"# TYPE hc_commit_batch_size histogram\n");
+	cum = 0;
+	for (size_t i = 0; i < 8; i++) {
+		cum += (unsigned long long)st->batch_hist[i];
+		put(&b, "hc_commit_batch_size_bucket{le=\"%s\"} %llu\n", batch_le[i], cum);
+	}
+	put(&b, "hc_commit_batch_size_sum %lld\nhc_commit_batch_size_count %lld\n",
+	    (long long)st->changes, (long long)st->commits);
+	if (b.bad) {
+		free(b.p);
+		return HC_ERR_NOMEM;
+	}
+	*out = b.p;
+	*n = b.len;
+	return HC_OK;
+}

@@ -1,0 +1,625 @@
+/* registry_sqlite.c: the registry of registry.h on SQLite. WAL,
+ * synchronous=FULL, foreign keys on, the file made with mode 0600 by
+ * open(O_CREAT|O_EXCL) before SQLite opens it (umask untouched; SQLite
+ * gives -wal and -shm the file's mode).
+ *
+ * Threads. One writer thread owns the write connection: reg_apply,
+ * reg_revoke, the token writes and reg_revlist_next_seq queue a job and
+ * wait on their own condition variable; the writer takes every queued
+ * job, BEGIN IMMEDIATE, runs each in its own SAVEPOINT (a job that fails
+ * is rolled back alone and gets its own error), COMMIT (one fsync for
+ * all), then wakes each caller: nobody returns before the commit holding
+ * its change has returned. A checkpointer thread with its own connection
+ * copies the WAL into the database beside the writer. Readers take an
+ * idle connection from a pool guarded by a mutex, or open one when none
+ * is idle (so there are as many as concurrent readers, at most), and put
+ * it back; WAL lets them read beside the writer. Statements are prepared
+ * once per connection and reused. reg_close must come after every other
+ * call has returned. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hc_audit.h"
+#include "registry_sqlite.h"
+
+/* One job for the writer; the caller waits on cv until done. */
+enum job_kind { J_APPLY, J_REVOKE, J_TOKEN_ADD, J_TOKEN_REVOKE, J_SEQ, J_PING };
+struct job {
+	enum job_kind kind;
+	const struct reg_change *change;
+	const char *jti, *reason, *actor, *cause, *name, *role;
+	const uint8_t *hash;
+	int64_t now;
+	int64_t out;  /* version (apply) or seq */
+	bool already;
+	hc_err err;
+	char detail[256];
+	bool done;
+	pthread_cond_t cv;
+	struct job *next;
+};
+
+/* WAL frames (pages) after which the checkpointer copies them into the
+ * database, and after which the writer does it itself (the checkpointer
+ * is kept from finishing by long readers). */
+#define WAL_CHECKPOINT 1000
+#define WAL_LIMIT 16000
+
+struct reg {
+	char *path;
+	struct conn w;  /* the writer's, used by the writer thread only */
+	struct conn ck; /* the checkpointer's */
+	pthread_t writer, checkpointer;
+	bool ck_started;
+	pthread_mutex_t mu;  /* queue, done flags, stats, ck_want */
+	pthread_cond_t work, ck_work;
+	struct job *head, *tail;
+	bool stop, ck_want;
+	int64_t commits, changes, hist[8];
+	pthread_mutex_t pool_mu;
+	struct conn *idle;  /* read connections not in use */
+};
+
+/* ---- the writer ---- */
+
+static void job_fail(struct job *j, hc_err e, const char *detail)
+{
+	j->err = e;
+	(void)snprintf(j->detail, sizeof(j->detail), "%s", detail);
+}
+
+static hc_err run_job(struct reg *r, struct job *j, struct chain *ch)
+{
+	switch (j->kind) {
+	case J_APPLY:
+		return rs_apply(&r->w, ch, j->change, &j->out);
+	case J_REVOKE:
+		return rs_revoke(&r->w, ch, j->jti, j->reason, j->actor, j->cause, j->now,
+				 &j->already);
+	case J_TOKEN_ADD:
+		return rs_token_add(&r->w, ch, j->hash, j->role, j->name, j->actor, j->now);
+	case J_TOKEN_REVOKE:
+		return rs_token_revoke(&r->w, ch, j->name, j->actor, j->now);
+	case J_SEQ:
+		return rs_next_seq(&r->w, &j->out);
+	case J_PING:
+		break;
+	}
+	return HC_OK;
+}
+
+/* Runs a batch in one transaction, each job in its own savepoint; returns
+ * the number of changes committed (0 when the transaction was lost, and
+ * then every job has an error). */
+static int64_t run_batch(struct reg *r, struct job *batch)
+{
+	struct conn *c = &r->w;
+	struct chain ch;
+	struct job *j;
+	hc_err err;
+	int64_t n = 0;
+	bool lost = false;
+
+	err = rs_exec(c, S_BEGIN_IMM, "begin");
+	if (err == HC_OK)
+		err = rs_chain_load(c, &ch);
+	if (err != HC_OK) {
+		lost = true;
+		goto out;
+	}
+	for (j = batch; j; j = j->next) {
+		struct chain saved = ch;
+
+		if (j->kind == J_PING) {
+			j->err = HC_OK;
+			continue;
+		}
+		hc_set_detail("%s", "");
+		j->err = rs_exec(c, S_SAVEPOINT, "savepoint");
+		if (j->err == HC_OK)
+			j->err = run_job(r, j, &ch);
+		if (j->err == HC_OK && rs_exec(c, S_RELEASE, "release") == HC_OK) {
+			n++;
+			continue;
+		}
+		if (j->err == HC_OK)
+			j->err = HC_ERR_STORE;
+		job_fail(j, j->err, hc_detail());
+		ch = saved;
+		/* Some errors (I/O, a full disk) end the whole transaction. */
+		if (sqlite3_get_autocommit(c->db) ||
+		    rs_exec(c, S_ROLLBACK_TO, "rollback") != HC_OK ||
+		    rs_exec(c, S_RELEASE, "release") != HC_OK) {
+			lost = true;
+			break;
+		}
+	}
+	if (!lost)
+		lost = rs_exec(c, S_COMMIT, "commit") != HC_OK;
+out:
+	if (!lost)
+		return n;
+	if (!sqlite3_get_autocommit(c->db))
+		rs_rollback(c);
+	for (j = batch; j; j = j->next)
+		if (j->err == HC_OK || j->kind == J_PING)
+			job_fail(j, HC_ERR_STORE,
+			         hc_detail()[0] ? hc_detail() : "registry: transaction lost");
+	return 0;
+}
+
+static unsigned hist_slot(int64_t n)
+{
+	unsigned k = 0;
+
+	while (k < 7 && n >= (int64_t)2 << k)
+		k++;
+	return k;
+}
+
+static void *writer_main(void *arg)
+{
+	struct reg *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		struct job *batch, *j, *next;
+		int64_t n;
+
+		while (!r->head && !r->stop)
+			pthread_cond_wait(&r->work, &r->mu);
+		if (!r->head)
+			break;
+		batch = r->head;
+		r->head = r->tail = NULL;
+		pthread_mutex_unlock(&r->mu);
+		n = run_batch(r, batch);
+		pthread_mutex_lock(&r->mu);
+		if (n > 0) {
+			r->commits++;
+			r->changes += n;
+			r->hist[hist_slot(n)]++;
+		}
+		for (j = batch; j; j = next) {
+			next = j->next;  /* the waiter may return as soon as done is set */
+			j->done = true;
+			pthread_cond_signal(&j->cv);
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Checkpoints run beside the writer rather than inside its commits
+ * (SQLite's automatic checkpoint would hold up every commit that crosses
+ * the threshold): PASSIVE, on a connection of their own, which WAL lets
+ * run while the writer appends. Called by SQLite after each commit. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct reg *r = arg;
+
+	if (frames >= WAL_LIMIT) {
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	} else if (frames >= WAL_CHECKPOINT) {
+		pthread_mutex_lock(&r->mu);
+		r->ck_want = true;
+		pthread_cond_signal(&r->ck_work);
+		pthread_mutex_unlock(&r->mu);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+	struct reg *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (!r->ck_want && !r->stop)
+			pthread_cond_wait(&r->ck_work, &r->mu);
+		if (r->stop)
+			break;
+		r->ck_want = false;
+		pthread_mutex_unlock(&r->mu);
+		(void)sqlite3_wal_checkpoint_v2(r->ck.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+						NULL);
+		pthread_mutex_lock(&r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Queues j and waits until the commit holding it has returned. */
+static hc_err submit(struct reg *r, struct job *j)
+{
+	if (pthread_cond_init(&j->cv, NULL) != 0) {
+		hc_set_detail("registry: cannot make a condition variable");
+		return HC_ERR_NOMEM;
+	}
+	j->err = HC_OK;
+	j->done = false;
+	j->next = NULL;
+	pthread_mutex_lock(&r->mu);
+	if (r->stop) {
+		job_fail(j, HC_ERR_UNAVAILABLE, "registry: closing");
+		j->done = true;
+	} else {
+		if (r->tail)
+			r->tail->next = j;
+		else
+			r->head = j;
+		r->tail = j;
+		pthread_cond_signal(&r->work);
+	}
+	while (!j->done)
+		pthread_cond_wait(&j->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+	pthread_cond_destroy(&j->cv);
+	if (j->err != HC_OK)
+		hc_set_detail("%s", j->detail);
+	return j->err;
+}
+
+/* ---- open and close ---- */
+
+/* Makes the new file's name durable. */
+static hc_err sync_dir(const char *path)
+{
+	char d[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (hc_path(d, sizeof(d), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		    slash ? path : ".") != HC_OK)
+		return HC_ERR_INVALID_ARG;
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		hc_set_detail("%s: %s", d, strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		return HC_ERR_IO;
+	}
+	(void)close(fd);
+	return HC_OK;
+}
+
+/* The file is made here, O_EXCL and mode 0600 whatever the umask, so that
+ * it is never wider; SQLite gives its -wal and -shm the same mode. A WAL
+ * left beside the path by another database is refused, not adopted. */
+static hc_err create_file(const char *path)
+{
+	char side[4096];
+	struct stat st;
+	int fd;
+
+	for (int i = 0; i < 2; i++) {
+		if (hc_path(side, sizeof(side), "%s%s", path, i ? "-shm" : "-wal") != HC_OK)
+			return HC_ERR_INVALID_ARG;
+		if (lstat(side, &st) == 0) {
+			hc_set_detail("%s: exists (left from another registry?)", side);
+			return HC_ERR_EXISTS;
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		return errno == EEXIST ? HC_ERR_EXISTS : HC_ERR_IO;
+	}
+	if (fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		(void)close(fd);
+		(void)unlink(path);
+		return HC_ERR_IO;
+	}
+	if (close(fd) != 0) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		(void)unlink(path);
+		return HC_ERR_IO;
+	}
+	if (sync_dir(path) != HC_OK) {
+		(void)unlink(path);
+		return HC_ERR_IO;
+	}
+	return HC_OK;
+}
+
+static void remove_files(const char *path)
+{
+	char side[4096];
+
+	(void)unlink(path);
+	if (hc_path(side, sizeof(side), "%s-wal", path) == HC_OK)
+		(void)unlink(side);
+	if (hc_path(side, sizeof(side), "%s-shm", path) == HC_OK)
+		(void)unlink(side);
+}
+
+hc_err reg_open(const char *path, bool create, struct reg **out)
+{
+	struct reg *r;
+	struct stat st;
+	hc_err err;
+	bool made = false, locks = false;
+
+	*out = NULL;
+	if (!path || !*path) {
+		hc_set_detail("registry: no path");
+		return HC_ERR_INVALID_ARG;
+	}
+	if (!sqlite3_threadsafe()) {
+		hc_set_detail("registry: SQLite is built without threads");
+		return HC_ERR_STORE;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->path = strdup(path))) {
+		free(r);
+		return HC_ERR_NOMEM;
+	}
+	if (create) {
+		err = create_file(path);
+		if (err != HC_OK)
+			goto fail;
+		made = true;
+	} else if (stat(path, &st) != 0) {
+		hc_set_detail("%s: %s", path, strerror(errno));
+		err = HC_ERR_IO;
+		goto fail;
+	}
+	err = rs_conn_open(&r->w, path, true);
+	if (err == HC_OK)
+		err = create ? rs_schema_create(&r->w) : rs_schema_check(&r->w, path);
+	if (err == HC_OK)
+		err = rs_conn_pragmas(&r->w, true);
+	if (err == HC_OK)
+		err = rs_conn_open(&r->ck, path, false);
+	if (err == HC_OK)
+		err = rs_conn_pragmas(&r->ck, false);
+	if (err != HC_OK)
+		goto fail;
+	if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_mutex_init(&r->pool_mu, NULL) != 0 ||
+	    pthread_cond_init(&r->work, NULL) != 0 || pthread_cond_init(&r->ck_work, NULL) != 0) {
+		hc_set_detail("registry: cannot make locks");
+		err = HC_ERR_NOMEM;
+		goto fail;
+	}
+	locks = true;
+	if (pthread_create(&r->checkpointer, NULL, checkpointer_main, r) != 0) {
+		hc_set_detail("registry: cannot start the checkpoint thread");
+		err = HC_ERR_NOMEM;
+		goto fail;
+	}
+	r->ck_started = true;
+	(void)sqlite3_wal_hook(r->w.db, wal_hook, r);
+	if (pthread_create(&r->writer, NULL, writer_main, r) != 0) {
+		hc_set_detail("registry: cannot start the writer thread");
+		err = HC_ERR_NOMEM;
+		goto fail;
+	}
+	*out = r;
+	return HC_OK;
+fail:
+	if (r->ck_started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = true;
+		pthread_cond_signal(&r->ck_work);
+		pthread_mutex_unlock(&r->mu);
+		(void)pthread_join(r->checkpointer, NULL);
+	}
+	rs_conn_close(&r->ck);
+	rs_conn_close(&r->w);
+	if (locks) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_mutex_destroy(&r->pool_mu);
+		pthread_cond_destroy(&r->work);
+		pthread_cond_destroy(&r->ck_work);
+	}
+	if (made)
+		remove_files(path);
+	free(r->path);
+	free(r);
+	return err;
+}
+
+void reg_close(struct reg *r)
+{
+	struct conn *c, *next;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_signal(&r->work);
+	pthread_cond_signal(&r->ck_work);
+	pthread_mutex_unlock(&r->mu);
+	(void)pthread_join(r->writer, NULL);
+	(void)pthread_join(r->checkpointer, NULL);
+	for (c = r->idle; c; c = next) {
+		next = c->next;
+		rs_conn_close(c);
+		free(c);
+	}
+	rs_conn_close(&r->ck);
+	rs_conn_close(&r->w);  /* last: it checkpoints and removes the WAL */
+	pthread_mutex_destroy(&r->mu);
+	pthread_mutex_destroy(&r->pool_mu);
+	pthread_cond_destroy(&r->work);
+	pthread_cond_destroy(&r->ck_work);
+	free(r->path);
+	free(r);
+}
+
+/* ---- the read pool: an idle connection, or a new one ---- */
+
+hc_err rs_read_get(struct reg *r, struct conn **out)
+{
+	struct conn *c;
+	hc_err err;
+
+	pthread_mutex_lock(&r->pool_mu);
+	c = r->idle;
+	if (c)
+		r->idle = c->next;
+	pthread_mutex_unlock(&r->pool_mu);
+	if (c) {
+		*out = c;
+		return HC_OK;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return HC_ERR_NOMEM;
+	err = rs_conn_open(c, r->path, false);
+	if (err == HC_OK)
+		err = rs_conn_pragmas(c, false);
+	if (err != HC_OK) {
+		rs_conn_close(c);
+		free(c);
+		return err;
+	}
+	*out = c;
+	return HC_OK;
+}
+
+void rs_read_put(struct reg *r, struct conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		rs_rollback(c);
+	pthread_mutex_lock(&r->pool_mu);
+	c->next = r->idle;
+	r->idle = c;
+	pthread_mutex_unlock(&r->pool_mu);
+}
+
+/* ---- the writes: checked here, run by the writer ---- */
+
+hc_err reg_apply(struct reg *r, const struct reg_change *c, int64_t *version_out)
+{
+	struct job j = {.kind = J_APPLY, .change = c};
+	hc_err err = rs_change_check(c);
+
+	if (err != HC_OK)
+		return err;
+	err = submit(r, &j);
+	if (err == HC_OK && version_out)
+		*version_out = j.out;
+	return err;
+}
+
+hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char *actor,
+		  const char *cause, int64_t now, bool *already)
+{
+	struct job j = {.kind = J_REVOKE, .jti = jti, .reason = reason, .actor = actor,
+			.cause = cause, .now = now};
+	hc_err err;
+
+	if (already)
+		*already = false;
+	if (!rs_is_b64u(jti, REG_JTI_LEN)) {
+		hc_set_detail("jti: not %d base64url characters", REG_JTI_LEN);
+		return HC_ERR_INVALID_ARG;
+	}
+	if (!rs_name_ok(actor, REG_NAME_LEN, "actor"))
+		return HC_ERR_INVALID_ARG;
+	err = submit(r, &j);
+	if (err == HC_OK && already)
+		*already = j.already;
+	return err;
+}
+
+hc_err reg_token_add(struct reg *r, const uint8_t hash[32], const char *role, const char *name,
+		     const char *actor, int64_t now)
+{
+	struct job j = {.kind = J_TOKEN_ADD, .hash = hash, .role = role, .name = name,
+			.actor = actor, .now = now};
+
+	if (!hash || !rs_name_ok(role, REG_ROLE_LEN, "role") ||
+	    !rs_name_ok(name, REG_NAME_LEN, "name") || !rs_name_ok(actor, REG_NAME_LEN, "actor"))
+		return HC_ERR_INVALID_ARG;
+	return submit(r, &j);
+}
+
+hc_err reg_token_revoke(struct reg *r, const char *name, const char *actor, int64_t now)
+{
+	struct job j = {.kind = J_TOKEN_REVOKE, .name = name, .actor = actor, .now = now};
+
+	if (!rs_name_ok(name, REG_NAME_LEN, "name") || !rs_name_ok(actor, REG_NAME_LEN, "actor"))
+		return HC_ERR_INVALID_ARG;
+	return submit(r, &j);
+}
+
+hc_err reg_revlist_next_seq(struct reg *r, int64_t *seq)
+{
+	struct job j = {.kind = J_SEQ};
+	hc_err err = submit(r, &j);
+
+	if (err == HC_OK)
+		*seq = j.out;
+	return err;
+}
+
+bool reg_writable(struct reg *r)
+{
+	struct job j = {.kind = J_PING};
+
+	return submit(r, &j) == HC_OK;
+}
+
+void rs_stats_counters(struct reg *r, struct reg_stats *out)
+{
+	pthread_mutex_lock(&r->mu);
+	out->commits = r->commits;
+	out->changes = r->changes;
+	memcpy(out->batch_hist, r->hist, sizeof(out->batch_hist));
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* ---- online backup ---- */
+
+hc_err reg_backup(struct reg *r, const char *path)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	struct conn *src;
+	hc_err err;
+	int rc;
+
+	err = create_file(path);
+	if (err != HC_OK)
+		return err;
+	err = rs_read_get(r, &src);
+	if (err != HC_OK)
+		goto out;
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		hc_set_detail("%s: %s", path, dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+		err = HC_ERR_STORE;
+		goto out_src;
+	}
+	b = sqlite3_backup_init(dst, "main", src->db, "main");
+	if (!b) {
+		hc_set_detail("%s: backup: %s", path, sqlite3_errmsg(dst));
+		err = HC_ERR_STORE;
+		goto out_src;
+	}
+	rc = sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE) {
+		hc_set_detail("%s: backup: %s", path, sqlite3_errmsg(dst));
+		err = HC_ERR_STORE;
+	}
+out_src:
+	rs_read_put(r, src);
+out:
+	if (dst && sqlite3_close(dst) != SQLITE_OK && err == HC_OK) {
+		hc_set_detail("%s: close: %s", path, sqlite3_errmsg(dst));
+		err = HC_ERR_STORE;
+	}
+	if (err != HC_OK)
+		remove_files(path);
+	return err;
+}

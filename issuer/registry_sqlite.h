@@ -1,0 +1,103 @@
+/* registry_sqlite.h: internals shared by the SQLite registry's files
+ * (registry_sqlite*.c): connections with their prepared statements, the
+ * audit chain cursor, the writer's jobs and the readers. */
+#ifndef HC_REGISTRY_SQLITE_H
+#define HC_REGISTRY_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "registry.h"
+
+/* Every statement, prepared on a connection the first time it is used
+ * there and reused after (registry_sqlite_sql.c holds the text). */
+enum rs_stmt {
+	S_BEGIN,
+	S_BEGIN_IMM,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_PERSON,
+	S_PERSON_ADD,
+	S_PERSON_NAME,
+	S_PERSON_VERSION,
+	S_PERSON_STATUS,
+	S_INPUT_ADD,
+	S_INPUTS,
+	S_CODE_ADD,
+	S_CODE_GET,
+	S_CODES_LIVE,
+	S_CODE_REVOKE,
+	S_HELD,
+	S_REVOKED,
+	S_AUDIT_LAST,
+	S_AUDIT_ADD,
+	S_AUDIT_READ,
+	S_TOKEN_ADD,
+	S_TOKEN_FIND,
+	S_TOKEN_BY_NAME,
+	S_TOKEN_REVOKE,
+	S_TOKENS,
+	S_SEQ_BUMP,
+	S_SEQ_GET,
+	S_N_PEOPLE,
+	S_N_CODES,
+	S_N
+};
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_N];
+	struct conn *next;  /* in the pool of idle read connections */
+};
+
+/* The end of the audit chain inside the writer's transaction. */
+struct chain {
+	int64_t seq;
+	uint8_t hash[32];
+};
+
+/* registry_sqlite_sql.c: connections, schema, statements, checks. */
+hc_err rs_conn_open(struct conn *c, const char *path, bool writer) HC_WUR;
+hc_err rs_conn_pragmas(struct conn *c, bool writer) HC_WUR;
+void rs_conn_close(struct conn *c);
+hc_err rs_schema_create(struct conn *c) HC_WUR;
+hc_err rs_schema_check(struct conn *c, const char *path) HC_WUR;
+hc_err rs_dberr(struct conn *c, const char *what);
+/* The statement id with its parameters bound in order from fmt: 't' text
+ * (NULL binds NULL), 'i' int64_t, 'h' 32-byte blob, 'b' blob and size_t.
+ * NULL (detail set) on failure. rs_done resets it for its next use. */
+sqlite3_stmt *rs_q(struct conn *c, enum rs_stmt id, const char *fmt, ...);
+void rs_done(sqlite3_stmt *s);
+/* Steps a statement with no rows to the end (and resets it). */
+hc_err rs_run(struct conn *c, sqlite3_stmt *s, const char *what) HC_WUR;
+hc_err rs_exec(struct conn *c, enum rs_stmt id, const char *what) HC_WUR;
+/* Ends a transaction that is open (after a failure). */
+void rs_rollback(struct conn *c);
+bool rs_is_b64u(const char *s, size_t len);
+/* True when s is set, shorter than cap and free of control characters
+ * (detail names what otherwise). */
+bool rs_name_ok(const char *s, size_t cap, const char *what);
+hc_err rs_change_check(const struct reg_change *c) HC_WUR;
+/* An input kind's index, or -1 when it is not one. */
+int rs_kind_index(const char *kind);
+
+/* registry_sqlite_write.c: the writer's jobs, inside its transaction. */
+hc_err rs_chain_load(struct conn *c, struct chain *ch) HC_WUR;
+hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x,
+		int64_t *version) HC_WUR;
+hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *reason,
+		 const char *actor, const char *cause, int64_t now, bool *already) HC_WUR;
+hc_err rs_token_add(struct conn *c, struct chain *ch, const uint8_t hash[32], const char *role,
+		    const char *name, const char *actor, int64_t now) HC_WUR;
+hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const char *actor,
+		       int64_t now) HC_WUR;
+hc_err rs_next_seq(struct conn *c, int64_t *seq) HC_WUR;
+
+/* registry_sqlite.c: the pool of read connections, the commit counters. */
+hc_err rs_read_get(struct reg *r, struct conn **out) HC_WUR;
+void rs_read_put(struct reg *r, struct conn *c);
+void rs_stats_counters(struct reg *r, struct reg_stats *out);
+
+#endif

@@ -1,0 +1,388 @@
+/* registry_sqlite_read.c: the registry's reads (people, tokens, the
+ * revoked codes, the audit chain, the stats), each on a connection from
+ * the read pool, several statements inside one read transaction so that
+ * they see one state. */
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry_sqlite.h"
+
+static void copy_col(sqlite3_stmt *s, int col, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	(void)snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+/* A growing string. */
+struct sbuf {
+	char *p;
+	size_t n, cap;
+};
+
+static bool sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (n >= b->cap - b->n || !b->p) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *t;
+
+		while (n >= cap - b->n) {
+			if (cap > SIZE_MAX / 2)
+				return false;
+			cap *= 2;
+		}
+		t = realloc(b->p, cap);
+		if (!t)
+			return false;
+		b->p = t;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return true;
+}
+
+static bool sb_str(struct sbuf *b, const char *s)
+{
+	return sb_add(b, s, strlen(s));
+}
+
+/* {"nat":[..],"vaccinations":[..],...}: S_INPUTS gives the inputs grouped
+ * by kind in a fixed order, each kind in the order supplied. */
+static hc_err inputs_json(struct conn *c, const char *key, char **out)
+{
+	struct sbuf b = {0};
+	sqlite3_stmt *s = rs_q(c, S_INPUTS, "t", key);
+	hc_err err = HC_OK;
+	int rc = SQLITE_ERROR, cur = -1;
+
+	if (!sb_str(&b, "{"))
+		err = HC_ERR_NOMEM;
+	while (err == HC_OK && s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(s, 0);
+		const char *json = (const char *)sqlite3_column_text(s, 1);
+		int k = rs_kind_index(kind);
+		bool ok;
+
+		if (k < 0 || !json) {
+			hc_set_detail("registry: an input of unknown kind");
+			err = HC_ERR_STORE;
+			break;
+		}
+		if (k == cur)
+			ok = sb_str(&b, ",");
+		else
+			ok = sb_str(&b, cur < 0 ? "\"" : "],\"") && sb_str(&b, kind) &&
+			     sb_str(&b, "\":[");
+		cur = k;
+		if (!ok || !sb_add(&b, json, (size_t)sqlite3_column_bytes(s, 1)))
+			err = HC_ERR_NOMEM;
+	}
+	if (err == HC_OK && rc != SQLITE_DONE)
+		err = rs_dberr(c, "inputs");
+	rs_done(s);
+	if (err == HC_OK && !sb_str(&b, cur < 0 ? "}" : "]}"))
+		err = HC_ERR_NOMEM;
+	if (err != HC_OK) {
+		free(b.p);
+		return err;
+	}
+	*out = b.p;
+	return HC_OK;
+}
+
+/* A row of CODE_COLS into k (k->jws malloc'd). */
+static hc_err code_row(sqlite3_stmt *s, struct reg_code *k)
+{
+	const char *why = (const char *)sqlite3_column_text(s, 3);
+	const char *jws = (const char *)sqlite3_column_text(s, 10);
+	cJSON *arr = why ? cJSON_ParseWithLength(why, (size_t)sqlite3_column_bytes(s, 3)) : NULL;
+	const cJSON *it;
+	bool ok;
+
+	copy_col(s, 0, k->jti, sizeof(k->jti));
+	copy_col(s, 1, k->person, sizeof(k->person));
+	k->st = (enum hc_status)sqlite3_column_int(s, 2);
+	copy_col(s, 4, k->policy, sizeof(k->policy));
+	copy_col(s, 5, k->kid, sizeof(k->kid));
+	k->iat = sqlite3_column_int64(s, 6);
+	k->exp = sqlite3_column_int64(s, 7);
+	k->revoked_at = sqlite3_column_int64(s, 8);
+	copy_col(s, 9, k->superseded_by, sizeof(k->superseded_by));
+	k->nwhy = 0;
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (k->nwhy < HC_MAX_WHY && cJSON_IsString(it))
+			(void)snprintf(k->why[k->nwhy++], HC_WHY_LEN, "%s", it->valuestring);
+	}
+	ok = cJSON_IsArray(arr);
+	cJSON_Delete(arr);
+	if (!ok || (unsigned)k->st > HC_ST_RED || !jws) {
+		hc_set_detail("registry: code %s: stored why, status or jws is damaged", k->jti);
+		return HC_ERR_STORE;
+	}
+	k->jws = strdup(jws);
+	return k->jws ? HC_OK : HC_ERR_NOMEM;
+}
+
+static hc_err person_read(struct conn *c, const char *key, struct reg_person *p)
+{
+	sqlite3_stmt *s = rs_q(c, S_PERSON, "t", key);
+	hc_err err = HC_OK;
+	int rc;
+
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		(void)snprintf(p->key, sizeof(p->key), "%s", key);
+		copy_col(s, 0, p->name, sizeof(p->name));
+		copy_col(s, 1, p->id, sizeof(p->id));
+		p->version = sqlite3_column_int64(s, 2);
+		p->has_status = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		p->st = (enum hc_status)sqlite3_column_int(s, 3);
+	} else if (rc == SQLITE_DONE) {
+		hc_set_detail("person: not in the registry");
+		err = HC_ERR_NOT_FOUND;
+	} else {
+		err = rs_dberr(c, "person");
+	}
+	rs_done(s);
+	if (err != HC_OK)
+		return err;
+	err = inputs_json(c, key, &p->inputs);
+	if (err != HC_OK)
+		return err;
+	s = rs_q(c, S_HELD, "t", key);
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		p->has_held = true;
+		err = code_row(s, &p->held);
+	} else if (rc != SQLITE_DONE) {
+		err = rs_dberr(c, "code");
+	}
+	rs_done(s);
+	return err;
+}
+
+hc_err reg_person_get(struct reg *r, const char *key, struct reg_person *out)
+{
+	struct conn *c;
+	hc_err err;
+
+	memset(out, 0, sizeof(*out));
+	if (!rs_is_b64u(key, REG_KEY_LEN)) {
+		hc_set_detail("person: not a %d-character base64url key", REG_KEY_LEN);
+		return HC_ERR_INVALID_ARG;
+	}
+	err = rs_read_get(r, &c);
+	if (err != HC_OK)
+		return err;
+	err = rs_exec(c, S_BEGIN, "begin");
+	if (err == HC_OK)
+		err = person_read(c, key, out);
+	if (err == HC_OK)
+		err = rs_exec(c, S_COMMIT, "commit");
+	rs_read_put(r, c);
+	if (err != HC_OK)
+		reg_person_clear(out);
+	return err;
+}
+
+void reg_person_clear(struct reg_person *p)
+{
+	if (!p)
+		return;
+	free(p->inputs);
+	free(p->held.jws);
+	memset(p, 0, sizeof(*p));
+}
+
+static void token_row(sqlite3_stmt *s, struct reg_token *t)
+{
+	copy_col(s, 0, t->role, sizeof(t->role));
+	copy_col(s, 1, t->name, sizeof(t->name));
+	t->created = sqlite3_column_int64(s, 2);
+	t->revoked = sqlite3_column_int64(s, 3);
+}
+
+hc_err reg_token_find(struct reg *r, const uint8_t hash[32], struct reg_token *out)
+{
+	struct conn *c;
+	sqlite3_stmt *s;
+	hc_err err;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	err = rs_read_get(r, &c);
+	if (err != HC_OK)
+		return err;
+	s = rs_q(c, S_TOKEN_FIND, "h", hash);
+	rc = s ? sqlite3_step(s) : SQLITE_ERROR;
+	if (rc == SQLITE_ROW) {
+		token_row(s, out);
+	} else if (rc == SQLITE_DONE) {
+		hc_set_detail("token: unknown");
+		err = HC_ERR_NOT_FOUND;
+	} else {
+		err = s ? rs_dberr(c, "token") : HC_ERR_STORE;
+	}
+	rs_done(s);
+	rs_read_put(r, c);
+	return err;
+}
+
+hc_err reg_token_list(struct reg *r, void (*fn)(void *arg, const struct reg_token *t), void *arg)
+{
+	struct conn *c;
+	sqlite3_stmt *s;
+	hc_err err;
+	int rc = SQLITE_ERROR;
+
+	err = rs_read_get(r, &c);
+	if (err != HC_OK)
+		return err;
+	s = rs_q(c, S_TOKENS, "");
+	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct reg_token t;
+
+		token_row(s, &t);
+		fn(arg, &t);
+	}
+	if (rc != SQLITE_DONE)
+		err = s ? rs_dberr(c, "tokens") : HC_ERR_STORE;
+	rs_done(s);
+	rs_read_put(r, c);
+	return err;
+}
+
+hc_err reg_revoked(struct reg *r, int64_t now, void (*fn)(void *arg, const char *jti, int64_t at),
+		   void *arg)
+{
+	struct conn *c;
+	sqlite3_stmt *s;
+	hc_err err;
+	int rc = SQLITE_ERROR;
+
+	err = rs_read_get(r, &c);
+	if (err != HC_OK)
+		return err;
+	s = rs_q(c, S_REVOKED, "i", now - 300);
+	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *jti = (const char *)sqlite3_column_text(s, 0);
+
+		fn(arg, jti ? jti : "", sqlite3_column_int64(s, 1));
+	}
+	if (rc != SQLITE_DONE)
+		err = s ? rs_dberr(c, "codes") : HC_ERR_STORE;
+	rs_done(s);
+	rs_read_put(r, c);
+	return err;
+}
+
+hc_err reg_audit_read(struct reg *r, int64_t after, size_t limit,
+		      hc_err (*fn)(void *arg, int64_t seq, const char *line, size_t n), void *arg)
+{
+	struct conn *c;
+	sqlite3_stmt *s;
+	hc_err err;
+	int rc = SQLITE_ERROR;
+
+	if (limit == 0)
+		return HC_OK;
+	err = rs_read_get(r, &c);
+	if (err != HC_OK)
+		return err;
+	s = rs_q(c, S_AUDIT_READ, "ii", after, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *line = sqlite3_column_blob(s, 1);
+
+		err = fn(arg, sqlite3_column_int64(s, 0), line ? line : "",
+			 (size_t)sqlite3_column_bytes(s, 1));
+		if (err != HC_OK)
+			break;
+	}
+	if (err == HC_OK && rc != SQLITE_DONE)
+		err = s ? rs_dberr(c, "audit") : HC_ERR_STORE;
+	rs_done(s);
+	rs_read_put(r, c);
+	return err;
+}
+
+hc_err reg_audit_last(struct reg *r, int64_t *seq, uint8_t hash[32])
+{
+	struct chain ch;
+	struct conn *c;
+	hc_err err;
+
+	err = rs_read_get(r, &c);
+	if (err != HC_OK)
+		return err;
+	err = rs_chain_load(c, &ch);
+	rs_read_put(r, c);
+	if (err == HC_OK) {
+		*seq = ch.seq;
+		memcpy(hash, ch.hash, 32);
+	}
+	return err;
+}
+
+static hc_err stats_read(struct conn *c, int64_t now, struct reg_stats *out)
+{
+	struct chain ch;
+	sqlite3_stmt *s = rs_q(c, S_N_PEOPLE, "");
+	hc_err err = HC_OK;
+	int rc;
+
+	if (!s)
+		return HC_ERR_STORE;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out->people = sqlite3_column_int64(s, 0);
+	else
+		err = rs_dberr(c, "people");
+	rs_done(s);
+	if (err != HC_OK)
+		return err;
+	s = rs_q(c, S_N_CODES, "i", now);
+	if (!s)
+		return HC_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int st = sqlite3_column_int(s, 0);
+
+		if (st >= 0 && st < 3)
+			out->codes[st] = sqlite3_column_int64(s, 1);
+	}
+	if (rc != SQLITE_DONE)
+		err = rs_dberr(c, "codes");
+	rs_done(s);
+	if (err == HC_OK)
+		err = rs_chain_load(c, &ch);
+	if (err == HC_OK)
+		out->audit_seq = ch.seq;
+	return err;
+}
+
+hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out)
+{
+	struct conn *c;
+	hc_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = rs_read_get(r, &c);
+	if (err != HC_OK)
+		return err;
+	err = rs_exec(c, S_BEGIN, "begin");
+	if (err == HC_OK)
+		err = stats_read(c, now, out);
+	if (err == HC_OK)
+		err = rs_exec(c, S_COMMIT, "commit");
+	rs_read_put(r, c);
+	rs_stats_counters(r, out);
+	return err;
+}

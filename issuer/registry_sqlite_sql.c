@@ -1,0 +1,481 @@
+/* registry_sqlite_sql.c: the registry's SQL: schema, connections and
+ * their pragmas, prepared statements with bound parameters (no SQL is
+ * ever built from input), and the checks on what callers hand in. */
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "registry_sqlite.h"
+
+#define REG_APP_ID 0x68437267 /* "hCrg": PRAGMA application_id of a registry */
+#define REG_SCHEMA 1          /* PRAGMA user_version */
+#define REG_BUSY_MS 10000
+#define REG_MAX_INPUT 65536   /* bytes of one input's JSON */
+#define REG_MAX_INPUTS 1024   /* inputs in one change */
+#define REG_MAX_CAUSE 128
+
+/* The codes' indexes serve: a person's codes, and among them the
+ * unexpired ones (the held code, revocation on a status change: a person
+ * has few codes, so one index on (person, exp) serves both and each change
+ * touches one page fewer); revoked codes in jti order (the revocation
+ * list); unrevoked codes by expiry (the metrics; revoked_at in it
+ * makes it covering). */
+static const char schema[] =
+	"CREATE TABLE people ("
+	" key TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,"
+	" version INTEGER NOT NULL, status INTEGER, created INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE inputs ("
+	" seq INTEGER PRIMARY KEY, person TEXT NOT NULL REFERENCES people(key),"
+	" kind TEXT NOT NULL, json TEXT NOT NULL, source TEXT NOT NULL, cause TEXT,"
+	" at INTEGER NOT NULL, UNIQUE (person, kind, json));"
+	"CREATE TABLE codes ("
+	" jti TEXT PRIMARY KEY NOT NULL, person TEXT NOT NULL REFERENCES people(key),"
+	" status INTEGER NOT NULL, why TEXT NOT NULL, policy TEXT NOT NULL, kid TEXT NOT NULL,"
+	" iat INTEGER NOT NULL, exp INTEGER NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0,"
+	" superseded_by TEXT NOT NULL DEFAULT '', jws TEXT NOT NULL);"
+	"CREATE INDEX codes_person ON codes (person, exp);"
+	"CREATE INDEX codes_revoked ON codes (jti, exp, revoked_at) WHERE revoked_at > 0;"
+	"CREATE INDEX codes_open ON codes (exp, status, revoked_at) WHERE revoked_at = 0;"
+	"CREATE TABLE audit (seq INTEGER PRIMARY KEY, line BLOB NOT NULL, hash BLOB NOT NULL);"
+	"CREATE TABLE tokens ("
+	" hash BLOB NOT NULL UNIQUE, role TEXT NOT NULL, name TEXT NOT NULL UNIQUE,"
+	" created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO meta VALUES ('revlist_seq', 0);";
+
+#define CODE_COLS "jti, person, status, why, policy, kid, iat, exp, revoked_at, superseded_by, jws"
+
+static const char *const sql[S_N] = {
+	[S_BEGIN] = "BEGIN",
+	[S_BEGIN_IMM] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT job",
+	[S_RELEASE] = "RELEASE job",
+	[S_ROLLBACK_TO] = "ROLLBACK TO job",
+	[S_PERSON] = "SELECT name, id, version, status FROM people WHERE key = ?1",
+	[S_PERSON_ADD] = "INSERT INTO people (key, name, id, version, status, created)"
+			 " VALUES (?1, ?2, ?3, 0, NULL, ?4)",
+	[S_PERSON_NAME] = "UPDATE people SET name = ?2, id = ?3 WHERE key = ?1",
+	[S_PERSON_VERSION] = "UPDATE people SET version = ?2 WHERE key = ?1",
+	[S_PERSON_STATUS] = "UPDATE people SET status = ?2 WHERE key = ?1",
+	[S_INPUT_ADD] = "INSERT INTO inputs (person, kind, json, source, cause, at)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+			" ON CONFLICT (person, kind, json) DO NOTHING",
+	/* Kinds in the order of kinds[] below, each in the order supplied. */
+	[S_INPUTS] = "SELECT kind, json FROM inputs WHERE person = ?1 ORDER BY CASE kind"
+		     " WHEN 'nat' THEN 0 WHEN 'vaccinations' THEN 1 WHEN 'travel' THEN 2"
+		     " WHEN 'flags' THEN 3 ELSE 4 END, seq",
+	[S_CODE_ADD] = "INSERT INTO codes (" CODE_COLS ")"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, '', ?9)",
+	[S_CODE_GET] = "SELECT revoked_at, person, status FROM codes WHERE jti = ?1",
+	[S_CODES_LIVE] = "SELECT jti, status FROM codes WHERE person = ?1 AND revoked_at = 0"
+			 " AND exp > ?2 AND status <> ?3 ORDER BY jti",
+	[S_CODE_REVOKE] = "UPDATE codes SET revoked_at = ?2, superseded_by = ?3"
+			  " WHERE jti = ?1 AND revoked_at = 0",
+	[S_HELD] = "SELECT " CODE_COLS " FROM codes WHERE person = ?1 AND revoked_at = 0"
+		   " ORDER BY iat DESC, rowid DESC LIMIT 1",
+	[S_REVOKED] = "SELECT jti, revoked_at FROM codes WHERE revoked_at > 0 AND exp > ?1"
+		      " ORDER BY jti",
+	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[S_AUDIT_ADD] = "INSERT INTO audit (seq, line, hash) VALUES (?1, ?2, ?3)",
+	[S_AUDIT_READ] = "SELECT seq, line FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[S_TOKEN_ADD] = "INSERT INTO tokens (hash, role, name, created, revoked)"
+			" VALUES (?1, ?2, ?3, ?4, 0)",
+	[S_TOKEN_FIND] = "SELECT role, name, created, revoked FROM tokens WHERE hash = ?1",
+	[S_TOKEN_BY_NAME] = "SELECT role, revoked FROM tokens WHERE name = ?1",
+	[S_TOKEN_REVOKE] = "UPDATE tokens SET revoked = ?2 WHERE name = ?1 AND revoked = 0",
+	[S_TOKENS] = "SELECT role, name, created, revoked FROM tokens ORDER BY name",
+	[S_SEQ_BUMP] = "UPDATE meta SET value = value + 1 WHERE name = 'revlist_seq'",
+	[S_SEQ_GET] = "SELECT value FROM meta WHERE name = 'revlist_seq'",
+	[S_N_PEOPLE] = "SELECT count(*) FROM people",
+	[S_N_CODES] = "SELECT status, count(*) FROM codes WHERE revoked_at = 0 AND exp > ?1"
+		      " GROUP BY status",
+};
+
+hc_err rs_dberr(struct conn *c, const char *what)
+{
+	hc_set_detail("registry: %s: %s", what, c->db ? sqlite3_errmsg(c->db) : "no connection");
+	return HC_ERR_STORE;
+}
+
+hc_err rs_conn_open(struct conn *c, const char *path, bool writer)
+{
+	int rc;
+
+	(void)writer;
+	memset(c, 0, sizeof(*c));
+	rc = sqlite3_open_v2(
+	    path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		hc_set_detail("%s: %s", path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		return HC_ERR_STORE;
+	}
+	(void)sqlite3_extended_result_codes(c->db, 1);
+	(void)sqlite3_busy_timeout(c->db, REG_BUSY_MS);
+	return HC_OK;
+}
+
+/* Runs a pragma (fixed text) and returns its first column as an integer
+ * or, when text is given, as text. */
+static hc_err pragma(struct conn *c, const char *stmt, int64_t *v, char *text, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	hc_err err = HC_OK;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, stmt, -1, &s, NULL) != SQLITE_OK)
+		return rs_dberr(c, stmt);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (v)
+			*v = sqlite3_column_int64(s, 0);
+		if (text) {
+			const unsigned char *t = sqlite3_column_text(s, 0);
+			(void)snprintf(text, n, "%s", t ? (const char *)t : "");
+		}
+		rc = sqlite3_step(s);
+	}
+	if (rc != SQLITE_DONE)
+		err = rs_dberr(c, stmt);
+	sqlite3_finalize(s);
+	return err;
+}
+
+hc_err rs_conn_pragmas(struct conn *c, bool writer)
+{
+	char mode[16];
+	hc_err err;
+
+	if (writer) {
+		err = pragma(c, "PRAGMA journal_mode = WAL", NULL, mode, sizeof(mode));
+		if (err != HC_OK)
+			return err;
+		if (strcmp(mode, "wal") != 0) {
+			hc_set_detail("registry: journal mode %s, not wal", mode);
+			return HC_ERR_STORE;
+		}
+	}
+	/* FULL after WAL is on, and on every connection: the checkpointer's
+	 * and the last one to close also write the database. */
+	err = pragma(c, "PRAGMA synchronous = FULL", NULL, NULL, 0);
+	if (err == HC_OK)
+		err = pragma(c, "PRAGMA foreign_keys = ON", NULL, NULL, 0);
+	return err;
+}
+
+void rs_conn_close(struct conn *c)
+{
+	for (int i = 0; i < S_N; i++)
+		sqlite3_finalize(c->st[i]);
+	memset(c->st, 0, sizeof(c->st));
+	(void)sqlite3_close(c->db);
+	c->db = NULL;
+}
+
+hc_err rs_schema_create(struct conn *c)
+{
+	char *msg = NULL;
+	char stmt[96];
+
+	if (snprintf(stmt, sizeof(stmt), "PRAGMA application_id = %d; PRAGMA user_version = %d",
+		     REG_APP_ID, REG_SCHEMA) >= (int)sizeof(stmt))
+		return HC_ERR_INVALID_ARG;
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(c->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(c->db, stmt, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		hc_set_detail("registry: schema: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return HC_ERR_STORE;
+	}
+	return HC_OK;
+}
+
+/* Read only, so that a file that is not ours is left as it was. */
+hc_err rs_schema_check(struct conn *c, const char *path)
+{
+	int64_t app = 0, ver = 0;
+
+	if (pragma(c, "PRAGMA application_id", &app, NULL, 0) != HC_OK ||
+	    pragma(c, "PRAGMA user_version", &ver, NULL, 0) != HC_OK) {
+		hc_set_detail("%s: not a registry: %s", path, sqlite3_errmsg(c->db));
+		return HC_ERR_STORE;
+	}
+	if (app != REG_APP_ID) {
+		hc_set_detail("%s: not a registry (an SQLite database with application_id %lld)",
+			      path, (long long)app);
+		return HC_ERR_STORE;
+	}
+	if (ver != REG_SCHEMA) {
+		hc_set_detail("%s: registry schema version %lld, this program knows %d", path,
+			      (long long)ver, REG_SCHEMA);
+		return HC_ERR_STORE;
+	}
+	return HC_OK;
+}
+
+sqlite3_stmt *rs_q(struct conn *c, enum rs_stmt id, const char *fmt, ...)
+{
+	sqlite3_stmt *s = c->st[id];
+	va_list ap;
+	int rc = SQLITE_OK;
+
+	if (!s) {
+		if (sqlite3_prepare_v3(c->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+		    SQLITE_OK) {
+			(void)rs_dberr(c, "prepare");
+			return NULL;
+		}
+		c->st[id] = s;
+	}
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i] && rc == SQLITE_OK; i++) {
+		const char *t;
+		const void *p;
+
+		switch (fmt[i]) {
+		case 't':
+			t = va_arg(ap, const char *);
+			rc = t ? sqlite3_bind_text(s, i + 1, t, -1, SQLITE_STATIC)
+			       : sqlite3_bind_null(s, i + 1);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'h':
+			rc = sqlite3_bind_blob(s, i + 1, va_arg(ap, const void *), 32,
+			                       SQLITE_STATIC);
+			break;
+		default: /* 'b' */
+			p = va_arg(ap, const void *);
+			rc = sqlite3_bind_blob64(s, i + 1, p, va_arg(ap, size_t), SQLITE_STATIC);
+			break;
+		}
+	}
+	va_end(ap);
+	if (rc != SQLITE_OK) {
+		(void)rs_dberr(c, "bind");
+		rs_done(s);
+		return NULL;
+	}
+	return s;
+}
+
+void rs_done(sqlite3_stmt *s)
+{
+	if (s) {
+		(void)sqlite3_reset(s);
+		(void)sqlite3_clear_bindings(s);
+	}
+}
+
+hc_err rs_run(struct conn *c, sqlite3_stmt *s, const char *what)
+{
+	hc_err err = HC_OK;
+
+	if (!s)
+		return HC_ERR_STORE;
+	if (sqlite3_step(s) != SQLITE_DONE)
+		err = rs_dberr(c, what);
+	rs_done(s);
+	return err;
+}
+
+hc_err rs_exec(struct conn *c, enum rs_stmt id, const char *what)
+{
+	return rs_run(c, rs_q(c, id, ""), what);
+}
+
+void rs_rollback(struct conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db) && rs_exec(c, S_ROLLBACK, "rollback") != HC_OK)
+		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- checks on what callers hand in ---- */
+
+bool rs_is_b64u(const char *s, size_t len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+	if (!s || strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!memchr(alphabet, s[i], sizeof(alphabet) - 1))
+			return false;
+	return true;
+}
+
+static bool text_ok(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	if (n == cap || !hc_utf8_valid(s, n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* C0, DEL and C1 (U+0080..U+009F: C2 80..C2 9F), as the audit
+		 * chain refuses them. */
+		if (c < 0x20 || c == 0x7f || (c == 0xc2 && (unsigned char)s[i + 1] < 0xa0))
+			return false;
+	}
+	return true;
+}
+
+bool rs_name_ok(const char *s, size_t cap, const char *what)
+{
+	if (!s || !*s || !text_ok(s, cap)) {
+		hc_set_detail("%s: %s", what,
+		              !s || !*s ? "missing"
+		                        : "too long, not UTF-8 or with a control character");
+		return false;
+	}
+	return true;
+}
+
+static bool opt_ok(const char *s, size_t cap, const char *what)
+{
+	return !s || rs_name_ok(s, cap, what);
+}
+
+static bool why_ok(const char *const *why, size_t n)
+{
+	if (n > HC_MAX_WHY || (n && !why)) {
+		hc_set_detail("why: more than %d reasons", HC_MAX_WHY);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!rs_name_ok(why[i], HC_WHY_LEN, "why"))
+			return false;
+	return true;
+}
+
+/* The order of S_INPUTS. */
+/* The shape hc_mask_id gives: 3 characters kept, at least one '*', the
+ * last 4 kept. The registry refuses anything else, so that a full
+ * identity number handed in by mistake is never stored. */
+static bool masked_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0)
+		return true;
+	if (n < 8)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool star = i >= 3 && i < n - 4;
+
+		if (star ? id[i] != '*'
+		         : !((id[i] >= '0' && id[i] <= '9') || id[i] == 'X' || id[i] == 'x'))
+			return false;
+	}
+	return true;
+}
+
+static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visit", NULL};
+
+int rs_kind_index(const char *kind)
+{
+	for (int i = 0; kind && kinds[i]; i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return i;
+	return -1;
+}
+
+static bool input_ok(const struct reg_input *in, size_t i)
+{
+	cJSON *v;
+	size_t n;
+
+	if (rs_kind_index(in->kind) < 0) {
+		hc_set_detail("inputs[%zu]: unknown kind", i);
+		return false;
+	}
+	n = in->json ? strnlen(in->json, REG_MAX_INPUT + 1) : 0;
+	if (n == 0 || n > REG_MAX_INPUT || !hc_utf8_valid(in->json, n)) {
+		hc_set_detail("inputs[%zu]: json missing, over %d bytes or not UTF-8", i,
+		              REG_MAX_INPUT);
+		return false;
+	}
+	v = cJSON_ParseWithLengthOpts(in->json, n + 1, NULL, true); /* with its NUL */
+	cJSON_Delete(v);
+	if (!v) {
+		hc_set_detail("inputs[%zu]: json is not JSON", i);
+		return false;
+	}
+	return rs_name_ok(in->source, REG_NAME_LEN, "source") &&
+	       opt_ok(in->cause, REG_MAX_CAUSE, "cause");
+}
+
+static bool code_ok(const struct reg_change *c)
+{
+	const struct reg_code *k = c->code;
+	const char *why[HC_MAX_WHY];
+
+	if (!rs_is_b64u(k->jti, REG_JTI_LEN)) {
+		hc_set_detail("code: jti is not %d base64url characters", REG_JTI_LEN);
+		return false;
+	}
+	if (strcmp(k->person, c->person) != 0) {
+		hc_set_detail("code: of another person");
+		return false;
+	}
+	if ((unsigned)k->st > HC_ST_RED || k->nwhy > HC_MAX_WHY) {
+		hc_set_detail("code: status or why out of range");
+		return false;
+	}
+	for (size_t i = 0; i < k->nwhy; i++)
+		why[i] = k->why[i];
+	if (!why_ok(why, k->nwhy) || !rs_name_ok(k->policy, sizeof(k->policy), "code: policy") ||
+	    !rs_name_ok(k->kid, sizeof(k->kid), "code: kid"))
+		return false;
+	if (!k->jws || !*k->jws || strnlen(k->jws, HC_MAX_TOKEN + 1) > HC_MAX_TOKEN ||
+	    k->iat > k->exp) {
+		hc_set_detail("code: jws missing or over %d bytes, or exp before iat",
+		              HC_MAX_TOKEN);
+		return false;
+	}
+	return true;
+}
+
+hc_err rs_change_check(const struct reg_change *c)
+{
+	if (!c || !rs_name_ok(c->actor, REG_NAME_LEN, "actor") ||
+	    !opt_ok(c->cause, REG_MAX_CAUSE, "cause"))
+		return HC_ERR_INVALID_ARG;
+	if (!c->action || (strcmp(c->action, "record") != 0 && strcmp(c->action, "event") != 0)) {
+		hc_set_detail("action: not record or event");
+		return HC_ERR_INVALID_ARG;
+	}
+	if (!rs_is_b64u(c->person, REG_KEY_LEN)) {
+		hc_set_detail("person: not a %d-character base64url key", REG_KEY_LEN);
+		return HC_ERR_INVALID_ARG;
+	}
+	if ((c->name && !text_ok(c->name, 128)) || (c->id && !text_ok(c->id, 64))) {
+		hc_set_detail("person: masked name or id too long or not text");
+		return HC_ERR_INVALID_ARG;
+	}
+	if (c->id && !masked_id(c->id)) {
+		hc_set_detail("person: id is not masked (3 characters, '*'s, the last 4)");
+		return HC_ERR_INVALID_ARG;
+	}
+	if (c->expect_version < -1 || c->ninputs > REG_MAX_INPUTS || (c->ninputs && !c->inputs)) {
+		hc_set_detail("expect_version or inputs out of range");
+		return HC_ERR_INVALID_ARG;
+	}
+	for (size_t i = 0; i < c->ninputs; i++)
+		if (!input_ok(&c->inputs[i], i))
+			return HC_ERR_INVALID_ARG;
+	if (c->has_status && ((unsigned)c->st > HC_ST_RED || !why_ok(c->why, c->nwhy))) {
+		if ((unsigned)c->st > HC_ST_RED)
+			hc_set_detail("status out of range");
+		return HC_ERR_INVALID_ARG;
+	}
+	if (c->code && !code_ok(c))
+		return HC_ERR_INVALID_ARG;
+	return HC_OK;
+}

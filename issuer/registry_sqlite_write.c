@@ -1,0 +1,386 @@
+/* registry_sqlite_write.c: the writer's jobs (reg_apply, reg_revoke, the
+ * tokens, the revocation list's seq), each run inside the writer's
+ * transaction and savepoint, with the audit entries they append: seq is
+ * the last + 1, prev the SHA-256 of the last line, read inside the
+ * transaction (so another process's writes, such as `token add`, are
+ * chained too). The members each action fills (others null, why []):
+ *
+ *   record, event   person; why [kind of the input]; cause (the input's,
+ *                   else the change's)
+ *   status          person; from (null the first time), to; why (the
+ *                   policy's reasons); cause
+ *   issue           person; to (the code's status); why (the code's); cause; jti
+ *   revoke          person; from (the code's status); why [the admin's
+ *                   reason] or ["status-changed"] for a code revoked by a
+ *                   status change; cause; jti
+ *   token-add       to (the role); cause (the token's name)
+ *   token-revoke    from (the role); cause (the token's name)
+ *
+ * actor is the change's (the token name, or "system"); at its now. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_audit.h"
+#include "hc_json.h"
+#include "registry_sqlite.h"
+
+/* Why a code revoked by a status change is revoked (its audit entry). */
+#define WHY_SUPERSEDED "status-changed"
+
+hc_err rs_chain_load(struct conn *c, struct chain *ch)
+{
+	sqlite3_stmt *s = rs_q(c, S_AUDIT_LAST, "");
+	hc_err err = HC_OK;
+	int rc;
+
+	memset(ch, 0, sizeof(*ch));
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		ch->seq = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_bytes(s, 1) != 32) {
+			hc_set_detail("registry: audit entry %lld: stored hash is not 32 bytes",
+				      (long long)ch->seq);
+			err = HC_ERR_STORE;
+		} else {
+			memcpy(ch->hash, sqlite3_column_blob(s, 1), 32);
+		}
+	} else if (rc != SQLITE_DONE) {
+		err = rs_dberr(c, "audit");
+	}
+	rs_done(s);
+	return err;
+}
+
+/* Appends e at the end of the chain: seq and prev are set here. */
+static hc_err audit_add(struct conn *c, struct chain *ch, struct hc_audit_entry *e)
+{
+	uint8_t h[32];
+	char *line = NULL;
+	size_t n = 0;
+	hc_err err;
+
+	e->seq = ch->seq + 1;
+	memcpy(e->prev, ch->hash, sizeof(e->prev));
+	err = hc_audit_entry_encode(e, &line, &n);
+	if (err == HC_OK)
+		err = hc_sha256((const uint8_t *)line, n, h);
+	if (err == HC_OK)
+		err = rs_run(c, rs_q(c, S_AUDIT_ADD, "ibh", e->seq, line, n, h), "audit");
+	if (err == HC_OK) {
+		ch->seq = e->seq;
+		memcpy(ch->hash, h, sizeof(h));
+	}
+	free(line);
+	return err;
+}
+
+static void set_why(struct hc_audit_entry *e, const char *const *why, size_t n)
+{
+	for (size_t i = 0; i < n && i < HC_AUDIT_MAX_WHY; i++)
+		e->why[e->nwhy++] = why[i];
+}
+
+/* Revokes every code of the person that is not revoked, unexpired and of
+ * another status than st: collected first, then updated. */
+static hc_err supersede(struct conn *c, struct chain *ch, const struct reg_change *x)
+{
+	struct old {
+		char jti[REG_JTI_LEN + 1];
+		int st;
+	} *v = NULL, *t;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s = rs_q(c, S_CODES_LIVE, "tii", x->person, x->now, (int64_t)x->st);
+	hc_err err = HC_OK;
+	int rc = SQLITE_ERROR;
+
+	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *jti = sqlite3_column_text(s, 0);
+
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			t = realloc(v, cap * sizeof(*v));
+			if (!t) {
+				err = HC_ERR_NOMEM;
+				break;
+			}
+			v = t;
+		}
+		(void)snprintf(v[n].jti, sizeof(v[n].jti), "%s", jti ? (const char *)jti : "");
+		v[n++].st = sqlite3_column_int(s, 1);
+	}
+	if (err == HC_OK && rc != SQLITE_DONE)
+		err = rs_dberr(c, "codes");
+	rs_done(s);
+	for (size_t i = 0; err == HC_OK && i < n; i++) {
+		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = "revoke",
+					   .person = x->person, .cause = x->cause, .jti = v[i].jti,
+					   .from = hc_status_name((enum hc_status)v[i].st)};
+
+		e.why[e.nwhy++] = WHY_SUPERSEDED;
+		err = rs_run(c, rs_q(c, S_CODE_REVOKE, "tit", v[i].jti, x->now,
+				     x->code ? x->code->jti : ""),
+			     "revoke");
+		if (err == HC_OK)
+			err = audit_add(c, ch, &e);
+	}
+	free(v);
+	return err;
+}
+
+static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change *x)
+{
+	const struct reg_code *k = x->code;
+	struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = "issue",
+				   .person = x->person, .to = hc_status_name(k->st),
+				   .cause = x->cause, .jti = k->jti};
+	char why[HC_MAX_WHY * (6 * HC_WHY_LEN + 3) + 8];
+	size_t len = 1;
+	sqlite3_stmt *s;
+	int rc;
+
+	why[0] = '[';
+	why[1] = '\0';
+	for (size_t i = 0; i < k->nwhy; i++) {
+		if (i)
+			why[len++] = ','; /* the buffer holds every why at its longest */
+		if (!hc_json_put_str(why, sizeof(why), &len, k->why[i]))
+			return HC_ERR_INVALID_ARG;
+		e.why[e.nwhy++] = k->why[i];
+	}
+	why[len++] = ']';
+	why[len] = '\0';
+	s = rs_q(c, S_CODE_ADD, "ttitttiit", k->jti, k->person, (int64_t)k->st, why, k->policy,
+		 k->kid, k->iat, k->exp, k->jws);
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
+		rs_done(s);
+		hc_set_detail("jti %s: already issued", k->jti);
+		return HC_ERR_EXISTS;
+	}
+	if (rc != SQLITE_DONE) {
+		(void)rs_dberr(c, "code");
+		rs_done(s);
+		return HC_ERR_STORE;
+	}
+	rs_done(s);
+	return audit_add(c, ch, &e);
+}
+
+hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, int64_t *version)
+{
+	sqlite3_stmt *s = rs_q(c, S_PERSON, "t", x->person);
+	int64_t ver = 0, old = 0;
+	bool exists = false, named = false, has_old = false, added = false;
+	hc_err err = HC_OK;
+	int rc;
+
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		exists = true;
+		named = sqlite3_column_bytes(s, 0) > 0;
+		ver = sqlite3_column_int64(s, 2);
+		has_old = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		old = sqlite3_column_int64(s, 3);
+	} else if (rc != SQLITE_DONE) {
+		err = rs_dberr(c, "person");
+	}
+	rs_done(s);
+	if (err != HC_OK)
+		return err;
+	if (x->expect_version >= 0 && ver != x->expect_version) {
+		hc_set_detail("person version is %lld, not %lld", (long long)ver,
+			      (long long)x->expect_version);
+		return HC_ERR_CONFLICT;
+	}
+	if (!exists)
+		err = rs_run(c, rs_q(c, S_PERSON_ADD, "ttti", x->person, x->name ? x->name : "",
+				     x->id ? x->id : "", x->now),
+			     "person");
+	else if (!named && x->name && *x->name)
+		err =
+		    rs_run(c, rs_q(c, S_PERSON_NAME, "ttt", x->person, x->name, x->id ? x->id : ""),
+		           "person");
+	for (size_t i = 0; err == HC_OK && i < x->ninputs; i++) {
+		const struct reg_input *in = &x->inputs[i];
+		struct hc_audit_entry e = {.at = x->now,
+		                           .actor = x->actor,
+		                           .action = x->action,
+		                           .person = x->person,
+		                           .cause = in->cause ? in->cause : x->cause};
+
+		err = rs_run(c, rs_q(c, S_INPUT_ADD, "ttttti", x->person, in->kind, in->json,
+				     in->source, in->cause, in->at),
+			     "input");
+		if (err != HC_OK || sqlite3_changes(c->db) == 0)
+			continue; /* the same kind and json is held already */
+		added = true;
+		e.why[e.nwhy++] = in->kind;
+		err = audit_add(c, ch, &e);
+	}
+	if (err == HC_OK && added) {
+		ver++;
+		err = rs_run(c, rs_q(c, S_PERSON_VERSION, "ti", x->person, ver), "person");
+	}
+	if (err == HC_OK && x->has_status && (!has_old || old != (int64_t)x->st)) {
+		struct hc_audit_entry e = {.at = x->now,
+		                           .actor = x->actor,
+		                           .action = "status",
+		                           .person = x->person,
+		                           .to = hc_status_name(x->st),
+		                           .from =
+		                               has_old ? hc_status_name((enum hc_status)old) : NULL,
+		                           .cause = x->cause};
+
+		set_why(&e, x->why, x->nwhy);
+		err = audit_add(c, ch, &e);
+		if (err == HC_OK)
+			err = rs_run(c, rs_q(c, S_PERSON_STATUS, "ti", x->person, (int64_t)x->st),
+				     "status");
+		if (err == HC_OK)
+			err = supersede(c, ch, x);
+	}
+	if (err == HC_OK && x->code)
+		err = code_add(c, ch, x);
+	if (err == HC_OK)
+		*version = ver;
+	return err;
+}
+
+hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *reason,
+		 const char *actor, const char *cause, int64_t now, bool *already)
+{
+	struct hc_audit_entry e = {.at = now, .actor = actor, .action = "revoke", .cause = cause,
+				   .jti = jti};
+	char person[REG_KEY_LEN + 1] = "";
+	sqlite3_stmt *s = rs_q(c, S_CODE_GET, "t", jti);
+	int64_t at = 0;
+	int st = 0, rc;
+	hc_err err = HC_OK;
+
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_text(s, 1);
+
+		at = sqlite3_column_int64(s, 0);
+		(void)snprintf(person, sizeof(person), "%s", p ? (const char *)p : "");
+		st = sqlite3_column_int(s, 2);
+	} else if (rc == SQLITE_DONE) {
+		hc_set_detail("jti %s: no such code", jti);
+		err = HC_ERR_NOT_FOUND;
+	} else {
+		err = rs_dberr(c, "code");
+	}
+	rs_done(s);
+	if (err != HC_OK)
+		return err;
+	if (at > 0) {
+		*already = true; /* the first time stands; nothing changes */
+		return HC_OK;
+	}
+	err = rs_run(c, rs_q(c, S_CODE_REVOKE, "tit", jti, now, ""), "revoke");
+	if (err != HC_OK)
+		return err;
+	e.person = person;
+	e.from = hc_status_name((enum hc_status)st);
+	if (reason)
+		e.why[e.nwhy++] = reason;
+	return audit_add(c, ch, &e);
+}
+
+hc_err rs_token_add(struct conn *c, struct chain *ch, const uint8_t hash[32], const char *role,
+		    const char *name, const char *actor, int64_t now)
+{
+	struct hc_audit_entry e = {.at = now, .actor = actor, .action = "token-add", .to = role,
+				   .cause = name};
+	sqlite3_stmt *s = rs_q(c, S_TOKEN_BY_NAME, "t", name);
+	int rc;
+
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		(void)rs_dberr(c, "token");
+	rs_done(s);
+	if (rc == SQLITE_ROW) {
+		hc_set_detail("token name %s: taken", name);
+		return HC_ERR_EXISTS;
+	}
+	if (rc != SQLITE_DONE)
+		return HC_ERR_STORE;
+	s = rs_q(c, S_TOKEN_ADD, "htti", hash, role, name, now);
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		(void)rs_dberr(c, "token");
+	rs_done(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		hc_set_detail("token %s: the same token is stored already", name);
+		return HC_ERR_EXISTS;
+	}
+	if (rc != SQLITE_DONE)
+		return HC_ERR_STORE;
+	return audit_add(c, ch, &e);
+}
+
+hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const char *actor,
+		       int64_t now)
+{
+	struct hc_audit_entry e = {.at = now, .actor = actor, .action = "token-revoke",
+				   .cause = name};
+	char role[REG_ROLE_LEN] = "";
+	sqlite3_stmt *s = rs_q(c, S_TOKEN_BY_NAME, "t", name);
+	int64_t revoked = 0;
+	hc_err err = HC_OK;
+	int rc;
+
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+
+		(void)snprintf(role, sizeof(role), "%s", t ? (const char *)t : "");
+		revoked = sqlite3_column_int64(s, 1);
+	} else if (rc == SQLITE_DONE) {
+		hc_set_detail("token %s: no such token", name);
+		err = HC_ERR_NOT_FOUND;
+	} else {
+		err = rs_dberr(c, "token");
+	}
+	rs_done(s);
+	if (err != HC_OK || revoked > 0)
+		return err; /* revoked before: the first time stands */
+	err = rs_run(c, rs_q(c, S_TOKEN_REVOKE, "ti", name, now), "token");
+	e.from = role;
+	if (err == HC_OK)
+		err = audit_add(c, ch, &e);
+	return err;
+}
+
+hc_err rs_next_seq(struct conn *c, int64_t *seq)
+{
+	sqlite3_stmt *s;
+	hc_err err = rs_exec(c, S_SEQ_BUMP, "seq");
+
+	if (err != HC_OK)
+		return err;
+	s = rs_q(c, S_SEQ_GET, "");
+	if (!s)
+		return HC_ERR_STORE;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*seq = sqlite3_column_int64(s, 0);
+	else
+		err = rs_dberr(c, "seq");
+	rs_done(s);
+	return err;
+}

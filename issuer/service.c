@@ -1,0 +1,589 @@
+/* service.c: issuance: a person's record or ID in, the policy over all of
+ * the person's stored inputs, a signed code committed to the registry, the
+ * code object (or its QR image) out. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "hc_image.h"
+#include "hc_json.h"
+#include "hc_policy.h"
+#include "hc_sign.h"
+#include "hc_trust.h"
+#include "publish.h"
+#include "service.h"
+
+#define MAX_TRIES 16        /* optimistic retries on a concurrent change */
+#define HELD_MARGIN 60      /* a held code is handed out while exp > now + this */
+#define PNG_SCALE 6
+#define QR_MARGIN 4
+
+static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags"};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+hc_err svc_load_secret(const char *path, uint8_t out[32])
+{
+	uint8_t *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+	int fd;
+	hc_err err;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		hc_set_detail("%s: cannot open", path);
+		return HC_ERR_IO;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		hc_set_detail("%s: not a regular file", path);
+		err = HC_ERR_KEY_FILE;
+	} else if (st.st_mode & 077) {
+		hc_set_detail("%s: readable by group or others (mode must be 0600)", path);
+		err = HC_ERR_KEY_PERM;
+	} else if ((err = hc_read_fd(fd, path, 64, &buf, &n)) == HC_OK && n != 32) {
+		hc_set_detail("%s: %zu bytes, not 32", path, n);
+		err = HC_ERR_KEY_FILE;
+	}
+	if (err == HC_OK)
+		memcpy(out, buf, 32);
+	if (buf)
+		OPENSSL_cleanse(buf, n);
+	free(buf);
+	(void)close(fd);
+	return err;
+}
+
+static void msgf(char *msg, size_t msgsz, const char *what, hc_err err)
+{
+	const char *d = hc_detail();
+
+	(void)snprintf(msg, msgsz, "%s: %s%s%s", what, hc_strerror(err), d[0] ? ": " : "", d);
+}
+
+hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
+{
+	struct svc *s;
+	struct hc_trust *t = NULL;
+	uint8_t *buf = NULL;
+	size_t n;
+	hc_err err;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return HC_ERR_NOMEM;
+	s->cfg = c;
+	s->max_validity = HC_DEFAULT_MAX_VALIDITY;
+	if ((err = hc_privkey_load(c->key, &s->key)) != HC_OK ||
+	    (err = hc_privkey_public(s->key, &s->pub)) != HC_OK) {
+		msgf(msg, msgsz, c->key, err);
+		goto out;
+	}
+	if ((err = svc_load_secret(c->id_secret, s->id_secret)) != HC_OK) {
+		msgf(msg, msgsz, "id_secret", err);
+		goto out;
+	}
+	if (c->policy[0]) {
+		if ((err = hc_read_file(c->policy, HC_MAX_JSON_FILE, &buf, &n)) == HC_OK)
+			err = hc_policy_parse((const char *)buf, n, &s->pol);
+	} else {
+		err = hc_policy_default(&s->pol);
+	}
+	if (err != HC_OK) {
+		msgf(msg, msgsz, c->policy[0] ? c->policy : "policy", err);
+		goto out;
+	}
+	if (c->trust[0]) {
+		if ((err = hc_trust_load(c->trust, &t)) != HC_OK) {
+			msgf(msg, msgsz, c->trust, err);
+			goto out;
+		}
+		if ((err = hc_trust_signing_key_ok(t, c->iss, hc_privkey_kid(s->key), hc_now())) !=
+		    HC_OK) {
+			msgf(msg, msgsz, "the office key in the trust list", err);
+			goto out;
+		}
+		s->max_validity = hc_trust_max_validity(t, c->iss);
+	}
+	if ((c->validity ? c->validity : hc_policy_validity(s->pol)) > s->max_validity) {
+		(void)snprintf(msg, msgsz, "validity is longer than the issuer's max_validity (%lld s)",
+			       (long long)s->max_validity);
+		err = HC_ERR_VALIDITY;
+		goto out;
+	}
+	if ((err = reg_open(c->registry, false, &s->reg)) != HC_OK) {
+		msgf(msg, msgsz, c->registry, err);
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+out:
+	hc_trust_free(t);
+	free(buf);
+	svc_close(s);
+	return err;
+}
+
+void svc_close(struct svc *s)
+{
+	if (!s)
+		return;
+	reg_close(s->reg);
+	hc_policy_free(s->pol);
+	hc_pubkey_free(s->pub);
+	hc_privkey_free(s->key);
+	OPENSSL_cleanse(s->id_secret, sizeof(s->id_secret));
+	free(s);
+}
+
+/* base64url(HMAC-SHA256(id secret, id)). */
+static hc_err person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1])
+{
+	uint8_t mac[32];
+	unsigned len = 0;
+	hc_err err;
+
+	if (!HMAC(EVP_sha256(), s->id_secret, sizeof(s->id_secret), (const uint8_t *)id,
+		  strlen(id), mac, &len) ||
+	    len != sizeof(mac))
+		return HC_ERR_CRYPTO;
+	err = hc_b64u_encode(mac, sizeof(mac), out, REG_KEY_LEN + 1);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return err;
+}
+
+/* What the code object says. */
+struct code_view {
+	enum hc_status st;
+	const char (*why)[HC_WHY_LEN];
+	size_t nwhy;
+	const char *pol, *jti, *name, *id, *jws;
+	int64_t iat, exp;
+};
+
+static void code_reply(const struct code_view *v, enum image img, bool svg, struct reply *r)
+{
+	char text[HC_MAX_QR_TEXT + 8];
+	struct hc_qrimg *q = NULL;
+	cJSON *o = NULL, *a, *p;
+	char *body = NULL, *svgtext = NULL;
+	uint8_t *png = NULL;
+	size_t n = 0;
+	hc_err err;
+
+	if ((err = hc_qr_encode(HC_QR_PREFIX, v->jws, strlen(v->jws), text, sizeof(text))) !=
+		    HC_OK ||
+	    ((img != IMG_NONE || svg) && (err = hc_qrimg_make(text, &q)) != HC_OK)) {
+		reply_error(r, 500, "QR: %s", hc_strerror(err));
+		goto out;
+	}
+	if (img == IMG_PNG) {
+		if ((err = hc_qrimg_png(q, PNG_SCALE, QR_MARGIN, &png, &n)) != HC_OK) {
+			reply_error(r, 500, "PNG: %s", hc_strerror(err));
+			goto out;
+		}
+		reply_clear(r);
+		r->status = 200;
+		r->ctype = "image/png";
+		r->body = (char *)png;
+		r->len = n;
+		goto out;
+	}
+	if (img == IMG_SVG || svg) {
+		if ((err = hc_qrimg_svg(q, QR_MARGIN, &svgtext, &n)) != HC_OK) {
+			reply_error(r, 500, "SVG: %s", hc_strerror(err));
+			goto out;
+		}
+		if (img == IMG_SVG) {
+			reply_clear(r);
+			r->status = 200;
+			r->ctype = "image/svg+xml";
+			r->body = svgtext;
+			r->len = n;
+			svgtext = NULL;
+			goto out;
+		}
+	}
+	if (!(o = cJSON_CreateObject()) ||
+	    !cJSON_AddStringToObject(o, "status", hc_status_name(v->st)) ||
+	    !(a = cJSON_AddArrayToObject(o, "why")))
+		goto nomem;
+	for (size_t i = 0; i < v->nwhy; i++) {
+		cJSON *w = cJSON_CreateString(v->why[i]);
+
+		if (!w || !cJSON_AddItemToArray(a, w)) {
+			cJSON_Delete(w);
+			goto nomem;
+		}
+	}
+	if (!cJSON_AddStringToObject(o, "policy", v->pol) ||
+	    !cJSON_AddStringToObject(o, "jti", v->jti) ||
+	    !cJSON_AddNumberToObject(o, "iat", (double)v->iat) ||
+	    !cJSON_AddNumberToObject(o, "exp", (double)v->exp) ||
+	    !(p = cJSON_AddObjectToObject(o, "person")) ||
+	    !cJSON_AddStringToObject(p, "name", v->name) ||
+	    !cJSON_AddStringToObject(p, "id", v->id) || !cJSON_AddStringToObject(o, "qr", text) ||
+	    !cJSON_AddStringToObject(o, "jws", v->jws) ||
+	    (svgtext && !cJSON_AddStringToObject(o, "svg", svgtext)) ||
+	    !(body = cJSON_PrintUnformatted(o)))
+		goto nomem;
+	reply_json(r, 200, body);
+	goto out;
+nomem:
+	reply_error(r, 500, "out of memory");
+out:
+	cJSON_Delete(o);
+	free(svgtext);
+	hc_qrimg_free(q);
+}
+
+/* The stored inputs (a record without person) plus the new entries of
+ * rec (the record of a request, or NULL), each kind in order, an entry
+ * the person already has left out (as the registry does). */
+static hc_err merge_inputs(const char *stored, const cJSON *rec, char **out)
+{
+	cJSON *all = NULL;
+	hc_err err = HC_ERR_NOMEM;
+
+	*out = NULL;
+	if ((err = hc_json_parse(stored && stored[0] ? stored : "{}",
+				 stored && stored[0] ? strlen(stored) : 2, &all)) != HC_OK) {
+		hc_set_detail("the registry's inputs of this person do not parse");
+		return HC_ERR_STORE;
+	}
+	err = HC_ERR_NOMEM;
+	for (size_t k = 0; rec && k < NKINDS; k++) {
+		const cJSON *add = cJSON_GetObjectItemCaseSensitive(rec, kinds[k]), *e;
+		cJSON *have = cJSON_GetObjectItemCaseSensitive(all, kinds[k]);
+
+		if (!cJSON_IsArray(add) || !cJSON_GetArraySize(add))
+			continue;
+		if (!have && !(have = cJSON_AddArrayToObject(all, kinds[k])))
+			goto out;
+		cJSON_ArrayForEach(e, add)
+		{
+			const cJSON *h;
+			bool dup = false;
+			cJSON *copy;
+
+			cJSON_ArrayForEach(h, have)
+			{
+				if (cJSON_Compare(h, e, true)) {
+					dup = true;
+					break;
+				}
+			}
+			if (dup)
+				continue;
+			if (!(copy = cJSON_Duplicate(e, true)) || !cJSON_AddItemToArray(have, copy)) {
+				cJSON_Delete(copy);
+				goto out;
+			}
+		}
+	}
+	if ((*out = cJSON_PrintUnformatted(all)) != NULL)
+		err = HC_OK;
+out:
+	cJSON_Delete(all);
+	return err;
+}
+
+/* One request's issuance: who, the person, their new inputs (records) or
+ * none (codes). */
+struct job {
+	struct svc *s;
+	const struct caller *who;
+	const char *key, *name, *id;  /* the person; masked name and id (records) */
+	const cJSON *rec;             /* the request's record, NULL for codes */
+	const struct reg_input *in;
+	size_t nin;
+	bool may_hold;                /* codes: the held code while still true */
+	enum image img;
+	bool svg;
+};
+
+static unsigned err_status(hc_err err)
+{
+	switch (err) {
+	case HC_ERR_JSON: case HC_ERR_JSON_DUP: case HC_ERR_JSON_DEPTH: case HC_ERR_JSON_UTF8:
+	case HC_ERR_JSON_MISSING: case HC_ERR_JSON_TYPE: case HC_ERR_JSON_UNKNOWN:
+	case HC_ERR_JSON_INT: case HC_ERR_RECORD: case HC_ERR_TIME:
+		return 400;
+	case HC_ERR_TOO_LARGE: return 413;
+	case HC_ERR_NOT_FOUND: return 404;
+	case HC_ERR_RISK: case HC_ERR_CONFLICT: case HC_ERR_UNAVAILABLE: return 503;
+	default: return 500;
+	}
+}
+
+static void fail(struct reply *r, const char *what, hc_err err)
+{
+	const char *d = hc_detail();
+
+	reply_error(r, err_status(err), "%s%s%s%s%s", what, what[0] ? ": " : "", hc_strerror(err),
+		    d[0] ? ": " : "", d);
+}
+
+static void run_job(const struct job *j, struct reply *r)
+{
+	struct svc *s = j->s;
+	uint64_t t0 = now_us();
+	struct reg_person p;
+	struct hc_record *rec = NULL;
+	struct hc_claims c;
+	struct reg_code code;
+	struct reg_change ch;
+	const char *why[HC_MAX_WHY];
+	char *merged = NULL, *jws = NULL;
+	char text[HC_MAX_QR_TEXT + 8];
+	hc_err err = HC_ERR_CONFLICT;
+	int tries;
+
+	memset(&p, 0, sizeof(p));
+	for (tries = 0; tries < MAX_TRIES; tries++) {
+		int64_t now = hc_now(), version = 0;
+		bool found, changed;
+
+		reg_person_clear(&p);
+		free(merged);
+		free(jws);
+		hc_record_free(rec);
+		merged = jws = NULL;
+		rec = NULL;
+		memset(&c, 0, sizeof(c));
+		err = reg_person_get(s->reg, j->key, &p);
+		if (err != HC_OK && err != HC_ERR_NOT_FOUND) {
+			fail(r, "registry", err);
+			goto out;
+		}
+		found = err == HC_OK;
+		if (!found && !j->rec) {
+			reply_error(r, 404, "no person with this id");
+			goto out;
+		}
+		if (found)
+			version = p.version;
+		if ((err = merge_inputs(found ? p.inputs : NULL, j->rec, &merged)) != HC_OK) {
+			fail(r, "inputs", err);
+			goto out;
+		}
+		if ((err = hc_record_parse_inputs(merged, strlen(merged), j->name ? j->name : p.name,
+						  j->id ? j->id : p.id, &rec)) != HC_OK ||
+		    (err = hc_policy_apply(s->pol, rec, NULL, now, s->cfg->validity, &c)) != HC_OK) {
+			fail(r, err == HC_ERR_RISK ? "risk-area list" : "record", err);
+			goto out;
+		}
+		if (j->may_hold && found && p.has_held && p.held.revoked_at == 0 &&
+		    p.held.exp > now + HELD_MARGIN && p.held.st == c.st && p.held.jws) {
+			const struct code_view v = {
+				.st = p.held.st, .why = (const char(*)[HC_WHY_LEN])p.held.why,
+				.nwhy = p.held.nwhy, .pol = p.held.policy, .jti = p.held.jti,
+				.name = p.name, .id = p.id, .jws = p.held.jws,
+				.iat = p.held.iat, .exp = p.held.exp};
+
+			code_reply(&v, j->img, j->svg, r);
+			goto out;
+		}
+		if (c.exp - c.iat > s->max_validity) {
+			reply_error(r, 500, "valid %lld s, the issuer's max_validity is %lld s",
+				    (long long)(c.exp - c.iat), (long long)s->max_validity);
+			goto out;
+		}
+		(void)snprintf(c.iss, sizeof(c.iss), "%s", s->cfg->iss); /* both 256 bytes */
+		if ((err = hc_code_sign(s->key, s->pub, &c, &jws)) != HC_OK) {
+			fail(r, "signing", err);
+			goto out;
+		}
+		if ((err = hc_qr_encode(HC_QR_PREFIX, jws, strlen(jws), text, sizeof(text))) !=
+			    HC_OK ||
+		    strlen(text) - strlen(HC_QR_PREFIX) > HC_QR_MAX_DIGITS) {
+			reply_error(r, 500, "the code does not fit a QR symbol");
+			goto out;
+		}
+		memset(&code, 0, sizeof(code));
+		memcpy(code.jti, c.jti, REG_JTI_LEN);
+		memcpy(code.person, j->key, REG_KEY_LEN);
+		code.st = c.st;
+		memcpy(code.why, c.why, sizeof(code.why));
+		code.nwhy = c.nwhy;
+		(void)snprintf(code.policy, sizeof(code.policy), "%s", c.pol);
+		(void)snprintf(code.kid, sizeof(code.kid), "%s", hc_privkey_kid(s->key));
+		code.iat = c.iat;
+		code.exp = c.exp;
+		code.jws = jws;
+		for (size_t i = 0; i < c.nwhy; i++)
+			why[i] = c.why[i];
+		memset(&ch, 0, sizeof(ch));
+		ch.actor = j->who->name;
+		ch.cause = j->who->reqid;
+		ch.action = "record";
+		ch.now = now;
+		ch.person = j->key;
+		ch.name = j->name ? j->name : p.name;
+		ch.id = j->id ? j->id : p.id;
+		ch.expect_version = version;
+		ch.inputs = j->in;
+		ch.ninputs = j->nin;
+		ch.has_status = true;
+		ch.st = c.st;
+		ch.why = why;
+		ch.nwhy = c.nwhy;
+		ch.code = &code;
+		changed = found && p.has_status && p.st != c.st;
+		err = reg_apply(s->reg, &ch, NULL);
+		if (err == HC_ERR_CONFLICT || err == HC_ERR_EXISTS)
+			continue; /* a concurrent change, or (2^-128) a jti taken: again */
+		if (err != HC_OK) {
+			fail(r, "registry", err);
+			goto out;
+		}
+		if (changed)
+			pub_revoked(s->publisher);
+		metrics_latency(&s->m, now_us() - t0);
+		{
+			const struct code_view v = {
+				.st = c.st, .why = (const char(*)[HC_WHY_LEN])c.why, .nwhy = c.nwhy,
+				.pol = c.pol, .jti = c.jti, .name = c.name, .id = c.id, .jws = jws,
+				.iat = c.iat, .exp = c.exp};
+
+			code_reply(&v, j->img, j->svg, r);
+		}
+		goto out;
+	}
+	reply_error(r, 503, "the person changed %d times meanwhile, try again", MAX_TRIES);
+out:
+	reg_person_clear(&p);
+	hc_record_free(rec);
+	free(merged);
+	free(jws);
+	OPENSSL_cleanse(&c, sizeof(c));
+}
+
+void svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
+		 struct reply *r)
+{
+	struct reg_input in[4 * 256];
+	char *texts[4 * 256];
+	struct hc_record *rec = NULL;
+	cJSON *root = NULL;
+	const cJSON *person;
+	char id[24], name[260], mname[128], mid[64], key[REG_KEY_LEN + 1];
+	size_t nin = 0;
+	int64_t now = hc_now();
+	hc_err err;
+
+	memset(texts, 0, sizeof(texts));
+	/* The full check first: the first problem is named. */
+	if ((err = hc_record_parse(body, n, &rec)) != HC_OK) {
+		fail(r, "record", err);
+		goto out;
+	}
+	if ((err = hc_json_parse(body, n, &root)) != HC_OK ||
+	    (err = hc_json_obj(root, "person", true, &person)) != HC_OK ||
+	    (err = hc_json_str(person, "name", true, name, sizeof(name), NULL)) != HC_OK ||
+	    (err = hc_json_str(person, "id", true, id, sizeof(id), NULL)) != HC_OK ||
+	    (err = hc_mask_name(name, mname, sizeof(mname))) != HC_OK ||
+	    (err = hc_mask_id(id, mid, sizeof(mid))) != HC_OK ||
+	    (err = person_key(s, id, key)) != HC_OK) {
+		fail(r, "record", err);
+		goto out;
+	}
+	for (size_t k = 0; k < NKINDS; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, kinds[k]), *e;
+
+		cJSON_ArrayForEach(e, a)
+		{
+			if (nin == sizeof(in) / sizeof(in[0]) ||
+			    !(texts[nin] = cJSON_PrintUnformatted(e))) {
+				reply_error(r, 500, "out of memory");
+				goto out;
+			}
+			in[nin].kind = kinds[k];
+			in[nin].json = texts[nin];
+			in[nin].source = who->name;
+			in[nin].cause = who->reqid;
+			in[nin].at = now;
+			nin++;
+		}
+	}
+	{
+		const struct job j = {.s = s, .who = who, .key = key, .name = mname, .id = mid,
+				      .rec = root, .in = in, .nin = nin, .svg = svg};
+
+		run_job(&j, r);
+	}
+out:
+	for (size_t i = 0; i < nin; i++)
+		free(texts[i]);
+	OPENSSL_cleanse(id, sizeof(id));
+	OPENSSL_cleanse(name, sizeof(name));
+	if (root && (person = cJSON_GetObjectItemCaseSensitive(root, "person")) != NULL) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(person, "id");
+
+		if (cJSON_IsString(v))
+			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
+	}
+	cJSON_Delete(root);
+	hc_record_free(rec);
+}
+
+void svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
+	       enum image img, bool svg, struct reply *r)
+{
+	static const char *const members[] = {"id", NULL};
+	cJSON *root = NULL;
+	char id[24], key[REG_KEY_LEN + 1];
+	hc_err err;
+
+	if ((err = hc_json_parse(body, n, &root)) != HC_OK ||
+	    (err = hc_json_only(root, members)) != HC_OK) {
+		fail(r, "", err);
+		goto out;
+	}
+	err = hc_json_str(root, "id", true, id, sizeof(id), NULL);
+	if (err == HC_ERR_TOO_LARGE) {
+		reply_error(r, 400, "id: not 18 characters");
+		goto out;
+	}
+	if (err != HC_OK) {
+		fail(r, "id", err);
+		goto out;
+	}
+	if ((err = hc_person_id_check(id)) != HC_OK) {
+		fail(r, "", err);
+		goto out;
+	}
+	if ((err = person_key(s, id, key)) != HC_OK) {
+		fail(r, "", err);
+		goto out;
+	}
+	{
+		const struct job j = {.s = s, .who = who, .key = key, .may_hold = true, .img = img,
+				      .svg = svg};
+
+		run_job(&j, r);
+	}
+out:
+	OPENSSL_cleanse(id, sizeof(id));
+	if (root) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "id");
+
+		if (cJSON_IsString(v))
+			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
+	}
+	cJSON_Delete(root);
+}

@@ -1,0 +1,57 @@
+/* service.h: the service's resources (records, codes, revocations, audit,
+ * health, metrics) over the registry; no HTTP in here. */
+#ifndef HC_ISSUED_SERVICE_H
+#define HC_ISSUED_SERVICE_H
+
+#include "config.h"
+#include "metrics.h"
+#include "registry.h"
+#include "reply.h"
+
+struct hc_privkey;
+struct hc_pubkey;
+struct hc_policy;
+struct publisher;
+
+struct svc {
+	const struct cfg *cfg;
+	struct reg *reg;
+	struct hc_privkey *key;
+	struct hc_pubkey *pub;
+	struct hc_policy *pol;
+	uint8_t id_secret[32];
+	int64_t max_validity;  /* the trust list's bound for iss, or the default */
+	struct publisher *publisher;
+	struct metrics m;
+};
+
+/* Who asks: the token's name and role, and the request's id (the audit
+ * cause). */
+struct caller {
+	char name[REG_NAME_LEN];
+	char role[REG_ROLE_LEN];
+	char reqid[24];
+};
+
+enum image { IMG_NONE, IMG_PNG, IMG_SVG };
+
+/* Opens the registry, loads the key, the id secret, the policy and the
+ * trust directory of c; msg says what failed. */
+hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz) HC_WUR;
+void svc_close(struct svc *s);
+
+/* The id secret: 32 bytes from a file of exactly that size, mode 0600. */
+hc_err svc_load_secret(const char *path, uint8_t out[32]) HC_WUR;
+
+void svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
+		 struct reply *r);
+void svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
+	       enum image img, bool svg, struct reply *r);
+void svc_revocations(struct svc *s, const struct caller *who, const char *body, size_t n,
+		     struct reply *r);
+/* after and limit: the query arguments as given (NULL when absent). */
+void svc_audit(struct svc *s, const char *after, const char *limit, struct reply *r);
+void svc_healthz(struct svc *s, struct reply *r);
+void svc_metrics(struct svc *s, struct reply *r);
+
+#endif
