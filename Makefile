@@ -102,6 +102,8 @@ $(B)/t/t_registry: $(B)/tests/unit/t_registry.o $(B)/tests/unit/t.o $(REG_OBJ) $
 
 $(B)/forge: $(B)/tests/tools/forge.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+$(B)/auditgen: $(B)/tests/tools/auditgen.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 
 # Fuzz targets: replayed over their committed corpora by `make check`
 # (gcc, no libFuzzer needed); run for real with `make fuzz` (clang).
@@ -136,7 +138,7 @@ bench: deps
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b $(B) || exit 1; done
 	@bash tests/bench/service.sh $(B)
 
-tests: $(PROGS) $(TEST_BIN) $(B)/forge $(FUZZ_REPLAY)
+tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang

@@ -20,13 +20,13 @@
 hc_err hc_audit_head_sign(struct hc_privkey *k, const char *iss, int64_t seq,
 			  const uint8_t hash[32], int64_t at, char **jws)
 {
-	char buf[1024], h[44], tail[160];
+	char buf[512], h[44], tail[160];
 	size_t len = 0;
 	hc_err err;
 
 	*jws = NULL;
 	if (seq < 1 || seq > HC_AUDIT_MAX_INT || at < -HC_AUDIT_MAX_INT || at > HC_AUDIT_MAX_INT ||
-	    !iss || !*iss || !hc__audit_text_ok(iss)) {
+	    !iss || !*iss || strlen(iss) > 255 || !hc__audit_text_ok(iss)) {
 		hc_set_detail("audit head: seq or at out of range, or a bad iss");
 		return HC_ERR_INVALID_ARG;
 	}

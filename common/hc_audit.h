@@ -1,7 +1,8 @@
 /* hc_audit.h: the issuing service's audit chain (DESIGN 12): entries, their
  * hash chain, signed heads and the published segment files. The writer
- * half (encode, head, publish) is used by hc-issued; the checking half by
- * hc-verify audit. Formats: doc/FORMATS.md, "Audit chain". */
+ * half (encode, head, publish) is used by hc-issued; the checking half
+ * (hc_audit_check.h) by hc-verify audit. Formats: doc/FORMATS.md, "Audit
+ * chain". */
 #ifndef HC_AUDIT_H
 #define HC_AUDIT_H
 
@@ -31,27 +32,31 @@ struct hc_audit_entry {
 
 /* The entry as one line of minified JSON with its members in this order:
  * seq, at, actor, action, person, from, to, why, cause, jti, prev (prev as
- * base64url); no newline. Refuses (HC_ERR_INVALID_ARG) seq < 1, a string
- * that is not valid UTF-8 or has a control character, and a line longer
- * than HC_MAX_AUDIT_LINE. *line is malloc'd and NUL-terminated. */
+ * base64url); no newline. Refuses (HC_ERR_INVALID_ARG) seq < 1, seq or at
+ * of magnitude 2^53 or more (JSON readers hold no more exactly), a NULL
+ * actor or action, more than HC_AUDIT_MAX_WHY reasons or a NULL one, a
+ * string that is not valid UTF-8 or has a control character (C0, DEL,
+ * C1), and a line longer than HC_MAX_AUDIT_LINE. *line is malloc'd and
+ * NUL-terminated. */
 hc_err hc_audit_entry_encode(const struct hc_audit_entry *e, char **line, size_t *n) HC_WUR;
 
 struct hc_privkey;
 /* The head {"iss","seq","hash","at"} (hash: base64url SHA-256 of entry
- * seq's line) signed as a compact JWS, ES256, no zip. malloc'd. */
+ * seq's line) signed as a compact JWS, ES256, no zip. malloc'd. seq >= 1
+ * (a chain with no entry has no head) and iss at most 255 bytes. */
 hc_err hc_audit_head_sign(struct hc_privkey *k, const char *iss, int64_t seq,
 			  const uint8_t hash[32], int64_t at, char **jws) HC_WUR;
 
-/* Publishing into DIR/audit/ (created when missing). Segment k (1, 2, ...)
- * is DIR/audit/NNNNNN.jsonl (k, six digits) and holds entries
- * (k-1)*HC_AUDIT_SEGMENT+1 .. k*HC_AUDIT_SEGMENT, one line each ending in
- * '\n'. hc_audit_publish_lines appends the lines of entries first ..
- * first+count-1 (lines[i] without newline): a segment only ever grows, and
- * first must follow the last published entry (HC_ERR_CONFLICT otherwise;
- * an entry already there with the same bytes is skipped). Each segment is
- * fsync'd. hc_audit_publish_head replaces DIR/audit/head.jws atomically
- * (temp file, fsync, rename, fsync of the directory); call it only after
- * the entries it covers are published. */
+/* Publishing into DIR/audit/ (created when missing; DIR must exist).
+ * Segment k (1, 2, ...) is DIR/audit/NNNNNN.jsonl (k, six digits) and
+ * holds entries (k-1)*HC_AUDIT_SEGMENT+1 .. k*HC_AUDIT_SEGMENT, one line
+ * each ending in '\n'. hc_audit_publish_lines appends the lines of
+ * entries first .. first+count-1 (lines[i] without newline): a segment
+ * only ever grows, and first must follow the last published entry
+ * (HC_ERR_CONFLICT otherwise; an entry already there with the same bytes
+ * is skipped). Each segment is fsync'd. hc_audit_publish_head replaces
+ * DIR/audit/head.jws atomically (temp file, fsync, rename, fsync of the
+ * directory); call it only after the entries it covers are published. */
 hc_err hc_audit_publish_lines(const char *dir, int64_t first, const char *const *lines,
 			      const size_t *lens, size_t count) HC_WUR;
 hc_err hc_audit_publish_head(const char *dir, const char *jws) HC_WUR;

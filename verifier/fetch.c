@@ -133,6 +133,7 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (code != 200 && code != 304) {
 		hc_set_detail("%s: HTTP status %ld", url, code);
+		out->status = code; /* so that a caller can tell 404 from the rest */
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_FILETIME_T, &ft);

@@ -16,11 +16,12 @@ static const char usage_text[] =
 	"       hc-verify sync --trust DIR [--cacert FILE] [--timeout SECONDS] [--wait SECONDS] URL\n"
 	"       hc-verify status --trust DIR [--at TIME] [--grace DURATION] [--json]\n"
 	"       hc-verify batch --trust DIR [--in FILE] [--out FILE] [--report FILE] ...\n"
+	"       hc-verify audit --trust DIR [--since-head FILE] [--json] SOURCE\n"
 	"\n"
 	"Verifies health codes offline. INPUT is a PNG or JPEG image, or - to read\n"
 	"QR texts from standard input, one per line. `hc-verify sync --help`,\n"
-	"`hc-verify status --help` and `hc-verify batch --help` describe the\n"
-	"other commands.\n"
+	"`hc-verify status --help`, `hc-verify batch --help` and\n"
+	"`hc-verify audit --help` describe the other commands.\n"
 	"\n"
 	"  --trust DIR          trust directory: roots/*.jwk, trustlist.jws and\n"
 	"                       revocations/*.jws\n"
@@ -319,6 +320,7 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } cmds[] = {
+	{"audit", cmd_audit},
 	{"batch", cmd_batch},
 	{"sync", cmd_sync},
 	{"status", cmd_status},

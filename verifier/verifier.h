@@ -9,9 +9,10 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 
-/* hc-verify sync and hc-verify status (argv[0] is the subcommand). */
+/* hc-verify sync, status and audit (argv[0] is the subcommand). */
 int cmd_sync(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* Prints "PROG: WHAT: error: detail" to stderr; PROG is verifier_prog. */
 extern const char *verifier_prog;
@@ -49,7 +50,8 @@ struct fetch {
 
 /* GETs url over HTTPS, at most cap bytes. etag (If-None-Match) or since
  * (If-Modified-Since) make it conditional. HC_ERR_NET for network, TLS or
- * HTTP errors (status other than 200 and 304), HC_ERR_TOO_LARGE over cap. */
+ * HTTP errors (status other than 200 and 304; out->status then holds the
+ * HTTP status, 0 when there was none), HC_ERR_TOO_LARGE over cap. */
 hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, int64_t since,
 		 size_t cap, struct fetch *out) HC_WUR;
 void fetch_clear(struct fetch *f);

@@ -264,6 +264,17 @@ static void head_signed(void)
 		  HC_ERR_INVALID_ARG);
 	CHECK_ERR(hc_audit_head_sign(k, "bad\x01iss", 1, hash, 1, &jws), HC_ERR_INVALID_ARG);
 	CHECK_ERR(hc_audit_head_sign(k, "", 1, hash, 1, &jws), HC_ERR_INVALID_ARG);
+	{
+		char iss[300];
+
+		memset(iss, 'a', sizeof(iss));
+		iss[256] = '\0'; /* 256 bytes: more than a trust list's iss holds */
+		CHECK_ERR(hc_audit_head_sign(k, iss, 1, hash, 1, &jws), HC_ERR_INVALID_ARG);
+		iss[255] = '\0';
+		CHECK_ERR(hc_audit_head_sign(k, iss, 1, hash, 1, &jws), HC_OK);
+		free(jws);
+		jws = NULL;
+	}
 	CHECK(jws == NULL);
 out:
 	free(jws);
