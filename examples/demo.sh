@@ -190,6 +190,7 @@ for _ in $(seq 150); do
 done
 [ -n "$lseq" ] || { echo "the code is not in office/publish's revocation list after 15 s"; exit 1; }
 echo "the office published $list (seq $lseq) within $(($(date +%s) - t0)) s"
+echo "== a checkpoint syncs the operator's tree (with the office's list copied in) and refuses the code"
 # the operator serves the office's list in its tree next to the trust list;
 # the checkpoint syncs that tree over HTTPS (tests/tools/https_server.py)
 cp $list operator/revocations/330100.jws
