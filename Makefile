@@ -93,10 +93,13 @@ $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 
-# t_registry runs the SQLite registry (issuer/registry_sqlite*.c) on real files.
+# t_registry and t_registry_load run the SQLite registry
+# (issuer/registry_sqlite*.c) on real files, with helpers in reg_fx.c.
 REG_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard issuer/registry_sqlite*.c)))
-$(B)/tests/unit/t_registry.o: HC_CFLAGS += -Iissuer
-$(B)/t/t_registry: $(B)/tests/unit/t_registry.o $(B)/tests/unit/t.o $(REG_OBJ) $(B)/libhc.a
+REG_TESTS := $(B)/t/t_registry $(B)/t/t_registry_load
+$(REG_TESTS:$(B)/t/%=$(B)/tests/unit/%.o) $(B)/tests/unit/reg_fx.o: HC_CFLAGS += -Iissuer
+$(REG_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/reg_fx.o $(B)/tests/unit/t.o \
+		$(REG_OBJ) $(B)/libhc.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(ISSUED_LIBS)
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,9 +61,10 @@ static const char usage_serve[] =
 	"usage: hc-issued serve --config FILE [--log FILE]\n"
 	"\n"
 	"Runs the service in the foreground, logging to standard error (or to\n"
-	"--log FILE, reopened on SIGHUP). SIGTERM or SIGINT stops accepting\n"
-	"connections, lets the requests in flight finish (at most the config's\n"
-	"timeout), publishes the audit entries and a signed head, and exits 0.\n";
+	"--log FILE, reopened on SIGHUP); one daemon per registry (it holds a\n"
+	"lock on REGISTRY.lock). SIGTERM or SIGINT stops accepting connections,\n"
+	"lets the requests in flight finish (at most the config's timeout),\n"
+	"publishes the audit entries and a signed head, and exits 0.\n";
 
 static const char usage_backup[] =
 	"usage: hc-issued backup --config FILE OUT\n"
@@ -293,6 +295,29 @@ static int cmd_token(int argc, char **argv)
 	return rc;
 }
 
+/* One daemon per registry: it alone publishes the lists and the chain.
+ * The lock is held (fd left open) until the process ends. */
+static bool lock_registry(const char *registry)
+{
+	char path[CFG_PATH + 8];
+	int fd;
+
+	if (hc_path(path, sizeof(path), "%s.lock", registry) != HC_OK)
+		return false;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_msg("%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		log_msg("%s: %s", path,
+			errno == EWOULDBLOCK ? "another hc-issued serves this registry" : strerror(errno));
+		(void)close(fd);
+		return false;
+	}
+	return true; /* NOLINT(clang-analyzer-unix.Stream): the lock lives as long as the process */
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	struct cfg c;
@@ -325,7 +350,9 @@ static int cmd_serve(int argc, char **argv)
 	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	rc = EXIT_USAGE;
-	if ((err = svc_open(&c, &s, msg, sizeof(msg))) != HC_OK) {
+	if (!lock_registry(c.registry))
+		goto out;
+	if (svc_open(&c, &s, msg, sizeof(msg)) != HC_OK) {
 		log_msg("%s", msg);
 		goto out;
 	}
@@ -333,7 +360,7 @@ static int cmd_serve(int argc, char **argv)
 		log_msg("publish: %s%s%s", hc_strerror(err), hc_detail()[0] ? ": " : "", hc_detail());
 		goto out;
 	}
-	if ((err = http_start(s, &h, msg, sizeof(msg))) != HC_OK) {
+	if (http_start(s, &h, msg, sizeof(msg)) != HC_OK) {
 		log_msg("%s", msg);
 		goto out;
 	}
@@ -341,7 +368,7 @@ static int cmd_serve(int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (o.log && (err = log_open(o.log)) != HC_OK)
+			if (o.log && log_open(o.log) != HC_OK)
 				log_msg("SIGHUP: cannot reopen the log: %s", hc_detail());
 			else
 				log_msg("log reopened");

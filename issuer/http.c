@@ -416,13 +416,16 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 			return err;
 		}
 	}
+	/* The logger first, so that MHD says everything through it; the pool
+	 * option only for more than one thread (else MHD warns). */
 	h->d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->addr,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, cf->timeout,
+		flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->addr,
+		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_TIMEOUT,
+		threads > 1 ? threads : cf->timeout, MHD_OPTION_CONNECTION_TIMEOUT, cf->timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_NOTIFY_COMPLETED,
-		completed, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		cf->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, (const char *)h->cert,
-		MHD_OPTION_HTTPS_MEM_KEY, (const char *)h->key, MHD_OPTION_END);
+		completed, h, cf->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+		(const char *)h->cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)h->key, MHD_OPTION_END);
 	if (!h->d) {
 		(void)snprintf(msg, msgsz, "cannot listen on %s (in use, or a bad TLS certificate or key)",
 			       cf->listen);
@@ -454,8 +457,11 @@ void http_stop(struct http *h, unsigned wait)
 		fd = MHD_quiesce_daemon(h->d);
 		if (fd != MHD_INVALID_SOCKET)
 			(void)close(fd);
-		while (atomic_load(&h->inflight) > 0 && now_us() < until)
-			(void)usleep(10000);
+		while (atomic_load(&h->inflight) > 0 && now_us() < until) {
+			const struct timespec tick = {0, 10000000L}; /* 10 ms */
+
+			(void)nanosleep(&tick, NULL);
+		}
 		if (atomic_load(&h->inflight) > 0)
 			log_msg("stopping with %d requests unfinished", atomic_load(&h->inflight));
 		MHD_stop_daemon(h->d);

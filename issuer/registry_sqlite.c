@@ -524,7 +524,9 @@ hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char
 		hc_set_detail("jti: not %d base64url characters", REG_JTI_LEN);
 		return HC_ERR_INVALID_ARG;
 	}
-	if (!rs_name_ok(actor, REG_NAME_LEN, "actor"))
+	if (!rs_name_ok(actor, REG_NAME_LEN, "actor") ||
+	    (reason && !rs_name_ok(reason, RS_MAX_TEXT, "reason")) ||
+	    (cause && !rs_name_ok(cause, RS_MAX_TEXT, "cause")))
 		return HC_ERR_INVALID_ARG;
 	err = submit(r, &j);
 	if (err == HC_OK && already)

@@ -76,6 +76,8 @@ hc_err rs_exec(struct conn *c, enum rs_stmt id, const char *what) HC_WUR;
 /* Ends a transaction that is open (after a failure). */
 void rs_rollback(struct conn *c);
 bool rs_is_b64u(const char *s, size_t len);
+/* Bytes (with the NUL) of a cause or a revocation reason. */
+#define RS_MAX_TEXT 256
 /* True when s is set, shorter than cap and free of control characters
  * (detail names what otherwise). */
 bool rs_name_ok(const char *s, size_t cap, const char *what);

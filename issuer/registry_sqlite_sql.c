@@ -13,7 +13,6 @@
 #define REG_BUSY_MS 10000
 #define REG_MAX_INPUT 65536   /* bytes of one input's JSON */
 #define REG_MAX_INPUTS 1024   /* inputs in one change */
-#define REG_MAX_CAUSE 128
 
 /* The codes' indexes serve: a person's codes, and among them the
  * unexpired ones (the held code, revocation on a status change: a person
@@ -408,7 +407,7 @@ static bool input_ok(const struct reg_input *in, size_t i)
 		return false;
 	}
 	return rs_name_ok(in->source, REG_NAME_LEN, "source") &&
-	       opt_ok(in->cause, REG_MAX_CAUSE, "cause");
+	       opt_ok(in->cause, RS_MAX_TEXT, "cause");
 }
 
 static bool code_ok(const struct reg_change *c)
@@ -445,7 +444,7 @@ static bool code_ok(const struct reg_change *c)
 hc_err rs_change_check(const struct reg_change *c)
 {
 	if (!c || !rs_name_ok(c->actor, REG_NAME_LEN, "actor") ||
-	    !opt_ok(c->cause, REG_MAX_CAUSE, "cause"))
+	    !opt_ok(c->cause, RS_MAX_TEXT, "cause"))
 		return HC_ERR_INVALID_ARG;
 	if (!c->action || (strcmp(c->action, "record") != 0 && strcmp(c->action, "event") != 0)) {
 		hc_set_detail("action: not record or event");

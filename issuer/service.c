@@ -260,12 +260,11 @@ static hc_err merge_inputs(const char *stored, const cJSON *rec, char **out)
 	hc_err err = HC_ERR_NOMEM;
 
 	*out = NULL;
-	if ((err = hc_json_parse(stored && stored[0] ? stored : "{}",
-				 stored && stored[0] ? strlen(stored) : 2, &all)) != HC_OK) {
+	if (hc_json_parse(stored && stored[0] ? stored : "{}", stored && stored[0] ? strlen(stored) : 2,
+			  &all) != HC_OK) {
 		hc_set_detail("the registry's inputs of this person do not parse");
 		return HC_ERR_STORE;
 	}
-	err = HC_ERR_NOMEM;
 	for (size_t k = 0; rec && k < NKINDS; k++) {
 		const cJSON *add = cJSON_GetObjectItemCaseSensitive(rec, kinds[k]), *e;
 		cJSON *have = cJSON_GetObjectItemCaseSensitive(all, kinds[k]);
@@ -350,7 +349,7 @@ static void run_job(const struct job *j, struct reply *r)
 	const char *why[HC_MAX_WHY];
 	char *merged = NULL, *jws = NULL;
 	char text[HC_MAX_QR_TEXT + 8];
-	hc_err err = HC_ERR_CONFLICT;
+	hc_err err;
 	int tries;
 
 	memset(&p, 0, sizeof(p));
@@ -408,8 +407,7 @@ static void run_job(const struct job *j, struct reply *r)
 			fail(r, "signing", err);
 			goto out;
 		}
-		if ((err = hc_qr_encode(HC_QR_PREFIX, jws, strlen(jws), text, sizeof(text))) !=
-			    HC_OK ||
+		if (hc_qr_encode(HC_QR_PREFIX, jws, strlen(jws), text, sizeof(text)) != HC_OK ||
 		    strlen(text) - strlen(HC_QR_PREFIX) > HC_QR_MAX_DIGITS) {
 			reply_error(r, 500, "the code does not fit a QR symbol");
 			goto out;

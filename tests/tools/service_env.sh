@@ -5,6 +5,10 @@
 # list at revocations/REGION.jws), picks a free loopback port (PORT, URL)
 # and writes o/config.json (CF) with the members given as $1 added.
 # Returns non-zero when any step fails.
+# PY: Debian's python3 when there (a version manager's shim on PATH can
+# cost seconds per start on a loaded machine), else python3 from PATH.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 ISS=https://hc.hz.example
 REGION=330100
 service_env() {
@@ -30,7 +34,7 @@ service_env() {
 		"$("$B/hc-keys" pub --status active o/office.key)" > tl.json &&
 		"$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null || return 1
 	cp -r trust o/trust && cp srv.pem o/tls.crt && cp srv.key o/tls.key || return 1
-	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') || return 1
+	PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') || return 1
 	URL=https://127.0.0.1:$PORT
 	CF=o/config.json
 	cat > $CF <<JSON
