@@ -194,7 +194,9 @@ echo "== a checkpoint syncs the operator's tree (with the office's list copied i
 # the operator serves the office's list in its tree next to the trust list;
 # the checkpoint syncs that tree over HTTPS (tests/tools/https_server.py)
 cp $list operator/revocations/330100.jws
-python3 "$here/../tests/tools/https_server.py" --root operator --cert office/tls.crt \
+PY=/usr/bin/python3   # Debian's (starts faster than a pyenv shim)
+[ -x $PY ] || PY=python3
+$PY "$here/../tests/tools/https_server.py" --root operator --cert office/tls.crt \
 	--key office/tls.key --port-file web.port --log web.log &
 WEB=$!
 for _ in $(seq 100); do [ -s web.port ] && break; sleep 0.1; done
