@@ -296,26 +296,26 @@ static int cmd_token(int argc, char **argv)
 }
 
 /* One daemon per registry: it alone publishes the lists and the chain.
- * The lock is held (fd left open) until the process ends. */
-static bool lock_registry(const char *registry)
+ * Returns the descriptor holding the lock (closed at exit), or -1. */
+static int lock_registry(const char *registry)
 {
 	char path[CFG_PATH + 8];
 	int fd;
 
 	if (hc_path(path, sizeof(path), "%s.lock", registry) != HC_OK)
-		return false;
+		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		log_msg("%s: %s", path, strerror(errno));
-		return false;
+		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		log_msg("%s: %s", path,
 			errno == EWOULDBLOCK ? "another hc-issued serves this registry" : strerror(errno));
 		(void)close(fd);
-		return false;
+		return -1;
 	}
-	return true; /* NOLINT(clang-analyzer-unix.Stream): the lock lives as long as the process */
+	return fd;
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -326,7 +326,7 @@ static int cmd_serve(int argc, char **argv)
 	struct http *h = NULL;
 	sigset_t set;
 	char msg[1024];
-	int rc = parse(argc, argv, usage_serve, "cl", &o), sig = 0;
+	int rc = parse(argc, argv, usage_serve, "cl", &o), sig = 0, lockfd = -1;
 	hc_err err;
 
 	if (rc >= 0)
@@ -350,7 +350,7 @@ static int cmd_serve(int argc, char **argv)
 	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	rc = EXIT_USAGE;
-	if (!lock_registry(c.registry))
+	if ((lockfd = lock_registry(c.registry)) == -1)
 		goto out;
 	if (svc_open(&c, &s, msg, sizeof(msg)) != HC_OK) {
 		log_msg("%s", msg);
@@ -387,6 +387,8 @@ out:
 		s->publisher = NULL;
 	}
 	svc_close(s);
+	if (lockfd != -1)
+		(void)close(lockfd);
 	if (rc == 0)
 		log_msg("stopped");
 	return rc;

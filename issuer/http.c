@@ -18,6 +18,12 @@
 #include "page.h"
 
 #define CONNECTION_LIMIT 1024
+/* Threads per core when the config says 0: a request holds its thread
+ * until its commit is durable, and only requests waiting together share
+ * a commit, so the pool is larger than the cores (measured on 2 cores
+ * with 64 clients: 2 threads 206 codes/s, batches of 1; 32 threads 855
+ * codes/s, batches of 8). */
+#define THREADS_PER_CORE 16
 
 struct http {
 	struct svc *s;
@@ -403,7 +409,7 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		threads = n > 0 && n < 256 ? (unsigned)n : 1;
+		threads = n > 0 && n <= 256 / THREADS_PER_CORE ? (unsigned)n * THREADS_PER_CORE : 256;
 	}
 	if (cf->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

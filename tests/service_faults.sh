@@ -24,7 +24,7 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 . "$SRC/tests/tools/service_env.sh"
-service_env '"threads":2,"audit_interval":1' && "$B/hc-issued" init --config "$CF" >/dev/null &&
+service_env '"audit_interval":1' && "$B/hc-issued" init --config "$CF" >/dev/null &&
 	T=$("$B/hc-issued" token add --config "$CF" --role counter --name desk-1) &&
 	ok "office set up" || { bad "setup"; totals; exit 1; }
 
