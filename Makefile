@@ -5,7 +5,11 @@ MAKEFLAGS += --no-print-directory
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+# hc-issued's systemd unit and its user (systemd also reads /usr/local/lib).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR ?=
 
 # Build directory; the sanitizer build lives in its own.
@@ -131,10 +135,13 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/%)
 $(B)/bench_%: $(B)/tests/bench/bench_%.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
 
-# Benchmarks: each figure next to its limit from the same run, as a ratio.
+# Benchmarks: each figure next to its limit from the same run, as a ratio;
+# then hc-issued under wrk (tests/bench/service.sh; BENCH_PEOPLE=1000000
+# for a registry of 10^6 people, default 20000).
 bench: deps
 	@$(MAKE) all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b $(B) || exit 1; done
+	@bash tests/bench/service.sh $(B)
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 
@@ -221,14 +228,29 @@ memcheck: deps
 	@$(MAKE) tests
 	@HC_TEST_EXCLUDE="$(MEMCHECK_EXCLUDE)" sh tests/memcheck.sh $(B) build-vg
 
+# The programs in BINDIR, the service hc-issued (when built) in SBINDIR with
+# its man page in section 8, its unit (ExecStart rewritten to SBINDIR) and
+# its sysusers.d file for the user hcode.
+USER_PROGS := hc-keys hc-issue hc-verify
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 doc/hc-keys.1 doc/hc-issue.1 doc/hc-verify.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0755 $(USER_PROGS:%=$(B)/%) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(USER_PROGS:%=doc/%.1) $(DESTDIR)$(MANDIR)/man1/
+ifneq ($(filter $(B)/hc-issued,$(PROGS)),)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(B)/hc-issued $(DESTDIR)$(SBINDIR)/
+	install -m 0644 doc/hc-issued.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|/usr/local/sbin/hc-issued|$(SBINDIR)/hc-issued|' issuer/hc-issued.service \
+	  > $(DESTDIR)$(UNITDIR)/hc-issued.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hc-issued.service
+	install -m 0644 issuer/hc-issued.sysusers $(DESTDIR)$(SYSUSERSDIR)/hcode.conf
+endif
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/hc-keys $(DESTDIR)$(BINDIR)/hc-issue $(DESTDIR)$(BINDIR)/hc-verify
-	rm -f $(DESTDIR)$(MANDIR)/man1/hc-keys.1 $(DESTDIR)$(MANDIR)/man1/hc-issue.1 $(DESTDIR)$(MANDIR)/man1/hc-verify.1
+	rm -f $(USER_PROGS:%=$(DESTDIR)$(BINDIR)/%) $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -f $(DESTDIR)$(SBINDIR)/hc-issued $(DESTDIR)$(MANDIR)/man8/hc-issued.8 \
+	  $(DESTDIR)$(UNITDIR)/hc-issued.service $(DESTDIR)$(SYSUSERSDIR)/hcode.conf
 
 clean:
 	rm -rf build build-asan build-fuzz build-vg

@@ -2,6 +2,11 @@
 # demo.sh: the whole path on built-in samples: a national root, two
 # provincial issuers, a signed trust list, green/yellow/red codes as PNG
 # files scanned back by hc-verify, and a tampered code that is refused.
+# Then the office service hc-issued on loopback (when it is built): a test
+# CA, init, tokens, a green and a red code through the API with curl, each
+# verified by hc-verify, a revocation through the API that a checkpoint
+# picks up by `hc-verify sync` from a small HTTPS server of the operator's
+# tree, the audit chain checked, and a clean stop (SIGTERM, exit 0).
 set -eu
 B=${1:-build}
 B=$(cd "$B" && pwd)
@@ -50,4 +55,170 @@ t=$(cat green.txt)
 # change one digit pair inside the signature
 tampered=$(printf '%s' "$t" | awk '{ p = length($0) - 41; c = substr($0, p, 2); r = (c == "10") ? "11" : "10"; print substr($0, 1, p - 1) r substr($0, p + 2) }')
 "$B/hc-verify" --trust trust --at $AT --text "$tampered" || echo "(exit $?)"
+
+# ---------------------------------------------------------------------
+# The office service. Real time from here on (the codes above were
+# issued for a fixed moment in the past).
+if [ ! -x "$B/hc-issued" ]; then
+	echo "== (hc-issued is not built: the service part is skipped)"
+	echo "demo files are in $out"
+	exit 0
+fi
+SRV="" WEB=""
+stop_all() {
+	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
+	[ -n "$WEB" ] && kill "$WEB" 2>/dev/null && wait "$WEB" 2>/dev/null
+	SRV="" WEB=""
+}
+trap stop_all EXIT
+# json FILE MEMBER: a string, number or array member of a flat JSON answer
+json() {
+	sed -n 's/.*"'"$2"'":\("\([^"]*\)"\|\[\([^]]*\)\]\|\([0-9]*\)\).*/\2\3\4/p' "$1" | tr -d '"'
+}
+# b64url: decodes base64url (no padding) from standard input
+b64url() {
+	s=$(tr '_-' '/+')
+	case $((${#s} % 4)) in 2) s="$s==" ;; 3) s="$s=" ;; esac
+	printf '%s' "$s" | base64 -d
+}
+rm -rf office checkpoint operator
+mkdir -p office checkpoint/roots operator/revocations
+
+echo "== the office service hc-issued (in $out/office)"
+hz=$("$B/hc-keys" gen office/office.key)
+echo "Hangzhou office key $hz"
+now=$(date +%s)
+cat > office-trust.json <<JSON
+{"seq":2,"iat":$((now - 60)),"next_update":$((now + 30 * 86400)),"issuers":[
+ {"iss":"https://hc.zj.example","name":"Zhejiang Health Commission","region":"330000",
+  "keys":[$("$B/hc-keys" pub --status active zj.key)]},
+ {"iss":"https://hc.hz.example","name":"Hangzhou Health Commission","region":"330100",
+  "revocations":"revocations/330100.jws",
+  "keys":[$("$B/hc-keys" pub --status active office/office.key)]}]}
+JSON
+"$B/hc-keys" trustlist --root root.key --in office-trust.json --out operator/trustlist.jws >/dev/null
+mkdir -p office/trust/roots
+cp trust/roots/national.jwk office/trust/roots/ && cp operator/trustlist.jws office/trust/
+cp trust/roots/national.jwk checkpoint/roots/
+echo "the operator's new trust list names the office and where its revocation list is served"
+
+# a test CA and a certificate for 127.0.0.1 (production: a real one)
+(
+	cd office
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout ca.key -out ca.pem -days 30 -subj "/CN=hcode demo CA" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout tls.key -out tls.csr -subj /CN=localhost
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > ext.cnf
+	openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+		-out tls.crt -days 30 -extfile ext.cnf
+	chmod 600 tls.key
+) >/dev/null 2>&1
+echo "test CA office/ca.pem, server certificate office/tls.crt"
+
+# listen on port 0: the service picks a free port and logs it
+sed 's/127\.0\.0\.1:8443/127.0.0.1:0/' "$here/service/hc-issued.json" > office/hc-issued.json
+CONF=office/hc-issued.json
+"$B/hc-issued" init --config $CONF
+"$B/hc-issued" token add --config $CONF --role counter --name counter-01 > office/counter.token
+"$B/hc-issued" token add --config $CONF --role admin --name admin-01 > office/admin.token
+"$B/hc-issued" token add --config $CONF --role auditor --name auditor-01 > office/auditor.token
+"$B/hc-issued" token list --config $CONF
+
+"$B/hc-issued" serve --config $CONF 2> office/serve.log &
+SRV=$!
+port=""
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' office/serve.log)
+	[ -n "$port" ] && break
+	kill -0 $SRV 2>/dev/null || { cat office/serve.log; exit 1; }
+	sleep 0.1
+done
+[ -n "$port" ] || { cat office/serve.log; exit 1; }
+S=https://127.0.0.1:$port
+echo "serving $S: $(curl -sS --cacert office/ca.pem $S/healthz)"
+
+api() { # TOKENFILE PATH BODY-FILE OUT [curl options]: POST, prints the HTTP status
+	t=$1 p=$2 b=$3 o=$4
+	shift 4
+	curl -sS --cacert office/ca.pem -H "Authorization: Bearer $(cat "office/$t")" \
+		-H 'Content-Type: application/json' --data-binary "@$b" -o "$o" -w '%{http_code}' "$@" "$S$p"
+}
+# records of today: a negative test two hours ago, and a positive one
+at=$(date -u -d @$((now - 7200 + 8 * 3600)) +%Y-%m-%dT%H:%M:%S+08:00)
+cat > rec-green.json <<JSON
+{"person":{"name":"赵六","id":"330102198807150036"},
+ "nat":[{"at":"$at","result":"negative","lab":"杭州市西湖区疾控中心"}],
+ "vaccinations":[{"at":"2021-05-01","product":"BBIBP-CorV","dose":1}]}
+JSON
+cat > rec-red.json <<JSON
+{"person":{"name":"孙七","id":"330105199503020041"},
+ "nat":[{"at":"$at","result":"positive","lab":"杭州市第一人民医院"}]}
+JSON
+for who in green red; do
+	code=$(api counter.token /v1/records rec-$who.json ans-$who.json)
+	echo "POST /v1/records ($who record): HTTP $code, status $(json ans-$who.json status)," \
+		"why [$(json ans-$who.json why)], jti $(json ans-$who.json jti)"
+	json ans-$who.json qr > svc-$who.txt
+done
+echo "== verify the answers (a checkpoint's trust directory lists the office key)"
+cp -r office/trust/. checkpoint/
+"$B/hc-verify" --trust checkpoint --any-status - < svc-green.txt
+"$B/hc-verify" --trust checkpoint --any-status - < svc-red.txt
+echo '{"id":"330102198807150036"}' > id-green.json
+code=$(api counter.token /v1/codes id-green.json held.png -H 'Accept: image/png')
+echo "POST /v1/codes as image/png: HTTP $code; the held code, scanned from the PNG:"
+"$B/hc-verify" --trust checkpoint held.png
+
+echo "== revoke the green code through the API"
+jti=$(json ans-green.json jti)
+printf '{"jti":"%s","reason":"demo: issued in error"}' "$jti" > revoke.json
+code=$(api admin.token /v1/revocations revoke.json ans-revoke.json)
+echo "POST /v1/revocations: HTTP $code $(cat ans-revoke.json)"
+list=office/publish/revocations/330100.jws
+# listed FILE JTI: the signed list's payload names JTI (prints its seq)
+listed() {
+	p=$(cut -d. -f2 "$1" | b64url 2>/dev/null)
+	case "$p" in *"\"jti\":\"$2\""*) ;; *) return 1 ;; esac
+	printf '%s\n' "$p" | sed -n 's/.*"seq":\([0-9]*\).*/\1/p'
+}
+lseq="" t0=$(date +%s)
+for _ in $(seq 150); do
+	lseq=$(listed $list "$jti") && break
+	sleep 0.1
+done
+[ -n "$lseq" ] || { echo "the code is not in office/publish's revocation list after 15 s"; exit 1; }
+echo "the office published $list (seq $lseq) within $(($(date +%s) - t0)) s"
+echo "== a checkpoint syncs the operator's tree (with the office's list copied in) and refuses the code"
+# the operator serves the office's list in its tree next to the trust list;
+# the checkpoint syncs that tree over HTTPS (tests/tools/https_server.py)
+cp $list operator/revocations/330100.jws
+PY=/usr/bin/python3   # Debian's (starts faster than a pyenv shim)
+[ -x $PY ] || PY=python3
+$PY "$here/../tests/tools/https_server.py" --root operator --cert office/tls.crt \
+	--key office/tls.key --port-file web.port --log web.log &
+WEB=$!
+for _ in $(seq 100); do [ -s web.port ] && break; sleep 0.1; done
+"$B/hc-verify" sync --trust checkpoint --cacert office/ca.pem "https://127.0.0.1:$(cat web.port)"
+"$B/hc-verify" --trust checkpoint - < svc-green.txt || echo "(exit $?)"
+
+echo "== the audit entries (GET /v1/audit with the auditor token): seq, action, actor, to"
+curl -sS --cacert office/ca.pem -H "Authorization: Bearer $(cat office/auditor.token)" \
+	"$S/v1/audit?after=0&limit=100" |
+	sed 's/^{"seq":\([0-9]*\),"at":[0-9]*,"actor":"\([^"]*\)","action":"\([^"]*\)",.*"to":\([^,]*\),"why".*/  \1 \3 by \2, to \4/'
+echo "== a few of the metrics (GET /metrics)"
+curl -sS --cacert office/ca.pem "$S/metrics" | grep -E '^hc_(codes[{]|people |revocation_list_seq |audit_seq )'
+echo "== stop the service (SIGTERM: drains, signs the audit head)"
+kill -TERM $SRV
+rc=0; wait $SRV || rc=$?
+SRV=""
+echo "hc-issued exited $rc"
+if "$B/hc-verify" audit --help 2>&1 | grep -q -- --since-head; then
+	echo "== check the published audit chain"
+	"$B/hc-verify" audit --trust checkpoint office/publish
+else
+	echo "== (hc-verify audit is not built: the chain check is skipped)"
+fi
+stop_all
 echo "demo files are in $out"

@@ -1,0 +1,183 @@
+#!/bin/bash
+# service.sh BUILD: hc-issued under wrk, over HTTPS with keep-alive on
+# loopback (make bench runs it after the other benchmarks). A fresh office
+# (keys, test CA, trust list, registry) is filled with BENCH_PEOPLE people
+# (default 20000; BENCH_PEOPLE=1000000 for the issue's registry of 10^6)
+# through the API, then for BENCH_SECONDS (10) each, 64 connections:
+#   (a) new codes:  POST /v1/records for people never seen (durable);
+#   (b) held codes: POST /v1/codes for people filled before.
+# Each rate is printed next to its target and, as a ratio, next to this
+# run's ES256 limit from `openssl speed -seconds 3 ecdsap256`: a new code
+# costs one sign and one verify (the self-check), so the limit is
+# 1 / (1/sign + 1/verify) per core times the cores. Exit 1 when a request
+# failed or the service did not stop cleanly; a rate below its target is
+# reported, not failed. BENCH_KEEP=1 keeps the office directory.
+set -u
+B=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+PEOPLE=${BENCH_PEOPLE:-20000}
+SECS=${BENCH_SECONDS:-10}
+CONNS=64
+WT=2   # wrk threads
+LUA=$SRC/tests/bench/service.lua
+
+[ -x "$B/hc-issued" ] || { echo "service bench skipped: $B/hc-issued is not built"; exit 0; }
+command -v wrk >/dev/null || { echo "service bench skipped: wrk is not installed (apt-get install wrk)"; exit 0; }
+
+# The office lives on the build's file system (never tmpfs: the commits
+# must reach a disk for "durable" to mean anything).
+W=$(mktemp -d "$B/bench-office.XXXXXX") || exit 2
+SRV="" WRK=""
+cleanup() {
+	[ -n "$WRK" ] && kill "$WRK" 2>/dev/null && wait "$WRK" 2>/dev/null
+	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
+	if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+cd "$W" || exit 2
+die() { echo "service bench: $*" >&2; [ -s serve.log ] && tail -n 20 serve.log >&2; exit 2; }
+
+# ---- the office: keys, a test CA and its certificate, trust, config ----
+"$B/hc-keys" gen root.key >/dev/null && "$B/hc-keys" gen office.key >/dev/null || die "hc-keys gen"
+{
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout ca.key -out ca.pem -days 30 -subj "/CN=hcode bench CA" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout tls.key -out tls.csr -subj /CN=localhost &&
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > ext.cnf &&
+	openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+		-out tls.crt -days 30 -extfile ext.cnf
+} >/dev/null 2>&1 || die "test CA"
+chmod 600 tls.key
+mkdir -p trust/roots && "$B/hc-keys" pub root.key > trust/roots/root.jwk
+now=$(date +%s)
+printf '{"seq":1,"iat":%s,"next_update":%s,"issuers":[{"iss":"https://hc.bench.example","name":"Bench Office","region":"330100","keys":[%s]}]}\n' \
+	$((now - 86400)) $((now + 86400)) "$("$B/hc-keys" pub --status active office.key)" > tl.json
+"$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null || die "trust list"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > office.json <<JSON
+{"listen":"127.0.0.1:$PORT","tls":{"cert":"tls.crt","key":"tls.key"},"registry":"registry.db",
+ "iss":"https://hc.bench.example","name":"Bench Office","region":"330100","key":"office.key",
+ "id_secret":"id.secret","publish":"publish","trust":"trust"}
+JSON
+"$B/hc-issued" init --config office.json >/dev/null 2>init.err || { cat init.err; die "init"; }
+TOKEN=$("$B/hc-issued" token add --config office.json --role counter --name bench) || die "token add"
+export HC_BENCH_TOKEN=$TOKEN HC_BENCH_THREADS=$WT
+
+"$B/hc-issued" serve --config office.json 2>serve.log &
+SRV=$!
+URL=https://127.0.0.1:$PORT
+for _ in $(seq 100); do
+	curl -sf --cacert ca.pem "$URL/healthz" >/dev/null 2>&1 && break
+	kill -0 "$SRV" 2>/dev/null || die "hc-issued serve exited"
+	sleep 0.1
+done
+curl -sf --cacert ca.pem "$URL/healthz" >/dev/null || die "no answer on $URL/healthz"
+
+# CPU: busy ticks of the machine and of the service (+ wrk) between marks
+cpu_all() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+cpu_srv() { awk '{ print $14 + $15 }' "/proc/$SRV/stat"; }
+cpu_sys() { awk '{ print $15 }' "/proc/$SRV/stat"; }
+NCPU=$(nproc)
+ok=1
+# run_wrk NAME PATH ARGS...: runs wrk, sets RATE P50 P99 ERR REQS OTHER
+run_wrk() {
+	local name=$1 path=$2 d=$SECS a0 s0 a1 s1 t0 t1 k0 k1 pid
+	shift 2
+	[ "$1" = fill ] && d=36000
+	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv); k0=$(cpu_sys)
+	rm -f mark.*
+	TIMEFORMAT='%U %S'
+	{ time HC_BENCH_MARK=$W/mark wrk -t$WT -c$CONNS -d${d}s --timeout 10s -s "$LUA" "$URL$path" -- "$@" \
+		> "$name.out" 2> "$name.err"; } 2> "$name.time" &
+	WRK=$!
+	if [ "$1" = fill ]; then
+		# wrk runs for its whole -d: stop it once each thread is done
+		local n=0 f0 people
+		f0=$(date +%s)
+		until [ -e mark.0 ] && [ -e mark.1 ]; do
+			kill -0 "$WRK" 2>/dev/null || break
+			sleep 0.2
+			# progress every minute on a long fill (hc_people of /metrics)
+			n=$((n + 1))
+			[ $((n % 300)) = 0 ] || continue
+			people=$(curl -sf --cacert ca.pem "$URL/metrics" | sed -n 's/^hc_people //p')
+			[ -n "$people" ] && awk -v p="$people" -v n="$PEOPLE" -v t="$(($(date +%s) - f0))" \
+				'BEGIN { r = p / (t > 0 ? t : 1); printf "  fill: %d of %d people, %.0f/s, about %.0f s to go\n", p, n, r, (n - p) / (r > 0 ? r : 1) }'
+		done
+		pid=$(pgrep -P "$WRK" -x wrk) && kill -INT "$pid"
+	fi
+	wait "$WRK"; WRK=""
+	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys)
+	set -- $(grep '^result ' "$name.out")
+	[ "${1:-}" = result ] || { cat "$name.out" "$name.err"; die "$name: wrk printed no result"; }
+	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13}
+	# the share of the machine that neither hc-issued nor wrk used
+	local wrk_t
+	wrk_t=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($1 + $2) * hz }' "$name.time")
+	SRV_MS=$(awk -v s="$((s1 - s0))" -v n="$REQS" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.2f", (n > 0 ? 1000 * s / hz / n : 0) }')
+	SYS_PCT=$(awk -v k="$((k1 - k0))" -v s="$((s1 - s0))" 'BEGIN { printf "%.0f", (s > 0 ? 100 * k / s : 0) }')
+	OTHER=$(awk -v a="$((a1 - a0))" -v t="$((t1 - t0))" -v s="$((s1 - s0))" -v w="$wrk_t" \
+		'BEGIN { o = (t > 0) ? (a - s - w) / t : 0; if (o < 0) o = 0; printf "%.0f", 100 * o }')
+	if [ "$ERR" != 0 ]; then
+		echo "  FAILED: $ERR requests failed (first answers:)"; head -n 3 "$name.err"; ok=0
+	fi
+}
+# the service's CPU per request, and what a machine of NCPU idle cores
+# would allow at that cost (wrk and the others take their share here)
+cpu_note() {
+	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" 'BEGIN {
+		printf "    hc-issued used %.2f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost); other processes (and the kernel writing our files) took %d%% of the machine\n",
+			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, o }'
+}
+verdict() { # VALUE OP TARGET
+	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { m = (op == ">=") ? v >= t : v <= t; print m ? "met" : "BELOW TARGET" }'
+}
+
+# ---- the limit: one ES256 sign + one verify per new code, per core ----
+line=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | grep 'ecdsa (nistp256)' | tail -n 1)
+set -- $line
+SIGN=${7:-0} VERIFY=${8:-0}
+LIMIT=$(awk -v s="$SIGN" -v v="$VERIFY" -v n="$NCPU" 'BEGIN { if (s > 0 && v > 0) printf "%.0f", n / (1 / s + 1 / v); else print 0 }')
+[ "$LIMIT" != 0 ] || die "cannot parse openssl speed: $line"
+fs=$(df -T "$W" | awk 'NR == 2 { print $2 " (" $7 ")" }')
+echo "== hc-issued under wrk: $NCPU cores (shared: other work on the machine shows as 'others'), office on $fs"
+echo "limit: openssl speed ecdsap256 sign $SIGN/s, verify $VERIFY/s per core -> $LIMIT codes/s on $NCPU cores"
+ratio() { awk -v r="$1" -v l="$LIMIT" 'BEGIN { printf "%.2f", r / l }'; }
+
+# ---- fill: PEOPLE people through the API ----
+[ -z "${BENCH_PEOPLE:-}" ] && echo "registry of $PEOPLE people (BENCH_PEOPLE=1000000 for the issue's 10^6)"
+t0=$(date +%s.%N)
+run_wrk fill /v1/records fill 0 "$PEOPLE"
+t1=$(date +%s.%N)
+awk -v n="$REQS" -v t0="$t0" -v t1="$t1" 'BEGIN {
+	printf "fill: %d people in %.1f s (%.0f/s) through POST /v1/records\n", n, t1 - t0, n / (t1 - t0) }'
+
+# ---- (a) new codes, (b) held codes ----
+run_wrk new /v1/records new 50000000
+printf '(a) new codes  POST /v1/records: %6d codes/s (target >= 5000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 50: %s); errors %s\n' \
+	"$RATE" "$(verdict "$RATE" '>=' 5000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 50)" "$ERR"
+cpu_note
+run_wrk held /v1/codes held "$PEOPLE"
+printf '(b) held codes POST /v1/codes:   %6d codes/s (target >= 20000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 20: %s); errors %s\n' \
+	"$RATE" "$(verdict "$RATE" '>=' 20000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 20)" "$ERR"
+cpu_note
+
+# ---- the codes are real: one answer verifies against the trust list ----
+# person 0 of service.lua: 110000, born 1940-01-01, sequence 000, check digit
+id0=$(echo 11000019400101000 | awk '{ split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
+	for (k = 1; k <= 17; k++) s += substr($0, k, 1) * w[k]; print $0 substr("10X98765432", s % 11 + 1, 1) }')
+curl -sf --cacert ca.pem -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	-H 'Accept: image/png' -d "{\"id\":\"$id0\"}" -o one.png "$URL/v1/codes" &&
+	"$B/hc-verify" --trust trust one.png >/dev/null ||
+	{ echo "  FAILED: a held code fetched as PNG does not verify"; ok=0; }
+
+people=$(curl -sf --cacert ca.pem "$URL/metrics" | sed -n 's/^hc_people //p')
+kill -TERM "$SRV"; wait "$SRV"; rc=$?; SRV=""
+[ "$rc" = 0 ] || { echo "  FAILED: hc-issued exited $rc after SIGTERM"; tail -n 5 serve.log; ok=0; }
+# on disk after the stop (the WAL is checkpointed into registry.db)
+du -b registry.db* | awk -v p="${people:-0}" '{ s += $1 } END {
+	printf "registry: %d people (fill + (a)), %.1f MB on disk, %.0f bytes a person\n", p, s / 1e6, p ? s / p : 0 }'
+[ "$ok" = 1 ]
