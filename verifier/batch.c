@@ -174,11 +174,7 @@ static void *work(void *arg)
 		j->state = J_TAKEN;
 		pthread_mutex_unlock(&b->mu);
 		j->outlen = 0;
-		for (size_t i = 0; i < j->nlines; i++) {
-			char *line = j->in + j->off[i];
-
-			batch_result(b, j, w->c, j->first_line + i, line, j->len[i], j->toolong[i]);
-		}
+		batch_job(b, j, w->c);
 		pthread_mutex_lock(&b->mu);
 		j->state = J_DONE;
 		pthread_cond_broadcast(&b->done);
