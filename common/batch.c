@@ -27,6 +27,7 @@ struct pend {
 struct hc_vctx {
 	const struct hc_trust *t;
 	struct hc_verctx **kctx; /* by trust_key.idx */
+	bool evp;                /* hc_vctx_evp: EVP_PKEY_verify, one by one */
 	struct pend *pend;       /* HC_BATCH_MAX, allocated on first use */
 	size_t npend;
 	/* The run's cache keys: an open-addressed table of slot + 1 (0:
@@ -49,6 +50,11 @@ hc_err hc_vctx_new(const struct hc_trust *t, struct hc_vctx **out)
 	}
 	*out = v;
 	return HC_OK;
+}
+
+void hc_vctx_evp(struct hc_vctx *v, bool evp)
+{
+	v->evp = evp;
 }
 
 void hc_vctx_free(struct hc_vctx *v)
@@ -317,9 +323,14 @@ void hc_batch_sigs(struct hc_vctx *v)
 		}
 		if (!v->kctx[k->idx])
 			err = hc_verctx_new(k->k, &v->kctx[k->idx]);
-		if (err == HC_OK)
+		if (err == HC_OK && !v->evp)
 			err = hc_es256_verify_digests(v->kctx[k->idx], m, (const uint8_t(*)[32])dg,
 						      (const uint8_t(*)[HC_SIG_LEN])sg, res);
+		for (size_t w = 0; err == HC_OK && v->evp && w < m; w++)
+			if ((res[w] = hc_es256_verify_digest_evp(v->kctx[k->idx], dg[w], sg[w])) !=
+				    HC_OK &&
+			    res[w] != HC_ERR_BAD_SIG)
+				err = res[w];
 		for (size_t w = 0; w < m; w++) {
 			who[w]->err = err == HC_OK ? res[w] : err;
 			if (who[w]->err == HC_OK)

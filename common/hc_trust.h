@@ -162,6 +162,9 @@ hc_err hc_verify_token(const struct hc_trust *t, const char *tok, size_t n,
 struct hc_vctx;
 hc_err hc_vctx_new(const struct hc_trust *t, struct hc_vctx **out) HC_WUR;
 void hc_vctx_free(struct hc_vctx *v);
+/* evp true: every signature by EVP_PKEY_verify alone, without the keys'
+ * tables and blocks (the same verdicts; for comparison). */
+void hc_vctx_evp(struct hc_vctx *v, bool evp);
 /* A thread-safe cache of signature outcomes by token bytes, of fixed
  * size (about 200 bytes per entry; older entries are replaced). */
 struct hc_sigcache;
