@@ -9,6 +9,8 @@
 
 #include "trust_int.h"
 
+#define SEEN ((size_t)2 * HC_BATCH_MAX) /* slots of hc_vctx.seen */
+
 /* A record between hc_batch_start and hc_batch_finish. */
 struct pend {
 	hc_err err;       /* of steps 1 to 5 so far */
@@ -32,7 +34,7 @@ struct hc_vctx {
 	size_t npend;
 	/* The run's cache keys: an open-addressed table of slot + 1 (0:
 	 * empty), so that a repeat within a run is verified once. */
-	uint16_t seen[2 * HC_BATCH_MAX];
+	uint16_t seen[SEEN];
 };
 
 hc_err hc_vctx_new(const struct hc_trust *t, struct hc_vctx **out)
@@ -222,7 +224,7 @@ static bool run_seen(struct hc_vctx *v, size_t i)
 	size_t h;
 
 	memcpy(&h, p->key, sizeof(h)); /* SHA-256 output: already uniform */
-	for (h %= 2 * HC_BATCH_MAX;; h = (h + 1) % (2 * HC_BATCH_MAX)) {
+	for (h %= SEEN;; h = (h + 1) % SEEN) {
 		if (!v->seen[h]) {
 			v->seen[h] = (uint16_t)(i + 1);
 			return false;

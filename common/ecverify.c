@@ -162,7 +162,7 @@ static hc_err verify_one(const struct hc_ectab *tab, const uint8_t digest[32], c
 			 const BIGNUM *w, BN_CTX *ctx, EC_POINT *R, EC_POINT *R2)
 {
 	BIGNUM *e, *u1, *u2;
-	bool ok = false, m;
+	bool ok = false, m = false;
 
 	BN_CTX_start(ctx);
 	e = BN_CTX_get(ctx);
