@@ -324,7 +324,7 @@ void hc_batch_sigs(struct hc_vctx *v)
 			m++;
 		}
 		if (!v->kctx[k->idx])
-			err = hc_verctx_new(k->k, &v->kctx[k->idx]);
+			err = hc_verctx_new_ex(k->k, !v->evp, &v->kctx[k->idx]);
 		if (err == HC_OK && !v->evp)
 			err = hc_es256_verify_digests(v->kctx[k->idx], m, (const uint8_t(*)[32])dg,
 						      (const uint8_t(*)[HC_SIG_LEN])sg, res);

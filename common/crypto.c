@@ -277,6 +277,11 @@ struct hc_verctx {
 
 hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out)
 {
+	return hc_verctx_new_ex(k, true, out);
+}
+
+hc_err hc_verctx_new_ex(const struct hc_pubkey *k, bool table, struct hc_verctx **out)
+{
 	struct hc_verctx *v;
 
 	*out = NULL;
@@ -288,7 +293,7 @@ hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out)
 		hc_verctx_free(v);
 		return HC_ERR_CRYPTO;
 	}
-	v->tab = hc_pubkey_table(k);
+	v->tab = table ? hc_pubkey_table(k) : NULL;
 	*out = v;
 	return HC_OK;
 }

@@ -35,6 +35,8 @@ hc_err hc_es256_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
  * ES256 over a SHA-256 digest computed by the caller. */
 struct hc_verctx;
 hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out) HC_WUR;
+/* table false: EVP_PKEY_verify only, the key's table not built. */
+hc_err hc_verctx_new_ex(const struct hc_pubkey *k, bool table, struct hc_verctx **out) HC_WUR;
 void hc_verctx_free(struct hc_verctx *v);
 /* Like hc_es256_verify, given the SHA-256 of the message. */
 hc_err hc_es256_verify_digest(struct hc_verctx *v, const uint8_t digest[32],
