@@ -199,6 +199,8 @@ test: tests
 	@sh tests/run.sh $(B)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The third build: hc-verify batch under ThreadSanitizer (tests/tsan.sh).
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # Unsafe string and number functions are banned from the sources.
 BANNED := \b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|sscanf)[[:space:]]*\(
 banned:
@@ -216,7 +218,8 @@ lint: deps
 check: deps banned lint
 	@$(MAKE) tests
 	@$(MAKE) B=build-asan SAN="$(SAN_FLAGS)" CFLAGS="-O1 -g" tests
-	@sh tests/check.sh $(B) build-asan
+	@$(MAKE) B=build-tsan SAN="$(TSAN_FLAGS)" CFLAGS="-O1 -g" build-tsan/hc-verify
+	@sh tests/check.sh --tsan build-tsan $(B) build-asan
 
 # The whole suite once under valgrind memcheck (tests/memcheck.sh): no
 # error and no definitely or indirectly lost block. About 25 minutes on
@@ -253,6 +256,6 @@ uninstall:
 	  $(DESTDIR)$(UNITDIR)/hc-issued.service $(DESTDIR)$(SYSUSERSDIR)/hcode.conf
 
 clean:
-	rm -rf build build-asan build-fuzz build-vg
+	rm -rf build build-asan build-tsan build-fuzz build-vg
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

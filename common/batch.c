@@ -2,14 +2,39 @@
  * shared cache of signature results keyed by the token's bytes, with the
  * time, revocation and requirement checks applied per record. */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trust_int.h"
 
+#define SEEN ((size_t)2 * HC_BATCH_MAX) /* slots of hc_vctx.seen */
+
+/* A record between hc_batch_start and hc_batch_finish. */
+struct pend {
+	hc_err err;       /* of steps 1 to 5 so far */
+	bool sig_pending; /* steps 2 to 4 passed: the signature is left */
+	bool cached;      /* the outcome came from the cache */
+	bool have_key;    /* key below is the record's cache key */
+	bool stale;
+	size_t same; /* a record earlier in the run with the same token, or SIZE_MAX */
+	const struct trust_key *k;
+	uint8_t key[32], digest[32], sig[HC_SIG_LEN];
+	hc_err brief_err; /* of hc__brief, for when the signature verifies */
+	struct hc_brief b;
+	char detail[160]; /* hc_detail() as steps 1 to 4 left it */
+};
+
 struct hc_vctx {
 	const struct hc_trust *t;
 	struct hc_verctx **kctx; /* by trust_key.idx */
+	bool evp;                /* hc_vctx_evp: EVP_PKEY_verify, one by one */
+	struct pend *pend;       /* HC_BATCH_MAX, allocated on first use */
+	size_t npend;
+	/* The run's cache keys: an open-addressed table of slot + 1 (0:
+	 * empty), so that a repeat within a run is verified once. */
+	uint16_t seen[SEEN];
 };
 
 hc_err hc_vctx_new(const struct hc_trust *t, struct hc_vctx **out)
@@ -29,6 +54,11 @@ hc_err hc_vctx_new(const struct hc_trust *t, struct hc_vctx **out)
 	return HC_OK;
 }
 
+void hc_vctx_evp(struct hc_vctx *v, bool evp)
+{
+	v->evp = evp;
+}
+
 void hc_vctx_free(struct hc_vctx *v)
 {
 	if (!v)
@@ -36,6 +66,7 @@ void hc_vctx_free(struct hc_vctx *v)
 	for (size_t i = 0; i < v->t->list.nkeys; i++)
 		hc_verctx_free(v->kctx[i]);
 	free(v->kctx);
+	free(v->pend);
 	free(v);
 }
 
@@ -64,7 +95,8 @@ struct hc_sigcache {
 	size_t sets;
 	unsigned *next; /* per set: the way to replace next */
 	pthread_mutex_t lock[LOCKS];
-	uint64_t hits, misses;
+	/* Counted by every thread under different set locks: atomic. */
+	_Atomic uint64_t hits, misses;
 };
 
 hc_err hc_sigcache_new(size_t entries, struct hc_sigcache **out)
@@ -103,7 +135,7 @@ void hc_sigcache_free(struct hc_sigcache *c)
 
 uint64_t hc_sigcache_hits(const struct hc_sigcache *c)
 {
-	return c ? c->hits : 0;
+	return c ? atomic_load_explicit(&c->hits, memory_order_relaxed) : 0;
 }
 
 static size_t set_of(const struct hc_sigcache *c, const uint8_t digest[32])
@@ -135,11 +167,8 @@ static bool cache_get(struct hc_sigcache *c, const uint8_t digest[32], hc_err *e
 			break;
 		}
 	}
-	if (hit)
-		c->hits++;
-	else
-		c->misses++;
 	pthread_mutex_unlock(l);
+	atomic_fetch_add_explicit(hit ? &c->hits : &c->misses, 1, memory_order_relaxed);
 	return hit;
 }
 
@@ -176,23 +205,61 @@ static bool cache_key(const uint8_t digest[32], const char *d2, size_t rest, uin
 	return hc_sha256(buf, 32 + rest, key) == HC_OK;
 }
 
-hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc_sigcache *c,
-			  const char *text, size_t n, const struct hc_verify_opts *o,
-			  struct hc_bresult *r)
+static void save_detail(struct pend *p)
+{
+	const char *d = hc_detail();
+	size_t n = strlen(d);
+
+	if (n >= sizeof(p->detail))
+		n = sizeof(p->detail) - 1;
+	memcpy(p->detail, d, n);
+	p->detail[n] = '\0';
+}
+
+/* Whether record i's token came earlier in the run (then p->same says
+ * which record); else notes it. */
+static bool run_seen(struct hc_vctx *v, size_t i)
+{
+	struct pend *p = &v->pend[i];
+	size_t h;
+
+	memcpy(&h, p->key, sizeof(h)); /* SHA-256 output: already uniform */
+	for (h %= SEEN;; h = (h + 1) % SEEN) {
+		if (!v->seen[h]) {
+			v->seen[h] = (uint16_t)(i + 1);
+			return false;
+		}
+		if (memcmp(v->pend[v->seen[h] - 1].key, p->key, 32) == 0) {
+			p->same = v->seen[h] - 1u;
+			return true;
+		}
+	}
+}
+
+hc_err hc_batch_start(const struct hc_trust *t, struct hc_vctx *v, struct hc_sigcache *c,
+		      size_t i, const char *text, size_t n, const struct hc_verify_opts *o)
 {
 	char tok[HC_MAX_QR_TEXT / 2 + 1], kid[HC_KID_LEN + 1];
 	const struct trust_issuer *is = NULL;
 	const char *d1, *d2 = NULL;
-	uint8_t digest[32], key[32];
 	struct hc_claims claims;
-	struct hc_brief b;
+	struct pend *p;
 	bool have_digest = false;
 	size_t tl;
 	hc_err err;
 
-	memset(r, 0, sizeof(*r));
-	r->issuer = -1;
-	r->stale = hc_trust_stale(t, o);
+	if (i >= HC_BATCH_MAX || (i > 0 && i != v->npend))
+		return HC_ERR_INVALID_ARG;
+	if (!v->pend && !(v->pend = calloc(HC_BATCH_MAX, sizeof(*v->pend))))
+		return HC_ERR_NOMEM;
+	v->npend = i + 1;
+	if (i == 0)
+		memset(v->seen, 0, sizeof(v->seen));
+	p = &v->pend[i];
+	memset(p, 0, offsetof(struct pend, b));
+	p->same = SIZE_MAX;
+	p->detail[0] = '\0';
+	p->stale = hc_trust_stale(t, o);
 	hc_set_detail(NULL);
 	/* Step 1, then the cache key. The signature check needs the SHA-256
 	 * of "header.payload" anyway: the key is the SHA-256 of that digest
@@ -203,37 +270,146 @@ hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc
 	if ((err = hc_qr_decode(HC_QR_PREFIX, text, n, tok, sizeof(tok), &tl)) != HC_OK)
 		goto out;
 	if ((d1 = memchr(tok, '.', tl)) && (d2 = memchr(d1 + 1, '.', tl - (size_t)(d1 + 1 - tok))) &&
-	    hc_sha256((const uint8_t *)tok, (size_t)(d2 - tok), digest) == HC_OK)
+	    hc_sha256((const uint8_t *)tok, (size_t)(d2 - tok), p->digest) == HC_OK)
 		have_digest = true;
-	if (!have_digest || !cache_key(digest, d2, tl - (size_t)(d2 - tok), key))
-		c = NULL;
-	if (!c || !cache_get(c, key, &err, &b)) {
-		err = hc__steps15(t, tok, tl, have_digest ? digest : NULL,
-				  have_digest ? v->kctx : NULL, &claims, kid, &is);
-		if (err == HC_OK)
-			err = hc__brief(&claims, is, &b);
+	p->have_key = c && have_digest && cache_key(p->digest, d2, tl - (size_t)(d2 - tok), p->key);
+	if (p->have_key && run_seen(v, i)) {
+		atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
+		p->cached = true;
+		return HC_OK; /* its outcome is the earlier one's (hc_batch_finish) */
+	}
+	if (p->have_key && cache_get(c, p->key, &err, &p->b)) {
+		p->cached = true;
+		goto out;
+	}
+	if (!have_digest) { /* fails in step 2 whatever: no signature to check */
+		err = hc__steps15(t, tok, tl, NULL, NULL, &claims, kid, &is);
+		goto out;
+	}
+	if ((err = hc__steps24(t, tok, tl, &claims, kid, &is, &p->k, p->sig)) != HC_OK)
+		goto out;
+	p->sig_pending = true;
+	p->brief_err = hc__brief(&claims, is, &p->b);
+out:
+	p->err = err;
+	save_detail(p);
+	return HC_OK;
+}
+
+/* The signatures left by hc_batch_start, key by key, in blocks. */
+void hc_batch_sigs(struct hc_vctx *v)
+{
+	uint8_t dg[HC_EC_BLOCK][32], sg[HC_EC_BLOCK][HC_SIG_LEN];
+	struct pend *who[HC_EC_BLOCK];
+	hc_err res[HC_EC_BLOCK];
+	bool done[HC_BATCH_MAX];
+
+	for (size_t i = 0; i < v->npend; i++)
+		done[i] = !v->pend[i].sig_pending;
+	for (size_t i = 0; i < v->npend; i++) {
+		const struct trust_key *k = v->pend[i].k;
+		size_t m = 0, j = i;
+		hc_err err = HC_OK;
+
+		if (done[i])
+			continue;
+		/* this key's pending ones from i on, up to a block */
+		for (; j < v->npend && m < HC_EC_BLOCK; j++) {
+			if (done[j] || v->pend[j].k != k)
+				continue;
+			done[j] = true;
+			who[m] = &v->pend[j];
+			memcpy(dg[m], v->pend[j].digest, 32);
+			memcpy(sg[m], v->pend[j].sig, HC_SIG_LEN);
+			m++;
+		}
+		if (!v->kctx[k->idx])
+			err = hc_verctx_new_ex(k->k, !v->evp, &v->kctx[k->idx]);
+		if (err == HC_OK && !v->evp)
+			err = hc_es256_verify_digests(v->kctx[k->idx], m, (const uint8_t(*)[32])dg,
+						      (const uint8_t(*)[HC_SIG_LEN])sg, res);
+		for (size_t w = 0; err == HC_OK && v->evp && w < m; w++)
+			if ((res[w] = hc_es256_verify_digest_evp(v->kctx[k->idx], dg[w], sg[w])) !=
+				    HC_OK &&
+			    res[w] != HC_ERR_BAD_SIG)
+				err = res[w];
+		for (size_t w = 0; w < m; w++) {
+			who[w]->err = err == HC_OK ? res[w] : err;
+			if (who[w]->err == HC_OK)
+				who[w]->err = who[w]->brief_err;
+			who[w]->sig_pending = false;
+		}
+		/* a key with more than a block: the rest start a block of their
+		 * own when the loop reaches the first of them */
+	}
+}
+
+hc_err hc_batch_finish(const struct hc_trust *t, struct hc_vctx *v, struct hc_sigcache *c,
+		       size_t i, const struct hc_verify_opts *o, struct hc_bresult *r)
+{
+	struct pend *p;
+	hc_err err;
+
+	memset(r, 0, sizeof(*r));
+	r->issuer = -1;
+	if (i >= v->npend || v->pend[i].sig_pending) {
+		r->err = HC_ERR_INVALID_ARG;
+		return r->err;
+	}
+	p = &v->pend[i];
+	r->stale = p->stale;
+	r->cached = p->cached;
+	if (p->same != SIZE_MAX) { /* the outcome of steps 1 to 5 is the earlier one's */
+		const struct pend *q = &v->pend[p->same];
+
+		p->err = q->err;
+		p->b = q->b;
+		memcpy(p->detail, q->detail, sizeof(p->detail));
+		if (q->err == HC_OK)
+			p->detail[0] = '\0';
+	}
+	err = p->err;
+	hc_set_detail("%s", p->detail);
+	if (!p->cached && p->have_key) {
 		if (err == HC_OK)
 			hc_set_detail(NULL); /* as after a hit: steps 6 to 8 set their own */
 		else
-			memset(&b, 0, sizeof(b));
+			memset(&p->b, 0, sizeof(p->b));
 		/* Only outcomes fixed by the token's bytes and the trust data
 		 * are cached; a resource failure is retried next time, and so
 		 * is a failure whose detail an entry cannot hold. */
-		if (c && err != HC_ERR_NOMEM && err != HC_ERR_CRYPTO &&
+		if (err != HC_ERR_NOMEM && err != HC_ERR_CRYPTO &&
 		    (err == HC_OK || strlen(hc_detail()) < DETAIL_CAP))
-			cache_put(c, key, err, &b);
-	} else {
-		r->cached = true;
+			cache_put(c, p->key, err, &p->b);
+	} else if (!p->cached && err == HC_OK) {
+		hc_set_detail(NULL);
 	}
 	if (err != HC_OK)
 		goto out;
 	r->verified = true;
-	r->st = b.st;
-	r->issuer = (int)(b.is - t->list.issuers);
-	err = hc__steps68(t, &b, o, r->stale);
+	r->st = p->b.st;
+	r->issuer = (int)(p->b.is - t->list.issuers);
+	err = hc__steps68(t, &p->b, o, r->stale);
 out:
 	r->err = err;
 	return err;
+}
+
+hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc_sigcache *c,
+			  const char *text, size_t n, const struct hc_verify_opts *o,
+			  struct hc_bresult *r)
+{
+	hc_err err;
+
+	if ((err = hc_batch_start(t, v, c, 0, text, n, o)) != HC_OK) {
+		memset(r, 0, sizeof(*r));
+		r->issuer = -1;
+		r->stale = hc_trust_stale(t, o);
+		r->err = err;
+		return err;
+	}
+	hc_batch_sigs(v);
+	return hc_batch_finish(t, v, c, 0, o, r);
 }
 
 const char *hc_trust_issuer_iss(const struct hc_trust *t, size_t i)

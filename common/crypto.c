@@ -1,6 +1,7 @@
 /* crypto.c: verification-side OpenSSL calls: P-256 public keys, JWK,
  * RFC 7638 thumbprints, ES256 verify, R||S <-> DER. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -17,6 +18,9 @@ void hc_pubkey_free(struct hc_pubkey *k)
 	if (!k)
 		return;
 	EVP_PKEY_free(k->pkey);
+	if (k->tab)
+		hc_ectab_free(atomic_load(&k->tab->t));
+	free(k->tab);
 	free(k);
 }
 
@@ -74,7 +78,7 @@ hc_err hc__pubkey_wrap(EVP_PKEY *pkey, struct hc_pubkey **out)
 					    &ptlen) != 1 ||
 	    ptlen != 65 || pt[0] != 0x04)
 		goto out;
-	if (!(k = calloc(1, sizeof(*k)))) {
+	if (!(k = calloc(1, sizeof(*k))) || !(k->tab = calloc(1, sizeof(*k->tab)))) {
 		err = HC_ERR_NOMEM;
 		goto out;
 	}
@@ -89,6 +93,8 @@ hc_err hc__pubkey_wrap(EVP_PKEY *pkey, struct hc_pubkey **out)
 	return HC_OK;
 out:
 	ERR_clear_error();
+	if (k)
+		free(k->tab);
 	free(k);
 	return err;
 }
@@ -266,9 +272,15 @@ out:
 
 struct hc_verctx {
 	EVP_PKEY_CTX *ctx;
+	const struct hc_ectab *tab; /* NULL: EVP_PKEY_verify only */
 };
 
 hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out)
+{
+	return hc_verctx_new_ex(k, true, out);
+}
+
+hc_err hc_verctx_new_ex(const struct hc_pubkey *k, bool table, struct hc_verctx **out)
 {
 	struct hc_verctx *v;
 
@@ -281,6 +293,7 @@ hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out)
 		hc_verctx_free(v);
 		return HC_ERR_CRYPTO;
 	}
+	v->tab = table ? hc_pubkey_table(k) : NULL;
 	*out = v;
 	return HC_OK;
 }
@@ -293,8 +306,8 @@ void hc_verctx_free(struct hc_verctx *v)
 	free(v);
 }
 
-hc_err hc_es256_verify_digest(struct hc_verctx *v, const uint8_t digest[32],
-			      const uint8_t sig[HC_SIG_LEN])
+hc_err hc_es256_verify_digest_evp(struct hc_verctx *v, const uint8_t digest[32],
+				  const uint8_t sig[HC_SIG_LEN])
 {
 	uint8_t *der = NULL;
 	size_t dlen;
@@ -306,4 +319,36 @@ hc_err hc_es256_verify_digest(struct hc_verctx *v, const uint8_t digest[32],
 	ERR_clear_error();
 	OPENSSL_free(der);
 	return err;
+}
+
+/* The one verdict for every caller: the key's table when it has one,
+ * EVP_PKEY_verify when it has none or the table's computation could not
+ * be done (out of memory): the same answer either way. */
+hc_err hc_es256_verify_digests(struct hc_verctx *v, size_t n, const uint8_t (*digest)[32],
+			       const uint8_t (*sig)[HC_SIG_LEN], hc_err *res)
+{
+	hc_err err;
+
+	if (n > HC_EC_BLOCK)
+		return HC_ERR_INVALID_ARG;
+	if (v->tab && hc_ectab_verify(v->tab, n, digest, sig, res) == HC_OK)
+		return HC_OK;
+	for (size_t i = 0; i < n; i++) {
+		err = hc_es256_verify_digest_evp(v, digest[i], sig[i]);
+		if (err != HC_OK && err != HC_ERR_BAD_SIG)
+			return err;
+		res[i] = err;
+	}
+	return HC_OK;
+}
+
+hc_err hc_es256_verify_digest(struct hc_verctx *v, const uint8_t digest[32],
+			      const uint8_t sig[HC_SIG_LEN])
+{
+	hc_err res, err;
+
+	if ((err = hc_es256_verify_digests(v, 1, (const uint8_t(*)[32])digest,
+					   (const uint8_t(*)[HC_SIG_LEN])sig, &res)) != HC_OK)
+		return err;
+	return res;
 }

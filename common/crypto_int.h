@@ -3,13 +3,21 @@
 #define HC_CRYPTO_INT_H
 
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "hc_crypto.h"
 
+/* A key's verification table (ecverify.c), built on first use. */
+struct pubkey_tab {
+	struct hc_ectab *_Atomic t;
+	bool failed; /* under ecverify.c's build lock: no table, use EVP */
+};
+
 struct hc_pubkey {
 	EVP_PKEY *pkey;
+	struct pubkey_tab *tab; /* NULL: never a table (out of memory at wrap) */
 	uint8_t x[32], y[32];
 	char xb[44], yb[44];
 	char kid[HC_KID_LEN + 1];

@@ -35,10 +35,36 @@ hc_err hc_es256_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
  * ES256 over a SHA-256 digest computed by the caller. */
 struct hc_verctx;
 hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out) HC_WUR;
+/* table false: EVP_PKEY_verify only, the key's table not built. */
+hc_err hc_verctx_new_ex(const struct hc_pubkey *k, bool table, struct hc_verctx **out) HC_WUR;
 void hc_verctx_free(struct hc_verctx *v);
 /* Like hc_es256_verify, given the SHA-256 of the message. */
 hc_err hc_es256_verify_digest(struct hc_verctx *v, const uint8_t digest[32],
 			      const uint8_t sig[HC_SIG_LEN]) HC_WUR;
+
+/* Like hc_es256_verify_digest for n (at most HC_EC_BLOCK) signatures at
+ * once: res[i] is HC_OK or HC_ERR_BAD_SIG, the verdict hc_es256_verify
+ * gives. Returns HC_OK, or an error when the block could not be computed
+ * (then res is undefined). */
+#define HC_EC_BLOCK 64
+hc_err hc_es256_verify_digests(struct hc_verctx *v, size_t n, const uint8_t (*digest)[32],
+			       const uint8_t (*sig)[HC_SIG_LEN], hc_err *res) HC_WUR;
+
+/* ES256 over a precomputed table for one key (common/ecverify.c): about
+ * 150 KB, read only once built, shared between threads. hc_verctx_new
+ * uses the key's table, built on its first use; the functions below are
+ * for tests and benchmarks, which compare it with EVP_PKEY_verify. */
+struct hc_ectab;
+hc_err hc_ectab_new(const struct hc_pubkey *k, struct hc_ectab **out) HC_WUR;
+void hc_ectab_free(struct hc_ectab *t);
+/* k's shared table, built on the first call; NULL when it cannot be. */
+const struct hc_ectab *hc_pubkey_table(const struct hc_pubkey *k);
+/* As hc_es256_verify_digests, by the table alone. */
+hc_err hc_ectab_verify(const struct hc_ectab *t, size_t n, const uint8_t (*digest)[32],
+		       const uint8_t (*sig)[HC_SIG_LEN], hc_err *res) HC_WUR;
+/* As hc_es256_verify_digest, by EVP_PKEY_verify alone. */
+hc_err hc_es256_verify_digest_evp(struct hc_verctx *v, const uint8_t digest[32],
+				  const uint8_t sig[HC_SIG_LEN]) HC_WUR;
 
 hc_err hc_sha256(const uint8_t *in, size_t n, uint8_t out[32]) HC_WUR;
 

@@ -170,6 +170,9 @@ hc_err hc_verify_token(const struct hc_trust *t, const char *tok, size_t n,
 struct hc_vctx;
 hc_err hc_vctx_new(const struct hc_trust *t, struct hc_vctx **out) HC_WUR;
 void hc_vctx_free(struct hc_vctx *v);
+/* evp true: every signature by EVP_PKEY_verify alone, without the keys'
+ * tables and blocks (the same verdicts; for comparison). */
+void hc_vctx_evp(struct hc_vctx *v, bool evp);
 /* A thread-safe cache of signature outcomes by token bytes, of fixed
  * size (about 200 bytes per entry; older entries are replaced). */
 struct hc_sigcache;
@@ -192,6 +195,21 @@ struct hc_bresult {
 hc_err hc_verify_qr_batch(const struct hc_trust *t, struct hc_vctx *v, struct hc_sigcache *c,
 			  const char *text, size_t n, const struct hc_verify_opts *o,
 			  struct hc_bresult *r);
+/* The same in three passes over a run of up to HC_BATCH_MAX records, so
+ * that signatures by one key are verified in blocks: hc_batch_start for
+ * records i = 0, 1, 2... (0 begins a run: steps 1 to 4, or the cache),
+ * hc_batch_sigs once (step 5 for every record of the run), then
+ * hc_batch_finish for each i (caching, steps 6 to 8; sets hc_detail as
+ * hc_verify_qr_batch would). Each record's result is the same as
+ * hc_verify_qr_batch's; a duplicate within one run is verified twice
+ * rather than taken from the cache. hc_batch_start fails only for a bad
+ * i or out of memory (nothing started). */
+#define HC_BATCH_MAX 256
+hc_err hc_batch_start(const struct hc_trust *t, struct hc_vctx *v, struct hc_sigcache *c,
+		      size_t i, const char *text, size_t n, const struct hc_verify_opts *o) HC_WUR;
+void hc_batch_sigs(struct hc_vctx *v);
+hc_err hc_batch_finish(const struct hc_trust *t, struct hc_vctx *v, struct hc_sigcache *c,
+		       size_t i, const struct hc_verify_opts *o, struct hc_bresult *r);
 const char *hc_trust_issuer_iss(const struct hc_trust *t, size_t i);
 const char *hc_trust_issuer_region(const struct hc_trust *t, size_t i);
 

@@ -94,6 +94,11 @@ struct hc_brief {
 hc_err hc__steps15(const struct hc_trust *t, const char *tok, size_t n, const uint8_t *digest,
 		   struct hc_verctx **kctx, struct hc_claims *c, char kid[HC_KID_LEN + 1],
 		   const struct trust_issuer **isp);
+/* Steps 2 to 4 of hc__steps15, and the signature (R||S) for step 5 by the
+ * key *kp, which the caller checks (batch verification, in blocks). */
+hc_err hc__steps24(const struct hc_trust *t, const char *tok, size_t n, struct hc_claims *c,
+		   char kid[HC_KID_LEN + 1], const struct trust_issuer **isp,
+		   const struct trust_key **kp, uint8_t sig[HC_SIG_LEN]);
 /* Steps 6 to 8 (time, revocation, requirements) and stale trust. */
 hc_err hc__steps68(const struct hc_trust *t, const struct hc_brief *b,
 		   const struct hc_verify_opts *o, bool stale);

@@ -92,6 +92,35 @@ hc_err hc__brief(const struct hc_claims *c, const struct trust_issuer *is, struc
 	return HC_OK;
 }
 
+/* Steps 2 to 4: header, payload, strict claims, issuer and key. j is to
+ * be cleared by the caller whatever the outcome. */
+static hc_err steps24(const struct hc_trust *t, const char *tok, size_t n, struct hc_jws *j,
+		      struct hc_claims *c, char kid[HC_KID_LEN + 1], const struct trust_issuer **isp,
+		      const struct trust_key **kp)
+{
+	hc_err err;
+
+	if ((err = hc_jws_parse(tok, n, HC_MAX_TOKEN, true, HC_MAX_INFLATED, j)) != HC_OK)
+		return err;
+	memcpy(kid, j->kid, HC_KID_LEN + 1);
+	if ((err = hc_claims_parse((const char *)j->payload, j->payload_len, c)) != HC_OK)
+		return err;
+	return find_key(t, c, j->kid, isp, kp);
+}
+
+hc_err hc__steps24(const struct hc_trust *t, const char *tok, size_t n, struct hc_claims *c,
+		   char kid[HC_KID_LEN + 1], const struct trust_issuer **isp,
+		   const struct trust_key **kp, uint8_t sig[HC_SIG_LEN])
+{
+	struct hc_jws j;
+	hc_err err;
+
+	if ((err = steps24(t, tok, n, &j, c, kid, isp, kp)) == HC_OK)
+		memcpy(sig, j.sig, HC_SIG_LEN);
+	hc_jws_clear(&j);
+	return err;
+}
+
 hc_err hc__steps15(const struct hc_trust *t, const char *tok, size_t n, const uint8_t *digest,
 		   struct hc_verctx **kctx, struct hc_claims *c, char kid[HC_KID_LEN + 1],
 		   const struct trust_issuer **isp)
@@ -100,14 +129,8 @@ hc_err hc__steps15(const struct hc_trust *t, const char *tok, size_t n, const ui
 	struct hc_jws j;
 	hc_err err;
 
-	/* Steps 2 and 3: header, payload, strict claims. */
-	if ((err = hc_jws_parse(tok, n, HC_MAX_TOKEN, true, HC_MAX_INFLATED, &j)) != HC_OK)
-		goto out;
-	memcpy(kid, j.kid, HC_KID_LEN + 1);
-	if ((err = hc_claims_parse((const char *)j.payload, j.payload_len, c)) != HC_OK)
-		goto out;
-	/* Steps 4 and 5: issuer, key, signature. */
-	if ((err = find_key(t, c, j.kid, isp, &k)) != HC_OK)
+	/* Steps 2 to 4, then 5: the signature. */
+	if ((err = steps24(t, tok, n, &j, c, kid, isp, &k)) != HC_OK)
 		goto out;
 	if (digest && kctx) {
 		if (!kctx[k->idx] && (err = hc_verctx_new(k->k, &kctx[k->idx])) != HC_OK)

@@ -4,7 +4,8 @@
 # and a detail (expect), the displayed fields (show), the text of a code
 # that must not be shown (hidden, batch too), that no control,
 # bidi or invalid UTF-8 byte reaches standard output or error, and that
-# hc-verify batch gives every text case the same reason. Last line: totals.
+# hc-verify batch gives every text case the same reason, and the same bytes
+# with the keys' tables as with EVP_PKEY_verify one by one. Last line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -127,6 +128,36 @@ for g in "${!groups[@]}"; do
 		done < <(awk -v n="$n" '$1 == n' "$A/hidden")
 		[ $i -le ${#names[@]} ] && ok "$t"
 	done
+done
+
+# hc-verify batch with the issuer keys' tables and blocks (4 threads, the
+# cache) gives the very bytes of verifying each signature alone by
+# EVP_PKEY_verify (--no-tables, one thread, no cache), on every text and
+# stdin case, each twice, per set of options.
+for g in "${!groups[@]}"; do
+	read -r -a o <<< "${g#k }"
+	case " ${o[*]} " in *" --at "*) ;; *) o+=(--at $AT) ;; esac
+	for n in ${groups[$g]}; do echo "$n"; done > names
+	for f in "$A"/cases/*.stdin; do
+		n=$(basename "$f" .stdin)
+		[ "k $(opts "$n" | paste -sd' ' -)" = "$g" ] && echo "$n"
+	done >> names
+	while read -r n; do
+		f=$A/cases/$n.txt; [ -f "$f" ] || f=$A/cases/$n.stdin
+		perl -0777 -ne 's/(["\\])/\\$1/g; s/([\x00-\x1f])/sprintf("\\u%04x", ord $1)/ge;
+			print "{\"code\":\"$_\"}\n"' "$f"
+	done < names > same.in
+	cat same.in same.in > same2.in
+	t="batch tables = one by one (${g#k }, $(wc -l < same2.in) records)"
+	if ! "$B/hc-verify" batch --trust trust "${o[@]}" --threads 4 --in same2.in \
+		--out tab.out 2> tab.err ||
+	   ! "$B/hc-verify" batch --trust trust "${o[@]}" --threads 1 --no-cache --no-tables \
+		--in same2.in --out evp.out 2> evp.err; then
+		bad "$t" "exit status: $(head -c 300 tab.err evp.err)"
+		continue
+	fi
+	[ "$(wc -l < tab.out)" -eq "$(wc -l < same2.in)" ] && cmp -s tab.out evp.out &&
+		ok "$t" || bad "$t" "$(diff tab.out evp.out | head -n 6)"
 done
 
 echo "$pass passed, $fail failed"

@@ -1,7 +1,12 @@
 #!/bin/sh
-# check.sh BUILD...: runs the suite once per build (plain, sanitizers) and
-# prints the totals as the last two lines: "N skipped", "N passed, N failed".
+# check.sh [--tsan TSAN_BUILD] BUILD...: runs the suite once per build
+# (plain, sanitizers), then with --tsan tests/tsan.sh (hc-verify batch of
+# TSAN_BUILD, built with ThreadSanitizer, on a threaded workload made with
+# the first BUILD), and prints the totals as the last two lines:
+# "N skipped", "N passed, N failed".
 pass=0 fail=0 skipped=0
+tsan=
+[ "${1:-}" = --tsan ] && { tsan=$2; shift 2; }
 for b in "$@"; do
 	echo "== suite in $b"
 	out=$(sh tests/run.sh "$b" 2>&1)
@@ -14,6 +19,17 @@ for b in "$@"; do
 	echo "$b: $p passed, $f failed, ${s:-0} skipped"
 	pass=$((pass + p)) fail=$((fail + f)) skipped=$((skipped + ${s:-0}))
 done
+if [ -n "$tsan" ]; then
+	echo "== tests/tsan.sh in $tsan"
+	t0=$(date +%s)
+	out=$(bash tests/tsan.sh "$tsan" "$1" 2>&1)
+	echo "$out" | grep -v '^ok '
+	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	[ -n "$p" ] || { p=0 f=1; echo "$out" | tail -n 5; }
+	echo "$tsan: $p passed, $f failed ($(($(date +%s) - t0)) s)"
+	pass=$((pass + p)) fail=$((fail + f))
+fi
 echo "$skipped skipped"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

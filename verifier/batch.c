@@ -18,7 +18,8 @@
 
 static const char usage_text[] =
 	"usage: hc-verify batch --trust DIR [--in FILE] [--out FILE] [--report FILE]\n"
-	"                       [--threads N] [--mpi] [--no-cache] [verification options]\n"
+	"                       [--threads N] [--mpi] [--no-cache] [--no-tables]\n"
+	"                       [verification options]\n"
 	"\n"
 	"Verifies scan records, one per line: a JSON object\n"
 	"{\"code\":\"hc:/...\",\"at\":TIME,\"checkpoint\":\"...\"} (at: epoch seconds or\n"
@@ -35,6 +36,9 @@ static const char usage_text[] =
 	"  --threads N          worker threads (default: the number of CPUs)\n"
 	"  --no-cache           verify every record's signature, even for a code\n"
 	"                       seen before\n"
+	"  --no-tables          verify each signature alone by EVP_PKEY_verify, without\n"
+	"                       the issuer keys' tables and blocks (slower; the same\n"
+	"                       results, for comparison)\n"
 	"  --mpi                run as one rank of an MPI job: --in and --out needed;\n"
 	"                       rank R writes FILE.R; rank 0 writes the report\n"
 	"  --at TIME            time for records without one (default now)\n"
@@ -174,11 +178,7 @@ static void *work(void *arg)
 		j->state = J_TAKEN;
 		pthread_mutex_unlock(&b->mu);
 		j->outlen = 0;
-		for (size_t i = 0; i < j->nlines; i++) {
-			char *line = j->in + j->off[i];
-
-			batch_result(b, j, w->c, j->first_line + i, line, j->len[i], j->toolong[i]);
-		}
+		batch_job(b, j, w->c);
 		pthread_mutex_lock(&b->mu);
 		j->state = J_DONE;
 		pthread_cond_broadcast(&b->done);
@@ -301,6 +301,7 @@ int cmd_batch(int argc, char **argv)
 		{"report", required_argument, NULL, 'r'},
 		{"threads", required_argument, NULL, 'T'},
 		{"no-cache", no_argument, NULL, 'C'},
+		{"no-tables", no_argument, NULL, 'E'},
 		{"mpi", no_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		VERIFY_OPTIONS,
@@ -313,7 +314,7 @@ int cmd_batch(int argc, char **argv)
 	struct reader *r = NULL;
 	struct batch_part part;
 	unsigned char seen[256] = {0};
-	bool nocache = false, mpi = false;
+	bool nocache = false, mpi = false, notables = false;
 	int64_t threads = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t records = 0;
 	struct batch_out out;
@@ -345,6 +346,7 @@ int cmd_batch(int argc, char **argv)
 		case 'o': outp = optarg; break;
 		case 'r': report = optarg; break;
 		case 'C': nocache = true; break;
+		case 'E': notables = true; break;
 		case 'M': mpi = true; break;
 		case 'T':
 			if (!parse_count(optarg, 256, &threads) || threads == 0) {
@@ -404,6 +406,8 @@ int cmd_batch(int argc, char **argv)
 		fprintf(stderr, "hc-verify batch: out of memory\n");
 		goto out;
 	}
+	for (size_t i = 0; notables && i < b.nthreads; i++)
+		hc_vctx_evp(b.counts[i].v, true);
 	r->end = UINT64_MAX;
 	r->fd = 0;
 	if (inp && (r->fd = open(inp, O_RDONLY | O_CLOEXEC)) == -1) {

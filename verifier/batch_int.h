@@ -9,8 +9,10 @@
 #include "verifier.h"
 
 /* What one worker counted (merged at the end, and across MPI ranks). */
+struct lstate;
 struct counts {
 	struct hc_vctx *v; /* the worker's verification contexts */
+	struct lstate *ls; /* its lines between the passes of a job */
 	uint64_t records, pass, fail;
 	uint64_t by_err[HC_ERR__COUNT];
 	uint64_t status[3];
@@ -21,7 +23,7 @@ struct counts *counts_new(const struct hc_trust *t, size_t n);
 void counts_free(struct counts *c, size_t n);
 void counts_add(struct counts *c, const struct hc_bresult *r);
 
-#define LINES_PER_JOB 256
+#define LINES_PER_JOB HC_BATCH_MAX /* a job is one run of hc_batch_start */
 #define JOB_BYTES (256u << 10)
 #define MAX_LINE (64u << 10)
 #define CACHE_ENTRIES (1u << 18)
@@ -58,6 +60,10 @@ struct batch {
 	size_t nthreads;
 };
 
+/* Verifies j's lines and appends their result lines to j->out, in order,
+ * in three passes (batch_record.c) so that the signatures of one key are
+ * verified in blocks (hc_batch_start). */
+void batch_job(struct batch *b, struct job *j, struct counts *k);
 /* Verifies one input line and appends its result line to j->out. */
 void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno, char *line,
 		  size_t n, bool toolong);

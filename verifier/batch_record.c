@@ -466,18 +466,23 @@ static void out_json_str(struct job *j, const char *s)
 		j->oom = true;
 }
 
-void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno, char *line,
-		  size_t n, bool toolong)
+/* A line between the passes of a job (batch_job): its record, and the
+ * slot of its code in the run of hc_batch_start, or why it has none. */
+struct lstate {
+	struct record rec;
+	hc_err err; /* the record's own failure (no code verified), or HC_OK */
+	size_t slot;
+	char detail[160];
+};
+
+/* Pass 1 of a line: trim, parse the record, start its code's verification
+ * (steps 1 to 4 or the cache) in slot *slot of the run. */
+static void line_start(struct batch *b, struct counts *k, struct lstate *ls, char *line, size_t n,
+		       bool toolong, size_t *slot)
 {
 	struct hc_verify_opts o = b->opts;
-	struct hc_bresult r;
-	struct record rec;
-	char buf[256];
-	int bl;
 	hc_err err;
 
-	memset(&r, 0, sizeof(r));
-	r.issuer = -1;
 	hc_set_detail(NULL);
 	/* JSON whitespace around the record or code is not part of it (the CR
 	 * of a CRLF among it). */
@@ -487,19 +492,45 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 		line++;
 		n--;
 	}
-	memset(&rec, 0, sizeof(rec));
-	rec.at = b->opts.at;
+	memset(&ls->rec, 0, sizeof(ls->rec));
+	ls->rec.at = b->opts.at;
 	if (toolong) {
 		hc_set_detail("line longer than %u bytes", MAX_LINE);
 		err = HC_ERR_TOO_LARGE;
 	} else {
-		err = parse_record(line, n, &b->opts, &rec);
+		err = parse_record(line, n, &b->opts, &ls->rec);
 	}
-	o.at = rec.at;
-	if (err == HC_OK)
-		err = hc_verify_qr_batch(b->t, k->v, b->cache, rec.code, rec.codelen, &o, &r);
-	else
-		r.stale = hc_trust_stale(b->t, toolong ? &b->opts : &o); /* every verdict */
+	o.at = ls->rec.at;
+	if (err == HC_OK) {
+		ls->slot = *slot;
+		if ((err = hc_batch_start(b->t, k->v, b->cache, *slot, ls->rec.code, ls->rec.codelen,
+					  &o)) == HC_OK)
+			++*slot;
+	}
+	ls->err = err;
+	(void)snprintf(ls->detail, sizeof(ls->detail), "%s", hc_detail());
+}
+
+/* Pass 3 of a line: its verdict and the result line. */
+static void line_result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno,
+			struct lstate *ls)
+{
+	struct hc_verify_opts o = b->opts;
+	const struct record *rec = &ls->rec;
+	struct hc_bresult r;
+	char buf[256];
+	int bl;
+	hc_err err = ls->err;
+
+	memset(&r, 0, sizeof(r));
+	r.issuer = -1;
+	o.at = rec->at;
+	if (err == HC_OK) {
+		err = hc_batch_finish(b->t, k->v, b->cache, ls->slot, &o, &r);
+	} else {
+		hc_set_detail("%s", ls->detail);
+		r.stale = hc_trust_stale(b->t, &o); /* every verdict carries it */
+	}
 	r.err = err;
 	counts_add(k, &r);
 	/* The line is assembled here: our members hold known ASCII, the
@@ -535,24 +566,50 @@ void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lin
 	out_append(j, buf, (size_t)bl);
 	/* The record's own members but "code" and "at" follow as they were
 	 * written, those named like a result member under "record". */
-	if (rec.rec) {
+	if (rec->rec) {
 		bool any = false;
 
-		out_members(j, &rec, M_PASS, false);
-		for (const cJSON *c = rec.rec->child; c && !any; c = c->next)
+		out_members(j, rec, M_PASS, false);
+		for (const cJSON *c = rec->rec->child; c && !any; c = c->next)
 			any = member_kind(c->string, strlen(c->string)) == M_RESULT;
 		if (any) {
 			out_append(j, ",\"record\":{", 11);
-			out_members(j, &rec, M_RESULT, true);
+			out_members(j, rec, M_RESULT, true);
 			out_append(j, "}", 1);
 		}
 	} else {
-		for (size_t i = 0; i < rec.nspan; i++) {
+		for (size_t i = 0; i < rec->nspan; i++) {
 			out_append(j, ",", 1);
-			out_append(j, rec.span[i].p, rec.span[i].n);
+			out_append(j, rec->span[i].p, rec->span[i].n);
 		}
 	}
 	out_append(j, "}", 1);
 	out_append(j, "\n", 1);
-	cJSON_Delete(rec.rec);
+	cJSON_Delete(rec->rec);
+}
+
+void batch_job(struct batch *b, struct job *j, struct counts *k)
+{
+	size_t slot = 0;
+
+	if (!k->ls && !(k->ls = calloc(LINES_PER_JOB, sizeof(*k->ls)))) {
+		j->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < j->nlines; i++)
+		line_start(b, k, &k->ls[i], j->in + j->off[i], j->len[i], j->toolong[i], &slot);
+	hc_batch_sigs(k->v);
+	for (size_t i = 0; i < j->nlines; i++)
+		line_result(b, j, k, j->first_line + i, &k->ls[i]);
+}
+
+void batch_result(struct batch *b, struct job *j, struct counts *k, uint64_t lineno, char *line,
+		  size_t n, bool toolong)
+{
+	struct lstate ls;
+	size_t slot = 0;
+
+	line_start(b, k, &ls, line, n, toolong, &slot);
+	hc_batch_sigs(k->v);
+	line_result(b, j, k, lineno, &ls);
 }

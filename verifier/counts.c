@@ -24,6 +24,7 @@ void counts_free(struct counts *c, size_t n)
 {
 	for (size_t i = 0; c && i < n; i++) {
 		free(c[i].issuer);
+		free(c[i].ls);
 		hc_vctx_free(c[i].v);
 	}
 	free(c);
