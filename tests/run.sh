@@ -83,7 +83,7 @@ result() {
 	[ "$f" -ne 0 ] && tail -n 30 "$2" | grep -v '^ok '
 	sk=""
 	[ "$s" -gt 0 ] && sk=", $s skipped"
-	echo "$1: $p passed, $f failed$sk"
+	echo "$1: $p passed, $f failed$sk ($(($(date +%s) - t0)) s)"
 	pass=$((pass + p)) fail=$((fail + f)) skipped=$((skipped + s))
 	sanitizer "$1"
 	pinned "$1" $((p + f + s))
@@ -93,6 +93,7 @@ for src in tests/unit/t_*.c; do
 	n=$(basename "$src" .c)
 	want "$n" || continue
 	[ -x "$B/t/$n" ] || { echo "FAIL $n: $B/t/$n not built"; fail=$((fail + 1)); continue; }
+	t0=$(date +%s)
 	"$B/t/$n" > "$log" 2>&1
 	result "$n" "$log" $?
 done
@@ -118,6 +119,7 @@ for s in tests/e2e.sh tests/keys.sh tests/trust_*.sh tests/batch*.sh tests/json.
 	[ -f "$s" ] || continue
 	n=$(basename "$s" .sh)
 	want "$n" || continue
+	t0=$(date +%s)
 	bash "$s" "$B" > "$log" 2>&1
 	result "$n" "$log" $?
 done
