@@ -4,12 +4,32 @@
 # TSAN_BUILD, built with ThreadSanitizer, on a threaded workload made with
 # the first BUILD), and prints the totals as the last two lines:
 # "N skipped", "N passed, N failed".
+# The builds' suites run at the same time (HC_CHECK_SERIAL=1: one after the
+# other): each is mostly one process at a time, so on two cores this takes
+# the time of the longest instead of the sum. Every run has its own
+# sanitizer log directory, every script its own work directory, and the
+# servers they start take ports the kernel picks, so the runs share no
+# state; their outputs are printed in build order.
 pass=0 fail=0 skipped=0
 tsan=
 [ "${1:-}" = --tsan ] && { tsan=$2; shift 2; }
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+i=0
 for b in "$@"; do
+	i=$((i + 1))
+	if [ -n "${HC_CHECK_SERIAL:-}" ]; then
+		sh tests/run.sh "$b" > "$tmp/$i" 2>&1
+	else
+		sh tests/run.sh "$b" > "$tmp/$i" 2>&1 &
+	fi
+done
+wait
+i=0
+for b in "$@"; do
+	i=$((i + 1))
 	echo "== suite in $b"
-	out=$(sh tests/run.sh "$b" 2>&1)
+	out=$(cat "$tmp/$i")
 	echo "$out" | sed '$d'
 	last=$(echo "$out" | tail -n 1)
 	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
