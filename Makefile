@@ -215,10 +215,12 @@ LINT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon -Ive
 lint: deps
 	@LINT_CFLAGS="$(LINT_CFLAGS)" sh tests/lint.sh
 
+# The builds use every core (a -j given to make wins).
+JOBS := $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 2))
 check: deps banned lint
-	@$(MAKE) tests
-	@$(MAKE) B=build-asan SAN="$(SAN_FLAGS)" CFLAGS="-O1 -g" tests
-	@$(MAKE) B=build-tsan SAN="$(TSAN_FLAGS)" CFLAGS="-O1 -g" build-tsan/hc-verify
+	@$(MAKE) $(JOBS) tests
+	@$(MAKE) $(JOBS) B=build-asan SAN="$(SAN_FLAGS)" CFLAGS="-O1 -g" tests
+	@$(MAKE) $(JOBS) B=build-tsan SAN="$(TSAN_FLAGS)" CFLAGS="-O1 -g" build-tsan/hc-verify
 	@sh tests/check.sh --tsan build-tsan $(B) build-asan
 
 # The whole suite once under valgrind memcheck (tests/memcheck.sh): no
