@@ -68,7 +68,9 @@ $(B)/libhc.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/hc-keys: $(B)/keys/hc-keys.o $(B)/libhc.a
+KEYS_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard keys/*.c)))
+$(B)/keys/%.o: HC_CFLAGS += -Ikeys
+$(B)/hc-keys: $(KEYS_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 $(B)/hc-issue: $(B)/issuer/hc-issue.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
@@ -210,7 +212,7 @@ banned:
 
 # Static analysis (doc/HACKING.md): clang-tidy and cppcheck over every C
 # source with the build's flags (HC_MPI as the build has it); any finding fails.
-LINT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon -Iverifier -Iissuer \
+LINT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon -Iverifier -Iissuer -Ikeys \
 	-Itests/unit $(PKG_CFLAGS) $(MPI_CFLAGS)
 lint: deps
 	@LINT_CFLAGS="$(LINT_CFLAGS)" sh tests/lint.sh

@@ -337,6 +337,74 @@ static void fail(struct reply *r, const char *what, hc_err err)
 		    d[0] ? ": " : "", d);
 }
 
+/* The policy over rec at now with the risk-area list in force. */
+static hc_err policy_apply(struct svc *s, const struct hc_record *rec, int64_t now,
+			   struct hc_claims *c)
+{
+	struct hc_risk *risk = svc_risk_get(s);
+	hc_err err = hc_policy_apply(s->pol, rec, risk, now, s->cfg->validity, c);
+
+	svc_risk_put(s, risk);
+	return err;
+}
+
+hc_err svc_reevaluate(struct svc *s, const char *actor, const char *cause, const char *key,
+		      bool *changed)
+{
+	struct reg_person p;
+	struct hc_record *rec = NULL;
+	struct hc_claims c;
+	struct reg_change ch;
+	const char *why[HC_MAX_WHY];
+	hc_err err = HC_ERR_CONFLICT;
+
+	if (changed)
+		*changed = false;
+	memset(&p, 0, sizeof(p));
+	for (int tries = 0; tries < MAX_TRIES && err == HC_ERR_CONFLICT; tries++) {
+		int64_t now = hc_now();
+
+		reg_person_clear(&p);
+		hc_record_free(rec);
+		rec = NULL;
+		memset(&c, 0, sizeof(c));
+		if ((err = reg_person_get(s->reg, key, &p)) != HC_OK)
+			break;
+		if ((err = hc_record_parse_inputs(p.inputs ? p.inputs : "{}",
+						  p.inputs ? strlen(p.inputs) : 2, p.name, p.id,
+						  &rec)) != HC_OK ||
+		    (err = policy_apply(s, rec, now, &c)) != HC_OK)
+			break;
+		if (p.has_status && p.st == c.st)
+			break; /* nothing to store */
+		for (size_t i = 0; i < c.nwhy; i++)
+			why[i] = c.why[i];
+		memset(&ch, 0, sizeof(ch));
+		ch.actor = actor;
+		ch.cause = cause;
+		ch.action = "event";
+		ch.now = now;
+		ch.person = key;
+		ch.name = p.name;
+		ch.id = p.id;
+		ch.expect_version = p.version;
+		ch.has_status = true;
+		ch.st = c.st;
+		ch.why = why;
+		ch.nwhy = c.nwhy;
+		if ((err = reg_apply(s->reg, &ch, NULL)) == HC_OK) {
+			if (changed)
+				*changed = p.has_status;
+			if (p.has_status)
+				pub_revoked(s->publisher);
+		}
+	}
+	reg_person_clear(&p);
+	hc_record_free(rec);
+	OPENSSL_cleanse(&c, sizeof(c));
+	return err;
+}
+
 static void run_job(const struct job *j, struct reply *r)
 {
 	struct svc *s = j->s;
@@ -382,7 +450,7 @@ static void run_job(const struct job *j, struct reply *r)
 		}
 		if ((err = hc_record_parse_inputs(merged, strlen(merged), j->name ? j->name : p.name,
 						  j->id ? j->id : p.id, &rec)) != HC_OK ||
-		    (err = hc_policy_apply(s->pol, rec, NULL, now, s->cfg->validity, &c)) != HC_OK) {
+		    (err = policy_apply(s, rec, now, &c)) != HC_OK) {
 			fail(r, err == HC_ERR_RISK ? "risk-area list" : "record", err);
 			goto out;
 		}

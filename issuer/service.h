@@ -52,6 +52,21 @@ void svc_revocations(struct svc *s, const struct caller *who, const char *body, 
 /* after and limit: the query arguments as given (NULL when absent). */
 void svc_audit(struct svc *s, const char *after, const char *limit, struct reply *r);
 void svc_healthz(struct svc *s, struct reply *r);
+
+/* Re-evaluates person key (HMAC key) under the policy and the risk-area
+ * list in force, with no new inputs: when the status differs from the
+ * stored one, stores it and revokes the codes it makes untrue (reg_apply),
+ * audited with actor and cause, durable before it returns, and wakes the
+ * publisher. *changed (may be NULL): whether the status changed.
+ * HC_ERR_NOT_FOUND for an unknown person. Retries on concurrent changes. */
+hc_err svc_reevaluate(struct svc *s, const char *actor, const char *cause, const char *key,
+		      bool *changed) HC_WUR;
+
+/* The risk-area list in force (issuer/riskfeed.c), NULL when none; a
+ * reference the caller drops with svc_risk_put (lists are replaced while
+ * requests use the old one). */
+struct hc_risk *svc_risk_get(struct svc *s);
+void svc_risk_put(struct svc *s, struct hc_risk *r);
 void svc_metrics(struct svc *s, struct reply *r);
 
 #endif

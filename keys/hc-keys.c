@@ -10,9 +10,7 @@
 #include "hc_sign.h"
 #include "hc_token.h"
 #include "hc_trust.h"
-
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
+#include "keys.h"
 
 static const char usage_text[] =
 	"usage: hc-keys gen FILE\n"
@@ -39,14 +37,14 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 success, 1 the input was refused, 2 usage or I/O error.\n";
 
-static void die_err(const char *what, hc_err err)
+void die_err(const char *what, hc_err err)
 {
 	const char *d = hc_detail();
 
 	fprintf(stderr, "hc-keys: %s: %s%s%s\n", what, hc_strerror(err), d[0] ? ": " : "", d);
 }
 
-static int usage(FILE *f, int code)
+int usage(FILE *f, int code)
 {
 	fputs(usage_text, f);
 	return code;
@@ -55,8 +53,8 @@ static int usage(FILE *f, int code)
 /* Reads options that each take one value and may be given once: the value
  * of the option whose val is i goes to *slots[i] (i < n). Returns -1 to go
  * on, or the exit status for --help or a usage error. */
-static int read_opts(int argc, char **argv, const struct option *opts, const char **slots[],
-		     size_t n)
+int read_opts(int argc, char **argv, const struct option *opts, const char **slots[],
+	      size_t n)
 {
 	int c;
 
