@@ -20,7 +20,8 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg libcurl
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(ISSUED_PKGS))
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+# zbar and libcurl are opened on first use (common/dl.c), never linked.
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out zbar libcurl,$(PKGS)))
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -43,6 +44,12 @@ ISSUED_SRC := $(filter-out issuer/hc-issue.c,$(sort $(wildcard issuer/*.c)))
 ISSUED_OBJ := $(ISSUED_SRC:%.c=$(B)/%.o)
 ifneq ($(wildcard issuer/hc-issued.c),)
 PROGS += $(B)/hc-issued
+endif
+# hc-verify batch --mpi: built with OpenMPI when its pkg-config file is
+# there (MPI=0 builds without, as for a checkpoint device).
+MPI ?= $(shell $(PKG_CONFIG) --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+ifeq ($(MPI),1)
+PROGS += $(B)/hc-verify-mpi
 endif
 TEST_SRC := $(sort $(wildcard tests/unit/t_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/t/%)
@@ -79,19 +86,24 @@ $(B)/hc-issued: $(ISSUED_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(ISSUED_LIBS)
 # The counter page's files are assembled into page.o (.incbin, issuer/page.c).
 $(B)/issuer/page.o: $(wildcard issuer/page/*)
-# hc-verify batch --mpi: built with OpenMPI when its pkg-config file is
-# there (MPI=0 builds without, as for a checkpoint device).
-MPI ?= $(shell $(PKG_CONFIG) --exists ompi-c 2>/dev/null && echo 1 || echo 0)
 ifeq ($(MPI),1)
 MPI_CFLAGS = -DHC_MPI $(shell $(PKG_CONFIG) --cflags ompi-c)
 MPI_LIBS = $(shell $(PKG_CONFIG) --libs ompi-c)
 endif
-$(B)/verifier/mpi.o: verifier/mpi.c
-	@mkdir -p $(@D)
-	$(CC) $(HC_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+# hc-verify itself is not linked with MPI (its libraries made every start
+# slow): with MPI, batch --mpi runs hc-verify-mpi, the same objects with
+# verifier/mpi.c built for MPI, from the same directory.
 VERIFY_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/*.c)))
 $(B)/hc-verify: $(VERIFY_OBJ) $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
+ifeq ($(MPI),1)
+$(B)/verifier/mpi.o: HC_CFLAGS += -DHC_MPI_EXEC
+$(B)/verifier/mpi-real.o: verifier/mpi.c
+	@mkdir -p $(@D)
+	$(CC) $(HC_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+$(B)/hc-verify-mpi: $(filter-out $(B)/verifier/mpi.o,$(VERIFY_OBJ)) $(B)/verifier/mpi-real.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(MPI_LIBS) -lpthread
+endif
 
 $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	@mkdir -p $(@D)
@@ -242,6 +254,9 @@ USER_PROGS := hc-keys hc-issue hc-verify
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(USER_PROGS:%=$(B)/%) $(DESTDIR)$(BINDIR)/
+ifeq ($(MPI),1)
+	install -m 0755 $(B)/hc-verify-mpi $(DESTDIR)$(BINDIR)/
+endif
 	install -m 0644 $(USER_PROGS:%=doc/%.1) $(DESTDIR)$(MANDIR)/man1/
 ifneq ($(filter $(B)/hc-issued,$(PROGS)),)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
@@ -255,7 +270,7 @@ ifneq ($(filter $(B)/hc-issued,$(PROGS)),)
 endif
 
 uninstall:
-	rm -f $(USER_PROGS:%=$(DESTDIR)$(BINDIR)/%) $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -f $(USER_PROGS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/hc-verify-mpi $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
 	rm -f $(DESTDIR)$(SBINDIR)/hc-issued $(DESTDIR)$(MANDIR)/man8/hc-issued.8 \
 	  $(DESTDIR)$(UNITDIR)/hc-issued.service $(DESTDIR)$(SYSUSERSDIR)/hcode.conf
 

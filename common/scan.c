@@ -6,8 +6,8 @@
 
 #include <jpeglib.h>
 #include <png.h>
-#include <zbar.h>
 
+#include "dl_zbar.h"
 #include "hc_image.h"
 
 #define SCAN_MAX_SYMBOLS 16
@@ -284,19 +284,22 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	zbar_image_t *zi = NULL;
 	const zbar_symbol_t *sym;
 	size_t k = 0;
-	hc_err err = HC_ERR_NOMEM;
+	hc_err err;
 
-	if (!(sc = zbar_image_scanner_create()) || !(zi = zbar_image_create()))
+	if ((err = hc_dl_zbar()) != HC_OK)
+		return err;
+	err = HC_ERR_NOMEM;
+	if (!(sc = sym_zbar_image_scanner_create()) || !(zi = sym_zbar_image_create()))
 		goto out;
-	if (zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_ENABLE, 0) != 0 ||
-	    zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1) != 0) {
+	if (sym_zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_ENABLE, 0) != 0 ||
+	    sym_zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1) != 0) {
 		err = HC_ERR_IMAGE;
 		goto out;
 	}
-	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
-	zbar_image_set_size(zi, g->w, g->h);
+	sym_zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	sym_zbar_image_set_size(zi, g->w, g->h);
 	/* zbar frees the pixels when it is done with the image. */
-	zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, zbar_image_free_data);
+	sym_zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, sym_zbar_image_free_data);
 	g->pix = NULL;
 	/* Every second row and column first: a third of the instructions on
 	 * a code of 6 pixels a module (the work grows with the scan lines
@@ -306,17 +309,17 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	for (int density = 2; density >= 1; density--) {
 		int r;
 
-		if (zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_X_DENSITY, density) != 0 ||
-		    zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_Y_DENSITY, density) != 0 ||
-		    (r = zbar_scan_image(sc, zi)) < 0) {
+		if (sym_zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_X_DENSITY, density) != 0 ||
+		    sym_zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_Y_DENSITY, density) != 0 ||
+		    (r = sym_zbar_scan_image(sc, zi)) < 0) {
 			err = HC_ERR_IMAGE;
 			goto out;
 		}
 		if (r > 0)
 			break;
 	}
-	for (sym = zbar_image_first_symbol(zi); sym; sym = zbar_symbol_next(sym))
-		if (zbar_symbol_get_type(sym) == ZBAR_QRCODE)
+	for (sym = sym_zbar_image_first_symbol(zi); sym; sym = sym_zbar_symbol_next(sym))
+		if (sym_zbar_symbol_get_type(sym) == ZBAR_QRCODE)
 			k++;
 	if (k == 0) {
 		err = HC_ERR_NO_QR;
@@ -331,12 +334,12 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	if (!(out->texts = calloc(k, sizeof(*out->texts))) ||
 	    !(out->lens = calloc(k, sizeof(*out->lens))))
 		goto out;
-	for (sym = zbar_image_first_symbol(zi); sym && out->n < k; sym = zbar_symbol_next(sym)) {
-		const char *d = zbar_symbol_get_data(sym);
-		size_t len = zbar_symbol_get_data_length(sym);
+	for (sym = sym_zbar_image_first_symbol(zi); sym && out->n < k; sym = sym_zbar_symbol_next(sym)) {
+		const char *d = sym_zbar_symbol_get_data(sym);
+		size_t len = sym_zbar_symbol_get_data_length(sym);
 		char *t;
 
-		if (zbar_symbol_get_type(sym) != ZBAR_QRCODE)
+		if (sym_zbar_symbol_get_type(sym) != ZBAR_QRCODE)
 			continue;
 		if (!d || !(t = malloc(len + 1)))
 			goto out;
@@ -350,8 +353,8 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 out:
 	if (err != HC_OK)
 		hc_scan_clear(out);
-	zbar_image_destroy(zi);
-	zbar_image_scanner_destroy(sc);
+	sym_zbar_image_destroy(zi);
+	sym_zbar_image_scanner_destroy(sc);
 	return err;
 }
 

@@ -812,7 +812,7 @@ err "--mpi without --out" --trust trust --at $ATS --mpi --in mix.jsonl
 
 # ---- 9. MPI ----
 if [ "${HC_SKIP_MPI:-0}" = 1 ]; then
-	skip 20 "mpi: the MPI section" "HC_SKIP_MPI=1" # 20: the checks of the else branch
+	skip 22 "mpi: the MPI section" "HC_SKIP_MPI=1" # 22: the checks of the else branch
 elif ! command -v mpirun >/dev/null 2>&1; then
 	bad "mpi: mpirun found" "mpirun is not installed (Debian openmpi-bin); HC_SKIP_MPI=1 skips this"
 else
@@ -849,6 +849,15 @@ else
 	[ $rc -eq 2 ] && [ ! -s mpino.out ] && grep -q -- '--mpi needs --out' mpino.log &&
 		ok "mpi -np 2 without --out: exit 2, nothing on standard output" ||
 		bad "mpi without --out" "exit $rc, $(wc -c < mpino.out) bytes out: $(first mpino.log)"
+	# hc-verify is not linked with MPI; --mpi runs hc-verify-mpi from its directory
+	readelf -d "$B/hc-verify" | grep -q 'NEEDED.*libmpi' &&
+		bad "hc-verify links no MPI library" "$(readelf -d "$B/hc-verify" | grep NEEDED | tr '\n' ' ')" ||
+		ok "hc-verify links no MPI library (hc-verify-mpi does)"
+	mkdir -p alone && cp "$B/hc-verify" alone/
+	alone/hc-verify batch --mpi --trust trust --at $ATS --in mix.jsonl --out alone.out > alone.log 2>&1; rc=$?
+	[ $rc -eq 2 ] && grep -q 'alone/hc-verify-mpi' alone.log && [ ! -e alone.out.0 ] &&
+		ok "--mpi without hc-verify-mpi beside hc-verify: exit 2, naming the path" ||
+		bad "--mpi without hc-verify-mpi" "exit $rc: $(first alone.log)"
 fi
 
 finish

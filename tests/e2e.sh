@@ -306,4 +306,11 @@ I --batch b-issue.jsonl --risk-areas "$RA" --at 2026-11-25 > b-out.txt 2> b-err.
 [ $rc -eq 2 ] && [ ! -s b-out.txt ] && grep -q 'risk_max_age_h' b-err.txt &&
 	ok "issue --batch: a stale list stops the batch before any line" || bad "issue --batch stale list" "rc $rc"
 
+# zbar and libcurl are opened when an image is read or a URL fetched, never
+# linked: a checkpoint's start loads nine shared objects, not sixty
+need=$(readelf -d "$B/hc-verify" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+case "$need" in
+*zbar* | *curl* | *mpi*) bad "hc-verify links neither zbar nor libcurl nor MPI" "$need" ;;
+*) ok "hc-verify links neither zbar nor libcurl nor MPI ($need)" ;;
+esac
 totals

@@ -522,9 +522,14 @@ int cmd_audit(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r.t = t;
+	if (!r.src.path && (err = hc_dl_curl()) != HC_OK) {
+		verifier_err("audit", err);
+		hc_trust_free(t);
+		return EXIT_USAGE;
+	}
 	if (!r.src.path) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-		    !(r.src.fo.h = curl_easy_init())) {
+		if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+		    !(r.src.fo.h = sym_curl_easy_init())) {
 			fprintf(stderr, "hc-verify audit: cannot initialise libcurl\n");
 			goto out;
 		}
@@ -533,9 +538,9 @@ int cmd_audit(int argc, char **argv)
 	rc = check(&r);
 out:
 	if (r.src.fo.h)
-		curl_easy_cleanup(r.src.fo.h);
+		sym_curl_easy_cleanup(r.src.fo.h);
 	if (!r.src.path)
-		curl_global_cleanup();
+		sym_curl_global_cleanup();
 	free(r.head);
 	hc_trust_free(t);
 	return rc;

@@ -86,57 +86,57 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	memset(out, 0, sizeof(*out));
 	memset(&s, 0, sizeof(s));
 	s.cap = cap;
-	curl_easy_reset(h); /* options go, the connection cache stays */
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	sym_curl_easy_reset(h); /* options go, the connection cache stays */
+	sym_curl_easy_setopt(h, CURLOPT_URL, url);
+	sym_curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	sym_curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	sym_curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	sym_curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
+	sym_curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	sym_curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	sym_curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (o->cacert)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+		sym_curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
+	sym_curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
 			 o->timeout < CONNECT_TIMEOUT ? o->timeout : CONNECT_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "hc-verify-sync/1");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
-	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+	sym_curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout);
+	sym_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	sym_curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap);
+	sym_curl_easy_setopt(h, CURLOPT_USERAGENT, "hc-verify-sync/1");
+	sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	sym_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	sym_curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	sym_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	sym_curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
+	sym_curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
 	if (etag && etag[0]) {
 		(void)snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag); /* etag < 256 */
-		if (!(hdrs = curl_slist_append(NULL, hdr))) {
+		if (!(hdrs = sym_curl_slist_append(NULL, hdr))) {
 			err = HC_ERR_NOMEM;
 			goto out;
 		}
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+		sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	} else if (since > 0) {
-		curl_easy_setopt(h, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
-		curl_easy_setopt(h, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)since);
+		sym_curl_easy_setopt(h, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
+		sym_curl_easy_setopt(h, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)since);
 	}
-	rc = curl_easy_perform(h);
+	rc = sym_curl_easy_perform(h);
 	if (s.over || rc == CURLE_FILESIZE_EXCEEDED) {
 		hc_set_detail("%s: body larger than %zu bytes", url, cap);
 		err = HC_ERR_TOO_LARGE;
 		goto out;
 	}
 	if (rc != CURLE_OK) {
-		hc_set_detail("%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		hc_set_detail("%s: %s", url, errbuf[0] ? errbuf : sym_curl_easy_strerror(rc));
 		goto out;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (code != 200 && code != 304) {
 		hc_set_detail("%s: HTTP status %ld", url, code);
 		out->status = code; /* so that a caller can tell 404 from the rest */
 		goto out;
 	}
-	curl_easy_getinfo(h, CURLINFO_FILETIME_T, &ft);
+	sym_curl_easy_getinfo(h, CURLINFO_FILETIME_T, &ft);
 	out->status = code;
 	out->last_modified = ft > 0 ? (int64_t)ft : 0;
 	memcpy(out->etag, s.etag, sizeof(out->etag));
@@ -152,9 +152,9 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	err = HC_OK;
 out:
 	free(s.buf);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(hdrs);
+	sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	sym_curl_slist_free_all(hdrs);
 	return err;
 }
 

@@ -499,11 +499,15 @@ int cmd_sync(int argc, char **argv)
 	while (ul > 8 && url[ul - 1] == '/')
 		url[--ul] = '\0';
 	s.url = url;
+	if ((err = hc_dl_curl()) != HC_OK) {
+		verifier_err("sync", err);
+		return EXIT_USAGE;
+	}
 	if ((err = hc_trust_load_roots(s.dir, &s.t)) != HC_OK) {
 		verifier_err(s.dir, err);
 		return EXIT_USAGE;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(s.fo.h = curl_easy_init()) ||
+	if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(s.fo.h = sym_curl_easy_init()) ||
 	    !(s.items = calloc(MAX_ITEMS, sizeof(*s.items)))) {
 		fprintf(stderr, "hc-verify sync: cannot initialise libcurl\n");
 		goto out;
@@ -534,8 +538,8 @@ out:
 	free(s.items);
 	cJSON_Delete(s.state);
 	if (s.fo.h)
-		curl_easy_cleanup(s.fo.h);
-	curl_global_cleanup();
+		sym_curl_easy_cleanup(s.fo.h);
+	sym_curl_global_cleanup();
 	hc_trust_free(s.t);
 	hc_trust_free(held);
 	return rc;

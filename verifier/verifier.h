@@ -4,6 +4,8 @@
 
 #include <curl/curl.h>
 
+#include "dl_curl.h"
+
 #include "hc_trust.h"
 
 #define EXIT_FAIL 1
