@@ -148,6 +148,10 @@ BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/%)
 $(B)/bench_%: $(B)/tests/bench/bench_%.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
+# bench_registry runs the SQLite registry alone.
+$(B)/tests/bench/bench_registry.o: HC_CFLAGS += -Iissuer
+$(B)/bench_registry: $(B)/tests/bench/bench_registry.o $(REG_OBJ) $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(ISSUED_LIBS)
 
 # Benchmarks: each figure next to its limit from the same run, as a ratio;
 # then hc-issued under wrk (tests/bench/service.sh; BENCH_PEOPLE=1000000
