@@ -40,7 +40,7 @@ static void key_of(int n, char out[REG_KEY_LEN + 1])
 
 static void *worker(void *arg)
 {
-	int t = (int)(intptr_t)arg;
+	int t = *(const int *)arg;
 
 	for (int i = 0; i < per_thread; i++) {
 		int n = t * per_thread + i;
@@ -104,8 +104,10 @@ static long long io_written(void)
 	long long v = -1;
 
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "write_bytes: %lld", &v) == 1)
+		if (strncmp(line, "write_bytes: ", 13) == 0) {
+			v = strtoll(line + 13, NULL, 10);
 			break;
+		}
 	if (f)
 		(void)fclose(f);
 	return v;
@@ -124,7 +126,7 @@ int main(int argc, char **argv)
 	struct timespec w0, w1;
 	struct reg_stats st0, st1;
 	long long b0, b1;
-	int total = argc > 2 ? atoi(argv[2]) : 20000;
+	int total = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 20000, ids[THREADS];
 	double wall, user, sys;
 
 	if (argc < 2 || total < THREADS) {
@@ -144,7 +146,7 @@ int main(int argc, char **argv)
 	(void)getrusage(RUSAGE_SELF, &r0);
 	(void)clock_gettime(CLOCK_MONOTONIC, &w0);
 	for (int t = 0; t < THREADS; t++)
-		if (pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t) != 0)
+		if ((ids[t] = t, pthread_create(&th[t], NULL, worker, &ids[t])) != 0)
 			return 2;
 	for (int t = 0; t < THREADS; t++)
 		(void)pthread_join(th[t], NULL);
