@@ -297,9 +297,17 @@ static int cst_day(int64_t t)
 	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+/* An entry at t dated (CST) before the person's birth date, when the
+ * record has one (a service's inputs carry no identity number). */
+static bool before_birth(const struct hc_record *r, int64_t t)
+{
+	return r->birth > 0 && cst_day(t) < r->birth;
+}
+
 /* Rejects entries dated after now (plus the clock skew allowance): a test,
  * a vaccination, either end of a stay (a day counts from its first
- * second), and a birth date after the day of issue. */
+ * second), and a birth date after the day of issue; and entries dated
+ * before the birth date. */
 static hc_err check_dates(const struct hc_record *r, int64_t now)
 {
 	int64_t lim = now + HC__SKEW;
@@ -308,17 +316,31 @@ static hc_err check_dates(const struct hc_record *r, int64_t now)
 		hc_set_detail("person.id birth date is after the day of issue");
 		return HC_ERR_RECORD;
 	}
-	for (size_t i = 0; i < r->nnat; i++)
+	for (size_t i = 0; i < r->nnat; i++) {
 		if (r->nat[i].at > lim) {
 			hc_set_detail("nat[%zu].at is after the time of issue", i);
 			return HC_ERR_RECORD;
 		}
-	for (size_t i = 0; i < r->nvac; i++)
+		if (before_birth(r, r->nat[i].at)) {
+			hc_set_detail("nat[%zu].at is before the birth date", i);
+			return HC_ERR_RECORD;
+		}
+	}
+	for (size_t i = 0; i < r->nvac; i++) {
 		if (r->vac[i].at > lim) {
 			hc_set_detail("vaccinations[%zu].at is after the time of issue", i);
 			return HC_ERR_RECORD;
 		}
+		if (before_birth(r, r->vac[i].at)) {
+			hc_set_detail("vaccinations[%zu].at is before the birth date", i);
+			return HC_ERR_RECORD;
+		}
+	}
 	for (size_t i = 0; i < r->ntrv; i++) {
+		if (before_birth(r, r->trv[i].from)) {
+			hc_set_detail("travel[%zu].from is before the birth date", i);
+			return HC_ERR_RECORD;
+		}
 		if (r->trv[i].from > lim) {
 			hc_set_detail("travel[%zu].from is after the time of issue", i);
 			return HC_ERR_RECORD;

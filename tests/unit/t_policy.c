@@ -320,6 +320,22 @@ static const struct apply_case {
 	{"birth date today, issued the day before", NULL, false, MIDNIGHT - 1,
 	 WHO("'330106202611231234'"), HC_ERR_RECORD, "birth date"},
 	{"birth date 1900-01-01", NULL, false, 0, WHO("'330106190001011239'"), HC_OK, ""},
+	/* born 2026-11-20 (CST): nothing of theirs is dated before that day */
+	{"vaccination the day before birth", NULL, false, 0,
+	 "{'person':{'name':'张三','id':'330106202611201238'},"
+	 "'vaccinations':[{'at':'2026-11-19','dose':1}]}",
+	 HC_ERR_RECORD, "vaccinations[0].at is before the birth date"},
+	{"vaccination on the day of birth", NULL, false, 0,
+	 "{'person':{'name':'张三','id':'330106202611201238'},"
+	 "'vaccinations':[{'at':'2026-11-20','dose':1}]}", HC_OK, ""},
+	{"test the evening before birth (CST)", NULL, false, 0,
+	 "{'person':{'name':'张三','id':'330106202611201238'},"
+	 "'nat':[{'at':'2026-11-19T23:59:59+08:00','result':'negative'}]}",
+	 HC_ERR_RECORD, "nat[0].at is before the birth date"},
+	{"stay from before birth", NULL, false, 0,
+	 "{'person':{'name':'张三','id':'330106202611201238'}"
+	 STAY("310115", "2026-11-19", "2026-11-21") "}",
+	 HC_ERR_RECORD, "travel[0].from is before the birth date"},
 	{"no list: high-risk stay 3 days ago", NULL, true, 0,
 	 PERSON STAY("110105", "2026-11-20", "2026-11-20") "}", HC_ERR_RISK,
 	 "none given, but travel[0] ends within the 14 days"},
