@@ -18,7 +18,7 @@ SAN ?=
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg libcurl
+PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg libcurl libp11
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(ISSUED_PKGS))
 # zbar and libcurl are opened on first use (common/dl.c), never linked.
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out zbar libcurl,$(PKGS)))
@@ -59,7 +59,8 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev \
 	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin \
 	clang-tidy cppcheck valgrind strace \
-	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk
+	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
+	libp11-dev softhsm2 opensc nodejs
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench lint memcheck
 # Keep the objects that pattern-rule chains would delete as intermediate.
@@ -160,6 +161,7 @@ bench: deps
 	@$(MAKE) all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b $(B) || exit 1; done
 	@bash tests/bench/service.sh $(B)
+	@bash tests/bench/sm2.sh $(B)
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 

@@ -288,6 +288,12 @@ hc_err hc_batch_start(const struct hc_trust *t, struct hc_vctx *v, struct hc_sig
 	}
 	if ((err = hc__steps24(t, tok, tl, &claims, kid, &is, &p->k, p->sig)) != HC_OK)
 		goto out;
+	/* An SM2 key signs e = SM3(Z || header.payload), not its SHA-256:
+	 * the digest (already used for the cache key) becomes e. */
+	if (hc_pubkey_alg(p->k->k) == HC_ALG_SM2 &&
+	    (err = hc_sm2_digest(p->k->k, (const uint8_t *)tok, (size_t)(d2 - tok), p->digest)) !=
+		    HC_OK)
+		goto out;
 	p->sig_pending = true;
 	p->brief_err = hc__brief(&claims, is, &p->b);
 out:

@@ -1,5 +1,5 @@
-/* crypto.c: verification-side OpenSSL calls: P-256 public keys, JWK,
- * RFC 7638 thumbprints, ES256 verify, R||S <-> DER. */
+/* crypto.c: verification-side OpenSSL calls: P-256 and SM2 public keys,
+ * JWK, RFC 7638 thumbprints, ES256 and SM2 verify, R||S <-> DER. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -29,6 +29,32 @@ const char *hc_pubkey_kid(const struct hc_pubkey *k)
 	return k->kid;
 }
 
+enum hc_alg hc_pubkey_alg(const struct hc_pubkey *k)
+{
+	return k->alg;
+}
+
+const char *hc_alg_name(enum hc_alg a)
+{
+	return a == HC_ALG_SM2 ? "SM2" : "ES256";
+}
+
+const char *hc_alg_crv(enum hc_alg a)
+{
+	return a == HC_ALG_SM2 ? "SM2" : "P-256";
+}
+
+hc_err hc_alg_parse(const char *s, enum hc_alg *a)
+{
+	if (strcmp(s, "ES256") == 0)
+		*a = HC_ALG_ES256;
+	else if (strcmp(s, "SM2") == 0)
+		*a = HC_ALG_SM2;
+	else
+		return HC_ERR_ALG;
+	return HC_OK;
+}
+
 /* Fetched once: EVP_sha256() makes every EVP_Digest look the algorithm up
  * in the provider tables again, a third of hashing a token. Kept for the
  * life of the process. */
@@ -52,14 +78,19 @@ hc_err hc_sha256(const uint8_t *in, size_t n, uint8_t out[32])
 
 hc_err hc_thumbprint(const char *x, const char *y, char out[HC_KID_LEN + 1])
 {
+	return hc_thumbprint_alg(HC_ALG_ES256, x, y, out);
+}
+
+hc_err hc_thumbprint_alg(enum hc_alg a, const char *x, const char *y, char out[HC_KID_LEN + 1])
+{
 	char buf[160];
 	uint8_t h[32];
 	int r;
 	hc_err err;
 
 	/* RFC 7638: required members only, lexicographic order, no spaces. */
-	r = snprintf(buf, sizeof(buf), "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
-		     x, y);
+	r = snprintf(buf, sizeof(buf), "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+		     hc_alg_crv(a), x, y);
 	if (r < 0 || (size_t)r >= sizeof(buf))
 		return HC_ERR_JWK;
 	if ((err = hc_sha256((const uint8_t *)buf, (size_t)r, h)) != HC_OK)
@@ -67,7 +98,96 @@ hc_err hc_thumbprint(const char *x, const char *y, char out[HC_KID_LEN + 1])
 	return hc_b64u_encode(h, sizeof(h), out, HC_KID_LEN + 1);
 }
 
-hc_err hc__pubkey_wrap(EVP_PKEY *pkey, struct hc_pubkey **out)
+/* Fetched once, like SHA-256. */
+static EVP_MD *sm3_md;
+static pthread_once_t sm3_once = PTHREAD_ONCE_INIT;
+
+static void sm3_fetch(void)
+{
+	sm3_md = EVP_MD_fetch(NULL, "SM3", NULL);
+}
+
+static const EVP_MD *sm3(void)
+{
+	return pthread_once(&sm3_once, sm3_fetch) == 0 ? sm3_md : NULL;
+}
+
+/* GB/T 32918.2 Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA),
+ * ENTL the ID's length in bits as two bytes big-endian. */
+static hc_err sm2_z(const uint8_t x[32], const uint8_t y[32], uint8_t z[32])
+{
+	uint8_t buf[2 + HC_SM2_ID_LEN + 6 * 32];
+	EC_GROUP *g = NULL;
+	BIGNUM *a = BN_new(), *b = BN_new(), *gx = BN_new(), *gy = BN_new();
+	uint8_t *p = buf;
+	hc_err err = HC_ERR_CRYPTO;
+
+	*p++ = (uint8_t)((HC_SM2_ID_LEN * 8) >> 8);
+	*p++ = (uint8_t)(HC_SM2_ID_LEN * 8);
+	memcpy(p, HC_SM2_ID, HC_SM2_ID_LEN);
+	p += HC_SM2_ID_LEN;
+	if (!a || !b || !gx || !gy || !sm3() || !(g = EC_GROUP_new_by_curve_name(NID_sm2)) ||
+	    EC_GROUP_get_curve(g, NULL, a, b, NULL) != 1 ||
+	    EC_POINT_get_affine_coordinates(g, EC_GROUP_get0_generator(g), gx, gy, NULL) != 1 ||
+	    BN_bn2binpad(a, p, 32) != 32 || BN_bn2binpad(b, p + 32, 32) != 32 ||
+	    BN_bn2binpad(gx, p + 64, 32) != 32 || BN_bn2binpad(gy, p + 96, 32) != 32)
+		goto out;
+	memcpy(p + 128, x, 32);
+	memcpy(p + 160, y, 32);
+	if (EVP_Digest(buf, sizeof(buf), z, NULL, sm3(), NULL) == 1)
+		err = HC_OK;
+out:
+	ERR_clear_error();
+	EC_GROUP_free(g);
+	BN_free(a);
+	BN_free(b);
+	BN_free(gx);
+	BN_free(gy);
+	return err;
+}
+
+hc_err hc_sm2_digest(const struct hc_pubkey *k, const uint8_t *msg, size_t n, uint8_t e[32])
+{
+	EVP_MD_CTX *md;
+	hc_err err = HC_ERR_CRYPTO;
+
+	if (k->alg != HC_ALG_SM2)
+		return HC_ERR_ALG;
+	if (!sm3() || !(md = EVP_MD_CTX_new()))
+		return HC_ERR_NOMEM;
+	if (EVP_DigestInit_ex(md, sm3(), NULL) == 1 && EVP_DigestUpdate(md, k->z, 32) == 1 &&
+	    EVP_DigestUpdate(md, msg, n) == 1 && EVP_DigestFinal_ex(md, e, NULL) == 1)
+		err = HC_OK;
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	return err;
+}
+
+hc_err hc__sm2_md_init(EVP_MD_CTX *md, EVP_PKEY *pkey, bool sign)
+{
+	EVP_PKEY_CTX *pc;
+	int r;
+
+	/* The ID on the context, never OpenSSL's default: the context goes
+	 * into md first, so DigestSign/VerifyInit computes Z with it. */
+	if (!(pc = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)))
+		return HC_ERR_NOMEM;
+	if (EVP_PKEY_CTX_set1_id(pc, HC_SM2_ID, HC_SM2_ID_LEN) != 1) {
+		EVP_PKEY_CTX_free(pc);
+		return HC_ERR_CRYPTO;
+	}
+	EVP_MD_CTX_set_pkey_ctx(md, pc); /* md does not own pc: freed below */
+	r = sign ? EVP_DigestSignInit_ex(md, NULL, "SM3", NULL, NULL, pkey, NULL)
+		 : EVP_DigestVerifyInit_ex(md, NULL, "SM3", NULL, NULL, pkey, NULL);
+	if (r != 1) {
+		EVP_MD_CTX_set_pkey_ctx(md, NULL);
+		EVP_PKEY_CTX_free(pc);
+		return HC_ERR_CRYPTO;
+	}
+	return HC_OK;
+}
+
+hc_err hc__pubkey_wrap(EVP_PKEY *pkey, enum hc_alg a, struct hc_pubkey **out)
 {
 	struct hc_pubkey *k = NULL;
 	uint8_t pt[65];
@@ -78,15 +198,18 @@ hc_err hc__pubkey_wrap(EVP_PKEY *pkey, struct hc_pubkey **out)
 					    &ptlen) != 1 ||
 	    ptlen != 65 || pt[0] != 0x04)
 		goto out;
-	if (!(k = calloc(1, sizeof(*k))) || !(k->tab = calloc(1, sizeof(*k->tab)))) {
+	if (!(k = calloc(1, sizeof(*k))) ||
+	    (a == HC_ALG_ES256 && !(k->tab = calloc(1, sizeof(*k->tab))))) {
 		err = HC_ERR_NOMEM;
 		goto out;
 	}
+	k->alg = a;
 	memcpy(k->x, pt + 1, 32);
 	memcpy(k->y, pt + 33, 32);
 	if (hc_b64u_encode(k->x, 32, k->xb, sizeof(k->xb)) != HC_OK ||
 	    hc_b64u_encode(k->y, 32, k->yb, sizeof(k->yb)) != HC_OK ||
-	    hc_thumbprint(k->xb, k->yb, k->kid) != HC_OK)
+	    hc_thumbprint_alg(a, k->xb, k->yb, k->kid) != HC_OK ||
+	    (a == HC_ALG_SM2 && sm2_z(k->x, k->y, k->z) != HC_OK))
 		goto out;
 	k->pkey = pkey;
 	*out = k;
@@ -101,6 +224,12 @@ out:
 
 hc_err hc_pubkey_from_xy(const uint8_t x[32], const uint8_t y[32], struct hc_pubkey **out)
 {
+	return hc_pubkey_from_xy_alg(HC_ALG_ES256, x, y, out);
+}
+
+hc_err hc_pubkey_from_xy_alg(enum hc_alg a, const uint8_t x[32], const uint8_t y[32],
+			     struct hc_pubkey **out)
+{
 	EVP_PKEY_CTX *ctx = NULL, *chk = NULL;
 	EVP_PKEY *pkey = NULL;
 	OSSL_PARAM params[3];
@@ -111,16 +240,19 @@ hc_err hc_pubkey_from_xy(const uint8_t x[32], const uint8_t y[32], struct hc_pub
 	pt[0] = 0x04;
 	memcpy(pt + 1, x, 32);
 	memcpy(pt + 33, y, 32);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"P-256", 0);
+	/* OpenSSL 3.0 keeps SM2 keys apart from EC ones: key type SM2. */
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+						     (char *)(a == HC_ALG_SM2 ? "SM2" : "P-256"), 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt));
 	params[2] = OSSL_PARAM_construct_end();
-	if (!(ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	if (!(ctx = EVP_PKEY_CTX_new_from_name(NULL, a == HC_ALG_SM2 ? "SM2" : "EC", NULL)) ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
 	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
 		goto out;
 	/* fromdata does not promise a point check; do it explicitly. */
 	if (!(chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) || EVP_PKEY_public_check(chk) != 1)
 		goto out;
-	if ((err = hc__pubkey_wrap(pkey, out)) == HC_OK)
+	if ((err = hc__pubkey_wrap(pkey, a, out)) == HC_OK)
 		pkey = NULL;
 out:
 	ERR_clear_error();
@@ -148,6 +280,7 @@ hc_err hc_pubkey_from_jwk(const cJSON *jwk, struct hc_pubkey **out)
 	char kty[8], crv[8], alg[8], use[8], kid[64];
 	bool has_alg, has_use, has_kid;
 	uint8_t x[32], y[32];
+	enum hc_alg a;
 	hc_err err;
 
 	*out = NULL;
@@ -155,12 +288,14 @@ hc_err hc_pubkey_from_jwk(const cJSON *jwk, struct hc_pubkey **out)
 		return HC_ERR_JWK;
 	if (hc_json_str(jwk, "kty", true, kty, sizeof(kty), NULL) != HC_OK || strcmp(kty, "EC") != 0 ||
 	    hc_json_str(jwk, "crv", true, crv, sizeof(crv), NULL) != HC_OK ||
-	    strcmp(crv, "P-256") != 0) {
-		hc_set_detail("JWK is not kty EC, crv P-256");
+	    (strcmp(crv, "P-256") != 0 && strcmp(crv, "SM2") != 0)) {
+		hc_set_detail("JWK is not kty EC, crv P-256 or SM2");
 		return HC_ERR_JWK;
 	}
+	a = strcmp(crv, "SM2") == 0 ? HC_ALG_SM2 : HC_ALG_ES256;
+	/* A key's alg is its curve's: "SM2" on a P-256 key is no key. */
 	if (hc_json_str(jwk, "alg", false, alg, sizeof(alg), &has_alg) != HC_OK ||
-	    (has_alg && strcmp(alg, "ES256") != 0) ||
+	    (has_alg && strcmp(alg, hc_alg_name(a)) != 0) ||
 	    hc_json_str(jwk, "use", false, use, sizeof(use), &has_use) != HC_OK ||
 	    (has_use && strcmp(use, "sig") != 0) ||
 	    hc_json_str(jwk, "kid", false, kid, sizeof(kid), &has_kid) != HC_OK) {
@@ -169,8 +304,8 @@ hc_err hc_pubkey_from_jwk(const cJSON *jwk, struct hc_pubkey **out)
 	}
 	if ((err = coord(jwk, "x", x)) != HC_OK || (err = coord(jwk, "y", y)) != HC_OK)
 		return err;
-	if ((err = hc_pubkey_from_xy(x, y, out)) != HC_OK) {
-		hc_set_detail("JWK point is not on P-256");
+	if ((err = hc_pubkey_from_xy_alg(a, x, y, out)) != HC_OK) {
+		hc_set_detail("JWK point is not on %s", hc_alg_crv(a));
 		return err;
 	}
 	if (has_kid && strcmp(kid, (*out)->kid) != 0) {
@@ -188,9 +323,11 @@ hc_err hc_pubkey_jwk(const struct hc_pubkey *k, cJSON **out)
 
 	*out = NULL;
 	if (!o || !cJSON_AddStringToObject(o, "kty", "EC") ||
-	    !cJSON_AddStringToObject(o, "crv", "P-256") || !cJSON_AddStringToObject(o, "x", k->xb) ||
-	    !cJSON_AddStringToObject(o, "y", k->yb) || !cJSON_AddStringToObject(o, "kid", k->kid) ||
-	    !cJSON_AddStringToObject(o, "alg", "ES256") || !cJSON_AddStringToObject(o, "use", "sig")) {
+	    !cJSON_AddStringToObject(o, "crv", hc_alg_crv(k->alg)) ||
+	    !cJSON_AddStringToObject(o, "x", k->xb) || !cJSON_AddStringToObject(o, "y", k->yb) ||
+	    !cJSON_AddStringToObject(o, "kid", k->kid) ||
+	    !cJSON_AddStringToObject(o, "alg", hc_alg_name(k->alg)) ||
+	    !cJSON_AddStringToObject(o, "use", "sig")) {
 		cJSON_Delete(o);
 		return HC_ERR_NOMEM;
 	}
@@ -253,6 +390,10 @@ hc_err hc_es256_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
 	hc_err err;
 	int r;
 
+	if (k->alg != HC_ALG_ES256) {
+		hc_set_detail("ES256 over an SM2 key");
+		return HC_ERR_ALG;
+	}
 	if ((err = hc_sig_raw_to_der(sig, &der, &dlen)) != HC_OK)
 		return err;
 	err = HC_ERR_NOMEM;
@@ -268,6 +409,40 @@ out:
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(der);
 	return err;
+}
+
+static hc_err sm2_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
+			 const uint8_t sig[HC_SIG_LEN])
+{
+	EVP_MD_CTX *md = NULL;
+	EVP_PKEY_CTX *pc;
+	uint8_t *der = NULL;
+	size_t dlen;
+	hc_err err;
+
+	if ((err = hc_sig_raw_to_der(sig, &der, &dlen)) != HC_OK)
+		return err;
+	if (!(md = EVP_MD_CTX_new())) {
+		err = HC_ERR_NOMEM;
+		goto out;
+	}
+	if ((err = hc__sm2_md_init(md, k->pkey, false)) != HC_OK)
+		goto out;
+	/* r and s in [1, n-1] and the rest: OpenSSL's SM2 verify checks them. */
+	err = EVP_DigestVerify(md, der, dlen, msg, n) == 1 ? HC_OK : HC_ERR_BAD_SIG;
+out:
+	ERR_clear_error();
+	pc = md ? EVP_MD_CTX_get_pkey_ctx(md) : NULL;
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_CTX_free(pc);
+	OPENSSL_free(der);
+	return err;
+}
+
+hc_err hc_key_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
+		     const uint8_t sig[HC_SIG_LEN])
+{
+	return k->alg == HC_ALG_SM2 ? sm2_verify(k, msg, n, sig) : hc_es256_verify(k, msg, n, sig);
 }
 
 struct hc_verctx {
@@ -293,7 +468,7 @@ hc_err hc_verctx_new_ex(const struct hc_pubkey *k, bool table, struct hc_verctx 
 		hc_verctx_free(v);
 		return HC_ERR_CRYPTO;
 	}
-	v->tab = table ? hc_pubkey_table(k) : NULL;
+	v->tab = table && k->alg == HC_ALG_ES256 ? hc_pubkey_table(k) : NULL;
 	*out = v;
 	return HC_OK;
 }

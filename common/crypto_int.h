@@ -17,14 +17,27 @@ struct pubkey_tab {
 
 struct hc_pubkey {
 	EVP_PKEY *pkey;
-	struct pubkey_tab *tab; /* NULL: never a table (out of memory at wrap) */
+	enum hc_alg alg;
+	struct pubkey_tab *tab; /* NULL: never a table (SM2, or out of memory at wrap) */
+	uint8_t z[32];          /* SM2 only: Z of HC_SM2_ID and the point */
 	uint8_t x[32], y[32];
 	char xb[44], yb[44];
 	char kid[HC_KID_LEN + 1];
 };
 
-/* Wraps an EC P-256 public (or private) EVP_PKEY: fills coordinates and
- * kid. Takes ownership of pkey on success only. */
-hc_err hc__pubkey_wrap(EVP_PKEY *pkey, struct hc_pubkey **out);
+/* Wraps an EC P-256 or SM2 public (or private) EVP_PKEY of algorithm a:
+ * fills coordinates, kid and, for SM2, Z. Takes ownership of pkey on
+ * success only. */
+hc_err hc__pubkey_wrap(EVP_PKEY *pkey, enum hc_alg a, struct hc_pubkey **out);
+/* An SM2 signature context for pkey with the ID HC_SM2_ID set on it
+ * (EVP_PKEY_CTX_set1_id), into md for EVP_DigestSign/Verify over SM3. */
+hc_err hc__sm2_md_init(EVP_MD_CTX *md, EVP_PKEY *pkey, bool sign);
+
+/* A private key in a PKCS#11 token named by an RFC 7512 URI (p11.c):
+ * *out signs in the token; *hp holds the module and the session, freed
+ * by hc__p11_free after *out. */
+struct hc__p11;
+hc_err hc__p11_load(const char *s, EVP_PKEY **out, struct hc__p11 **hp);
+void hc__p11_free(struct hc__p11 *h);
 
 #endif

@@ -75,6 +75,8 @@ hc_err hc_ectab_new(const struct hc_pubkey *k, struct hc_ectab **out)
 	hc_err err = HC_ERR_NOMEM;
 
 	*out = NULL;
+	if (k->alg != HC_ALG_ES256)
+		return HC_ERR_ALG; /* the tables are P-256's */
 	if (!p256_ready())
 		return HC_ERR_CRYPTO;
 	if (!(t = calloc(1, sizeof(*t))) || !(ctx = BN_CTX_new()) ||

@@ -1,4 +1,5 @@
-/* hc_crypto.h: verification-side crypto (ES256 verify, JWK, thumbprint). */
+/* hc_crypto.h: verification-side crypto (ES256 and SM2 verify, JWK,
+ * thumbprint). */
 #ifndef HC_CRYPTO_H
 #define HC_CRYPTO_H
 
@@ -7,32 +8,65 @@
 #include "hc.h"
 
 #define HC_KID_LEN 43 /* base64url of a SHA-256 thumbprint */
-#define HC_SIG_LEN 64 /* ES256 R||S */
+#define HC_SIG_LEN 64 /* ES256 or SM2 R||S */
 
-struct hc_pubkey; /* a P-256 public key with its RFC 7638 kid */
+/* The two signature algorithms. A key has one, fixed by its curve: ES256
+ * (ECDSA P-256, SHA-256) or SM2 (GB/T 32918.2 over the SM2 curve, SM3,
+ * the distinguishing ID HC_SM2_ID). */
+enum hc_alg { HC_ALG_ES256 = 0, HC_ALG_SM2 };
+#define HC_SM2_ID "1234567812345678"
+#define HC_SM2_ID_LEN 16
+/* "ES256" or "SM2": the JWS alg and the JWK alg. */
+const char *hc_alg_name(enum hc_alg a);
+/* "P-256" or "SM2": the JWK crv. */
+const char *hc_alg_crv(enum hc_alg a);
+/* HC_OK and *a for "ES256" or "SM2", HC_ERR_ALG for anything else. */
+hc_err hc_alg_parse(const char *s, enum hc_alg *a) HC_WUR;
 
-/* From a JWK object: kty EC, crv P-256, x and y of 32 bytes each, the point
- * on the curve. If the JWK has a kid it must equal the thumbprint. Members
- * alg (ES256) and use (sig) are checked when present; other members are
- * left to the caller. */
+struct hc_pubkey; /* a P-256 or SM2 public key with its RFC 7638 kid */
+
+/* From a JWK object: kty EC, crv P-256 or SM2, x and y of 32 bytes each,
+ * the point on that curve. If the JWK has a kid it must equal the
+ * thumbprint. Members alg (ES256 for P-256, SM2 for SM2) and use (sig) are
+ * checked when present; other members are left to the caller. */
 hc_err hc_pubkey_from_jwk(const cJSON *jwk, struct hc_pubkey **out) HC_WUR;
+/* A P-256 key from its coordinates. */
 hc_err hc_pubkey_from_xy(const uint8_t x[32], const uint8_t y[32],
 			 struct hc_pubkey **out) HC_WUR;
+/* A key of algorithm a (the curve of a) from its coordinates. */
+hc_err hc_pubkey_from_xy_alg(enum hc_alg a, const uint8_t x[32], const uint8_t y[32],
+			     struct hc_pubkey **out) HC_WUR;
 void hc_pubkey_free(struct hc_pubkey *k);
 const char *hc_pubkey_kid(const struct hc_pubkey *k);
+enum hc_alg hc_pubkey_alg(const struct hc_pubkey *k);
 /* The public JWK as a new cJSON object: kty, crv, x, y, kid, alg, use. */
 hc_err hc_pubkey_jwk(const struct hc_pubkey *k, cJSON **out) HC_WUR;
 
 /* RFC 7638 thumbprint of an EC P-256 key given its base64url x and y. */
 hc_err hc_thumbprint(const char *x_b64, const char *y_b64, char out[HC_KID_LEN + 1]) HC_WUR;
+/* The same for a key of algorithm a: crv is hc_alg_crv(a). */
+hc_err hc_thumbprint_alg(enum hc_alg a, const char *x_b64, const char *y_b64,
+			 char out[HC_KID_LEN + 1]) HC_WUR;
 
 /* HC_OK when sig (R||S) is a valid ES256 signature of msg by k,
- * HC_ERR_BAD_SIG when it is not. */
+ * HC_ERR_BAD_SIG when it is not; HC_ERR_ALG when k is not a P-256 key. */
 hc_err hc_es256_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
 		       const uint8_t sig[HC_SIG_LEN]) HC_WUR;
+/* HC_OK when sig (R||S) is a valid signature of msg by k in k's own
+ * algorithm (ES256, or SM2 with SM3 and the ID HC_SM2_ID set on the
+ * context), HC_ERR_BAD_SIG when it is not. */
+hc_err hc_key_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
+		     const uint8_t sig[HC_SIG_LEN]) HC_WUR;
+/* For an SM2 key: e = SM3(Z || msg), the value an SM2 signature of msg
+ * signs, Z the key's GB/T 32918.2 hash of HC_SM2_ID, the curve and the
+ * point. hc_es256_verify_digest(s) take e for an SM2 key. HC_ERR_ALG for
+ * a P-256 key. */
+hc_err hc_sm2_digest(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
+		     uint8_t e[32]) HC_WUR;
 
 /* A context for verifying many signatures by one key in one thread:
- * ES256 over a SHA-256 digest computed by the caller. */
+ * ES256 over a SHA-256 digest computed by the caller, or for an SM2 key
+ * SM2 over the e of hc_sm2_digest (EVP only: no table). */
 struct hc_verctx;
 hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out) HC_WUR;
 /* table false: EVP_PKEY_verify only, the key's table not built. */

@@ -10,21 +10,29 @@ struct hc_privkey;
 /* Generates a P-256 key and writes it as PEM PKCS#8 to path, created with
  * O_EXCL|O_NOFOLLOW and mode 0600 (HC_ERR_EXISTS if path exists). */
 hc_err hc_privkey_generate(const char *path, struct hc_privkey **out) HC_WUR;
+/* The same for a key of algorithm a (P-256 or SM2). */
+hc_err hc_privkey_generate_alg(const char *path, enum hc_alg a, struct hc_privkey **out) HC_WUR;
 /* Loads a PEM private key; refuses a file readable by group or others
- * (HC_ERR_KEY_PERM) and any key that is not P-256. */
+ * (HC_ERR_KEY_PERM) and any key that is not P-256 or SM2. */
 hc_err hc_privkey_load(const char *path, struct hc_privkey **out) HC_WUR;
 void hc_privkey_free(struct hc_privkey *k);
 /* The key id (RFC 7638 thumbprint) of the matching public key. */
 const char *hc_privkey_kid(const struct hc_privkey *k);
+enum hc_alg hc_privkey_alg(const struct hc_privkey *k);
 /* The matching public key (caller frees). */
 hc_err hc_privkey_public(const struct hc_privkey *k, struct hc_pubkey **out) HC_WUR;
 /* ES256 over msg: raw r||s. Several threads may sign with one key: one at a
  * time reuses the key's signing context, the others set up their own. */
 hc_err hc_es256_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 		     uint8_t sig[HC_SIG_LEN]) HC_WUR;
+/* Signs msg in k's own algorithm: hc_es256_sign, or SM2 with SM3 and the
+ * ID HC_SM2_ID set on the context. Raw r||s. */
+hc_err hc_key_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
+		   uint8_t sig[HC_SIG_LEN]) HC_WUR;
 hc_err hc_random(uint8_t *buf, size_t n) HC_WUR;
 
-/* Signs payload as a compact JWS, header {"alg":"ES256","kid":..} plus
+/* Signs payload as a compact JWS, header {"alg":ALG,"kid":..} (ALG the
+ * key's: "ES256" or "SM2") plus
  * "zip":"DEF" (payload deflated first) when zip. Returns a malloc'd string. */
 hc_err hc_jws_sign(struct hc_privkey *k, bool zip, const uint8_t *payload, size_t n,
 		   char **out) HC_WUR;

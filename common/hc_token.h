@@ -18,6 +18,7 @@ hc_err hc_qr_encode(const char *prefix, const char *tok, size_t n, char *out,
 
 /* ---- compact JWS ---- */
 struct hc_jws {
+	enum hc_alg alg;     /* the header's: ES256 or SM2 */
 	char kid[HC_KID_LEN + 1];
 	size_t signing_len;  /* bytes of "header.payload" at the start of the input */
 	uint8_t sig[HC_SIG_LEN];
@@ -25,14 +26,15 @@ struct hc_jws {
 	size_t payload_len;
 };
 /* Parses a compact JWS of at most max bytes. The header must be exactly
- * alg ES256, kid (a 43-character thumbprint) and, when zip is true,
+ * alg (ES256 or SM2), kid (a 43-character thumbprint) and, when zip is true,
  * "zip":"DEF" (when false, no zip member). Unknown members, "crit", or
  * another alg are refused: HC_ERR_HEADER / HC_ERR_ALG. The payload is
  * inflated under payload_cap when zip. No signature is checked here. */
 hc_err hc_jws_parse(const char *s, size_t n, size_t max, bool zip, size_t payload_cap,
 		    struct hc_jws *out) HC_WUR;
 void hc_jws_clear(struct hc_jws *j);
-/* Verifies j's signature over the first j->signing_len bytes of s. */
+/* Verifies j's signature over the first j->signing_len bytes of s:
+ * HC_ERR_ALG when j's alg is not k's (ES256 for P-256, SM2 for SM2). */
 hc_err hc_jws_verify(const struct hc_jws *j, const char *s, const struct hc_pubkey *k) HC_WUR;
 
 /* ---- claims (DESIGN 3) ---- */

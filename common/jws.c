@@ -1,5 +1,5 @@
 /* jws.c: compact JWS parsing (strict header, 64-byte signature, capped
- * payload) and ES256 verification. Nothing of the header is quoted in a
+ * payload) and ES256 or SM2 verification. Nothing of the header is quoted in a
  * failure's detail: it is parsed before the signature is checked. */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,7 @@ static hc_err check_header(const char *h, size_t n, bool zip, struct hc_jws *out
 		err = HC_ERR_HEADER;
 		goto out;
 	}
-	if (strcmp(alg->valuestring, "ES256") != 0) {
+	if (hc_alg_parse(alg->valuestring, &out->alg) != HC_OK) {
 		err = HC_ERR_ALG;
 		goto out;
 	}
@@ -126,5 +126,12 @@ out:
 
 hc_err hc_jws_verify(const struct hc_jws *j, const char *s, const struct hc_pubkey *k)
 {
-	return hc_es256_verify(k, (const uint8_t *)s, j->signing_len, j->sig);
+	/* The header's alg must be the key's own: an ES256 header naming an
+	 * SM2 key, or the reverse, is refused before any arithmetic. */
+	if (j->alg != hc_pubkey_alg(k)) {
+		hc_set_detail("alg %s names a %s key", hc_alg_name(j->alg),
+			      hc_alg_crv(hc_pubkey_alg(k)));
+		return HC_ERR_ALG;
+	}
+	return hc_key_verify(k, (const uint8_t *)s, j->signing_len, j->sig);
 }

@@ -1,4 +1,4 @@
-/* jws_sign.c: producing a compact JWS (ES256, optional raw DEFLATE). */
+/* jws_sign.c: producing a compact JWS (ES256 or SM2, optional raw DEFLATE). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +16,9 @@ hc_err hc_jws_sign(struct hc_privkey *k, bool zip, const uint8_t *payload, size_
 	int r;
 
 	*out = NULL;
-	r = snprintf(hdr, sizeof(hdr), zip ? "{\"alg\":\"ES256\",\"zip\":\"DEF\",\"kid\":\"%s\"}"
-					   : "{\"alg\":\"ES256\",\"kid\":\"%s\"}",
-		     hc_privkey_kid(k));
+	r = snprintf(hdr, sizeof(hdr), zip ? "{\"alg\":\"%s\",\"zip\":\"DEF\",\"kid\":\"%s\"}"
+					   : "{\"alg\":\"%s\",\"kid\":\"%s\"}",
+		     hc_alg_name(hc_privkey_alg(k)), hc_privkey_kid(k));
 	if (r < 0 || (size_t)r >= sizeof(hdr))
 		return HC_ERR_CRYPTO;
 	if (zip) {
@@ -38,7 +38,7 @@ hc_err hc_jws_sign(struct hc_privkey *k, bool zip, const uint8_t *payload, size_
 	if ((err = hc_b64u_encode(body, blen, s + hl + 1, cap - hl - 1)) != HC_OK)
 		goto out;
 	o = hl + 1 + pl;
-	if ((err = hc_es256_sign(k, (const uint8_t *)s, o, sig)) != HC_OK)
+	if ((err = hc_key_sign(k, (const uint8_t *)s, o, sig)) != HC_OK)
 		goto out;
 	s[o++] = '.';
 	if ((err = hc_b64u_encode(sig, sizeof(sig), s + o, cap - o)) != HC_OK)

@@ -1,5 +1,5 @@
 /* sign.c: signing-side OpenSSL calls: key generation, private key files,
- * ES256 signing, randomness. hc-verify never links this file. */
+ * ES256 and SM2 signing, randomness. hc-verify never links this file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,12 +21,14 @@
 
 struct hc_privkey {
 	EVP_PKEY *pkey;
+	enum hc_alg alg;
 	char kid[HC_KID_LEN + 1]; /* computed once, at load or generation */
 	/* A signing context set up once (EVP_PKEY_sign_init) and reused: setting
 	 * one up per token costs a fifth of a signature. One thread at a time
 	 * uses it; the others make their own (hc_es256_sign). */
 	pthread_mutex_t lock;
 	EVP_PKEY_CTX *sctx;
+	struct hc__p11 *p11; /* a key in a PKCS#11 token: its module and session */
 };
 
 void hc_privkey_free(struct hc_privkey *k)
@@ -37,6 +39,7 @@ void hc_privkey_free(struct hc_privkey *k)
 	pthread_mutex_destroy(&k->lock);
 	/* Clears the private scalar: EC_KEY_free uses BN_clear_free on it. */
 	EVP_PKEY_free(k->pkey);
+	hc__p11_free(k->p11);
 	free(k);
 }
 
@@ -49,16 +52,27 @@ hc_err hc_random(uint8_t *buf, size_t n)
 	return HC_OK;
 }
 
-static bool is_p256(EVP_PKEY *pkey)
+/* The algorithm of a P-256 key (ES256) or an SM2 key (OpenSSL 3.0 gives
+ * a PKCS#8 key on the SM2 curve the key type SM2); false for any other. */
+static bool key_alg(EVP_PKEY *pkey, enum hc_alg *a)
 {
 	char name[32];
 
-	return EVP_PKEY_is_a(pkey, "EC") &&
-	       EVP_PKEY_get_utf8_string_param(pkey, "group", name, sizeof(name), NULL) == 1 &&
-	       (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0);
+	if (EVP_PKEY_get_utf8_string_param(pkey, "group", name, sizeof(name), NULL) != 1)
+		return false;
+	if (EVP_PKEY_is_a(pkey, "EC") &&
+	    (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0)) {
+		*a = HC_ALG_ES256;
+		return true;
+	}
+	if (EVP_PKEY_is_a(pkey, "SM2") && strcmp(name, "SM2") == 0) {
+		*a = HC_ALG_SM2;
+		return true;
+	}
+	return false;
 }
 
-static hc_err pubkey_of(EVP_PKEY *pkey, struct hc_pubkey **out)
+static hc_err pubkey_of(EVP_PKEY *pkey, enum hc_alg a, struct hc_pubkey **out)
 {
 	uint8_t pt[65];
 	size_t ptlen = 0;
@@ -66,20 +80,29 @@ static hc_err pubkey_of(EVP_PKEY *pkey, struct hc_pubkey **out)
 	*out = NULL;
 	if (EVP_PKEY_get_octet_string_param(pkey, "pub", pt, sizeof(pt), &ptlen) != 1 ||
 	    ptlen != 65 || pt[0] != 0x04) {
+		/* A token's key (libp11, a legacy EVP_PKEY) gives its point only
+		 * as its encoded public key. */
+		unsigned char *enc = NULL;
+		size_t el = EVP_PKEY_get1_encoded_public_key(pkey, &enc);
+
+		if (el == 65 && enc[0] == 0x04)
+			memcpy(pt, enc, 65);
+		OPENSSL_free(enc);
 		ERR_clear_error();
-		return HC_ERR_CRYPTO;
+		if (el != 65 || pt[0] != 0x04)
+			return HC_ERR_CRYPTO;
 	}
-	return hc_pubkey_from_xy(pt + 1, pt + 33, out);
+	return hc_pubkey_from_xy_alg(a, pt + 1, pt + 33, out);
 }
 
-/* Wraps pkey (owned on success) with its kid. */
-static hc_err wrap(EVP_PKEY *pkey, struct hc_privkey **out)
+/* Wraps pkey (owned on success) of algorithm a with its kid. */
+static hc_err wrap(EVP_PKEY *pkey, enum hc_alg a, struct hc_privkey **out)
 {
 	struct hc_privkey *k;
 	struct hc_pubkey *pub = NULL;
 	hc_err err;
 
-	if ((err = pubkey_of(pkey, &pub)) != HC_OK)
+	if ((err = pubkey_of(pkey, a, &pub)) != HC_OK)
 		return err;
 	if (!(k = calloc(1, sizeof(*k)))) {
 		hc_pubkey_free(pub);
@@ -92,6 +115,7 @@ static hc_err wrap(EVP_PKEY *pkey, struct hc_privkey **out)
 		return HC_ERR_NOMEM;
 	}
 	k->pkey = pkey;
+	k->alg = a;
 	*out = k;
 	return HC_OK;
 }
@@ -101,7 +125,17 @@ const char *hc_privkey_kid(const struct hc_privkey *k)
 	return k->kid;
 }
 
+enum hc_alg hc_privkey_alg(const struct hc_privkey *k)
+{
+	return k->alg;
+}
+
 hc_err hc_privkey_generate(const char *path, struct hc_privkey **out)
+{
+	return hc_privkey_generate_alg(path, HC_ALG_ES256, out);
+}
+
+hc_err hc_privkey_generate_alg(const char *path, enum hc_alg a, struct hc_privkey **out)
 {
 	EVP_PKEY *pkey = NULL;
 	BIO *mem = NULL;
@@ -111,7 +145,8 @@ hc_err hc_privkey_generate(const char *path, struct hc_privkey **out)
 	int fd = -1;
 
 	*out = NULL;
-	if (!(pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")))
+	if (!(pkey = a == HC_ALG_SM2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+				     : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")))
 		goto out;
 	if (!(mem = BIO_new(BIO_s_secmem())) ||
 	    PEM_write_bio_PrivateKey(mem, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
@@ -145,7 +180,7 @@ hc_err hc_privkey_generate(const char *path, struct hc_privkey **out)
 		err = HC_ERR_IO;
 		goto unlink;
 	}
-	if ((err = wrap(pkey, out)) != HC_OK)
+	if ((err = wrap(pkey, a, out)) != HC_OK)
 		goto unlink;
 	pkey = NULL;
 	goto out;
@@ -187,9 +222,33 @@ static hc_err read_key(int fd, const char *path, size_t size, uint8_t **out)
 	return HC_OK;
 }
 
+/* A key in a PKCS#11 token: P-256 only (tokens have no SM2). */
+static hc_err token_load(const char *uri, struct hc_privkey **out)
+{
+	struct hc__p11 *h = NULL;
+	EVP_PKEY *pkey = NULL;
+	enum hc_alg a;
+	hc_err err;
+
+	if ((err = hc__p11_load(uri, &pkey, &h)) != HC_OK)
+		return err;
+	if (!key_alg(pkey, &a) || a != HC_ALG_ES256) {
+		hc_set_detail("the token's key is not a P-256 key");
+		err = HC_ERR_KEY_FILE;
+	} else if ((err = wrap(pkey, a, out)) == HC_OK) {
+		(*out)->p11 = h;
+		return HC_OK;
+	}
+	ERR_clear_error();
+	EVP_PKEY_free(pkey);
+	hc__p11_free(h);
+	return err;
+}
+
 hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 {
 	EVP_PKEY *pkey = NULL;
+	enum hc_alg a = HC_ALG_ES256;
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -198,6 +257,8 @@ hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 	int fd;
 
 	*out = NULL;
+	if (strncmp(path, "pkcs11:", 7) == 0)
+		return token_load(path, out);
 	/* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer. */
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno == ELOOP)
@@ -230,11 +291,11 @@ hc_err hc_privkey_load(const char *path, struct hc_privkey **out)
 	err = HC_ERR_KEY_FILE;
 	if (!(mem = BIO_new_mem_buf(buf, (int)len)))
 		goto out;
-	if (!(pkey = PEM_read_bio_PrivateKey(mem, NULL, NULL, NULL)) || !is_p256(pkey)) {
-		hc_set_detail("%s: not a PEM P-256 private key", path);
+	if (!(pkey = PEM_read_bio_PrivateKey(mem, NULL, NULL, NULL)) || !key_alg(pkey, &a)) {
+		hc_set_detail("%s: not a PEM P-256 or SM2 private key", path);
 		goto out;
 	}
-	if ((err = wrap(pkey, out)) == HC_OK)
+	if ((err = wrap(pkey, a, out)) == HC_OK)
 		pkey = NULL;
 out:
 	ERR_clear_error();
@@ -246,7 +307,7 @@ out:
 
 hc_err hc_privkey_public(const struct hc_privkey *k, struct hc_pubkey **out)
 {
-	return pubkey_of(k->pkey, out);
+	return pubkey_of(k->pkey, k->alg, out);
 }
 
 static EVP_PKEY_CTX *sign_ctx(EVP_PKEY *pkey)
@@ -268,6 +329,8 @@ hc_err hc_es256_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 	bool locked;
 	hc_err err;
 
+	if (k->alg != HC_ALG_ES256)
+		return HC_ERR_ALG;
 	if ((err = hc_sha256(msg, n, digest)) != HC_OK)
 		return err;
 	err = HC_ERR_CRYPTO;
@@ -285,4 +348,32 @@ out:
 	EVP_PKEY_CTX_free(own);
 	OPENSSL_cleanse(digest, sizeof(digest));
 	return err;
+}
+
+/* SM2 with SM3 and the ID set on the context, every time (no context
+ * kept: a signature's Z and digest state are its own). */
+static hc_err sm2_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
+		       uint8_t sig[HC_SIG_LEN])
+{
+	EVP_MD_CTX *md;
+	EVP_PKEY_CTX *pc;
+	uint8_t der[80];
+	size_t dlen = sizeof(der);
+	hc_err err;
+
+	if (!(md = EVP_MD_CTX_new()))
+		return HC_ERR_NOMEM;
+	if ((err = hc__sm2_md_init(md, k->pkey, true)) == HC_OK)
+		err = EVP_DigestSign(md, der, &dlen, msg, n) == 1 ? hc_sig_der_to_raw(der, dlen, sig)
+								  : HC_ERR_CRYPTO;
+	ERR_clear_error();
+	pc = EVP_MD_CTX_get_pkey_ctx(md);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_CTX_free(pc);
+	return err;
+}
+
+hc_err hc_key_sign(struct hc_privkey *k, const uint8_t *msg, size_t n, uint8_t sig[HC_SIG_LEN])
+{
+	return k->alg == HC_ALG_SM2 ? sm2_sign(k, msg, n, sig) : hc_es256_sign(k, msg, n, sig);
 }

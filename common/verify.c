@@ -105,7 +105,16 @@ static hc_err steps24(const struct hc_trust *t, const char *tok, size_t n, struc
 	memcpy(kid, j->kid, HC_KID_LEN + 1);
 	if ((err = hc_claims_parse((const char *)j->payload, j->payload_len, c)) != HC_OK)
 		return err;
-	return find_key(t, c, j->kid, isp, kp);
+	if ((err = find_key(t, c, j->kid, isp, kp)) != HC_OK)
+		return err;
+	/* The header's alg must be the key's (ES256 for P-256, SM2 for SM2):
+	 * a key is never used under the other algorithm, in any path. */
+	if (j->alg != hc_pubkey_alg((*kp)->k)) {
+		hc_set_detail("alg %s names a %s key", hc_alg_name(j->alg),
+			      hc_alg_crv(hc_pubkey_alg((*kp)->k)));
+		return HC_ERR_ALG;
+	}
+	return HC_OK;
 }
 
 hc_err hc__steps24(const struct hc_trust *t, const char *tok, size_t n, struct hc_claims *c,
@@ -132,7 +141,7 @@ hc_err hc__steps15(const struct hc_trust *t, const char *tok, size_t n, const ui
 	/* Steps 2 to 4, then 5: the signature. */
 	if ((err = steps24(t, tok, n, &j, c, kid, isp, &k)) != HC_OK)
 		goto out;
-	if (digest && kctx) {
+	if (digest && kctx && hc_pubkey_alg(k->k) == HC_ALG_ES256) {
 		if (!kctx[k->idx] && (err = hc_verctx_new(k->k, &kctx[k->idx])) != HC_OK)
 			goto out;
 		err = hc_es256_verify_digest(kctx[k->idx], digest, j.sig);

@@ -12,12 +12,13 @@
 #define DEFAULT_MAX_BODY (1u << 20)
 #define DEFAULT_AUDIT_INTERVAL 60
 
-/* dir + "/" + rel, or rel alone when it is absolute. */
+/* dir + "/" + rel, or rel alone when it is absolute or a pkcs11: URI
+ * (a key in a token, DESIGN 13). */
 static bool resolve(const char *dir, const char *rel, char *out, size_t outsz)
 {
 	int r;
 
-	if (rel[0] == '/')
+	if (rel[0] == '/' || strncmp(rel, "pkcs11:", 7) == 0)
 		r = snprintf(out, outsz, "%s", rel);
 	else
 		r = snprintf(out, outsz, "%s/%s", dir, rel);

@@ -179,8 +179,8 @@ void svc_healthz(struct svc *s, struct reply *r)
 	static const uint8_t probe[] = "hc-issued health probe";
 	uint8_t sig[HC_SIG_LEN];
 	char *body;
-	bool key_ok = hc_es256_sign(s->key, probe, sizeof(probe), sig) == HC_OK &&
-		      hc_es256_verify(s->pub, probe, sizeof(probe), sig) == HC_OK;
+	bool key_ok = hc_key_sign(s->key, probe, sizeof(probe), sig) == HC_OK &&
+		      hc_key_verify(s->pub, probe, sizeof(probe), sig) == HC_OK;
 
 	if (!reg_writable(s->reg)) {
 		reply_error(r, 503, "the registry is not writable");

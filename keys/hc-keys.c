@@ -13,7 +13,7 @@
 #include "keys.h"
 
 static const char usage_text[] =
-	"usage: hc-keys gen FILE\n"
+	"usage: hc-keys gen [--alg ES256|SM2] FILE\n"
 	"       hc-keys pub [--status STATUS] [--nbf TIME] [--exp TIME] FILE\n"
 	"       hc-keys trustlist --root ROOT.key --in PAYLOAD.json --out trustlist.jws\n"
 	"       hc-keys revoke --key ISSUER.key --iss URL --in LIST.json|- --seq N\n"
@@ -22,8 +22,10 @@ static const char usage_text[] =
 	"                      --dir TREE --out TREE/snapshot.jws\n"
 	"       hc-keys help [COMMAND]\n"
 	"\n"
-	"  gen        write a new P-256 private key (PEM PKCS#8, mode 0600) to FILE,\n"
-	"             which must not exist, and print its key id (kid)\n"
+	"  gen        write a new private key (PEM PKCS#8, mode 0600) to FILE,\n"
+	"             which must not exist, and print its key id (kid); --alg SM2\n"
+	"             makes an SM2 key (signatures SM2 with SM3), ES256 (P-256)\n"
+	"             is the default\n"
 	"  pub        print the public JWK of the private key in FILE; with --status,\n"
 	"             --nbf or --exp, as a trust-list key entry\n"
 	"  trustlist  check a trust-list payload and sign it with a root key\n"
@@ -34,6 +36,9 @@ static const char usage_text[] =
 	"             TREE/revocations/NAME.jws with the snapshot key the trust list\n"
 	"             names, valid from now for DURATION (e.g. 10m), and print the\n"
 	"             number of files\n"
+	"\n"
+	"A private key may also be a pkcs11: URI naming a key in a PKCS#11 token,\n"
+	"its PIN in a file: 'pkcs11:token=T;object=K?pin-source=file:PATH'.\n"
 	"\n"
 	"Exit status: 0 success, 1 the input was refused, 2 usage or I/O error.\n";
 
@@ -75,14 +80,34 @@ int read_opts(int argc, char **argv, const struct option *opts, const char **slo
 
 static int cmd_gen(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"alg", required_argument, NULL, 0},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *alg = NULL;
+	const char **slots[] = {&alg};
 	struct hc_privkey *k = NULL;
 	struct hc_pubkey *pub = NULL;
+	enum hc_alg a = HC_ALG_ES256;
 	hc_err err;
+	int c;
 
-	if (argc != 2)
+	if ((c = read_opts(argc, argv, opts, slots, 1)) >= 0)
+		return c;
+	if (argc - optind != 1)
 		return usage(stderr, EXIT_USAGE);
-	if ((err = hc_privkey_generate(argv[1], &k)) != HC_OK) {
-		die_err(argv[1], err);
+	if (alg && hc_alg_parse(alg, &a) != HC_OK) {
+		fprintf(stderr, "hc-keys: --alg must be ES256 or SM2\n");
+		return EXIT_USAGE;
+	}
+	if (strncmp(argv[optind], "pkcs11:", 7) == 0) {
+		fprintf(stderr, "hc-keys: gen writes key files; make a token's key with the "
+				"token's tools (e.g. pkcs11-tool --keypairgen)\n");
+		return EXIT_USAGE;
+	}
+	if ((err = hc_privkey_generate_alg(argv[optind], a, &k)) != HC_OK) {
+		die_err(argv[optind], err);
 		return EXIT_USAGE;
 	}
 	if ((err = hc_privkey_public(k, &pub)) != HC_OK) {
