@@ -20,20 +20,41 @@ static const char usage_text[] =
 	"                      --out FILE.jws [--iat TIME]\n"
 	"       hc-keys snapshot --key SNAPSHOT.key --seq N --expires DURATION\n"
 	"                      --dir TREE --out TREE/snapshot.jws\n"
+	"       hc-keys tl new PAYLOAD.json --next-update TIME [--seq N]\n"
+	"       hc-keys tl add-issuer PAYLOAD.json --iss URL --name NAME --region CODE\n"
+	"                      --jwk KEY.jwk [--nbf TIME] [--exp TIME]\n"
+	"                      [--revocations revocations/NAME.jws] [--max-validity DURATION]\n"
+	"       hc-keys tl add-key PAYLOAD.json --iss URL --jwk KEY.jwk [--status STATUS]\n"
+	"                      [--nbf TIME] [--exp TIME]\n"
+	"       hc-keys tl retire-key|revoke-key|remove-key PAYLOAD.json\n"
+	"                      --kid KID|--jwk KEY.jwk [--exp TIME (retire-key: required)]\n"
+	"       hc-keys tl remove-issuer PAYLOAD.json --iss URL\n"
+	"       hc-keys tl next PAYLOAD.json [--seq N] [--next-update TIME]\n"
 	"       hc-keys help [COMMAND]\n"
 	"\n"
 	"  gen        write a new P-256 private key (PEM PKCS#8, mode 0600) to FILE,\n"
 	"             which must not exist, and print its key id (kid)\n"
-	"  pub        print the public JWK of the private key in FILE; with --status,\n"
-	"             --nbf or --exp, as a trust-list key entry\n"
+	"  pub        print the public JWK of FILE (a private key, or a public JWK\n"
+	"             file as an office sends it); with --status, --nbf or --exp,\n"
+	"             as a trust-list key entry\n"
 	"  trustlist  check a trust-list payload and sign it with a root key\n"
 	"  revoke     build an issuer's revocation list from a JSON array of jti\n"
 	"             strings or {\"jti\",\"at\"} objects, sign it with the issuer's\n"
 	"             key and print its kid and entry count; --iat defaults to now\n"
+	"  tl         edit a trust-list payload (in place, atomically) for\n"
+	"             hc-keys trustlist: a new one, issuers and keys added or removed,\n"
+	"             keys retired (status retired, exp TIME) or revoked, the next\n"
+	"             seq (one up, or N above it) with iat now; an edit that\n"
+	"             hc-keys trustlist would refuse exits 1 and changes nothing\n"
 	"  snapshot   sign the seq and SHA-256 of TREE/trustlist.jws and every\n"
 	"             TREE/revocations/NAME.jws with the snapshot key the trust list\n"
 	"             names, valid from now for DURATION (e.g. 10m), and print the\n"
 	"             number of files\n"
+	"\n"
+	"TIME is seconds since 1970 (1795392000), RFC 3339 (2026-11-23T08:00:00+08:00,\n"
+	"2026-11-23T00:00:00Z) or a date (2026-11-23, midnight China Standard Time);\n"
+	"pub and tl also take now and now+DURATION (now+7d). DURATION is 90, 90s,\n"
+	"30m, 24h or 7d.\n"
 	"\n"
 	"Exit status: 0 success, 1 the input was refused, 2 usage or I/O error.\n";
 
@@ -125,26 +146,40 @@ static int cmd_pub(int argc, char **argv)
 		fprintf(stderr, "hc-keys: --status must be active, retired or revoked\n");
 		return EXIT_USAGE;
 	}
-	if ((err = hc_privkey_load(argv[optind], &k)) != HC_OK ||
-	    (err = hc_privkey_public(k, &pub)) != HC_OK || (err = hc_pubkey_jwk(pub, &jwk)) != HC_OK) {
+	/* A JSON file is a public JWK (the operator receives public keys
+	 * only); anything else a private key. */
+	if (keys_is_json_file(argv[optind]) == 1) {
+		if ((err = keys_load_jwk(argv[optind], &jwk)) != HC_OK) {
+			die_err(argv[optind], err);
+			rc = err == HC_ERR_IO || err == HC_ERR_NOMEM ? EXIT_USAGE : EXIT_FAIL;
+			goto out;
+		}
+	} else if ((err = hc_privkey_load(argv[optind], &k)) != HC_OK ||
+		   (err = hc_privkey_public(k, &pub)) != HC_OK ||
+		   (err = hc_pubkey_jwk(pub, &jwk)) != HC_OK) {
 		die_err(argv[optind], err);
 		goto out;
 	}
 	if (status || nbf || exp) {
-		if (!cJSON_AddStringToObject(jwk, "status", status ? status : "active"))
+		if (status)
+			cJSON_DeleteItemFromObjectCaseSensitive(jwk, "status");
+		if (!cJSON_GetObjectItemCaseSensitive(jwk, "status") &&
+		    !cJSON_AddStringToObject(jwk, "status", status ? status : "active"))
 			goto out;
 		if (nbf) {
-			if (hc_time_parse(nbf, &t) != HC_OK) {
+			if (!keys_time(nbf, &t)) {
 				fprintf(stderr, "hc-keys: --nbf: invalid time '%s'\n", nbf);
 				goto out;
 			}
+			cJSON_DeleteItemFromObjectCaseSensitive(jwk, "nbf");
 			cJSON_AddNumberToObject(jwk, "nbf", (double)t);
 		}
 		if (exp) {
-			if (hc_time_parse(exp, &t) != HC_OK) {
+			if (!keys_time(exp, &t)) {
 				fprintf(stderr, "hc-keys: --exp: invalid time '%s'\n", exp);
 				goto out;
 			}
+			cJSON_DeleteItemFromObjectCaseSensitive(jwk, "exp");
 			cJSON_AddNumberToObject(jwk, "exp", (double)t);
 		}
 	}
@@ -426,6 +461,7 @@ static const struct {
 	{"trustlist", cmd_trustlist},
 	{"revoke", cmd_revoke},
 	{"snapshot", cmd_snapshot},
+	{"tl", cmd_tl},
 };
 
 static int dispatch(int argc, char **argv)
