@@ -29,14 +29,16 @@ static const char usage_text[] =
 	"  --batch FILE        one record per line (JSON lines), - for stdin;\n"
 	"                      one QR text per line on stdout (empty for a failed record)\n"
 	"  --png-dir DIR       batch: write NNNNNN.png per line into DIR\n"
-	"  --records FILE      batch: write one JSON line per input line to FILE (new):\n"
+	"  --records FILE      write one JSON line per record to FILE (new):\n"
 	"                      {line, jti, status, why, iat, exp, png} for a code,\n"
 	"                      {line, refused, detail} for a refused record; the jti\n"
 	"                      is what hc-keys revoke takes\n"
 	"  --risk-areas FILE   risk-area list (JSON), at most the policy's risk_max_age_h\n"
 	"                      old; needed for a record with travel in the policy's window\n"
 	"  --policy FILE       policy file (JSON; default: built-in default-1)\n"
-	"  --at TIME           issue as of TIME (epoch seconds, RFC 3339 or YYYY-MM-DD)\n"
+	"  --at TIME           issue as of TIME: epoch seconds, RFC 3339\n"
+	"                      (2026-11-23T08:00:00+08:00, ...Z) or YYYY-MM-DD\n"
+	"                      (midnight China Standard Time, +08:00)\n"
 	"  --validity DUR      validity, e.g. 24h, at most 720h (default: the policy's)\n"
 	"  --png FILE          write the QR code as PNG\n"
 	"  --svg FILE          write the QR code as SVG\n"
@@ -293,7 +295,8 @@ static int issue_main(int argc, char **argv)
 	uint8_t *buf = NULL;
 	size_t n;
 	char *tok = NULL;
-	struct hc_claims cl;
+	struct hc_claims cl = {0};
+	FILE *rf = NULL;
 	int c, rc = EXIT_USAGE;
 	hc_err err;
 
@@ -352,7 +355,7 @@ static int issue_main(int argc, char **argv)
 		}
 	}
 	if (!keyf || !is.iss || optind != argc || (!recf == !batch) ||
-	    (batch && (o.png || o.svg || o.terminal)) || (pngdir && !batch) || (recs && !batch)) {
+	    (batch && (o.png || o.svg || o.terminal)) || (pngdir && !batch)) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
@@ -420,17 +423,28 @@ static int issue_main(int argc, char **argv)
 	}
 	if (load_json_file(recf, HC_MAX_JSON_FILE, &buf, &n) != HC_OK)
 		goto out;
+	if (recs && !(rf = fopen(recs, "wx"))) {
+		fprintf(stderr, "hc-issue: --records %s: %s\n", recs,
+			errno == EEXIST ? "exists (records are never overwritten)" : strerror(errno));
+		goto out;
+	}
 	if ((err = issue(&is, (const char *)buf, n, &tok, &cl)) != HC_OK) {
 		perr(recf, err);
 		rc = err == HC_ERR_NOMEM || err == HC_ERR_CRYPTO ? EXIT_USAGE : EXIT_FAIL;
-		goto out;
-	}
-	if ((err = emit(&is, tok, &o)) != HC_OK) {
+	} else if ((err = emit(&is, tok, &o)) != HC_OK) {
 		perr("output", err);
-		goto out;
+	} else {
+		rc = 0;
 	}
-	rc = 0;
+	if (rf && (!put_record(rf, 1, err, &cl, o.png) || fflush(rf) != 0 || fsync(fileno(rf)) != 0)) {
+		fprintf(stderr, "hc-issue: --records %s: cannot write\n", recs);
+		rc = EXIT_USAGE;
+	}
 out:
+	if (rf && fclose(rf) != 0 && rc == 0) {
+		fprintf(stderr, "hc-issue: --records %s: cannot write\n", recs);
+		rc = EXIT_USAGE;
+	}
 	free(buf);
 	free(tok);
 	hc_risk_free(is.risk);

@@ -66,9 +66,10 @@ cp rec.jsonl rec.before
 rc=$?
 [ $rc -eq 2 ] && cmp -s rec.jsonl rec.before && grep -q "never overwritten" err.txt &&
 	ok "records are never overwritten (exit 2)" || bad "records overwrite" "exit $rc"
-"$B/hc-issue" --key zj.key --iss $ZJ --record "$SRC/examples/green.json" --at $AT --records r.jsonl \
-	> /dev/null 2> err.txt
-[ $? -eq 2 ] && [ ! -e r.jsonl ] && ok "--records without --batch is a usage error" || bad "--records alone"
+"$B/hc-issue" --key zj.key --iss $ZJ --trust trust --record "$SRC/examples/green.json" --at $AT \
+	--risk-areas "$SRC/examples/risk-areas.json" --records r.jsonl > /dev/null 2> err.txt
+[ $? -eq 0 ] && grep -q '^{"line":1,"jti":"[A-Za-z0-9_-]\{22\}","status":"green"' r.jsonl &&
+	[ "$(wc -l < r.jsonl)" -eq 1 ] && ok "--records with --record: one line" || bad "--records with --record" "$(cat r.jsonl err.txt)"
 "$B/hc-issue" --key zj.key --iss $ZJ --record "$SRC/examples/green.json" --at $AT \
 	--risk-areas "$SRC/examples/risk-areas.json" > /dev/null 2> err.txt
 [ $? -eq 0 ] && grep -q "warning: without --trust" err.txt && ok "hc-issue without --trust warns" ||
@@ -105,7 +106,7 @@ rcase "a key of another issuer" 1 "not a key of" RV $ZJ sh.key 3 330000.jws
 rcase "an iss not in the list" 1 "not in the trust list" RV https://hc.xx.example zj.key 3 330000.jws
 rcase "a revoked key" 1 "is revoked" RV $ZJ zj2.key 3 330000.jws
 rcase "the file of another issuer" 1 "names this file for $SH" RV $ZJ zj.key 3 310000.jws
-rcase "an iat before the key's window" 1 "window" RV $ZJ zj.key 3 330000.jws --iat 2025-12-01
+rcase "an iat before the key's window" 1 "not valid until" RV $ZJ zj.key 3 330000.jws --iat 2025-12-01
 rcase "a malformed --add" 2 "22 base64url" RV $ZJ zj.key 3 330000.jws --add "x\"]"
 rcase "a trust directory that does not load" 2 "trust" \
 	K revoke --iss $ZJ --key zj.key --in revoked.json --seq 3 --out trust/revocations/330000.jws --trust nowhere
