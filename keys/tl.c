@@ -179,6 +179,7 @@ static const struct {
 	{"retire-key", 1u << O_EXP, 1u << O_KID | 1u << O_JWK, "mark a key retired, signing until --exp"},
 	{"revoke-key", 0, 1u << O_KID | 1u << O_JWK, "mark a key revoked (compromise)"},
 	{"remove-key", 0, 1u << O_KID | 1u << O_JWK, "remove a key"},
+	{"snapshot-key", 1u << O_JWK, 0, "name the operator's snapshot key"},
 	{"next", 0, 1u << O_SEQ | 1u << O_NEXT,
 	 "raise seq (by one, or to --seq), set iat to now, and next_update"},
 };
@@ -306,6 +307,17 @@ static int apply(const char *act, struct edit *e, char *msg, size_t msz)
 			return EXIT_USAGE;
 		(void)snprintf(msg, msz, "added key %s (%s) to %s", str_of(e->jwk, "kid"),
 			       str_of(e->jwk, "status"), e->v[O_ISS]);
+		e->jwk = NULL;
+	} else if (strcmp(act, "snapshot-key") == 0) {
+		/* the public key alone: no status or window */
+		cJSON_DeleteItemFromObjectCaseSensitive(e->jwk, "status");
+		cJSON_DeleteItemFromObjectCaseSensitive(e->jwk, "nbf");
+		cJSON_DeleteItemFromObjectCaseSensitive(e->jwk, "exp");
+		(void)snprintf(msg, msz, "snapshot key %s", str_of(e->jwk, "kid"));
+		if (!set_member(e->root, "snapshot_key", e->jwk)) {
+			e->jwk = NULL; /* set_member freed it */
+			return EXIT_USAGE;
+		}
 		e->jwk = NULL;
 	} else if (strcmp(act, "next") == 0) {
 		int64_t cur = int_of(e->root, "seq"), now = hc_now();

@@ -136,6 +136,11 @@ edit 0 "seq 1800000000, next_update 2027-" next tl.json --seq 1800000000 --next-
 	ok "next: seq and next_update as given" || bad "next" "$(member seq) $(member next_update)"
 edit 1 "no issuer" remove-issuer tl.json --iss https://hc.none.example
 edit 0 "removed issuer $SH" remove-issuer tl.json --iss $SH
+K gen snap.key > /dev/null && K pub --status active snap.key > snap.jwk
+edit 0 "snapshot key $(kid snap.key)" snapshot-key tl.json --jwk snap.jwk
+tr -d ' \t\n' < tl.json | grep -q "\"snapshot_key\":{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"[^\"]*\",\"y\":\"[^\"]*\",\"kid\":\"$(kid snap.key)\",\"alg\":\"ES256\",\"use\":\"sig\"}" &&
+	ok "snapshot_key is the public JWK alone" || bad "snapshot_key" "$(grep -A9 snapshot_key tl.json)"
+edit 1 "private JWK" snapshot-key tl.json --jwk private.jwk
 edit 2 "unknown edit" frobnicate tl.json
 # a payload the tools would not sign is not edited
 echo '{"seq":0,"iat":1,"next_update":2,"issuers":[]}' > bad.json
