@@ -167,21 +167,18 @@ enum { O_ISS, O_NAME, O_REGION, O_REV, O_MAXV, O_JWK, O_NBF, O_EXP, O_STATUS, O_
 
 static const struct {
 	const char *name;
-	unsigned need, allow; /* bit masks of options */
-	const char *what;
+	unsigned need, allow; /* bit masks of options: required, optional */
 } actions[] = {
-	{"new", 1u << O_NEXT, 1u << O_SEQ, "start a payload with no issuers"},
+	{"new", 1u << O_NEXT, 1u << O_SEQ},
 	{"add-issuer", 1u << O_ISS | 1u << O_NAME | 1u << O_REGION | 1u << O_JWK,
-	 1u << O_REV | 1u << O_MAXV | 1u << O_NBF | 1u << O_EXP, "add an issuer with its first key"},
-	{"remove-issuer", 1u << O_ISS, 0, "remove an issuer and its keys"},
-	{"add-key", 1u << O_ISS | 1u << O_JWK, 1u << O_NBF | 1u << O_EXP | 1u << O_STATUS,
-	 "add a key to an issuer"},
-	{"retire-key", 1u << O_EXP, 1u << O_KID | 1u << O_JWK, "mark a key retired, signing until --exp"},
-	{"revoke-key", 0, 1u << O_KID | 1u << O_JWK, "mark a key revoked (compromise)"},
-	{"remove-key", 0, 1u << O_KID | 1u << O_JWK, "remove a key"},
-	{"snapshot-key", 1u << O_JWK, 0, "name the operator's snapshot key"},
-	{"next", 0, 1u << O_SEQ | 1u << O_NEXT,
-	 "raise seq (by one, or to --seq), set iat to now, and next_update"},
+	 1u << O_REV | 1u << O_MAXV | 1u << O_NBF | 1u << O_EXP},
+	{"remove-issuer", 1u << O_ISS, 0},
+	{"add-key", 1u << O_ISS | 1u << O_JWK, 1u << O_NBF | 1u << O_EXP | 1u << O_STATUS},
+	{"retire-key", 1u << O_EXP, 1u << O_KID | 1u << O_JWK},
+	{"revoke-key", 0, 1u << O_KID | 1u << O_JWK},
+	{"remove-key", 0, 1u << O_KID | 1u << O_JWK},
+	{"snapshot-key", 1u << O_JWK, 0},
+	{"next", 0, 1u << O_SEQ | 1u << O_NEXT},
 };
 
 struct edit {
