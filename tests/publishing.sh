@@ -75,6 +75,7 @@ files=$(cd site && find . -type f | sort | tr '\n' ' ')
 [ "$files" = "./hc/revocations/310000.jws ./hc/revocations/330000.jws ./hc/trustlist.jws " ] &&
 	ok "published: the trust list and two revocation lists only" || bad "published files" "$files"
 pid=$(cat "$W/server.pid" 2> /dev/null)
+for i in $(seq 50); do kill -0 "${pid:-0}" 2> /dev/null || break; sleep 0.1; done # SIGTERM takes a moment
 [ -n "$pid" ] && ! kill -0 "$pid" 2> /dev/null && ok "the rehearsal stopped its server" ||
 	bad "server still running" "$pid"
 grep -q '"GET /hc/revocations/310000.jws HTTP/1.1" 304' server.log &&
