@@ -121,6 +121,14 @@ struct hc_issuer_info {
 	uint8_t rev_digest[32];
 };
 void hc_trust_issuer_info(const struct hc_trust *t, size_t i, struct hc_issuer_info *o);
+/* Key j of issuer i as the trust list gives it (false when there is no
+ * such key); kid lives as long as t's list. */
+struct hc_key_info {
+	const char *kid, *status; /* status: "active", "retired" or "revoked" */
+	int64_t nbf, exp;         /* the signing window; exp only when has_exp */
+	bool has_exp;
+};
+bool hc_trust_key_info(const struct hc_trust *t, size_t i, size_t j, struct hc_key_info *o);
 
 /* For the issuer: HC_OK when kid is an active key of iss, with at inside
  * its nbf..exp; otherwise HC_ERR_UNKNOWN_ISSUER, HC_ERR_UNKNOWN_KEY or

@@ -639,8 +639,12 @@ hc_err hc_trust_signing_key_ok(const struct hc_trust *t, const char *iss, const 
 
 			hc_time_format(k->nbf, a, sizeof(a));
 			hc_time_format(k->exp, b, sizeof(b));
-			hc_set_detail("key %s is %s, window %s..%s", kid, st[k->status], a,
-				      k->has_exp ? b : "open");
+			if (k->status != KEY_ACTIVE)
+				hc_set_detail("key %s is %s: it no longer signs", kid, st[k->status]);
+			else if (at < k->nbf)
+				hc_set_detail("key %s is not valid until %s (its nbf)", kid, a);
+			else
+				hc_set_detail("key %s stopped signing at %s (its exp)", kid, b);
 			return HC_ERR_KEY_WINDOW;
 		}
 		return HC_OK;

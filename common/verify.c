@@ -168,8 +168,13 @@ hc_err hc__steps68(const struct hc_trust *t, const struct hc_brief *b,
 	}
 	/* Then time, with skew on nbf and iat only (an expired code stays
 	 * expired); a code issued in the future is no code of a real office. */
-	if (o->at < b->nbf - o->skew)
+	if (o->at < b->nbf - o->skew) {
+		char when[24];
+
+		hc_time_format(b->nbf, when, sizeof(when));
+		hc_set_detail("not valid until %s", when);
 		return HC_ERR_NOT_YET_VALID;
+	}
 	if (o->at < b->iat - o->skew) {
 		hc_set_detail("iat is %lld s after the time of verification",
 			      (long long)(b->iat - o->at));

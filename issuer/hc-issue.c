@@ -1,12 +1,15 @@
 /* hc-issue: builds a person's status from a record, signs it as a health
  * code and prints it as QR text and images (PNG, SVG, terminal). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hc_image.h"
+#include "hc_json.h"
 #include "hc_policy.h"
 #include "hc_sign.h"
 #include "hc_token.h"
@@ -27,10 +30,16 @@ static const char usage_text[] =
 	"  --batch FILE        one record per line (JSON lines), - for stdin;\n"
 	"                      one QR text per line on stdout (empty for a failed record)\n"
 	"  --png-dir DIR       batch: write NNNNNN.png per line into DIR\n"
+	"  --records FILE      write one JSON line per record to FILE (new):\n"
+	"                      {line, jti, status, why, iat, exp, png} for a code,\n"
+	"                      {line, refused, detail} for a refused record; the jti\n"
+	"                      is what hc-keys revoke takes\n"
 	"  --risk-areas FILE   risk-area list (JSON), at most the policy's risk_max_age_h\n"
 	"                      old; needed for a record with travel in the policy's window\n"
 	"  --policy FILE       policy file (JSON; default: built-in default-1)\n"
-	"  --at TIME           issue as of TIME (epoch seconds, RFC 3339 or YYYY-MM-DD)\n"
+	"  --at TIME           issue as of TIME: epoch seconds, RFC 3339\n"
+	"                      (2026-11-23T08:00:00+08:00, ...Z) or YYYY-MM-DD\n"
+	"                      (midnight China Standard Time, +08:00)\n"
 	"  --validity DUR      validity, e.g. 24h, at most 720h (default: the policy's)\n"
 	"  --png FILE          write the QR code as PNG\n"
 	"  --svg FILE          write the QR code as SVG\n"
@@ -83,8 +92,9 @@ static hc_err check_window(const char *dir, struct issuer *is)
 	return err;
 }
 
-/* Record JSON -> signed, self-verified token. */
-static hc_err issue(const struct issuer *is, const char *json, size_t n, char **tok)
+/* Record JSON -> signed, self-verified token, with its claims in c. */
+static hc_err issue(const struct issuer *is, const char *json, size_t n, char **tok,
+		    struct hc_claims *cl)
 {
 	struct hc_record *rec = NULL;
 	struct hc_claims c;
@@ -104,6 +114,7 @@ static hc_err issue(const struct issuer *is, const char *json, size_t n, char **
 	}
 	(void)snprintf(c.iss, sizeof(c.iss), "%s", is->iss); /* length checked in main */
 	err = hc_code_sign(is->key, is->pub, &c, tok);
+	*cl = c;
 out:
 	hc_record_free(rec);
 	return err;
@@ -141,26 +152,74 @@ out:
 	return err;
 }
 
-static int run_batch(const struct issuer *is, const char *path, const char *pngdir, bool jws)
+/* The issuance record of one batch line: what the office keeps to find,
+ * and revoke, the code issued for it (never the person's data). */
+static bool put_record(FILE *rf, unsigned long no, hc_err err, const struct hc_claims *c,
+		       const char *png)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	cJSON *o = cJSON_CreateObject(), *why;
+	char *s = NULL;
+	bool ok = false;
+
+	if (!o || !cJSON_AddNumberToObject(o, "line", (double)no))
+		goto out;
+	if (err != HC_OK) {
+		if (!cJSON_AddStringToObject(o, "refused", hc_reason(err)) ||
+		    !cJSON_AddStringToObject(o, "detail", hc_detail()))
+			goto out;
+	} else {
+		if (!cJSON_AddStringToObject(o, "jti", c->jti) ||
+		    !cJSON_AddStringToObject(o, "status", hc_status_name(c->st)) ||
+		    !(why = cJSON_AddArrayToObject(o, "why")))
+			goto out;
+		for (size_t i = 0; i < c->nwhy; i++)
+			if (!cJSON_AddItemToArray(why, cJSON_CreateString(c->why[i])))
+				goto out;
+		if (!cJSON_AddNumberToObject(o, "iat", (double)c->iat) ||
+		    !cJSON_AddNumberToObject(o, "exp", (double)c->exp) ||
+		    (png && !cJSON_AddStringToObject(o, "png", png)))
+			goto out;
+	}
+	if (hc_json_print(o, &s) == HC_OK && fprintf(rf, "%s\n", s) > 0)
+		ok = true;
+out:
+	free(s);
+	cJSON_Delete(o);
+	return ok;
+}
+
+static int run_batch(const struct issuer *is, const char *path, const char *pngdir, bool jws,
+		     const char *recpath)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r"), *rf = NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	unsigned long no = 0, bad = 0;
+	unsigned long no = 0, bad = 0, by[3] = {0, 0, 0};
 	int rc = 0;
 
 	if (!f) {
 		perror(path);
 		return EXIT_USAGE;
 	}
+	/* Records are never overwritten: they are how the office finds the
+	 * codes of an earlier batch. */
+	if (recpath && !(rf = fopen(recpath, "wx"))) {
+		fprintf(stderr, "hc-issue: --records %s: %s\n", recpath,
+			errno == EEXIST ? "exists (records are never overwritten)" : strerror(errno));
+		if (f != stdin)
+			(void)fclose(f);
+		return EXIT_USAGE;
+	}
 	while ((n = getline(&line, &cap, f)) != -1) {
 		struct outputs o = {.jws = jws};
+		struct hc_claims c;
 		char png[4096], where[64];
 		char *tok = NULL;
 		hc_err err;
 
 		no++;
+		memset(&c, 0, sizeof(c));
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
 		(void)snprintf(where, sizeof(where), "line %lu", no);
@@ -168,12 +227,18 @@ static int run_batch(const struct issuer *is, const char *path, const char *pngd
 		err = pngdir ? hc_path(png, sizeof(png), "%s/%06lu.png", pngdir, no) : HC_OK;
 		if (err == HC_OK && (size_t)n > HC_MAX_JSON_FILE)
 			err = HC_ERR_TOO_LARGE;
-		else if (err == HC_OK && (err = issue(is, line, (size_t)n, &tok)) == HC_OK)
+		else if (err == HC_OK && (err = issue(is, line, (size_t)n, &tok, &c)) == HC_OK)
 			err = emit(is, tok, &o);
 		if (err != HC_OK) {
 			perr(where, err);
 			putchar('\n'); /* keep output lines aligned with input lines */
 			bad++;
+		} else if ((unsigned)c.st < 3) {
+			by[c.st]++;
+		}
+		if (rf && !put_record(rf, no, err, &c, o.png) && rc == 0) {
+			fprintf(stderr, "hc-issue: --records %s: cannot write\n", recpath);
+			rc = EXIT_USAGE;
 		}
 		free(tok);
 	}
@@ -184,8 +249,19 @@ static int run_batch(const struct issuer *is, const char *path, const char *pngd
 	}
 	if (f != stdin)
 		(void)fclose(f); /* read only: every read error was seen by ferror */
+	if (rf && (fflush(rf) != 0 || fsync(fileno(rf)) != 0 || ferror(rf))) {
+		fprintf(stderr, "hc-issue: --records %s: cannot write\n", recpath);
+		rc = EXIT_USAGE;
+	}
+	if (rf && fclose(rf) != 0 && rc == 0) {
+		fprintf(stderr, "hc-issue: --records %s: cannot write\n", recpath);
+		rc = EXIT_USAGE;
+	}
+	fprintf(stderr, "hc-issue: %lu records: %lu issued (%lu green, %lu yellow, %lu red)", no,
+		no - bad, by[HC_ST_GREEN], by[HC_ST_YELLOW], by[HC_ST_RED]);
 	if (bad)
-		fprintf(stderr, "hc-issue: %lu of %lu records refused\n", bad, no);
+		fprintf(stderr, "; %lu of %lu records refused", bad, no);
+	fprintf(stderr, "%s%s\n", recpath ? "; records in " : "", recpath ? recpath : "");
 	return rc ? rc : bad ? EXIT_FAIL : 0;
 }
 
@@ -209,16 +285,19 @@ static int issue_main(int argc, char **argv)
 		{"svg", required_argument, NULL, 'S'},     {"scale", required_argument, NULL, 's'},
 		{"terminal", no_argument, NULL, 'T'},      {"jws", no_argument, NULL, 'J'},
 		{"trust", required_argument, NULL, 't'},   {"help", no_argument, NULL, 'h'},
+		{"records", required_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *keyf = NULL, *recf = NULL, *batch = NULL, *pngdir = NULL, *riskf = NULL,
-		   *polf = NULL, *trustd = NULL;
+		   *polf = NULL, *trustd = NULL, *recs = NULL;
 	struct issuer is;
 	struct outputs o;
 	unsigned char seen[256] = {0};
 	uint8_t *buf = NULL;
 	size_t n;
 	char *tok = NULL;
+	struct hc_claims cl = {0};
+	FILE *rf = NULL;
 	int c, rc = EXIT_USAGE;
 	hc_err err;
 
@@ -238,6 +317,7 @@ static int issue_main(int argc, char **argv)
 		case 'r': recf = optarg; break;
 		case 'b': batch = optarg; break;
 		case 'D': pngdir = optarg; break;
+		case 'O': recs = optarg; break;
 		case 'R': riskf = optarg; break;
 		case 'p': polf = optarg; break;
 		case 'a':
@@ -292,6 +372,10 @@ static int issue_main(int argc, char **argv)
 	}
 	if (trustd && check_window(trustd, &is) != HC_OK)
 		goto out;
+	if (!trustd)
+		fprintf(stderr, "hc-issue: warning: without --trust, the key's status and window in "
+				"the trust list are not checked (a code signed outside them fails "
+				"at every checkpoint)\n");
 	if (is.validity > is.max_validity) {
 		fprintf(stderr, "hc-issue: --validity: longer than the issuer's max_validity (%lld s%s)\n",
 			(long long)is.max_validity, trustd ? "" : ", the default without --trust");
@@ -335,22 +419,33 @@ static int issue_main(int argc, char **argv)
 		}
 	}
 	if (batch) {
-		rc = run_batch(&is, batch, pngdir, o.jws);
+		rc = run_batch(&is, batch, pngdir, o.jws, recs);
 		goto out;
 	}
 	if (load_json_file(recf, HC_MAX_JSON_FILE, &buf, &n) != HC_OK)
 		goto out;
-	if ((err = issue(&is, (const char *)buf, n, &tok)) != HC_OK) {
+	if (recs && !(rf = fopen(recs, "wx"))) {
+		fprintf(stderr, "hc-issue: --records %s: %s\n", recs,
+			errno == EEXIST ? "exists (records are never overwritten)" : strerror(errno));
+		goto out;
+	}
+	if ((err = issue(&is, (const char *)buf, n, &tok, &cl)) != HC_OK) {
 		perr(recf, err);
 		rc = err == HC_ERR_NOMEM || err == HC_ERR_CRYPTO ? EXIT_USAGE : EXIT_FAIL;
-		goto out;
-	}
-	if ((err = emit(&is, tok, &o)) != HC_OK) {
+	} else if ((err = emit(&is, tok, &o)) != HC_OK) {
 		perr("output", err);
-		goto out;
+	} else {
+		rc = 0;
 	}
-	rc = 0;
+	if (rf && (!put_record(rf, 1, err, &cl, o.png) || fflush(rf) != 0 || fsync(fileno(rf)) != 0)) {
+		fprintf(stderr, "hc-issue: --records %s: cannot write\n", recs);
+		rc = EXIT_USAGE;
+	}
 out:
+	if (rf && fclose(rf) != 0 && rc == 0) {
+		fprintf(stderr, "hc-issue: --records %s: cannot write\n", recs);
+		rc = EXIT_USAGE;
+	}
 	free(buf);
 	free(tok);
 	hc_risk_free(is.risk);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hc_json.h"
 #include "hc_sign.h"
@@ -17,21 +18,42 @@ static const char usage_text[] =
 	"       hc-keys pub [--status STATUS] [--nbf TIME] [--exp TIME] FILE\n"
 	"       hc-keys trustlist --root ROOT.key --in PAYLOAD.json --out trustlist.jws\n"
 	"       hc-keys revoke --key ISSUER.key --iss URL --in LIST.json|- --seq N\n"
-	"                      --out FILE.jws [--iat TIME]\n"
+	"                      --out FILE.jws [--iat TIME] [--trust DIR] [--add JTI]\n"
 	"       hc-keys snapshot --key SNAPSHOT.key --seq N --expires DURATION\n"
 	"                      --dir TREE --out TREE/snapshot.jws\n"
+	"       hc-keys tl new PAYLOAD.json --next-update TIME [--seq N]\n"
+	"       hc-keys tl add-issuer PAYLOAD.json --iss URL --name NAME --region CODE\n"
+	"                      --jwk KEY.jwk [--nbf TIME] [--exp TIME]\n"
+	"                      [--revocations revocations/NAME.jws] [--max-validity DURATION]\n"
+	"       hc-keys tl add-key PAYLOAD.json --iss URL --jwk KEY.jwk [--status STATUS]\n"
+	"                      [--nbf TIME] [--exp TIME]\n"
+	"       hc-keys tl retire-key|revoke-key|remove-key PAYLOAD.json\n"
+	"                      --kid KID|--jwk KEY.jwk [--exp TIME (retire-key: required)]\n"
+	"       hc-keys tl remove-issuer PAYLOAD.json --iss URL\n"
+	"       hc-keys tl snapshot-key PAYLOAD.json --jwk SNAPSHOT.jwk\n"
+	"       hc-keys tl next PAYLOAD.json [--seq N] [--next-update TIME]\n"
 	"       hc-keys help [COMMAND]\n"
 	"\n"
 	"  gen        write a new private key (PEM PKCS#8, mode 0600) to FILE,\n"
 	"             which must not exist, and print its key id (kid); --alg SM2\n"
 	"             makes an SM2 key (signatures SM2 with SM3), ES256 (P-256)\n"
 	"             is the default\n"
-	"  pub        print the public JWK of the private key in FILE; with --status,\n"
-	"             --nbf or --exp, as a trust-list key entry\n"
+	"  pub        print the public JWK of FILE (a private key, or a public JWK\n"
+	"             file as an office sends it); with --status, --nbf or --exp,\n"
+	"             as a trust-list key entry\n"
 	"  trustlist  check a trust-list payload and sign it with a root key\n"
 	"  revoke     build an issuer's revocation list from a JSON array of jti\n"
 	"             strings or {\"jti\",\"at\"} objects, sign it with the issuer's\n"
-	"             key and print its kid and entry count; --iat defaults to now\n"
+	"             key and print its kid and entry count; --iat defaults to now;\n"
+	"             --trust DIR: refuse unless the key is an active key of --iss\n"
+	"             in DIR's trust list at --iat; --add JTI: add JTI to LIST.json\n"
+	"             (created if missing) and write it back\n"
+	"  tl         edit a trust-list payload (in place, atomically) for\n"
+	"             hc-keys trustlist: a new one, issuers and keys added or removed,\n"
+	"             keys retired (status retired, exp TIME) or revoked, the\n"
+	"             snapshot key named, the next\n"
+	"             seq (one up, or N above it) with iat now; an edit that\n"
+	"             hc-keys trustlist would refuse exits 1 and changes nothing\n"
 	"  snapshot   sign the seq and SHA-256 of TREE/trustlist.jws and every\n"
 	"             TREE/revocations/NAME.jws with the snapshot key the trust list\n"
 	"             names, valid from now for DURATION (e.g. 10m), and print the\n"
@@ -39,6 +61,11 @@ static const char usage_text[] =
 	"\n"
 	"A private key may also be a pkcs11: URI naming a key in a PKCS#11 token,\n"
 	"its PIN in a file: 'pkcs11:token=T;object=K?pin-source=file:PATH'.\n"
+	"\n"
+	"TIME is seconds since 1970 (1795392000), RFC 3339 (2026-11-23T08:00:00+08:00,\n"
+	"2026-11-23T00:00:00Z) or a date (2026-11-23, midnight China Standard Time);\n"
+	"pub and tl also take now and now+DURATION (now+7d). DURATION is 90, 90s,\n"
+	"30m, 24h or 7d.\n"
 	"\n"
 	"Exit status: 0 success, 1 the input was refused, 2 usage or I/O error.\n";
 
@@ -150,26 +177,40 @@ static int cmd_pub(int argc, char **argv)
 		fprintf(stderr, "hc-keys: --status must be active, retired or revoked\n");
 		return EXIT_USAGE;
 	}
-	if ((err = hc_privkey_load(argv[optind], &k)) != HC_OK ||
-	    (err = hc_privkey_public(k, &pub)) != HC_OK || (err = hc_pubkey_jwk(pub, &jwk)) != HC_OK) {
+	/* A JSON file is a public JWK (the operator receives public keys
+	 * only); anything else a private key. */
+	if (keys_is_json_file(argv[optind]) == 1) {
+		if ((err = keys_load_jwk(argv[optind], &jwk)) != HC_OK) {
+			die_err(argv[optind], err);
+			rc = err == HC_ERR_IO || err == HC_ERR_NOMEM ? EXIT_USAGE : EXIT_FAIL;
+			goto out;
+		}
+	} else if ((err = hc_privkey_load(argv[optind], &k)) != HC_OK ||
+		   (err = hc_privkey_public(k, &pub)) != HC_OK ||
+		   (err = hc_pubkey_jwk(pub, &jwk)) != HC_OK) {
 		die_err(argv[optind], err);
 		goto out;
 	}
 	if (status || nbf || exp) {
-		if (!cJSON_AddStringToObject(jwk, "status", status ? status : "active"))
+		if (status)
+			cJSON_DeleteItemFromObjectCaseSensitive(jwk, "status");
+		if (!cJSON_GetObjectItemCaseSensitive(jwk, "status") &&
+		    !cJSON_AddStringToObject(jwk, "status", status ? status : "active"))
 			goto out;
 		if (nbf) {
-			if (hc_time_parse(nbf, &t) != HC_OK) {
+			if (!keys_time(nbf, &t)) {
 				fprintf(stderr, "hc-keys: --nbf: invalid time '%s'\n", nbf);
 				goto out;
 			}
+			cJSON_DeleteItemFromObjectCaseSensitive(jwk, "nbf");
 			cJSON_AddNumberToObject(jwk, "nbf", (double)t);
 		}
 		if (exp) {
-			if (hc_time_parse(exp, &t) != HC_OK) {
+			if (!keys_time(exp, &t)) {
 				fprintf(stderr, "hc-keys: --exp: invalid time '%s'\n", exp);
 				goto out;
 			}
+			cJSON_DeleteItemFromObjectCaseSensitive(jwk, "exp");
 			cJSON_AddNumberToObject(jwk, "exp", (double)t);
 		}
 	}
@@ -267,6 +308,64 @@ static bool parse_seq(const char *s, int64_t *out)
 	return true;
 }
 
+#define B64U "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+/* --add: appends "jti" to the JSON array in *list (unless it is there),
+ * keeping the rest of the text as it was. */
+static int add_jti(uint8_t **list, size_t *llen, const char *jti, const char *in)
+{
+	char *s = (char *)*list, *end, *nl, quoted[32];
+	size_t n = *llen, head, open;
+	bool empty;
+
+	(void)snprintf(quoted, sizeof(quoted), "\"%s\"", jti);
+	if (strstr(s, quoted)) {
+		fprintf(stderr, "hc-keys: %s already lists %s\n", in, jti);
+		return 0;
+	}
+	open = strspn(s, " \t\r\n");
+	if (!(end = strrchr(s, ']')) || s[open] != '[' ||
+	    end[1 + strspn(end + 1, " \t\r\n")] != '\0') {
+		fprintf(stderr, "hc-keys: %s: not a JSON array\n", in);
+		return EXIT_FAIL;
+	}
+	head = (size_t)(end - s);
+	empty = strspn(s + open + 1, " \t\r\n") == head - open - 1;
+	if (!(nl = malloc(n + sizeof(quoted) + 4)))
+		return EXIT_USAGE;
+	(void)snprintf(nl, n + sizeof(quoted) + 4, "%.*s%s%s%s", (int)head, s, empty ? "" : ",\n ",
+		       quoted, end);
+	free(*list);
+	*list = (uint8_t *)nl;
+	*llen = strlen(nl);
+	return 0;
+}
+
+/* --trust: the key must be a key of --iss there, active at the list's
+ * iat, and --out must not be the file the trust list names for another
+ * issuer: what checkpoints would refuse is not signed. */
+static int revoke_check_trust(const char *dir, const char *iss, const char *kid, int64_t iat,
+			      const char *outp)
+{
+	struct hc_trust *t = NULL;
+	const char *base = strrchr(outp, '/');
+	hc_err err;
+
+	if ((err = hc_trust_load(dir, &t)) != HC_OK) {
+		die_err(dir, err);
+		return EXIT_USAGE;
+	}
+	err = hc_trust_signing_key_ok(t, iss, kid, iat);
+	if (err == HC_OK)
+		err = hc_trust_check_rev_path(t, base ? base + 1 : outp, outp, iss);
+	hc_trust_free(t);
+	if (err != HC_OK) {
+		die_err("refusing to sign", err);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 static int cmd_revoke(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -276,10 +375,13 @@ static int cmd_revoke(int argc, char **argv)
 		{"seq", required_argument, NULL, 3},
 		{"iat", required_argument, NULL, 4},
 		{"out", required_argument, NULL, 5},
+		{"trust", required_argument, NULL, 6},
+		{"add", required_argument, NULL, 7},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *key = NULL, *iss = NULL, *in = NULL, *seqs = NULL, *iats = NULL, *outp = NULL;
+	const char *key = NULL, *iss = NULL, *in = NULL, *seqs = NULL, *iats = NULL, *outp = NULL,
+		   *trustd = NULL, *add = NULL;
 	struct hc_privkey *k = NULL;
 	struct hc_pubkey *pub = NULL;
 	struct hc_jws j;
@@ -291,9 +393,9 @@ static int cmd_revoke(int argc, char **argv)
 	hc_err err;
 
 	memset(&j, 0, sizeof(j));
-	const char **slots[] = {&key, &iss, &in, &seqs, &iats, &outp};
+	const char **slots[] = {&key, &iss, &in, &seqs, &iats, &outp, &trustd, &add};
 
-	if ((c = read_opts(argc, argv, opts, slots, 6)) >= 0)
+	if ((c = read_opts(argc, argv, opts, slots, 8)) >= 0)
 		return c;
 	/* cppcheck-suppress knownConditionTrueFalse ; read_opts sets them through slots */
 	if (!key || !iss || !in || !seqs || !outp || optind != argc)
@@ -315,16 +417,31 @@ static int cmd_revoke(int argc, char **argv)
 	}
 	free(payload);
 	payload = NULL;
+	if (add && (strcmp(in, "-") == 0 || strlen(add) != 22 ||
+		    strspn(add, B64U) != 22)) {
+		fprintf(stderr, "hc-keys: --add takes a jti (22 base64url characters) and a --in "
+				"file\n");
+		return EXIT_USAGE;
+	}
 	if (strcmp(in, "-") == 0) {
 		in = "stdin";
 		err = hc_read_fd(0, in, HC_MAX_REVOCATION_FILE, &list, &llen);
 	} else {
 		err = hc_read_file(in, HC_MAX_REVOCATION_FILE, &list, &llen);
+		if (err == HC_ERR_IO && add && access(in, F_OK) != 0 && errno == ENOENT) {
+			free(list);
+			list = (uint8_t *)strdup("[]\n"); /* --add starts the office's list */
+			llen = list ? 3 : 0;
+			err = list ? HC_OK : HC_ERR_NOMEM;
+		}
 	}
 	if (err != HC_OK) {
 		die_err(in, err);
 		goto out;
 	}
+	if (add && (rc = add_jti(&list, &llen, add, in)) != 0)
+		goto out;
+	rc = EXIT_USAGE;
 	if ((err = hc_revlist_build(iss, seq, iat, (const char *)list, llen, &payload, &count)) !=
 	    HC_OK) {
 		die_err(in, err);
@@ -335,6 +452,8 @@ static int cmd_revoke(int argc, char **argv)
 		die_err(key, err);
 		goto out;
 	}
+	if (trustd && (rc = revoke_check_trust(trustd, iss, hc_pubkey_kid(pub), iat, outp)) != 0)
+		goto out;
 	if ((err = hc_jws_sign(k, false, (const uint8_t *)payload, strlen(payload), &jws)) != HC_OK) {
 		die_err("sign", err);
 		goto out;
@@ -356,6 +475,11 @@ static int cmd_revoke(int argc, char **argv)
 	}
 	if (j.payload_len != strlen(payload) || memcmp(j.payload, payload, j.payload_len) != 0) {
 		fprintf(stderr, "hc-keys: self-check: signed payload differs from the one built\n");
+		goto out;
+	}
+	/* The office's list of what it revoked first, then the signed list. */
+	if (add && (err = hc_write_file_atomic(in, list, llen, 0644)) != HC_OK) {
+		die_err(in, err);
 		goto out;
 	}
 	if ((err = hc_write_file_atomic(outp, jws, jlen, 0644)) != HC_OK) {
@@ -451,6 +575,7 @@ static const struct {
 	{"trustlist", cmd_trustlist},
 	{"revoke", cmd_revoke},
 	{"snapshot", cmd_snapshot},
+	{"tl", cmd_tl},
 };
 
 static int dispatch(int argc, char **argv)

@@ -7,6 +7,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "hc.h"
 
 #define EXIT_FAIL 1
@@ -20,5 +22,16 @@ int usage(FILE *f, int code);
  * of the option whose val is i goes to *slots[i] (i < n). Returns -1 to go
  * on, or the exit status for --help or a usage error. */
 int read_opts(int argc, char **argv, const struct option *opts, const char **slots[], size_t n);
+
+/* hc-keys tl (keys/tl.c). */
+int cmd_tl(int argc, char **argv);
+/* A time as hc_time_parse reads it, or "now" or "now+DURATION". */
+bool keys_time(const char *s, int64_t *out);
+/* 1 when the file at path starts (after white space) with '{', 0 when it
+ * does not, -1 when it cannot be opened. */
+int keys_is_json_file(const char *path);
+/* Reads a public JWK file (also one with the trust-list entry members
+ * status, nbf, exp; never a private JWK) into the JWK hc-keys pub prints. */
+hc_err keys_load_jwk(const char *path, cJSON **out);
 
 #endif

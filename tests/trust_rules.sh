@@ -170,7 +170,7 @@ issue_rc() {
 	out=$(issue "$@" 2>&1 >/dev/null); rc=$?
 	[ $rc -eq "$want" ] && echo "$out" | grep -qE "$re" && ok "$name" || bad "$name" "exit $rc: $out"
 }
-issue_rc "hc-issue --validity 7d without --trust signs" 0 '^$' zj.key $ZJ --validity 7d
+issue_rc "hc-issue --validity 7d without --trust signs" 0 '^hc-issue: warning: without --trust' zj.key $ZJ --validity 7d
 issue_rc "hc-issue --validity 8d without --trust: the default bound" 2 'max_validity' zj.key $ZJ --validity 8d
 issue_rc "hc-issue --validity 2d under a 1-day max_validity" 2 'max_validity' sh.key $SH --validity 2d --trust trust
 issue_rc "hc-issue --validity 1d under a 1-day max_validity" 0 '^$' sh.key $SH --validity 1d --trust trust

@@ -165,7 +165,10 @@ echo truncate > mode
 sy "connection dropped mid-body" 2 --cacert a-ca.pem "$URL"; unchanged "truncated body"
 rm -f mode
 sy "server cert from an unknown CA" 2 --cacert a-ca.pem "$URLB"; unchanged "unknown CA"
+has "$ERR" "--cacert" && ok "unknown CA: the message suggests --cacert" || bad "--cacert hint" "$ERR"
 sy "test CA without --cacert (system CAs)" 2 "$URL"; unchanged "no --cacert"
+has "$ERR" "give its certificate with --cacert FILE" && ok "no --cacert: the message suggests it" ||
+	bad "--cacert hint" "$ERR"
 head -c $((2 << 20)) /dev/zero | tr '\0' A > pub/trustlist.jws
 sy "2 MiB trust list over the cap" 2 --cacert a-ca.pem "$URL"; unchanged "size cap"
 publish tl3.jws
@@ -197,7 +200,11 @@ J2=$(V --at $T1 --text "$G2" | sed -n 's/.*"jti":"\([^"]*\)".*/\1/p')
 revoke rev2.jws zj.key $ZJ 2 "$J1" && revoke rev1.jws zj.key $ZJ 1 AAAAAAAAAAAAAAAAAAAAAA &&
 	revoke rev3-sh.jws sh.key $ZJ 3 AAAAAAAAAAAAAAAAAAAAAA && revoke rev3.jws zj.key $ZJ 3 "$J1" "$J2" &&
 	ok "revocation lists signed" || bad "hc-keys revoke"
-publish tl4.jws; cp rev2.jws pub/revocations/330000.jws
+publish tl4.jws
+sy "trust list naming a list not published yet" 2 --cacert a-ca.pem "$URL"
+has "$ERR" "HTTP status 404" && has "$ERR" "publish revocation lists before the trust list" &&
+	ok "404 for a revocation list: the message names the publishing order" || bad "404 hint" "$ERR"
+cp rev2.jws pub/revocations/330000.jws
 sy "sync with a revocation list" 0 --cacert a-ca.pem "$URL"
 cmp -s dev/current/revocations/330000.jws rev2.jws && ok "revocation list installed" || bad "revocation list installed" "$(ls -l dev/current/revocations 2>&1)"
 code "revoked code fails" "$G1" 1 revoked

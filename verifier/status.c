@@ -17,7 +17,8 @@ static const char usage_text[] =
 	"list.\n"
 	"\n"
 	"  --trust DIR        trust directory\n"
-	"  --at TIME          judge ages and staleness as of TIME (default now)\n"
+	"  --at TIME          judge ages and staleness as of TIME (default now): epoch\n"
+	"                     seconds, RFC 3339 or YYYY-MM-DD (midnight +08:00)\n"
 	"  --grace DURATION   grace after next_update (default 24h)\n"
 	"  --json             one JSON object\n"
 	"  --help             this text\n"
@@ -40,6 +41,31 @@ static void span(int64_t s, char *out, size_t n)
 			       (long long)(s % 3600 / 60), post);
 	else
 		(void)snprintf(out, n, "%s%llds%s", pre, (long long)s, post);
+}
+
+/* Where a key stands at time at: its window in words that cannot be read
+ * as valid when it is not ("not valid until ...", "signed until ..."). */
+static void key_when(const struct hc_key_info *k, int64_t at, char *out, size_t n)
+{
+	char a[24], b[24];
+
+	hc_time_format(k->nbf, a, sizeof(a));
+	hc_time_format(k->exp, b, sizeof(b));
+	if (strcmp(k->status, "revoked") == 0)
+		(void)snprintf(out, n, "every code and list it signed fails");
+	else if (at < k->nbf)
+		(void)snprintf(out, n, "not valid until %s", a);
+	else if (k->has_exp && at > k->exp)
+		(void)snprintf(out, n, "signed until %s, no longer signs", b);
+	else if (strcmp(k->status, "retired") == 0)
+		(void)snprintf(out, n, "signs until %s (retired)", b);
+	else if (k->has_exp)
+		(void)snprintf(out, n, "signs %s%s until %s", k->nbf ? "from " : "", k->nbf ? a : "",
+			       b);
+	else if (k->nbf)
+		(void)snprintf(out, n, "signs from %s, no end", a);
+	else
+		(void)snprintf(out, n, "signs, no start or end");
 }
 
 /* Last sync time and URL from sync-state.json, when there is one. */
@@ -102,6 +128,7 @@ static void print_text(const struct hc_trust *t, const struct hc_verify_opts *o,
 	printf("issuers: %zu\n", hc_trust_issuer_count(t));
 	for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {
 		struct hc_issuer_info ii;
+		struct hc_key_info ki;
 		char iss[300], name[300];
 
 		hc_trust_issuer_info(t, i, &ii);
@@ -109,6 +136,12 @@ static void print_text(const struct hc_trust *t, const struct hc_verify_opts *o,
 		hc_display_safe(ii.name, name, sizeof(name));
 		printf("  %s  %s  region %s  keys: %zu active, %zu retired, %zu revoked\n", iss, name,
 		       ii.region, ii.keys[0], ii.keys[1], ii.keys[2]);
+		for (size_t j = 0; hc_trust_key_info(t, i, j, &ki); j++) {
+			char when[80];
+
+			key_when(&ki, o->at, when, sizeof(when));
+			printf("    key %s  %s  %s\n", ki.kid, ki.status, when);
+		}
 		if (ii.rev_seq) {
 			hc_time_format(ii.rev_iat, a, sizeof(a));
 			span(o->at - ii.rev_iat, s1, sizeof(s1));
@@ -151,7 +184,8 @@ static void print_json(const struct hc_trust *t, const struct hc_verify_opts *o,
 	if ((arr = cJSON_AddArrayToObject(r, "issuers")))
 		for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {
 			struct hc_issuer_info ii;
-			cJSON *e = cJSON_CreateObject();
+			struct hc_key_info ki;
+			cJSON *e = cJSON_CreateObject(), *ka;
 			char iss[300], name[300];
 
 			if (!e)
@@ -165,6 +199,20 @@ static void print_json(const struct hc_trust *t, const struct hc_verify_opts *o,
 			cJSON_AddNumberToObject(e, "keys_active", (double)ii.keys[0]);
 			cJSON_AddNumberToObject(e, "keys_retired", (double)ii.keys[1]);
 			cJSON_AddNumberToObject(e, "keys_revoked", (double)ii.keys[2]);
+			if ((ka = cJSON_AddArrayToObject(e, "keys")))
+				for (size_t j = 0; hc_trust_key_info(t, i, j, &ki); j++) {
+					cJSON *k = cJSON_CreateObject();
+
+					if (!k || !cJSON_AddItemToArray(ka, k)) {
+						cJSON_Delete(k);
+						break;
+					}
+					cJSON_AddStringToObject(k, "kid", ki.kid);
+					cJSON_AddStringToObject(k, "status", ki.status);
+					cJSON_AddNumberToObject(k, "nbf", (double)ki.nbf);
+					if (ki.has_exp)
+						cJSON_AddNumberToObject(k, "exp", (double)ki.exp);
+				}
 			cJSON_AddNumberToObject(e, "revocations_seq", (double)ii.rev_seq);
 			cJSON_AddNumberToObject(e, "revoked", (double)ii.rev_count);
 			cJSON_AddItemToArray(arr, e);

@@ -22,7 +22,7 @@ int batch_summary(const struct hc_trust *t, struct counts *c, size_t n, uint64_t
 {
 	size_t ni = hc_trust_issuer_count(t), len = 4 + HC_ERR__COUNT + 3 + ni;
 	uint64_t *v = calloc(len, sizeof(*v));
-	cJSON *o = NULL, *byr, *bys, *byi, *byg;
+	cJSON *o = NULL, *byr, *bys, *byi, *byg, *byt, *byrs;
 	char *txt = NULL;
 	int rc = EXIT_USAGE;
 
@@ -83,6 +83,19 @@ int batch_summary(const struct hc_trust *t, struct counts *c, size_t n, uint64_t
 			bump(byi, iss, v[4 + HC_ERR__COUNT + 3 + i]);
 			bump(byg, region, v[4 + HC_ERR__COUNT + 3 + i]);
 		}
+	/* The trust data the verdicts were given under. */
+	if (!(byt = cJSON_AddObjectToObject(o, "trust")) ||
+	    !cJSON_AddNumberToObject(byt, "seq", (double)hc_trust_seq(t)) ||
+	    !(byrs = cJSON_AddObjectToObject(byt, "revocations")))
+		goto out;
+	for (size_t i = 0; i < ni; i++) {
+		struct hc_issuer_info ii;
+		char iss[512];
+
+		hc_trust_issuer_info(t, i, &ii);
+		hc_display_safe(ii.iss, iss, sizeof(iss));
+		bump(byrs, iss, (uint64_t)ii.rev_seq);
+	}
 	cJSON_AddNumberToObject(o, "cache_hits", (double)v[3]);
 	cJSON_AddNumberToObject(o, "seconds", secs);
 	cJSON_AddNumberToObject(o, "records_per_second", secs > 0 ? (double)v[0] / secs : 0.0);

@@ -83,6 +83,34 @@ static hc_err read_held(const struct sync *s, struct sync_item *it, size_t cap)
 	return err;
 }
 
+/* Notes for the end of a failed sync what the user can do about a failed
+ * fetch:
+ * a certificate that does not verify wants --cacert (a private CA) or a
+ * valid certificate; a missing revocation list means the operator
+ * published a trust list before the list it names. */
+static void suggest(struct sync *s, const struct sync_item *it, const struct fetch *f, hc_err err)
+{
+	const char *d = hc_detail(), *hint = NULL;
+
+	if (err == HC_ERR_NET && f->status == 0 &&
+	    (strstr(d, "SSL") || strstr(d, "certificate") || strstr(d, "TLS")))
+		hint = s->fo.cacert ? "the server's certificate does not verify under --cacert "
+				      "(wrong CA, or a name or address not in the certificate)"
+				    : "the server's certificate does not verify under the system's "
+				      "CAs: for a private CA give its certificate with --cacert FILE";
+	else if (f->status == 404 && strncmp(it->rel, "revocations/", 12) == 0)
+		hint = "the trust list names a revocation list the server does not have: the "
+		       "operator must publish revocation lists before the trust list that names "
+		       "them (doc/PUBLISHING.md, publishing order)";
+	else if (f->status == 404 && strcmp(it->rel, "trustlist.jws") == 0)
+		hint = "no trust list there: URL is the directory that holds trustlist.jws";
+	else if (f->status == 404 && strcmp(it->rel, "snapshot.jws") == 0)
+		hint = "the trust list names a snapshot key but the server has no snapshot.jws: "
+		       "the operator must publish snapshot.jws (doc/PUBLISHING.md, snapshots)";
+	if (hint && !s->hint)
+		s->hint = hint;
+}
+
 /* Fetches one named file; a 304 answer means the held bytes. */
 static hc_err fetch_item(struct sync *s, struct sync_item *it, size_t cap)
 {
@@ -94,8 +122,10 @@ static hc_err fetch_item(struct sync *s, struct sync_item *it, size_t cap)
 
 	validators(s, it, &etag, &since);
 	(void)snprintf(url, sizeof(url), "%s/%s", s->url, it->rel); /* fits: MAX_DIR */
-	if ((err = fetch_url(&s->fo, url, etag, since, cap, &f)) != HC_OK)
+	if ((err = fetch_url(&s->fo, url, etag, since, cap, &f)) != HC_OK) {
+		suggest(s, it, &f, err);
 		return err;
+	}
 	memcpy(it->etag, f.etag, sizeof(it->etag));
 	it->last_modified = f.last_modified;
 	if (f.status == 304) {
@@ -525,6 +555,8 @@ int cmd_sync(int argc, char **argv)
 		s.held = held; /* the rollback baseline for revocation lists */
 	hc_set_detail(NULL);
 	rc = run(&s);
+	if (rc != 0 && s.hint)
+		fprintf(stderr, "hc-verify sync: hint: %s\n", s.hint);
 out:
 	if (lock != -1)
 		close(lock);

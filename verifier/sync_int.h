@@ -84,6 +84,7 @@ struct sync {
 	size_t snap_len;
 	bool snap_same; /* the snapshot held is the same file */
 	struct fetch_opts fo;
+	const char *hint; /* what to do about the first failed fetch, or NULL */
 	struct hc_trust *t;
 	const struct hc_trust *held; /* the directory as it loads now, or NULL */
 	cJSON *state; /* previous sync-state.json, or NULL */
