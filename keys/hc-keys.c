@@ -20,6 +20,7 @@ static const char usage_text[] =
 	"                      --out FILE.jws [--iat TIME]\n"
 	"       hc-keys snapshot --key SNAPSHOT.key --seq N --expires DURATION\n"
 	"                      --dir TREE --out TREE/snapshot.jws\n"
+	"       hc-keys riskareas --root ROOT.key --in PAYLOAD.json --out risk-areas.jws\n"
 	"       hc-keys help [COMMAND]\n"
 	"\n"
 	"  gen        write a new P-256 private key (PEM PKCS#8, mode 0600) to FILE,\n"
@@ -34,6 +35,8 @@ static const char usage_text[] =
 	"             TREE/revocations/NAME.jws with the snapshot key the trust list\n"
 	"             names, valid from now for DURATION (e.g. 10m), and print the\n"
 	"             number of files\n"
+	"  riskareas  check a risk-area list payload {\"seq\",\"iat\",\"areas\",\"venues\"}\n"
+	"             and sign it with a root key; print the kid, seq and counts\n"
 	"\n"
 	"Exit status: 0 success, 1 the input was refused, 2 usage or I/O error.\n";
 
@@ -417,6 +420,8 @@ out:
 	return rc;
 }
 
+int cmd_riskareas(int argc, char **argv); /* keys/riskareas.c */
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -426,6 +431,7 @@ static const struct {
 	{"trustlist", cmd_trustlist},
 	{"revoke", cmd_revoke},
 	{"snapshot", cmd_snapshot},
+	{"riskareas", cmd_riskareas},
 };
 
 static int dispatch(int argc, char **argv)
