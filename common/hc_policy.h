@@ -46,6 +46,19 @@ int64_t hc_risk_iat(const struct hc_risk *r);
 /* Number of areas; *venues (if not NULL) the number of venue windows. */
 size_t hc_risk_count(const struct hc_risk *r, size_t *venues);
 void hc_risk_free(struct hc_risk *r);
+/* An entry of a list: an area (code a region, [from, end) its days, end
+ * the midnight CST after the last) or a venue (code "RRRRRR-NNNNNN",
+ * [from, end) its window). */
+struct hc_risk_entry {
+	bool venue;
+	char code[16];
+	int64_t from, end;
+};
+/* Calls fn for each entry (level included) in exactly one of a and b
+ * (either may be NULL: no entries): the entries whose change may change
+ * the status of someone who stayed or visited there. */
+void hc_risk_diff(const struct hc_risk *a, const struct hc_risk *b,
+		  void (*fn)(void *arg, const struct hc_risk_entry *e), void *arg);
 
 /* A person's record (JSON, strict; DESIGN 5). */
 hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out) HC_WUR;

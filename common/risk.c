@@ -179,7 +179,9 @@ static int area_cmp(const void *a, const void *b)
 		return x->s.region < y->s.region ? -1 : 1;
 	if (x->s.from != y->s.from)
 		return x->s.from < y->s.from ? -1 : 1;
-	return (x->s.end > y->s.end) - (x->s.end < y->s.end);
+	if (x->s.end != y->s.end)
+		return x->s.end < y->s.end ? -1 : 1;
+	return (x->level > y->level) - (x->level < y->level);
 }
 
 static hc_err parse_area(const cJSON *a, struct area *out)
@@ -230,7 +232,9 @@ static int venue_cmp(const void *a, const void *b)
 		return x->id < y->id ? -1 : 1;
 	if (x->from != y->from)
 		return x->from < y->from ? -1 : 1;
-	return (x->to > y->to) - (x->to < y->to);
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return (x->level > y->level) - (x->level < y->level);
 }
 
 static hc_err parse_venue(const cJSON *a, struct venue *out)
@@ -499,4 +503,48 @@ void hc__risk_visit(const struct hc_risk *r, uint64_t venue, int64_t at, hc__exp
 	for (size_t i = lo; i < r->nv && r->venues[i].id == venue; i++)
 		if (r->venues[i].from <= at && at < r->venues[i].to)
 			fn(arg, r->venues[i].level, cst_day_start(at) + HC__DAY);
+}
+
+void hc_risk_diff(const struct hc_risk *a, const struct hc_risk *b,
+		  void (*fn)(void *arg, const struct hc_risk_entry *e), void *arg)
+{
+	struct hc_risk_entry e;
+	size_t i = 0, j = 0, na = a ? a->n : 0, nb = b ? b->n : 0;
+
+	/* Both arrays are sorted by area_cmp: a merge walk. */
+	while (i < na || j < nb) {
+		const struct area *x;
+		int c = i == na ? 1 : j == nb ? -1 : area_cmp(&a->areas[i], &b->areas[j]);
+
+		if (c == 0) {
+			i++, j++;
+			continue;
+		}
+		x = c < 0 ? &a->areas[i++] : &b->areas[j++];
+		memset(&e, 0, sizeof(e));
+		(void)snprintf(e.code, sizeof(e.code), "%06u", (unsigned)x->s.region);
+		e.from = x->s.from;
+		e.end = x->s.end;
+		fn(arg, &e);
+	}
+	i = j = 0;
+	na = a ? a->nv : 0;
+	nb = b ? b->nv : 0;
+	while (i < na || j < nb) {
+		const struct venue *x;
+		int c = i == na ? 1 : j == nb ? -1 : venue_cmp(&a->venues[i], &b->venues[j]);
+
+		if (c == 0) {
+			i++, j++;
+			continue;
+		}
+		x = c < 0 ? &a->venues[i++] : &b->venues[j++];
+		memset(&e, 0, sizeof(e));
+		e.venue = true;
+		(void)snprintf(e.code, sizeof(e.code), "%06u-%06u", (unsigned)(x->id / 1000000u),
+			       (unsigned)(x->id % 1000000u));
+		e.from = x->from;
+		e.end = x->to;
+		fn(arg, &e);
+	}
 }

@@ -111,12 +111,72 @@ static hc_err uint_member(const cJSON *o, const char *name, int64_t min, int64_t
 	return err;
 }
 
+/* "risk_feed": {"url": HTTPS URL, "every": DURATION, "grace": DURATION,
+ * "cacert": PATH}; url required; every 1s..24h (default 5m), grace
+ * 1s..30d (default 1h). Needs "trust" (the list's signers are its roots).
+ * The list held is kept in REGISTRY.risk-areas.jws. */
+static hc_err feed_member(const cJSON *root, const char *dir, struct cfg *c, char *msg,
+			  size_t msgsz)
+{
+	static const char *const members[] = {"url", "every", "grace", "cacert", NULL};
+	const cJSON *f;
+	char v[64];
+	bool present;
+	int r;
+	hc_err err;
+
+	if ((err = hc_json_obj(root, "risk_feed", false, &f)) != HC_OK || !f) {
+		if (err != HC_OK)
+			(void)snprintf(msg, msgsz, "member \"risk_feed\": %s", hc_strerror(err));
+		return err;
+	}
+	if ((err = hc_json_only(f, members)) != HC_OK) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed\": %s: %s", hc_strerror(err),
+			       hc_detail());
+		return err;
+	}
+	err = hc_json_str(f, "url", true, c->feed.url, sizeof(c->feed.url), NULL);
+	if (err != HC_OK || strncmp(c->feed.url, "https://", 8) != 0 || !c->feed.url[8]) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed.url\": not an https URL");
+		return err != HC_OK ? err : HC_ERR_INVALID_ARG;
+	}
+	c->feed.every = 300;
+	c->feed.grace = 3600;
+	if ((err = hc_json_str(f, "every", false, v, sizeof(v), &present)) != HC_OK ||
+	    (present && (hc_duration_parse(v, &c->feed.every) != HC_OK || c->feed.every < 1 ||
+			 c->feed.every > 86400))) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed.every\": not a duration of 1s to 24h");
+		return HC_ERR_INVALID_ARG;
+	}
+	if ((err = hc_json_str(f, "grace", false, v, sizeof(v), &present)) != HC_OK ||
+	    (present && (hc_duration_parse(v, &c->feed.grace) != HC_OK || c->feed.grace < 1 ||
+			 c->feed.grace > 30 * 86400))) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed.grace\": not a duration of 1s to 30d");
+		return HC_ERR_INVALID_ARG;
+	}
+	if ((err = path_member(f, "cacert", false, dir, c->feed.cacert, sizeof(c->feed.cacert), msg,
+			       msgsz)) != HC_OK)
+		return err;
+	if (!c->trust[0]) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed\": needs \"trust\" (the list is "
+					   "signed by its roots)");
+		return HC_ERR_INVALID_ARG;
+	}
+	r = snprintf(c->feed.held, sizeof(c->feed.held), "%s.risk-areas.jws", c->registry);
+	if (r < 0 || (size_t)r >= sizeof(c->feed.held)) {
+		(void)snprintf(msg, msgsz, "member \"registry\": too long a path");
+		return HC_ERR_TOO_LARGE;
+	}
+	return HC_OK;
+}
+
 static hc_err check(const cJSON *root, const char *dir, struct cfg *c, char *msg, size_t msgsz)
 {
 	static const char *const members[] = {
 		"listen",  "tls",	  "registry", "iss",	     "name",	"region",
 		"key",	   "id_secret",	  "policy",   "validity",    "publish", "revocations",
-		"trust",   "threads",	  "timeout",  "max_body",    "audit_interval", NULL};
+		"trust",   "threads",	  "timeout",  "max_body",    "audit_interval", "risk_feed",
+		NULL};
 	static const char *const tls_members[] = {"cert", "key", NULL};
 	const cJSON *tls;
 	char v[64];
@@ -221,7 +281,7 @@ static hc_err check(const cJSON *root, const char *dir, struct cfg *c, char *msg
 			       msgsz)) != HC_OK)
 		return err;
 	c->audit_interval = (unsigned)x;
-	return HC_OK;
+	return feed_member(root, dir, c, msg, msgsz);
 }
 
 hc_err cfg_load(const char *path, struct cfg *c, char *msg, size_t msgsz)

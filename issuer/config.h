@@ -33,6 +33,13 @@ struct cfg {
 	unsigned timeout;              /* seconds */
 	size_t max_body;               /* bytes */
 	unsigned audit_interval;       /* seconds between audit heads */
+	/* risk_feed: the national risk-area list over HTTPS (riskfeed.c). */
+	struct {
+		char url[1024];        /* "" = no feed */
+		int64_t every, grace;  /* seconds */
+		char cacert[CFG_PATH]; /* "" = the system's CAs */
+		char held[CFG_PATH];   /* the list held, kept across restarts */
+	} feed;
 };
 
 /* Loads and checks path. On failure returns the error and writes a

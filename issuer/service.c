@@ -26,7 +26,7 @@
 #define PNG_SCALE 6
 #define QR_MARGIN 4
 
-static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags"};
+static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visits"};
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 static uint64_t now_us(void)
@@ -542,8 +542,8 @@ out:
 void svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
 		 struct reply *r)
 {
-	struct reg_input in[4 * 256];
-	char *texts[4 * 256];
+	struct reg_input in[NKINDS * 256];
+	char *texts[NKINDS * 256];
 	struct hc_record *rec = NULL;
 	cJSON *root = NULL;
 	const cJSON *person;

@@ -1,11 +1,12 @@
-/* fetch.c: HTTPS GET with libcurl for trust sync: certificate verification,
- * https-only redirects, timeouts, a size cap and conditional requests. */
+/* fetch.c: HTTPS GET with libcurl for trust sync, the service's risk feed
+ * and its queried sources: certificate verification, https-only
+ * redirects, timeouts, a size cap and conditional requests. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "verifier.h"
+#include "hc_fetch.h"
 
 #define MAX_REDIRS 3
 #define CONNECT_TIMEOUT 10L
@@ -102,7 +103,11 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "hc-verify-sync/1");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, o->ua ? o->ua : "hc-verify-sync/1");
+	if (o->cert) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key ? o->key : o->cert);
+	}
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
