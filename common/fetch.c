@@ -114,7 +114,15 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
 	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
-	if (etag && etag[0]) {
+	if (o->post) {
+		if (!(hdrs = curl_slist_append(NULL, "Content-Type: application/json"))) {
+			err = HC_ERR_NOMEM;
+			goto out;
+		}
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, o->post);
+		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	} else if (etag && etag[0]) {
 		(void)snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag); /* etag < 256 */
 		if (!(hdrs = curl_slist_append(NULL, hdr))) {
 			err = HC_ERR_NOMEM;

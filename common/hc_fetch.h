@@ -17,6 +17,9 @@ struct fetch_opts {
 	/* Optional (NULL: none): a client certificate and its key (PEM), and
 	 * the User-Agent (NULL: hc-verify's). */
 	const char *cert, *key, *ua;
+	/* Optional: POSTs this JSON body (Content-Type application/json, no
+	 * redirects followed) instead of a GET. */
+	const char *post;
 };
 
 struct fetch {
@@ -27,7 +30,7 @@ struct fetch {
 	int64_t last_modified; /* 0 when the server sent none */
 };
 
-/* GETs url over HTTPS, at most cap bytes. etag (If-None-Match) or since
+/* GETs (or with o->post, POSTs to) url over HTTPS, at most cap bytes. etag (If-None-Match) or since
  * (If-Modified-Since) make it conditional. HC_ERR_NET for network, TLS or
  * HTTP errors (status other than 200 and 304; out->status then holds the
  * HTTP status, 0 when there was none), HC_ERR_TOO_LARGE over cap. */

@@ -170,13 +170,88 @@ static hc_err feed_member(const cJSON *root, const char *dir, struct cfg *c, cha
 	return HC_OK;
 }
 
+/* "sources": [{"name", "url", "cert", "key", "cacert", "timeout",
+ * "max_age"}], at most CFG_MAX_SOURCES: name 1..63 of [a-z0-9-], unique;
+ * url https; cert and key (PEM, the client certificate) required; cacert
+ * optional; timeout "5s" by default (1s..60s); max_age "1h" by default
+ * (1s..30d). */
+static hc_err sources_member(const cJSON *root, const char *dir, struct cfg *c, char *msg,
+			     size_t msgsz)
+{
+	static const char *const members[] = {"name",	 "url",	    "cert",    "key",
+					      "cacert", "timeout", "max_age", NULL};
+	const cJSON *arr, *e;
+	char v[64];
+	bool present;
+	hc_err err;
+
+	if ((err = hc_json_arr(root, "sources", false, &arr)) != HC_OK || !arr) {
+		if (err != HC_OK)
+			(void)snprintf(msg, msgsz, "member \"sources\": %s", hc_strerror(err));
+		return err;
+	}
+	if (cJSON_GetArraySize(arr) > CFG_MAX_SOURCES) {
+		(void)snprintf(msg, msgsz, "member \"sources\": more than %d", CFG_MAX_SOURCES);
+		return HC_ERR_TOO_LARGE;
+	}
+	cJSON_ArrayForEach(e, arr)
+	{
+		struct cfg_source *q = &c->sources[c->nsources];
+		size_t i = c->nsources;
+
+		if (!cJSON_IsObject(e) || (err = hc_json_only(e, members)) != HC_OK) {
+			(void)snprintf(msg, msgsz, "sources[%zu]: not an object of known members", i);
+			return cJSON_IsObject(e) ? err : HC_ERR_JSON_TYPE;
+		}
+		err = hc_json_str(e, "name", true, q->name, sizeof(q->name), NULL);
+		if (err != HC_OK || !q->name[0] ||
+		    strspn(q->name, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(q->name)) {
+			(void)snprintf(msg, msgsz, "sources[%zu].name: not 1..63 of [a-z0-9-]", i);
+			return err != HC_OK ? err : HC_ERR_INVALID_ARG;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(c->sources[k].name, q->name) == 0) {
+				(void)snprintf(msg, msgsz, "sources[%zu].name: given twice", i);
+				return HC_ERR_INVALID_ARG;
+			}
+		err = hc_json_str(e, "url", true, q->url, sizeof(q->url), NULL);
+		if (err != HC_OK || strncmp(q->url, "https://", 8) != 0 || !q->url[8]) {
+			(void)snprintf(msg, msgsz, "sources[%zu].url: not an https URL", i);
+			return err != HC_OK ? err : HC_ERR_INVALID_ARG;
+		}
+		if ((err = path_member(e, "cert", true, dir, q->cert, sizeof(q->cert), msg, msgsz)) !=
+			    HC_OK ||
+		    (err = path_member(e, "key", true, dir, q->key, sizeof(q->key), msg, msgsz)) !=
+			    HC_OK ||
+		    (err = path_member(e, "cacert", false, dir, q->cacert, sizeof(q->cacert), msg,
+				       msgsz)) != HC_OK)
+			return err;
+		q->timeout = 5;
+		q->max_age = 3600;
+		if (hc_json_str(e, "timeout", false, v, sizeof(v), &present) != HC_OK ||
+		    (present && (hc_duration_parse(v, &q->timeout) != HC_OK || q->timeout < 1 ||
+				 q->timeout > 60))) {
+			(void)snprintf(msg, msgsz, "sources[%zu].timeout: not a duration of 1s to 60s", i);
+			return HC_ERR_INVALID_ARG;
+		}
+		if (hc_json_str(e, "max_age", false, v, sizeof(v), &present) != HC_OK ||
+		    (present && (hc_duration_parse(v, &q->max_age) != HC_OK || q->max_age < 1 ||
+				 q->max_age > 30 * 86400))) {
+			(void)snprintf(msg, msgsz, "sources[%zu].max_age: not a duration of 1s to 30d", i);
+			return HC_ERR_INVALID_ARG;
+		}
+		c->nsources++;
+	}
+	return HC_OK;
+}
+
 static hc_err check(const cJSON *root, const char *dir, struct cfg *c, char *msg, size_t msgsz)
 {
 	static const char *const members[] = {
 		"listen",  "tls",	  "registry", "iss",	     "name",	"region",
 		"key",	   "id_secret",	  "policy",   "validity",    "publish", "revocations",
 		"trust",   "threads",	  "timeout",  "max_body",    "audit_interval", "risk_feed",
-		NULL};
+		"sources", NULL};
 	static const char *const tls_members[] = {"cert", "key", NULL};
 	const cJSON *tls;
 	char v[64];
@@ -281,7 +356,9 @@ static hc_err check(const cJSON *root, const char *dir, struct cfg *c, char *msg
 			       msgsz)) != HC_OK)
 		return err;
 	c->audit_interval = (unsigned)x;
-	return feed_member(root, dir, c, msg, msgsz);
+	if ((err = feed_member(root, dir, c, msg, msgsz)) != HC_OK)
+		return err;
+	return sources_member(root, dir, c, msg, msgsz);
 }
 
 hc_err cfg_load(const char *path, struct cfg *c, char *msg, size_t msgsz)

@@ -364,6 +364,10 @@ static int cmd_serve(int argc, char **argv)
 		log_msg("%s", msg);
 		goto out;
 	}
+	if (svc_query_open(s) != HC_OK) {
+		log_msg("sources: out of memory");
+		goto out;
+	}
 	if (http_start(s, &h, msg, sizeof(msg)) != HC_OK) {
 		log_msg("%s", msg);
 		goto out;
@@ -388,6 +392,7 @@ out:
 	http_stop(h, 0);
 	if (s) {
 		svc_feed_stop(s);
+		svc_query_close(s);
 		pub_stop(s->publisher);
 		s->publisher = NULL;
 	}

@@ -13,6 +13,7 @@ struct hc_pubkey;
 struct hc_policy;
 struct publisher;
 struct feed;
+struct query;
 
 struct svc {
 	const struct cfg *cfg;
@@ -25,6 +26,7 @@ struct svc {
 	struct publisher *publisher;
 	struct metrics m;
 	struct feed *feed;     /* the risk-area feed (riskfeed.c), NULL: none */
+	struct query *query;   /* the queried sources (query.c), NULL: none */
 };
 
 /* Who asks: the token's name and role, and the request's id (the audit
@@ -81,5 +83,17 @@ bool svc_feed_ok(struct svc *s, char *why, size_t n);
 /* Appends the feed's metrics to the text *text of *n bytes. */
 hc_err svc_feed_metrics(struct svc *s, char **text, size_t *n) HC_WUR;
 void svc_metrics(struct svc *s, struct reply *r);
+
+/* The queried sources of cfg->sources (query.c): svc_query asks each
+ * source whose answer about the person (key; id the full identity number,
+ * sent to the source only; mname and mid the masked name and id of a new
+ * person, NULL for one that must exist) is older than its max_age, and
+ * stores what it says as the person's inputs, durable before it returns.
+ * A source that cannot answer: HC_ERR_UNAVAILABLE, the detail naming the
+ * source and why. An unknown person with mname NULL: HC_OK, nothing asked. */
+hc_err svc_query_open(struct svc *s) HC_WUR;
+void svc_query_close(struct svc *s);
+hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const char *id,
+		 const char *mname, const char *mid) HC_WUR;
 
 #endif
