@@ -142,15 +142,15 @@ static hc_err feed_member(const cJSON *root, const char *dir, struct cfg *c, cha
 	}
 	c->feed.every = 300;
 	c->feed.grace = 3600;
-	if ((err = hc_json_str(f, "every", false, v, sizeof(v), &present)) != HC_OK ||
+	if (hc_json_str(f, "every", false, v, sizeof(v), &present) != HC_OK ||
 	    (present && (hc_duration_parse(v, &c->feed.every) != HC_OK || c->feed.every < 1 ||
 			 c->feed.every > 86400))) {
 		(void)snprintf(msg, msgsz, "member \"risk_feed.every\": not a duration of 1s to 24h");
 		return HC_ERR_INVALID_ARG;
 	}
-	if ((err = hc_json_str(f, "grace", false, v, sizeof(v), &present)) != HC_OK ||
+	if (hc_json_str(f, "grace", false, v, sizeof(v), &present) != HC_OK ||
 	    (present && (hc_duration_parse(v, &c->feed.grace) != HC_OK || c->feed.grace < 1 ||
-			 c->feed.grace > 30 * 86400))) {
+			 c->feed.grace > (int64_t)30 * 86400))) {
 		(void)snprintf(msg, msgsz, "member \"risk_feed.grace\": not a duration of 1s to 30d");
 		return HC_ERR_INVALID_ARG;
 	}
@@ -236,7 +236,7 @@ static hc_err sources_member(const cJSON *root, const char *dir, struct cfg *c, 
 		}
 		if (hc_json_str(e, "max_age", false, v, sizeof(v), &present) != HC_OK ||
 		    (present && (hc_duration_parse(v, &q->max_age) != HC_OK || q->max_age < 1 ||
-				 q->max_age > 30 * 86400))) {
+				 q->max_age > (int64_t)30 * 86400))) {
 			(void)snprintf(msg, msgsz, "sources[%zu].max_age: not a duration of 1s to 30d", i);
 			return HC_ERR_INVALID_ARG;
 		}

@@ -99,7 +99,7 @@ struct hc_risk *svc_risk_get(struct svc *s)
 	return r;
 }
 
-void svc_risk_put(struct svc *s, struct hc_risk *r)
+void svc_risk_put(struct svc *s, const struct hc_risk *r)
 {
 	struct feed *f = s->feed;
 
@@ -397,17 +397,15 @@ static void feed_once(struct feed *f)
 		fetch_clear(&fr);
 		if (pending) {
 			/* The list in force is not durable yet: again from the base. */
-			if ((err = hc_risk_verify(f->roots, (const char *)f->raw, f->rawlen, &r)) ==
-			    HC_OK) {
-				uint8_t *copy = malloc(f->rawlen);
+			uint8_t *copy = f->rawlen ? malloc(f->rawlen) : NULL;
 
-				if (copy) {
-					memcpy(copy, f->raw, f->rawlen);
-					install(f, r, copy, f->rawlen);
-					return;
-				}
-				hc_risk_free(r);
+			if (copy && hc_risk_verify(f->roots, (const char *)f->raw, f->rawlen, &r) ==
+					    HC_OK) {
+				memcpy(copy, f->raw, f->rawlen);
+				install(f, r, copy, f->rawlen);
+				return;
 			}
+			free(copy);
 			return;
 		}
 		pthread_mutex_lock(&f->mu);

@@ -70,7 +70,7 @@ hc_err svc_reevaluate(struct svc *s, const char *actor, const char *cause, const
  * reference the caller drops with svc_risk_put (lists are replaced while
  * requests use the old one). */
 struct hc_risk *svc_risk_get(struct svc *s);
-void svc_risk_put(struct svc *s, struct hc_risk *r);
+void svc_risk_put(struct svc *s, const struct hc_risk *r);
 /* The feed of cfg->feed (none when its url is empty): loads the list held
  * by the last run (verified again), then starts the thread that fetches
  * every cfg->feed.every seconds and, on a new list, re-evaluates the
