@@ -18,7 +18,7 @@
 #include "service.h"
 
 #define FEED_TIMEOUT 30L   /* seconds for one fetch */
-#define FEED_THREADS 8     /* re-evaluations at once: commits share fsyncs */
+#define FEED_THREADS 64    /* re-evaluations at once: commits share fsyncs */
 #define FEED_SKEW 300      /* a list's iat may be this far after now */
 
 /* A list with its references: the one in force, the one last made
