@@ -140,7 +140,8 @@ sleep 2.1
 code "$(id 1)"
 [ "$ST" = 503 ] && ! has "$BODY" '"jws"' && has "$BODY" "source carrier" &&
 	ok "the source down past max_age: no code, not even the held one" || bad "held code on missing data" "$BODY"
-kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
+kill "$DPID"; wait "$DPID" 2>/dev/null; rc=$?; DPID=""
+[ $rc = 0 ] && ok "SIGTERM: the service stops cleanly (exit 0, no sanitizer report)" || bad "stop" "exit $rc; $(tail -5 o/log)"
 
 totals
 [ "$fail" -eq 0 ]

@@ -299,7 +299,8 @@ out=$(curl -s --cacert ca.pem -H "Authorization: Bearer $T_C" -H 'Content-Type: 
 	--data-binary "$r" "$URL/v1/records")
 has "$out" "\"status\":\"$(sed -n 1p want2.txt)\"" && ok "issuance after the restart uses the held list" ||
 	bad "issuance after restart" "$out"
-kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
+kill "$DPID"; wait "$DPID" 2>/dev/null; rc=$?; DPID=""
+[ $rc = 0 ] && ok "SIGTERM: the service stops cleanly (exit 0, no sanitizer report)" || bad "stop" "exit $rc; $(tail -5 o/log)"
 cd ..
 
 totals
