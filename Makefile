@@ -162,6 +162,7 @@ bench: deps
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b $(B) || exit 1; done
 	@bash tests/bench/service.sh $(B)
 	@bash tests/bench/sm2.sh $(B)
+	@bash tests/bench/riskfeed.sh $(B)
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 

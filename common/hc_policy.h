@@ -22,9 +22,43 @@ const char *hc_policy_id(const struct hc_policy *p);
 /* Validity of a code under this policy, seconds. */
 int64_t hc_policy_validity(const struct hc_policy *p);
 
-/* A risk-area list (JSON, strict). */
+/* A risk-area list (JSON, strict): the unsigned form {"updated","areas"}. */
 hc_err hc_risk_parse(const char *json, size_t n, struct hc_risk **out) HC_WUR;
+/* The payload of a signed list {"seq","iat","areas","venues"} (no
+ * signature checked: hc-keys riskareas checks a payload before signing). */
+hc_err hc_risk_parse_payload(const char *json, size_t n, struct hc_risk **out) HC_WUR;
+struct hc_trust;
+/* The largest signed list: a 16 MiB payload in base64url and its header. */
+#define HC_MAX_RISK_JWS (22u << 20)
+/* The signed national list risk-areas.jws (a JWS, ES256, no zip, of at
+ * most HC_MAX_RISK_JWS bytes with a payload of at most 16 MiB, one
+ * trailing newline allowed): signed by one of t's pinned
+ * roots (HC_ERR_RISK, the detail starting "signature:", otherwise: a bad
+ * signature, a key that is not a root, a JWS that does not parse), its
+ * payload as hc_risk_parse_payload wants (HC_ERR_RISK, the detail starting
+ * "payload:"). The signature is checked before the payload is read. */
+hc_err hc_risk_verify(const struct hc_trust *t, const char *jws, size_t n,
+		      struct hc_risk **out) HC_WUR;
+/* A signed list's seq (0 for the unsigned form) and its iat (the
+ * unsigned form's updated). */
+int64_t hc_risk_seq(const struct hc_risk *r);
+int64_t hc_risk_iat(const struct hc_risk *r);
+/* Number of areas; *venues (if not NULL) the number of venue windows. */
+size_t hc_risk_count(const struct hc_risk *r, size_t *venues);
 void hc_risk_free(struct hc_risk *r);
+/* An entry of a list: an area (code a region, [from, end) its days, end
+ * the midnight CST after the last) or a venue (code "RRRRRR-NNNNNN",
+ * [from, end) its window). */
+struct hc_risk_entry {
+	bool venue;
+	char code[16];
+	int64_t from, end;
+};
+/* Calls fn for each entry (level included) in exactly one of a and b
+ * (either may be NULL: no entries): the entries whose change may change
+ * the status of someone who stayed or visited there. */
+void hc_risk_diff(const struct hc_risk *a, const struct hc_risk *b,
+		  void (*fn)(void *arg, const struct hc_risk_entry *e), void *arg);
 
 /* A person's record (JSON, strict; DESIGN 5). */
 hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out) HC_WUR;

@@ -352,6 +352,11 @@ static hc_err check_dates(const struct hc_record *r, int64_t now)
 			return HC_ERR_RECORD;
 		}
 	}
+	for (size_t i = 0; i < r->nvis; i++)
+		if (r->vis[i].at > lim) {
+			hc_set_detail("visits[%zu].at is after the time of issue", i);
+			return HC_ERR_RECORD;
+		}
 	return HC_OK;
 }
 
@@ -373,6 +378,14 @@ static hc_err check_travel_known(const struct hc_policy *p, const struct hc_reco
 				      i, (long long)days);
 			return HC_ERR_RISK;
 		}
+	/* A visit's day ends at most one day after it (its exposure's end). */
+	for (size_t i = 0; i < r->nvis; i++)
+		if (r->vis[i].at + HC__DAY > now - days * HC__DAY) {
+			hc_set_detail("none given, but visits[%zu] is within the %lld days the "
+				      "policy looks back",
+				      i, (long long)days);
+			return HC_ERR_RISK;
+		}
 	return HC_OK;
 }
 
@@ -387,16 +400,20 @@ static void cap(int64_t *exp, int64_t lapse)
  *   red:    nat-positive (the latest test, a positive winning a tie),
  *           flag-NAME for each flag in red_flags,
  *           high-risk-recent (a high-risk exposure ending within
- *           high_red_days days);
+ *           high_red_days days),
+ *           high-risk-venue-recent (the same for a venue visit);
  *   yellow: flag-NAME for each flag in yellow_flags,
  *           high-risk-earlier (a high-risk exposure ending within
  *           high_yellow_days days but not high_red_days),
+ *           high-risk-venue-earlier (the same for a venue visit),
  *           medium-risk-recent (a medium-risk exposure ending within
  *           medium_yellow_days days),
+ *           medium-risk-venue-recent (the same for a venue visit),
  *           no-recent-nat (nat_required and no negative test within
  *           nat_max_age_h hours).
  * An exposure is the intersection of a stay [from, end of to) with the
- * period of a matching area. Windows are half-open: an exposure is "within
+ * period of a matching area; a visit inside a venue's window [from, to) is
+ * an exposure of that level ending at the end of the visit's day (CST). Windows are half-open: an exposure is "within
  * N days" while now < end + N days, a test "within H hours" while now < at
  * + H hours; at that moment the reason lapses. exp is now + validity, and
  * no later than the first moment a listed reason lapses, or a green's test
@@ -408,7 +425,7 @@ hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
 			 const struct hc_risk *risk, int64_t now, int64_t validity,
 			 struct hc_claims *c)
 {
-	struct exposure x = {0};
+	struct exposure x = {0}, xv;
 	struct verdict v = {.st = HC_ST_GREEN};
 	const struct hc__nat *last = NULL, *neg = NULL;
 	int64_t nat_since, exp, doses = 0, vac_at = 0;
@@ -450,8 +467,11 @@ hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
 	x.high_red_since = now - p->high_red_days * HC__DAY;
 	x.high_yellow_since = now - p->high_yellow_days * HC__DAY;
 	x.medium_since = now - p->medium_yellow_days * HC__DAY;
+	xv = x;
 	for (size_t i = 0; risk && i < rec->ntrv; i++)
 		hc__risk_exposures(risk, &rec->trv[i], on_exposure, &x);
+	for (size_t i = 0; risk && i < rec->nvis; i++)
+		hc__risk_visit(risk, rec->vis[i].venue, rec->vis[i].at, on_exposure, &xv);
 
 	/* Red rules. */
 	if (last && last->positive)
@@ -463,6 +483,8 @@ hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
 		}
 	if (x.high_recent)
 		fire(&v, HC_ST_RED, "high-risk-recent");
+	if (xv.high_recent)
+		fire(&v, HC_ST_RED, "high-risk-venue-recent");
 	/* Yellow rules. */
 	for (unsigned i = 0; i < HC__NFLAGS; i++)
 		if (rec->flags & p->yellow_flags & (1u << i)) {
@@ -471,8 +493,12 @@ hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
 		}
 	if (x.high_earlier)
 		fire(&v, HC_ST_YELLOW, "high-risk-earlier");
+	if (xv.high_earlier)
+		fire(&v, HC_ST_YELLOW, "high-risk-venue-earlier");
 	if (x.medium_recent)
 		fire(&v, HC_ST_YELLOW, "medium-risk-recent");
+	if (xv.medium_recent)
+		fire(&v, HC_ST_YELLOW, "medium-risk-venue-recent");
 	if (p->nat_required && !neg)
 		fire(&v, HC_ST_YELLOW, "no-recent-nat");
 
@@ -485,12 +511,18 @@ hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
 		cap(&exp, x.high_earlier_end + p->high_yellow_days * HC__DAY);
 	if (x.medium_recent)
 		cap(&exp, x.medium_end + p->medium_yellow_days * HC__DAY);
+	if (xv.high_recent)
+		cap(&exp, xv.high_recent_end + p->high_red_days * HC__DAY);
+	if (xv.high_earlier)
+		cap(&exp, xv.high_earlier_end + p->high_yellow_days * HC__DAY);
+	if (xv.medium_recent)
+		cap(&exp, xv.medium_end + p->medium_yellow_days * HC__DAY);
 	/* A green that rests on a test lapses when the test ages out. */
 	if (p->nat_required && v.st == HC_ST_GREEN && neg)
 		cap(&exp, neg->at + p->nat_max_age_h * 3600);
-	if (x.high_recent || x.high_earlier)
+	if (x.high_recent || x.high_earlier || xv.high_recent || xv.high_earlier)
 		trv = "high";
-	else if (x.medium_recent)
+	else if (x.medium_recent || xv.medium_recent)
 		trv = "medium";
 	else
 		trv = "low";

@@ -48,6 +48,12 @@ struct hc__span {
 	int64_t from, end;
 };
 
+/* A venue visit: the venue (region * 10^6 + number) and when. */
+struct hc__visit {
+	uint64_t venue;
+	int64_t at;
+};
+
 struct hc_record {
 	char name[HC__NAME_CHARS * 4 + 1];
 	char id[19];
@@ -61,6 +67,8 @@ struct hc_record {
 	size_t nvac;
 	struct hc__span trv[HC__MAX_ENTRIES];
 	size_t ntrv;
+	struct hc__visit vis[HC__MAX_ENTRIES];
+	size_t nvis;
 	unsigned flags;
 };
 
@@ -72,6 +80,15 @@ enum hc__level { HC__MEDIUM = 1, HC__HIGH = 2 };
 typedef void (*hc__exposure_fn)(void *arg, enum hc__level level, int64_t end);
 void hc__risk_exposures(const struct hc_risk *r, const struct hc__span *stay,
 			hc__exposure_fn fn, void *arg);
+
+/* Calls fn once per venue window of r that holds a visit to venue at
+ * time at, with end the midnight (CST) after the day of the visit: a
+ * visit counts like a stay in an area of that level on that day. */
+void hc__risk_visit(const struct hc_risk *r, uint64_t venue, int64_t at, hc__exposure_fn fn,
+		    void *arg);
+/* A venue code "RRRRRR-NNNNNN": a region code as hc__region_parse wants,
+ * a hyphen and six digits; *out is region * 10^6 + number. */
+bool hc__venue_parse(const char *s, uint64_t *out);
 
 /* When the list was published (its "updated"). */
 int64_t hc__risk_updated(const struct hc_risk *r);

@@ -11,6 +11,7 @@
  *    "nat": [{"at": TIME, "result": "negative" | "positive", "lab": "..."}],
  *    "vaccinations": [{"at": TIME, "product": "...", "dose": 1}],
  *    "travel": [{"region": "310115", "from": DATE, "to": DATE}],
+ *    "visits": [{"venue": "330106-000042", "at": TIME}],
  *    "flags": ["confirmed" | "close-contact" | "secondary-contact", ...]}
  *
  * - person (required) with name and id (both required).
@@ -31,9 +32,11 @@
  *   optional, at most 63 bytes.
  * - travel[]: region (six digits, as in the risk-area list; normally a
  *   district), from and to (DATE, from <= to, both days included).
+ * - visits[]: venue (a region code, a hyphen and six digits, as in the
+ *   risk-area list's venues) and at (TIME), both required.
  * - flags[]: each a known flag, no flag twice.
  * Entries dated after the time of issue (a test, a vaccination, either
- * end of a stay) and a birth date after the day of issue are rejected by
+ * end of a stay, a visit) and a birth date after the day of issue are rejected by
  * hc_policy_apply, not here (the parser has no clock). JSON errors keep their HC_ERR_JSON_* code; a
  * bad value is HC_ERR_RECORD. hc_detail() names the member, e.g.
  * "nat[2].result" or "person.id check digit".
@@ -235,6 +238,26 @@ static hc_err parse_stay(const cJSON *e, struct hc__span *out)
 	return HC_OK;
 }
 
+static hc_err parse_visit(const cJSON *e, struct hc__visit *out)
+{
+	static const char *const members[] = {"venue", "at", NULL};
+	char venue[16];
+	hc_err err;
+
+	if (!cJSON_IsObject(e))
+		return HC_ERR_JSON_TYPE;
+	if ((err = hc_json_only(e, members)) != HC_OK)
+		return err;
+	err = hc_json_str(e, "venue", true, venue, sizeof(venue), NULL);
+	if (err != HC_OK && err != HC_ERR_TOO_LARGE)
+		return err;
+	if (err != HC_OK || !hc__venue_parse(venue, &out->venue)) {
+		hc_set_detail("venue is not a region code, '-' and six digits");
+		return HC_ERR_RECORD;
+	}
+	return hc__json_time(e, "at", true, &out->at, NULL);
+}
+
 static hc_err parse_flag(const cJSON *e, unsigned *flags)
 {
 	unsigned bit;
@@ -270,9 +293,9 @@ static hc_err entries(const cJSON *root, const char *name, const cJSON **arr)
 /* with_person: a full record; else the inputs alone (no "person"). */
 static hc_err parse_record(const cJSON *root, bool with_person, struct hc_record *r)
 {
-	static const char *const members[] = {"person",	"nat",	 "vaccinations",
-					      "travel", "flags", NULL};
-	const cJSON *person, *nat, *vac, *trv, *flags, *e;
+	static const char *const members[] = {"person", "nat",	  "vaccinations", "travel",
+					      "visits", "flags", NULL};
+	const cJSON *person, *nat, *vac, *trv, *vis, *flags, *e;
 	size_t i = 0;
 	hc_err err;
 
@@ -290,6 +313,7 @@ static hc_err parse_record(const cJSON *root, bool with_person, struct hc_record
 	if ((err = entries(root, "nat", &nat)) != HC_OK ||
 	    (err = entries(root, "vaccinations", &vac)) != HC_OK ||
 	    (err = entries(root, "travel", &trv)) != HC_OK ||
+	    (err = entries(root, "visits", &vis)) != HC_OK ||
 	    (err = entries(root, "flags", &flags)) != HC_OK)
 		return err;
 	cJSON_ArrayForEach(e, nat)
@@ -315,6 +339,14 @@ static hc_err parse_record(const cJSON *root, bool with_person, struct hc_record
 			return err;
 		}
 		r->ntrv++;
+	}
+	cJSON_ArrayForEach(e, vis)
+	{
+		if ((err = parse_visit(e, &r->vis[r->nvis])) != HC_OK) {
+			hc__detail_at("visits[%zu]", r->nvis);
+			return err;
+		}
+		r->nvis++;
 	}
 	cJSON_ArrayForEach(e, flags)
 	{

@@ -112,12 +112,147 @@ static hc_err uint_member(const cJSON *o, const char *name, int64_t min, int64_t
 	return err;
 }
 
+/* "risk_feed": {"url": HTTPS URL, "every": DURATION, "grace": DURATION,
+ * "cacert": PATH}; url required; every 1s..24h (default 5m), grace
+ * 1s..30d (default 1h). Needs "trust" (the list's signers are its roots).
+ * The list held is kept in REGISTRY.risk-areas.jws. */
+static hc_err feed_member(const cJSON *root, const char *dir, struct cfg *c, char *msg,
+			  size_t msgsz)
+{
+	static const char *const members[] = {"url", "every", "grace", "cacert", NULL};
+	const cJSON *f;
+	char v[64];
+	bool present;
+	int r;
+	hc_err err;
+
+	if ((err = hc_json_obj(root, "risk_feed", false, &f)) != HC_OK || !f) {
+		if (err != HC_OK)
+			(void)snprintf(msg, msgsz, "member \"risk_feed\": %s", hc_strerror(err));
+		return err;
+	}
+	if ((err = hc_json_only(f, members)) != HC_OK) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed\": %s: %s", hc_strerror(err),
+			       hc_detail());
+		return err;
+	}
+	err = hc_json_str(f, "url", true, c->feed.url, sizeof(c->feed.url), NULL);
+	if (err != HC_OK || strncmp(c->feed.url, "https://", 8) != 0 || !c->feed.url[8]) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed.url\": not an https URL");
+		return err != HC_OK ? err : HC_ERR_INVALID_ARG;
+	}
+	c->feed.every = 300;
+	c->feed.grace = 3600;
+	if (hc_json_str(f, "every", false, v, sizeof(v), &present) != HC_OK ||
+	    (present && (hc_duration_parse(v, &c->feed.every) != HC_OK || c->feed.every < 1 ||
+			 c->feed.every > 86400))) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed.every\": not a duration of 1s to 24h");
+		return HC_ERR_INVALID_ARG;
+	}
+	if (hc_json_str(f, "grace", false, v, sizeof(v), &present) != HC_OK ||
+	    (present && (hc_duration_parse(v, &c->feed.grace) != HC_OK || c->feed.grace < 1 ||
+			 c->feed.grace > (int64_t)30 * 86400))) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed.grace\": not a duration of 1s to 30d");
+		return HC_ERR_INVALID_ARG;
+	}
+	if ((err = path_member(f, "cacert", false, dir, c->feed.cacert, sizeof(c->feed.cacert), msg,
+			       msgsz)) != HC_OK)
+		return err;
+	if (!c->trust[0]) {
+		(void)snprintf(msg, msgsz, "member \"risk_feed\": needs \"trust\" (the list is "
+					   "signed by its roots)");
+		return HC_ERR_INVALID_ARG;
+	}
+	r = snprintf(c->feed.held, sizeof(c->feed.held), "%s.risk-areas.jws", c->registry);
+	if (r < 0 || (size_t)r >= sizeof(c->feed.held)) {
+		(void)snprintf(msg, msgsz, "member \"registry\": too long a path");
+		return HC_ERR_TOO_LARGE;
+	}
+	return HC_OK;
+}
+
+/* "sources": [{"name", "url", "cert", "key", "cacert", "timeout",
+ * "max_age"}], at most CFG_MAX_SOURCES: name 1..63 of [a-z0-9-], unique;
+ * url https; cert and key (PEM, the client certificate) required; cacert
+ * optional; timeout "5s" by default (1s..60s); max_age "1h" by default
+ * (1s..30d). */
+static hc_err sources_member(const cJSON *root, const char *dir, struct cfg *c, char *msg,
+			     size_t msgsz)
+{
+	static const char *const members[] = {"name",	 "url",	    "cert",    "key",
+					      "cacert", "timeout", "max_age", NULL};
+	const cJSON *arr, *e;
+	char v[64];
+	bool present;
+	hc_err err;
+
+	if ((err = hc_json_arr(root, "sources", false, &arr)) != HC_OK || !arr) {
+		if (err != HC_OK)
+			(void)snprintf(msg, msgsz, "member \"sources\": %s", hc_strerror(err));
+		return err;
+	}
+	if (cJSON_GetArraySize(arr) > CFG_MAX_SOURCES) {
+		(void)snprintf(msg, msgsz, "member \"sources\": more than %d", CFG_MAX_SOURCES);
+		return HC_ERR_TOO_LARGE;
+	}
+	cJSON_ArrayForEach(e, arr)
+	{
+		struct cfg_source *q = &c->sources[c->nsources];
+		size_t i = c->nsources;
+
+		if (!cJSON_IsObject(e) || (err = hc_json_only(e, members)) != HC_OK) {
+			(void)snprintf(msg, msgsz, "sources[%zu]: not an object of known members", i);
+			return cJSON_IsObject(e) ? err : HC_ERR_JSON_TYPE;
+		}
+		err = hc_json_str(e, "name", true, q->name, sizeof(q->name), NULL);
+		if (err != HC_OK || !q->name[0] ||
+		    strspn(q->name, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(q->name)) {
+			(void)snprintf(msg, msgsz, "sources[%zu].name: not 1..63 of [a-z0-9-]", i);
+			return err != HC_OK ? err : HC_ERR_INVALID_ARG;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(c->sources[k].name, q->name) == 0) {
+				(void)snprintf(msg, msgsz, "sources[%zu].name: given twice", i);
+				return HC_ERR_INVALID_ARG;
+			}
+		err = hc_json_str(e, "url", true, q->url, sizeof(q->url), NULL);
+		if (err != HC_OK || strncmp(q->url, "https://", 8) != 0 || !q->url[8]) {
+			(void)snprintf(msg, msgsz, "sources[%zu].url: not an https URL", i);
+			return err != HC_OK ? err : HC_ERR_INVALID_ARG;
+		}
+		if ((err = path_member(e, "cert", true, dir, q->cert, sizeof(q->cert), msg, msgsz)) !=
+			    HC_OK ||
+		    (err = path_member(e, "key", true, dir, q->key, sizeof(q->key), msg, msgsz)) !=
+			    HC_OK ||
+		    (err = path_member(e, "cacert", false, dir, q->cacert, sizeof(q->cacert), msg,
+				       msgsz)) != HC_OK)
+			return err;
+		q->timeout = 5;
+		q->max_age = 3600;
+		if (hc_json_str(e, "timeout", false, v, sizeof(v), &present) != HC_OK ||
+		    (present && (hc_duration_parse(v, &q->timeout) != HC_OK || q->timeout < 1 ||
+				 q->timeout > 60))) {
+			(void)snprintf(msg, msgsz, "sources[%zu].timeout: not a duration of 1s to 60s", i);
+			return HC_ERR_INVALID_ARG;
+		}
+		if (hc_json_str(e, "max_age", false, v, sizeof(v), &present) != HC_OK ||
+		    (present && (hc_duration_parse(v, &q->max_age) != HC_OK || q->max_age < 1 ||
+				 q->max_age > (int64_t)30 * 86400))) {
+			(void)snprintf(msg, msgsz, "sources[%zu].max_age: not a duration of 1s to 30d", i);
+			return HC_ERR_INVALID_ARG;
+		}
+		c->nsources++;
+	}
+	return HC_OK;
+}
+
 static hc_err check(const cJSON *root, const char *dir, struct cfg *c, char *msg, size_t msgsz)
 {
 	static const char *const members[] = {
 		"listen",  "tls",	  "registry", "iss",	     "name",	"region",
 		"key",	   "id_secret",	  "policy",   "validity",    "publish", "revocations",
-		"trust",   "threads",	  "timeout",  "max_body",    "audit_interval", NULL};
+		"trust",   "threads",	  "timeout",  "max_body",    "audit_interval", "risk_feed",
+		"sources", NULL};
 	static const char *const tls_members[] = {"cert", "key", NULL};
 	const cJSON *tls;
 	char v[64];
@@ -222,7 +357,9 @@ static hc_err check(const cJSON *root, const char *dir, struct cfg *c, char *msg
 			       msgsz)) != HC_OK)
 		return err;
 	c->audit_interval = (unsigned)x;
-	return HC_OK;
+	if ((err = feed_member(root, dir, c, msg, msgsz)) != HC_OK)
+		return err;
+	return sources_member(root, dir, c, msg, msgsz);
 }
 
 hc_err cfg_load(const char *path, struct cfg *c, char *msg, size_t msgsz)

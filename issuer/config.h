@@ -10,6 +10,7 @@
 
 #define CFG_PATH 4096
 #define CFG_MAX_FILE (64u << 10)
+#define CFG_MAX_SOURCES 4
 
 struct cfg {
 	char file[CFG_PATH];           /* the config file itself */
@@ -33,6 +34,21 @@ struct cfg {
 	unsigned timeout;              /* seconds */
 	size_t max_body;               /* bytes */
 	unsigned audit_interval;       /* seconds between audit heads */
+	/* risk_feed: the national risk-area list over HTTPS (riskfeed.c). */
+	struct {
+		char url[1024];        /* "" = no feed */
+		int64_t every, grace;  /* seconds */
+		char cacert[CFG_PATH]; /* "" = the system's CAs */
+		char held[CFG_PATH];   /* the list held, kept across restarts */
+	} feed;
+	/* sources: the sources the service asks (query.c). */
+	struct cfg_source {
+		char name[64];
+		char url[1024];
+		char cert[CFG_PATH], key[CFG_PATH], cacert[CFG_PATH]; /* cacert "": system */
+		int64_t timeout, max_age; /* seconds */
+	} sources[CFG_MAX_SOURCES];
+	size_t nsources;
 };
 
 /* Loads and checks path. On failure returns the error and writes a

@@ -17,7 +17,6 @@
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
-#define MAX_RISK_FILE (16u << 20)
 
 static const char usage_text[] =
 	"usage: hc-issue --key FILE --iss URL --record REC.json [options]\n"
@@ -34,8 +33,11 @@ static const char usage_text[] =
 	"                      {line, jti, status, why, iat, exp, png} for a code,\n"
 	"                      {line, refused, detail} for a refused record; the jti\n"
 	"                      is what hc-keys revoke takes\n"
-	"  --risk-areas FILE   risk-area list (JSON), at most the policy's risk_max_age_h\n"
-	"                      old; needed for a record with travel in the policy's window\n"
+	"  --risk-areas FILE   risk-area list: the signed national list (risk-areas.jws,\n"
+	"                      needs --trust: signed by one of its roots) or the\n"
+	"                      unsigned JSON form; at most the policy's risk_max_age_h\n"
+	"                      old; needed for a record with travel or visits in the\n"
+	"                      policy's window\n"
 	"  --policy FILE       policy file (JSON; default: built-in default-1)\n"
 	"  --at TIME           issue as of TIME: epoch seconds, RFC 3339\n"
 	"                      (2026-11-23T08:00:00+08:00, ...Z) or YYYY-MM-DD\n"
@@ -88,6 +90,29 @@ static hc_err check_window(const char *dir, struct issuer *is)
 		perr("refusing to sign", err);
 	else
 		is->max_validity = hc_trust_max_validity(t, is->iss);
+	hc_trust_free(t);
+	return err;
+}
+
+/* A risk-area list: JSON (the unsigned form) when it starts with '{', else
+ * the signed national list, which must verify under a root of trustd. */
+static hc_err load_risk(const char *trustd, const char *buf, size_t n, struct hc_risk **out)
+{
+	struct hc_trust *t = NULL;
+	size_t i = 0;
+	hc_err err;
+
+	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+		i++;
+	if (i < n && buf[i] == '{')
+		return hc_risk_parse(buf, n, out);
+	if (!trustd) {
+		hc_set_detail("a signed list is checked against the roots of --trust DIR: give it");
+		return HC_ERR_RISK;
+	}
+	if ((err = hc_trust_load_roots(trustd, &t)) != HC_OK)
+		return err;
+	err = hc_risk_verify(t, buf, n, out);
 	hc_trust_free(t);
 	return err;
 }
@@ -396,9 +421,9 @@ static int issue_main(int argc, char **argv)
 		goto out;
 	}
 	if (riskf) {
-		if (load_json_file(riskf, MAX_RISK_FILE, &buf, &n) != HC_OK)
+		if (load_json_file(riskf, HC_MAX_RISK_JWS, &buf, &n) != HC_OK)
 			goto out;
-		err = hc_risk_parse((const char *)buf, n, &is.risk);
+		err = load_risk(trustd, (const char *)buf, n, &is.risk);
 		free(buf);
 		buf = NULL;
 		/* A list too old (or too new) for the time of issue fails every

@@ -360,6 +360,14 @@ static int cmd_serve(int argc, char **argv)
 		log_msg("publish: %s%s%s", hc_strerror(err), hc_detail()[0] ? ": " : "", hc_detail());
 		goto out;
 	}
+	if (svc_feed_start(s, msg, sizeof(msg)) != HC_OK) {
+		log_msg("%s", msg);
+		goto out;
+	}
+	if (svc_query_open(s) != HC_OK) {
+		log_msg("sources: out of memory");
+		goto out;
+	}
 	if (http_start(s, &h, msg, sizeof(msg)) != HC_OK) {
 		log_msg("%s", msg);
 		goto out;
@@ -383,6 +391,8 @@ static int cmd_serve(int argc, char **argv)
 out:
 	http_stop(h, 0);
 	if (s) {
+		svc_feed_stop(s);
+		svc_query_close(s);
 		pub_stop(s->publisher);
 		s->publisher = NULL;
 	}

@@ -47,7 +47,7 @@ hc_err reg_token_revoke(struct reg *r, const char *name, const char *actor, int6
 /* One input of a person: an entry in the record format of doc/FORMATS.md
  * section 5, minified JSON: kind "nat", "vaccinations", "travel" (objects
  * as in a record), "flags" (a JSON string such as "\"close-contact\""),
- * "visit" (issue 10). Who supplied it (token name), why (request or event
+ * "visits" (objects {"venue","at"} as in a record). Who supplied it (token name), why (request or event
  * id) and when are kept with it. */
 struct reg_input {
 	const char *kind;
@@ -159,5 +159,20 @@ hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out) HC_WUR;
 hc_err reg_backup(struct reg *r, const char *path) HC_WUR;
 /* True when a write transaction can be started (for /healthz). */
 bool reg_writable(struct reg *r);
+
+/* ---- exposure: who a changed risk-area entry concerns (risk feed) ---- */
+
+/* Calls fn(key) for each person with a stay (a "travel" input) whose
+ * region lies in [lo, hi] (six-digit codes) and whose days overlap
+ * [from, to] (dates "YYYY-MM-DD", both included); a person comes once
+ * per query. Served by an index on the stays' regions. */
+hc_err reg_exposed_travel(struct reg *r, const char *lo, const char *hi, const char *from,
+			  const char *to, void (*fn)(void *arg, const char *key),
+			  void *arg) HC_WUR;
+/* Calls fn(key) for each visit (a "visits" input) to venue (13 bytes,
+ * RRRRRR-NNNNNN) at a time in [from, to); a person may come more than
+ * once. Served by an index on the visits' venues. */
+hc_err reg_exposed_visits(struct reg *r, const char *venue, int64_t from, int64_t to,
+			  void (*fn)(void *arg, const char *key), void *arg) HC_WUR;
 
 #endif

@@ -97,6 +97,9 @@ hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const
 		       int64_t now) HC_WUR;
 hc_err rs_next_seq(struct conn *c, int64_t *seq) HC_WUR;
 
+/* registry_sqlite_exposure.c: the exposure indexes (made when missing). */
+hc_err rs_exposure_indexes(struct conn *c) HC_WUR;
+
 /* registry_sqlite.c: the pool of read connections, the commit counters. */
 hc_err rs_read_get(struct reg *r, struct conn **out) HC_WUR;
 void rs_read_put(struct reg *r, struct conn *c);

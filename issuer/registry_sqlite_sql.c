@@ -12,7 +12,7 @@
 #define REG_SCHEMA 1          /* PRAGMA user_version */
 #define REG_BUSY_MS 10000
 #define REG_MAX_INPUT 65536   /* bytes of one input's JSON */
-#define REG_MAX_INPUTS 1024   /* inputs in one change */
+#define REG_MAX_INPUTS 1280   /* inputs in one change: 5 kinds of 256 */
 
 /* The codes' indexes serve: a person's codes, and among them the
  * unexpired ones (the held code, revocation on a status change: a person
@@ -65,7 +65,7 @@ static const char *const sql[S_N] = {
 	/* Kinds in the order of kinds[] below, each in the order supplied. */
 	[S_INPUTS] = "SELECT kind, json FROM inputs WHERE person = ?1 ORDER BY CASE kind"
 		     " WHEN 'nat' THEN 0 WHEN 'vaccinations' THEN 1 WHEN 'travel' THEN 2"
-		     " WHEN 'flags' THEN 3 ELSE 4 END, seq",
+		     " WHEN 'flags' THEN 3 WHEN 'visits' THEN 4 ELSE 5 END, seq",
 	[S_CODE_ADD] = "INSERT INTO codes (" CODE_COLS ")"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, '', ?9)",
 	[S_CODE_GET] = "SELECT revoked_at, person, status FROM codes WHERE jti = ?1",
@@ -375,7 +375,7 @@ static bool masked_id(const char *id)
 	return true;
 }
 
-static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visit", NULL};
+static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visits", NULL};
 
 int rs_kind_index(const char *kind)
 {

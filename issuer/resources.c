@@ -178,7 +178,7 @@ void svc_healthz(struct svc *s, struct reply *r)
 {
 	static const uint8_t probe[] = "hc-issued health probe";
 	uint8_t sig[HC_SIG_LEN];
-	char *body;
+	char *body, why[400];
 	bool key_ok = hc_key_sign(s->key, probe, sizeof(probe), sig) == HC_OK &&
 		      hc_key_verify(s->pub, probe, sizeof(probe), sig) == HC_OK;
 
@@ -188,6 +188,10 @@ void svc_healthz(struct svc *s, struct reply *r)
 	}
 	if (!key_ok) {
 		reply_error(r, 503, "the office key does not sign");
+		return;
+	}
+	if (!svc_feed_ok(s, why, sizeof(why))) {
+		reply_error(r, 503, "%s", why);
 		return;
 	}
 	if (!(body = strdup("{\"ok\":true}"))) {
@@ -207,7 +211,9 @@ void svc_metrics(struct svc *s, struct reply *r)
 	memset(&st, 0, sizeof(st));
 	if ((err = reg_stats(s->reg, hc_now(), &st)) != HC_OK ||
 	    (err = metrics_render(&s->m, &st, pub_revlist_seq(s->publisher),
-				  pub_audit_seq(s->publisher), &out, &n)) != HC_OK) {
+				  pub_audit_seq(s->publisher), &out, &n)) != HC_OK ||
+	    (err = svc_feed_metrics(s, &out, &n)) != HC_OK) {
+		free(out);
 		reply_error(r, 500, "metrics: %s", hc_strerror(err));
 		return;
 	}

@@ -26,7 +26,7 @@
 #define PNG_SCALE 6
 #define QR_MARGIN 4
 
-static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags"};
+static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visits"};
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 static uint64_t now_us(void)
@@ -307,6 +307,7 @@ struct job {
 	struct svc *s;
 	const struct caller *who;
 	const char *key, *name, *id;  /* the person; masked name and id (records) */
+	const char *qid;              /* the full id, for the queried sources */
 	const cJSON *rec;             /* the request's record, NULL for codes */
 	const struct reg_input *in;
 	size_t nin;
@@ -421,6 +422,12 @@ static void run_job(const struct job *j, struct reply *r)
 	int tries;
 
 	memset(&p, 0, sizeof(p));
+	memset(&c, 0, sizeof(c));
+	/* A source the service asks: its answer first, or no code at all. */
+	if (j->qid && (err = svc_query(s, j->who, j->key, j->qid, j->name, j->id)) != HC_OK) {
+		fail(r, "", err);
+		goto out;
+	}
 	for (tries = 0; tries < MAX_TRIES; tries++) {
 		int64_t now = hc_now(), version = 0;
 		bool found, changed;
@@ -542,8 +549,8 @@ out:
 void svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
 		 struct reply *r)
 {
-	struct reg_input in[4 * 256];
-	char *texts[4 * 256];
+	struct reg_input in[NKINDS * 256];
+	char *texts[NKINDS * 256];
 	struct hc_record *rec = NULL;
 	cJSON *root = NULL;
 	const cJSON *person;
@@ -588,7 +595,7 @@ void svc_records(struct svc *s, const struct caller *who, const char *body, size
 	}
 	{
 		const struct job j = {.s = s, .who = who, .key = key, .name = mname, .id = mid,
-				      .rec = root, .in = in, .nin = nin, .svg = svg};
+				      .qid = id, .rec = root, .in = in, .nin = nin, .svg = svg};
 
 		run_job(&j, r);
 	}
@@ -638,8 +645,8 @@ void svc_codes(struct svc *s, const struct caller *who, const char *body, size_t
 		goto out;
 	}
 	{
-		const struct job j = {.s = s, .who = who, .key = key, .may_hold = true, .img = img,
-				      .svg = svg};
+		const struct job j = {.s = s, .who = who, .key = key, .qid = id, .may_hold = true,
+				      .img = img, .svg = svg};
 
 		run_job(&j, r);
 	}

@@ -12,6 +12,8 @@ struct hc_privkey;
 struct hc_pubkey;
 struct hc_policy;
 struct publisher;
+struct feed;
+struct query;
 
 struct svc {
 	const struct cfg *cfg;
@@ -23,6 +25,8 @@ struct svc {
 	int64_t max_validity;  /* the trust list's bound for iss, or the default */
 	struct publisher *publisher;
 	struct metrics m;
+	struct feed *feed;     /* the risk-area feed (riskfeed.c), NULL: none */
+	struct query *query;   /* the queried sources (query.c), NULL: none */
 };
 
 /* Who asks: the token's name and role, and the request's id (the audit
@@ -66,7 +70,30 @@ hc_err svc_reevaluate(struct svc *s, const char *actor, const char *cause, const
  * reference the caller drops with svc_risk_put (lists are replaced while
  * requests use the old one). */
 struct hc_risk *svc_risk_get(struct svc *s);
-void svc_risk_put(struct svc *s, struct hc_risk *r);
+void svc_risk_put(struct svc *s, const struct hc_risk *r);
+/* The feed of cfg->feed (none when its url is empty): loads the list held
+ * by the last run (verified again), then starts the thread that fetches
+ * every cfg->feed.every seconds and, on a new list, re-evaluates the
+ * people it concerns (svc_reevaluate). Start it after the publisher. */
+hc_err svc_feed_start(struct svc *s, char *msg, size_t msgsz) HC_WUR;
+void svc_feed_stop(struct svc *s);
+/* False (why set) when the feed has not answered with a usable list for
+ * longer than cfg->feed.grace. */
+bool svc_feed_ok(struct svc *s, char *why, size_t n);
+/* Appends the feed's metrics to the text *text of *n bytes. */
+hc_err svc_feed_metrics(struct svc *s, char **text, size_t *n) HC_WUR;
 void svc_metrics(struct svc *s, struct reply *r);
+
+/* The queried sources of cfg->sources (query.c): svc_query asks each
+ * source whose answer about the person (key; id the full identity number,
+ * sent to the source only; mname and mid the masked name and id of a new
+ * person, NULL for one that must exist) is older than its max_age, and
+ * stores what it says as the person's inputs, durable before it returns.
+ * A source that cannot answer: HC_ERR_UNAVAILABLE, the detail naming the
+ * source and why. An unknown person with mname NULL: HC_OK, nothing asked. */
+hc_err svc_query_open(struct svc *s) HC_WUR;
+void svc_query_close(struct svc *s);
+hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const char *id,
+		 const char *mname, const char *mid) HC_WUR;
 
 #endif

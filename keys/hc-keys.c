@@ -32,6 +32,7 @@ static const char usage_text[] =
 	"       hc-keys tl remove-issuer PAYLOAD.json --iss URL\n"
 	"       hc-keys tl snapshot-key PAYLOAD.json --jwk SNAPSHOT.jwk\n"
 	"       hc-keys tl next PAYLOAD.json [--seq N] [--next-update TIME]\n"
+	"       hc-keys riskareas --root ROOT.key --in PAYLOAD.json --out risk-areas.jws\n"
 	"       hc-keys help [COMMAND]\n"
 	"\n"
 	"  gen        write a new private key (PEM PKCS#8, mode 0600) to FILE,\n"
@@ -58,6 +59,8 @@ static const char usage_text[] =
 	"             TREE/revocations/NAME.jws with the snapshot key the trust list\n"
 	"             names, valid from now for DURATION (e.g. 10m), and print the\n"
 	"             number of files\n"
+	"  riskareas  check a risk-area list payload {\"seq\",\"iat\",\"areas\",\"venues\"}\n"
+	"             and sign it with a root key; print the kid, seq and counts\n"
 	"\n"
 	"A private key may also be a pkcs11: URI naming a key in a PKCS#11 token,\n"
 	"its PIN in a file: 'pkcs11:token=T;object=K?pin-source=file:PATH'.\n"
@@ -566,6 +569,8 @@ out:
 	return rc;
 }
 
+int cmd_riskareas(int argc, char **argv); /* keys/riskareas.c */
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -576,6 +581,7 @@ static const struct {
 	{"revoke", cmd_revoke},
 	{"snapshot", cmd_snapshot},
 	{"tl", cmd_tl},
+	{"riskareas", cmd_riskareas},
 };
 
 static int dispatch(int argc, char **argv)

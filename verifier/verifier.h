@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include "dl_curl.h"
+#include "hc_fetch.h"
 
 #include "hc_trust.h"
 
@@ -34,28 +35,6 @@ int verify_option(int c, const char *arg, struct hc_verify_opts *o);
 /* A decimal integer 0..max, digits only. */
 bool parse_count(const char *s, int64_t max, int64_t *out);
 
-#define FETCH_ETAG_LEN 256
-
-struct fetch_opts {
-	CURL *h; /* reused between fetches for its connection cache */
-	const char *cacert; /* CA bundle; NULL: the system's */
-	long timeout;       /* whole transfer, seconds */
-};
-
-struct fetch {
-	long status; /* 200 (body set) or 304 (not modified) */
-	uint8_t *body;
-	size_t len;
-	char etag[FETCH_ETAG_LEN];
-	int64_t last_modified; /* 0 when the server sent none */
-};
-
-/* GETs url over HTTPS, at most cap bytes. etag (If-None-Match) or since
- * (If-Modified-Since) make it conditional. HC_ERR_NET for network, TLS or
- * HTTP errors (status other than 200 and 304; out->status then holds the
- * HTTP status, 0 when there was none), HC_ERR_TOO_LARGE over cap. */
-hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, int64_t since,
-		 size_t cap, struct fetch *out) HC_WUR;
-void fetch_clear(struct fetch *f);
+/* fetch_url and its options: common/hc_fetch.h (the service uses them too). */
 
 #endif

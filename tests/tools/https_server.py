@@ -21,11 +21,15 @@ controls the server, with validly signed files from the past):
     PATH replay FILE   every request gets FILE instead
     PATH withhold      every request gets 404
     PATH alt FILE...   requests get the FILEs in turn
+A POST to PATH with the JSON body {"id": ID} (18 characters of [0-9X]; a
+queried source) is served as a GET of PATH/ID.json, modes included.
+--client-ca FILE requires a client certificate issued by that CA.
 """
 import argparse
 import email.utils
 import hashlib
 import http.server
+import json
 import os
 import signal
 import socket
@@ -221,6 +225,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.serve()
 
+    def do_POST(self):
+        try:
+            n = int(self.headers.get("Content-Length", "0"))
+            ident = json.loads(self.rfile.read(n) if 0 < n <= 4096 else b"")["id"]
+        except (ValueError, KeyError, TypeError):
+            return self.simple(400, b"bad request\n")
+        if not isinstance(ident, str) or len(ident) != 18 or \
+                any(c not in "0123456789X" for c in ident):
+            return self.simple(400, b"bad id\n")
+        self.path = urllib.parse.urlsplit(self.path).path.rstrip("/") + "/" + ident + ".json"
+        self.serve()
+
     def do_HEAD(self):
         self.serve()
 
@@ -245,10 +261,14 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--mode-file")
+    p.add_argument("--client-ca")
     ARGS = p.parse_args()
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(ARGS.cert, ARGS.key)
+    if ARGS.client_ca:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(ARGS.client_ca)
     httpd = Server(("127.0.0.1", 0), Handler)
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
                                    do_handshake_on_connect=False)

@@ -972,6 +972,154 @@ static void test_inputs(void)
 	hc_policy_free(p);
 }
 
+/* Venue visits against the venues of a signed list's payload (NOW is
+ * 2026-11-23T08:00+08:00). */
+#define VENUES "{'seq':7,'iat':'2026-11-23T06:00:00+08:00','areas':[" \
+	"{'region':'110105','level':'high','from':'2026-11-15','to':'2026-11-22'}]," \
+	"'venues':[" \
+	"{'venue':'330106-000042','level':'high','from':'2026-11-20T10:00:00+08:00'," \
+	"'to':'2026-11-20T14:00:00+08:00'}," \
+	"{'venue':'330106-000043','level':'medium','from':'2026-11-18','to':'2026-11-19'}," \
+	"{'venue':'330106-000044','level':'high','from':'2026-11-12','to':'2026-11-13'}," \
+	"{'venue':'330106-000045','level':'medium','from':'2026-11-09','to':'2026-11-10'}]}"
+#define VISIT(v, at) ",'visits':[{'venue':'" v "','at':'" at "'}]"
+static const struct venue_case {
+	const char *name;
+	const char *rec;
+	enum hc_status st;
+	const char *why;
+	int64_t exp;
+} venue_cases[] = {
+	{"high venue, inside the window", VISIT("330106-000042", "2026-11-20T12:00:00+08:00"),
+	 HC_ST_RED, "high-risk-venue-recent", DAY},
+	{"high venue, at its from", VISIT("330106-000042", "2026-11-20T10:00:00+08:00"), HC_ST_RED,
+	 "high-risk-venue-recent", DAY},
+	{"high venue, 1 s before", VISIT("330106-000042", "2026-11-20T09:59:59+08:00"),
+	 HC_ST_GREEN, "", DAY},
+	{"high venue, at its to", VISIT("330106-000042", "2026-11-20T14:00:00+08:00"), HC_ST_GREEN,
+	 "", DAY},
+	{"another venue of the district", VISIT("330106-000041", "2026-11-20T12:00:00+08:00"),
+	 HC_ST_GREEN, "", DAY},
+	{"medium venue", VISIT("330106-000043", "2026-11-18T20:00:00+08:00"), HC_ST_YELLOW,
+	 "medium-risk-venue-recent", DAY},
+	{"high venue 11 days ago", VISIT("330106-000044", "2026-11-12T08:00:00+08:00"),
+	 HC_ST_YELLOW, "high-risk-venue-earlier", DAY},
+	{"medium venue lapses in 16 h", VISIT("330106-000045", "2026-11-09T12:00:00+08:00"),
+	 HC_ST_YELLOW, "medium-risk-venue-recent", 16 * H},
+	{"stay and visit", STAY("110105", "2026-11-20", "2026-11-20")
+	 VISIT("330106-000042", "2026-11-20T12:00:00+08:00"), HC_ST_RED,
+	 "high-risk-recent,high-risk-venue-recent", DAY},
+	{"a venue is not its region", STAY("330106", "2026-11-20", "2026-11-20"), HC_ST_GREEN, "",
+	 DAY},
+};
+
+static void test_venues(void)
+{
+	struct hc_risk *vr = NULL, *k = NULL;
+	struct hc_policy *p = policy(NULL);
+	char rec[2048], *j = q(VENUES);
+	size_t nv = 0;
+
+	CHECK_ERR(hc_risk_parse_payload(j, strlen(j), &vr), HC_OK);
+	CHECK(hc_risk_seq(vr) == 7 && hc_risk_iat(vr) == NOW - 2 * H);
+	CHECK(hc_risk_count(vr, &nv) == 1 && nv == 4);
+	/* The two forms do not mix. */
+	CHECK_ERR(hc_risk_parse(j, strlen(j), &k), HC_ERR_JSON_UNKNOWN);
+	free(j);
+	for (size_t i = 0; vr && i < sizeof(venue_cases) / sizeof(venue_cases[0]); i++) {
+		const struct venue_case *tc = &venue_cases[i];
+		struct hc_record *r = NULL;
+		struct hc_claims c;
+
+		snprintf(rec, sizeof(rec), PERSON "%s}", tc->rec);
+		j = q(rec);
+		memset(&c, 0, sizeof(c));
+		CHECK_ERR(hc_record_parse(j, strlen(j), &r), HC_OK);
+		if (r) {
+			CHECK_ERR(hc_policy_apply(p, r, vr, NOW, 0, &c), HC_OK);
+			if (c.st != tc->st || c.exp != NOW + tc->exp)
+				t_fail(__FILE__, __LINE__, "case \"%s\"", tc->name);
+			check_claims(&c, tc->st, tc->why, NOW + tc->exp);
+			/* The unsigned list of the other tests has no venues. */
+			if (strstr(tc->rec, "travel") == NULL)
+				CHECK_ERR(hc_policy_apply(p, r, risk, NOW, 0, &c), HC_OK);
+			if (strstr(tc->rec, "travel") == NULL)
+				CHECK(c.st == HC_ST_GREEN);
+		}
+		hc_record_free(r);
+		free(j);
+	}
+	hc_risk_free(vr);
+	hc_policy_free(p);
+}
+
+static const struct {
+	const char *name;
+	bool payload; /* hc_risk_parse_payload, else hc_record_parse + apply without a list */
+	const char *json;
+	hc_err err;
+	const char *detail;
+} venue_bad[] = {
+	{"payload without seq", true, "{'iat':1795380000,'areas':[]}", HC_ERR_JSON_MISSING, "seq"},
+	{"payload seq 0", true, "{'seq':0,'iat':1795380000,'areas':[]}", HC_ERR_JSON_INT, "seq"},
+	{"payload without iat", true, "{'seq':1,'areas':[]}", HC_ERR_JSON_MISSING, "iat"},
+	{"payload with updated", true, "{'seq':1,'iat':1,'updated':1,'areas':[]}",
+	 HC_ERR_JSON_UNKNOWN, "updated"},
+	{"venue code short", true,
+	 "{'seq':1,'iat':1,'areas':[],'venues':[{'venue':'330106-00042','level':'high',"
+	 "'from':1,'to':2}]}", HC_ERR_RISK, "venues[0]: venue"},
+	{"venue region bad", true,
+	 "{'seq':1,'iat':1,'areas':[],'venues':[{'venue':'000106-000042','level':'high',"
+	 "'from':1,'to':2}]}", HC_ERR_RISK, "venues[0]: venue"},
+	{"venue window empty", true,
+	 "{'seq':1,'iat':1,'areas':[],'venues':[{'venue':'330106-000042','level':'high',"
+	 "'from':2,'to':2}]}", HC_ERR_RISK, "venues[0]: from is not before to"},
+	{"venue level", true,
+	 "{'seq':1,'iat':1,'areas':[],'venues':[{'venue':'330106-000042','level':'low',"
+	 "'from':1,'to':2}]}", HC_ERR_RISK, "venues[0]: level"},
+	{"venue member unknown", true,
+	 "{'seq':1,'iat':1,'areas':[],'venues':[{'venue':'330106-000042','level':'high',"
+	 "'from':1,'to':2,'x':1}]}", HC_ERR_JSON_UNKNOWN, "venues[0]"},
+	{"visit venue bad", false, PERSON VISIT("330106000042", "2026-11-20") "}", HC_ERR_RECORD,
+	 "visits[0]: venue"},
+	{"visit without at", false, PERSON ",'visits':[{'venue':'330106-000042'}]}",
+	 HC_ERR_JSON_MISSING, "visits[0]"},
+	{"visit from the future", false, PERSON VISIT("330106-000042", "2026-11-24") "}",
+	 HC_ERR_RECORD, "visits[0].at is after"},
+	{"recent visit, no list", false, PERSON VISIT("330106-000042", "2026-11-20") "}",
+	 HC_ERR_RISK, "visits[0]"},
+	{"old visit, no list", false, PERSON VISIT("330106-000042", "2026-10-20") "}", HC_OK, ""},
+};
+
+static void test_venue_bad(void)
+{
+	for (size_t i = 0; i < sizeof(venue_bad) / sizeof(venue_bad[0]); i++) {
+		struct hc_policy *p = policy(NULL);
+		struct hc_record *r = NULL;
+		struct hc_risk *k = NULL;
+		struct hc_claims c;
+		char *j = q(venue_bad[i].json);
+		hc_err err;
+
+		t_begin(venue_bad[i].name);
+		if (venue_bad[i].payload) {
+			err = hc_risk_parse_payload(j, strlen(j), &k);
+		} else if ((err = hc_record_parse(j, strlen(j), &r)) == HC_OK) {
+			memset(&c, 0, sizeof(c));
+			err = hc_policy_apply(p, r, NULL, NOW, 0, &c);
+		}
+		CHECK_ERR(err, venue_bad[i].err);
+		if (!strstr(hc_detail(), venue_bad[i].detail))
+			t_fail(__FILE__, __LINE__, "detail \"%s\", want \"%s\"", hc_detail(),
+			       venue_bad[i].detail);
+		hc_record_free(r);
+		hc_risk_free(k);
+		hc_policy_free(p);
+		free(j);
+		t_end();
+	}
+}
+
 void t_main(void)
 {
 	size_t n;
@@ -994,5 +1142,7 @@ void t_main(void)
 	RUN(test_caps);
 	RUN(test_api);
 	RUN(test_inputs);
+	RUN(test_venues);
+	test_venue_bad();
 	hc_risk_free(risk);
 }

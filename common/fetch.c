@@ -1,11 +1,13 @@
-/* fetch.c: HTTPS GET with libcurl for trust sync: certificate verification,
- * https-only redirects, timeouts, a size cap and conditional requests. */
+/* fetch.c: HTTPS GET with libcurl for trust sync, the service's risk feed
+ * and its queried sources: certificate verification, https-only
+ * redirects, timeouts, a size cap and conditional requests. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "verifier.h"
+#include "dl_curl.h"
+#include "hc_fetch.h"
 
 #define MAX_REDIRS 3
 #define CONNECT_TIMEOUT 10L
@@ -102,14 +104,26 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	sym_curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout);
 	sym_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	sym_curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap);
-	sym_curl_easy_setopt(h, CURLOPT_USERAGENT, "hc-verify-sync/1");
+	sym_curl_easy_setopt(h, CURLOPT_USERAGENT, o->ua ? o->ua : "hc-verify-sync/1");
+	if (o->cert) {
+		sym_curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert);
+		sym_curl_easy_setopt(h, CURLOPT_SSLKEY, o->key ? o->key : o->cert);
+	}
 	sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	sym_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	sym_curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	sym_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	sym_curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
 	sym_curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
-	if (etag && etag[0]) {
+	if (o->post) {
+		if (!(hdrs = sym_curl_slist_append(NULL, "Content-Type: application/json"))) {
+			err = HC_ERR_NOMEM;
+			goto out;
+		}
+		sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+		sym_curl_easy_setopt(h, CURLOPT_POSTFIELDS, o->post);
+		sym_curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	} else if (etag && etag[0]) {
 		(void)snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag); /* etag < 256 */
 		if (!(hdrs = sym_curl_slist_append(NULL, hdr))) {
 			err = HC_ERR_NOMEM;

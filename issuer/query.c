@@ -1,0 +1,258 @@
+/* query.c: the sources the service asks rather than hears from (a
+ * carrier's itinerary service, for example). When a code is requested and
+ * a source's data about the person is older than its max_age, the service
+ * POSTs {"id":ID} to the source over HTTPS with its client certificate;
+ * the answer, inputs in the record format without "person", is stored as
+ * the person's inputs (supplied by the source) before the status is
+ * computed. A source that cannot answer (down, slow, an error, garbage)
+ * fails the request with 503 and the reason: a status is never built on
+ * missing data. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "dl_curl.h"
+#include "hc_fetch.h"
+#include "hc_json.h"
+#include "hc_policy.h"
+#include "service.h"
+
+#define QUERY_MAX_ANSWER (1u << 20)
+#define QUERY_SLOTS 16384 /* per source; a slot lost to a collision is asked again */
+#define QUERY_MAX_INPUTS 1280
+
+static const char *const kinds[] = {"nat", "vaccinations", "travel", "visits", "flags"};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* When each person was last answered for, by person key: a cache (a
+ * restart or a collision only makes the service ask again). */
+struct asked {
+	char key[REG_KEY_LEN + 1];
+	int64_t at;
+};
+
+struct query {
+	pthread_mutex_t mu;
+	struct asked *slots[CFG_MAX_SOURCES];
+};
+
+hc_err svc_query_open(struct svc *s)
+{
+	struct query *q;
+
+	if (s->cfg->nsources == 0)
+		return HC_OK;
+	if (!(q = calloc(1, sizeof(*q))))
+		return HC_ERR_NOMEM;
+	if (pthread_mutex_init(&q->mu, NULL) != 0) {
+		free(q);
+		return HC_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < s->cfg->nsources; i++)
+		if (!(q->slots[i] = calloc(QUERY_SLOTS, sizeof(struct asked)))) {
+			s->query = q;
+			svc_query_close(s);
+			return HC_ERR_NOMEM;
+		}
+	s->query = q;
+	return HC_OK;
+}
+
+void svc_query_close(struct svc *s)
+{
+	struct query *q = s ? s->query : NULL;
+
+	if (!q)
+		return;
+	for (size_t i = 0; i < CFG_MAX_SOURCES; i++)
+		free(q->slots[i]);
+	pthread_mutex_destroy(&q->mu);
+	free(q);
+	s->query = NULL;
+}
+
+static size_t slot_of(const char *key)
+{
+	uint32_t h = 2166136261u; /* FNV-1a over the key (itself a keyed hash) */
+
+	for (size_t i = 0; i < REG_KEY_LEN && key[i]; i++)
+		h = (h ^ (uint8_t)key[i]) * 16777619u;
+	return h % QUERY_SLOTS;
+}
+
+/* Whether source i answered for key within max_age of now. */
+static bool fresh(struct query *q, size_t i, const char *key, int64_t max_age, int64_t now)
+{
+	const struct asked *a = &q->slots[i][slot_of(key)];
+	bool ok;
+
+	pthread_mutex_lock(&q->mu);
+	ok = strcmp(a->key, key) == 0 && now - a->at < max_age;
+	pthread_mutex_unlock(&q->mu);
+	return ok;
+}
+
+static void answered(struct query *q, size_t i, const char *key, int64_t now)
+{
+	struct asked *a = &q->slots[i][slot_of(key)];
+
+	pthread_mutex_lock(&q->mu);
+	memcpy(a->key, key, REG_KEY_LEN + 1);
+	a->at = now;
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* The answer's entries as inputs (texts malloc'd into texts[]). */
+static hc_err answer_inputs(const struct cfg_source *src, const struct caller *who,
+			    const char *body, size_t n, struct reg_input *in, char **texts,
+			    size_t *nin)
+{
+	struct hc_record *rec = NULL;
+	cJSON *root = NULL;
+	int64_t now = hc_now();
+	hc_err err;
+
+	*nin = 0;
+	/* The same strict rules as a record's, without the person. */
+	if ((err = hc_record_parse_inputs(body, n, "-", "-", &rec)) != HC_OK)
+		return err;
+	hc_record_free(rec);
+	if ((err = hc_json_parse(body, n, &root)) != HC_OK)
+		return err;
+	for (size_t k = 0; k < NKINDS; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, kinds[k]), *e;
+
+		cJSON_ArrayForEach(e, a)
+		{
+			if (*nin == QUERY_MAX_INPUTS || !(texts[*nin] = cJSON_PrintUnformatted(e))) {
+				cJSON_Delete(root);
+				return HC_ERR_NOMEM;
+			}
+			in[*nin].kind = kinds[k];
+			in[*nin].json = texts[*nin];
+			in[*nin].source = src->name;
+			in[*nin].cause = who->reqid;
+			in[*nin].at = now;
+			(*nin)++;
+		}
+	}
+	cJSON_Delete(root);
+	return HC_OK;
+}
+
+/* Asks source i about the person and stores what it says. */
+static hc_err ask(struct svc *s, size_t i, const struct caller *who, const char *key,
+		  const char *id, const char *mname, const char *mid)
+{
+	const struct cfg_source *src = &s->cfg->sources[i];
+	struct reg_input *in = NULL;
+	char **texts = NULL, post[64];
+	struct fetch f;
+	struct fetch_opts o;
+	struct reg_change ch;
+	size_t nin = 0;
+	hc_err err;
+
+	memset(&f, 0, sizeof(f));
+	memset(&o, 0, sizeof(o));
+	(void)snprintf(post, sizeof(post), "{\"id\":\"%s\"}", id); /* 18 checked characters */
+	o.cacert = src->cacert[0] ? src->cacert : NULL;
+	o.timeout = (long)src->timeout;
+	o.cert = src->cert;
+	o.key = src->key;
+	o.ua = "hc-issued-query/1";
+	o.post = post;
+	if ((err = hc_dl_curl()) != HC_OK)
+		return err;
+	if (!(o.h = sym_curl_easy_init()))
+		return HC_ERR_NOMEM;
+	err = fetch_url(&o, src->url, NULL, 0, QUERY_MAX_ANSWER, &f);
+	sym_curl_easy_cleanup(o.h);
+	OPENSSL_cleanse(post, sizeof(post));
+	if (err != HC_OK)
+		return err;
+	if (f.status != 200) {
+		hc_set_detail("HTTP status %ld", f.status);
+		err = HC_ERR_NET;
+		goto out;
+	}
+	if (!(in = calloc(QUERY_MAX_INPUTS, sizeof(*in))) ||
+	    !(texts = calloc(QUERY_MAX_INPUTS, sizeof(*texts)))) {
+		err = HC_ERR_NOMEM;
+		goto out;
+	}
+	if ((err = answer_inputs(src, who, (const char *)f.body, f.len, in, texts, &nin)) !=
+	    HC_OK) {
+		char d[200];
+
+		(void)snprintf(d, sizeof(d), "%s", hc_detail());
+		hc_set_detail("answer: %s%s%s", hc_strerror(err), d[0] ? ": " : "", d);
+		goto out;
+	}
+	if (nin > 0) {
+		memset(&ch, 0, sizeof(ch));
+		ch.actor = src->name;
+		ch.cause = who->reqid;
+		ch.action = "record";
+		ch.now = hc_now();
+		ch.person = key;
+		ch.name = mname;
+		ch.id = mid;
+		ch.expect_version = -1;
+		ch.inputs = in;
+		ch.ninputs = nin;
+		err = reg_apply(s->reg, &ch, NULL);
+	}
+out:
+	for (size_t k = 0; texts && k < nin; k++)
+		free(texts[k]);
+	free(texts);
+	free(in);
+	fetch_clear(&f);
+	return err;
+}
+
+hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const char *id,
+		 const char *mname, const char *mid)
+{
+	struct reg_person p;
+	int64_t now = hc_now();
+	hc_err err;
+
+	if (!s->query)
+		return HC_OK;
+	memset(&p, 0, sizeof(p));
+	if (!mname || !mid) {
+		/* A code for a known person only: an unknown one is not asked
+		 * about (the request answers 404). */
+		err = reg_person_get(s->reg, key, &p);
+		if (err == HC_ERR_NOT_FOUND)
+			return HC_OK;
+		if (err != HC_OK)
+			return err;
+		mname = p.name;
+		mid = p.id;
+	}
+	err = HC_OK;
+	for (size_t i = 0; i < s->cfg->nsources && err == HC_OK; i++) {
+		const struct cfg_source *src = &s->cfg->sources[i];
+
+		if (fresh(s->query, i, key, src->max_age, now))
+			continue;
+		if ((err = ask(s, i, who, key, id, mname, mid)) == HC_OK) {
+			answered(s->query, i, key, now);
+		} else {
+			char d[300];
+
+			(void)snprintf(d, sizeof(d), "%s", hc_detail());
+			hc_set_detail("source %s: %s%s%s", src->name, hc_strerror(err),
+				      d[0] ? ": " : "", d);
+			err = HC_ERR_UNAVAILABLE;
+		}
+	}
+	reg_person_clear(&p);
+	return err;
+}

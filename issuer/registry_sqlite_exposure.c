@@ -1,0 +1,112 @@
+/* registry_sqlite_exposure.c: who is exposed by a changed risk-area or
+ * venue entry. Partial expression indexes on the inputs table, by a
+ * stay's region and by a visit's venue, made at open when missing (a
+ * registry of the previous version gains them; schema version 1 stays). */
+#include <stdio.h>
+#include <string.h>
+
+#include "registry_sqlite.h"
+
+static const char indexes[] =
+	"CREATE INDEX IF NOT EXISTS inputs_travel_region"
+	" ON inputs (json_extract(json, '$.region')) WHERE kind = 'travel';"
+	"CREATE INDEX IF NOT EXISTS inputs_visit_venue"
+	" ON inputs (json_extract(json, '$.venue')) WHERE kind = 'visits';";
+
+/* The WHERE clauses repeat the indexes' expressions and conditions
+ * exactly, so that the planner uses them. */
+static const char q_travel[] =
+	"SELECT DISTINCT person FROM inputs WHERE kind = 'travel'"
+	" AND json_extract(json, '$.region') BETWEEN ?1 AND ?2"
+	" AND json_extract(json, '$.from') <= ?4 AND json_extract(json, '$.to') >= ?3";
+static const char q_visits[] =
+	"SELECT person, json_extract(json, '$.at') FROM inputs WHERE kind = 'visits'"
+	" AND json_extract(json, '$.venue') = ?1";
+
+hc_err rs_exposure_indexes(struct conn *c)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(c->db, indexes, NULL, NULL, &msg) != SQLITE_OK) {
+		hc_set_detail("registry: exposure indexes: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return HC_ERR_STORE;
+	}
+	return HC_OK;
+}
+
+static bool text_ok(const char *s, size_t len)
+{
+	size_t n = strnlen(s, len + 1);
+
+	return n == len && strspn(s, "0123456789-") == n;
+}
+
+/* Runs one of the queries above on a read connection: fn(key) per row
+ * (visits: only when the visit's time is inside [from, to)). */
+static hc_err run(struct reg *r, const char *sql, const char *a, const char *b, const char *d1,
+		  const char *d2, int64_t from, int64_t to, void (*fn)(void *, const char *),
+		  void *arg)
+{
+	struct conn *c = NULL;
+	sqlite3_stmt *s = NULL;
+	hc_err err;
+	int rc;
+
+	if ((err = rs_read_get(r, &c)) != HC_OK)
+		return err;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    (b && (sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC) != SQLITE_OK ||
+		   sqlite3_bind_text(s, 3, d1, -1, SQLITE_STATIC) != SQLITE_OK ||
+		   sqlite3_bind_text(s, 4, d2, -1, SQLITE_STATIC) != SQLITE_OK))) {
+		err = rs_dberr(c, "exposure query");
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s, 0);
+
+		if (!key)
+			continue;
+		if (!b) {
+			int64_t at;
+
+			if (sqlite3_column_type(s, 1) == SQLITE_INTEGER)
+				at = sqlite3_column_int64(s, 1);
+			else if (sqlite3_column_type(s, 1) != SQLITE_TEXT ||
+				 hc_time_parse_text((const char *)sqlite3_column_text(s, 1), &at) !=
+					 HC_OK)
+				continue; /* the record parser refuses it: nobody has it */
+			if (at < from || at >= to)
+				continue;
+		}
+		fn(arg, key);
+	}
+	if (rc != SQLITE_DONE)
+		err = rs_dberr(c, "exposure query");
+out:
+	sqlite3_finalize(s);
+	rs_read_put(r, c);
+	return err;
+}
+
+hc_err reg_exposed_travel(struct reg *r, const char *lo, const char *hi, const char *from,
+			  const char *to, void (*fn)(void *arg, const char *key), void *arg)
+{
+	if (!r || !fn || !lo || !hi || !from || !to || !text_ok(lo, 6) || !text_ok(hi, 6) ||
+	    !text_ok(from, 10) || !text_ok(to, 10)) {
+		hc_set_detail("registry: exposure: a region is six digits, a date YYYY-MM-DD");
+		return HC_ERR_INVALID_ARG;
+	}
+	return run(r, q_travel, lo, hi, from, to, 0, 0, fn, arg);
+}
+
+hc_err reg_exposed_visits(struct reg *r, const char *venue, int64_t from, int64_t to,
+			  void (*fn)(void *arg, const char *key), void *arg)
+{
+	if (!r || !fn || !venue || !text_ok(venue, 13)) {
+		hc_set_detail("registry: exposure: a venue is RRRRRR-NNNNNN");
+		return HC_ERR_INVALID_ARG;
+	}
+	return run(r, q_visits, venue, NULL, NULL, NULL, from, to, fn, arg);
+}

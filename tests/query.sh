@@ -1,0 +1,147 @@
+#!/bin/bash
+# query.sh BUILD: a source hc-issued asks rather than hears from (a
+# carrier's itinerary service), as a real HTTPS server on loopback that
+# requires the service's client certificate (tests/tools/https_server.py).
+# Its answer reaches the person's code; within max_age it is not asked
+# again; down, slow, an HTTP error, garbage, an entry the record rules
+# refuse, an oversized answer and a person it does not know each fail the
+# request with 503 and the reason, never a code. Last line: totals.
+set -u
+. "$(dirname "$0")/lib.sh"
+B=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+W=$(mktemp -d /tmp/hc-query.XXXXXX)
+DPID="" PIDS=""
+cleanup() {
+	local p
+	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+cd "$W" || exit 2
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
+K() { "$B/hc-keys" "$@"; }
+D() { "$B/hc-issued" "$@"; }
+
+. "$SRC/tests/tools/service_env.sh"
+service_env '"threads":4,"risk_feed":{"url":"https://127.0.0.1:1/risk-areas.jws","every":"1s","cacert":"src-ca.pem"},"sources":[{"name":"carrier","url":"https://127.0.0.1:1/itinerary","cert":"client.pem","key":"client.key","cacert":"src-ca.pem","timeout":"1s","max_age":"2s"}]' &&
+	cp ca.pem o/src-ca.pem &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout o/client.key \
+		-out client.csr -subj /CN=hc-issued >/dev/null 2>&1 &&
+	printf '%s\n' 'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' \
+		'extendedKeyUsage=clientAuth' > cext.cnf &&
+	openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out o/client.pem \
+		-days 30 -extfile cext.cnf >/dev/null 2>&1 &&
+	D init --config $CF >/dev/null &&
+	T_C=$(D token add --config $CF --role counter --name desk) &&
+	T_P=$(D token add --config $CF --role app --name app) &&
+	T_A=$(D token add --config $CF --role auditor --name watcher) &&
+	ok "service, client certificate, tokens" || { bad "setup"; totals; exit 1; }
+
+# The national risk-area list, and the carrier (client certificate required).
+mkdir -p www/itinerary feed && : > mode
+srv() { # NAME ROOT [ARGS]: a server, its port in NAME.port
+	$PY "$SRC/tests/tools/https_server.py" --root "$2" --cert srv.pem --key srv.key \
+		--port-file "$1.port" --log "$1.log" "${@:3}" &
+	PIDS="$PIDS $!"
+	for i in $(seq 100); do [ -s "$1.port" ] && break; sleep 0.1; done
+}
+srv f feed; srv s www --client-ca ca.pem --mode-file mode; SPID=$!
+sed -i "s|127.0.0.1:1/risk|127.0.0.1:$(cat f.port)/risk|; s|127.0.0.1:1/itin|127.0.0.1:$(cat s.port)/itin|" $CF
+SP=$(cat s.port)
+curl -s -o /dev/null --cacert ca.pem -X POST -d '{"id":"x"}' "https://127.0.0.1:$SP/itinerary" >/dev/null 2>&1
+[ $? -ne 0 ] && ok "the server refuses a client without a certificate" || bad "client certificate not required"
+
+day() { date -u -d "@$(($(date +%s) + 8 * 3600 + $1 * 86400))" +%Y-%m-%d; }
+printf '{"seq":1,"iat":%s,"areas":[{"region":"310115","level":"high","from":"%s","to":"%s"}]}' \
+	$(($(date +%s) - 60)) "$(day -5)" "$(day -1)" > ra.json
+K riskareas --root root.key --in ra.json --out feed/risk-areas.jws >/dev/null
+ids() {
+	$PY - "$1" <<'PY'
+import sys
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+for i in range(int(sys.argv[1])):
+    b = "310115%04d%02d%02d%03d" % (1960 + i, 1 + i % 12, 1 + i % 28, 200 + i)
+    c = (12 - sum(int(x) * y for x, y in zip(b, w)) % 11) % 11
+    print(b + ("X" if c == 10 else str(c)))
+PY
+}
+ids 12 > ids.txt
+id() { sed -n "${1}p" ids.txt; }
+printf '{"travel":[{"region":"310115","from":"%s","to":"%s"}]}' "$(day -3)" "$(day -2)" > www/itinerary/$(id 1).json
+echo '{}' > www/itinerary/$(id 2).json
+inforce() { local i; for i in $(seq 100); do grep -q "seq 1 in force" o/log && return 0; sleep 0.1; done; return 1; }
+start_daemon && inforce && ok "serve, the risk-area list in force" || { bad "serve" "$(tail -3 o/log)"; totals; exit 1; }
+
+asked() { grep -c "^POST /itinerary/$1.json" s.log; }
+rec() { # ID TOKEN: POST /v1/records, ST and BODY
+	BODY=$(curl -s -w ' %{http_code}' --cacert ca.pem -H "Authorization: Bearer $2" \
+		-H 'Content-Type: application/json' \
+		--data-binary "{\"person\":{\"name\":\"李四\",\"id\":\"$1\"}}" "$URL/v1/records")
+	ST=${BODY##* }
+}
+code() { # ID: POST /v1/codes
+	BODY=$(curl -s -w ' %{http_code}' --cacert ca.pem -H "Authorization: Bearer $T_P" \
+		-H 'Content-Type: application/json' --data-binary "{\"id\":\"$1\"}" "$URL/v1/codes")
+	ST=${BODY##* }
+}
+rec "$(id 1)" "$T_C"
+[ "$ST" = 200 ] && has "$BODY" '"status":"red"' && has "$BODY" high-risk-recent && [ "$(asked "$(id 1)")" = 1 ] &&
+	ok "the carrier's itinerary reaches the code (red, high-risk-recent)" || bad "answer to code" "$BODY"
+jti=$(echo "${BODY% *}" | $PY -c 'import json,sys; print(json.load(sys.stdin)["jti"])')
+rec "$(id 2)" "$T_C"
+[ "$ST" = 200 ] && has "$BODY" '"status":"green"' && [ "$(asked "$(id 2)")" = 1 ] &&
+	ok "an empty answer: green" || bad "empty answer" "$BODY"
+code "$(id 1)"
+[ "$ST" = 200 ] && has "$BODY" "$jti" && [ "$(asked "$(id 1)")" = 1 ] &&
+	ok "within max_age: the held code, the source not asked again" || bad "within max_age" "$BODY"
+sleep 2.1
+code "$(id 1)"
+[ "$ST" = 200 ] && [ "$(asked "$(id 1)")" = 2 ] && ok "past max_age: asked again" || bad "past max_age" "$BODY"
+out=$(curl -s --cacert ca.pem -H "Authorization: Bearer $T_A" "$URL/v1/audit?after=0&limit=1000")
+echo "$out" | grep '"action":"record"' | grep -q '"actor":"carrier"' &&
+	ok "audit: the input is the carrier's" || bad "audit actor"
+grep -q "$(id 1)" o/log o/registry.db* 2>/dev/null && bad "the identity number is written down" ||
+	ok "the identity number is in neither the log nor the registry"
+
+# ---- a source that cannot answer: 503 and the reason, never a code ----
+fault() { # N NAME WANT...: POST /v1/records for id N
+	local n=$1 name=$2 w d=""
+	shift 2
+	rec "$(id "$n")" "$T_C"
+	[ "$ST" = 503 ] || d="status $ST"
+	has "$BODY" '"jws"' && d="$d; a code"
+	for w; do has "$BODY" "$w" || d="$d; want '$w'"; done
+	[ -z "$d" ] && ok "$name: 503, says why" || bad "$name" "$d: $BODY"
+}
+echo http500 > mode; echo '{}' > www/itinerary/$(id 3).json
+fault 3 "HTTP 500" "source carrier" "HTTP status 500"
+echo slow > mode; echo '{}' > www/itinerary/$(id 4).json
+fault 4 "slow (past its timeout)" "source carrier" "imed out"
+: > mode
+echo 'not json' > www/itinerary/$(id 5).json
+fault 5 "garbage" "source carrier" "answer"
+printf '{"travel":[{"region":"31011","from":"%s","to":"%s"}]}' "$(day -3)" "$(day -2)" > www/itinerary/$(id 6).json
+fault 6 "an entry the record rules refuse" "answer" "travel[0]" "region"
+printf '{"flags":[]}%02000000d' 0 > www/itinerary/$(id 7).json
+fault 7 "an oversized answer" "larger than"
+fault 8 "a person the source does not know (404)" "HTTP status 404"
+code "$(id 3)"
+[ "$ST" = 404 ] && ok "a refused request stored nobody (404 for a code)" || bad "refused stored" "$BODY"
+kill "$SPID"; wait "$SPID" 2>/dev/null
+echo '{}' > www/itinerary/$(id 9).json
+fault 9 "the source down" "source carrier" "network"
+sleep 2.1
+code "$(id 1)"
+[ "$ST" = 503 ] && ! has "$BODY" '"jws"' && has "$BODY" "source carrier" &&
+	ok "the source down past max_age: no code, not even the held one" || bad "held code on missing data" "$BODY"
+kill "$DPID"; wait "$DPID" 2>/dev/null; rc=$?; DPID=""
+[ $rc = 0 ] && ok "SIGTERM: the service stops cleanly (exit 0, no sanitizer report)" || bad "stop" "exit $rc; $(tail -5 o/log)"
+
+totals
+[ "$fail" -eq 0 ]
