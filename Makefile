@@ -36,7 +36,8 @@ HC_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard common/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
-PROGS := $(B)/hc-keys $(B)/hc-issue $(B)/hc-verify
+PROGS := $(B)/hc-keys $(B)/hc-issue $(B)/hc-verify $(B)/hc-verify-scan
+SCAN_LIBS :=
 # hc-issued (the office's service): every issuer/*.c but hc-issue.c, with
 # libmicrohttpd and SQLite on top of libhc.
 ISSUED_PKGS := libmicrohttpd sqlite3
@@ -93,7 +94,12 @@ endif
 # hc-verify itself is not linked with MPI (its libraries made every start
 # slow): with MPI, batch --mpi runs hc-verify-mpi, the same objects with
 # verifier/mpi.c built for MPI, from the same directory.
-VERIFY_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/*.c)))
+# hc-verify scan runs hc-verify-scan (verifier/scanner*.c; its decoders
+# and screen stay out of hc-verify), from the same directory (verifier/scan.c).
+SCAN_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/scanner*.c)))
+VERIFY_OBJ := $(filter-out $(SCAN_OBJ),$(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/*.c))))
+$(B)/hc-verify-scan: $(SCAN_OBJ) $(B)/verifier/options.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(SCAN_LIBS)
 $(B)/hc-verify: $(VERIFY_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
 ifeq ($(MPI),1)
@@ -257,7 +263,7 @@ memcheck: deps
 USER_PROGS := hc-keys hc-issue hc-verify
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(USER_PROGS:%=$(B)/%) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(USER_PROGS:%=$(B)/%) $(B)/hc-verify-scan $(DESTDIR)$(BINDIR)/
 ifeq ($(MPI),1)
 	install -m 0755 $(B)/hc-verify-mpi $(DESTDIR)$(BINDIR)/
 endif
@@ -274,7 +280,8 @@ ifneq ($(filter $(B)/hc-issued,$(PROGS)),)
 endif
 
 uninstall:
-	rm -f $(USER_PROGS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/hc-verify-mpi $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -f $(USER_PROGS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/hc-verify-mpi \
+	  $(DESTDIR)$(BINDIR)/hc-verify-scan $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
 	rm -f $(DESTDIR)$(SBINDIR)/hc-issued $(DESTDIR)$(MANDIR)/man8/hc-issued.8 \
 	  $(DESTDIR)$(UNITDIR)/hc-issued.service $(DESTDIR)$(SYSUSERSDIR)/hcode.conf
 
