@@ -60,7 +60,8 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev \
 	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin \
 	clang-tidy cppcheck valgrind strace \
-	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk
+	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
+	tmux
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench lint memcheck
 # Keep the objects that pattern-rule chains would delete as intermediate.

@@ -249,7 +249,7 @@ printf '%s\n' "$G" | SCAN --stdin --at $T1 --log link.jsonl > o.out 2> o.err; RC
 [ $RC -eq 2 ] && ok "log: a symbolic link is refused" || bad "log link" "exit $RC"
 
 # ---- 5. usage ----
-for a in "--stdin --frames f2" "" "--stdin --fps 0" "--stdin --ui window" "--stdin --lang fr" "--stdin --checkpoint" \
+for a in "--stdin --frames f2" "" "--stdin --fps 0" "--stdin --ui window" "--stdin --ui terminal" "--stdin --lang fr" "--stdin --checkpoint" \
 	"--stdin extra"; do
 	# shellcheck disable=SC2086
 	SCAN $a < /dev/null > /dev/null 2>&1; RC=$?
@@ -257,6 +257,85 @@ for a in "--stdin --frames f2" "" "--stdin --fps 0" "--stdin --ui window" "--std
 done
 "$B/hc-verify" scan --stdin < /dev/null > /dev/null 2>&1; RC=$?
 [ $RC -eq 2 ] && ok "usage errors exit 2" || bad "no --trust" "exit $RC"
+
+# ---- 6. the terminal screen under tmux ----
+if ! command -v tmux > /dev/null; then
+	skip 8 "terminal" "tmux is not installed"
+else
+	TM="tmux -u -L hcscan$$"
+	cleanup_tmux() { $TM kill-server 2>/dev/null; }
+	trap 'cleanup_tmux; cleanup' EXIT
+	# term NAME ENV ARGS: a 80x24 pane running the scanner on fifo NAME.fifo
+	term() {
+		local n=$1 e=$2
+		shift 2
+		rm -f "$n.fifo" "$n.rc" && mkfifo "$n.fifo"
+		# the shell ignores SIGINT (the scanner sets its own handler), keeps
+		# the scanner's exit status and the pane (tmux would write on a dead
+		# pane and hide its cursor)
+		$TM new-session -d -s "$n" -x 80 -y 24 "trap '' INT; env $e $B/hc-verify scan --trust $W/trust \
+			--at $T1 --stdin --checkpoint HZ-3 $* < $W/$n.fifo; echo \$? > $W/$n.rc; exec sleep 60"
+	}
+	# show NAME CODE WANT...: the code typed, the screen holds every WANT
+	show() {
+		local n=$1 c=$2 i scr plain miss=""
+		shift 2
+		echo "$c" >&4
+		for i in $(seq 50); do
+			scr=$($TM capture-pane -p -e -t "$n")
+			plain=$($TM capture-pane -p -t "$n")
+			miss=""
+			for w; do has "$plain" "$w" || has "$scr" "$w" || miss="$miss [$w]"; done
+			[ -z "$miss" ] && return 0
+			sleep 0.1
+		done
+		echo "missing$miss in: $($TM capture-pane -p -t "$n" | grep -v '^ *$')"
+		return 1
+	}
+	# clean NAME: the pane's program exited 0 and left the normal screen
+	# blank, out of the alternate screen, with the cursor shown
+	clean() {
+		local i st scr
+		for i in $(seq 50); do
+			st="$(cat "$1.rc" 2>/dev/null) $($TM display -p -t "$1" '#{alternate_on} #{cursor_flag}')"
+			[ "$st" = "0 0 1" ] && break
+			sleep 0.1
+		done
+		scr=$($TM capture-pane -p -t "$1" | grep -v '^ *$')
+		[ "$st" = "0 0 1" ] && [ -z "$scr" ] && return 0
+		echo "state $st, screen: $scr"
+		return 1
+	}
+	term zh LANG=zh_CN.UTF-8
+	exec 4> zh.fifo
+	d=$(show zh "$G" "通过  PASS" "绿码" "姓名  张*" "签发机构  Zhejiang Health" "有效期至" "42m") &&
+		ok "terminal zh (from LANG): green screen" || bad "terminal zh green" "$d"
+	[ "$($TM display -p -t zh '#{alternate_on} #{cursor_flag}')" = "1 0" ] &&
+		ok "terminal: alternate screen, cursor hidden" || bad "alternate screen"
+	d=$(show zh "$R" "不通过  FAIL" "不符合本检查点要求" "红码" "41m") &&
+		ok "terminal zh: red screen, the reason in words" || bad "terminal zh red" "$d"
+	exec 4>&-
+	d=$(clean zh) && ok "terminal: restored at the end of input" || bad "terminal end" "$d"
+	term en LANG=zh_CN.UTF-8 --lang en
+	exec 4> en.fifo
+	d=$(show en "$G" "PASS" "green" "Name  张*" "Issuer  Zhejiang Health" "Expires" "42m") &&
+		ok "terminal en (--lang over the locale): green screen" || bad "terminal en green" "$d"
+	d=$(show en "$R" "FAIL" "does not meet this checkpoint's rule" "41m") &&
+		ok "terminal en: red screen" || bad "terminal en red" "$d"
+	d=$(show en "not a code" "FAIL" "not a readable health code") &&
+		ok "terminal en: a garbled code" || bad "terminal en garbled" "$d"
+	$TM send-keys -t en C-c
+	d=$(clean en) && ok "terminal: clean after SIGINT" || bad "terminal SIGINT" "$d"
+	exec 4>&-
+	term tt LANG=C.UTF-8
+	exec 4> tt.fifo
+	show tt "$Y" "FAIL" "yellow" > /dev/null
+	# the scanner is the pane shell's one child
+	kill -TERM $(ps -o pid= --ppid "$($TM display -p -t tt '#{pane_pid}')")
+	d=$(clean tt) && ok "terminal: clean after SIGTERM" || bad "terminal SIGTERM" "$d"
+	exec 4>&-
+	cleanup_tmux
+fi
 
 totals
 [ $fail -eq 0 ]

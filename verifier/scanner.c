@@ -43,8 +43,13 @@ static const char usage_text[] =
 	"  --log PATH           append each verdict to the scan log PATH; when PATH\n"
 	"                       is a directory, to PATH/scan-YYYY-MM-DD.jsonl, one\n"
 	"                       file a day (local time of the scan)\n"
-	"  --ui json            one JSON line per verdict on standard output\n"
-	"  --lang zh|en         language of the screen (default: from the locale)\n"
+	"  --ui terminal        the verdict on the whole terminal (the default on a\n"
+	"                       terminal)\n"
+	"  --ui json            one JSON line per verdict on standard output (the\n"
+	"                       default otherwise)\n"
+	"  --lang zh|en         language of the screen (default: Chinese when\n"
+	"                       LC_ALL, LC_MESSAGES or LANG, the first set, starts\n"
+	"                       with zh; else English)\n"
 	"  --raw                print each decoded text, nothing else (no trust)\n"
 	"  --at TIME            the clock starts at TIME (default now); frames are\n"
 	"                       then 1/fps s apart, lines all at TIME\n"
@@ -52,8 +57,9 @@ static const char usage_text[] =
 	"                       as for hc-verify\n"
 	"  --help               this text\n"
 	"\n"
-	"Exit status: 0 at the end of the input or on SIGINT or SIGTERM (every\n"
-	"verdict shown and logged), 2 usage, I/O or configuration error.\n";
+	"Exit status: 0 at the end of the input or on SIGINT, SIGTERM, SIGHUP or\n"
+	"SIGQUIT (every verdict shown and logged; the terminal restored), 2 usage,\n"
+	"I/O or configuration error.\n";
 
 void verifier_err(const char *what, hc_err err)
 {
@@ -469,10 +475,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hc-verify scan: --checkpoint: 1 to 64 printable characters\n");
 		return EXIT_USAGE;
 	}
-	if (!ui || strcmp(ui, "json") == 0) {
-		s.ui = UI_JSON;
+	if (!ui) {
+		s.ui = isatty(STDOUT_FILENO) && !s.raw ? UI_TERMINAL : UI_JSON;
+	} else if (strcmp(ui, "json") == 0 || strcmp(ui, "terminal") == 0) {
+		s.ui = ui[0] == 't' ? UI_TERMINAL : UI_JSON;
 	} else {
-		fprintf(stderr, "hc-verify scan: --ui: json\n");
+		fprintf(stderr, "hc-verify scan: --ui: json or terminal\n");
+		return EXIT_USAGE;
+	}
+	if (s.raw && s.ui == UI_TERMINAL) {
+		fprintf(stderr, "hc-verify scan: --raw prints texts, not a screen\n");
 		return EXIT_USAGE;
 	}
 	if (!lang) {
@@ -496,8 +508,11 @@ int main(int argc, char **argv)
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGHUP, &sa, NULL);
-	if (scan_ui_start(&s) != 0)
+	(void)sigaction(SIGQUIT, &sa, NULL);
+	if (scan_ui_start(&s) != 0) {
+		scan_ui_stop(&s);
 		goto out;
+	}
 	rc = (in_stdin ? input_stdin(&s) : input_frames(&s, frames, fps)) == 0 ? 0 : EXIT_USAGE;
 	scan_ui_stop(&s);
 out:
