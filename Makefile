@@ -37,7 +37,15 @@ HC_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 LIB_SRC := $(sort $(wildcard common/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 PROGS := $(B)/hc-keys $(B)/hc-issue $(B)/hc-verify $(B)/hc-verify-scan
-SCAN_LIBS :=
+# hc-verify scan --video: FFmpeg's libraries when their pkg-config files are
+# there (VIDEO=0 builds without).
+VIDEO_PKGS := libavformat libavcodec libswscale libavutil
+VIDEO ?= $(shell $(PKG_CONFIG) --exists $(VIDEO_PKGS) 2>/dev/null && echo 1 || echo 0)
+ifeq ($(VIDEO),1)
+SCAN_LIBS = $(shell $(PKG_CONFIG) --libs $(VIDEO_PKGS))
+VIDEO_CFLAGS = -DHC_VIDEO $(shell $(PKG_CONFIG) --cflags $(VIDEO_PKGS))
+endif
+$(B)/verifier/scanner_video.o: HC_CFLAGS += $(VIDEO_CFLAGS)
 # hc-issued (the office's service): every issuer/*.c but hc-issue.c, with
 # libmicrohttpd and SQLite on top of libhc.
 ISSUED_PKGS := libmicrohttpd sqlite3
@@ -61,7 +69,7 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin \
 	clang-tidy cppcheck valgrind strace \
 	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
-	tmux
+	tmux ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench lint memcheck
 # Keep the objects that pattern-rule chains would delete as intermediate.

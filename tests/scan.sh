@@ -258,6 +258,36 @@ done
 "$B/hc-verify" scan --stdin < /dev/null > /dev/null 2>&1; RC=$?
 [ $RC -eq 2 ] && ok "usage errors exit 2" || bad "no --trust" "exit $RC"
 
+# ---- 7. a recorded video of three people (ffmpeg from issued PNGs) ----
+if ! command -v ffmpeg > /dev/null; then
+	skip 4 "video" "ffmpeg is not installed"
+else
+	# 10 fps: green 0-0.9 s, nobody, yellow 1.5-2.4 s, nobody, red 3.0-3.9 s
+	compose g1.png green.png 300 && compose r1.png red.png 300 && compose blank.png &&
+		rm -rf vid && mkdir vid && fr vid 0 9 g1.png && fr vid 10 14 blank.png && fr vid 15 24 y.png &&
+		fr vid 25 29 blank.png && fr vid 30 39 r1.png &&
+		ffmpeg -loglevel error -framerate 10 -i vid/f%04d.png -c:v mpeg4 -q:v 2 -pix_fmt yuv420p people.mp4 &&
+		ok "video made with ffmpeg" || bad "video made"
+	SCAN --video people.mp4 --at $T1 --checkpoint V-1 --log video.jsonl --ui json > video.out 2> video.err; RC=$?
+	got=$(col video.out at verdict reason status)
+	want="$T1 pass ok green
+$((T1 + 1)) fail requirement-not-met yellow
+$((T1 + 3)) fail requirement-not-met red"
+	[ $RC -eq 0 ] && [ "$got" = "$want" ] && ok "video: exactly three verdicts, in order" ||
+		bad "video verdicts" "exit $RC: $got $(cat video.err)"
+	printf '{"code":"%s","at":%s,"checkpoint":"V-1","verdict":"%s","reason":"%s"}\n' \
+		"$G" $T1 pass ok "$Y" $((T1 + 1)) fail requirement-not-met "$R" $((T1 + 3)) fail requirement-not-met > video.want
+	cmp -s video.jsonl video.want && ok "video: the log is the expected lines" ||
+		bad "video log" "$(diff video.jsonl video.want | cut -c1-150)"
+	batch_same "video log" video.jsonl
+	head -c 3000 people.mp4 > cut.mp4
+	SCAN --video cut.mp4 --at $T1 --ui json > /dev/null 2> cut.err; RC=$?
+	echo nothing > not.mp4
+	SCAN --video not.mp4 --at $T1 --ui json > /dev/null 2> not.err; RC2=$?
+	[ $RC -eq 2 ] || [ $RC -eq 0 ] && [ $RC2 -eq 2 ] && has "$(cat not.err)" "not.mp4" &&
+		ok "video: a truncated video stops cleanly, garbage is refused" || bad "bad videos" "$RC $RC2 $(cat cut.err not.err)"
+fi
+
 # ---- 6. the terminal screen under tmux ----
 if ! command -v tmux > /dev/null; then
 	skip 8 "terminal" "tmux is not installed"

@@ -17,7 +17,7 @@ static const char usage_text[] =
 	"       hc-verify status --trust DIR [--at TIME] [--grace DURATION] [--json]\n"
 	"       hc-verify batch --trust DIR [--in FILE] [--out FILE] [--report FILE] ...\n"
 	"       hc-verify audit --trust DIR [--since-head FILE] [--json] SOURCE\n"
-	"       hc-verify scan --trust DIR [--log FILE] [--ui json|terminal] --stdin|--frames DIR\n"
+	"       hc-verify scan --trust DIR [--log FILE] [--ui json|terminal] INPUT\n"
 	"\n"
 	"Verifies health codes offline. INPUT is a PNG or JPEG image, or - to read\n"
 	"QR texts from standard input, one per line. `hc-verify sync --help`,\n"

@@ -25,7 +25,7 @@ const char *verifier_prog = "hc-verify scan";
 volatile sig_atomic_t scan_stop;
 
 static const char usage_text[] =
-	"usage: hc-verify scan --trust DIR [options] --stdin | --frames DIR\n"
+	"usage: hc-verify scan --trust DIR [options] --stdin | --frames DIR | --video FILE\n"
 	"\n"
 	"Verifies health codes continuously at a checkpoint and shows each verdict.\n"
 	"A code in view is verified when it comes into view, and again only after\n"
@@ -38,6 +38,8 @@ static const char usage_text[] =
 	"  --frames DIR         PNG and JPEG frames (.png, .jpg, .jpeg) in name\n"
 	"                       order, taken --fps apart\n"
 	"  --fps N              frames a second for --frames (default 10)\n"
+	"  --video FILE         a recorded video (any format FFmpeg reads), each\n"
+	"                       frame at its presentation time\n"
 	"  --trust DIR          trust directory (as for hc-verify)\n"
 	"  --checkpoint ID      this checkpoint's name, written to the scan log\n"
 	"  --log PATH           append each verdict to the scan log PATH; when PATH\n"
@@ -192,7 +194,7 @@ static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
 /* The codes of one frame at time t (ms): each verified when it comes into
  * view, when it was out of view for SCAN_GONE_MS, or when it was last
  * verified SCAN_REPEAT_MS ago. */
-static int frame(struct scanner *s, int64_t t, const struct hc_scan *sc)
+int scan_frame(struct scanner *s, int64_t t, const struct hc_scan *sc)
 {
 	size_t i, k;
 
@@ -364,7 +366,7 @@ static int input_frames(struct scanner *s, const char *dir, int64_t fps)
 			/* a frame that cannot be read is a frame without codes */
 			verifier_err(path, err);
 		}
-		rc = frame(s, t, &sc);
+		rc = scan_frame(s, t, &sc);
 		hc_scan_clear(&sc);
 		if (rc != 0)
 			goto out;
@@ -421,12 +423,13 @@ int main(int argc, char **argv)
 		{"stdin", no_argument, NULL, 'i'},
 		{"frames", required_argument, NULL, 'f'},
 		{"fps", required_argument, NULL, 'F'},
+		{"video", required_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		VERIFY_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	static struct scanner s; /* large: the seen table */
-	const char *frames = NULL, *log = NULL, *ui = NULL, *lang = NULL;
+	const char *frames = NULL, *video = NULL, *log = NULL, *ui = NULL, *lang = NULL;
 	unsigned char seen[256] = {0};
 	struct sigaction sa;
 	int64_t fps = 10;
@@ -457,6 +460,7 @@ int main(int argc, char **argv)
 		case 'r': s.raw = true; break;
 		case 'i': in_stdin = true; break;
 		case 'f': frames = optarg; break;
+		case 'V': video = optarg; break;
 		case 'F':
 			if (!parse_count(optarg, 1000, &fps) || fps == 0) {
 				fprintf(stderr, "hc-verify scan: --fps: 1 to 1000\n");
@@ -467,7 +471,8 @@ int main(int argc, char **argv)
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || in_stdin == (frames != NULL) || (!s.trust_dir && !s.raw)) {
+	if (optind != argc || (int)in_stdin + (frames != NULL) + (video != NULL) != 1 ||
+	    (!s.trust_dir && !s.raw)) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
@@ -513,7 +518,13 @@ int main(int argc, char **argv)
 		scan_ui_stop(&s);
 		goto out;
 	}
-	rc = (in_stdin ? input_stdin(&s) : input_frames(&s, frames, fps)) == 0 ? 0 : EXIT_USAGE;
+	if (in_stdin)
+		rc = input_stdin(&s);
+	else if (frames)
+		rc = input_frames(&s, frames, fps);
+	else
+		rc = scan_video(&s, video);
+	rc = rc == 0 ? 0 : EXIT_USAGE;
 	scan_ui_stop(&s);
 out:
 	if (scan_log_close(&s.log) != 0)

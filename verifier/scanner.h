@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include "hc_image.h"
 #include "verifier.h"
 
 #define SCAN_GONE_MS 2000    /* out of view this long: verified again */
@@ -67,6 +68,11 @@ int scan_log_write(struct scan_log *l, const struct verdict *v, const char *chec
 /* fdatasync when a line is older than a second. */
 int scan_log_tick(struct scan_log *l);
 int scan_log_close(struct scan_log *l);
+
+/* The codes of one frame at time t (ms) through the rule (scanner.c). */
+int scan_frame(struct scanner *s, int64_t t, const struct hc_scan *sc);
+/* --video FILE (scanner_video.c). */
+int scan_video(struct scanner *s, const char *path);
 
 /* The verdict screens (scanner_ui.c). */
 int scan_ui_start(struct scanner *s);
