@@ -144,8 +144,11 @@ static void trust_check(struct scanner *s)
  * code has any) become '?', so that the log line is the same text. */
 static void clean_text(const char *in, size_t n, char *out)
 {
-	for (size_t i = 0; i < n; i++)
-		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	for (size_t i = 0; i < n; i++) {
+		out[i] = in[i];
+		if (in[i] < 0x20 || in[i] >= 0x7f)
+			out[i] = '?';
+	}
 	out[n] = '\0';
 }
 
@@ -157,8 +160,9 @@ static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
 	const char *d;
 
 	if (s->raw) {
-		fwrite(text, 1, n, stdout);
-		putchar('\n');
+		/* errors: checked once at the end (hc_stdout_status) */
+		(void)fwrite(text, 1, n, stdout);
+		(void)putchar('\n');
 		(void)fflush(stdout);
 		return 0;
 	}
