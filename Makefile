@@ -36,7 +36,16 @@ HC_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard common/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
-PROGS := $(B)/hc-keys $(B)/hc-issue $(B)/hc-verify
+PROGS := $(B)/hc-keys $(B)/hc-issue $(B)/hc-verify $(B)/hc-verify-scan
+# hc-verify scan --video: FFmpeg's libraries when their pkg-config files are
+# there (VIDEO=0 builds without).
+VIDEO_PKGS := libavformat libavcodec libswscale libavutil
+VIDEO ?= $(shell $(PKG_CONFIG) --exists $(VIDEO_PKGS) 2>/dev/null && echo 1 || echo 0)
+ifeq ($(VIDEO),1)
+SCAN_LIBS = $(shell $(PKG_CONFIG) --libs $(VIDEO_PKGS))
+VIDEO_CFLAGS = -DHC_VIDEO $(shell $(PKG_CONFIG) --cflags $(VIDEO_PKGS))
+endif
+$(B)/verifier/scanner_video.o: HC_CFLAGS += $(VIDEO_CFLAGS)
 # hc-issued (the office's service): every issuer/*.c but hc-issue.c, with
 # libmicrohttpd and SQLite on top of libhc.
 ISSUED_PKGS := libmicrohttpd sqlite3
@@ -60,7 +69,8 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin \
 	clang-tidy cppcheck valgrind strace \
 	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
-	libp11-dev softhsm2 opensc nodejs
+	libp11-dev softhsm2 opensc nodejs \
+	tmux ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench lint memcheck
 # Keep the objects that pattern-rule chains would delete as intermediate.
@@ -94,7 +104,12 @@ endif
 # hc-verify itself is not linked with MPI (its libraries made every start
 # slow): with MPI, batch --mpi runs hc-verify-mpi, the same objects with
 # verifier/mpi.c built for MPI, from the same directory.
-VERIFY_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/*.c)))
+# hc-verify scan runs hc-verify-scan (verifier/scanner*.c; its decoders
+# and screen stay out of hc-verify), from the same directory (verifier/scan.c).
+SCAN_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/scanner*.c)))
+VERIFY_OBJ := $(filter-out $(SCAN_OBJ),$(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/*.c))))
+$(B)/hc-verify-scan: $(SCAN_OBJ) $(B)/verifier/options.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(SCAN_LIBS)
 $(B)/hc-verify: $(VERIFY_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
 ifeq ($(MPI),1)
@@ -260,7 +275,7 @@ memcheck: deps
 USER_PROGS := hc-keys hc-issue hc-verify
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(USER_PROGS:%=$(B)/%) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(USER_PROGS:%=$(B)/%) $(B)/hc-verify-scan $(DESTDIR)$(BINDIR)/
 ifeq ($(MPI),1)
 	install -m 0755 $(B)/hc-verify-mpi $(DESTDIR)$(BINDIR)/
 endif
@@ -277,7 +292,8 @@ ifneq ($(filter $(B)/hc-issued,$(PROGS)),)
 endif
 
 uninstall:
-	rm -f $(USER_PROGS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/hc-verify-mpi $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -f $(USER_PROGS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/hc-verify-mpi \
+	  $(DESTDIR)$(BINDIR)/hc-verify-scan $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
 	rm -f $(DESTDIR)$(SBINDIR)/hc-issued $(DESTDIR)$(MANDIR)/man8/hc-issued.8 \
 	  $(DESTDIR)$(UNITDIR)/hc-issued.service $(DESTDIR)$(SYSUSERSDIR)/hcode.conf
 

@@ -52,6 +52,9 @@ struct hc_scan {
  * Every code found is returned, in zbar's order. */
 hc_err hc_scan_file(const char *path, struct hc_scan *out) HC_WUR;
 hc_err hc_scan_mem(const uint8_t *buf, size_t n, struct hc_scan *out) HC_WUR;
+/* The same on an 8-bit grayscale picture in memory (a video frame), w*h
+ * bytes, rows packed; HC_ERR_TOO_LARGE past HC_MAX_IMAGE_PIXELS. */
+hc_err hc_scan_gray(const uint8_t *pix, unsigned w, unsigned h, struct hc_scan *out) HC_WUR;
 void hc_scan_clear(struct hc_scan *s);
 
 #endif

@@ -384,6 +384,28 @@ hc_err hc_scan_mem(const uint8_t *buf, size_t n, struct hc_scan *out)
 	return err;
 }
 
+hc_err hc_scan_gray(const uint8_t *pix, unsigned w, unsigned h, struct hc_scan *out)
+{
+	struct gray g = {0};
+	hc_err err;
+
+	if (!out)
+		return HC_ERR_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	if (!pix)
+		return HC_ERR_INVALID_ARG;
+	if (!pixels_ok(w, h))
+		return HC_ERR_TOO_LARGE;
+	if (!(g.pix = malloc((size_t)w * h)))
+		return HC_ERR_NOMEM;
+	memcpy(g.pix, pix, (size_t)w * h);
+	g.w = w;
+	g.h = h;
+	err = zbar_find(&g, out);
+	free(g.pix);
+	return err;
+}
+
 hc_err hc_scan_file(const char *path, struct hc_scan *out)
 {
 	uint8_t *buf = NULL;

@@ -17,11 +17,13 @@ static const char usage_text[] =
 	"       hc-verify status --trust DIR [--at TIME] [--grace DURATION] [--json]\n"
 	"       hc-verify batch --trust DIR [--in FILE] [--out FILE] [--report FILE] ...\n"
 	"       hc-verify audit --trust DIR [--since-head FILE] [--json] SOURCE\n"
+	"       hc-verify scan --trust DIR [--log FILE] [--ui json|terminal] INPUT\n"
 	"\n"
 	"Verifies health codes offline. INPUT is a PNG or JPEG image, or - to read\n"
 	"QR texts from standard input, one per line. `hc-verify sync --help`,\n"
-	"`hc-verify status --help`, `hc-verify batch --help` and\n"
-	"`hc-verify audit --help` describe the other commands.\n"
+	"`hc-verify status --help`, `hc-verify batch --help`,\n"
+	"`hc-verify audit --help` and `hc-verify scan --help` describe the other\n"
+	"commands.\n"
 	"\n"
 	"  --trust DIR          trust directory: roots/*.jwk, trustlist.jws and\n"
 	"                       revocations/*.jws\n"
@@ -325,6 +327,7 @@ static const struct {
 } cmds[] = {
 	{"audit", cmd_audit},
 	{"batch", cmd_batch},
+	{"scan", cmd_scan},
 	{"sync", cmd_sync},
 	{"status", cmd_status},
 };

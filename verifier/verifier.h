@@ -16,6 +16,8 @@
 int cmd_sync(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+/* hc-verify scan: executes hc-verify-scan (verifier/scan.c). */
+int cmd_scan(int argc, char **argv);
 
 /* Prints "PROG: WHAT: error: detail" to stderr; PROG is verifier_prog. */
 extern const char *verifier_prog;

@@ -1,0 +1,538 @@
+/* scanner.c: hc-verify-scan, run by `hc-verify scan`: verifies codes as a
+ * checkpoint sees them, from a keyboard-wedge scanner (lines on standard
+ * input) or a directory of frames, shows each verdict and appends it to
+ * the scan log. A code in view is verified when it comes into view, and
+ * again only after it has been out of view for 2 s or in view for 30 s.
+ * The trust directory is reloaded when hc-verify sync replaces it. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hc_crypto.h"
+#include "hc_image.h"
+#include "scanner.h"
+
+#define MAX_FRAMES (1u << 20) /* files in a --frames directory */
+
+const char *verifier_prog = "hc-verify scan";
+volatile sig_atomic_t scan_stop;
+
+static const char usage_text[] =
+	"usage: hc-verify scan --trust DIR [options] --stdin | --frames DIR | --video FILE\n"
+	"\n"
+	"Verifies health codes continuously at a checkpoint and shows each verdict.\n"
+	"A code in view is verified when it comes into view, and again only after\n"
+	"it has been out of view for 2 s or in view for 30 s; each code in a frame\n"
+	"gets its own verdict. The trust directory is reloaded when `hc-verify sync`\n"
+	"replaces it.\n"
+	"\n"
+	"  --stdin              a keyboard-wedge scanner: one code per line, each\n"
+	"                       line verified (a line that is no code fails)\n"
+	"  --frames DIR         PNG and JPEG frames (.png, .jpg, .jpeg) in name\n"
+	"                       order, taken --fps apart\n"
+	"  --fps N              frames a second for --frames (default 10)\n"
+	"  --video FILE         a recorded video (any format FFmpeg reads), each\n"
+	"                       frame at its presentation time\n"
+	"  --trust DIR          trust directory (as for hc-verify)\n"
+	"  --checkpoint ID      this checkpoint's name, written to the scan log\n"
+	"  --log PATH           append each verdict to the scan log PATH; when PATH\n"
+	"                       is a directory, to PATH/scan-YYYY-MM-DD.jsonl, one\n"
+	"                       file a day (local time of the scan)\n"
+	"  --ui terminal        the verdict on the whole terminal (the default on a\n"
+	"                       terminal)\n"
+	"  --ui json            one JSON line per verdict on standard output (the\n"
+	"                       default otherwise)\n"
+	"  --lang zh|en         language of the screen (default: Chinese when\n"
+	"                       LC_ALL, LC_MESSAGES or LANG, the first set, starts\n"
+	"                       with zh; else English)\n"
+	"  --raw                print each decoded text, nothing else (no trust)\n"
+	"  --at TIME            the clock starts at TIME (default now); frames are\n"
+	"                       then 1/fps s apart, lines all at TIME\n"
+	"  --skew, --any-status, --require-nat, --require-doses, --grace, --strict\n"
+	"                       as for hc-verify\n"
+	"  --help               this text\n"
+	"\n"
+	"Exit status: 0 at the end of the input or on SIGINT, SIGTERM, SIGHUP or\n"
+	"SIGQUIT (every verdict shown and logged; the terminal restored), 2 usage,\n"
+	"I/O or configuration error.\n";
+
+void verifier_err(const char *what, hc_err err)
+{
+	char d[512], w[512];
+
+	hc_display_safe(hc_detail(), d, sizeof(d));
+	hc_display_safe(what, w, sizeof(w));
+	fprintf(stderr, "%s: %s: %s%s%s\n", verifier_prog, w, hc_strerror(err), d[0] ? ": " : "", d);
+}
+
+static void on_signal(int sig)
+{
+	scan_stop = sig;
+}
+
+/* ---- trust, reloaded when replaced ---- */
+
+/* What identifies the trust data in force: the generation link and the
+ * trust list's and revocations' inode, size and change time. */
+static void trust_stamp(const char *dir, char *out, size_t n)
+{
+	char data[4096], p[4200], link[64] = "";
+	struct stat a, b;
+	ssize_t r;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (hc_path(p, sizeof(p), "%s/current", dir) == HC_OK &&
+	    (r = readlink(p, link, sizeof(link) - 1)) > 0)
+		link[r] = '\0';
+	if (hc_trust_data_dir(dir, data, sizeof(data)) == HC_OK) {
+		if (hc_path(p, sizeof(p), "%s/trustlist.jws", data) == HC_OK)
+			(void)stat(p, &a);
+		if (hc_path(p, sizeof(p), "%s/revocations", data) == HC_OK)
+			(void)stat(p, &b);
+	}
+	(void)snprintf(out, n, "%s|%llu:%lld:%lld.%ld|%llu:%lld.%ld", link,
+		       (unsigned long long)a.st_ino, (long long)a.st_size, (long long)a.st_ctim.tv_sec,
+		       a.st_ctim.tv_nsec, (unsigned long long)b.st_ino, (long long)b.st_mtim.tv_sec,
+		       b.st_mtim.tv_nsec);
+}
+
+static hc_err trust_load(struct scanner *s)
+{
+	struct hc_trust *t = NULL;
+	hc_err err;
+
+	trust_stamp(s->trust_dir, s->trust_stamp, sizeof(s->trust_stamp));
+	if ((err = hc_trust_load_ex(s->trust_dir, HC_TRUST_LAZY_REVOCATIONS, &t)) != HC_OK)
+		return err;
+	hc_trust_free(s->trust);
+	s->trust = t;
+	return HC_OK;
+}
+
+/* At most once a second: a replaced trust directory is loaded; when it
+ * does not load, the one held stays in force (and this is said once). */
+static void trust_check(struct scanner *s)
+{
+	char stamp[sizeof(s->trust_stamp)];
+	int64_t now = scan_mono_ms();
+	hc_err err;
+
+	if (now - s->trust_checked_ms < 1000)
+		return;
+	s->trust_checked_ms = now;
+	trust_stamp(s->trust_dir, stamp, sizeof(stamp));
+	if (strcmp(stamp, s->trust_stamp) == 0)
+		return;
+	if ((err = trust_load(s)) != HC_OK)
+		verifier_err("trust directory changed but does not load; keeping the one held",
+			     err);
+	else
+		fprintf(stderr, "hc-verify scan: trust directory reloaded\n");
+}
+
+/* ---- one code ---- */
+
+/* A QR text as verified and logged: bytes outside printable ASCII (no
+ * code has any) become '?', so that the log line is the same text. */
+static void clean_text(const char *in, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i] = in[i];
+		if (in[i] < 0x20 || in[i] >= 0x7f)
+			out[i] = '?';
+	}
+	out[n] = '\0';
+}
+
+static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
+{
+	char code[HC_MAX_QR_TEXT + 1];
+	struct hc_verify_opts o = s->opts;
+	struct verdict v;
+	const char *d;
+
+	if (s->raw) {
+		/* errors: checked once at the end (hc_stdout_status) */
+		(void)fwrite(text, 1, n, stdout);
+		(void)putchar('\n');
+		(void)fflush(stdout);
+		return 0;
+	}
+	memset(&v, 0, sizeof(v));
+	v.at = at;
+	v.code = code;
+	if (n > HC_MAX_QR_TEXT) {
+		/* not logged: the log line could not hold the code */
+		v.code = "";
+		v.r.err = HC_ERR_TOO_LARGE;
+		(void)snprintf(v.detail, sizeof(v.detail), "%s (a code of %zu bytes, more than %d)",
+			       hc_strerror(v.r.err), n, HC_MAX_QR_TEXT);
+		scan_ui_verdict(s, &v);
+		s->verdicts++;
+		return 0;
+	}
+	clean_text(text, n, code);
+	v.n = n;
+	trust_check(s);
+	o.at = at;
+	hc_set_detail(NULL);
+	hc_verify_qr(s->trust, code, n, &o, &v.r);
+	d = hc_detail();
+	(void)snprintf(v.detail, sizeof(v.detail), "%s%s%s%s", hc_strerror(v.r.err),
+		       d[0] ? " (" : "", d, d[0] ? ")" : "");
+	scan_ui_verdict(s, &v);
+	s->verdicts++;
+	return scan_log_write(&s->log, &v, s->checkpoint);
+}
+
+/* ---- continuous verification ---- */
+
+/* The codes of one frame at time t (ms): each verified when it comes into
+ * view, when it was out of view for SCAN_GONE_MS, or when it was last
+ * verified SCAN_REPEAT_MS ago. */
+int scan_frame(struct scanner *s, int64_t t, const struct hc_scan *sc)
+{
+	size_t i, k;
+
+	/* Codes out of view for SCAN_GONE_MS are forgotten: they count as new. */
+	for (i = 0; i < s->nseen;) {
+		if (t - s->seen[i].seen_ms - s->period_ms >= SCAN_GONE_MS)
+			s->seen[i] = s->seen[--s->nseen];
+		else
+			i++;
+	}
+	for (k = 0; k < sc->n; k++) {
+		struct seen *e = NULL;
+		uint8_t id[32];
+		bool check;
+
+		if (hc_sha256((const uint8_t *)sc->texts[k], sc->lens[k], id) != HC_OK) {
+			fprintf(stderr, "hc-verify scan: SHA-256 failed\n");
+			return -1;
+		}
+		for (i = 0; i < s->nseen && !e; i++)
+			if (memcmp(s->seen[i].id, id, sizeof(id)) == 0)
+				e = &s->seen[i];
+		if (!e) {
+			if (s->nseen == SCAN_SEEN_MAX) { /* the longest out of view goes */
+				size_t old = 0;
+
+				for (i = 1; i < s->nseen; i++)
+					if (s->seen[i].seen_ms < s->seen[old].seen_ms)
+						old = i;
+				e = &s->seen[old];
+			} else {
+				e = &s->seen[s->nseen++];
+			}
+			memcpy(e->id, id, sizeof(id));
+			check = true;
+		} else {
+			check = e->seen_ms != t && t - e->verified_ms >= SCAN_REPEAT_MS;
+		}
+		e->seen_ms = t;
+		if (!check)
+			continue;
+		e->verified_ms = t;
+		if (verdict(s, t / 1000, sc->texts[k], sc->lens[k]) != 0)
+			return -1;
+	}
+	return scan_log_tick(&s->log);
+}
+
+/* ---- inputs ---- */
+
+static int input_stdin(struct scanner *s)
+{
+	static char buf[1 << 16];
+	char *line;
+	size_t n = 0, cap = HC_MAX_QR_TEXT + 2;
+	bool over = false;
+
+	if (!(line = malloc(cap)))
+		return -1;
+	while (!scan_stop) {
+		struct pollfd p = {.fd = 0, .events = POLLIN};
+		ssize_t got;
+		int r = poll(&p, 1, 1000);
+
+		if (r < 0 && errno != EINTR) {
+			fprintf(stderr, "hc-verify scan: poll: %s\n", strerror(errno));
+			break;
+		}
+		if (scan_log_tick(&s->log) != 0)
+			break;
+		if (r <= 0)
+			continue;
+		if ((got = read(0, buf, sizeof(buf))) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fprintf(stderr, "hc-verify scan: standard input: %s\n", strerror(errno));
+			break;
+		}
+		/* At the end of input the last line counts without its newline. */
+		for (ssize_t i = 0; i <= got; i++) {
+			if (i < got && buf[i] != '\n') {
+				if (n < cap)
+					line[n++] = buf[i];
+				else
+					over = true;
+				continue;
+			}
+			if (i == got && got > 0)
+				break;
+			if (n > 0 && line[n - 1] == '\r')
+				n--;
+			if ((n > 0 || over) &&
+			    verdict(s, s->at_given ? s->opts.at : hc_now(), line, over ? cap + 1 : n) != 0)
+				goto fail;
+			n = 0;
+			over = false;
+		}
+		if (got == 0) {
+			free(line);
+			return 0;
+		}
+	}
+	if (scan_stop) {
+		free(line);
+		return 0;
+	}
+fail:
+	free(line);
+	return -1;
+}
+
+static bool frame_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return name[0] != '.' && dot &&
+	       (strcasecmp(dot, ".png") == 0 || strcasecmp(dot, ".jpg") == 0 ||
+		strcasecmp(dot, ".jpeg") == 0);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int input_frames(struct scanner *s, const char *dir, int64_t fps)
+{
+	char **names = NULL, path[4096];
+	size_t n = 0, cap = 0, i;
+	int64_t t0 = s->opts.at * 1000;
+	struct dirent *de;
+	DIR *d;
+	int rc = -1;
+
+	if (!(d = opendir(dir))) {
+		fprintf(stderr, "hc-verify scan: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (!frame_name(de->d_name))
+			continue;
+		if (n == MAX_FRAMES) {
+			fprintf(stderr, "hc-verify scan: %s: more than %u frames\n", dir, MAX_FRAMES);
+			goto out;
+		}
+		if (n == cap) {
+			char **nn = realloc(names, (cap = cap ? 2 * cap : 256) * sizeof(*names));
+
+			if (!nn)
+				goto oom;
+			names = nn;
+		}
+		if (!(names[n] = strdup(de->d_name)))
+			goto oom;
+		n++;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_name);
+	s->period_ms = 1000 / fps;
+	for (i = 0; i < n && !scan_stop; i++) {
+		struct hc_scan sc;
+		int64_t t = t0 + (int64_t)i * 1000 / fps;
+		hc_err err;
+
+		if (hc_path(path, sizeof(path), "%s/%s", dir, names[i]) != HC_OK)
+			continue;
+		hc_set_detail(NULL);
+		if ((err = hc_scan_file(path, &sc)) != HC_OK && err != HC_ERR_NO_QR) {
+			/* a frame that cannot be read is a frame without codes */
+			verifier_err(path, err);
+		}
+		rc = scan_frame(s, t, &sc);
+		hc_scan_clear(&sc);
+		if (rc != 0)
+			goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	fprintf(stderr, "hc-verify scan: out of memory\n");
+out:
+	(void)closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* ---- options ---- */
+
+/* A checkpoint name: 1 to 64 bytes of printable ASCII. */
+static bool checkpoint_ok(const char *c)
+{
+	size_t n = strlen(c);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (c[i] < 0x20 || c[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static enum scan_lang locale_lang(void)
+{
+	static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && v[0])
+			return strncmp(v, "zh", 2) == 0 ? LANG_ZH : LANG_EN;
+	}
+	return LANG_EN;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"trust", required_argument, NULL, 't'},
+		{"checkpoint", required_argument, NULL, 'c'},
+		{"log", required_argument, NULL, 'l'},
+		{"ui", required_argument, NULL, 'u'},
+		{"lang", required_argument, NULL, 'L'},
+		{"raw", no_argument, NULL, 'r'},
+		{"stdin", no_argument, NULL, 'i'},
+		{"frames", required_argument, NULL, 'f'},
+		{"fps", required_argument, NULL, 'F'},
+		{"video", required_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		VERIFY_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	static struct scanner s; /* large: the seen table */
+	const char *frames = NULL, *video = NULL, *log = NULL, *ui = NULL, *lang = NULL;
+	unsigned char seen[256] = {0};
+	struct sigaction sa;
+	int64_t fps = 10;
+	bool in_stdin = false;
+	int c, rc = EXIT_USAGE;
+	hc_err err;
+
+	hc_verify_opts_init(&s.opts);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int vo;
+
+		if (c != '?' && seen[c]++) {
+			fprintf(stderr, "hc-verify scan: option given twice\n");
+			return EXIT_USAGE;
+		}
+		if ((vo = verify_option(c, optarg, &s.opts)) != 0) {
+			if (vo < 0)
+				return EXIT_USAGE;
+			s.at_given |= c == 'a';
+			continue;
+		}
+		switch (c) {
+		case 't': s.trust_dir = optarg; break;
+		case 'c': s.checkpoint = optarg; break;
+		case 'l': log = optarg; break;
+		case 'u': ui = optarg; break;
+		case 'L': lang = optarg; break;
+		case 'r': s.raw = true; break;
+		case 'i': in_stdin = true; break;
+		case 'f': frames = optarg; break;
+		case 'V': video = optarg; break;
+		case 'F':
+			if (!parse_count(optarg, 1000, &fps) || fps == 0) {
+				fprintf(stderr, "hc-verify scan: --fps: 1 to 1000\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (int)in_stdin + (frames != NULL) + (video != NULL) != 1 ||
+	    (!s.trust_dir && !s.raw)) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (s.checkpoint && !checkpoint_ok(s.checkpoint)) {
+		fprintf(stderr, "hc-verify scan: --checkpoint: 1 to 64 printable characters\n");
+		return EXIT_USAGE;
+	}
+	if (!ui) {
+		s.ui = isatty(STDOUT_FILENO) && !s.raw ? UI_TERMINAL : UI_JSON;
+	} else if (strcmp(ui, "json") == 0 || strcmp(ui, "terminal") == 0) {
+		s.ui = ui[0] == 't' ? UI_TERMINAL : UI_JSON;
+	} else {
+		fprintf(stderr, "hc-verify scan: --ui: json or terminal\n");
+		return EXIT_USAGE;
+	}
+	if (s.raw && s.ui == UI_TERMINAL) {
+		fprintf(stderr, "hc-verify scan: --raw prints texts, not a screen\n");
+		return EXIT_USAGE;
+	}
+	if (!lang) {
+		s.lang = locale_lang();
+	} else if (strcmp(lang, "zh") == 0 || strcmp(lang, "en") == 0) {
+		s.lang = lang[0] == 'z' ? LANG_ZH : LANG_EN;
+	} else {
+		fprintf(stderr, "hc-verify scan: --lang: zh or en\n");
+		return EXIT_USAGE;
+	}
+	if (!s.raw && (err = trust_load(&s)) != HC_OK) {
+		verifier_err(s.trust_dir, err);
+		return EXIT_USAGE;
+	}
+	s.trust_checked_ms = scan_mono_ms();
+	if (!s.raw && scan_log_open(&s.log, log) != 0)
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll and read return */
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGQUIT, &sa, NULL);
+	if (scan_ui_start(&s) != 0) {
+		scan_ui_stop(&s);
+		goto out;
+	}
+	if (in_stdin)
+		rc = input_stdin(&s);
+	else if (frames)
+		rc = input_frames(&s, frames, fps);
+	else
+		rc = scan_video(&s, video);
+	rc = rc == 0 ? 0 : EXIT_USAGE;
+	scan_ui_stop(&s);
+out:
+	if (scan_log_close(&s.log) != 0)
+		rc = EXIT_USAGE;
+	hc_trust_free(s.trust);
+	return hc_stdout_status("hc-verify scan", rc);
+}

@@ -1,0 +1,82 @@
+/* scanner.h: the parts of hc-verify-scan (hc-verify scan) shared by its
+ * files: the session, the scan log and the verdict screens. */
+#ifndef HC_SCANNER_H
+#define HC_SCANNER_H
+
+#include <signal.h>
+
+#include "hc_image.h"
+#include "verifier.h"
+
+#define SCAN_GONE_MS 2000    /* out of view this long: verified again */
+#define SCAN_REPEAT_MS 30000 /* in view this long: verified again */
+#define SCAN_SEEN_MAX 64     /* codes remembered (in view recently) */
+
+enum scan_ui { UI_JSON, UI_TERMINAL };
+enum scan_lang { LANG_EN, LANG_ZH };
+
+/* The scan log: one file, or one file a day in a directory. */
+struct scan_log {
+	const char *spec; /* --log; NULL: none */
+	bool daily;       /* spec is a directory */
+	int fd;
+	char day[16];     /* the open file's day (daily) */
+	char path[4096];
+	int64_t synced_ms; /* monotonic time of the last fdatasync */
+	bool dirty;        /* written since */
+};
+
+/* One verdict, as shown and logged. */
+struct verdict {
+	int64_t at; /* scan time, epoch seconds */
+	const char *code;
+	size_t n;
+	struct hc_result r;
+	char detail[320];
+};
+
+struct seen {
+	uint8_t id[32]; /* SHA-256 of the text */
+	int64_t seen_ms, verified_ms;
+};
+
+struct scanner {
+	const char *trust_dir;
+	struct hc_trust *trust;
+	char trust_stamp[256];
+	int64_t trust_checked_ms;
+	struct hc_verify_opts opts;
+	bool at_given, raw;
+	const char *checkpoint;
+	enum scan_ui ui;
+	enum scan_lang lang;
+	struct scan_log log;
+	struct seen seen[SCAN_SEEN_MAX];
+	size_t nseen;
+	int64_t period_ms; /* between frames */
+	uint64_t verdicts;
+};
+
+extern volatile sig_atomic_t scan_stop; /* the signal that asked to stop */
+
+int64_t scan_mono_ms(void);
+/* Opens the log (a single file at once; a directory's day files when a
+ * verdict needs one). -1 with a message printed on failure. */
+int scan_log_open(struct scan_log *l, const char *spec);
+/* Appends v's line; -1 with a message printed when it cannot. */
+int scan_log_write(struct scan_log *l, const struct verdict *v, const char *checkpoint);
+/* fdatasync when a line is older than a second. */
+int scan_log_tick(struct scan_log *l);
+int scan_log_close(struct scan_log *l);
+
+/* The codes of one frame at time t (ms) through the rule (scanner.c). */
+int scan_frame(struct scanner *s, int64_t t, const struct hc_scan *sc);
+/* --video FILE (scanner_video.c). */
+int scan_video(struct scanner *s, const char *path);
+
+/* The verdict screens (scanner_ui.c). */
+int scan_ui_start(struct scanner *s);
+void scan_ui_verdict(struct scanner *s, const struct verdict *v);
+void scan_ui_stop(struct scanner *s);
+
+#endif
