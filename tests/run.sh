@@ -116,7 +116,7 @@ for src in tests/fuzz/fuzz_*.c; do
 done
 for s in tests/e2e.sh tests/keys.sh tests/trust_*.sh tests/batch*.sh tests/json.sh tests/adversarial.sh \
 	tests/require.sh tests/audit.sh tests/service.sh tests/service_faults.sh tests/page.sh tests/install.sh \
-	tests/events.sh; do
+	tests/events.sh tests/events_faults.sh; do
 	[ -f "$s" ] || continue
 	n=$(basename "$s" .sh)
 	want "$n" || continue

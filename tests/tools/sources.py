@@ -133,9 +133,7 @@ def post(a):
             except Exception as e:  # the service killed, or an error answer
                 with lock:
                     tot["errors"] += 1
-                if a.tolerate:
-                    return
-                sys.stderr.write("sources.py: %s\n" % e)
+                sys.stderr.write("sources.py: %s%s\n" % (e, " (tolerated)" if a.tolerate else ""))
                 return
             with lock:
                 tot["requests"] += 1
