@@ -144,6 +144,7 @@ bench: deps
 	@$(MAKE) all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b $(B) || exit 1; done
 	@bash tests/bench/service.sh $(B)
+	@bash tests/bench/events.sh $(B)
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 
