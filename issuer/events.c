@@ -437,8 +437,8 @@ static hc_err merged_inputs(const char *stored, const struct ev *e, char **out)
 	hc_err err;
 
 	*out = NULL;
-	if ((err = hc_json_parse(stored && stored[0] ? stored : "{}",
-				 stored && stored[0] ? strlen(stored) : 2, &all)) != HC_OK) {
+	if (hc_json_parse(stored && stored[0] ? stored : "{}", stored && stored[0] ? strlen(stored) : 2,
+			  &all) != HC_OK) {
 		hc_set_detail("the registry's inputs of this person do not parse");
 		return HC_ERR_STORE;
 	}
@@ -677,7 +677,7 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 		struct reply *r)
 {
 	struct ev *v = calloc(CHUNK, sizeof(*v));
-	struct ev **todo = calloc(CHUNK, sizeof(*todo));
+	struct ev **todo = calloc(CHUNK, sizeof(struct ev *));
 	const char **set = calloc(SET_SIZE, sizeof(*set));
 	size_t count[V__N] = {0}, line = 0, off = 0;
 	cJSON *o = cJSON_CreateObject(), *res = NULL;
@@ -698,12 +698,13 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 		/* A chunk: up to CHUNK lines, ended early by a person seen in it. */
 		while (off < n && m < CHUNK) {
 			const char *p = body + off, *nl = memchr(p, '\n', n - off);
-			size_t len = nl ? (size_t)(nl - p) : n - off;
+			const char *end = nl ? nl : body + n;
+			size_t len0 = (size_t)(end - p), len;
 			struct ev *e = &v[m];
-			size_t len0 = len;
 
-			if (len && p[len - 1] == '\r')
-				len--;
+			if (end > p && end[-1] == '\r')
+				end--; /* CRLF */
+			len = (size_t)(end - p);
 			memset(e, 0, sizeof(*e));
 			e->line = line + 1;
 			parse_line(s, who, p, len, e);
