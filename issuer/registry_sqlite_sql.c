@@ -164,13 +164,11 @@ hc_err rs_conn_pragmas(struct conn *c, bool writer)
 	err = pragma(c, "PRAGMA synchronous = FULL", NULL, NULL, 0);
 	if (err == HC_OK)
 		err = pragma(c, "PRAGMA foreign_keys = ON", NULL, NULL, 0);
-	/* Reads of the database file through a mapping rather than a read
-	 * call each (events read and write people spread over the whole
-	 * file), and a larger page cache for the writer. */
-	if (err == HC_OK)
-		err = pragma(c, "PRAGMA mmap_size = 1073741824", NULL, NULL, 0);
+	/* A larger page cache for the writer (events write people spread
+	 * over the whole file); no memory mapping, which would count the
+	 * whole file as the service's resident memory. */
 	if (err == HC_OK && writer)
-		err = pragma(c, "PRAGMA cache_size = -65536", NULL, NULL, 0);
+		err = pragma(c, "PRAGMA cache_size = -32768", NULL, NULL, 0);
 	return err;
 }
 
