@@ -14,9 +14,9 @@ static const uint64_t bounds[M_NBUCKETS] = {1000,  2500,   5000,   10000,  25000
 static const char *const bound_text[M_NBUCKETS] = {"0.001", "0.0025", "0.005", "0.01",
 						   "0.025", "0.05",   "0.1",   "0.25",
 						   "0.5",   "1",      "2.5"};
-static const char *const names[RT__COUNT] = {"/v1/records", "/v1/codes", "/v1/events", "/v1/revocations",
-					     "/v1/audit",   "/healthz",  "/metrics",
-					     "/",	    "other"};
+static const char *const names[RT__COUNT] = {"/v1/records", "/v1/codes", "/v1/events",
+					     "/v1/revocations", "/v1/audit", "/healthz",
+					     "/metrics", "/", "other"};
 
 const char *route_name(enum route rt)
 {
