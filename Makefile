@@ -178,6 +178,7 @@ bench: deps
 	@bash tests/bench/service.sh $(B)
 	@bash tests/bench/sm2.sh $(B)
 	@bash tests/bench/riskfeed.sh $(B)
+	@bash tests/bench/events.sh $(B)
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 

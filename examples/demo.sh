@@ -6,7 +6,9 @@
 # CA, init, tokens, a green and a red code through the API with curl, each
 # verified by hc-verify, a revocation through the API that a checkpoint
 # picks up by `hc-verify sync` from a small HTTPS server of the operator's
-# tree, the audit chain checked, and a clean stop (SIGTERM, exit 0).
+# tree, a lab's positive result pushed as an event turning a green person
+# red (the old code refused after a sync, the audit line that says why),
+# the audit chain checked, and a clean stop (SIGTERM, exit 0).
 set -eu
 B=${1:-build}
 B=$(cd "$B" && pwd)
@@ -202,6 +204,40 @@ WEB=$!
 for _ in $(seq 100); do [ -s web.port ] && break; sleep 0.1; done
 "$B/hc-verify" sync --trust checkpoint --cacert office/ca.pem "https://127.0.0.1:$(cat web.port)"
 "$B/hc-verify" --trust checkpoint - < svc-green.txt || echo "(exit $?)"
+
+echo "== data from a lab (POST /v1/events): a green person turns red"
+"$B/hc-issued" token add --config $CONF --role source:nat --name lab-01 > office/lab.token
+cat > rec-lab.json <<JSON
+{"person":{"name":"钱八","id":"330106199204180025"},
+ "nat":[{"at":"$at","result":"negative","lab":"杭州市西湖区疾控中心"}]}
+JSON
+code=$(api counter.token /v1/records rec-lab.json ans-lab.json)
+echo "POST /v1/records: HTTP $code, status $(json ans-lab.json status), jti $(json ans-lab.json jti)"
+json ans-lab.json qr > svc-lab.txt
+"$B/hc-verify" --trust checkpoint - < svc-lab.txt
+# the lab's system pushes a result an hour later: positive
+at2=$(date -u -d @$((now - 3600 + 8 * 3600)) +%Y-%m-%dT%H:%M:%S+08:00)
+printf '{"event":"lab01-20261130-000777","type":"nat","id":"330106199204180025","at":"%s","result":"positive","lab":"杭州市第一人民医院"}\n' \
+	"$at2" > events.jsonl
+code=$(curl -sS --cacert office/ca.pem -H "Authorization: Bearer $(cat office/lab.token)" \
+	-H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl -o ans-events.json \
+	-w '%{http_code}' "$S/v1/events")
+echo "POST /v1/events: HTTP $code $(cat ans-events.json)"
+jti=$(json ans-lab.json jti)
+lseq="" t0=$(date +%s)
+for _ in $(seq 150); do
+	lseq=$(listed $list "$jti") && break
+	sleep 0.1
+done
+[ -n "$lseq" ] || { echo "the green code is not in the revocation list after 15 s"; exit 1; }
+echo "the office published $list (seq $lseq) within $(($(date +%s) - t0)) s"
+cp $list operator/revocations/330100.jws
+"$B/hc-verify" sync --trust checkpoint --cacert office/ca.pem "https://127.0.0.1:$(cat web.port)"
+echo "the checkpoint, after its sync, on the old green code:"
+"$B/hc-verify" --trust checkpoint - < svc-lab.txt || echo "(exit $?)"
+echo "the audit line that says why (GET /v1/audit):"
+curl -sS --cacert office/ca.pem -H "Authorization: Bearer $(cat office/auditor.token)" \
+	"$S/v1/audit?after=0&limit=1000" | grep '"action":"status".*"cause":"lab01-20261130-000777"'
 
 echo "== the audit entries (GET /v1/audit with the auditor token): seq, action, actor, to"
 curl -sS --cacert office/ca.pem -H "Authorization: Bearer $(cat office/auditor.token)" \

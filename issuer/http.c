@@ -35,22 +35,27 @@ struct http {
 	unsigned port;
 };
 
+#define JSON "application/json"
+
 /* Who may call a route: NULL-terminated roles; none: open to all. */
 struct route_def {
 	const char *path;
 	enum route rt;
 	const char *method;       /* "POST" or "GET" */
-	bool json;                /* a JSON body */
-	const char *roles[3];
+	const char *body;         /* the body's type, or NULL for none */
+	size_t max_body;          /* 0: the config's max_body */
+	const char *roles[7];
 };
 
 static const struct route_def routes[] = {
-	{"/v1/records", RT_RECORDS, "POST", true, {"counter", NULL}},
-	{"/v1/codes", RT_CODES, "POST", true, {"counter", "app", NULL}},
-	{"/v1/revocations", RT_REVOCATIONS, "POST", true, {"admin", NULL}},
-	{"/v1/audit", RT_AUDIT, "GET", false, {"auditor", NULL}},
-	{"/healthz", RT_HEALTHZ, "GET", false, {NULL}},
-	{"/metrics", RT_METRICS, "GET", false, {NULL}},
+	{"/v1/records", RT_RECORDS, "POST", JSON, 0, {"counter", NULL}},
+	{"/v1/codes", RT_CODES, "POST", JSON, 0, {"counter", "app", NULL}},
+	{"/v1/events", RT_EVENTS, "POST", "application/x-ndjson", EVENTS_MAX_BODY,
+	 {"source:nat", "source:vac", "source:trv", "source:visit", "source:flag", "admin", NULL}},
+	{"/v1/revocations", RT_REVOCATIONS, "POST", JSON, 0, {"admin", NULL}},
+	{"/v1/audit", RT_AUDIT, "GET", NULL, 0, {"auditor", NULL}},
+	{"/healthz", RT_HEALTHZ, "GET", NULL, 0, {NULL}},
+	{"/metrics", RT_METRICS, "GET", NULL, 0, {NULL}},
 };
 
 struct req {
@@ -180,7 +185,7 @@ static unsigned authorize(struct http *h, struct MHD_Connection *c, struct req *
 		(void)send_error(h, c, q, 401, NULL, "the token was revoked");
 		return 401;
 	}
-	for (size_t i = 0; i < 3 && rd->roles[i]; i++)
+	for (size_t i = 0; i < sizeof(rd->roles) / sizeof(rd->roles[0]) && rd->roles[i]; i++)
 		role_ok |= strcmp(t.role, rd->roles[i]) == 0;
 	if (!role_ok) {
 		(void)send_error(h, c, q, 403, NULL, "role %s may not use %s", t.role, rd->path);
@@ -191,12 +196,18 @@ static unsigned authorize(struct http *h, struct MHD_Connection *c, struct req *
 	return 0;
 }
 
-/* application/json, with parameters or not. */
-static bool is_json(const char *ct)
+/* The body cap of q's route. */
+static size_t max_body(const struct http *h, const struct req *q)
 {
-	size_t n = strlen("application/json");
+	return q->route && q->route->max_body ? q->route->max_body : h->s->cfg->max_body;
+}
 
-	if (!ct || strncasecmp(ct, "application/json", n) != 0)
+/* Media type type, with parameters or not. */
+static bool is_type(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (!ct || strncasecmp(ct, type, n) != 0)
 		return false;
 	ct += n;
 	while (*ct == ' ' || *ct == '\t')
@@ -234,19 +245,19 @@ static enum MHD_Result begin(struct http *h, struct MHD_Connection *c, struct re
 				  "%s is not allowed here", method);
 	if (authorize(h, c, q) != 0)
 		return MHD_YES;
-	if (!q->route->json)
+	if (!q->route->body)
 		return MHD_YES;
-	if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						 MHD_HTTP_HEADER_CONTENT_TYPE)))
-		return send_error(h, c, q, 415, NULL, "the body must be application/json");
+	if (!is_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+		     q->route->body))
+		return send_error(h, c, q, 415, NULL, "the body must be %s", q->route->body);
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (v) {
 		char *end;
 		unsigned long long len = strtoull(v, &end, 10);
 
-		if (*end == '\0' && len > h->s->cfg->max_body)
+		if (*end == '\0' && len > max_body(h, q))
 			return send_error(h, c, q, 413, NULL, "the body is longer than %zu bytes",
-					  h->s->cfg->max_body);
+					  max_body(h, q));
 	}
 	return MHD_YES;
 }
@@ -272,13 +283,16 @@ static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct r
 
 	if (q->too_large)
 		return send_error(h, c, q, 413, NULL, "the body is longer than %zu bytes",
-				  h->s->cfg->max_body);
+				  max_body(h, q));
 	switch (q->rt) {
 	case RT_RECORDS:
 		svc_records(h->s, &q->who, q->body ? q->body : "", q->len, svg, &r);
 		break;
 	case RT_CODES:
 		svc_codes(h->s, &q->who, q->body ? q->body : "", q->len, wanted_image(c), svg, &r);
+		break;
+	case RT_EVENTS:
+		svc_events(h->s, &q->who, q->body ? q->body : "", q->len, &r);
 		break;
 	case RT_REVOCATIONS:
 		svc_revocations(h->s, &q->who, q->body ? q->body : "", q->len, &r);
@@ -345,7 +359,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return MHD_YES;
 	}
 	if (*size) {
-		size_t cap = h->s->cfg->max_body;
+		size_t cap = max_body(h, q);
 
 		if (!q->too_large && *size > cap - q->len)
 			q->too_large = true;

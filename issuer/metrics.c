@@ -14,9 +14,9 @@ static const uint64_t bounds[M_NBUCKETS] = {1000,  2500,   5000,   10000,  25000
 static const char *const bound_text[M_NBUCKETS] = {"0.001", "0.0025", "0.005", "0.01",
 						   "0.025", "0.05",   "0.1",   "0.25",
 						   "0.5",   "1",      "2.5"};
-static const char *const names[RT__COUNT] = {"/v1/records", "/v1/codes", "/v1/revocations",
-					     "/v1/audit",   "/healthz",  "/metrics",
-					     "/",	    "other"};
+static const char *const names[RT__COUNT] = {"/v1/records", "/v1/codes", "/v1/events",
+					     "/v1/revocations", "/v1/audit", "/healthz",
+					     "/metrics", "/", "other"};
 
 const char *route_name(enum route rt)
 {
@@ -43,6 +43,25 @@ void metrics_latency(struct metrics *m, uint64_t us)
 	atomic_fetch_add(&m->lat[i], 1);
 	atomic_fetch_add(&m->lat_sum_us, us);
 	atomic_fetch_add(&m->lat_count, 1);
+}
+
+static const char *const ev_types[M_EV_TYPES + 1] = {"nat", "vac", "trv", "visit", "flag",
+						     "none"};
+static const char *const ev_verdicts[M_EV_VERDICTS] = {"accepted", "duplicate", "rejected"};
+
+void metrics_event(struct metrics *m, int type, int verdict)
+{
+	if (type < 0 || type >= M_EV_TYPES)
+		type = M_EV_TYPES;
+	if (verdict >= 0 && verdict < M_EV_VERDICTS)
+		atomic_fetch_add(&m->ev[type][verdict], 1);
+}
+
+void metrics_reevaluated(struct metrics *m, bool changed)
+{
+	atomic_fetch_add(&m->reevaluated, 1);
+	if (changed)
+		atomic_fetch_add(&m->status_changes, 1);
 }
 
 struct buf {
@@ -122,6 +141,21 @@ hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t rev
 	put(&b, "hc_issue_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
 	put(&b, "hc_issue_seconds_sum %.6f\nhc_issue_seconds_count %llu\n",
 	    (double)atomic_load(&m->lat_sum_us) / 1e6, atomic_load(&m->lat_count));
+	put(&b, "# HELP hc_events_total Event lines by type and verdict.\n"
+		"# TYPE hc_events_total counter\n");
+	for (int t = 0; t <= M_EV_TYPES; t++)
+		for (int v = 0; v < M_EV_VERDICTS; v++) {
+			unsigned long long x = atomic_load(&m->ev[t][v]);
+
+			if (x)
+				put(&b, "hc_events_total{type=\"%s\",verdict=\"%s\"} %llu\n",
+				    ev_types[t], ev_verdicts[v], x);
+		}
+	put(&b, "# HELP hc_reevaluations_total People re-evaluated after an event.\n"
+		"# TYPE hc_reevaluations_total counter\nhc_reevaluations_total %llu\n"
+		"# HELP hc_status_changes_total Status changes after an event.\n"
+		"# TYPE hc_status_changes_total counter\nhc_status_changes_total %llu\n",
+	    atomic_load(&m->reevaluated), atomic_load(&m->status_changes));
 	put(&b, "# HELP hc_codes Unrevoked, unexpired codes by status.\n# TYPE hc_codes gauge\n");
 	for (int s = HC_ST_GREEN; s <= HC_ST_RED; s++)
 		put(&b, "hc_codes{status=\"%s\"} %lld\n", hc_status_name((enum hc_status)s),

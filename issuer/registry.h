@@ -71,13 +71,17 @@ struct reg_code {
 	char *jws;                               /* malloc'd by reg_person_get */
 };
 
+#define REG_KIND_MAX 256
+
 struct reg_person {
 	char key[REG_KEY_LEN + 1];
 	char name[128], id[64];  /* masked, for display */
 	int64_t version;         /* rises with every change to the inputs */
 	/* The inputs as a record without "person", malloc'd:
-	 * {"nat":[..],"vaccinations":[..],"travel":[..],"flags":[..]} (empty
-	 * arrays left out), entries in the order they were supplied. */
+	 * {"nat":[..],"vaccinations":[..],"travel":[..],"flags":[..],
+	 * "visits":[..]} (empty arrays left out), entries in the order they
+	 * were supplied, at most the newest REG_KIND_MAX of each kind (what a
+	 * record holds; the older ones stay in the registry). */
 	char *inputs;
 	bool has_status;         /* evaluated at least once */
 	enum hc_status st;       /* the status the policy last gave */
@@ -87,6 +91,11 @@ struct reg_person {
 /* HC_ERR_NOT_FOUND for an unknown person. */
 hc_err reg_person_get(struct reg *r, const char *key, struct reg_person *out) HC_WUR;
 void reg_person_clear(struct reg_person *p);
+/* n people read in one read transaction (one state), without their held
+ * codes (has_held false): errs[i] is HC_OK or HC_ERR_NOT_FOUND (out[i]
+ * cleared) for each. Another error stops the reading and is returned. */
+hc_err reg_people_get(struct reg *r, const char *const *keys, size_t n, struct reg_person *out,
+		      hc_err *errs) HC_WUR;
 
 /* One change to one person, applied atomically and durably:
  * 1. the person is created when new (name and id: masked display);
@@ -94,7 +103,9 @@ void reg_person_clear(struct reg_person *p);
  *    differs (the caller re-reads, re-evaluates and retries);
  * 3. each input is added unless the person already holds the same kind
  *    and json (then skipped), audited as action "record" (or "event")
- *    with the actor and cause; any added input raises the version;
+ *    with the actor and cause; each of removes that the person holds
+ *    (same kind and json) is deleted, audited as action "event" with why
+ *    [kind, "removed"]; any added or removed input raises the version;
  * 4. with has_status: when it differs from the stored status (or none was
  *    stored), audited as "status" from -> to with why and cause, and every
  *    code of the person not revoked, exp > now and st != new status is
@@ -102,6 +113,9 @@ void reg_person_clear(struct reg_person *p);
  *    each audited as "revoke"; the stored status becomes st;
  * 5. with code: stored (its jti unique: HC_ERR_EXISTS, never overwritten)
  *    and audited as "issue".
+ * With event (a source's event id): first, (actor, event) is recorded as
+ *    seen; when it was seen before, nothing is applied and the result is
+ *    HC_ERR_EXISTS (a duplicate).
  * Returns only after the commit holding the change is durable; concurrent
  * changes share commits. *version_out (may be NULL): the version after. */
 struct reg_change {
@@ -113,6 +127,9 @@ struct reg_change {
 	int64_t expect_version;  /* -1: no precondition */
 	const struct reg_input *inputs;
 	size_t ninputs;
+	const struct reg_input *removes;  /* kind and json only */
+	size_t nremoves;
+	const char *event;       /* NULL: not an event */
 	bool has_status;
 	enum hc_status st;
 	const char *const *why;
@@ -120,6 +137,14 @@ struct reg_change {
 	const struct reg_code *code;  /* jws must be set */
 };
 hc_err reg_apply(struct reg *r, const struct reg_change *c, int64_t *version_out) HC_WUR;
+/* n changes at once: each applied (or failed: err[i], with its detail in
+ * detail[i] when detail is not NULL) on its own as reg_apply does, all in
+ * as few commits as the writer makes (normally one); returns once every
+ * one is durable or has failed. version (may be NULL): each version
+ * after. HC_ERR_NOMEM when it cannot queue them (nothing applied). */
+#define REG_DETAIL_LEN 160
+hc_err reg_apply_many(struct reg *r, const struct reg_change *c, size_t n, hc_err *err,
+		      char (*detail)[REG_DETAIL_LEN], int64_t *version) HC_WUR;
 
 /* Revokes one code at now (admin): HC_ERR_NOT_FOUND for an unknown jti;
  * a code already revoked keeps its first time (HC_OK, *already = true).

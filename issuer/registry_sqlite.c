@@ -39,10 +39,11 @@ struct job {
 	int64_t now;
 	int64_t out;  /* version (apply) or seq */
 	bool already;
+	size_t idx;   /* reg_apply_many: the change's index */
 	hc_err err;
 	char detail[256];
 	bool done;
-	pthread_cond_t cv;
+	pthread_cond_t *cv;  /* the waiter's (shared by the jobs of reg_apply_many) */
 	struct job *next;
 };
 
@@ -190,7 +191,7 @@ static void *writer_main(void *arg)
 		for (j = batch; j; j = next) {
 			next = j->next;  /* the waiter may return as soon as done is set */
 			j->done = true;
-			pthread_cond_signal(&j->cv);
+			pthread_cond_signal(j->cv);
 		}
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -236,32 +237,56 @@ static void *checkpointer_main(void *arg)
 	return NULL;
 }
 
-/* Queues j and waits until the commit holding it has returned. */
-static hc_err submit(struct reg *r, struct job *j)
+/* Queues the n jobs of v at once (so that the writer takes them into one
+ * transaction) and waits until the commits holding them have returned. */
+static hc_err submit_n(struct reg *r, struct job *v, size_t n)
 {
-	if (pthread_cond_init(&j->cv, NULL) != 0) {
+	pthread_cond_t cv;
+	bool all;
+
+	if (pthread_cond_init(&cv, NULL) != 0) {
 		hc_set_detail("registry: cannot make a condition variable");
 		return HC_ERR_NOMEM;
 	}
-	j->err = HC_OK;
-	j->done = false;
-	j->next = NULL;
+	for (size_t i = 0; i < n; i++) {
+		v[i].cv = &cv;
+		v[i].err = HC_OK;
+		v[i].done = false;
+		v[i].next = i + 1 < n ? &v[i + 1] : NULL;
+	}
 	pthread_mutex_lock(&r->mu);
 	if (r->stop) {
-		job_fail(j, HC_ERR_UNAVAILABLE, "registry: closing");
-		j->done = true;
-	} else {
+		for (size_t i = 0; i < n; i++) {
+			job_fail(&v[i], HC_ERR_UNAVAILABLE, "registry: closing");
+			v[i].done = true;
+		}
+	} else if (n) {
 		if (r->tail)
-			r->tail->next = j;
+			r->tail->next = &v[0];
 		else
-			r->head = j;
-		r->tail = j;
+			r->head = &v[0];
+		r->tail = &v[n - 1];
 		pthread_cond_signal(&r->work);
 	}
-	while (!j->done)
-		pthread_cond_wait(&j->cv, &r->mu);
+	do {
+		all = true;
+		for (size_t i = 0; i < n && all; i++)
+			all = v[i].done;
+		if (!all)
+			pthread_cond_wait(&cv, &r->mu);
+	} while (!all);
 	pthread_mutex_unlock(&r->mu);
-	pthread_cond_destroy(&j->cv);
+	pthread_cond_destroy(&cv);
+	return HC_OK;
+}
+
+/* Queues j and waits until the commit holding it has returned. */
+static hc_err submit(struct reg *r, struct job *j)
+{
+	hc_err err = submit_n(r, j, 1);
+
+	if (err != HC_OK)
+		return err;
 	if (j->err != HC_OK)
 		hc_set_detail("%s", j->detail);
 	return j->err;
@@ -377,6 +402,8 @@ hc_err reg_open(const char *path, bool create, struct reg **out)
 		err = create ? rs_schema_create(&r->w) : rs_schema_check(&r->w, path);
 	if (err == HC_OK)
 		err = rs_exposure_indexes(&r->w);
+	if (err == HC_OK)
+		err = rs_schema_extend(&r->w);
 	if (err == HC_OK)
 		err = rs_conn_pragmas(&r->w, true);
 	if (err == HC_OK)
@@ -511,6 +538,46 @@ hc_err reg_apply(struct reg *r, const struct reg_change *c, int64_t *version_out
 	if (err == HC_OK && version_out)
 		*version_out = j.out;
 	return err;
+}
+
+hc_err reg_apply_many(struct reg *r, const struct reg_change *c, size_t n, hc_err *err,
+		      char (*detail)[REG_DETAIL_LEN], int64_t *version)
+{
+	struct job *v = calloc(n ? n : 1, sizeof(*v));
+	size_t m = 0;
+	hc_err e;
+
+	if (!v)
+		return HC_ERR_NOMEM;
+	/* The checks first: only the changes that pass are queued. */
+	for (size_t i = 0; i < n; i++) {
+		err[i] = rs_change_check(&c[i]);
+		if (err[i] != HC_OK) {
+			if (detail)
+				(void)snprintf(detail[i], REG_DETAIL_LEN, "%s", hc_detail());
+			continue;
+		}
+		v[m].kind = J_APPLY;
+		v[m].change = &c[i];
+		v[m].idx = i;
+		m++;
+	}
+	if ((e = submit_n(r, v, m)) != HC_OK) {
+		free(v);
+		return e;
+	}
+	for (size_t k = 0; k < m; k++) {
+		size_t i = v[k].idx;
+
+		err[i] = v[k].err;
+		if (detail)
+			(void)snprintf(detail[i], REG_DETAIL_LEN, "%s",
+				       v[k].err != HC_OK ? v[k].detail : "");
+		if (version)
+			version[i] = v[k].out;
+	}
+	free(v);
+	return HC_OK;
 }
 
 hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char *actor,

@@ -25,6 +25,8 @@ enum rs_stmt {
 	S_PERSON_STATUS,
 	S_INPUT_ADD,
 	S_INPUTS,
+	S_INPUT_DEL,
+	S_EVENT_ADD,
 	S_CODE_ADD,
 	S_CODE_GET,
 	S_CODES_LIVE,
@@ -64,6 +66,9 @@ hc_err rs_conn_pragmas(struct conn *c, bool writer) HC_WUR;
 void rs_conn_close(struct conn *c);
 hc_err rs_schema_create(struct conn *c) HC_WUR;
 hc_err rs_schema_check(struct conn *c, const char *path) HC_WUR;
+/* The tables added after version 1 (CREATE ... IF NOT EXISTS), so that a
+ * registry made by an older program opens and gains them. */
+hc_err rs_schema_extend(struct conn *c) HC_WUR;
 hc_err rs_dberr(struct conn *c, const char *what);
 /* The statement id with its parameters bound in order from fmt: 't' text
  * (NULL binds NULL), 'i' int64_t, 'h' 32-byte blob, 'b' blob and size_t.

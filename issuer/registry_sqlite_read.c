@@ -51,12 +51,22 @@ static bool sb_str(struct sbuf *b, const char *s)
 	return sb_add(b, s, strlen(s));
 }
 
+/* The record member of an input kind (a visit input is an entry of
+ * "visits"). */
+static const char *member(const char *kind)
+{
+	return strcmp(kind, "visit") == 0 ? "visits" : kind;
+}
+
 /* {"nat":[..],"vaccinations":[..],...}: S_INPUTS gives the inputs grouped
- * by kind in a fixed order, each kind in the order supplied. */
+ * by kind in a fixed order, each kind in the order supplied; of a kind
+ * with more than REG_KIND_MAX, the newest REG_KIND_MAX (a ring of the
+ * offsets where each entry starts in b). */
 static hc_err inputs_json(struct conn *c, const char *key, char **out)
 {
 	struct sbuf b = {0};
 	sqlite3_stmt *s = rs_q(c, S_INPUTS, "t", key);
+	size_t start[REG_KIND_MAX], nk = 0, pos;
 	hc_err err = HC_OK;
 	int rc = SQLITE_ERROR, cur = -1;
 
@@ -73,12 +83,28 @@ static hc_err inputs_json(struct conn *c, const char *key, char **out)
 			err = HC_ERR_STORE;
 			break;
 		}
-		if (k == cur)
+		if (k == cur && nk == REG_KIND_MAX) {
+			/* Drop the oldest entry of this kind and the comma of the
+			 * next, which then starts where it did. */
+			size_t from = start[0], to = start[1] + 1, cut = to - from;
+
+			memmove(b.p + from, b.p + to, b.n - to + 1);
+			b.n -= cut;
+			for (size_t i = 2; i < nk; i++)
+				start[i - 1] = start[i] - cut;
+			nk--;
+		}
+		if (k == cur) {
+			pos = b.n; /* the entry starts at its comma */
 			ok = sb_str(&b, ",");
-		else
-			ok = sb_str(&b, cur < 0 ? "\"" : "],\"") && sb_str(&b, kind) &&
+		} else {
+			ok = sb_str(&b, cur < 0 ? "\"" : "],\"") && sb_str(&b, member(kind)) &&
 			     sb_str(&b, "\":[");
+			nk = 0;
+			pos = b.n; /* after the "[" */
+		}
 		cur = k;
+		start[nk++] = pos;
 		if (!ok || !sb_add(&b, json, (size_t)sqlite3_column_bytes(s, 1)))
 			err = HC_ERR_NOMEM;
 	}
@@ -129,7 +155,7 @@ static hc_err code_row(sqlite3_stmt *s, struct reg_code *k)
 	return k->jws ? HC_OK : HC_ERR_NOMEM;
 }
 
-static hc_err person_read(struct conn *c, const char *key, struct reg_person *p)
+static hc_err person_read(struct conn *c, const char *key, bool held, struct reg_person *p)
 {
 	sqlite3_stmt *s = rs_q(c, S_PERSON, "t", key);
 	hc_err err = HC_OK;
@@ -155,7 +181,7 @@ static hc_err person_read(struct conn *c, const char *key, struct reg_person *p)
 	if (err != HC_OK)
 		return err;
 	err = inputs_json(c, key, &p->inputs);
-	if (err != HC_OK)
+	if (err != HC_OK || !held)
 		return err;
 	s = rs_q(c, S_HELD, "t", key);
 	if (!s)
@@ -186,12 +212,43 @@ hc_err reg_person_get(struct reg *r, const char *key, struct reg_person *out)
 		return err;
 	err = rs_exec(c, S_BEGIN, "begin");
 	if (err == HC_OK)
-		err = person_read(c, key, out);
+		err = person_read(c, key, true, out);
 	if (err == HC_OK)
 		err = rs_exec(c, S_COMMIT, "commit");
 	rs_read_put(r, c);
 	if (err != HC_OK)
 		reg_person_clear(out);
+	return err;
+}
+
+hc_err reg_people_get(struct reg *r, const char *const *keys, size_t n, struct reg_person *out,
+		      hc_err *errs)
+{
+	struct conn *c;
+	hc_err err;
+
+	for (size_t i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		errs[i] = HC_ERR_STORE;
+	}
+	err = rs_read_get(r, &c);
+	if (err != HC_OK)
+		return err;
+	err = rs_exec(c, S_BEGIN, "begin");
+	for (size_t i = 0; err == HC_OK && i < n; i++) {
+		if (!rs_is_b64u(keys[i], REG_KEY_LEN)) {
+			errs[i] = HC_ERR_INVALID_ARG;
+			continue;
+		}
+		errs[i] = person_read(c, keys[i], false, &out[i]);
+		if (errs[i] != HC_OK)
+			reg_person_clear(&out[i]);
+		if (errs[i] != HC_OK && errs[i] != HC_ERR_NOT_FOUND)
+			err = errs[i];
+	}
+	if (err == HC_OK)
+		err = rs_exec(c, S_COMMIT, "commit");
+	rs_read_put(r, c);
 	return err;
 }
 

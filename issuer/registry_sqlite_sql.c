@@ -66,6 +66,9 @@ static const char *const sql[S_N] = {
 	[S_INPUTS] = "SELECT kind, json FROM inputs WHERE person = ?1 ORDER BY CASE kind"
 		     " WHEN 'nat' THEN 0 WHEN 'vaccinations' THEN 1 WHEN 'travel' THEN 2"
 		     " WHEN 'flags' THEN 3 WHEN 'visits' THEN 4 ELSE 5 END, seq",
+	[S_INPUT_DEL] = "DELETE FROM inputs WHERE person = ?1 AND kind = ?2 AND json = ?3",
+	[S_EVENT_ADD] = "INSERT INTO events (source, event, person, at) VALUES (?1, ?2, ?3, ?4)"
+			" ON CONFLICT (source, event) DO NOTHING",
 	[S_CODE_ADD] = "INSERT INTO codes (" CODE_COLS ")"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, '', ?9)",
 	[S_CODE_GET] = "SELECT revoked_at, person, status FROM codes WHERE jti = ?1",
@@ -161,6 +164,11 @@ hc_err rs_conn_pragmas(struct conn *c, bool writer)
 	err = pragma(c, "PRAGMA synchronous = FULL", NULL, NULL, 0);
 	if (err == HC_OK)
 		err = pragma(c, "PRAGMA foreign_keys = ON", NULL, NULL, 0);
+	/* A larger page cache for the writer (events write people spread
+	 * over the whole file); no memory mapping, which would count the
+	 * whole file as the service's resident memory. */
+	if (err == HC_OK && writer)
+		err = pragma(c, "PRAGMA cache_size = -32768", NULL, NULL, 0);
 	return err;
 }
 
@@ -185,6 +193,25 @@ hc_err rs_schema_create(struct conn *c)
 	    sqlite3_exec(c->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, stmt, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		hc_set_detail("registry: schema: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return HC_ERR_STORE;
+	}
+	return HC_OK;
+}
+
+/* The events sources sent, by (token name, the source's event id): a
+ * second with the same pair is a duplicate. */
+static const char schema_events[] =
+	"CREATE TABLE IF NOT EXISTS events ("
+	" source TEXT NOT NULL, event TEXT NOT NULL, person TEXT NOT NULL, at INTEGER NOT NULL,"
+	" PRIMARY KEY (source, event)) WITHOUT ROWID;";
+
+hc_err rs_schema_extend(struct conn *c)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(c->db, schema_events, NULL, NULL, &msg) != SQLITE_OK) {
 		hc_set_detail("registry: schema: %s", msg ? msg : "?");
 		sqlite3_free(msg);
 		return HC_ERR_STORE;
@@ -469,6 +496,17 @@ hc_err rs_change_check(const struct reg_change *c)
 	for (size_t i = 0; i < c->ninputs; i++)
 		if (!input_ok(&c->inputs[i], i))
 			return HC_ERR_INVALID_ARG;
+	if (c->nremoves > REG_MAX_INPUTS || (c->nremoves && !c->removes)) {
+		hc_set_detail("removes out of range");
+		return HC_ERR_INVALID_ARG;
+	}
+	for (size_t i = 0; i < c->nremoves; i++)
+		if (rs_kind_index(c->removes[i].kind) < 0 || !c->removes[i].json) {
+			hc_set_detail("removes[%zu]: unknown kind or no json", i);
+			return HC_ERR_INVALID_ARG;
+		}
+	if (c->event && !rs_name_ok(c->event, RS_MAX_TEXT, "event"))
+		return HC_ERR_INVALID_ARG;
 	if (c->has_status && ((unsigned)c->st > HC_ST_RED || !why_ok(c->why, c->nwhy))) {
 		if ((unsigned)c->st > HC_ST_RED)
 			hc_set_detail("status out of range");

@@ -5,8 +5,9 @@
  * transaction (so another process's writes, such as `token add`, are
  * chained too). The members each action fills (others null, why []):
  *
- *   record, event   person; why [kind of the input]; cause (the input's,
- *                   else the change's)
+ *   record, event   person; why [kind of the input], or [kind, "removed"]
+ *                   for an input removed (a flag cleared); cause (the
+ *                   input's, else the change's)
  *   status          person; from (null the first time), to; why (the
  *                   policy's reasons); cause
  *   issue           person; to (the code's status); why (the code's); cause; jti
@@ -181,6 +182,20 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 
 	if (!s)
 		return HC_ERR_STORE;
+	if (x->event) {
+		/* The event first: a duplicate changes nothing. */
+		rs_done(s);
+		err = rs_run(c, rs_q(c, S_EVENT_ADD, "ttti", x->actor, x->event, x->person, x->now),
+			     "event");
+		if (err != HC_OK)
+			return err;
+		if (sqlite3_changes(c->db) == 0) {
+			hc_set_detail("event %s of %s: seen before", x->event, x->actor);
+			return HC_ERR_EXISTS;
+		}
+		if (!(s = rs_q(c, S_PERSON, "t", x->person)))
+			return HC_ERR_STORE;
+	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		exists = true;
@@ -222,6 +237,22 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 			continue; /* the same kind and json is held already */
 		added = true;
 		e.why[e.nwhy++] = in->kind;
+		err = audit_add(c, ch, &e);
+	}
+	for (size_t i = 0; err == HC_OK && i < x->nremoves; i++) {
+		const struct reg_input *in = &x->removes[i];
+		struct hc_audit_entry e = {.at = x->now,
+		                           .actor = x->actor,
+		                           .action = x->action,
+		                           .person = x->person,
+		                           .cause = in->cause ? in->cause : x->cause};
+
+		err = rs_run(c, rs_q(c, S_INPUT_DEL, "ttt", x->person, in->kind, in->json), "input");
+		if (err != HC_OK || sqlite3_changes(c->db) == 0)
+			continue; /* not held */
+		added = true;
+		e.why[e.nwhy++] = in->kind;
+		e.why[e.nwhy++] = "removed";
 		err = audit_add(c, ch, &e);
 	}
 	if (err == HC_OK && added) {

@@ -151,7 +151,7 @@ void svc_close(struct svc *s)
 }
 
 /* base64url(HMAC-SHA256(id secret, id)). */
-static hc_err person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1])
+hc_err svc_person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1])
 {
 	uint8_t mac[32];
 	unsigned len = 0;
@@ -338,8 +338,7 @@ static void fail(struct reply *r, const char *what, hc_err err)
 		    d[0] ? ": " : "", d);
 }
 
-/* The policy over rec at now with the risk-area list in force. */
-static hc_err policy_apply(struct svc *s, const struct hc_record *rec, int64_t now,
+hc_err svc_policy_apply(struct svc *s, const struct hc_record *rec, int64_t now,
 			   struct hc_claims *c)
 {
 	struct hc_risk *risk = svc_risk_get(s);
@@ -371,10 +370,8 @@ hc_err svc_reevaluate(struct svc *s, const char *actor, const char *cause, const
 		memset(&c, 0, sizeof(c));
 		if ((err = reg_person_get(s->reg, key, &p)) != HC_OK)
 			break;
-		if ((err = hc_record_parse_inputs(p.inputs ? p.inputs : "{}",
-						  p.inputs ? strlen(p.inputs) : 2, p.name, p.id,
-						  &rec)) != HC_OK ||
-		    (err = policy_apply(s, rec, now, &c)) != HC_OK)
+		if ((err = svc_record_of_inputs(p.inputs, p.name, p.id, &rec)) != HC_OK ||
+		    (err = svc_policy_apply(s, rec, now, &c)) != HC_OK)
 			break;
 		if (p.has_status && p.st == c.st)
 			break; /* nothing to store */
@@ -455,9 +452,14 @@ static void run_job(const struct job *j, struct reply *r)
 			fail(r, "inputs", err);
 			goto out;
 		}
-		if ((err = hc_record_parse_inputs(merged, strlen(merged), j->name ? j->name : p.name,
-						  j->id ? j->id : p.id, &rec)) != HC_OK ||
-		    (err = policy_apply(s, rec, now, &c)) != HC_OK) {
+		if (!j->name && !p.name[0]) {
+			reply_error(r, 404, "no name on file for this person (first seen in an "
+					    "event): file a record at the counter");
+			goto out;
+		}
+		if ((err = svc_record_of_inputs(merged, j->name ? j->name : p.name,
+						j->id ? j->id : p.id, &rec)) != HC_OK ||
+		    (err = svc_policy_apply(s, rec, now, &c)) != HC_OK) {
 			fail(r, err == HC_ERR_RISK ? "risk-area list" : "record", err);
 			goto out;
 		}
@@ -571,7 +573,7 @@ void svc_records(struct svc *s, const struct caller *who, const char *body, size
 	    (err = hc_json_str(person, "id", true, id, sizeof(id), NULL)) != HC_OK ||
 	    (err = hc_mask_name(name, mname, sizeof(mname))) != HC_OK ||
 	    (err = hc_mask_id(id, mid, sizeof(mid))) != HC_OK ||
-	    (err = person_key(s, id, key)) != HC_OK) {
+	    (err = svc_person_key(s, id, key)) != HC_OK) {
 		fail(r, "record", err);
 		goto out;
 	}
@@ -640,7 +642,7 @@ void svc_codes(struct svc *s, const struct caller *who, const char *body, size_t
 		fail(r, "", err);
 		goto out;
 	}
-	if ((err = person_key(s, id, key)) != HC_OK) {
+	if ((err = svc_person_key(s, id, key)) != HC_OK) {
 		fail(r, "", err);
 		goto out;
 	}

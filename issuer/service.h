@@ -11,6 +11,8 @@
 struct hc_privkey;
 struct hc_pubkey;
 struct hc_policy;
+struct hc_record;
+struct hc_claims;
 struct publisher;
 struct feed;
 struct query;
@@ -95,5 +97,24 @@ hc_err svc_query_open(struct svc *s) HC_WUR;
 void svc_query_close(struct svc *s);
 hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const char *id,
 		 const char *mname, const char *mid) HC_WUR;
+
+/* The person key of a full identity number: base64url(HMAC-SHA256(id
+ * secret, id)). */
+hc_err svc_person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1]) HC_WUR;
+/* The policy over rec at now with the risk-area list in force. */
+hc_err svc_policy_apply(struct svc *s, const struct hc_record *rec, int64_t now,
+			struct hc_claims *c) HC_WUR;
+
+/* A person's stored inputs (reg_person.inputs) as a record with the
+ * masked name and id ("-" for a person not yet named). */
+hc_err svc_record_of_inputs(const char *inputs, const char *mname, const char *mid,
+			    struct hc_record **rec) HC_WUR;
+
+/* POST /v1/events (issuer/events.c): body is JSON lines, one event each;
+ * who's role limits the types. Answers one verdict per line; every
+ * accepted line is durable before it returns. */
+#define EVENTS_MAX_BODY (16u << 20)
+void svc_events(struct svc *s, const struct caller *who, const char *body, size_t n,
+		struct reply *r);
 
 #endif
