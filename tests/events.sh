@@ -246,12 +246,12 @@ ST=$(curl -s -o body.out -w '%{http_code}' --cacert ca.pem -H "Authorization: Be
 # ---- a stream from the simulator: 2,000 people, two sources ----
 SIM gen lab --people 2000 --first 100 --names --positive 0.05 > lab.jsonl
 SIM gen cdc --people 200 --first 100 --prefix cdcsim --case ZJ-2026-1130-99 > cdc.jsonl
-out=$(SIM post lab.jsonl --port $PORT --cafile ca.pem --token "$T_LAB" --batch 500 --threads 2)
+out=$(SIM post lab.jsonl --port $PORT --cafile ca.pem --token="$T_LAB" --batch 500 --threads 2)
 has "$out" '"accepted": 2000, "duplicate": 0, "rejected": 0' && ok "the lab's stream: 2000 accepted ($out)" ||
 	bad "lab stream" "$out"
-out=$(SIM post cdc.jsonl --port $PORT --cafile ca.pem --token "$T_CDC" --batch 100 --threads 2)
+out=$(SIM post cdc.jsonl --port $PORT --cafile ca.pem --token="$T_CDC" --batch 100 --threads 2)
 has "$out" '"accepted": 200' && ok "disease control's stream: 200 accepted" || bad "cdc stream" "$out"
-out=$(SIM post lab.jsonl --port $PORT --cafile ca.pem --token "$T_LAB" --batch 1000 --threads 2)
+out=$(SIM post lab.jsonl --port $PORT --cafile ca.pem --token="$T_LAB" --batch 1000 --threads 2)
 has "$out" '"accepted": 0, "duplicate": 2000' && ok "the lab's stream again: 2000 duplicates" || bad "lab again" "$out"
 npos=$(grep -c '"positive"' lab.jsonl)
 nred=$(sqlite3 o/registry.db "select count(*) from people where status = 2")

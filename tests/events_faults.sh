@@ -46,10 +46,10 @@ ROUNDS=${HC_FAULT_ROUNDS:-3}
 : > acked.cdc
 for r in $(seq "$ROUNDS"); do
 	start_daemon || { bad "round $r: daemon did not start" "$(tail -3 o/log)"; break; }
-	SIM post lab.jsonl --port "$PORT" --cafile ca.pem --token "$T_LAB" --batch 200 --threads 2 \
+	SIM post lab.jsonl --port "$PORT" --cafile ca.pem --token="$T_LAB" --batch 200 --threads 2 \
 		--acks acked.lab --tolerate > lab$r.out 2>&1 &
 	LPIDS="$!"
-	SIM post cdc.jsonl --port "$PORT" --cafile ca.pem --token "$T_CDC" --batch 50 --threads 1 \
+	SIM post cdc.jsonl --port "$PORT" --cafile ca.pem --token="$T_CDC" --batch 50 --threads 1 \
 		--acks acked.cdc --tolerate > cdc$r.out 2>&1 &
 	LPIDS="$LPIDS $!"
 	# once the lab's first answer of this round is in, at a moment that
@@ -72,12 +72,12 @@ for r in $(seq "$ROUNDS"); do
 		bad "round $r: $miss acknowledged events missing" "$(cat lab$r.out cdc$r.out)"
 done
 start_daemon || { bad "restart" "$(tail -3 o/log)"; totals; exit 1; }
-out=$(SIM post lab.jsonl --port "$PORT" --cafile ca.pem --token "$T_LAB" --batch 1000 --threads 2)
+out=$(SIM post lab.jsonl --port "$PORT" --cafile ca.pem --token="$T_LAB" --batch 1000 --threads 2)
 dup=$(echo "$out" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["duplicate"], d["accepted"], d["rejected"])')
 [ "$dup" = "$(wc -l < e.lab) $((6000 - $(wc -l < e.lab))) 0" ] &&
 	ok "the whole stream again: the events applied before are duplicates, the rest accepted ($dup)" ||
 	bad "resend lab" "$dup, stored $(wc -l < e.lab): $out"
-out=$(SIM post cdc.jsonl --port "$PORT" --cafile ca.pem --token "$T_CDC" --batch 1000 --threads 1)
+out=$(SIM post cdc.jsonl --port "$PORT" --cafile ca.pem --token="$T_CDC" --batch 1000 --threads 1)
 has "$out" '"rejected": 0' && ok "disease control's stream again" || bad "resend cdc" "$out"
 [ "$(Q "select count(*) from events")" = 6300 ] && [ "$(Q "select count(*) from inputs")" = 6300 ] &&
 	ok "6300 events stored once, 6300 inputs" || bad "counts" "$(Q "select count(*) from events") $(Q "select count(*) from inputs")"
@@ -104,9 +104,9 @@ got="$(Q "select count(*) from people where status = 2") $(Q "select count(*) fr
 # ---- abuse made visible ----
 SIM gen cdc --people 1000 --first 10000 --prefix boss > abuse.jsonl
 SIM gen lab --people 1000 --first 10000 --names --prefix lab-b > green.jsonl
-out=$(SIM post green.jsonl --port "$PORT" --cafile ca.pem --token "$T_LAB" --batch 1000)
+out=$(SIM post green.jsonl --port "$PORT" --cafile ca.pem --token="$T_LAB" --batch 1000)
 has "$out" '"accepted": 1000' || bad "abuse: the greens" "$out"
-out=$(SIM post abuse.jsonl --port "$PORT" --cafile ca.pem --token "$T_ADMIN" --batch 1000)
+out=$(SIM post abuse.jsonl --port "$PORT" --cafile ca.pem --token="$T_ADMIN" --batch 1000)
 has "$out" '"accepted": 1000' && ok "abuse: an admin token sets close-contact on 1000 people, no case ($out)" ||
 	bad "abuse post" "$out"
 kill "$DPID"

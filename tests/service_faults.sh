@@ -32,7 +32,7 @@ ROUNDS=${HC_FAULT_ROUNDS:-5}
 : > all.jti
 for r in $(seq $ROUNDS); do
 	start_daemon || { bad "round $r: daemon did not start" "$(tail -3 o/log)"; break; }
-	$PY "$SRC/tests/tools/issue_load.py" --port "$PORT" --cafile ca.pem --token "$T" \
+	$PY "$SRC/tests/tools/issue_load.py" --port "$PORT" --cafile ca.pem --token="$T" \
 		--threads 64 --ready ready$r --stop stop$r --first $((r * 100000)) --out got$r.txt \
 		> load$r.out 2> load$r.err &
 	LPID=$!

@@ -39,7 +39,7 @@ start_daemon || die "serve did not start"
 
 echo "== events: $EVENTS lab results for as many new people, requests of 1000 lines, $CLIENTS connections"
 $PY "$SRC/tests/tools/sources.py" gen lab --people "$EVENTS" --names --positive 0.01 > lab.jsonl || die "sources.py gen"
-out=$($PY "$SRC/tests/tools/sources.py" post lab.jsonl --port "$PORT" --cafile ca.pem --token "$T" \
+out=$($PY "$SRC/tests/tools/sources.py" post lab.jsonl --port "$PORT" --cafile ca.pem --token="$T" \
 	--batch 1000 --threads "$CLIENTS") || die "post: $out"
 echo "$out"
 read -r acc rate secs < <(echo "$out" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["accepted"], d["events_per_s"], d["seconds"])')
