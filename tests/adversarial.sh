@@ -25,11 +25,33 @@ bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 # ZWSP..RLM, line and paragraph separators, LRE..RLO, WJ..nominal digit
 # shapes, BOM, interlinear annotation, tags), as UTF-8 bytes
 UNSAFE='[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f\xad]|\xd8[\x80-\x85\x9c]|\xe1\xa0\x8e|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xaf]|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]|\xf3\xa0[\x80\x81]'
-clean() { # FILE: no unsafe byte, valid UTF-8
-	perl -0777 -ne "exit 1 if /$UNSAFE/" "$1" && iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1
+# The first of FILE... that has an unsafe byte or is not valid UTF-8, in
+# one process for all of them (exit 1), or nothing.
+unclean() {
+	perl -MEncode -0777 -e 'for my $f (@ARGV) { open(my $h, "<", $f) or die "$f\n";
+		my $s = <$h> // ""; my $t = $s;
+		if ($s =~ /'"$UNSAFE"'/ || !eval { Encode::decode("UTF-8", $t, Encode::FB_CROAK); 1 }) {
+			print $f; exit 1 } }' "$@"
 }
-# the options of case $1 from args, one per line
-opts() { awk -v n="$1" '$1 == n { for (i = 2; i <= NF; i++) print $i }' "$A/args"; }
+# The args, show and hidden files, read once: OPTS[NAME] the options of a
+# case, SHOW[NAME] its "FIELD VALUE" lines, HIDDEN[NAME] its texts.
+declare -A OPTS SHOW HIDDEN
+while read -r n rest; do
+	case "$n" in '' | '#'*) continue ;; esac
+	OPTS[$n]="${OPTS[$n]:+${OPTS[$n]} }$rest"
+done < "$A/args"
+while read -r n rest; do
+	case "$n" in '' | '#'*) continue ;; esac
+	SHOW[$n]="${SHOW[$n]:+${SHOW[$n]}
+}$rest"
+done < "$A/show"
+while read -r n rest; do
+	case "$n" in '' | '#'*) continue ;; esac
+	HIDDEN[$n]="${HIDDEN[$n]:+${HIDDEN[$n]}
+}$rest"
+done < "$A/hidden"
+# the options of case $1, one per line
+opts() { [ -n "${OPTS[$1]:-}" ] && printf '%s\n' ${OPTS[$1]}; }
 # reasons of the results in text output: PASS -> ok, FAIL R: -> R
 text_reasons() {
 	awk 'match($0, /(PASS|FAIL [a-z-]+)/) { r = substr($0, RSTART, RLENGTH);
@@ -38,12 +60,15 @@ text_reasons() {
 json_reasons() { sed -n 's/.*"reason":"\([a-z-]*\)".*/\1/p' "$1" | sort | paste -sd, -; }
 
 declare -A seen
+# Each case costs its two hc-verify runs and few other processes: the
+# outputs are read into variables and matched by the shell.
 check() { # NAME EXIT REASONS DETAIL
-	local n=$1 want_rc=$2 want=$3 detail=$4 f kind in=() o=() t rct rcj got gott
+	local n=$1 want_rc=$2 want=$3 detail=$4 f kind in=() o=() t rct rcj got gott x text field value
+	local tout terr jout jerr
 	for kind in txt stdin png; do [ -f "$A/cases/$n.$kind" ] && break; done
 	f=$A/cases/$n.$kind
 	[ -f "$f" ] || { bad "$n" "no case file"; return; }
-	mapfile -t o < <(opts "$n")
+	read -r -a o <<< "${OPTS[$n]:-}"
 	case " ${o[*]} " in *" --trust "*) ;; *) o+=(--trust trust) ;; esac
 	case " ${o[*]} " in *" --at "*) ;; *) o+=(--at $AT) ;; esac
 	case $kind in
@@ -54,27 +79,34 @@ check() { # NAME EXIT REASONS DETAIL
 	[ "$kind" = stdin ] || f=/dev/null
 	"$B/hc-verify" "${o[@]}" "${in[@]}" < "$f" > t.out 2> t.err; rct=$?
 	"$B/hc-verify" --json "${o[@]}" "${in[@]}" < "$f" > j.out 2> j.err; rcj=$?
+	IFS= read -r -d '' tout < t.out; IFS= read -r -d '' terr < t.err
+	IFS= read -r -d '' jout < j.out; IFS= read -r -d '' jerr < j.err
 	[ $rct -eq $want_rc ] && [ $rcj -eq $want_rc ] ||
-		{ bad "$n" "exit $rct (text), $rcj (json), want $want_rc: $(head -c 300 t.out t.err)"; return; }
+		{ bad "$n" "exit $rct (text), $rcj (json), want $want_rc: ${tout:0:300}${terr:0:300}"; return; }
 	got=$(json_reasons j.out); gott=$(text_reasons t.out)
 	[ -n "$got" ] || got=error
 	[ -n "$gott" ] || gott=error
 	[ "$got" = "$want" ] && [ "$gott" = "$want" ] ||
-		{ bad "$n" "reason $got (json), $gott (text), want $want: $(head -c 300 t.out t.err)"; return; }
-	cat t.out t.err | grep -qF -- "$detail" ||
-		{ bad "$n" "no '$detail' in: $(head -c 300 t.out t.err)"; return; }
-	for x in t.out t.err j.out j.err; do
-		clean $x || { bad "$n" "raw control, bidi or invalid UTF-8 byte in $x: $(od -c $x | head -5)"; return; }
-	done
-	while read -r _ text; do
-		! grep -qF -- "$text" t.out t.err j.out j.err ||
-			{ bad "$n" "shows '$text' of a code not verified: $(head -c 300 t.out j.out)"; return; }
-	done < <(awk -v n="$n" '$1 == n' "$A/hidden")
-	while read -r _ field value; do
-		grep -qF -- "\"$field\":\"$value\"" j.out ||
-			{ bad "$n" "json $field is not '$value': $(cat j.out)"; return; }
-		grep -qF -- "$value" t.out || { bad "$n" "text shows no '$value': $(cat t.out)"; return; }
-	done < <(awk -v n="$n" '$1 == n' "$A/show")
+		{ bad "$n" "reason $got (json), $gott (text), want $want: ${tout:0:300}${terr:0:300}"; return; }
+	[[ "$tout
+$terr" == *"$detail"* ]] || { bad "$n" "no '$detail' in: ${tout:0:300}${terr:0:300}"; return; }
+	if x=$(unclean t.out t.err j.out j.err); [ -n "$x" ]; then
+		bad "$n" "raw control, bidi or invalid UTF-8 byte in $x: $(od -c "$x" | head -5)"
+		return
+	fi
+	while IFS= read -r text; do
+		[ -n "$text" ] || continue
+		[[ "$tout
+$terr
+$jout
+$jerr" != *"$text"* ]] || { bad "$n" "shows '$text' of a code not verified: ${tout:0:300}${jout:0:300}"; return; }
+	done <<< "${HIDDEN[$n]:-}"
+	while read -r field value; do
+		[ -n "$field" ] || continue
+		[[ "$jout" == *"\"$field\":\"$value\""* ]] ||
+			{ bad "$n" "json $field is not '$value': $jout"; return; }
+		[[ "$tout" == *"$value"* ]] || { bad "$n" "text shows no '$value': $tout"; return; }
+	done <<< "${SHOW[$n]:-}"
 	ok "$n"
 }
 
