@@ -21,7 +21,6 @@
  * "rejected","reason":TEXT,"retry":B}, ...]}, one result per line in
  * order. retry true: the line was not applied for a passing reason (no
  * risk-area list, the registry busy) and may be sent again as it is. */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,45 +141,15 @@ static const char *const *type_members(enum ev_type t)
 	return all[t];
 }
 
-/* Whether this build's record parser knows "visits" (the risk feed's
- * venue rule); when it does not, visits are kept but not evaluated. */
-static bool visits_known;
-static pthread_once_t visits_once = PTHREAD_ONCE_INIT;
-
-static void visits_probe(void)
-{
-	struct hc_record *rec = NULL;
-
-	visits_known = hc_record_parse_inputs("{\"visits\":[]}", 13, "-", "-", &rec) == HC_OK;
-	hc_record_free(rec);
-}
-
 hc_err svc_record_of_inputs(const char *inputs, const char *mname, const char *mid,
 			    struct hc_record **rec)
 {
 	const char *in = inputs && inputs[0] ? inputs : "{}";
-	char *text = NULL;
-	cJSON *o = NULL;
-	hc_err err;
 
-	(void)pthread_once(&visits_once, visits_probe);
 	/* A person first seen in an event may have no name yet. */
 	if (!mname || !mname[0])
 		mname = "-";
-	if (!visits_known && strstr(in, "\"visits\"")) {
-		if ((err = hc_json_parse(in, strlen(in), &o)) != HC_OK)
-			return err;
-		cJSON_DeleteItemFromObjectCaseSensitive(o, "visits");
-		if (!(text = cJSON_PrintUnformatted(o))) {
-			cJSON_Delete(o);
-			return HC_ERR_NOMEM;
-		}
-		cJSON_Delete(o);
-		in = text;
-	}
-	err = hc_record_parse_inputs(in, strlen(in), mname, mid && mid[0] ? mid : "-", rec);
-	free(text);
-	return err;
+	return hc_record_parse_inputs(in, strlen(in), mname, mid && mid[0] ? mid : "-", rec);
 }
 
 /* "330106-000042": a six-digit region, '-', six digits. */

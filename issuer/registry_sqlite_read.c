@@ -51,13 +51,6 @@ static bool sb_str(struct sbuf *b, const char *s)
 	return sb_add(b, s, strlen(s));
 }
 
-/* The record member of an input kind (a visit input is an entry of
- * "visits"). */
-static const char *member(const char *kind)
-{
-	return strcmp(kind, "visit") == 0 ? "visits" : kind;
-}
-
 /* {"nat":[..],"vaccinations":[..],...}: S_INPUTS gives the inputs grouped
  * by kind in a fixed order, each kind in the order supplied; of a kind
  * with more than REG_KIND_MAX, the newest REG_KIND_MAX (a ring of the
@@ -98,7 +91,7 @@ static hc_err inputs_json(struct conn *c, const char *key, char **out)
 			pos = b.n; /* the entry starts at its comma */
 			ok = sb_str(&b, ",");
 		} else {
-			ok = sb_str(&b, cur < 0 ? "\"" : "],\"") && sb_str(&b, member(kind)) &&
+			ok = sb_str(&b, cur < 0 ? "\"" : "],\"") && sb_str(&b, kind) &&
 			     sb_str(&b, "\":[");
 			nk = 0;
 			pos = b.n; /* after the "[" */

@@ -1,7 +1,6 @@
 #!/bin/sh
-# check.sh [--lint] [--tsan TSAN_BUILD] BUILD...: runs the suite once per build
-# (plain, sanitizers), with --lint the static analysis too (one check),
-# then with --tsan tests/tsan.sh (hc-verify batch of
+# check.sh [--tsan TSAN_BUILD] BUILD...: runs the suite once per build
+# (plain, sanitizers), then with --tsan tests/tsan.sh (hc-verify batch of
 # TSAN_BUILD, built with ThreadSanitizer, on a threaded workload made with
 # the first BUILD), and prints the totals as the last two lines:
 # "N skipped", "N passed, N failed".
@@ -12,33 +11,20 @@
 # servers they start take ports the kernel picks, so the runs share no
 # state; their outputs are printed in build order.
 pass=0 fail=0 skipped=0
-tsan= lint=
-[ "${1:-}" = --lint ] && { lint=1; shift; }
+tsan=
 [ "${1:-}" = --tsan ] && { tsan=$2; shift 2; }
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
-# With --lint, tests/lint.sh (LINT_CFLAGS from make) runs after the first
-# build's suite, which ends minutes before the sanitizer build's.
 i=0
 for b in "$@"; do
 	i=$((i + 1))
 	if [ -n "${HC_CHECK_SERIAL:-}" ]; then
 		sh tests/run.sh "$b" > "$tmp/$i" 2>&1
-	elif [ $i -eq 1 ] && [ -n "$lint" ]; then
-		{
-			sh tests/run.sh "$b" > "$tmp/$i" 2>&1
-			sh tests/lint.sh > "$tmp/lint" 2>&1
-			echo $? > "$tmp/lint.rc"
-		} &
 	else
 		sh tests/run.sh "$b" > "$tmp/$i" 2>&1 &
 	fi
 done
 wait
-if [ -n "$lint" ] && [ ! -f "$tmp/lint.rc" ]; then
-	sh tests/lint.sh > "$tmp/lint" 2>&1
-	echo $? > "$tmp/lint.rc"
-fi
 i=0
 for b in "$@"; do
 	i=$((i + 1))
@@ -53,11 +39,6 @@ for b in "$@"; do
 	echo "$b: $p passed, $f failed, ${s:-0} skipped"
 	pass=$((pass + p)) fail=$((fail + f)) skipped=$((skipped + ${s:-0}))
 done
-if [ -n "$lint" ]; then
-	echo "== make lint (tests/lint.sh)"
-	cat "$tmp/lint"
-	if [ "$(cat "$tmp/lint.rc")" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
-fi
 if [ -n "$tsan" ]; then
 	echo "== tests/tsan.sh in $tsan"
 	t0=$(date +%s)
