@@ -184,10 +184,30 @@ static int area_cmp(const void *a, const void *b)
 	return (x->level > y->level) - (x->level < y->level);
 }
 
+/* An entry's "level": "medium" or "high". */
+static hc_err risk_level(const cJSON *a, enum hc__level *out)
+{
+	char level[8];
+	hc_err err;
+
+	if ((err = hc_json_str(a, "level", true, level, sizeof(level), NULL)) != HC_OK &&
+	    err != HC_ERR_TOO_LARGE)
+		return err;
+	if (err == HC_OK && strcmp(level, "medium") == 0) {
+		*out = HC__MEDIUM;
+	} else if (err == HC_OK && strcmp(level, "high") == 0) {
+		*out = HC__HIGH;
+	} else {
+		hc_set_detail("level");
+		return HC_ERR_RISK;
+	}
+	return HC_OK;
+}
+
 static hc_err parse_area(const cJSON *a, struct area *out)
 {
 	static const char *const members[] = {"region", "level", "from", "to", NULL};
-	char region[8], level[8];
+	char region[8];
 	int64_t to;
 	hc_err err;
 
@@ -202,17 +222,8 @@ static hc_err parse_area(const cJSON *a, struct area *out)
 		hc_set_detail("region");
 		return HC_ERR_RISK;
 	}
-	if ((err = hc_json_str(a, "level", true, level, sizeof(level), NULL)) != HC_OK &&
-	    err != HC_ERR_TOO_LARGE)
+	if ((err = risk_level(a, &out->level)) != HC_OK)
 		return err;
-	if (err == HC_OK && strcmp(level, "medium") == 0) {
-		out->level = HC__MEDIUM;
-	} else if (err == HC_OK && strcmp(level, "high") == 0) {
-		out->level = HC__HIGH;
-	} else {
-		hc_set_detail("level");
-		return HC_ERR_RISK;
-	}
 	if ((err = hc__json_date(a, "from", &out->s.from)) != HC_OK ||
 	    (err = hc__json_date(a, "to", &to)) != HC_OK)
 		return err == HC_ERR_TIME ? HC_ERR_RISK : err;
@@ -240,7 +251,7 @@ static int venue_cmp(const void *a, const void *b)
 static hc_err parse_venue(const cJSON *a, struct venue *out)
 {
 	static const char *const members[] = {"venue", "level", "from", "to", NULL};
-	char venue[16], level[8];
+	char venue[16];
 	hc_err err;
 
 	if (!cJSON_IsObject(a))
@@ -254,17 +265,8 @@ static hc_err parse_venue(const cJSON *a, struct venue *out)
 		hc_set_detail("venue is not a region code, '-' and six digits");
 		return HC_ERR_RISK;
 	}
-	if ((err = hc_json_str(a, "level", true, level, sizeof(level), NULL)) != HC_OK &&
-	    err != HC_ERR_TOO_LARGE)
+	if ((err = risk_level(a, &out->level)) != HC_OK)
 		return err;
-	if (err == HC_OK && strcmp(level, "medium") == 0) {
-		out->level = HC__MEDIUM;
-	} else if (err == HC_OK && strcmp(level, "high") == 0) {
-		out->level = HC__HIGH;
-	} else {
-		hc_set_detail("level");
-		return HC_ERR_RISK;
-	}
 	if ((err = hc__json_time(a, "from", true, &out->from, NULL)) != HC_OK ||
 	    (err = hc__json_time(a, "to", true, &out->to, NULL)) != HC_OK)
 		return err == HC_ERR_TIME ? HC_ERR_RISK : err;
