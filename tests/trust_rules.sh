@@ -7,6 +7,7 @@
 # order of the files. Codes are forged (tests/tools/forge) with exact
 # claims. Last line: totals.
 set -u
+. "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 W=$(mktemp -d /tmp/hc-rules.XXXXXX)
 trap 'rm -rf "$W"' EXIT
