@@ -20,10 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 
 ZJ=https://hc.zj.example
 SH=https://hc.sh.example

@@ -17,9 +17,6 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-batch.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 finish() { totals; [ "$fail" -eq 0 ]; exit; }
 
 ATS=1795392000 # 2026-11-23T08:00:00+08:00

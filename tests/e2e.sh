@@ -9,9 +9,6 @@ SRC=$(pwd)
 W=$(mktemp -d /tmp/hc-e2e.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 AT=2026-11-23T08:00:00+08:00
 ATS=1795392000

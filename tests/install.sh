@@ -11,9 +11,6 @@ B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-install.XXXXXX) && chmod 755 "$W"
 trap '[ -n "${KEEP:-}" ] && echo "kept $W" || rm -rf "$W"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 inst() { # DESTDIR [VAR=VALUE...]: make install of this build, nothing rebuilt
 	local d=$1

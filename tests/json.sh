@@ -14,9 +14,6 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-json.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 ATS=1795392000 # 2026-11-23T08:00:00+08:00
 IAT=$((ATS - 3600)) EXP=$((ATS + 82800))

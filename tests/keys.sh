@@ -13,9 +13,6 @@ SRC=$(pwd)
 W=$(mktemp -d /tmp/hc-keys.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 ISS=https://hc.zj.example
 ATS=1795392000

@@ -15,9 +15,6 @@ SRC=$(pwd)
 W=$(mktemp -d /tmp/hc-tl.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 K() { "$B/hc-keys" "$@"; }
 kid() { K pub "$1" | sed 's/.*"kid":"\([^"]*\)".*/\1/'; }

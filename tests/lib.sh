@@ -25,6 +25,14 @@ if [ -z "${HC_SAN_SET:-}" ]; then
 	unset hc_san
 fi
 
+# Every script counts its checks with these: ok NAME, bad NAME [DETAIL]
+# (one line each, "ok   NAME" or "FAIL NAME: DETAIL"); has TEXT PART
+# tests whether TEXT contains PART.
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
+
 # skip N NAME REASON: N checks not run (a tool is missing, or the user asked);
 # they count as skipped, never as passed. A script that skips prints
 # "N skipped" before its last line "N passed, N failed" (totals does both);

@@ -13,10 +13,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 CHECKS=49 # every check below, for the skips
 
 command -v chromium >/dev/null 2>&1 || { skip $CHECKS page "chromium is not installed"; totals; exit 0; }

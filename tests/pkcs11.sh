@@ -16,9 +16,6 @@ W=$(mktemp -d /tmp/hc-p11.XXXXXX)
 DPID=""
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 MOD=${HC_SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 if [ ! -f "$MOD" ] || ! command -v pkcs11-tool >/dev/null; then

@@ -20,9 +20,6 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 DOC=$SRC/doc/PUBLISHING.md
 awk '/<!-- rehearsal end -->/ { on = 0 } on && /^    / { print substr($0, 5) } on && /^$/ { print }

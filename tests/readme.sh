@@ -13,9 +13,6 @@ B=$(cd "${1:-build}" && pwd)
 SRC=$(pwd)
 W=$(mktemp -d /tmp/hc-readme.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 RM=$SRC/README.md
 awk '/<!-- tour end -->/ { on = 0 } on && /^    / { print substr($0, 5) } on && /^$/ { print }

@@ -12,9 +12,6 @@ B=$(cd "${1:-build}" && pwd)
 W=$(mktemp -d /tmp/hc-req.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 ATS=1795392000   # time of issue of every code
 D=86400

@@ -25,10 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 K() { "$B/hc-keys" "$@"; }
 
 # ---- keys and a trust directory (root, office zj) ----

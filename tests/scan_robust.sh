@@ -14,9 +14,6 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/hc-scanrob.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 KINDS="rot15 rot30 rot45 persp blur noise jpeg small lowcontrast"
 NK=$(echo $KINDS | wc -w)

@@ -19,9 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 . "$SRC/tests/tools/service_env.sh"
 service_env '"audit_interval":1' && "$B/hc-issued" init --config "$CF" >/dev/null &&

@@ -16,9 +16,6 @@ W=$(mktemp -d /tmp/hc-sm2.XXXXXX)
 DPID=""
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 AT=2026-11-23T08:00:00+08:00
 ATS=1795392000

@@ -9,9 +9,6 @@ B=$(cd "${1:-build}" && pwd)
 W=$(mktemp -d /tmp/hc-index.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 cd "$W"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 ATS=1795392000
 ISS=https://hc.zj.example

@@ -11,9 +11,6 @@ B=$(cd "${1:-build}" && pwd)
 W=$(mktemp -d /tmp/hc-revoke.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 ATS=1795392000 # 2026-11-23T08:00:00+08:00
 D=86400

@@ -19,9 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$W" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
 
 AT=2026-11-23T08:00:00+08:00
 ATS=1795392000
@@ -118,7 +115,6 @@ unchanged() { # NAME: the trust directory is as snap left it, a good code passes
 	[ -z "$d" ] && ok "$1: trust dir unchanged, good code passes" || bad "$1: unchanged" "$d"
 }
 publish() { cp "$1" pub/trustlist.jws; }
-has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 
 # ---- 1. first sync into a directory holding only roots/ ----
 publish tl1.jws
