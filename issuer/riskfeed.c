@@ -19,7 +19,8 @@
 #include "service.h"
 
 #define FEED_TIMEOUT 30L   /* seconds for one fetch */
-#define FEED_THREADS 64    /* re-evaluations at once: commits share fsyncs */
+#define FEED_CHUNK 512     /* people re-evaluated together: one read, one commit */
+#define FEED_THREADS 4     /* chunks at once: one reads while another commits */
 #define FEED_SKEW 300      /* a list's iat may be this far after now */
 
 /* A list with its references: the one in force, the one last made
@@ -223,26 +224,35 @@ struct pool {
 static void *reeval_main(void *arg)
 {
 	struct pool *p = arg;
+	const char *keys[FEED_CHUNK];
+	hc_err errs[FEED_CHUNK], err;
+	bool changed[FEED_CHUNK];
 
 	for (;;) {
-		bool changed = false;
-		size_t i;
-		hc_err err;
+		size_t i, n;
 
 		pthread_mutex_lock(&p->mu);
-		i = p->next++;
+		i = p->next;
+		n = i < p->ks->n ? p->ks->n - i : 0;
+		if (n > FEED_CHUNK)
+			n = FEED_CHUNK;
+		p->next += n;
 		pthread_mutex_unlock(&p->mu);
-		if (i >= p->ks->n)
+		if (n == 0)
 			break;
-		err = svc_reevaluate(p->f->s, "risk-feed", p->cause, p->ks->k[i], &changed);
+		for (size_t k = 0; k < n; k++)
+			keys[k] = p->ks->k[i + k];
+		err = svc_reevaluate_many(p->f->s, "risk-feed", p->cause, keys, n, errs, changed);
 		pthread_mutex_lock(&p->mu);
-		if (err == HC_OK || err == HC_ERR_NOT_FOUND) {
-			p->done++;
-			p->changed += changed;
-		} else {
-			if (p->failed++ == 0)
-				log_msg("risk feed: re-evaluation: %s%s%s", hc_strerror(err),
-					hc_detail()[0] ? ": " : "", hc_detail());
+		for (size_t k = 0; k < n; k++) {
+			hc_err e = err != HC_OK && errs[k] == HC_ERR_CONFLICT ? err : errs[k];
+
+			if (e == HC_OK || e == HC_ERR_NOT_FOUND) {
+				p->done++;
+				p->changed += changed[k];
+			} else if (p->failed++ == 0) {
+				log_msg("risk feed: re-evaluation: %s", hc_strerror(e));
+			}
 		}
 		pthread_mutex_unlock(&p->mu);
 	}

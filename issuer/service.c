@@ -348,58 +348,134 @@ hc_err svc_policy_apply(struct svc *s, const struct hc_record *rec, int64_t now,
 	return err;
 }
 
-hc_err svc_reevaluate(struct svc *s, const char *actor, const char *cause, const char *key,
-		      bool *changed)
-{
+/* One person of svc_reevaluate_many: the evaluation and its change. */
+struct reeval {
 	struct reg_person p;
-	struct hc_record *rec = NULL;
 	struct hc_claims c;
-	struct reg_change ch;
 	const char *why[HC_MAX_WHY];
-	hc_err err = HC_ERR_CONFLICT;
+	struct reg_change ch;
+	bool pending;
+};
 
-	if (changed)
-		*changed = false;
-	memset(&p, 0, sizeof(p));
-	for (int tries = 0; tries < MAX_TRIES && err == HC_ERR_CONFLICT; tries++) {
+/* Evaluates x->p (read at now); true when its status changed and x->ch
+ * is the change to store. */
+static hc_err reeval_one(struct svc *s, const char *actor, const char *cause, const char *key,
+			 int64_t now, struct reeval *x, bool *store)
+{
+	struct hc_record *rec = NULL;
+	hc_err err;
+
+	*store = false;
+	memset(&x->c, 0, sizeof(x->c));
+	err = svc_record_of_inputs(x->p.inputs, x->p.name, x->p.id, &rec);
+	if (err == HC_OK)
+		err = svc_policy_apply(s, rec, now, &x->c);
+	hc_record_free(rec);
+	if (err != HC_OK || (x->p.has_status && x->p.st == x->c.st))
+		return err; /* nothing to store */
+	for (size_t i = 0; i < x->c.nwhy; i++)
+		x->why[i] = x->c.why[i];
+	memset(&x->ch, 0, sizeof(x->ch));
+	x->ch.actor = actor;
+	x->ch.cause = cause;
+	x->ch.action = "event";
+	x->ch.now = now;
+	x->ch.person = key;
+	x->ch.name = x->p.name;
+	x->ch.id = x->p.id;
+	x->ch.expect_version = x->p.version;
+	x->ch.has_status = true;
+	x->ch.st = x->c.st;
+	x->ch.why = x->why;
+	x->ch.nwhy = x->c.nwhy;
+	*store = true;
+	return HC_OK;
+}
+
+hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
+			   const char *const *keys, size_t n, hc_err *errs, bool *changed)
+{
+	struct reeval *x = calloc(n ? n : 1, sizeof(*x));
+	struct reg_person *people = calloc(n ? n : 1, sizeof(*people));
+	struct reg_change *ch = calloc(n ? n : 1, sizeof(*ch));
+	const char **rk = calloc(n ? n : 1, sizeof(*rk));
+	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), *at = calloc(n ? n : 1, sizeof(*at));
+	hc_err *e = calloc(n ? n : 1, sizeof(*e)), err = HC_OK;
+	bool revoked = false;
+
+	if (!x || !people || !ch || !rk || !idx || !at || !e) {
+		err = HC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		errs[i] = HC_ERR_CONFLICT;
+		changed[i] = false;
+		x[i].pending = true;
+	}
+	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		int64_t now = hc_now();
+		size_t m = 0, q = 0;
 
-		reg_person_clear(&p);
-		hc_record_free(rec);
-		rec = NULL;
-		memset(&c, 0, sizeof(c));
-		if ((err = reg_person_get(s->reg, key, &p)) != HC_OK)
+		for (size_t i = 0; i < n; i++)
+			if (x[i].pending) {
+				at[m] = i;
+				rk[m++] = keys[i];
+			}
+		if (m == 0)
 			break;
-		if ((err = svc_record_of_inputs(p.inputs, p.name, p.id, &rec)) != HC_OK ||
-		    (err = svc_policy_apply(s, rec, now, &c)) != HC_OK)
+		/* The people in one read transaction, without their codes. */
+		if ((err = reg_people_get(s->reg, rk, m, people, e)) != HC_OK) {
+			for (size_t k = 0; k < m; k++)
+				reg_person_clear(&people[k]);
 			break;
-		if (p.has_status && p.st == c.st)
-			break; /* nothing to store */
-		for (size_t i = 0; i < c.nwhy; i++)
-			why[i] = c.why[i];
-		memset(&ch, 0, sizeof(ch));
-		ch.actor = actor;
-		ch.cause = cause;
-		ch.action = "event";
-		ch.now = now;
-		ch.person = key;
-		ch.name = p.name;
-		ch.id = p.id;
-		ch.expect_version = p.version;
-		ch.has_status = true;
-		ch.st = c.st;
-		ch.why = why;
-		ch.nwhy = c.nwhy;
-		if ((err = reg_apply(s->reg, &ch, NULL)) == HC_OK) {
-			if (changed)
-				*changed = p.has_status;
-			if (p.has_status)
-				pub_revoked(s->publisher);
+		}
+		for (size_t k = 0; k < m; k++) {
+			struct reeval *y = &x[at[k]];
+			bool store = false;
+
+			y->p = people[k];
+			if (e[k] == HC_OK)
+				e[k] = reeval_one(s, actor, cause, keys[at[k]], now, y, &store);
+			if (!store) {
+				errs[at[k]] = e[k];
+				y->pending = false;
+				continue;
+			}
+			ch[q] = y->ch;
+			idx[q++] = at[k];
+		}
+		if (q && (err = reg_apply_many(s->reg, ch, q, e, NULL, NULL)) != HC_OK)
+			break;
+		for (size_t j = 0; j < q; j++) {
+			struct reeval *y = &x[idx[j]];
+
+			if (e[j] == HC_ERR_CONFLICT)
+				continue; /* changed meanwhile: read and evaluate again */
+			errs[idx[j]] = e[j];
+			y->pending = false;
+			if (e[j] == HC_OK && y->p.has_status) {
+				changed[idx[j]] = true;
+				revoked = true;
+			}
+		}
+		for (size_t k = 0; k < m; k++) {
+			reg_person_clear(&x[at[k]].p);
+			OPENSSL_cleanse(&x[at[k]].c, sizeof(x[at[k]].c));
 		}
 	}
-	reg_person_clear(&p);
-	hc_record_free(rec);
-	OPENSSL_cleanse(&c, sizeof(c));
+	if (revoked)
+		pub_revoked(s->publisher);
+out:
+	if (x)
+		for (size_t i = 0; i < n; i++)
+			reg_person_clear(&x[i].p);
+	free(x);
+	free(people);
+	free(ch);
+	free(rk);
+	free(idx);
+	free(at);
+	free(e);
 	return err;
 }
 

@@ -59,14 +59,19 @@ void svc_revocations(struct svc *s, const struct caller *who, const char *body, 
 void svc_audit(struct svc *s, const char *after, const char *limit, struct reply *r);
 void svc_healthz(struct svc *s, struct reply *r);
 
-/* Re-evaluates person key (HMAC key) under the policy and the risk-area
- * list in force, with no new inputs: when the status differs from the
- * stored one, stores it and revokes the codes it makes untrue (reg_apply),
- * audited with actor and cause, durable before it returns, and wakes the
- * publisher. *changed (may be NULL): whether the status changed.
- * HC_ERR_NOT_FOUND for an unknown person. Retries on concurrent changes. */
-hc_err svc_reevaluate(struct svc *s, const char *actor, const char *cause, const char *key,
-		      bool *changed) HC_WUR;
+/* Re-evaluates n people (HMAC keys) under the policy and the risk-area
+ * list in force, with no new inputs: read in one read transaction
+ * (reg_people_get), evaluated, and those whose status differs from the
+ * stored one stored together (reg_apply_many: normally one commit), each
+ * revoking the codes it makes untrue, audited with actor and cause,
+ * durable before it returns; wakes the publisher. A person that met a
+ * concurrent change is read again. errs[i]: HC_OK, HC_ERR_NOT_FOUND for
+ * an unknown person, HC_ERR_CONFLICT after MAX_TRIES, or the person's
+ * error; changed[i]: whether the status changed. Another error (out of
+ * memory, the registry) is returned, and the people not done keep
+ * HC_ERR_CONFLICT. */
+hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
+			   const char *const *keys, size_t n, hc_err *errs, bool *changed) HC_WUR;
 
 /* The risk-area list in force (issuer/riskfeed.c), NULL when none; a
  * reference the caller drops with svc_risk_put (lists are replaced while
@@ -76,7 +81,7 @@ void svc_risk_put(struct svc *s, const struct hc_risk *r);
 /* The feed of cfg->feed (none when its url is empty): loads the list held
  * by the last run (verified again), then starts the thread that fetches
  * every cfg->feed.every seconds and, on a new list, re-evaluates the
- * people it concerns (svc_reevaluate). Start it after the publisher. */
+ * people it concerns (svc_reevaluate_many). Start it after the publisher. */
 hc_err svc_feed_start(struct svc *s, char *msg, size_t msgsz) HC_WUR;
 void svc_feed_stop(struct svc *s);
 /* False (why set) when the feed has not answered with a usable list for
