@@ -529,7 +529,8 @@ hc_err hc_dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, const char 
 	    (err = dcc_times(signer, o, r)) != HC_OK || (err = dcc_content(h, r)) != HC_OK ||
 	    (err = dcc_key_usage(signer, r->type)) != HC_OK)
 		goto out;
-	err = dcc_require(o, r);
+	if ((err = dcc_require(o, r)) == HC_OK)
+		hc_set_detail(NULL); /* a certificate tried before the signer left one */
 out:
 	X509_free(signer);
 	if (root)
