@@ -211,9 +211,10 @@ static void one_case(const char *file)
 		total[f]++;
 		want = cJSON_IsTrue(v);
 		/* A step succeeded when the verdict passed or failed later. */
-		got = stage_of(e) == S_PASS || stage_of(e) > flags[f].st;
-		if (!got) /* it failed there, or before: which the flag names */
-			CHECK(stage_of(e) <= flags[f].st);
+		got = stage_of(e) == S_PASS || (stage_of(e) > flags[f].st && stage_of(e) != S_OTHER);
+		/* never an error that is not about the code (memory, a certificate
+		 * OpenSSL cannot read) */
+		CHECK(stage_of(e) != S_OTHER);
 		if (k) {
 			overridden[f]++;
 			CHECK(got == k->ours);
