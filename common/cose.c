@@ -55,30 +55,71 @@ static hc_err head(const uint8_t *p, size_t n, size_t *i, unsigned *mt, uint64_t
 	return HC_OK;
 }
 
+/* A map key seen in the walk: integer (mt 0, 1) or text at off, v bytes. */
+struct key {
+	unsigned mt;
+	uint64_t v;
+	size_t off;
+};
+#define DCC_CBOR_KEYS ((size_t)DCC_CBOR_DEPTH * DCC_CBOR_MAP) /* keys open at once */
+
+/* A map key must be an integer or text, and new among its map's keys
+ * keys[from..*nk). Compared by value: integers by number, text by bytes. */
+static hc_err key_once(const uint8_t *p, unsigned mt, uint64_t v, size_t off, struct key *keys,
+		       size_t from, size_t *nk, hc_err err, const char *what)
+{
+	if (mt != 0 && mt != 1 && mt != 3) {
+		hc_set_detail("%s: CBOR map key that is not an integer or text", what);
+		return err;
+	}
+	if (mt == 3 && v > SIZE_MAX - off) /* the string check reports it */
+		return HC_OK;
+	for (size_t k = from; k < *nk; k++)
+		if (keys[k].mt == mt && keys[k].v == v &&
+		    (mt != 3 || memcmp(p + keys[k].off, p + off, (size_t)v) == 0)) {
+			hc_set_detail("%s: CBOR map has a duplicate key", what);
+			return err;
+		}
+	if (*nk == DCC_CBOR_KEYS) {
+		hc_set_detail("%s: CBOR has too many map keys at once", what);
+		return err;
+	}
+	keys[(*nk)++] = (struct key){mt, v, off};
+	return HC_OK;
+}
+
 /* The well-formedness walk: every count is checked against the bytes
  * left before libcbor allocates anything for it. Copies the item without
  * its tags into copy (n bytes), or refuses tags when tags is false. */
 static hc_err wellformed(const uint8_t *p, size_t n, hc_err err, const char *what, bool tags,
-			 uint8_t *copy, size_t *cl)
+			 uint8_t *copy, size_t *cl, struct key *keys)
 {
 	uint64_t rem[DCC_CBOR_DEPTH + 1];
-	size_t i = 0, d = 0;
+	size_t i = 0, d = 0, nk = 0, kstart[DCC_CBOR_DEPTH + 1];
+	bool map[DCC_CBOR_DEPTH + 1];
 	hc_err e;
 
 	*cl = 0;
 	rem[0] = 1;
+	map[0] = false;
+	kstart[0] = 0;
 	for (;;) {
 		unsigned mt = 0;
 		uint64_t v = 0;
 		size_t at;
 
+		bool is_key;
+
 		while (d > 0 && rem[d] == 0)
-			d--;
+			nk = kstart[d--]; /* a map's keys go when it ends */
 		if (rem[d] == 0)
 			break;
+		is_key = map[d] && rem[d] % 2 == 0;
 		rem[d]--;
 		at = i;
 		if ((e = head(p, n, &i, &mt, &v, err, what)) != HC_OK)
+			return e;
+		if (is_key && (e = key_once(p, mt, v, i, keys, kstart[d], &nk, err, what)) != HC_OK)
 			return e;
 		if (mt != 6) { /* the head, and below a string's bytes */
 			size_t l = i - at + (mt == 2 || mt == 3 ? (size_t)(v <= n - i ? v : 0) : 0);
@@ -144,6 +185,8 @@ static hc_err wellformed(const uint8_t *p, size_t n, hc_err err, const char *wha
 			return err;
 		}
 		rem[++d] = v;
+		map[d] = mt == 5;
+		kstart[d] = nk;
 	}
 	if (i != n) {
 		hc_set_detail("%s: %zu bytes after the CBOR item", what, n - i);
@@ -152,67 +195,24 @@ static hc_err wellformed(const uint8_t *p, size_t n, hc_err err, const char *wha
 	return HC_OK;
 }
 
-static bool key_equal(const cbor_item_t *a, const cbor_item_t *b)
-{
-	if (cbor_typeof(a) != cbor_typeof(b))
-		return false;
-	if (cbor_isa_string(a))
-		return cbor_string_length(a) == cbor_string_length(b) &&
-		       memcmp(cbor_string_handle(a), cbor_string_handle(b), cbor_string_length(a)) == 0;
-	return cbor_get_int(a) == cbor_get_int(b);
-}
-
-/* Map keys: integers or text, each once; depth is bounded by wellformed. */
-static bool keys_ok(const cbor_item_t *it, const char *what)
-{
-	if (cbor_isa_tag(it)) {
-		const cbor_item_t *in = hc__cbor_untag(it, cbor_tag_value(it));
-
-		return keys_ok(in, what);
-	}
-	if (cbor_isa_array(it)) {
-		cbor_item_t **a = cbor_array_handle(it);
-
-		for (size_t k = 0; k < cbor_array_size(it); k++)
-			if (!keys_ok(a[k], what))
-				return false;
-		return true;
-	}
-	if (!cbor_isa_map(it))
-		return true;
-	struct cbor_pair *m = cbor_map_handle(it);
-	size_t n = cbor_map_size(it);
-
-	for (size_t k = 0; k < n; k++) {
-		if (!cbor_isa_uint(m[k].key) && !cbor_isa_negint(m[k].key) &&
-		    !cbor_isa_string(m[k].key)) {
-			hc_set_detail("%s: CBOR map key that is not an integer or text", what);
-			return false;
-		}
-		for (size_t j = 0; j < k; j++)
-			if (key_equal(m[j].key, m[k].key)) {
-				hc_set_detail("%s: CBOR map has a duplicate key", what);
-				return false;
-			}
-		if (!keys_ok(m[k].value, what))
-			return false;
-	}
-	return true;
-}
-
 hc_err hc__cbor_load(const uint8_t *p, size_t n, bool tags, hc_err err, const char *what,
 		     cbor_item_t **out)
 {
 	struct cbor_load_result res;
 	cbor_item_t *it = NULL;
 	uint8_t *copy;
+	struct key *keys;
 	size_t cl = 0;
 	hc_err e;
 
 	*out = NULL;
-	if (!(copy = malloc(n ? n : 1)))
-		return HC_ERR_NOMEM;
-	if ((e = wellformed(p, n, err, what, tags, copy, &cl)) != HC_OK)
+	copy = malloc(n ? n : 1);
+	keys = malloc(DCC_CBOR_KEYS * sizeof(*keys));
+	if (!copy || !keys) {
+		e = HC_ERR_NOMEM;
+		goto out;
+	}
+	if ((e = wellformed(p, n, err, what, tags, copy, &cl, keys)) != HC_OK)
 		goto out;
 	/* libcbor 0.8 refuses tags 6 to 20 in their one-byte form (COSE_Sign1
 	 * is 18): it is given the item without its tags. */
@@ -226,13 +226,14 @@ hc_err hc__cbor_load(const uint8_t *p, size_t n, bool tags, hc_err err, const ch
 	e = err;
 	if (res.read != cl)
 		hc_set_detail("%s: CBOR not read to its end", what);
-	else if (keys_ok(it, what))
+	else
 		e = HC_OK;
 out:
 	if (e == HC_OK)
 		*out = it;
 	else if (it)
 		cbor_decref(&it);
+	free(keys);
 	free(copy);
 	return e;
 }
@@ -277,19 +278,6 @@ const cbor_item_t *hc__cbor_get_str(const cbor_item_t *map, const char *s)
 		    memcmp(cbor_string_handle(m[i].key), s, l) == 0)
 			return m[i].value;
 	return NULL;
-}
-
-const cbor_item_t *hc__cbor_untag(const cbor_item_t *it, uint64_t tag)
-{
-	cbor_item_t *in, *ref;
-
-	if (!cbor_isa_tag(it) || cbor_tag_value(it) != tag)
-		return it;
-	/* cbor_tag_item takes a reference; the tag keeps its own. */
-	in = cbor_tag_item(it);
-	ref = in;
-	cbor_decref(&ref);
-	return in;
 }
 
 static bool bstr(const cbor_item_t *it, const uint8_t **p, size_t *n)

@@ -113,7 +113,8 @@ out:
 	return err;
 }
 
-/* A CBOR text (tag 0 allowed around it) copied for display. */
+/* A CBOR text (a tag 0 around it was dropped by the reader) copied for
+ * display. */
 static bool text_of(const cbor_item_t *it, char *out, size_t outsz)
 {
 	char tmp[512];
@@ -121,7 +122,6 @@ static bool text_of(const cbor_item_t *it, char *out, size_t outsz)
 
 	if (!it)
 		return false;
-	it = hc__cbor_untag(it, 0);
 	if (!cbor_isa_string(it))
 		return false;
 	l = cbor_string_length(it);
@@ -457,8 +457,14 @@ static char eku_type(const ASN1_OBJECT *obj)
 	for (size_t i = 0; i < 2; i++) {
 		size_t pl = strlen(pfx[i]);
 
-		if (strncmp(oid, pfx[i], pl) == 0 && oid[pl] && !oid[pl + 1])
-			return oid[pl] == '1' ? 't' : oid[pl] == '2' ? 'v' : oid[pl] == '3' ? 'r' : 0;
+		if (strncmp(oid, pfx[i], pl) != 0 || !oid[pl] || oid[pl + 1])
+			continue;
+		if (oid[pl] == '1')
+			return 't';
+		if (oid[pl] == '2')
+			return 'v';
+		if (oid[pl] == '3')
+			return 'r';
 	}
 	return 0;
 }

@@ -25,8 +25,6 @@ const cbor_item_t *hc__cbor_get_int(const cbor_item_t *map, int64_t k);
 const cbor_item_t *hc__cbor_get_str(const cbor_item_t *map, const char *s);
 /* The integer value of it, false when it is not an integer. */
 bool hc__cbor_int(const cbor_item_t *it, int64_t *v);
-/* The item inside tag number tag, borrowed; it itself when untagged. */
-const cbor_item_t *hc__cbor_untag(const cbor_item_t *it, uint64_t tag);
 
 struct hc_cose {
 	cbor_item_t *root, *prot_map; /* owned; prot_map NULL for an empty bstr */

@@ -15,6 +15,8 @@
 #include "t.h"
 
 #define T0 INT64_C(1780000000) /* the verification time */
+#define DAY INT64_C(86400)
+#define HOUR INT64_C(3600)
 
 struct buf {
 	uint8_t b[70000];
@@ -75,7 +77,7 @@ struct spec {
 	const uint8_t *kid;  /* 8 bytes */
 	int64_t iat, exp;
 	bool float_times, kid_unprot, der_sig, dup_claim, dup_prot, indefinite, huge_exp;
-	bool bignum_exp, trailing, uncompressed, deep, tamper;
+	bool bignum_exp, trailing, uncompressed, deep, tamper, dup_text;
 	int tag;             /* 18 (default 0 means 18), -1 none, 61 for 61(18), else that tag */
 	const char *tt, *tr;
 	int64_t sc;
@@ -83,8 +85,10 @@ struct spec {
 
 static void hcert(struct buf *b, const struct spec *s)
 {
-	hd(b, 5, 4);
+	hd(b, 5, 4 + s->dup_text);
 	tx(b, "ver"), tx(b, "1.3.0");
+	if (s->dup_text)
+		tx(b, "ver"), tx(b, "1.0.0");
 	tx(b, "nam"), hd(b, 5, 3), tx(b, "fn"), tx(b, "Muster"), tx(b, "fnt"), tx(b, "MUSTER"),
 		tx(b, "gn"), tx(b, "Erika");
 	tx(b, "dob"), tx(b, "1964-08-12");
@@ -240,8 +244,10 @@ static char *make(const struct spec *s)
 	if (s->trailing)
 		put(&cose, "\x00", 1);
 	zl = compressBound(cose.n);
-	if (!(z = malloc(zl)) || compress2(z, &zl, cose.b, cose.n, 9) != Z_OK)
+	if (!(z = malloc(zl)) || compress2(z, &zl, cose.b, cose.n, 9) != Z_OK) {
+		free(z);
 		return NULL;
+	}
 	if (s->uncompressed) {
 		memcpy(z, cose.b, cose.n);
 		zl = cose.n;
@@ -306,9 +312,9 @@ static struct spec base(char type)
 	s.alg = -7;
 	s.key = ec;
 	s.kid = c_ec.kid;
-	s.iat = T0 - 86400;
-	s.exp = T0 + 86400 * 30;
-	s.sc = T0 - 3600 * 5;
+	s.iat = T0 - DAY;
+	s.exp = T0 + DAY * 30;
+	s.sc = T0 - HOUR * 5;
 	return s;
 }
 
@@ -425,7 +431,7 @@ static void codes(void)
 	s = base('v'), s.tag = 98, expect("COSE_Sign tag 98: wrong tag", &s, &c_ec, 1, 0, 0, HC_ERR_CBOR);
 	s = base('v'), s.tag = 17, expect("tag 17: wrong tag", &s, &c_ec, 1, 0, 0, HC_ERR_CBOR);
 	s = base('v'), s.float_times = true;
-	s.iat = T0 - 86400, s.exp = T0 + 86400;
+	s.iat = T0 - DAY, s.exp = T0 + DAY;
 	{
 		struct hc_verify_opts o;
 		struct hc_foreign_result r;
@@ -449,6 +455,8 @@ static void codes(void)
 	expect("indefinite-length array refused", &s, &c_ec, 1, 0, 0, HC_ERR_CBOR);
 	s = base('v'), s.dup_claim = true;
 	expect("duplicate claim key", &s, &c_ec, 1, 0, 0, HC_ERR_CLAIMS);
+	s = base('v'), s.dup_text = true;
+	expect("duplicate text key in the content", &s, &c_ec, 1, 0, 0, HC_ERR_CLAIMS);
 	s = base('v'), s.dup_prot = true;
 	expect("duplicate protected header key", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
 	s = base('v'), s.huge_exp = true;
@@ -474,10 +482,10 @@ static void codes(void)
 	s = base('v'), expect("every certificate with the kid is tried", &s, pair, 2, 0, 0, HC_OK);
 	s = base('v'), s.kid = c_old.kid;
 	expect("exp past the certificate's notAfter", &s, &c_old, 1, 0, 0, HC_ERR_KEY_NOT_VALID);
-	s = base('v'), s.kid = c_old.kid, s.iat = T0 - 86400 * 400, s.exp = T0 + 60;
+	s = base('v'), s.kid = c_old.kid, s.iat = T0 - DAY * 400, s.exp = T0 + 60;
 	expect("iat before the certificate's notBefore", &s, &c_old, 1, 0, 0, HC_ERR_KEY_NOT_VALID);
 	s = base('v'), s.exp = T0 - 1, expect("expired", &s, &c_ec, 1, 0, 0, HC_ERR_EXPIRED);
-	s = base('v'), s.iat = T0 + 3600;
+	s = base('v'), s.iat = T0 + HOUR;
 	expect("issued in the future", &s, &c_ec, 1, 0, 0, HC_ERR_IAT_FUTURE);
 	s = base('v'), s.iat = T0 + 200, expect("iat within the skew", &s, &c_ec, 1, 0, 0, HC_OK);
 	s = base('v'), s.kid = c_test_only.kid;
@@ -490,7 +498,7 @@ static void codes(void)
 	s = base('v'), expect("2 doses miss 3", &s, &c_ec, 1, 3, 0, HC_ERR_REQ_DOSES);
 	s = base('t'), expect("a test for doses", &s, &c_ec, 1, 1, 0, HC_ERR_REQ_DOSES);
 	s = base('t'), expect("NAAT 5 h old meets 24 h", &s, &c_ec, 1, 0, 86400, HC_OK);
-	s = base('t'), expect("NAAT 5 h old misses 4 h", &s, &c_ec, 1, 0, 4 * 3600, HC_ERR_REQ_NAT);
+	s = base('t'), expect("NAAT 5 h old misses 4 h", &s, &c_ec, 1, 0, 4 * HOUR, HC_ERR_REQ_NAT);
 	s = base('t'), s.tt = "LP217198-3";
 	expect("RAT for NAAT", &s, &c_ec, 1, 0, 86400, HC_ERR_REQ_NAT);
 	s = base('t'), s.tr = "260373001";
@@ -509,13 +517,13 @@ void t_main(void)
 	t_end();
 	if (!ec || !ec384 || !rsa)
 		return;
-	c_ec = cert_of(ec, T0 - 86400 * 365, T0 + 86400 * 365, NULL, &ders[0]);
-	c_rsa = cert_of(rsa, T0 - 86400 * 365, T0 + 86400 * 365, NULL, &ders[1]);
-	c_ec384 = cert_of(ec384, T0 - 86400 * 365, T0 + 86400 * 365, NULL, &ders[2]);
-	c_old = cert_of(ec, T0 - 86400 * 30, T0 + 86400, NULL, &ders[3]);
-	c_test_only = cert_of(ec, T0 - 86400 * 365, T0 + 86400 * 365, "1.3.6.1.4.1.1847.2021.1.1",
+	c_ec = cert_of(ec, T0 - DAY * 365, T0 + DAY * 365, NULL, &ders[0]);
+	c_rsa = cert_of(rsa, T0 - DAY * 365, T0 + DAY * 365, NULL, &ders[1]);
+	c_ec384 = cert_of(ec384, T0 - DAY * 365, T0 + DAY * 365, NULL, &ders[2]);
+	c_old = cert_of(ec, T0 - DAY * 30, T0 + DAY, NULL, &ders[3]);
+	c_test_only = cert_of(ec, T0 - DAY * 365, T0 + DAY * 365, "1.3.6.1.4.1.1847.2021.1.1",
 			      &ders[4]);
-	c_any = cert_of(ec, T0 - 86400 * 365, T0 + 86400 * 365, "clientAuth,emailProtection",
+	c_any = cert_of(ec, T0 - DAY * 365, T0 + DAY * 365, "clientAuth,emailProtection",
 			&ders[5]);
 	framing();
 	codes();
