@@ -65,14 +65,14 @@ struct key {
 
 /* A map key must be an integer or text, and new among its map's keys
  * keys[from..*nk). Compared by value: integers by number, text by bytes. */
-static hc_err key_once(const uint8_t *p, unsigned mt, uint64_t v, size_t off, struct key *keys,
-		       size_t from, size_t *nk, hc_err err, const char *what)
+static hc_err key_once(const uint8_t *p, size_t n, unsigned mt, uint64_t v, size_t off,
+		       struct key *keys, size_t from, size_t *nk, hc_err err, const char *what)
 {
 	if (mt != 0 && mt != 1 && mt != 3) {
 		hc_set_detail("%s: CBOR map key that is not an integer or text", what);
 		return err;
 	}
-	if (mt == 3 && v > SIZE_MAX - off) /* the string check reports it */
+	if (mt == 3 && v > n - off) /* past the end: the string check says so */
 		return HC_OK;
 	for (size_t k = from; k < *nk; k++)
 		if (keys[k].mt == mt && keys[k].v == v &&
@@ -119,7 +119,7 @@ static hc_err wellformed(const uint8_t *p, size_t n, hc_err err, const char *wha
 		at = i;
 		if ((e = head(p, n, &i, &mt, &v, err, what)) != HC_OK)
 			return e;
-		if (is_key && (e = key_once(p, mt, v, i, keys, kstart[d], &nk, err, what)) != HC_OK)
+		if (is_key && (e = key_once(p, n, mt, v, i, keys, kstart[d], &nk, err, what)) != HC_OK)
 			return e;
 		if (mt != 6) { /* the head, and below a string's bytes */
 			size_t l = i - at + (mt == 2 || mt == 3 ? (size_t)(v <= n - i ? v : 0) : 0);
@@ -308,7 +308,7 @@ hc_err hc__cose_parse(const uint8_t *p, size_t n, struct hc_cose *c)
 
 	memset(c, 0, sizeof(*c));
 	/* Tags: 61 (CWT) around 18 (COSE_Sign1), 18, or none. */
-	for (int k = 0; k < 2 && n > 0 && p[i] >> 5 == 6; k++) {
+	for (int k = 0; k < 2 && i < n && p[i] >> 5 == 6; k++) {
 		unsigned mt;
 		uint64_t tag;
 

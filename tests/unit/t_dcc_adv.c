@@ -416,6 +416,59 @@ static void framing(void)
 	t_end();
 }
 
+/* Raw bytes as the COSE message, compressed and framed here. */
+static void raw(const char *name, const uint8_t *b, size_t n, hc_err want)
+{
+	struct hc_verify_opts o;
+	struct hc_foreign_result r;
+	uint8_t z[512];
+	uLongf zl = sizeof(z);
+	char text[1024];
+
+	t_begin(name);
+	hc_verify_opts_init(&o);
+	o.at = T0;
+	CHECK(compress2(z, &zl, b, n, 9) == Z_OK);
+	memcpy(text, "HC1:", 4);
+	b45_encode(z, zl, text + 4);
+	CHECK_ERR(hc_dcc_verify(&c_ec, 1, text, strlen(text), &o, &r), want);
+	CHECK(hc_detail()[0] != '\0');
+	t_end();
+}
+
+static void raw_cbor(void)
+{
+	static const struct {
+		const char *name;
+		const char *b;
+		size_t n;
+	} v[] = {
+		{"empty COSE message", "", 0},
+		{"COSE_Sign1 truncated", "\xd2\x84\x43\xa1\x01\x26", 6},
+		{"a lone break byte", "\xff", 1},
+		{"reserved additional information", "\xd2\x9c", 2},
+		{"unassigned simple value", "\xd2\x84\xf0\xa0\x40\x40", 6},
+		{"simple value in two bytes", "\xd2\x84\xf8\x20\xa0\x40\x40", 7},
+		{"array of 2^32-1 elements", "\xd2\x9a\xff\xff\xff\xff\x00", 7},
+		{"map of 2^63 pairs", "\xbb\x80\x00\x00\x00\x00\x00\x00\x00", 9},
+		{"text key cut short after an equal-length key", "\xa2\x63" "abc\x01\x63" "a", 8},
+		{"a map key that is a map", "\xa1\xa0\x01", 3},
+		{"a tag inside COSE_Sign1", "\xd2\x84\xc0\x40\xa0\x40\x40", 7},
+		{"tag 61 without tag 18", "\xd8\x3d\x84\x40\xa0\x40\x40", 7},
+		{"tag 18 around tag 61", "\xd2\xd8\x3d\x84\x40\xa0\x40\x40", 8},
+		{"COSE_Sign1 of three", "\xd2\x83\x40\xa0\x40", 5},
+		{"payload nil (detached)", "\xd2\x84\x40\xa0\xf6\x40", 6},
+		{"invalid UTF-8 text", "\xd2\x84\x40\xa1\x61\xff\x01\x40\x40", 9},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		raw(v[i].name, (const uint8_t *)v[i].b, v[i].n, HC_ERR_CBOR);
+	raw("no alg", (const uint8_t *)"\xd2\x84\x40\xa1\x04\x41\x00\x40\x40", 9, HC_ERR_HEADER);
+	raw("alg EdDSA", (const uint8_t *)"\xd2\x84\x40\xa2\x01\x27\x04\x41\x00\x40\x40", 11,
+	    HC_ERR_ALG);
+	raw("protected header not a map", (const uint8_t *)"\xd2\x84\x41\x01\xa0\x40\x40", 7,
+	    HC_ERR_HEADER);
+}
+
 static void codes(void)
 {
 	struct spec s;
@@ -526,6 +579,7 @@ void t_main(void)
 	c_any = cert_of(ec, T0 - DAY * 365, T0 + DAY * 365, "clientAuth,emailProtection",
 			&ders[5]);
 	framing();
+	raw_cbor();
 	codes();
 	for (size_t i = 0; i < 6; i++)
 		OPENSSL_free(ders[i]);
