@@ -18,7 +18,7 @@ SAN ?=
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg libcurl libp11
+PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg libcurl libp11 libcbor
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(ISSUED_PKGS))
 # zbar and libcurl are opened on first use (common/dl.c), never linked.
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out zbar libcurl,$(PKGS)))
@@ -70,7 +70,8 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	clang-tidy cppcheck valgrind strace \
 	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
 	libp11-dev softhsm2 opensc nodejs \
-	tmux ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+	tmux ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
+	libcbor-dev
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench lint memcheck
 # Keep the objects that pattern-rule chains would delete as intermediate.

@@ -40,6 +40,8 @@ typedef enum {
 	/* JWS structure */
 	HC_ERR_JWS_PARTS,
 	HC_ERR_B64,
+	HC_ERR_B45,  /* base45 text (DCC) */
+	HC_ERR_CBOR, /* CBOR or COSE structure (DCC) */
 	HC_ERR_HEADER,
 	HC_ERR_ALG,
 	HC_ERR_SIG_LEN,
@@ -55,11 +57,13 @@ typedef enum {
 	HC_ERR_JSON_UNKNOWN,
 	HC_ERR_JSON_INT,
 	HC_ERR_CLAIMS,
+	HC_ERR_DCC_CONTENT, /* the DCC's certificate content (hcert) */
 	/* trust and keys */
 	HC_ERR_UNKNOWN_ISSUER,
 	HC_ERR_UNKNOWN_KEY,
 	HC_ERR_KEY_NOT_VALID,
 	HC_ERR_KEY_REVOKED,
+	HC_ERR_KEY_USAGE, /* DCC signer not allowed for the certificate type */
 	HC_ERR_BAD_SIG,
 	HC_ERR_NOT_YET_VALID,
 	HC_ERR_EXPIRED,

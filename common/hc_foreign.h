@@ -53,6 +53,22 @@ struct hc_foreign_result {
 hc_err hc_dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, const char *text, size_t n,
 		     const struct hc_verify_opts *o, struct hc_foreign_result *r) HC_WUR;
 
+/* Reads DCC QR text as far as its certificate content without checking
+ * its signature, times or signer: for tests and for showing what an
+ * unverified code says (nothing in r is trusted). HC_OK when the content
+ * has the structure hc_dcc_verify requires. */
+hc_err hc_dcc_decode(const char *text, size_t n, struct hc_foreign_result *r) HC_WUR;
+
+/* The DCC key id of a signer certificate: the first 8 bytes of SHA-256
+ * over its DER. */
+hc_err hc_dcc_kid(const uint8_t *der, size_t n, uint8_t kid[8]) HC_WUR;
+
+/* Base45 (RFC 9285), strict: HC_ERR_B45 for a character outside the
+ * alphabet, a group above 65535 (or a final pair above 255) or a lone
+ * final character; HC_ERR_TOO_LARGE when out cannot hold the result. */
+size_t hc_b45_declen(size_t n);
+hc_err hc_b45_decode(const char *in, size_t n, uint8_t *out, size_t outsz, size_t *outlen) HC_WUR;
+
 /* Whether text is DCC or SHC QR text, by its prefix. */
 enum hc_foreign_format hc_foreign_format_of(const char *text, size_t n);
 
