@@ -229,6 +229,52 @@ out:
 	return rc;
 }
 
+/* The national operator's signing of a checked payload with a root key
+ * (a key file or a pkcs11: URI): the JWS is parsed and verified again,
+ * as a verifier will (at most max bytes, payload too), before it is
+ * written to outp atomically. */
+int keys_sign_root(const char *root, const uint8_t *payload, size_t plen, size_t max,
+		   const char *outp, struct hc_pubkey **pubp)
+{
+	struct hc_privkey *k = NULL;
+	struct hc_pubkey *pub = NULL;
+	struct hc_jws j;
+	char *jws = NULL;
+	int rc = EXIT_USAGE;
+	hc_err err;
+
+	memset(&j, 0, sizeof(j));
+	if ((err = hc_privkey_load(root, &k)) != HC_OK || (err = hc_privkey_public(k, &pub)) != HC_OK) {
+		die_err(root, err);
+		goto out;
+	}
+	if ((err = hc_jws_sign(k, false, payload, plen, &jws)) != HC_OK) {
+		die_err("sign", err);
+		goto out;
+	}
+	/* The signer checks its own output before handing it out. */
+	if ((err = hc_jws_parse(jws, strlen(jws), max, false, max, &j)) != HC_OK ||
+	    (err = hc_jws_verify(&j, jws, pub)) != HC_OK) {
+		die_err("self-check", err);
+		goto out;
+	}
+	if ((err = hc_write_file_atomic(outp, jws, strlen(jws), 0644)) != HC_OK) {
+		die_err(outp, err);
+		goto out;
+	}
+	rc = 0;
+	if (pubp) {
+		*pubp = pub;
+		pub = NULL;
+	}
+out:
+	hc_jws_clear(&j);
+	free(jws);
+	hc_pubkey_free(pub);
+	hc_privkey_free(k);
+	return rc;
+}
+
 static int cmd_trustlist(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -239,16 +285,11 @@ static int cmd_trustlist(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *root = NULL, *in = NULL, *outp = NULL;
-	struct hc_privkey *k = NULL;
 	struct hc_pubkey *pub = NULL;
-	struct hc_jws j;
 	uint8_t *payload = NULL;
 	size_t plen = 0;
-	char *jws = NULL;
 	int c, rc = EXIT_USAGE;
 	hc_err err;
-
-	memset(&j, 0, sizeof(j));
 	const char **slots[] = {&root, &in, &outp};
 
 	if ((c = read_opts(argc, argv, opts, slots, 3)) >= 0)
@@ -265,38 +306,17 @@ static int cmd_trustlist(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	if ((err = hc_privkey_load(root, &k)) != HC_OK || (err = hc_privkey_public(k, &pub)) != HC_OK) {
-		die_err(root, err);
+	if ((rc = keys_sign_root(root, payload, plen, HC_MAX_TRUST_FILE, outp, &pub)) != 0)
 		goto out;
-	}
-	if ((err = hc_jws_sign(k, false, payload, plen, &jws)) != HC_OK) {
-		die_err("sign", err);
-		goto out;
-	}
-	/* The signer checks its own output before handing it out. */
-	if ((err = hc_jws_parse(jws, strlen(jws), HC_MAX_TRUST_FILE, false, HC_MAX_TRUST_FILE, &j)) !=
-		    HC_OK ||
-	    (err = hc_jws_verify(&j, jws, pub)) != HC_OK) {
-		die_err("self-check", err);
-		goto out;
-	}
-	if ((err = hc_write_file_atomic(outp, jws, strlen(jws), 0644)) != HC_OK) {
-		die_err(outp, err);
-		goto out;
-	}
 	printf("%s\n", hc_pubkey_kid(pub));
-	rc = 0;
 out:
-	hc_jws_clear(&j);
-	free(jws);
 	free(payload);
 	hc_pubkey_free(pub);
-	hc_privkey_free(k);
 	return rc;
 }
 
 /* A decimal sequence number in [1, 2^53 - 1]. */
-static bool parse_seq(const char *s, int64_t *out)
+bool keys_seq(const char *s, int64_t *out)
 {
 	char *end;
 	long long v;
@@ -403,7 +423,7 @@ static int cmd_revoke(int argc, char **argv)
 	/* cppcheck-suppress knownConditionTrueFalse ; read_opts sets them through slots */
 	if (!key || !iss || !in || !seqs || !outp || optind != argc)
 		return usage(stderr, EXIT_USAGE);
-	if (!parse_seq(seqs, &seq)) {
+	if (!keys_seq(seqs, &seq)) {
 		fprintf(stderr, "hc-keys: --seq must be an integer from 1 to 2^53 - 1\n");
 		return EXIT_USAGE;
 	}
@@ -528,7 +548,7 @@ static int cmd_snapshot(int argc, char **argv)
 	/* cppcheck-suppress knownConditionTrueFalse ; read_opts sets them through slots */
 	if (!key || !seqs || !exps || !dir || !outp || optind != argc)
 		return usage(stderr, EXIT_USAGE);
-	if (!parse_seq(seqs, &seq)) {
+	if (!keys_seq(seqs, &seq)) {
 		fprintf(stderr, "hc-keys: --seq must be an integer from 1 to 2^53 - 1\n");
 		return EXIT_USAGE;
 	}
