@@ -33,6 +33,8 @@ static const char usage_text[] =
 	"       hc-keys tl snapshot-key PAYLOAD.json --jwk SNAPSHOT.jwk\n"
 	"       hc-keys tl next PAYLOAD.json [--seq N] [--next-update TIME]\n"
 	"       hc-keys riskareas --root ROOT.key --in PAYLOAD.json --out risk-areas.jws\n"
+	"       hc-keys foreign --root ROOT.key --seq N [--dcc CERTS.json]\n"
+	"                      [--shc ISSUERS.json] --out foreign.jws\n"
 	"       hc-keys help [COMMAND]\n"
 	"\n"
 	"  gen        write a new private key (PEM PKCS#8, mode 0600) to FILE,\n"
@@ -61,6 +63,11 @@ static const char usage_text[] =
 	"             number of files\n"
 	"  riskareas  check a risk-area list payload {\"seq\",\"iat\",\"areas\",\"venues\"}\n"
 	"             and sign it with a root key; print the kid, seq and counts\n"
+	"  foreign    sign the foreign trust data with a root key: DCC signer\n"
+	"             certificates (CERTS.json: [{\"country\":\"AT\",\"cert\":BASE64_DER}],\n"
+	"             kids computed) and SMART Health Card issuers (ISSUERS.json:\n"
+	"             [{\"iss\":URL,\"name\":TEXT,\"keys\":[JWK...],\"crls\":[...]}]);\n"
+	"             print the kid, seq and counts\n"
 	"\n"
 	"A private key may also be a pkcs11: URI naming a key in a PKCS#11 token,\n"
 	"its PIN in a file: 'pkcs11:token=T;object=K?pin-source=file:PATH'.\n"
@@ -590,6 +597,7 @@ out:
 }
 
 int cmd_riskareas(int argc, char **argv); /* keys/riskareas.c */
+int cmd_foreign(int argc, char **argv);   /* keys/foreign.c */
 
 static const struct {
 	const char *name;
@@ -602,6 +610,7 @@ static const struct {
 	{"snapshot", cmd_snapshot},
 	{"tl", cmd_tl},
 	{"riskareas", cmd_riskareas},
+	{"foreign", cmd_foreign},
 };
 
 static int dispatch(int argc, char **argv)
