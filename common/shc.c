@@ -95,7 +95,8 @@ hc_err hc_shc_decode(const char *text, size_t n, char *jws, size_t cap, size_t *
 				return HC_ERR_QR_PREFIX;
 			}
 			if (ct != np || ct < 2) {
-				hc_set_detail("chunk %u of %u among %zu chunks", ci, ct, np);
+				hc_set_detail(ct > np ? "chunks missing: %zu of %u given"
+						      : "%zu chunks given of %u", np, ct);
 				return HC_ERR_QR_PREFIX;
 			}
 			if (ci == want && got++ == 0) {
@@ -301,8 +302,11 @@ static hc_err check_card(const struct hc_foreign *f, const char *tok, size_t tl,
 	bool has_exp, card = false, nat;
 	hc_err err;
 
-	if ((err = hc_jws_parse(tok, tl, SHC_JWS_MAX, true, HC_MAX_SHC_INFLATED, &j)) != HC_OK)
+	if ((err = hc_jws_parse(tok, tl, SHC_JWS_MAX, true, HC_MAX_SHC_INFLATED, &j)) != HC_OK) {
+		if (err == HC_ERR_INFLATE_CAP)
+			hc_set_detail("an SHC payload inflates to at most %u bytes", HC_MAX_SHC_INFLATED);
 		return err;
+	}
 	if ((err = hc_json_parse_untrusted((const char *)j.payload, j.payload_len, &root)) != HC_OK)
 		goto out;
 	if ((err = hc_json_str(root, "iss", true, iss, sizeof(iss), NULL)) != HC_OK) {

@@ -228,8 +228,12 @@ int cmd_foreign(int argc, char **argv)
 		fprintf(stderr, "hc-keys: --seq: not a number from 1 to 2^53-1\n");
 		return EXIT_USAGE;
 	}
-	if (build(dccp, shcp, seq, &payload) != HC_OK)
+	if ((err = build(dccp, shcp, seq, &payload)) != HC_OK) {
+		/* what could not be read is an I/O error, what was read is refused */
+		rc = err == HC_ERR_IO || err == HC_ERR_TOO_LARGE || err == HC_ERR_NOMEM ? EXIT_USAGE
+											  : EXIT_FAIL;
 		goto out;
+	}
 	/* The payload is checked as a verifier will read it before it is signed. */
 	if ((err = hc_foreign_parse((const uint8_t *)payload, strlen(payload), &f)) != HC_OK) {
 		die_err("payload", err);
