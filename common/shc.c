@@ -318,8 +318,6 @@ static hc_err check_card(const struct hc_foreign *f, const char *tok, size_t tl,
 		err = HC_ERR_UNKNOWN_ISSUER;
 		goto out;
 	}
-	copy_safe(r->issuer, sizeof(r->issuer), is->iss);
-	copy_safe(r->issuer_name, sizeof(r->issuer_name), is->name);
 	for (size_t i = 0; i < is->nkeys; i++)
 		if (strcmp(hc_pubkey_kid(is->keys[i].k), j.kid) == 0)
 			k = &is->keys[i];
@@ -331,6 +329,8 @@ static hc_err check_card(const struct hc_foreign *f, const char *tok, size_t tl,
 	if ((err = hc_jws_verify(&j, tok, k->k)) != HC_OK)
 		goto out;
 	/* Signed: what follows is the issuer's word. */
+	copy_safe(r->issuer, sizeof(r->issuer), is->iss);
+	copy_safe(r->issuer_name, sizeof(r->issuer_name), is->name);
 	if ((err = get_time(root, "nbf", true, &nbf, NULL)) != HC_OK ||
 	    (err = get_time(root, "exp", false, &exp, &has_exp)) != HC_OK)
 		goto out;

@@ -183,6 +183,37 @@ out=$(printf '%s\n%s\n' "$S00" "$HC1" | "$B/hc-verify" --trust dev --at $AT - 2>
 [ $rc -eq 2 ] && has "$out" "stdin:1: PASS shc" && has "$out" "stdin:2: FAIL error" &&
 	ok "SHC and HC1: on one stdin" || bad "mixed stdin" "exit $rc: $out" # DCC-STUB
 
+# batch: every format, a chunked card as its chunks joined in "code"
+{
+	echo "$S00"
+	printf '{"code":"%s","id":7}\n' "$S03"
+	python3 -c 'import json, sys; print(json.dumps({"code": "\n".join(sys.argv[1:])}))' "$C1" "$C2" "$C3"
+	echo "$HC1"
+	echo "shc:/5656"
+} > batch.in
+"$B/hc-verify" batch --trust dev --at $AT --threads 1 --in batch.in --out batch.out 2>/dev/null
+got=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    print(o["line"], o["verdict"], o["reason"], o.get("format"), o.get("issuer") is not None, o.get("id", "-"))' batch.out 2>&1)
+want="1 pass ok shc True -
+2 fail revoked shc True 7
+3 pass ok shc True -
+4 fail error dcc False -
+5 fail malformed shc False -"
+[ "$got" = "$want" ] && ok "batch: SHC single, revoked, chunked, HC1: (stub), malformed" || bad "batch" "$got" # DCC-STUB
+
+# scan: a foreign code gets a verdict
+printf '%s\n%s\n' "$S00" "$S03" | timeout 30 "$B/hc-verify" scan --trust dev --stdin --at $AT --ui json > scan.out 2>&1
+got=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    print(o["verdict"], o["reason"])' scan.out 2>&1)
+[ "$got" = "pass ok
+fail revoked" ] && ok "scan: SHC codes get their verdicts" || bad "scan" "$got: $(cat scan.out)"
+
 # status
 out=$("$B/hc-verify" status --trust dev 2>&1)
 has "$out" "foreign: seq 1" && has "$out" "1 DCC certificates, 1 SHC issuers (2 keys, 4 revoked rids)" &&
