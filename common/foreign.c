@@ -106,8 +106,8 @@ static hc_err parse_cert(const cJSON *j, struct hc_dcc_cert *c)
 	}
 	memcpy(kid, k, 8);
 	free(k);
-	if ((err = b64std_decode(cj->valuestring, strlen(cj->valuestring), HC_MAX_DCC_CERT, &der,
-				 &len)) != HC_OK) {
+	if (b64std_decode(cj->valuestring, strlen(cj->valuestring), HC_MAX_DCC_CERT, &der, &len) !=
+	    HC_OK) {
 		hc_set_detail("certificate of %s (kid %s) is not base64 DER of at most %u bytes",
 			      c->country, ks, HC_MAX_DCC_CERT);
 		return HC_ERR_TRUST_LIST;
