@@ -154,6 +154,25 @@ h2 = base64.urlsafe_b64encode(json.dumps(hd, separators=(",", ":")).encode()).de
 print("shc:/" + "".join("%02d" % (ord(c) - 45) for c in h2 + "." + p + "." + s))
 EOF
 card "a kid that is not the issuer's" 1 unknown-key "not a key of" --text "$(cat forged.txt)"
+# mkjws HEADER-JSON PAYLOAD-BYTES SIG-BYTES: a framed card (unsigned)
+mkjws() {
+	python3 -c '
+import base64, sys, zlib
+b = lambda x: base64.urlsafe_b64encode(x).decode().rstrip("=")
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+p = c.compress(eval(sys.argv[2])) + c.flush()
+t = b(sys.argv[1].encode()) + "." + b(p) + "." + b(eval(sys.argv[3]))
+print("shc:/" + "".join("%02d" % (ord(ch) - 45) for ch in t))' "$@"
+}
+KID=3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s
+card "a payload inflating past 64 KiB" 1 malformed "65536" \
+	--text "$(mkjws '{"zip":"DEF","alg":"ES256","kid":"'$KID'"}' 'b"{" + b" " * 70000 + b"}"' 'b"\1" * 64')"
+card "a DER signature" 1 malformed "64 bytes" \
+	--text "$(mkjws '{"zip":"DEF","alg":"ES256","kid":"'$KID'"}' 'b"{}"' 'bytes.fromhex("3044022001" + "00" * 31 + "022001" + "00" * 31)')"
+card "alg confusion (HS256)" 1 unsupported-alg "" \
+	--text "$(mkjws '{"zip":"DEF","alg":"HS256","kid":"'$KID'"}' 'b"{}"' 'b"\1" * 64')"
+card "a header without zip" 1 malformed "header" \
+	--text "$(mkjws '{"alg":"ES256","kid":"'$KID'"}' 'b"{}"' 'b"\1" * 64')"
 cp f-one.jws dev/foreign.jws
 card "01's key not in the trust data (one key only)" 1 unknown-key "" --text "$S01"
 cp f-nocrl.jws dev/foreign.jws
