@@ -201,6 +201,9 @@ out=$(V --at 2021-05-06T18:00:00Z --text "$HC1"); rc=$?
 out=$(printf '%s\n%s\n' "$S00" "$HC1" | "$B/hc-verify" --trust dev --at $AT - 2>&1); rc=$?
 [ $rc -eq 2 ] && has "$out" "stdin:1: PASS shc" && has "$out" "stdin:2: FAIL error" &&
 	ok "SHC and HC1: on one stdin" || bad "mixed stdin" "exit $rc: $out" # DCC-STUB
+out=$(python3 -c 'print("HC1:" + "A" * 5000)' | V -); rc=$?
+[ $rc -eq 2 ] && has "$out" "DCC support not built" &&
+	ok "a 5000-byte HC1: line on stdin reaches the DCC verifier" || bad "long HC1: line" "exit $rc: $out" # DCC-STUB
 
 # batch: every format, a chunked card as its chunks joined in "code"
 {

@@ -405,7 +405,7 @@ static void check_image(struct ctx *x, const char *path)
 
 static void check_stdin(struct ctx *x)
 {
-	char line[HC_MAX_QR_TEXT + 1];
+	char line[HC_MAX_DCC_TEXT + 1]; /* HC1: texts may be longer than ours */
 	unsigned long no = 0;
 	int c = 0;
 
@@ -428,8 +428,10 @@ static void check_stdin(struct ctx *x)
 		(void)snprintf(src, sizeof(src), "stdin:%lu", no);
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
-		if (over || n > HC_MAX_QR_TEXT) {
-			hc_set_detail("line longer than %d bytes", HC_MAX_QR_TEXT);
+		if (over || (n > HC_MAX_QR_TEXT &&
+			     hc_foreign_format_of(line, n) != HC_FMT_DCC)) {
+			hc_set_detail("line longer than %d bytes (%u for HC1:)", HC_MAX_QR_TEXT,
+				      HC_MAX_DCC_TEXT);
 			report_err(x, src, HC_ERR_TOO_LARGE);
 			continue;
 		}
