@@ -17,15 +17,6 @@
 
 #define DCC_PREFIX "HC1:"
 
-enum hc_foreign_format hc_foreign_format_of(const char *text, size_t n)
-{
-	if (n >= 4 && memcmp(text, DCC_PREFIX, 4) == 0)
-		return HC_FMT_DCC;
-	if (n >= 5 && memcmp(text, "shc:/", 5) == 0)
-		return HC_FMT_SHC;
-	return HC_FMT_DOMESTIC;
-}
-
 hc_err hc_dcc_kid(const uint8_t *der, size_t n, uint8_t kid[8])
 {
 	uint8_t h[SHA256_DIGEST_LENGTH];

@@ -72,4 +72,56 @@ hc_err hc_b45_decode(const char *in, size_t n, uint8_t *out, size_t outsz, size_
 /* Whether text is DCC or SHC QR text, by its prefix. */
 enum hc_foreign_format hc_foreign_format_of(const char *text, size_t n);
 
+/* ---- the foreign trust data (common/foreign.c, doc/FORMATS.md) ---- */
+#define HC_MAX_FOREIGN_CERTS 4096u    /* DCC signer certificates */
+#define HC_MAX_DCC_CERT 16384u        /* bytes of one certificate's DER */
+#define HC_MAX_SHC_ISSUERS 1024u
+#define HC_MAX_SHC_KEYS 16u           /* per issuer */
+#define HC_MAX_SHC_RIDS 1048576u      /* revoked rids, all keys together */
+#define HC_SHC_RID_MAX 24u            /* characters of one rid */
+#define HC_MAX_SHC_INFLATED 65536u    /* an SHC payload after raw inflate */
+#define HC_MAX_SHC_CHUNKS 16u         /* chunks of one chunked shc:/ code */
+
+struct hc_foreign;
+/* Parses and checks a foreign trust payload (the JSON hc-keys foreign
+ * signs): every certificate parsed and its kid recomputed, every SHC key
+ * a P-256 JWK with its thumbprint kid, caps. Errors: HC_ERR_TRUST_LIST
+ * (with a detail), HC_ERR_TOO_LARGE, the JSON errors. */
+hc_err hc_foreign_parse(const uint8_t *p, size_t n, struct hc_foreign **out) HC_WUR;
+void hc_foreign_free(struct hc_foreign *f);
+/* Verifies a foreign.jws under t's pinned roots and parses its payload;
+ * HC_ERR_TRUST_SIG or HC_ERR_TRUST_LIST with a detail naming name. */
+hc_err hc_foreign_check(const struct hc_trust *t, const char *name, const char *jws, size_t n,
+			struct hc_foreign **out) HC_WUR;
+struct hc_foreign_info {
+	int64_t seq, iat;
+	size_t ncerts, nissuers, nkeys, nrids;
+	uint8_t digest[32]; /* SHA-256 of the payload */
+};
+void hc_foreign_info(const struct hc_foreign *f, struct hc_foreign_info *o);
+/* The DCC signer certificates (live as long as f). */
+const struct hc_dcc_cert *hc_foreign_certs(const struct hc_foreign *f, size_t *n);
+/* The foreign trust data t holds (DIR/foreign.jws), or NULL. */
+const struct hc_foreign *hc_trust_foreign(const struct hc_trust *t);
+/* The file name the trust list names for the foreign trust data
+ * ("foreign.jws"), or "" when it names none. */
+const char *hc_trust_foreign_path(const struct hc_trust *t);
+
+/* ---- SMART Health Cards (common/shc.c) ---- */
+/* Whether text (n bytes, one QR code) is a chunk "shc:/I/N/DIGITS"; then
+ * *i and *total. Only the framing is looked at. */
+bool hc_shc_chunk(const char *text, size_t n, unsigned *i, unsigned *total);
+/* The compact JWS of "shc:/DIGITS", or of chunks "shc:/I/N/DIGITS"
+ * joined by newlines (one per line, any order, each of 1..N once);
+ * jws receives at most cap - 1 characters and a NUL. */
+hc_err hc_shc_decode(const char *text, size_t n, char *jws, size_t cap, size_t *len) HC_WUR;
+/* Verifies SHC text (as hc_shc_decode reads it) against f at o->at with
+ * o's requirements; fills r as far as it got. */
+hc_err hc_shc_verify(const struct hc_foreign *f, const char *text, size_t n,
+		     const struct hc_verify_opts *o, struct hc_foreign_result *r) HC_WUR;
+/* DCC or SHC text verified against t's foreign trust data (hc_dcc_verify
+ * or hc_shc_verify); HC_ERR_UNKNOWN_ISSUER when t holds none. */
+hc_err hc_foreign_verify(const struct hc_trust *t, const char *text, size_t n,
+			 const struct hc_verify_opts *o, struct hc_foreign_result *r) HC_WUR;
+
 #endif

@@ -98,7 +98,8 @@ int64_t hc_snapshot_expires(const struct hc_snapshot *s);
  * n bytes of body; HC_ERR_SNAPSHOT otherwise. */
 hc_err hc_snapshot_match(const struct hc_snapshot *s, const char *path, int64_t seq,
 			 const uint8_t *body, size_t n) HC_WUR;
-/* Whether p is a path a snapshot may list: trustlist.jws, revocations/NAME.jws. */
+/* Whether p is a path a snapshot may list: trustlist.jws, foreign.jws,
+ * revocations/NAME.jws. */
 bool hc_snapshot_path_ok(const char *p);
 /* Whether t's trust list names a snapshot key; *seq and *expires are those
  * of the valid snapshot held, 0 when there is none (then t is stale). */

@@ -38,7 +38,7 @@ bool hc_snapshot_path_ok(const char *p)
 	static const char pre[] = "revocations/";
 	size_t n = strlen(p), b = sizeof(pre) - 1;
 
-	if (strcmp(p, "trustlist.jws") == 0)
+	if (strcmp(p, "trustlist.jws") == 0 || strcmp(p, "foreign.jws") == 0)
 		return true;
 	if (n <= b + 4 || n >= 300 || strncmp(p, pre, b) != 0 || strcmp(p + n - 4, ".jws") != 0 ||
 	    p[b] == '.')

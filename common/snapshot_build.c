@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <unistd.h>
+
+#include "hc_foreign.h"
 #include "hc_json.h"
 #include "hc_sign.h"
 #include "hc_trust.h"
@@ -71,6 +75,14 @@ hc_err hc_snapshot_build(const char *tree, int64_t seq, int64_t iat, int64_t exp
 	    !(files = cJSON_AddObjectToObject(root, "files")))
 		goto out;
 	if ((err = add_file(tree, "trustlist.jws", HC_MAX_TRUST_FILE, files)) != HC_OK)
+		goto out;
+	/* foreign.jws when the tree has it. */
+	if (hc_path(path, sizeof(path), "%s/foreign.jws", tree) != HC_OK) {
+		err = HC_ERR_INVALID_ARG;
+		goto out;
+	}
+	if ((access(path, F_OK) == 0 || errno != ENOENT) &&
+	    (err = add_file(tree, "foreign.jws", HC_MAX_FOREIGN_FILE, files)) != HC_OK)
 		goto out;
 	if (hc_path(path, sizeof(path), "%s/revocations", tree) != HC_OK) {
 		err = HC_ERR_INVALID_ARG;

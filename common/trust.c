@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "foreign_int.h"
 #include "hc_json.h"
 #include "trust_int.h"
 
@@ -30,6 +31,7 @@ void hc_trust_free(struct hc_trust *t)
 	for (size_t i = 0; i < t->nroots; i++)
 		hc_pubkey_free(t->roots[i]);
 	list_clear(&t->list);
+	hc_foreign_free(t->foreign);
 	free(t);
 }
 
@@ -170,7 +172,7 @@ static hc_err key_elsewhere(const struct trust_list *l, const struct trust_issue
 static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 {
 	static const char *const members[] = {"seq", "iat", "next_update", "issuers",
-					      "snapshot_key", NULL};
+					      "snapshot_key", "foreign", NULL};
 	static const char *const jwk[] = {"kty", "crv", "x", "y", "kid", "alg", "use", NULL};
 	cJSON *root = NULL;
 	const cJSON *issuers, *ij, *sk;
@@ -186,8 +188,17 @@ static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 	    (err = hc_json_int(root, "next_update", true, 0, INT64_MAX / 2, &l->next_update, NULL)) !=
 		    HC_OK ||
 	    (err = hc_json_arr(root, "issuers", true, &issuers)) != HC_OK ||
-	    (err = hc_json_obj(root, "snapshot_key", false, &sk)) != HC_OK)
+	    (err = hc_json_obj(root, "snapshot_key", false, &sk)) != HC_OK ||
+	    (err = hc_json_str(root, "foreign", false, l->foreign, sizeof(l->foreign), NULL)) !=
+		    HC_OK)
 		goto out;
+	/* The foreign trust data has one place, the same relative path on the
+	 * server and in the trust directory. */
+	if (l->foreign[0] && strcmp(l->foreign, "foreign.jws") != 0) {
+		hc_set_detail("foreign \"%.40s\" is not foreign.jws", l->foreign);
+		err = HC_ERR_TRUST_LIST;
+		goto out;
+	}
 	if (sk && (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sk, "kid")) ||
 		   hc_json_only(sk, jwk) != HC_OK || hc_pubkey_from_jwk(sk, &l->snap_key) != HC_OK)) {
 		hc_set_detail("snapshot_key is not a public JWK with its kid");
@@ -506,6 +517,70 @@ hc_err hc_trust_data_dir(const char *dir, char *out, size_t n)
 	return hc_path(out, n, "%s/%s", dir, link) == HC_OK ? HC_OK : HC_ERR_TRUST_DIR;
 }
 
+hc_err hc_foreign_check(const struct hc_trust *t, const char *name, const char *s, size_t n,
+			struct hc_foreign **out)
+{
+	struct hc_jws j;
+	const struct hc_pubkey *root = NULL;
+	hc_err err;
+
+	*out = NULL;
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--; /* a file may end in a newline */
+	if ((err = hc_jws_parse(s, n, HC_MAX_FOREIGN_FILE, false, HC_MAX_FOREIGN_FILE, &j)) !=
+	    HC_OK) {
+		hc_set_detail("%s: %s", name, hc_strerror(err));
+		return HC_ERR_TRUST_SIG;
+	}
+	for (size_t i = 0; i < t->nroots; i++)
+		if (strcmp(hc_pubkey_kid(t->roots[i]), j.kid) == 0)
+			root = t->roots[i];
+	if (!root) {
+		hc_set_detail("%s signed by %s, which is not a pinned root", name, j.kid);
+		err = HC_ERR_TRUST_SIG;
+	} else if (hc_jws_verify(&j, s, root) != HC_OK) {
+		hc_set_detail("%s: the signature does not verify", name);
+		err = HC_ERR_TRUST_SIG;
+	} else if ((err = hc_foreign_parse(j.payload, j.payload_len, out)) != HC_OK) {
+		char d[160];
+
+		(void)snprintf(d, sizeof(d), "%s", hc_detail());
+		hc_set_detail("%s payload: %s%s%s", name, hc_strerror(err), d[0] ? ": " : "", d);
+		err = HC_ERR_TRUST_LIST;
+	}
+	hc_jws_clear(&j);
+	return err;
+}
+
+/* DATA/foreign.jws when it is there: it must verify under a pinned root. */
+static hc_err load_foreign(struct hc_trust *t, const char *data)
+{
+	char path[4096];
+	uint8_t *buf = NULL;
+	size_t len;
+	hc_err err;
+
+	if (hc_path(path, sizeof(path), "%s/foreign.jws", data) != HC_OK)
+		return HC_ERR_TRUST_DIR;
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return HC_OK;
+	if ((err = hc_read_file(path, HC_MAX_FOREIGN_FILE, &buf, &len)) != HC_OK)
+		return err == HC_ERR_IO ? HC_ERR_TRUST_DIR : err;
+	err = hc_foreign_check(t, path, (const char *)buf, len, &t->foreign);
+	free(buf);
+	return err;
+}
+
+const struct hc_foreign *hc_trust_foreign(const struct hc_trust *t)
+{
+	return t->foreign;
+}
+
+const char *hc_trust_foreign_path(const struct hc_trust *t)
+{
+	return t->list.foreign;
+}
+
 /* Loads the roots of dir and the trust data of data. */
 static hc_err load_at(const char *dir, const char *data, unsigned flags, struct hc_trust **out)
 {
@@ -528,7 +603,7 @@ static hc_err load_at(const char *dir, const char *data, unsigned flags, struct 
 		goto out;
 	}
 	if ((err = check_list(t, (const char *)buf, len, &t->list)) != HC_OK ||
-	    (err = load_revocations(t, data, flags)) != HC_OK)
+	    (err = load_revocations(t, data, flags)) != HC_OK || (err = load_foreign(t, data)) != HC_OK)
 		goto out;
 	hc__trust_load_snapshot(t, data, buf, len);
 	*out = t;

@@ -74,6 +74,7 @@ struct trust_list {
 	size_t n;
 	size_t nkeys; /* keys of all issuers */
 	struct hc_pubkey *snap_key; /* the operator's snapshot key, or NULL */
+	char foreign[16];           /* "foreign.jws" when the list names it, or "" */
 };
 
 /* What steps 6 to 8 need of a code whose signature verified: small enough
@@ -109,6 +110,7 @@ struct hc_trust {
 	size_t nroots;
 	struct trust_list list;
 	int64_t snap_seq, snap_expires; /* the snapshot held; 0: none valid */
+	struct hc_foreign *foreign;     /* DATA/foreign.jws, or NULL */
 };
 
 const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char *iss);

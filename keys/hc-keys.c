@@ -33,6 +33,8 @@ static const char usage_text[] =
 	"       hc-keys tl snapshot-key PAYLOAD.json --jwk SNAPSHOT.jwk\n"
 	"       hc-keys tl next PAYLOAD.json [--seq N] [--next-update TIME]\n"
 	"       hc-keys riskareas --root ROOT.key --in PAYLOAD.json --out risk-areas.jws\n"
+	"       hc-keys foreign --root ROOT.key --seq N [--dcc CERTS.json]\n"
+	"                      [--shc ISSUERS.json] --out foreign.jws\n"
 	"       hc-keys help [COMMAND]\n"
 	"\n"
 	"  gen        write a new private key (PEM PKCS#8, mode 0600) to FILE,\n"
@@ -55,12 +57,17 @@ static const char usage_text[] =
 	"             snapshot key named, the next\n"
 	"             seq (one up, or N above it) with iat now; an edit that\n"
 	"             hc-keys trustlist would refuse exits 1 and changes nothing\n"
-	"  snapshot   sign the seq and SHA-256 of TREE/trustlist.jws and every\n"
-	"             TREE/revocations/NAME.jws with the snapshot key the trust list\n"
-	"             names, valid from now for DURATION (e.g. 10m), and print the\n"
-	"             number of files\n"
+	"  snapshot   sign the seq and SHA-256 of TREE/trustlist.jws, TREE/foreign.jws\n"
+	"             (when there) and every TREE/revocations/NAME.jws with the\n"
+	"             snapshot key the trust list names, valid from now for DURATION\n"
+	"             (e.g. 10m), and print the number of files\n"
 	"  riskareas  check a risk-area list payload {\"seq\",\"iat\",\"areas\",\"venues\"}\n"
 	"             and sign it with a root key; print the kid, seq and counts\n"
+	"  foreign    sign the foreign trust data with a root key: DCC signer\n"
+	"             certificates (CERTS.json: [{\"country\":\"AT\",\"cert\":BASE64_DER}],\n"
+	"             kids computed) and SMART Health Card issuers (ISSUERS.json:\n"
+	"             [{\"iss\":URL,\"name\":TEXT,\"keys\":[JWK...],\"crls\":[...]}]);\n"
+	"             print the kid, seq and counts\n"
 	"\n"
 	"A private key may also be a pkcs11: URI naming a key in a PKCS#11 token,\n"
 	"its PIN in a file: 'pkcs11:token=T;object=K?pin-source=file:PATH'.\n"
@@ -229,6 +236,52 @@ out:
 	return rc;
 }
 
+/* The national operator's signing of a checked payload with a root key
+ * (a key file or a pkcs11: URI): the JWS is parsed and verified again,
+ * as a verifier will (at most max bytes, payload too), before it is
+ * written to outp atomically. */
+int keys_sign_root(const char *root, const uint8_t *payload, size_t plen, size_t max,
+		   const char *outp, struct hc_pubkey **pubp)
+{
+	struct hc_privkey *k = NULL;
+	struct hc_pubkey *pub = NULL;
+	struct hc_jws j;
+	char *jws = NULL;
+	int rc = EXIT_USAGE;
+	hc_err err;
+
+	memset(&j, 0, sizeof(j));
+	if ((err = hc_privkey_load(root, &k)) != HC_OK || (err = hc_privkey_public(k, &pub)) != HC_OK) {
+		die_err(root, err);
+		goto out;
+	}
+	if ((err = hc_jws_sign(k, false, payload, plen, &jws)) != HC_OK) {
+		die_err("sign", err);
+		goto out;
+	}
+	/* The signer checks its own output before handing it out. */
+	if ((err = hc_jws_parse(jws, strlen(jws), max, false, max, &j)) != HC_OK ||
+	    (err = hc_jws_verify(&j, jws, pub)) != HC_OK) {
+		die_err("self-check", err);
+		goto out;
+	}
+	if ((err = hc_write_file_atomic(outp, jws, strlen(jws), 0644)) != HC_OK) {
+		die_err(outp, err);
+		goto out;
+	}
+	rc = 0;
+	if (pubp) {
+		*pubp = pub;
+		pub = NULL;
+	}
+out:
+	hc_jws_clear(&j);
+	free(jws);
+	hc_pubkey_free(pub);
+	hc_privkey_free(k);
+	return rc;
+}
+
 static int cmd_trustlist(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -239,16 +292,11 @@ static int cmd_trustlist(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *root = NULL, *in = NULL, *outp = NULL;
-	struct hc_privkey *k = NULL;
 	struct hc_pubkey *pub = NULL;
-	struct hc_jws j;
 	uint8_t *payload = NULL;
 	size_t plen = 0;
-	char *jws = NULL;
 	int c, rc = EXIT_USAGE;
 	hc_err err;
-
-	memset(&j, 0, sizeof(j));
 	const char **slots[] = {&root, &in, &outp};
 
 	if ((c = read_opts(argc, argv, opts, slots, 3)) >= 0)
@@ -265,38 +313,17 @@ static int cmd_trustlist(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	if ((err = hc_privkey_load(root, &k)) != HC_OK || (err = hc_privkey_public(k, &pub)) != HC_OK) {
-		die_err(root, err);
+	if ((rc = keys_sign_root(root, payload, plen, HC_MAX_TRUST_FILE, outp, &pub)) != 0)
 		goto out;
-	}
-	if ((err = hc_jws_sign(k, false, payload, plen, &jws)) != HC_OK) {
-		die_err("sign", err);
-		goto out;
-	}
-	/* The signer checks its own output before handing it out. */
-	if ((err = hc_jws_parse(jws, strlen(jws), HC_MAX_TRUST_FILE, false, HC_MAX_TRUST_FILE, &j)) !=
-		    HC_OK ||
-	    (err = hc_jws_verify(&j, jws, pub)) != HC_OK) {
-		die_err("self-check", err);
-		goto out;
-	}
-	if ((err = hc_write_file_atomic(outp, jws, strlen(jws), 0644)) != HC_OK) {
-		die_err(outp, err);
-		goto out;
-	}
 	printf("%s\n", hc_pubkey_kid(pub));
-	rc = 0;
 out:
-	hc_jws_clear(&j);
-	free(jws);
 	free(payload);
 	hc_pubkey_free(pub);
-	hc_privkey_free(k);
 	return rc;
 }
 
 /* A decimal sequence number in [1, 2^53 - 1]. */
-static bool parse_seq(const char *s, int64_t *out)
+bool keys_seq(const char *s, int64_t *out)
 {
 	char *end;
 	long long v;
@@ -403,7 +430,7 @@ static int cmd_revoke(int argc, char **argv)
 	/* cppcheck-suppress knownConditionTrueFalse ; read_opts sets them through slots */
 	if (!key || !iss || !in || !seqs || !outp || optind != argc)
 		return usage(stderr, EXIT_USAGE);
-	if (!parse_seq(seqs, &seq)) {
+	if (!keys_seq(seqs, &seq)) {
 		fprintf(stderr, "hc-keys: --seq must be an integer from 1 to 2^53 - 1\n");
 		return EXIT_USAGE;
 	}
@@ -528,7 +555,7 @@ static int cmd_snapshot(int argc, char **argv)
 	/* cppcheck-suppress knownConditionTrueFalse ; read_opts sets them through slots */
 	if (!key || !seqs || !exps || !dir || !outp || optind != argc)
 		return usage(stderr, EXIT_USAGE);
-	if (!parse_seq(seqs, &seq)) {
+	if (!keys_seq(seqs, &seq)) {
 		fprintf(stderr, "hc-keys: --seq must be an integer from 1 to 2^53 - 1\n");
 		return EXIT_USAGE;
 	}
@@ -570,6 +597,7 @@ out:
 }
 
 int cmd_riskareas(int argc, char **argv); /* keys/riskareas.c */
+int cmd_foreign(int argc, char **argv);   /* keys/foreign.c */
 
 static const struct {
 	const char *name;
@@ -582,6 +610,7 @@ static const struct {
 	{"snapshot", cmd_snapshot},
 	{"tl", cmd_tl},
 	{"riskareas", cmd_riskareas},
+	{"foreign", cmd_foreign},
 };
 
 static int dispatch(int argc, char **argv)

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "hc.h"
+#include "hc_crypto.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -33,5 +34,15 @@ int keys_is_json_file(const char *path);
 /* Reads a public JWK file (also one with the trust-list entry members
  * status, nbf, exp; never a private JWK) into the JWK hc-keys pub prints. */
 hc_err keys_load_jwk(const char *path, cJSON **out);
+
+/* A decimal sequence number in [1, 2^53 - 1]. */
+bool keys_seq(const char *s, int64_t *out);
+/* Signs the checked payload with the root key root (a key file or a
+ * pkcs11: URI) as a JWS, parses and verifies it again as a verifier will
+ * (at most max bytes), and writes it to outp atomically. Returns 0 (and
+ * the root's public key in *pub when pub is not NULL) or the exit status,
+ * the reason said on stderr. hc-keys trustlist, riskareas, foreign. */
+int keys_sign_root(const char *root, const uint8_t *payload, size_t plen, size_t max,
+		   const char *outp, struct hc_pubkey **pub);
 
 #endif

@@ -23,17 +23,13 @@ int cmd_riskareas(int argc, char **argv)
 	};
 	const char *root = NULL, *in = NULL, *outp = NULL;
 	const char **slots[] = {&root, &in, &outp};
-	struct hc_privkey *k = NULL;
 	struct hc_pubkey *pub = NULL;
 	struct hc_risk *r = NULL;
-	struct hc_jws j;
 	uint8_t *payload = NULL;
 	size_t plen = 0, nv = 0, na;
-	char *jws = NULL;
 	int c, rc = EXIT_USAGE;
 	hc_err err;
 
-	memset(&j, 0, sizeof(j));
 	if ((c = read_opts(argc, argv, opts, slots, 3)) >= 0)
 		return c;
 	/* cppcheck-suppress knownConditionTrueFalse ; read_opts sets them through slots */
@@ -50,33 +46,13 @@ int cmd_riskareas(int argc, char **argv)
 		goto out;
 	}
 	na = hc_risk_count(r, &nv);
-	if ((err = hc_privkey_load(root, &k)) != HC_OK || (err = hc_privkey_public(k, &pub)) != HC_OK) {
-		die_err(root, err);
+	if ((rc = keys_sign_root(root, payload, plen, HC_MAX_RISK_JWS, outp, &pub)) != 0)
 		goto out;
-	}
-	if ((err = hc_jws_sign(k, false, payload, plen, &jws)) != HC_OK) {
-		die_err("sign", err);
-		goto out;
-	}
-	if ((err = hc_jws_parse(jws, strlen(jws), HC_MAX_RISK_JWS, false, MAX_RISK_FILE, &j)) !=
-		    HC_OK ||
-	    (err = hc_jws_verify(&j, jws, pub)) != HC_OK) {
-		die_err("self-check", err);
-		goto out;
-	}
-	if ((err = hc_write_file_atomic(outp, jws, strlen(jws), 0644)) != HC_OK) {
-		die_err(outp, err);
-		goto out;
-	}
 	printf("%s seq %lld areas %zu venues %zu\n", hc_pubkey_kid(pub),
 	       (long long)hc_risk_seq(r), na, nv);
-	rc = 0;
 out:
-	hc_jws_clear(&j);
-	free(jws);
 	free(payload);
 	hc_risk_free(r);
 	hc_pubkey_free(pub);
-	hc_privkey_free(k);
 	return rc;
 }

@@ -20,22 +20,6 @@
 
 #define MAX_JWK_FILE 65536
 
-/* A decimal sequence number in [1, 2^53 - 1]. */
-static bool keys_seq(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return false;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < 1 || v > 9007199254740991LL)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* A time as hc_time_parse reads it (seconds, RFC 3339, a date at
  * midnight China Standard Time), or "now", or "now+DURATION". */
 bool keys_time(const char *s, int64_t *out)

@@ -76,6 +76,12 @@ cat > tl.json <<JSON
 JSON
 K trustlist --root "$ROOT" --in tl.json --out trust/trustlist.jws > /dev/null 2>tl.err &&
 	ok "trust list signed through the URI" || bad "trustlist" "$(cat tl.err)"
+# the foreign trust data, signed by the same root in the token
+cp -r trust trust-f
+K foreign --root "$ROOT" --seq 1 --dcc "$SRC/tests/data/foreign/dcc-AT-1-certs.json" \
+	--out trust-f/foreign.jws > /dev/null 2>fo.err &&
+	"$B/hc-verify" status --trust trust-f 2>&1 | grep -q "^foreign: seq 1, .* 1 DCC certificates" &&
+	ok "foreign trust data signed through the URI" || bad "foreign" "$(cat fo.err)"
 C1="" C2=""
 issue() { "$B/hc-issue" --key "$ISSUER" --iss $ZJ --record "$SRC/examples/green.json" --at $AT --trust trust "$@"; }
 C1=$(issue --jws 2>i.err) && C2=$(issue --jws 2>>i.err) && ok "hc-issue --key URI --trust signs codes" ||

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "batch_int.h"
+#include "hc_foreign.h"
 #include "hc_json.h"
 
 static void out_append(struct job *j, const char *s, size_t n)
@@ -473,6 +474,8 @@ struct lstate {
 	hc_err err; /* the record's own failure (no code verified), or HC_OK */
 	size_t slot;
 	char detail[160];
+	bool foreign; /* a foreign code, verified whole in pass 1: err is its verdict */
+	struct hc_foreign_result fr;
 };
 
 /* Pass 1 of a line: trim, parse the record, start its code's verification
@@ -501,7 +504,12 @@ static void line_start(struct batch *b, struct counts *k, struct lstate *ls, cha
 		err = parse_record(line, n, &b->opts, &ls->rec);
 	}
 	o.at = ls->rec.at;
-	if (err == HC_OK) {
+	ls->foreign = false;
+	if (err == HC_OK && hc_foreign_format_of(ls->rec.code, ls->rec.codelen) != HC_FMT_DOMESTIC) {
+		/* HC1: and shc:/ codes have no per-key blocks: verified here. */
+		ls->foreign = true;
+		err = hc_foreign_verify(b->t, ls->rec.code, ls->rec.codelen, &o, &ls->fr);
+	} else if (err == HC_OK) {
 		ls->slot = *slot;
 		if ((err = hc_batch_start(b->t, k->v, b->cache, *slot, ls->rec.code, ls->rec.codelen,
 					  &o)) == HC_OK)
@@ -525,7 +533,7 @@ static void line_result(struct batch *b, struct job *j, struct counts *k, uint64
 	memset(&r, 0, sizeof(r));
 	r.issuer = -1;
 	o.at = rec->at;
-	if (err == HC_OK) {
+	if (err == HC_OK && !ls->foreign) {
 		err = hc_batch_finish(b->t, k->v, b->cache, ls->slot, &o, &r);
 	} else {
 		hc_set_detail("%s", ls->detail);
@@ -560,6 +568,16 @@ static void line_result(struct batch *b, struct job *j, struct counts *k, uint64
 		static const char nulls[] = ",\"status\":null,\"iss\":null,\"region\":null";
 
 		out_append(j, nulls, sizeof(nulls) - 1);
+	}
+	if (ls->foreign) {
+		/* the format, and the issuer (neutralised) once its key verified */
+		bl = snprintf(buf, sizeof(buf), ",\"format\":\"%s\",\"issuer\":",
+			      ls->fr.fmt == HC_FMT_DCC ? "dcc" : "shc");
+		out_append(j, buf, (size_t)bl);
+		if (ls->fr.issuer[0])
+			out_json_str(j, ls->fr.issuer);
+		else
+			out_append(j, "null", 4);
 	}
 	bl = snprintf(buf, sizeof(buf), ",\"at\":%lld%s", (long long)o.at,
 		      r.stale ? ",\"warnings\":[\"stale-trust\"]" : "");

@@ -17,6 +17,7 @@
 
 #include "hc_crypto.h"
 #include "hc_image.h"
+#include "hc_foreign.h"
 #include "scanner.h"
 
 #define MAX_FRAMES (1u << 20) /* files in a --frames directory */
@@ -184,10 +185,24 @@ static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
 	trust_check(s);
 	o.at = at;
 	hc_set_detail(NULL);
-	hc_verify_qr(s->trust, code, n, &o, &v.r);
-	d = hc_detail();
-	(void)snprintf(v.detail, sizeof(v.detail), "%s%s%s%s", hc_strerror(v.r.err),
-		       d[0] ? " (" : "", d, d[0] ? ")" : "");
+	if (hc_foreign_format_of(code, n) != HC_FMT_DOMESTIC) {
+		/* A foreign code gets its verdict; what it says is not shown as a
+		 * domestic code's status (verified stays false). A chunk of a
+		 * chunked SMART Health Card alone fails as incomplete. */
+		struct hc_foreign_result fr;
+
+		v.r.err = hc_foreign_verify(s->trust, code, n, &o, &fr);
+		v.r.stale = hc_trust_stale(s->trust, &o);
+		d = hc_detail();
+		(void)snprintf(v.detail, sizeof(v.detail), "%s: %s%s%s%s",
+			       fr.fmt == HC_FMT_DCC ? "dcc" : "shc", hc_strerror(v.r.err),
+			       d[0] ? " (" : "", d, d[0] ? ")" : "");
+	} else {
+		hc_verify_qr(s->trust, code, n, &o, &v.r);
+		d = hc_detail();
+		(void)snprintf(v.detail, sizeof(v.detail), "%s%s%s%s", hc_strerror(v.r.err),
+			       d[0] ? " (" : "", d, d[0] ? ")" : "");
+	}
 	scan_ui_verdict(s, &v);
 	s->verdicts++;
 	return scan_log_write(&s->log, &v, s->checkpoint);

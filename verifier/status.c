@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hc_foreign.h"
 #include "hc_json.h"
 #include "verifier.h"
 
@@ -13,8 +14,9 @@ static const char usage_text[] =
 	"Loads and verifies DIR as verification does, then prints the trust list's\n"
 	"sequence number and age, whether it is stale, the snapshot held (or that\n"
 	"freshness is unchecked when the trust list names no snapshot key), the\n"
-	"last sync, and for each issuer its region, keys by status and revocation\n"
-	"list.\n"
+	"last sync, the foreign trust data (foreign.jws: seq, DCC certificates,\n"
+	"SMART Health Card issuers, keys and revoked rids, SHA-256 of its payload)\n"
+	"and for each issuer its region, keys by status and revocation list.\n"
 	"\n"
 	"  --trust DIR        trust directory\n"
 	"  --at TIME          judge ages and staleness as of TIME (default now): epoch\n"
@@ -24,6 +26,13 @@ static const char usage_text[] =
 	"  --help             this text\n"
 	"\n"
 	"Exit status: 0 the directory loads, 2 it does not (the reason is printed).\n";
+
+/* 32 bytes as 64 lowercase hex digits. */
+static void hex_of(const uint8_t d[32], char out[65])
+{
+	for (size_t i = 0; i < 32; i++)
+		(void)snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
 
 /* "3d 4h", "5h 2m", "40s" for a span of seconds (negative: "in ..."). */
 static void span(int64_t s, char *out, size_t n)
@@ -125,6 +134,20 @@ static void print_text(const struct hc_trust *t, const struct hc_verify_opts *o,
 	} else {
 		printf("last sync: never (installed by hand)\n");
 	}
+	if (hc_trust_foreign(t)) {
+		struct hc_foreign_info fi;
+		char hex[65];
+
+		hc_foreign_info(hc_trust_foreign(t), &fi);
+		hex_of(fi.digest, hex);
+		hc_time_format(fi.iat, a, sizeof(a));
+		printf("foreign: seq %lld, issued %s, %zu DCC certificates, %zu SHC issuers "
+		       "(%zu keys, %zu revoked rids), sha256 %s\n",
+		       (long long)fi.seq, a, fi.ncerts, fi.nissuers, fi.nkeys, fi.nrids, hex);
+	} else {
+		printf("foreign: none held%s\n",
+		       hc_trust_foreign_path(t)[0] ? " (the trust list names foreign.jws)" : "");
+	}
 	printf("issuers: %zu\n", hc_trust_issuer_count(t));
 	for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {
 		struct hc_issuer_info ii;
@@ -180,6 +203,23 @@ static void print_json(const struct hc_trust *t, const struct hc_verify_opts *o,
 	if (synced) {
 		cJSON_AddNumberToObject(r, "synced", (double)synced);
 		cJSON_AddStringToObject(r, "url", url);
+	}
+	/* "foreign": null when no foreign trust data is held. */
+	if (!hc_trust_foreign(t)) {
+		cJSON_AddNullToObject(r, "foreign");
+	} else if ((sn = cJSON_AddObjectToObject(r, "foreign"))) {
+		struct hc_foreign_info fi;
+		char hex[65];
+
+		hc_foreign_info(hc_trust_foreign(t), &fi);
+		hex_of(fi.digest, hex);
+		cJSON_AddNumberToObject(sn, "seq", (double)fi.seq);
+		cJSON_AddNumberToObject(sn, "iat", (double)fi.iat);
+		cJSON_AddNumberToObject(sn, "dcc_certs", (double)fi.ncerts);
+		cJSON_AddNumberToObject(sn, "shc_issuers", (double)fi.nissuers);
+		cJSON_AddNumberToObject(sn, "shc_keys", (double)fi.nkeys);
+		cJSON_AddNumberToObject(sn, "shc_revoked", (double)fi.nrids);
+		cJSON_AddStringToObject(sn, "sha256", hex);
 	}
 	if ((arr = cJSON_AddArrayToObject(r, "issuers")))
 		for (size_t i = 0; i < hc_trust_issuer_count(t); i++) {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hc_foreign.h"
 #include "hc_json.h"
 #include "sync_int.h"
 
@@ -251,6 +252,59 @@ static hc_err check_revocations(struct sync *s, struct sync_item *it)
 }
 
 
+/* foreign.jws: fetched when the new trust list names it (else a held one
+ * is kept while it verifies), signed by a pinned root, its seq not below
+ * the one held (equal only for the same payload). */
+static hc_err check_foreign(struct sync *s)
+{
+	const bool named = hc_trust_foreign_path(s->t)[0] != '\0';
+	const struct hc_foreign *hf = s->held ? hc_trust_foreign(s->held) : NULL;
+	struct hc_foreign *f = NULL;
+	struct hc_foreign_info fi, hi;
+	struct sync_item *it;
+	hc_err err;
+
+	if (!(it = add_item(s, "foreign.jws", named)))
+		return HC_ERR_TOO_LARGE;
+	it->foreign = true;
+	if ((err = read_held(s, it, HC_MAX_FOREIGN_FILE)) != HC_OK)
+		return err;
+	if (named) {
+		if ((err = fetch_item(s, it, HC_MAX_FOREIGN_FILE)) != HC_OK)
+			return err;
+	} else if (it->held) {
+		if (!(it->body = malloc(it->held_len + 1)))
+			return HC_ERR_NOMEM;
+		memcpy(it->body, it->held, it->held_len + 1);
+		it->len = it->held_len;
+	} else {
+		return HC_OK;
+	}
+	if ((err = hc_foreign_check(s->t, it->rel, (const char *)it->body, it->len, &f)) != HC_OK) {
+		if (named)
+			return err;
+		it->drop = true; /* a held file no pinned root verifies any more */
+		return HC_OK;
+	}
+	hc_foreign_info(f, &fi);
+	hc_foreign_free(f);
+	it->new_seq = fi.seq;
+	memcpy(it->digest, fi.digest, 32);
+	it->old_seq = sync_same(it) ? fi.seq : 0;
+	if (hf) {
+		hc_foreign_info(hf, &hi);
+		it->old_seq = hi.seq;
+		if (fi.seq < hi.seq || (fi.seq == hi.seq && memcmp(fi.digest, hi.digest, 32) != 0)) {
+			hc_set_detail("%s: seq %lld, held %lld%s", it->rel, (long long)fi.seq,
+				      (long long)hi.seq, fi.seq == hi.seq ? " with other contents" : "");
+			return HC_ERR_ROLLBACK;
+		}
+	}
+	if (s->snap && hc_snapshot_match(s->snap, it->rel, it->new_seq, it->body, it->len) != HC_OK)
+		return HC_ERR_SNAPSHOT;
+	return HC_OK;
+}
+
 /* Fetches URL/snapshot.jws when the new trust list names a snapshot key:
  * signed by that key, not expired, and not older than the one held. */
 static hc_err fetch_snapshot(struct sync *s)
@@ -425,6 +479,11 @@ static int run(struct sync *s)
 			verifier_err(it->rel, err);
 			return refusal(err);
 		}
+	}
+	/* 2b. The foreign trust data. */
+	if ((err = check_foreign(s)) != HC_OK) {
+		verifier_err("foreign.jws", err);
+		return err == HC_ERR_NET || err == HC_ERR_TOO_LARGE ? EXIT_USAGE : refusal(err);
 	}
 	if ((err = sync_baseline_check(s, s->base)) != HC_OK) {
 		verifier_err("refused", err);

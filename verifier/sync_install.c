@@ -68,8 +68,8 @@ hc_err sync_baseline_check(const struct sync *s, const cJSON *b)
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sync_item *it = &s->items[i];
-		const char *group = i == 0 ? NULL : "revocations";
-		const char *key = i == 0 ? "trustlist" : it->iss;
+		const char *group = i == 0 || it->foreign ? NULL : "revocations";
+		const char *key = i == 0 ? "trustlist" : it->foreign ? "foreign" : it->iss;
 
 		if (!it->body || it->drop || (i > 0 && !it->new_seq))
 			continue; /* (a held list superseded by a newer one) */
@@ -125,9 +125,9 @@ static hc_err baseline_raise(const struct sync *s, cJSON *b)
 		if (i == 0 && (err = hc_sha256(it->body, it->len, d)) != HC_OK)
 			return err;
 		sync_hex(i == 0 ? d : it->digest, 32, sha);
-		if ((err = sync_baseline_raise(b, i == 0 ? NULL : "revocations",
-					       i == 0 ? "trustlist" : it->iss, it->new_seq, sha)) !=
-		    HC_OK)
+		if ((err = sync_baseline_raise(b, i == 0 || it->foreign ? NULL : "revocations",
+					       i == 0 ? "trustlist" : it->foreign ? "foreign" : it->iss,
+					       it->new_seq, sha)) != HC_OK)
 			return err;
 	}
 	if (!s->snap)

@@ -65,9 +65,10 @@ struct sync_item {
 	size_t held_len, len;
 	bool named;             /* named by the trust list (fetched) */
 	bool drop;              /* a held stray that no longer verifies: removed */
+	bool foreign;           /* foreign.jws (baseline "foreign", not per issuer) */
 	char owner[256];        /* named: the issuer that names this path */
 	char iss[256];          /* a revocation list: the issuer it holds */
-	uint8_t digest[32];     /* a revocation list: SHA-256 of its payload */
+	uint8_t digest[32];     /* a revocation list, foreign.jws: SHA-256 of its payload */
 	char etag[FETCH_ETAG_LEN];
 	int64_t last_modified;
 	int64_t old_seq, new_seq;
