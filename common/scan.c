@@ -15,7 +15,7 @@
 #define PNG_CHUNK_MAX (4u << 20)       /* bytes of one ancillary chunk */
 #define JPEG_MAX_SCANS 256             /* progressive JPEG scans */
 #define JPEG_MAX_MEM (512ul << 20)
-#define HC_SCAN_HALF_PIXELS (1280u * 720u) /* scanned at half size first */
+#define HC_SCAN_HALF_PIXELS ((uint64_t)1280 * 720) /* scanned at half size first */
 
 /* An 8-bit grayscale picture, one byte per pixel, rows packed. */
 struct gray {
@@ -296,8 +296,10 @@ static zbar_image_scanner_t *qr_scanner(void)
 	return sc;
 }
 
-/* Scans zi with sc and copies out the QR codes found. */
-static hc_err zbar_run(zbar_image_scanner_t *sc, zbar_image_t *zi, struct hc_scan *out)
+/* Scans zi with sc and copies out the QR codes found; every line too
+ * (after every second one) when all_lines. */
+static hc_err zbar_run(zbar_image_scanner_t *sc, zbar_image_t *zi, bool all_lines,
+		       struct hc_scan *out)
 {
 	const zbar_symbol_t *sym;
 	size_t k = 0;
@@ -308,7 +310,7 @@ static hc_err zbar_run(zbar_image_scanner_t *sc, zbar_image_t *zi, struct hc_sca
 	 * that cross a finder pattern). An image where that finds nothing,
 	 * such as most codes of 2 pixels a module, is scanned again at every
 	 * row and column. */
-	for (int density = 2; density >= 1; density--) {
+	for (int density = 2; density >= (all_lines ? 1 : 2); density--) {
 		int r;
 
 		if (sym_zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_X_DENSITY, density) != 0 ||
@@ -370,7 +372,7 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	/* zbar frees the pixels when it is done with the image. */
 	sym_zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, sym_zbar_image_free_data);
 	g->pix = NULL;
-	err = zbar_run(sc, zi, out);
+	err = zbar_run(sc, zi, true, out);
 out:
 	if (zi)
 		sym_zbar_image_destroy(zi);
@@ -443,7 +445,7 @@ static hc_err scan_pic(struct hc_scanner *s, const uint8_t *pix, unsigned w, uns
 			}
 			a = pix + stride * 2 * y;
 			b = a + stride;
-			for (unsigned x = 0; x < w; x++)
+			for (size_t x = 0; x < w; x++)
 				d[x] = (uint8_t)((a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1] + 2u) / 4u);
 		}
 		p = s->buf;
@@ -454,7 +456,9 @@ static hc_err scan_pic(struct hc_scanner *s, const uint8_t *pix, unsigned w, uns
 	sym_zbar_image_set_size(zi, w, h);
 	/* zbar only reads the pixels, and the image goes before they do. */
 	sym_zbar_image_set_data(zi, p, (unsigned long)w * h, NULL);
-	err = zbar_run(s->sc, zi, out);
+	/* At half size, a code that every second line misses is too small
+	 * there: it is for the scan at full size. */
+	err = zbar_run(s->sc, zi, !half, out);
 	sym_zbar_image_destroy(zi);
 	return err;
 }
@@ -580,7 +584,7 @@ void hc_scan_clear(struct hc_scan *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < s->n; i++)
+	for (i = 0; s->texts && i < s->n; i++)
 		free(s->texts[i]);
 	free(s->texts);
 	free(s->lens);

@@ -28,7 +28,7 @@
 
 #define NFRAMES 100
 #define PASSES 3
-#define NS (NFRAMES * PASSES)
+#define NS ((size_t)NFRAMES * PASSES)
 
 static char W[256];
 
