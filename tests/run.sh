@@ -117,7 +117,8 @@ done
 for s in tests/e2e.sh tests/keys.sh tests/keys_tl.sh tests/office.sh tests/publishing.sh tests/readme.sh tests/trust_*.sh tests/batch*.sh tests/json.sh tests/adversarial.sh \
 	tests/require.sh tests/audit.sh tests/service.sh tests/service_faults.sh tests/page.sh tests/install.sh \
 	tests/sm2.sh tests/pkcs11.sh tests/riskfeed.sh tests/query.sh \
-	tests/scan.sh tests/scan_robust.sh tests/events.sh tests/events_faults.sh; do
+	tests/scan.sh tests/scan_robust.sh tests/events.sh tests/events_faults.sh \
+	tests/scan_av.sh; do
 	[ -f "$s" ] || continue
 	n=$(basename "$s" .sh)
 	want "$n" || continue
