@@ -188,6 +188,7 @@ bench: deps
 	@bash tests/bench/sm2.sh $(B)
 	@bash tests/bench/riskfeed.sh $(B)
 	@bash tests/bench/events.sh $(B)
+	@bash tests/bench/zxing.sh $(B)
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 
