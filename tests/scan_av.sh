@@ -71,8 +71,16 @@ XPID=$!
 exec 5>&-
 for _ in $(seq 50); do [ -s dpy ] && break; sleep 0.1; done
 export DISPLAY=:$(cat dpy) SDL_RENDER_DRIVER=software
+# Under the sanitizers, what SDL2's D-Bus connection keeps at exit shows
+# as a leak (libdbus's, and blocks of libraries SDL opens itself, whose
+# stacks only a slow unwinding names, and that hung): leak detection is off
+# for the window's two runs; AddressSanitizer and UBSan stay on.
+WIN() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@"
+}
 # px FILE X Y...: the colours at (X, Y) as R,G,B; then the white pixels in
-# the verdict block (the words drawn there)
+# the verdict block (the words drawn there), then the bright pixels of the
+# picture's side (the phone's white screen in the video)
 px() {
 	python3 - "$@" <<'PY'
 import struct, sys
@@ -84,27 +92,30 @@ def at(x, y):
     return '%d,%d,%d' % (d[o + 2], d[o + 1], d[o])
 a = sys.argv[2:]
 print(' '.join(at(int(a[i]), int(a[i + 1])) for i in range(0, len(a), 2)),
-      sum(at(x, y) == '255,255,255' for y in range(0, 200, 2) for x in range(640, 1040, 2)))
+      sum(at(x, y) == '255,255,255' for y in range(0, 200, 2) for x in range(640, 1040, 2)),
+      sum(int(at(x, y).split(',')[0]) > 200 for y in range(0, 480, 4) for x in range(0, 640, 4)))
 PY
 }
 # green: a video of the code (3 s at 5 fps), in Chinese
 ffmpeg -loglevel error -y -loop 1 -i green.png -t 3 -r 5 -vf "pad=640:600:(ow-iw)/2:(oh-ih)/2:white" \
 	-pix_fmt yuv420p g.mp4 && ok "video made" || bad "video made"
-"$B/hc-verify" scan --trust trust --at $T1 --video g.mp4 --ui window --lang zh --screenshot g.bmp > g.out 2> g.err
+WIN "$B/hc-verify" scan --trust trust --at $T1 --video g.mp4 --ui window --lang zh --screenshot g.bmp > g.out 2> g.err
 rc=$?
 [ $rc -eq 0 ] && [ -s g.bmp ] && ok "window (video, zh): exit 0, screenshot written" || bad "window video" "exit $rc: $(cat g.err)"
-# block at (660,20) and (1020,190); panel at (700,460); picture centre (white screen)
-set -- $(px g.bmp 660 20 1020 190 700 460 320 240 2>&1)
+# block at (660,20) and (1020,190); panel at (700,460); the picture's side
+# (160x120 pixels sampled: the code's white screen covers most of it)
+set -- $(px g.bmp 660 20 1020 190 700 460 2>&1)
 [ "${1:-}" = "0,150,60" ] && [ "${2:-}" = "0,150,60" ] && ok "window: the pass block is green" || bad "green block" "$*"
-[ "${3:-}" = "245,245,245" ] && [ "${4:-}" != "0,0,0" ] && ok "window: the panel, and the video picture beside it" ||
+[ "${3:-}" = "245,245,245" ] && [ "${5:-0}" -gt 5000 ] && ok "window: the panel, and the video picture beside it ($5 bright)" ||
 	bad "panel or picture" "$*"
-[ "${5:-0}" -gt 200 ] && ok "window: words drawn in the block ($5 white pixels)" || bad "words in the block" "$*"
+[ "${4:-0}" -gt 200 ] && ok "window: words drawn in the block ($4 white pixels)" || bad "words in the block" "$*"
 # red: a garbled line from the keyboard wedge, in English
-echo "not a code" | "$B/hc-verify" scan --trust trust --at $T1 --stdin --ui window --lang en --screenshot r.bmp > r.out 2> r.err
+echo "not a code" | WIN "$B/hc-verify" scan --trust trust --at $T1 --stdin --ui window --lang en --screenshot r.bmp > r.out 2> r.err
 rc=$?
 set -- $(px r.bmp 660 20 1020 190 2>&1)
 [ $rc -eq 0 ] && [ "${1:-}" = "200,30,30" ] && [ "${2:-}" = "200,30,30" ] && [ "${3:-0}" -gt 100 ] &&
-	ok "window (wedge, en): a garbled code gives the red block with its words" || bad "red block" "exit $rc: $* $(cat r.err)"
+	[ "${4:-1}" -eq 0 ] &&
+	ok "window (wedge, en): a garbled code gives the red block with its words, no picture" || bad "red block" "exit $rc: $* $(cat r.err)"
 out=$("$B/hc-verify" scan --trust trust --stdin --ui json --screenshot x.bmp 2>&1 < /dev/null); rc=$?
 [ $rc -eq 2 ] && has "$out" "--screenshot needs --ui window" && ok "--screenshot without the window: usage" || bad "--screenshot usage" "$rc $out"
 totals
