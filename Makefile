@@ -37,15 +37,18 @@ HC_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 LIB_SRC := $(sort $(wildcard common/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 PROGS := $(B)/hc-keys $(B)/hc-issue $(B)/hc-verify $(B)/hc-verify-scan
-# hc-verify scan --video: FFmpeg's libraries when their pkg-config files are
-# there (VIDEO=0 builds without).
-VIDEO_PKGS := libavformat libavcodec libswscale libavutil
-VIDEO ?= $(shell $(PKG_CONFIG) --exists $(VIDEO_PKGS) 2>/dev/null && echo 1 || echo 0)
-ifeq ($(VIDEO),1)
-SCAN_LIBS = $(shell $(PKG_CONFIG) --libs $(VIDEO_PKGS))
-VIDEO_CFLAGS = -DHC_VIDEO $(shell $(PKG_CONFIG) --cflags $(VIDEO_PKGS))
+# hc-verify scan --video, --camera and --ui window run hc-verify-scan-av:
+# the scanner's objects built again with FFmpeg (libavdevice for V4L2
+# cameras) and SDL2, when their pkg-config files are there (AV=0 builds
+# without); hc-verify-scan itself links neither, so that --stdin and
+# --frames do not load them.
+AV_PKGS := libavdevice libavformat libavcodec libswscale libavutil sdl2 SDL2_ttf
+AV ?= $(shell $(PKG_CONFIG) --exists $(AV_PKGS) 2>/dev/null && echo 1 || echo 0)
+ifeq ($(AV),1)
+PROGS += $(B)/hc-verify-scan-av
+AV_LIBS = $(shell $(PKG_CONFIG) --libs $(AV_PKGS))
+AV_CFLAGS = -DHC_AV $(shell $(PKG_CONFIG) --cflags $(AV_PKGS))
 endif
-$(B)/verifier/scanner_video.o: HC_CFLAGS += $(VIDEO_CFLAGS)
 # hc-issued (the office's service): every issuer/*.c but hc-issue.c, with
 # libmicrohttpd and SQLite on top of libhc.
 ISSUED_PKGS := libmicrohttpd sqlite3
@@ -71,7 +74,8 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
 	libp11-dev softhsm2 opensc nodejs \
 	tmux ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-	libcbor-dev
+	libcbor-dev \
+	libavdevice-dev libsdl2-dev libsdl2-ttf-dev fonts-wqy-microhei xvfb xauth
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench lint memcheck
 # Keep the objects that pattern-rule chains would delete as intermediate.
@@ -110,7 +114,12 @@ endif
 SCAN_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/scanner*.c)))
 VERIFY_OBJ := $(filter-out $(SCAN_OBJ),$(patsubst %.c,$(B)/%.o,$(sort $(wildcard verifier/*.c))))
 $(B)/hc-verify-scan: $(SCAN_OBJ) $(B)/verifier/options.o $(B)/libhc.a
-	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(SCAN_LIBS)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+$(B)/av/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HC_CFLAGS) $(AV_CFLAGS) -c -o $@ $<
+$(B)/hc-verify-scan-av: $(SCAN_OBJ:$(B)/%=$(B)/av/%) $(B)/verifier/options.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(AV_LIBS)
 $(B)/hc-verify: $(VERIFY_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
 ifeq ($(MPI),1)
@@ -180,6 +189,7 @@ bench: deps
 	@bash tests/bench/sm2.sh $(B)
 	@bash tests/bench/riskfeed.sh $(B)
 	@bash tests/bench/events.sh $(B)
+	@bash tests/bench/zxing.sh $(B)
 
 tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
 
@@ -249,7 +259,7 @@ banned:
 # Static analysis (doc/HACKING.md): clang-tidy and cppcheck over every C
 # source with the build's flags (HC_MPI as the build has it); any finding fails.
 LINT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon -Iverifier -Iissuer -Ikeys \
-	-Itests/unit $(PKG_CFLAGS) $(MPI_CFLAGS)
+	-Itests/unit $(PKG_CFLAGS) $(MPI_CFLAGS) $(AV_CFLAGS)
 lint: deps
 	@LINT_CFLAGS="$(LINT_CFLAGS)" sh tests/lint.sh
 
@@ -281,6 +291,9 @@ USER_PROGS := hc-keys hc-issue hc-verify
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(USER_PROGS:%=$(B)/%) $(B)/hc-verify-scan $(DESTDIR)$(BINDIR)/
+ifeq ($(AV),1)
+	install -m 0755 $(B)/hc-verify-scan-av $(DESTDIR)$(BINDIR)/
+endif
 ifeq ($(MPI),1)
 	install -m 0755 $(B)/hc-verify-mpi $(DESTDIR)$(BINDIR)/
 endif
@@ -298,7 +311,7 @@ endif
 
 uninstall:
 	rm -f $(USER_PROGS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/hc-verify-mpi \
-	  $(DESTDIR)$(BINDIR)/hc-verify-scan $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	  $(DESTDIR)$(BINDIR)/hc-verify-scan $(DESTDIR)$(BINDIR)/hc-verify-scan-av $(USER_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
 	rm -f $(DESTDIR)$(SBINDIR)/hc-issued $(DESTDIR)$(MANDIR)/man8/hc-issued.8 \
 	  $(DESTDIR)$(UNITDIR)/hc-issued.service $(DESTDIR)$(SYSUSERSDIR)/hcode.conf
 

@@ -57,4 +57,15 @@ hc_err hc_scan_mem(const uint8_t *buf, size_t n, struct hc_scan *out) HC_WUR;
 hc_err hc_scan_gray(const uint8_t *pix, unsigned w, unsigned h, struct hc_scan *out) HC_WUR;
 void hc_scan_clear(struct hc_scan *s);
 
+/* A scanner kept across the frames of a camera or video: zbar's scanner
+ * made once, the picture read where it is (rows stride bytes apart, at
+ * least w; copied only when stride != w). Results as hc_scan_gray. */
+struct hc_scanner;
+hc_err hc_scanner_new(struct hc_scanner **out) HC_WUR;
+hc_err hc_scanner_gray(struct hc_scanner *s, const uint8_t *pix, unsigned w, unsigned h,
+		       size_t stride, struct hc_scan *out) HC_WUR;
+/* A PNG or JPEG file (as hc_scan_file) through the scanner. */
+hc_err hc_scanner_file(struct hc_scanner *s, const char *path, struct hc_scan *out) HC_WUR;
+void hc_scanner_free(struct hc_scanner *s);
+
 #endif

@@ -15,6 +15,7 @@
 #define PNG_CHUNK_MAX (4u << 20)       /* bytes of one ancillary chunk */
 #define JPEG_MAX_SCANS 256             /* progressive JPEG scans */
 #define JPEG_MAX_MEM (512ul << 20)
+#define HC_SCAN_HALF_PIXELS ((uint64_t)1280 * 720) /* scanned at half size first */
 
 /* An 8-bit grayscale picture, one byte per pixel, rows packed. */
 struct gray {
@@ -277,59 +278,57 @@ out:
 
 /* ---- zbar ---- */
 
-/* Scans g for QR codes; takes ownership of g->pix. */
-static hc_err zbar_find(struct gray *g, struct hc_scan *out)
+struct hc_scanner {
+	zbar_image_scanner_t *sc;
+	uint8_t *buf; /* a packed copy: at half size, or rows that were padded */
+	size_t cap;
+};
+
+static zbar_image_scanner_t *qr_scanner(void)
 {
-	zbar_image_scanner_t *sc = NULL;
-	zbar_image_t *zi = NULL;
+	zbar_image_scanner_t *sc = sym_zbar_image_scanner_create();
+
+	if (sc && (sym_zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_ENABLE, 0) != 0 ||
+		   sym_zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1) != 0)) {
+		sym_zbar_image_scanner_destroy(sc);
+		sc = NULL;
+	}
+	return sc;
+}
+
+/* Scans zi with sc and copies out the QR codes found; every line too
+ * (after every second one) when all_lines. */
+static hc_err zbar_run(zbar_image_scanner_t *sc, zbar_image_t *zi, bool all_lines,
+		       struct hc_scan *out)
+{
 	const zbar_symbol_t *sym;
 	size_t k = 0;
-	hc_err err;
+	hc_err err = HC_ERR_NOMEM;
 
-	if ((err = hc_dl_zbar()) != HC_OK)
-		return err;
-	err = HC_ERR_NOMEM;
-	if (!(sc = sym_zbar_image_scanner_create()) || !(zi = sym_zbar_image_create()))
-		goto out;
-	if (sym_zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_ENABLE, 0) != 0 ||
-	    sym_zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1) != 0) {
-		err = HC_ERR_IMAGE;
-		goto out;
-	}
-	sym_zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
-	sym_zbar_image_set_size(zi, g->w, g->h);
-	/* zbar frees the pixels when it is done with the image. */
-	sym_zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, sym_zbar_image_free_data);
-	g->pix = NULL;
 	/* Every second row and column first: a third of the instructions on
 	 * a code of 6 pixels a module (the work grows with the scan lines
 	 * that cross a finder pattern). An image where that finds nothing,
 	 * such as most codes of 2 pixels a module, is scanned again at every
 	 * row and column. */
-	for (int density = 2; density >= 1; density--) {
+	for (int density = 2; density >= (all_lines ? 1 : 2); density--) {
 		int r;
 
 		if (sym_zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_X_DENSITY, density) != 0 ||
 		    sym_zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_Y_DENSITY, density) != 0 ||
-		    (r = sym_zbar_scan_image(sc, zi)) < 0) {
-			err = HC_ERR_IMAGE;
-			goto out;
-		}
+		    (r = sym_zbar_scan_image(sc, zi)) < 0)
+			return HC_ERR_IMAGE;
 		if (r > 0)
 			break;
 	}
 	for (sym = sym_zbar_image_first_symbol(zi); sym; sym = sym_zbar_symbol_next(sym))
 		if (sym_zbar_symbol_get_type(sym) == ZBAR_QRCODE)
 			k++;
-	if (k == 0) {
-		err = HC_ERR_NO_QR;
-		goto out;
-	}
+	if (k == 0)
+		return HC_ERR_NO_QR;
 	/* Every code found is verified and reported, so none may be dropped. */
 	if (k > SCAN_MAX_SYMBOLS) {
 		hc_set_detail("the image holds %zu QR codes, more than %d", k, SCAN_MAX_SYMBOLS);
-		err = HC_ERR_TOO_LARGE;
-		goto out;
+		return HC_ERR_TOO_LARGE;
 	}
 	if (!(out->texts = calloc(k, sizeof(*out->texts))) ||
 	    !(out->lens = calloc(k, sizeof(*out->lens))))
@@ -353,33 +352,188 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 out:
 	if (err != HC_OK)
 		hc_scan_clear(out);
-	sym_zbar_image_destroy(zi);
-	sym_zbar_image_scanner_destroy(sc);
 	return err;
+}
+
+/* Scans g for QR codes; takes ownership of g->pix. */
+static hc_err zbar_find(struct gray *g, struct hc_scan *out)
+{
+	zbar_image_scanner_t *sc = NULL;
+	zbar_image_t *zi = NULL;
+	hc_err err;
+
+	if ((err = hc_dl_zbar()) != HC_OK)
+		return err;
+	err = HC_ERR_NOMEM;
+	if (!(sc = qr_scanner()) || !(zi = sym_zbar_image_create()))
+		goto out;
+	sym_zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	sym_zbar_image_set_size(zi, g->w, g->h);
+	/* zbar frees the pixels when it is done with the image. */
+	sym_zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, sym_zbar_image_free_data);
+	g->pix = NULL;
+	err = zbar_run(sc, zi, true, out);
+out:
+	if (zi)
+		sym_zbar_image_destroy(zi);
+	if (sc)
+		sym_zbar_image_scanner_destroy(sc);
+	return err;
+}
+
+hc_err hc_scanner_new(struct hc_scanner **out)
+{
+	struct hc_scanner *s;
+	hc_err err;
+
+	if (!out)
+		return HC_ERR_INVALID_ARG;
+	*out = NULL;
+	if ((err = hc_dl_zbar()) != HC_OK)
+		return err;
+	if (!(s = calloc(1, sizeof(*s))))
+		return HC_ERR_NOMEM;
+	if (!(s->sc = qr_scanner())) {
+		free(s);
+		return HC_ERR_NOMEM;
+	}
+	*out = s;
+	return HC_OK;
+}
+
+void hc_scanner_free(struct hc_scanner *s)
+{
+	if (!s)
+		return;
+	sym_zbar_image_scanner_destroy(s->sc);
+	free(s->buf);
+	free(s);
+}
+
+/* Scans the picture (rows stride bytes apart), at half its size (each
+ * 2x2 pixels averaged) when half. */
+static hc_err scan_pic(struct hc_scanner *s, const uint8_t *pix, unsigned w, unsigned h,
+		       size_t stride, bool half, struct hc_scan *out)
+{
+	const uint8_t *p = pix;
+	zbar_image_t *zi;
+	hc_err err;
+
+	if (half) {
+		w /= 2;
+		h /= 2;
+		if (w == 0 || h == 0)
+			return HC_ERR_NO_QR;
+	}
+	if (half || stride != w) { /* zbar takes packed rows only */
+		size_t need = (size_t)w * h;
+
+		if (need > s->cap) {
+			free(s->buf);
+			s->cap = 0;
+			if (!(s->buf = malloc(need)))
+				return HC_ERR_NOMEM;
+			s->cap = need;
+		}
+		for (unsigned y = 0; y < h; y++) {
+			uint8_t *d = s->buf + (size_t)w * y;
+			const uint8_t *a, *b;
+
+			if (!half) {
+				memcpy(d, pix + stride * y, w);
+				continue;
+			}
+			a = pix + stride * 2 * y;
+			b = a + stride;
+			for (size_t x = 0; x < w; x++)
+				d[x] = (uint8_t)((a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1] + 2u) / 4u);
+		}
+		p = s->buf;
+	}
+	if (!(zi = sym_zbar_image_create()))
+		return HC_ERR_NOMEM;
+	sym_zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	sym_zbar_image_set_size(zi, w, h);
+	/* zbar only reads the pixels, and the image goes before they do. */
+	sym_zbar_image_set_data(zi, p, (unsigned long)w * h, NULL);
+	/* At half size, a code that every second line misses is too small
+	 * there: it is for the scan at full size. */
+	err = zbar_run(s->sc, zi, !half, out);
+	sym_zbar_image_destroy(zi);
+	return err;
+}
+
+hc_err hc_scanner_gray(struct hc_scanner *s, const uint8_t *pix, unsigned w, unsigned h,
+		       size_t stride, struct hc_scan *out)
+{
+	hc_err err;
+
+	if (!out)
+		return HC_ERR_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	if (!s || !pix || stride < w)
+		return HC_ERR_INVALID_ARG;
+	if (!pixels_ok(w, h))
+		return HC_ERR_TOO_LARGE;
+	/* A picture of HC_SCAN_HALF_PIXELS or more is scanned at half size
+	 * first (zbar's work grows with the pixels; a code big enough to be
+	 * read there costs a third as much), then at its own size when
+	 * nothing is found there. */
+	if ((uint64_t)w * h >= HC_SCAN_HALF_PIXELS &&
+	    (err = scan_pic(s, pix, w, h, stride, true, out)) != HC_ERR_NO_QR)
+		return err;
+	return scan_pic(s, pix, w, h, stride, false, out);
+}
+
+/* A PNG or JPEG in memory, in gray. */
+static hc_err image_decode(const uint8_t *buf, size_t n, struct gray *g)
+{
+	static const uint8_t png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	static const uint8_t jpeg_sig[3] = { 0xff, 0xd8, 0xff };
+
+	if (!buf && n > 0)
+		return HC_ERR_INVALID_ARG;
+	if (n > HC_MAX_IMAGE_FILE)
+		return HC_ERR_TOO_LARGE;
+	if (n >= sizeof(png_sig) && memcmp(buf, png_sig, sizeof(png_sig)) == 0)
+		return png_decode(buf, n, g);
+	if (n >= sizeof(jpeg_sig) && memcmp(buf, jpeg_sig, sizeof(jpeg_sig)) == 0)
+		return jpeg_decode(buf, n, g);
+	return HC_ERR_IMAGE_FORMAT;
 }
 
 hc_err hc_scan_mem(const uint8_t *buf, size_t n, struct hc_scan *out)
 {
-	static const uint8_t png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-	static const uint8_t jpeg_sig[3] = { 0xff, 0xd8, 0xff };
 	struct gray g = { 0 };
 	hc_err err;
 
 	if (!out)
 		return HC_ERR_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
-	if (!buf && n > 0)
-		return HC_ERR_INVALID_ARG;
-	if (n > HC_MAX_IMAGE_FILE)
-		return HC_ERR_TOO_LARGE;
-	if (n >= sizeof(png_sig) && memcmp(buf, png_sig, sizeof(png_sig)) == 0)
-		err = png_decode(buf, n, &g);
-	else if (n >= sizeof(jpeg_sig) && memcmp(buf, jpeg_sig, sizeof(jpeg_sig)) == 0)
-		err = jpeg_decode(buf, n, &g);
-	else
-		err = HC_ERR_IMAGE_FORMAT;
-	if (err == HC_OK)
+	if ((err = image_decode(buf, n, &g)) == HC_OK)
 		err = zbar_find(&g, out);
+	free(g.pix);
+	return err;
+}
+
+hc_err hc_scanner_file(struct hc_scanner *s, const char *path, struct hc_scan *out)
+{
+	struct gray g = { 0 };
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	hc_err err;
+
+	if (!out)
+		return HC_ERR_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	if (!s || !path)
+		return HC_ERR_INVALID_ARG;
+	if ((err = hc_read_file(path, HC_MAX_IMAGE_FILE, &buf, &n)) != HC_OK)
+		return err;
+	err = image_decode(buf, n, &g);
+	free(buf);
+	if (err == HC_OK)
+		err = hc_scanner_gray(s, g.pix, g.w, g.h, g.w, out);
 	free(g.pix);
 	return err;
 }
@@ -430,7 +584,7 @@ void hc_scan_clear(struct hc_scan *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < s->n; i++)
+	for (i = 0; s->texts && i < s->n; i++)
 		free(s->texts[i]);
 	free(s->texts);
 	free(s->lens);

@@ -118,7 +118,7 @@ for s in tests/e2e.sh tests/keys.sh tests/keys_tl.sh tests/office.sh tests/publi
 	tests/require.sh tests/audit.sh tests/service.sh tests/service_faults.sh tests/page.sh tests/install.sh \
 	tests/sm2.sh tests/pkcs11.sh tests/riskfeed.sh tests/query.sh \
 	tests/scan.sh tests/scan_robust.sh tests/events.sh tests/events_faults.sh \
-	tests/foreign.sh; do
+	tests/foreign.sh tests/scan_av.sh; do
 	[ -f "$s" ] || continue
 	n=$(basename "$s" .sh)
 	want "$n" || continue

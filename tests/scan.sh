@@ -245,7 +245,7 @@ printf '%s\n' "$G" | SCAN --stdin --at $T1 --log link.jsonl > o.out 2> o.err; RC
 [ $RC -eq 2 ] && ok "log: a symbolic link is refused" || bad "log link" "exit $RC"
 
 # ---- 5. usage ----
-for a in "--stdin --frames f2" "" "--stdin --fps 0" "--stdin --ui window" "--stdin --ui terminal" "--stdin --lang fr" "--stdin --checkpoint" \
+for a in "--stdin --frames f2" "" "--stdin --fps 0" "--stdin --ui tv" "--stdin --ui terminal" "--stdin --lang fr" "--stdin --checkpoint" \
 	"--stdin extra"; do
 	# shellcheck disable=SC2086
 	SCAN $a < /dev/null > /dev/null 2>&1; RC=$?

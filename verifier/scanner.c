@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <linux/videodev2.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,7 +29,8 @@ const char *verifier_prog = "hc-verify scan";
 volatile sig_atomic_t scan_stop;
 
 static const char usage_text[] =
-	"usage: hc-verify scan --trust DIR [options] --stdin | --frames DIR | --video FILE\n"
+	"usage: hc-verify scan --trust DIR [options]\n"
+	"                      --stdin | --frames DIR | --video FILE | --camera DEV\n"
 	"\n"
 	"Verifies health codes continuously at a checkpoint and shows each verdict.\n"
 	"A code in view is verified when it comes into view, and again only after\n"
@@ -41,6 +45,7 @@ static const char usage_text[] =
 	"  --fps N              frames a second for --frames (default 10)\n"
 	"  --video FILE         a recorded video (any format FFmpeg reads), each\n"
 	"                       frame at its presentation time\n"
+	"  --camera DEV         a V4L2 camera (/dev/videoN), until a signal\n"
 	"  --trust DIR          trust directory (as for hc-verify)\n"
 	"  --checkpoint ID      this checkpoint's name, written to the scan log\n"
 	"  --log PATH           append each verdict to the scan log PATH; when PATH\n"
@@ -50,6 +55,9 @@ static const char usage_text[] =
 	"                       terminal)\n"
 	"  --ui json            one JSON line per verdict on standard output (the\n"
 	"                       default otherwise)\n"
+	"  --ui window          a window (SDL2): the picture, and the verdict beside\n"
+	"  --screenshot FILE    with --ui window: the window written to FILE (BMP)\n"
+	"                       after every change\n"
 	"  --lang zh|en         language of the screen (default: Chinese when\n"
 	"                       LC_ALL, LC_MESSAGES or LANG, the first set, starts\n"
 	"                       with zh; else English)\n"
@@ -217,6 +225,7 @@ int scan_frame(struct scanner *s, int64_t t, const struct hc_scan *sc)
 {
 	size_t i, k;
 
+	scan_ui_tick(s);
 	/* Codes out of view for SCAN_GONE_MS are forgotten: they count as new. */
 	for (i = 0; i < s->nseen;) {
 		if (t - s->seen[i].seen_ms - s->period_ms >= SCAN_GONE_MS)
@@ -276,7 +285,9 @@ static int input_stdin(struct scanner *s)
 	while (!scan_stop) {
 		struct pollfd p = {.fd = 0, .events = POLLIN};
 		ssize_t got;
-		int r = poll(&p, 1, 1000);
+		int r = poll(&p, 1, s->ui == UI_WINDOW ? 50 : 1000);
+
+		scan_ui_tick(s);
 
 		if (r < 0 && errno != EINTR) {
 			fprintf(stderr, "hc-verify scan: poll: %s\n", strerror(errno));
@@ -344,7 +355,9 @@ static int input_frames(struct scanner *s, const char *dir, int64_t fps)
 	char **names = NULL, path[4096];
 	size_t n = 0, cap = 0, i;
 	int64_t t0 = s->opts.at * 1000;
+	struct hc_scanner *scanner = NULL;
 	struct dirent *de;
+	hc_err err;
 	DIR *d;
 	int rc = -1;
 
@@ -372,16 +385,19 @@ static int input_frames(struct scanner *s, const char *dir, int64_t fps)
 	}
 	if (n > 0)
 		qsort(names, n, sizeof(*names), cmp_name);
+	if ((err = hc_scanner_new(&scanner)) != HC_OK) {
+		verifier_err("frames", err);
+		goto out;
+	}
 	s->period_ms = 1000 / fps;
 	for (i = 0; i < n && !scan_stop; i++) {
 		struct hc_scan sc;
 		int64_t t = t0 + (int64_t)i * 1000 / fps;
-		hc_err err;
 
 		if (hc_path(path, sizeof(path), "%s/%s", dir, names[i]) != HC_OK)
 			continue;
 		hc_set_detail(NULL);
-		if ((err = hc_scan_file(path, &sc)) != HC_OK && err != HC_ERR_NO_QR) {
+		if ((err = hc_scanner_file(scanner, path, &sc)) != HC_OK && err != HC_ERR_NO_QR) {
 			/* a frame that cannot be read is a frame without codes */
 			verifier_err(path, err);
 		}
@@ -395,12 +411,79 @@ static int input_frames(struct scanner *s, const char *dir, int64_t fps)
 oom:
 	fprintf(stderr, "hc-verify scan: out of memory\n");
 out:
+	hc_scanner_free(scanner);
 	(void)closedir(d);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	return rc;
 }
+
+/* ---- the camera and the build with FFmpeg and SDL2 ---- */
+
+/* dev is a V4L2 device that captures video; else the reason, printed. */
+static int camera_check(const char *dev)
+{
+	struct v4l2_capability cap;
+	struct stat st;
+	uint32_t caps;
+	int fd;
+
+	if (stat(dev, &st) != 0) {
+		fprintf(stderr, "hc-verify scan: --camera %s: %s\n", dev, strerror(errno));
+		return -1;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		fprintf(stderr, "hc-verify scan: --camera %s: not a video device (not a character "
+				"device)\n", dev);
+		return -1;
+	}
+	if ((fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "hc-verify scan: --camera %s: %s\n", dev, strerror(errno));
+		return -1;
+	}
+	memset(&cap, 0, sizeof(cap));
+	if (ioctl(fd, VIDIOC_QUERYCAP, &cap) != 0) {
+		fprintf(stderr, "hc-verify scan: --camera %s: not a video device (%s)\n", dev,
+			strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	(void)close(fd);
+	caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
+	if (!(caps & V4L2_CAP_VIDEO_CAPTURE)) {
+		fprintf(stderr, "hc-verify scan: --camera %s: a video device that does not capture\n",
+			dev);
+		return -1;
+	}
+	return 0;
+}
+
+#ifndef HC_AV
+/* --video, --camera and --ui window: hc-verify-scan-av, from this
+ * program's directory, with the same arguments (as getopt left them). */
+static int exec_av(int argc, char **argv, const char *why)
+{
+	char self[4096], path[4096 + 32], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	(void)argc;
+	if (n <= 0) {
+		fprintf(stderr, "hc-verify scan: cannot find this program: %s\n", strerror(errno));
+		return EXIT_USAGE;
+	}
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	(void)snprintf(path, sizeof(path), "%s/hc-verify-scan-av", self);
+	argv[0] = path;
+	(void)fflush(stdout);
+	(void)execv(path, argv);
+	fprintf(stderr, "hc-verify scan: %s needs %s (built with FFmpeg and SDL2): %s\n", why, path,
+		strerror(errno));
+	return EXIT_USAGE;
+}
+#endif
 
 /* ---- options ---- */
 
@@ -443,12 +526,15 @@ int main(int argc, char **argv)
 		{"frames", required_argument, NULL, 'f'},
 		{"fps", required_argument, NULL, 'F'},
 		{"video", required_argument, NULL, 'V'},
+		{"camera", required_argument, NULL, 'C'},
+		{"screenshot", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		VERIFY_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	static struct scanner s; /* large: the seen table */
-	const char *frames = NULL, *video = NULL, *log = NULL, *ui = NULL, *lang = NULL;
+	const char *frames = NULL, *video = NULL, *camera = NULL, *log = NULL, *ui = NULL;
+	const char *lang = NULL;
 	unsigned char seen[256] = {0};
 	struct sigaction sa;
 	int64_t fps = 10;
@@ -480,6 +566,8 @@ int main(int argc, char **argv)
 		case 'i': in_stdin = true; break;
 		case 'f': frames = optarg; break;
 		case 'V': video = optarg; break;
+		case 'C': camera = optarg; break;
+		case 'P': s.screenshot = optarg; break;
 		case 'F':
 			if (!parse_count(optarg, 1000, &fps) || fps == 0) {
 				fprintf(stderr, "hc-verify scan: --fps: 1 to 1000\n");
@@ -490,7 +578,8 @@ int main(int argc, char **argv)
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (int)in_stdin + (frames != NULL) + (video != NULL) != 1 ||
+	if (optind != argc ||
+	    (int)in_stdin + (frames != NULL) + (video != NULL) + (camera != NULL) != 1 ||
 	    (!s.trust_dir && !s.raw)) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
@@ -501,13 +590,18 @@ int main(int argc, char **argv)
 	}
 	if (!ui) {
 		s.ui = isatty(STDOUT_FILENO) && !s.raw ? UI_TERMINAL : UI_JSON;
-	} else if (strcmp(ui, "json") == 0 || strcmp(ui, "terminal") == 0) {
-		s.ui = ui[0] == 't' ? UI_TERMINAL : UI_JSON;
+	} else if (strcmp(ui, "json") == 0 || strcmp(ui, "terminal") == 0 ||
+		   strcmp(ui, "window") == 0) {
+		s.ui = ui[0] == 't' ? UI_TERMINAL : ui[0] == 'w' ? UI_WINDOW : UI_JSON;
 	} else {
-		fprintf(stderr, "hc-verify scan: --ui: json or terminal\n");
+		fprintf(stderr, "hc-verify scan: --ui: json, terminal or window\n");
 		return EXIT_USAGE;
 	}
-	if (s.raw && s.ui == UI_TERMINAL) {
+	if (s.screenshot && s.ui != UI_WINDOW) {
+		fprintf(stderr, "hc-verify scan: --screenshot needs --ui window\n");
+		return EXIT_USAGE;
+	}
+	if (s.raw && s.ui != UI_JSON) {
 		fprintf(stderr, "hc-verify scan: --raw prints texts, not a screen\n");
 		return EXIT_USAGE;
 	}
@@ -519,6 +613,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hc-verify scan: --lang: zh or en\n");
 		return EXIT_USAGE;
 	}
+	if (camera && camera_check(camera) != 0)
+		return EXIT_USAGE;
+#ifndef HC_AV
+	if (video || camera || s.ui == UI_WINDOW)
+		return exec_av(argc, argv, video ? "--video" : camera ? "--camera" : "--ui window");
+#endif
 	if (!s.raw && (err = trust_load(&s)) != HC_OK) {
 		verifier_err(s.trust_dir, err);
 		return EXIT_USAGE;
@@ -542,7 +642,7 @@ int main(int argc, char **argv)
 	else if (frames)
 		rc = input_frames(&s, frames, fps);
 	else
-		rc = scan_video(&s, video);
+		rc = scan_video(&s, video ? video : camera, camera != NULL);
 	rc = rc == 0 ? 0 : EXIT_USAGE;
 	scan_ui_stop(&s);
 out:

@@ -12,7 +12,7 @@
 #define SCAN_REPEAT_MS 30000 /* in view this long: verified again */
 #define SCAN_SEEN_MAX 64     /* codes remembered (in view recently) */
 
-enum scan_ui { UI_JSON, UI_TERMINAL };
+enum scan_ui { UI_JSON, UI_TERMINAL, UI_WINDOW };
 enum scan_lang { LANG_EN, LANG_ZH };
 
 /* The scan log: one file, or one file a day in a directory. */
@@ -53,6 +53,7 @@ struct scanner {
 	struct scan_log log;
 	struct seen seen[SCAN_SEEN_MAX];
 	size_t nseen;
+	const char *screenshot; /* --screenshot: the window written there */
 	int64_t period_ms; /* between frames */
 	uint64_t verdicts;
 };
@@ -71,12 +72,27 @@ int scan_log_close(struct scan_log *l);
 
 /* The codes of one frame at time t (ms) through the rule (scanner.c). */
 int scan_frame(struct scanner *s, int64_t t, const struct hc_scan *sc);
-/* --video FILE (scanner_video.c). */
-int scan_video(struct scanner *s, const char *path);
+/* --video FILE, or --camera DEV when camera (scanner_video.c). */
+int scan_video(struct scanner *s, const char *path, bool camera);
 
 /* The verdict screens (scanner_ui.c). */
 int scan_ui_start(struct scanner *s);
 void scan_ui_verdict(struct scanner *s, const struct verdict *v);
 void scan_ui_stop(struct scanner *s);
+/* A picture shown (the window), and the window's events handled. */
+void scan_ui_picture(struct scanner *s, const uint8_t *pix, unsigned w, unsigned h,
+		     size_t stride);
+void scan_ui_tick(struct scanner *s);
+/* Words for a reason code and a status, in the screen's language. */
+const char *scan_reason_words(const char *reason, enum scan_lang lang);
+const char *scan_status_words(enum hc_status st, enum scan_lang lang);
+
+/* The window (scanner_window.c; SDL2 in hc-verify-scan-av only). */
+int scan_window_start(struct scanner *s);
+void scan_window_verdict(struct scanner *s, const struct verdict *v);
+void scan_window_picture(struct scanner *s, const uint8_t *pix, unsigned w, unsigned h,
+			 size_t stride);
+void scan_window_pump(struct scanner *s);
+void scan_window_stop(struct scanner *s);
 
 #endif

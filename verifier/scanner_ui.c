@@ -80,7 +80,7 @@ static const struct words reasons[] = {
 	{"stale-trust", "trust data out of date", "信任数据已过期"},
 };
 
-static const char *reason_words(const char *reason, enum scan_lang lang)
+const char *scan_reason_words(const char *reason, enum scan_lang lang)
 {
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (strcmp(reasons[i].reason, reason) == 0)
@@ -88,7 +88,7 @@ static const char *reason_words(const char *reason, enum scan_lang lang)
 	return lang == LANG_ZH ? "无法核验" : "cannot be verified";
 }
 
-static const char *status_words(enum hc_status st, enum scan_lang lang)
+const char *scan_status_words(enum hc_status st, enum scan_lang lang)
 {
 	static const char *const en[] = {"green", "yellow", "red"};
 	static const char *const zh[] = {"绿码", "黄码", "红码"};
@@ -176,13 +176,13 @@ static void ui_terminal(const struct scanner *s, const struct verdict *v)
 		if (y == rows / 2)
 			centred(big, w);
 		else if (y == rows / 2 + 1 && v->r.verified)
-			centred(status_words(v->r.c.st, s->lang), w);
+			centred(scan_status_words(v->r.c.st, s->lang), w);
 		else
 			printf("%*s", (int)w, "");
 		printf("\r\n");
 	}
 	printf("\033[0m\r\n");
-	term_line(zh ? "原因" : "Reason", reason_words(hc_reason(v->r.err), s->lang));
+	term_line(zh ? "原因" : "Reason", scan_reason_words(hc_reason(v->r.err), s->lang));
 	if (v->r.verified) {
 		time_t t = (time_t)v->r.c.exp;
 		struct tm tm;
@@ -195,7 +195,7 @@ static void ui_terminal(const struct scanner *s, const struct verdict *v)
 		term_line(zh ? "有效期至" : "Expires", when);
 	}
 	if (v->r.stale)
-		term_line(zh ? "注意" : "Warning", reason_words("stale-trust", s->lang));
+		term_line(zh ? "注意" : "Warning", scan_reason_words("stale-trust", s->lang));
 	if (s->checkpoint)
 		term_line(zh ? "检查点" : "Checkpoint", s->checkpoint);
 	(void)fflush(stdout);
@@ -205,6 +205,8 @@ int scan_ui_start(struct scanner *s)
 {
 	struct termios t;
 
+	if (s->ui == UI_WINDOW)
+		return scan_window_start(s);
 	if (s->ui != UI_TERMINAL)
 		return 0;
 	if (!isatty(STDOUT_FILENO)) {
@@ -228,13 +230,29 @@ void scan_ui_verdict(struct scanner *s, const struct verdict *v)
 {
 	if (s->ui == UI_TERMINAL)
 		ui_terminal(s, v);
+	else if (s->ui == UI_WINDOW)
+		scan_window_verdict(s, v);
 	else
 		ui_json(s, v);
 }
 
+void scan_ui_picture(struct scanner *s, const uint8_t *pix, unsigned w, unsigned h,
+		     size_t stride)
+{
+	if (s->ui == UI_WINDOW)
+		scan_window_picture(s, pix, w, h, stride);
+}
+
+void scan_ui_tick(struct scanner *s)
+{
+	if (s->ui == UI_WINDOW)
+		scan_window_pump(s);
+}
+
 void scan_ui_stop(struct scanner *s)
 {
-	(void)s;
+	if (s->ui == UI_WINDOW)
+		scan_window_stop(s);
 	if (screen_on) {
 		printf("\033[0m\033[?1049l\033[?25h");
 		(void)fflush(stdout);
