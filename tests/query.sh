@@ -25,7 +25,7 @@ K() { "$B/hc-keys" "$@"; }
 D() { "$B/hc-issued" "$@"; }
 
 . "$SRC/tests/tools/service_env.sh"
-service_env '"threads":4,"risk_feed":{"url":"https://127.0.0.1:1/risk-areas.jws","every":"1s","cacert":"src-ca.pem"},"sources":[{"name":"carrier","url":"https://127.0.0.1:1/itinerary","cert":"client.pem","key":"client.key","cacert":"src-ca.pem","timeout":"1s","max_age":"2s"}]' &&
+service_env '"threads":4,"risk_feed":{"url":"https://127.0.0.1:1/risk-areas.jws","every":"1s","cacert":"src-ca.pem"},"sources":[{"name":"carrier","url":"https://127.0.0.1:1/itinerary","cert":"client.pem","key":"client.key","cacert":"src-ca.pem","timeout":"1s","max_age":"3s"}]' &&
 	cp ca.pem o/src-ca.pem &&
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout o/client.key \
 		-out client.csr -subj /CN=hc-issued >/dev/null 2>&1 &&
@@ -87,16 +87,17 @@ code() { # ID: POST /v1/codes
 	ST=${BODY##* }
 }
 rec "$(id 1)" "$T_C"
-[ "$ST" = 200 ] && has "$BODY" '"status":"red"' && has "$BODY" high-risk-recent && [ "$(asked "$(id 1)")" = 1 ] &&
-	ok "the carrier's itinerary reaches the code (red, high-risk-recent)" || bad "answer to code" "$BODY"
-jti=$(echo "${BODY% *}" | $PY -c 'import json,sys; print(json.load(sys.stdin)["jti"])')
+R1=$BODY
+code "$(id 1)" # at once: within max_age (3 s) even on a loaded machine
+[ "${R1##* }" = 200 ] && has "$R1" '"status":"red"' && has "$R1" high-risk-recent &&
+	ok "the carrier's itinerary reaches the code (red, high-risk-recent)" || bad "answer to code" "$R1"
+jti=$(echo "${R1% *}" | $PY -c 'import json,sys; print(json.load(sys.stdin)["jti"])')
+[ "$ST" = 200 ] && has "$BODY" "$jti" && [ "$(asked "$(id 1)")" = 1 ] &&
+	ok "within max_age: the held code, the source not asked again" || bad "within max_age" "$BODY"
 rec "$(id 2)" "$T_C"
 [ "$ST" = 200 ] && has "$BODY" '"status":"green"' && [ "$(asked "$(id 2)")" = 1 ] &&
 	ok "an empty answer: green" || bad "empty answer" "$BODY"
-code "$(id 1)"
-[ "$ST" = 200 ] && has "$BODY" "$jti" && [ "$(asked "$(id 1)")" = 1 ] &&
-	ok "within max_age: the held code, the source not asked again" || bad "within max_age" "$BODY"
-sleep 2.1
+sleep 3.1
 code "$(id 1)"
 [ "$ST" = 200 ] && [ "$(asked "$(id 1)")" = 2 ] && ok "past max_age: asked again" || bad "past max_age" "$BODY"
 out=$(curl -s --cacert ca.pem -H "Authorization: Bearer $T_A" "$URL/v1/audit?after=0&limit=1000")
@@ -132,7 +133,7 @@ code "$(id 3)"
 kill "$SPID"; wait "$SPID" 2>/dev/null
 echo '{}' > www/itinerary/$(id 9).json
 fault 9 "the source down" "source carrier" "network"
-sleep 2.1
+sleep 3.1
 code "$(id 1)"
 [ "$ST" = 503 ] && ! has "$BODY" '"jws"' && has "$BODY" "source carrier" &&
 	ok "the source down past max_age: no code, not even the held one" || bad "held code on missing data" "$BODY"
