@@ -45,16 +45,19 @@ struct hc_ectab {
 static struct curve p256, sm2;
 static pthread_once_t p256_once = PTHREAD_ONCE_INIT, sm2_once = PTHREAD_ONCE_INIT;
 
-/* SM2's s*G by a fixed-base comb: comb[j][d - 1] = d * 2^(8j) * G in
- * affine form, so that s*G is the sum of one point per nonzero byte of s
- * (at most 32 additions, no doubling). OpenSSL's own table for G
- * (EC_GROUP_precompute_mult) serves only a lone generator scalar through
- * a windowed method that makes one point affine per call (a field
- * inversion): the comb costs 40% fewer instructions per signature.
- * About 8,000 points, built once per process when an SM2 key first gets
- * a table. */
-#define COMB_WIN 32
-#define COMB_D 255
+/* SM2's s*G by a fixed-base comb: comb[j][d - 1] = d * 2^(6j) * G in
+ * affine form, so that s*G is the sum of one point per nonzero 6-bit
+ * digit of s (at most 43 additions, no doubling). OpenSSL's own table for
+ * G (EC_GROUP_precompute_mult) serves only a lone generator scalar
+ * through a windowed method that makes one point affine per call (a
+ * field inversion). Measured with callgrind, instructions per signature:
+ * 1.41M with OpenSSL's table, 1.19M, 1.12M and 1.02M with 5-, 6- and
+ * 8-bit digits (EVP_DigestVerify: 4.2M); 6 bits keep the comb at 2,709
+ * points (under 1 MB, built in about 10 ms) where 8 bits take 8,160.
+ * Built once per process when an SM2 key first gets a table. */
+#define COMB_BITS 6
+#define COMB_WIN ((256 + COMB_BITS - 1) / COMB_BITS)
+#define COMB_D ((1u << COMB_BITS) - 1)
 static EC_POINT **sm2_comb; /* COMB_WIN * COMB_D, read only once built */
 
 static void curve_init(struct curve *c, int nid)
@@ -94,7 +97,7 @@ static EC_POINT **comb_new(const EC_GROUP *g)
 	BN_CTX *ctx = BN_CTX_new();
 	bool ok = c && base && ctx;
 
-	/* row j: base, 2 base, ..., 255 base, with base = 2^(8j) G */
+	/* row j: base, 2 base, ..., COMB_D base, with base = 2^(COMB_BITS j) G */
 	for (size_t j = 0; ok && j < COMB_WIN; j++) {
 		EC_POINT **row = c + j * COMB_D;
 
@@ -263,10 +266,13 @@ static bool mul2_sm2(const struct hc_ectab *tab, const BIGNUM *a, const BIGNUM *
 		return false;
 	for (size_t j = 0; j < COMB_WIN; j++) {
 		const EC_POINT *p;
+		unsigned d = 0;
 
-		if (!k[31 - j])
+		for (size_t b = 0, bit = j * COMB_BITS; b < COMB_BITS && bit < 256; b++, bit++)
+			d |= (unsigned)((k[31 - bit / 8] >> (bit % 8)) & 1) << b;
+		if (!d)
 			continue;
-		p = sm2_comb[j * COMB_D + k[31 - j] - 1];
+		p = sm2_comb[j * COMB_D + d - 1];
 		if (first ? !EC_POINT_copy(R2, p) : !EC_POINT_add(tab->c->g, R2, R2, p, ctx))
 			return false;
 		first = false;
