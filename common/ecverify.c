@@ -268,8 +268,9 @@ static bool mul2_sm2(const struct hc_ectab *tab, const BIGNUM *a, const BIGNUM *
 		const EC_POINT *p;
 		unsigned d = 0;
 
-		for (size_t b = 0, bit = j * COMB_BITS; b < COMB_BITS && bit < 256; b++, bit++)
-			d |= (unsigned)((k[31 - bit / 8] >> (bit % 8)) & 1) << b;
+		/* the digit: bits j*COMB_BITS and up of a (k is big-endian) */
+		for (size_t i = 0, bit = j * COMB_BITS; i < COMB_BITS && bit < 256; i++, bit++)
+			d |= (unsigned)((k[31 - bit / 8] >> (bit % 8)) & 1) << i;
 		if (!d)
 			continue;
 		p = sm2_comb[j * COMB_D + d - 1];
@@ -277,7 +278,7 @@ static bool mul2_sm2(const struct hc_ectab *tab, const BIGNUM *a, const BIGNUM *
 			return false;
 		first = false;
 	}
-	/* a is in [1, n-1]: some byte is nonzero */
+	/* a is in [1, n-1]: some digit is nonzero */
 	return !first && EC_POINT_mul(tab->gq, R, b, R2, one, ctx);
 }
 
