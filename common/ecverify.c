@@ -13,8 +13,8 @@
  * EC point and BIGNUM API is used; no field arithmetic is written here.
  *
  * The one file where OpenSSL's deprecated EC declarations are allowed
- * (EC_GROUP_precompute_mult, EC_POINT_get_Jprojective_coordinates_GFp):
- * OpenSSL 3 has no replacement for either. */
+ * (EC_GROUP_precompute_mult, EC_POINT_get_Jprojective_coordinates_GFp,
+ * EC_POINTs_make_affine): OpenSSL 3 has no replacement for them. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <pthread.h>

@@ -125,19 +125,24 @@ static void openssl_vectors(void)
 	int nvec = 0;
 
 	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char name[64], kind[8], xh[80], yh[80], in[200], rh[80], sh[80];
+		/* NAME KIND X Y INPUT R S */
+		char *f[7], *fsave = NULL, *name, *kind;
 		uint8_t xy[64], msg[100], sig[HC_SIG_LEN];
-		long mlen;
+		long mlen = -1;
+		size_t nf = 0;
 		struct key x;
 
 		if (l[0] == '#')
 			continue;
-		if (sscanf(l, "%63s %7s %79s %79s %199s %79s %79s", name, kind, xh, yh, in, rh, sh) !=
-			    7 ||
-		    !hex32(xh, xy) || !hex32(yh, xy + 32) || !hex32(rh, sig) || !hex32(sh, sig + 32) ||
-		    (mlen = unhex(in, msg, sizeof(msg))) < 0 ||
+		for (char *w = strtok_r(l, " ", &fsave); w; w = strtok_r(NULL, " ", &fsave))
+			if (nf < 7)
+				f[nf++] = w;
+		name = f[0];
+		kind = f[1];
+		if (nf != 7 || !hex32(f[2], xy) || !hex32(f[3], xy + 32) || !hex32(f[5], sig) ||
+		    !hex32(f[6], sig + 32) || (mlen = unhex(f[4], msg, sizeof(msg))) < 1 ||
 		    (strcmp(kind, "msg") != 0 && (strcmp(kind, "e") != 0 || mlen != 32))) {
-			t_fail(__FILE__, __LINE__, "bad vector line: %.60s", l);
+			t_fail(__FILE__, __LINE__, "bad vector line %zu", nf);
 			continue;
 		}
 		key_open(&x, xy);
