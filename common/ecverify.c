@@ -92,6 +92,7 @@ static void comb_free(EC_POINT **c)
 
 static EC_POINT **comb_new(const EC_GROUP *g)
 {
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	EC_POINT **c = calloc((size_t)COMB_WIN * COMB_D, sizeof(*c));
 	EC_POINT *base = EC_POINT_dup(EC_GROUP_get0_generator(g), g);
 	BN_CTX *ctx = BN_CTX_new();

@@ -126,7 +126,7 @@ static void openssl_vectors(void)
 
 	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		/* NAME KIND X Y INPUT R S */
-		char *f[7], *fsave = NULL, *name, *kind;
+		char *f[7] = {NULL}, *fsave = NULL, *name, *kind;
 		uint8_t xy[64], msg[100], sig[HC_SIG_LEN];
 		long mlen = -1;
 		size_t nf = 0;
@@ -142,7 +142,7 @@ static void openssl_vectors(void)
 		if (nf != 7 || !hex32(f[2], xy) || !hex32(f[3], xy + 32) || !hex32(f[5], sig) ||
 		    !hex32(f[6], sig + 32) || (mlen = unhex(f[4], msg, sizeof(msg))) < 1 ||
 		    (strcmp(kind, "msg") != 0 && (strcmp(kind, "e") != 0 || mlen != 32))) {
-			t_fail(__FILE__, __LINE__, "bad vector line %zu", nf);
+			t_fail(__FILE__, __LINE__, "bad vector line (%zu fields)", nf);
 			continue;
 		}
 		key_open(&x, xy);
@@ -172,6 +172,21 @@ static void openssl_vectors(void)
 	free(s);
 }
 
+/* b signatures at once: the table alone and the callers' function give
+ * want[i] to each. */
+static void in_block(const struct key *x, size_t b, const uint8_t (*e)[32],
+		     const uint8_t (*sg)[HC_SIG_LEN], const hc_err *want)
+{
+	hc_err res[HC_EC_BLOCK];
+
+	CHECK_ERR(hc_ectab_verify(x->t, b, e, sg, res), HC_OK);
+	for (size_t i = 0; i < b; i++)
+		CHECK_ERR(res[i], want[i]);
+	CHECK_ERR(hc_es256_verify_digests(x->tab, b, e, sg, res), HC_OK);
+	for (size_t i = 0; i < b; i++)
+		CHECK_ERR(res[i], want[i]);
+}
+
 #define NSIG 8
 
 /* Our own key and signatures: each valid one, then r, s or both at each
@@ -184,7 +199,6 @@ static void edges(void)
 	uint8_t msg[NSIG][20], v[HC_SIG_LEN], nn[32];
 	struct hc_privkey *sk = NULL;
 	struct hc_pubkey *pk = NULL;
-	hc_err res[HC_EC_BLOCK];
 	char path[512], what[80];
 	size_t m = 0;
 	uint8_t xy[64];
@@ -265,20 +279,10 @@ static void edges(void)
 		want[m++] = HC_ERR_BAD_SIG;
 	}
 	/* in blocks: the table alone and the callers' function */
-	for (size_t at = 0; x.t && at < m; at += HC_EC_BLOCK) {
-		size_t b = m - at > HC_EC_BLOCK ? HC_EC_BLOCK : m - at;
-
-		CHECK_ERR(hc_ectab_verify(x.t, b, (const uint8_t(*)[32])e + at,
-					  (const uint8_t(*)[HC_SIG_LEN])sg + at, res),
-			  HC_OK);
-		for (size_t i = 0; i < b; i++)
-			CHECK_ERR(res[i], want[at + i]);
-		CHECK_ERR(hc_es256_verify_digests(x.tab, b, (const uint8_t(*)[32])e + at,
-						  (const uint8_t(*)[HC_SIG_LEN])sg + at, res),
-			  HC_OK);
-		for (size_t i = 0; i < b; i++)
-			CHECK_ERR(res[i], want[at + i]);
-	}
+	for (size_t at = 0; x.t && at < m; at += HC_EC_BLOCK)
+		in_block(&x, m - at > HC_EC_BLOCK ? HC_EC_BLOCK : m - at,
+			 (const uint8_t(*)[32])e + at, (const uint8_t(*)[HC_SIG_LEN])sg + at,
+			 want + at);
 	key_close(&x);
 	hc_pubkey_free(pk);
 	hc_privkey_free(sk);
