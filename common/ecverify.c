@@ -4,13 +4,15 @@
  * OpenSSL's ECDSA verify computes u1*G with its built-in table for the
  * generator but u2*Q with a variable-base method on every call; its SM2
  * verify (OpenSSL 3.0 has no SM2 table at all) computes s*G + t*Q with a
- * variable-base method for both. Here each issuer key gets a copy of its
- * curve's group whose generator is Q (order n, cofactor 1) with
- * EC_GROUP_precompute_mult, so that the Q term is a table multiplication
- * too. ES256: a block of signatures by one key shares a single modular
- * inversion (Montgomery's trick). SM2 needs no inversion of s. In both,
- * x(R) is compared in Jacobian form, without an inversion. Only OpenSSL's
- * EC point and BIGNUM API is used; no field arithmetic is written here.
+ * variable-base method for both. ES256 here: each issuer key gets a copy
+ * of P-256 whose generator is Q (order n, cofactor 1) with
+ * EC_GROUP_precompute_mult, so that u2*Q is a table multiplication too,
+ * and a block of signatures by one key shares a single modular inversion
+ * (Montgomery's trick). SM2: s*G and t*Q by fixed-base combs of affine
+ * points (below), one for G and one per key, and no inversion at all. In
+ * both, x(R) is compared in Jacobian form, without an inversion. Only
+ * OpenSSL's EC point and BIGNUM API is used; no field arithmetic is
+ * written here.
  *
  * The one file where OpenSSL's deprecated EC declarations are allowed
  * (EC_GROUP_precompute_mult, EC_POINT_get_Jprojective_coordinates_GFp,
@@ -36,29 +38,98 @@ struct curve {
 	BIGNUM *n, *p;
 };
 
+struct comb {
+	EC_POINT **pt; /* win * d */
+	unsigned bits;
+	size_t win, d;
+};
+
 struct hc_ectab {
 	enum hc_alg alg;
 	const struct curve *c;
-	EC_GROUP *gq; /* the curve with generator Q and its precomputed table */
+	EC_GROUP *gq; /* the curve with generator Q and (ES256) its precomputed table */
+	struct comb cq; /* SM2: Q's comb */
 };
 
 static struct curve p256, sm2;
 static pthread_once_t p256_once = PTHREAD_ONCE_INIT, sm2_once = PTHREAD_ONCE_INIT;
 
-/* SM2's s*G by a fixed-base comb: comb[j][d - 1] = d * 2^(6j) * G in
- * affine form, so that s*G is the sum of one point per nonzero 6-bit
- * digit of s (at most 43 additions, no doubling). OpenSSL's own table for
- * G (EC_GROUP_precompute_mult) serves only a lone generator scalar
- * through a windowed method that makes one point affine per call (a
- * field inversion). Measured with callgrind, instructions per signature:
- * 1.41M with OpenSSL's table, 1.19M, 1.12M and 1.02M with 5-, 6- and
- * 8-bit digits (EVP_DigestVerify: 4.2M); 6 bits keep the comb at 2,709
- * points (under 1 MB, built in about 10 ms) where 8 bits take 8,160.
- * Built once per process when an SM2 key first gets a table. */
-#define COMB_BITS 6
-#define COMB_WIN ((256 + COMB_BITS - 1) / COMB_BITS)
-#define COMB_D ((1u << COMB_BITS) - 1)
-static EC_POINT **sm2_comb; /* COMB_WIN * COMB_D, read only once built */
+/* SM2 by fixed-base combs: comb[j][d - 1] = d * 2^(bits j) * P in
+ * affine form, so that k*P is the sum of one point per nonzero bits-wide
+ * digit of k: no doubling, no inversion. One for G (6-bit digits, 2,709
+ * points, under 1 MB, built once per process) and one per key for Q
+ * (5-bit digits, 1,612 points, about 0.5 MB, built in a few ms).
+ * OpenSSL's own tables (EC_GROUP_precompute_mult) serve only a lone
+ * generator scalar, through a windowed method that makes one point affine
+ * per call (a field inversion) and doubles eight times. Measured with
+ * callgrind, instructions per signature: 1.41M with OpenSSL's tables for
+ * G and Q, 1.12M with the comb for G and OpenSSL's table for Q, 0.8M
+ * with both combs (EVP_DigestVerify: 4.2M). */
+static struct comb sm2_comb; /* G's, read only once built */
+
+static void comb_free(struct comb *c)
+{
+	for (size_t i = 0; c->pt && i < c->win * c->d; i++)
+		EC_POINT_free(c->pt[i]);
+	free(c->pt);
+	c->pt = NULL;
+}
+
+static bool comb_new(const EC_GROUP *g, const EC_POINT *p, unsigned bits, struct comb *c)
+{
+	EC_POINT *base = EC_POINT_dup(p, g);
+	BN_CTX *ctx = BN_CTX_new();
+	bool ok;
+
+	c->bits = bits;
+	c->win = (256 + bits - 1) / bits;
+	c->d = ((size_t)1 << bits) - 1;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	c->pt = calloc(c->win * c->d, sizeof(*c->pt));
+	ok = c->pt && base && ctx;
+	/* row j: base, 2 base, ..., d base, with base = 2^(bits j) P */
+	for (size_t j = 0; ok && j < c->win; j++) {
+		EC_POINT **row = c->pt + j * c->d;
+
+		ok = (row[0] = EC_POINT_dup(base, g)) != NULL;
+		for (size_t d = 1; ok && d < c->d; d++)
+			ok = (row[d] = EC_POINT_new(g)) && EC_POINT_add(g, row[d], row[d - 1], base, ctx);
+		ok = ok && EC_POINT_add(g, base, row[c->d - 1], base, ctx);
+	}
+	/* one inversion for all of them (Montgomery's trick inside) */
+	ok = ok && EC_POINTs_make_affine(g, c->win * c->d, c->pt, ctx);
+	EC_POINT_free(base);
+	BN_CTX_free(ctx);
+	if (!ok)
+		comb_free(c);
+	return ok;
+}
+
+/* R = k*P by P's comb, k in [1, n-1]. */
+static bool comb_mul(const EC_GROUP *g, const struct comb *c, const BIGNUM *k, EC_POINT *R,
+		     BN_CTX *ctx)
+{
+	uint8_t b[32];
+	bool first = true;
+
+	if (BN_bn2binpad(k, b, 32) != 32)
+		return false;
+	for (size_t j = 0; j < c->win; j++) {
+		const EC_POINT *p;
+		size_t d = 0;
+
+		/* the digit: bits j*bits and up of k (b is big-endian) */
+		for (size_t i = 0, bit = j * c->bits; i < c->bits && bit < 256; i++, bit++)
+			d |= (size_t)((b[31 - bit / 8] >> (bit % 8)) & 1) << i;
+		if (!d)
+			continue;
+		p = c->pt[j * c->d + d - 1];
+		if (first ? !EC_POINT_copy(R, p) : !EC_POINT_add(g, R, R, p, ctx))
+			return false;
+		first = false;
+	}
+	return !first; /* k is not 0 */
+}
 
 static void curve_init(struct curve *c, int nid)
 {
@@ -83,45 +154,10 @@ static void p256_init(void)
 	curve_init(&p256, NID_X9_62_prime256v1);
 }
 
-static void comb_free(EC_POINT **c)
-{
-	for (size_t i = 0; c && i < (size_t)COMB_WIN * COMB_D; i++)
-		EC_POINT_free(c[i]);
-	free(c);
-}
-
-static EC_POINT **comb_new(const EC_GROUP *g)
-{
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-	EC_POINT **c = calloc((size_t)COMB_WIN * COMB_D, sizeof(*c));
-	EC_POINT *base = EC_POINT_dup(EC_GROUP_get0_generator(g), g);
-	BN_CTX *ctx = BN_CTX_new();
-	bool ok = c && base && ctx;
-
-	/* row j: base, 2 base, ..., COMB_D base, with base = 2^(COMB_BITS j) G */
-	for (size_t j = 0; ok && j < COMB_WIN; j++) {
-		EC_POINT **row = c + j * COMB_D;
-
-		ok = (row[0] = EC_POINT_dup(base, g)) != NULL;
-		for (size_t d = 1; ok && d < COMB_D; d++)
-			ok = (row[d] = EC_POINT_new(g)) && EC_POINT_add(g, row[d], row[d - 1], base, ctx);
-		ok = ok && EC_POINT_add(g, base, row[COMB_D - 1], base, ctx);
-	}
-	/* one inversion for all of them (Montgomery's trick inside) */
-	ok = ok && EC_POINTs_make_affine(g, (size_t)COMB_WIN * COMB_D, c, ctx);
-	EC_POINT_free(base);
-	BN_CTX_free(ctx);
-	if (!ok) {
-		comb_free(c);
-		return NULL;
-	}
-	return c;
-}
-
 static void sm2_init(void)
 {
 	curve_init(&sm2, NID_sm2);
-	if (sm2.g && !(sm2_comb = comb_new(sm2.g))) {
+	if (sm2.g && !comb_new(sm2.g, EC_GROUP_get0_generator(sm2.g), 6, &sm2_comb)) {
 		EC_GROUP_free(sm2.g);
 		BN_free(sm2.n);
 		BN_free(sm2.p);
@@ -143,6 +179,7 @@ void hc_ectab_free(struct hc_ectab *t)
 	if (!t)
 		return;
 	EC_GROUP_free(t->gq);
+	comb_free(&t->cq);
 	free(t);
 }
 
@@ -172,8 +209,11 @@ hc_err hc_ectab_new(const struct hc_pubkey *k, struct hc_ectab **out)
 	 * order n. */
 	if (!EC_POINT_set_affine_coordinates(t->gq, q, x, y, ctx) ||
 	    EC_POINT_is_at_infinity(t->gq, q) ||
-	    !EC_GROUP_set_generator(t->gq, q, c->n, BN_value_one()) ||
-	    !EC_GROUP_precompute_mult(t->gq, ctx) || !EC_GROUP_have_precompute_mult(t->gq))
+	    !EC_GROUP_set_generator(t->gq, q, c->n, BN_value_one()))
+		goto out;
+	if (k->alg == HC_ALG_SM2 ? !comb_new(t->gq, q, 5, &t->cq)
+				 : !EC_GROUP_precompute_mult(t->gq, ctx) ||
+					   !EC_GROUP_have_precompute_mult(t->gq))
 		goto out;
 	*out = t;
 	t = NULL;
@@ -253,34 +293,12 @@ static bool mul2(const struct hc_ectab *tab, const BIGNUM *a, const BIGNUM *b, E
 	       EC_POINT_mul(tab->gq, R2, b, NULL, NULL, ctx) && EC_POINT_add(tab->c->g, R, R, R2, ctx);
 }
 
-/* SM2: R = a*G + b*Q, a*G by the comb into R2, then b*Q by the key's
- * table with R2 as a second term of scalar one: OpenSSL multiplies a lone
- * generator scalar with its constant-time ladder, which ignores the
- * table; with a second term it takes the windowed method that uses it. */
+/* SM2: R = a*G + b*Q by the two combs. */
 static bool mul2_sm2(const struct hc_ectab *tab, const BIGNUM *a, const BIGNUM *b, EC_POINT *R,
-		     EC_POINT *R2, const BIGNUM *one, BN_CTX *ctx)
+		     EC_POINT *R2, BN_CTX *ctx)
 {
-	uint8_t k[32];
-	bool first = true;
-
-	if (BN_bn2binpad(a, k, 32) != 32)
-		return false;
-	for (size_t j = 0; j < COMB_WIN; j++) {
-		const EC_POINT *p;
-		unsigned d = 0;
-
-		/* the digit: bits j*COMB_BITS and up of a (k is big-endian) */
-		for (size_t i = 0, bit = j * COMB_BITS; i < COMB_BITS && bit < 256; i++, bit++)
-			d |= (unsigned)((k[31 - bit / 8] >> (bit % 8)) & 1) << i;
-		if (!d)
-			continue;
-		p = sm2_comb[j * COMB_D + d - 1];
-		if (first ? !EC_POINT_copy(R2, p) : !EC_POINT_add(tab->c->g, R2, R2, p, ctx))
-			return false;
-		first = false;
-	}
-	/* a is in [1, n-1]: some digit is nonzero */
-	return !first && EC_POINT_mul(tab->gq, R, b, R2, one, ctx);
+	return comb_mul(tab->c->g, &sm2_comb, a, R, ctx) && comb_mul(tab->c->g, &tab->cq, b, R2, ctx) &&
+	       EC_POINT_add(tab->c->g, R, R, R2, ctx);
 }
 
 /* One ES256 signature's equation once w = s^-1 mod n is known. */
@@ -317,8 +335,7 @@ out:
  * at infinity, and (e + x1) mod n = r, that is x1 = r - e (mod n),
  * compared in Jacobian form. No inversion at all. */
 static hc_err verify_sm2(const struct hc_ectab *tab, const uint8_t e32[32],
-			 const uint8_t sig[HC_SIG_LEN], BN_CTX *ctx, EC_POINT *R, EC_POINT *R2,
-			 const BIGNUM *one)
+			 const uint8_t sig[HC_SIG_LEN], BN_CTX *ctx, EC_POINT *R, EC_POINT *R2)
 {
 	const BIGNUM *n = tab->c->n;
 	BIGNUM *r, *s, *t, *e;
@@ -341,7 +358,7 @@ static hc_err verify_sm2(const struct hc_ectab *tab, const uint8_t e32[32],
 		ok = true;
 		goto out;
 	}
-	if (!mul2_sm2(tab, s, t, R, R2, one, ctx))
+	if (!mul2_sm2(tab, s, t, R, R2, ctx))
 		goto out;
 	if (EC_POINT_is_at_infinity(tab->c->g, R)) {
 		ok = true;
@@ -369,8 +386,7 @@ static hc_err sm2_block(const struct hc_ectab *tab, size_t n, const uint8_t (*di
 		goto out;
 	err = HC_OK;
 	for (size_t i = 0; i < n && err == HC_OK; i++)
-		if ((res[i] = verify_sm2(tab, digest[i], sig[i], ctx, R, R2, BN_value_one())) ==
-		    HC_ERR_CRYPTO)
+		if ((res[i] = verify_sm2(tab, digest[i], sig[i], ctx, R, R2)) == HC_ERR_CRYPTO)
 			err = HC_ERR_CRYPTO;
 out:
 	ERR_clear_error();

@@ -85,7 +85,8 @@ hc_err hc_es256_verify_digests(struct hc_verctx *v, size_t n, const uint8_t (*di
 			       const uint8_t (*sig)[HC_SIG_LEN], hc_err *res) HC_WUR;
 
 /* ES256 or SM2 over a precomputed table for one key (common/ecverify.c):
- * about 150 KB for P-256, read only once built, shared between threads.
+ * about 150 KB for P-256, 0.5 MB for SM2, read only once built, shared
+ * between threads.
  * For SM2 the digest is e = SM3(Z || M) (hc_sm2_digest). hc_verctx_new
  * uses the key's table, built on its first use; the functions below are
  * for tests and benchmarks, which compare it with EVP_PKEY_verify. */
