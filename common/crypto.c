@@ -198,8 +198,7 @@ hc_err hc__pubkey_wrap(EVP_PKEY *pkey, enum hc_alg a, struct hc_pubkey **out)
 					    &ptlen) != 1 ||
 	    ptlen != 65 || pt[0] != 0x04)
 		goto out;
-	if (!(k = calloc(1, sizeof(*k))) ||
-	    (a == HC_ALG_ES256 && !(k->tab = calloc(1, sizeof(*k->tab))))) {
+	if (!(k = calloc(1, sizeof(*k))) || !(k->tab = calloc(1, sizeof(*k->tab)))) {
 		err = HC_ERR_NOMEM;
 		goto out;
 	}
@@ -468,7 +467,7 @@ hc_err hc_verctx_new_ex(const struct hc_pubkey *k, bool table, struct hc_verctx 
 		hc_verctx_free(v);
 		return HC_ERR_CRYPTO;
 	}
-	v->tab = table && k->alg == HC_ALG_ES256 ? hc_pubkey_table(k) : NULL;
+	v->tab = table ? hc_pubkey_table(k) : NULL;
 	*out = v;
 	return HC_OK;
 }

@@ -18,8 +18,8 @@ struct pubkey_tab {
 struct hc_pubkey {
 	EVP_PKEY *pkey;
 	enum hc_alg alg;
-	struct pubkey_tab *tab; /* NULL: never a table (SM2, or out of memory at wrap) */
-	uint8_t z[32];          /* SM2 only: Z of HC_SM2_ID and the point */
+	struct pubkey_tab *tab; /* NULL: never a table (out of memory at wrap) */
+	uint8_t z[32];          /* SM2 only: Z of HC_SM2_ID and the point, once per key */
 	uint8_t x[32], y[32];
 	char xb[44], yb[44];
 	char kid[HC_KID_LEN + 1];

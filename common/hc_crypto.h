@@ -66,7 +66,7 @@ hc_err hc_sm2_digest(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
 
 /* A context for verifying many signatures by one key in one thread:
  * ES256 over a SHA-256 digest computed by the caller, or for an SM2 key
- * SM2 over the e of hc_sm2_digest (EVP only: no table). */
+ * SM2 over the e of hc_sm2_digest; by the key's table when it has one. */
 struct hc_verctx;
 hc_err hc_verctx_new(const struct hc_pubkey *k, struct hc_verctx **out) HC_WUR;
 /* table false: EVP_PKEY_verify only, the key's table not built. */
@@ -84,8 +84,10 @@ hc_err hc_es256_verify_digest(struct hc_verctx *v, const uint8_t digest[32],
 hc_err hc_es256_verify_digests(struct hc_verctx *v, size_t n, const uint8_t (*digest)[32],
 			       const uint8_t (*sig)[HC_SIG_LEN], hc_err *res) HC_WUR;
 
-/* ES256 over a precomputed table for one key (common/ecverify.c): about
- * 150 KB, read only once built, shared between threads. hc_verctx_new
+/* ES256 or SM2 over a precomputed table for one key (common/ecverify.c):
+ * about 150 KB for P-256, 0.5 MB for SM2, read only once built, shared
+ * between threads.
+ * For SM2 the digest is e = SM3(Z || M) (hc_sm2_digest). hc_verctx_new
  * uses the key's table, built on its first use; the functions below are
  * for tests and benchmarks, which compare it with EVP_PKEY_verify. */
 struct hc_ectab;

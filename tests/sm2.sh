@@ -34,6 +34,7 @@ kid() { K pub "$1" | sed 's/.*"kid":"\([^"]*\)".*/\1/'; }
 # expect NAME EXIT REASON DETAIL TOKEN: hc-verify --json on the token's QR text
 expect() {
 	local out rc
+	qr "$5" >> "$W/adv.txt" # for the batch comparison at the end of the batch part
 	out=$(V --json --text "$(qr "$5")" 2>&1); rc=$?
 	if [ $rc -ne "$2" ]; then bad "$1" "exit $rc, want $2: $out"; return; fi
 	case "$out" in *"\"reason\":\"$3\""*) ;; *) bad "$1" "want $3: $out"; return ;; esac
@@ -207,6 +208,38 @@ print(",".join((o.get("reason","") if o.get("verdict")=="fail" else "ok") for o 
 	[ "$got" = "ok,revoked,ok,bad-signature,ok,ok" ] && ok "batch ${opt:-(tables, cache)}: SM2 and ES256 verdicts" ||
 		bad "batch ${opt:-default}" "$got"
 done
+
+# Batch by the keys' tables gives the very bytes of OpenSSL one by one:
+# every token checked above (another ID, alg confusion both ways, r or s
+# at the edges, revoked) and these (r, s and both at each edge, t = 0,
+# r of another code, r and s swapped, bytes of the signature changed),
+# amid valid SM2 and ES256 codes, twice (the cache): --threads 4 with
+# tables and cache against --threads 1 --no-tables --no-cache.
+sig=$(b64d "${S1##*.}" | od -An -v -tx1 | tr -d ' \n')
+sig2=$(b64d "${S2##*.}" | od -An -v -tx1 | tr -d ' \n')
+python3 - "$sig" "$sig2" > sigs.txt <<'PY'
+import sys
+n = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+p = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF
+r, s = int(sys.argv[1][:64], 16), int(sys.argv[1][64:], 16)
+r2 = int(sys.argv[2][:64], 16)
+h = lambda a, b: "%064x%064x" % (a, b)
+for v in (0, 1, n - 1, n, n + 1, p - 1, 2**256 - 1):
+    print(h(v, s)); print(h(r, v)); print(h(v, v))
+print(h(r, n - r)); print(h(r2, s)); print(h(s, r))
+for i in (0, 31, 32, 63):
+    b = bytearray.fromhex(sys.argv[1]); b[i] ^= 0x80; print(b.hex())
+PY
+while read -r x; do qr "$(withsig "$S1" "$x")"; done < sigs.txt >> adv.txt
+for t in "$S1" "$Z1" "$S1" "$S2"; do qr "$t"; done >> adv.txt
+cat adv.txt adv.txt > adv2.txt
+"$B/hc-verify" batch --trust trust --at $((ATS + 60)) --threads 4 --in adv2.txt --out tab.out 2>/dev/null
+"$B/hc-verify" batch --trust trust --at $((ATS + 60)) --threads 1 --no-tables --no-cache --in adv2.txt \
+	--out evp.out 2>/dev/null
+np=$(grep -c '"verdict":"pass"' tab.out) nf=$(grep -c '"reason":"bad-signature"' tab.out)
+[ "$(wc -l < tab.out)" -eq "$(wc -l < adv2.txt)" ] && cmp -s tab.out evp.out && [ "$np" -ge 6 ] &&
+	[ "$nf" -ge 60 ] && ok "batch tables = OpenSSL one by one ($(wc -l < adv2.txt) records, $np pass, $nf bad-signature)" ||
+	bad "batch tables vs one by one" "$np pass, $nf bad-signature: $(diff tab.out evp.out | head -n 4)"
 
 # ---- hc-issued with an SM2 office key ----
 . "$SRC/tests/tools/service_env.sh"
