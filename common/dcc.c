@@ -343,7 +343,7 @@ hc_err hc_dcc_decode(const char *text, size_t n, struct hc_foreign_result *r)
 /* The signer: a certificate with the code's kid whose key verifies the
  * signature; every one with that kid is tried. */
 static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, const struct hc_cose *c,
-			 X509 **signer)
+			 X509 **signer, size_t *which)
 {
 	hc_err err = HC_ERR_UNKNOWN_KEY;
 	char detail[160] = "";
@@ -370,6 +370,7 @@ static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, const s
 		}
 		if ((e = hc__cose_verify(c, pk)) == HC_OK) {
 			*signer = x;
+			*which = i;
 			return HC_OK;
 		}
 		X509_free(x);
@@ -515,15 +516,22 @@ hc_err hc_dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, const char 
 	cbor_item_t *root = NULL;
 	const cbor_item_t *h = NULL;
 	X509 *signer = NULL;
+	size_t which = 0;
 	hc_err err;
 
 	memset(r, 0, sizeof(*r));
 	r->fmt = HC_FMT_DCC;
 	hc_set_detail(NULL);
 	if ((err = dcc_open(text, n, &c)) != HC_OK ||
-	    (err = dcc_signer(certs, ncerts, &c, &signer)) != HC_OK ||
-	    (err = dcc_claims(&c, r, &root, &h)) != HC_OK ||
-	    (err = dcc_times(signer, o, r)) != HC_OK || (err = dcc_content(h, r)) != HC_OK ||
+	    (err = dcc_signer(certs, ncerts, &c, &signer, &which)) != HC_OK)
+		goto out;
+	r->verified = true;
+	if ((err = dcc_claims(&c, r, &root, &h)) != HC_OK)
+		goto out;
+	/* iss is optional: then the country the trust data names the signer by */
+	if (!r->issuer[0])
+		(void)snprintf(r->issuer, sizeof(r->issuer), "%s", certs[which].country);
+	if ((err = dcc_times(signer, o, r)) != HC_OK || (err = dcc_content(h, r)) != HC_OK ||
 	    (err = dcc_key_usage(signer, r->type)) != HC_OK)
 		goto out;
 	if ((err = dcc_require(o, r)) == HC_OK)

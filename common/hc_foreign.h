@@ -28,6 +28,7 @@ struct hc_dcc_cert {
  * neutralised for display (no control or bidi characters). */
 struct hc_foreign_result {
 	enum hc_foreign_format fmt;
+	bool verified;      /* the signature verified: what follows is the signer's */
 	char issuer[256];    /* DCC: country (claim 1); SHC: iss URL */
 	char issuer_name[128]; /* SHC: the trust data's name; DCC: "" */
 	int64_t iat, exp;    /* exp 0 when the code has none (SHC) */

@@ -245,6 +245,7 @@ static void bundle(const cJSON *entries, const struct hc_verify_opts *o,
 			if (strcmp(day, r->vac_date) > 0)
 				copy_safe(r->vac_date, sizeof(r->vac_date), day);
 		} else if (strcmp(rt, "Observation") == 0) {
+			const char *ost = str_of(res, "status");
 			bool neg = has_code(cJSON_GetObjectItemCaseSensitive(res, "valueCodeableConcept"),
 					    SNOMED_NEGATIVE, NULL);
 			int64_t at = 0;
@@ -253,6 +254,10 @@ static void bundle(const cJSON *entries, const struct hc_verify_opts *o,
 			when = str_of(res, "effectiveDateTime");
 			if (!when || hc_time_parse(when, &at) != HC_OK)
 				at = 0;
+			/* a result withdrawn, cancelled or not yet final meets nothing */
+			if (!ost || (strcmp(ost, "final") != 0 && strcmp(ost, "amended") != 0 &&
+				     strcmp(ost, "corrected") != 0))
+				continue;
 			if (naat_code(code) && neg && at && at >= o->at - o->nat_max_age &&
 			    at <= o->at + o->skew)
 				*nat = true;
@@ -329,6 +334,7 @@ static hc_err check_card(const struct hc_foreign *f, const char *tok, size_t tl,
 	if ((err = hc_jws_verify(&j, tok, k->k)) != HC_OK)
 		goto out;
 	/* Signed: what follows is the issuer's word. */
+	r->verified = true;
 	copy_safe(r->issuer, sizeof(r->issuer), is->iss);
 	copy_safe(r->issuer_name, sizeof(r->issuer_name), is->name);
 	if ((err = get_time(root, "nbf", true, &nbf, NULL)) != HC_OK ||
@@ -419,6 +425,13 @@ hc_err hc_foreign_verify(const struct hc_trust *t, const char *text, size_t n,
 		if (f)
 			certs = hc_foreign_certs(f, &nc);
 		err = hc_dcc_verify(certs, nc, text, n, o, r);
+		/* a well-formed code with no foreign trust data at all: its
+		 * issuer is unknown, as for a card (the DCC verifier, given no
+		 * certificates, can only say no kid matched) */
+		if (!f && err == HC_ERR_UNKNOWN_KEY) {
+			hc_set_detail("no foreign trust data (DIR/foreign.jws) holds DCC signers");
+			err = HC_ERR_UNKNOWN_ISSUER;
+		}
 	} else {
 		return HC_ERR_QR_PREFIX;
 	}

@@ -194,6 +194,10 @@ out=$(V --at 2021-05-06T18:00:00Z --text "$HC1"); rc=$?
 [ $rc -eq 0 ] && has "$out" '"verdict":"pass"' && has "$out" '"format":"dcc"' && has "$out" '"issuer":"AT"' &&
 	has "$out" '"type":"vaccination"' && has "$out" '"doses":1,"doses_total":2' &&
 	ok "HC1: verified by its signer certificate in the foreign trust data" || bad "HC1 routing" "exit $rc: $out"
+mv dev/foreign.jws f-away.jws
+card "no foreign trust data: a DCC's issuer is unknown" 1 unknown-issuer "no foreign trust data" \
+	--at 2021-05-06T18:00:00Z --text "$HC1"
+mv f-away.jws dev/foreign.jws
 out=$(printf '%s\n%s\n' "$S00" "$HC1" | "$B/hc-verify" --trust dev --at $AT - 2>&1); rc=$?
 [ $rc -eq 1 ] && has "$out" "stdin:1: PASS shc" && has "$out" "stdin:2: FAIL expired" &&
 	ok "SHC and HC1: on one stdin (the DCC expired in 2021)" || bad "mixed stdin" "exit $rc: $out"
@@ -221,6 +225,37 @@ want="1 pass ok shc True -
 4 fail expired dcc True -
 5 fail malformed shc False -"
 [ "$got" = "$want" ] && ok "batch: SHC single, revoked, chunked, HC1: (expired), malformed" || bad "batch" "$got"
+
+# --require-nat on a test card of our own issuer (signed with tests/tools/forge):
+# a negative NAAT 10 h old meets 24 hours when its status is final, and
+# not when it is preliminary or entered in error
+OWN=https://shc.test.example
+printf '[{"iss":"%s","name":"Test Lab","keys":[%s]}]' "$OWN" "$(K pub zj.key)" > iss-own.json
+K foreign --root root.key --seq 20 --shc iss-own.json --out f-own.jws >/dev/null || bad "foreign with our issuer"
+cp dev/foreign.jws f-held.jws && cp f-own.jws dev/foreign.jws
+# labcard STATUS: shc:/ text of a card with one SARS-CoV-2 NAAT observation
+labcard() {
+	python3 - "$OWN" "$1" > lab.json <<'PY'
+import json, sys
+ats = 1704067200  # 2024-01-01T00:00:00Z
+obs = {"resourceType": "Observation", "status": sys.argv[2],
+       "code": {"coding": [{"system": "http://loinc.org", "code": "94500-6"}]},
+       "effectiveDateTime": "2023-12-31T14:00:00Z",
+       "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260385009"}]}}
+pat = {"resourceType": "Patient", "name": [{"family": "Lab", "given": ["Test"]}], "birthDate": "1990-01-01"}
+vc = {"type": ["https://smarthealth.cards#health-card"], "credentialSubject": {"fhirVersion": "4.0.1",
+      "fhirBundle": {"resourceType": "Bundle", "type": "collection",
+                     "entry": [{"fullUrl": "resource:0", "resource": pat}, {"fullUrl": "resource:1", "resource": obs}]}}}
+print(json.dumps({"iss": sys.argv[1], "nbf": ats - 3600, "vc": vc}, separators=(",", ":")))
+PY
+	"$B/forge" zj.key '{"zip":"DEF","alg":"ES256","kid":"'"$(K pub zj.key | sed 's/.*"kid":"\([^"]*\)".*/\1/')"'"}' lab.json zip rs |
+		python3 -c 'import sys; t = sys.stdin.read().strip(); print("shc:/" + "".join("%02d" % (ord(c) - 45) for c in t))'
+}
+card "a final negative NAAT 10 h old meets --require-nat 24" 0 ok "" --require-nat 24 --text "$(labcard final)"
+card "the same NAAT misses --require-nat 8" 1 requirement-not-met "" --require-nat 8 --text "$(labcard final)"
+card "a preliminary NAAT meets no --require-nat" 1 requirement-not-met "" --require-nat 24 --text "$(labcard preliminary)"
+card "a NAAT entered in error meets no --require-nat" 1 requirement-not-met "" --require-nat 24 --text "$(labcard entered-in-error)"
+cp f-held.jws dev/foreign.jws
 
 # scan: a foreign code gets a verdict
 printf '%s\n%s\n' "$S00" "$S03" | timeout 30 "$B/hc-verify" scan --trust dev --stdin --at $AT --ui json > scan.out 2>&1

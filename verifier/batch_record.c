@@ -574,7 +574,7 @@ static void line_result(struct batch *b, struct job *j, struct counts *k, uint64
 		bl = snprintf(buf, sizeof(buf), ",\"format\":\"%s\",\"issuer\":",
 			      ls->fr.fmt == HC_FMT_DCC ? "dcc" : "shc");
 		out_append(j, buf, (size_t)bl);
-		if (ls->fr.issuer[0])
+		if (ls->fr.verified && ls->fr.issuer[0])
 			out_json_str(j, ls->fr.issuer);
 		else
 			out_append(j, "null", 4);

@@ -172,7 +172,7 @@ static void report(struct ctx *x, const char *src, const struct hc_result *r)
  * code says is then shown). */
 static bool foreign_verified(hc_err err, const struct hc_foreign_result *r)
 {
-	return r->issuer[0] && (err == HC_OK || err == HC_ERR_NOT_YET_VALID || err == HC_ERR_EXPIRED ||
+	return r->verified && (err == HC_OK || err == HC_ERR_NOT_YET_VALID || err == HC_ERR_EXPIRED ||
 				err == HC_ERR_REVOKED || err == HC_ERR_REQ_NAT ||
 				err == HC_ERR_REQ_DOSES || err == HC_ERR_STALE_TRUST);
 }
@@ -226,6 +226,9 @@ static void foreign_json(const char *src, hc_err err, const struct hc_foreign_re
 			cJSON_AddNumberToObject(o, "exp", (double)r->exp);
 		else
 			cJSON_AddNullToObject(o, "exp");
+	} else {
+		cJSON_AddNullToObject(o, "iat");
+		cJSON_AddNullToObject(o, "exp");
 	}
 	if ((w = cJSON_AddArrayToObject(o, "warnings")) && stale)
 		cJSON_AddItemToArray(w, cJSON_CreateString("stale-trust"));

@@ -77,7 +77,7 @@ struct spec {
 	const uint8_t *kid;  /* 8 bytes */
 	int64_t iat, exp;
 	bool float_times, kid_unprot, der_sig, dup_claim, dup_prot, indefinite, huge_exp;
-	bool bignum_exp, trailing, uncompressed, deep, tamper, dup_text;
+	bool bignum_exp, trailing, uncompressed, deep, tamper, dup_text, no_iss;
 	int tag;             /* 18 (default 0 means 18), -1 none, 61 for 61(18), else that tag */
 	const char *tt, *tr;
 	int64_t sc;
@@ -139,8 +139,9 @@ static void claims(struct buf *b, const struct spec *s)
 		num(b, 0);
 		return;
 	}
-	hd(b, 5, s->dup_claim ? 5 : 4);
-	num(b, 1), tx(b, "AT");
+	hd(b, 5, (s->dup_claim ? 5u : 4u) - (s->no_iss ? 1u : 0u));
+	if (!s->no_iss)
+		num(b, 1), tx(b, "AT");
 	num(b, 6), time_claim(b, s, s->iat);
 	num(b, 4);
 	if (s->huge_exp)
@@ -483,6 +484,30 @@ static void codes(void)
 	s = base('v'), s.tag = 61, expect("CWT tag 61 around tag 18", &s, &c_ec, 1, 0, 0, HC_OK);
 	s = base('v'), s.tag = 98, expect("COSE_Sign tag 98: wrong tag", &s, &c_ec, 1, 0, 0, HC_ERR_CBOR);
 	s = base('v'), s.tag = 17, expect("tag 17: wrong tag", &s, &c_ec, 1, 0, 0, HC_ERR_CBOR);
+	{
+		/* iss is optional: the issuer shown is then the country the
+		 * trust data names the signer by; a code's own iss wins */
+		struct hc_verify_opts o;
+		struct hc_foreign_result r;
+		struct hc_dcc_cert lu = c_ec;
+		char *with, *without;
+
+		memcpy(lu.country, "LU", 3);
+		s = base('v'), with = make(&s);
+		s.no_iss = true, without = make(&s);
+		t_begin("no iss: the signer certificate's country is the issuer");
+		hc_verify_opts_init(&o);
+		o.at = T0;
+		CHECK(without && hc_dcc_verify(&lu, 1, without, strlen(without), &o, &r) == HC_OK &&
+		      r.verified && strcmp(r.issuer, "LU") == 0 && strcmp(r.name, "Muster, Erika") == 0);
+		CHECK(with && hc_dcc_verify(&lu, 1, with, strlen(with), &o, &r) == HC_OK &&
+		      r.verified && strcmp(r.issuer, "AT") == 0);
+		CHECK(without && hc_dcc_verify(&c_rsa, 1, without, strlen(without), &o, &r) ==
+					 HC_ERR_UNKNOWN_KEY && !r.verified && !r.issuer[0]);
+		free(with);
+		free(without);
+		t_end();
+	}
 	s = base('v'), s.float_times = true;
 	s.iat = T0 - DAY, s.exp = T0 + DAY;
 	{
