@@ -98,3 +98,14 @@ hc_err hc_b64u_decode(const char *in, size_t n, uint8_t *out, size_t outsz, size
 	*outlen = o;
 	return HC_OK;
 }
+
+void hc_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

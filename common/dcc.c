@@ -383,10 +383,9 @@ static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, const s
 		}
 	}
 	if (err == HC_ERR_UNKNOWN_KEY) {
-		char hex[17] = "";
+		char hex[17];
 
-		for (size_t k = 0; k < c->kid_len && k < 8; k++)
-			(void)snprintf(hex + 2 * k, 3, "%02x", c->kid[k]);
+		hc_hex(c->kid, c->kid_len < 8 ? c->kid_len : 8, hex);
 		hc_set_detail("DCC: no signer certificate has kid %s%s (%zu bytes)", hex,
 			      c->kid_len > 8 ? "..." : "", c->kid_len);
 	} else {

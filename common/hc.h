@@ -120,6 +120,10 @@ const char *hc_detail(void);
 void hc_set_detail(const char *fmt, ...) HC_PRINTF(1, 2);
 
 /* ---- base64url (RFC 4648 section 5, unpadded, canonical) ---- */
+/* ---- hex ---- */
+/* n bytes as 2n lowercase hex digits plus NUL into out. */
+void hc_hex(const uint8_t *p, size_t n, char *out);
+
 size_t hc_b64u_enclen(size_t n);
 /* Writes hc_b64u_enclen(n) chars plus NUL into out (outsz must hold them). */
 hc_err hc_b64u_encode(const uint8_t *in, size_t n, char *out, size_t outsz) HC_WUR;

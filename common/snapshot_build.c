@@ -43,8 +43,7 @@ static hc_err add_file(const char *tree, const char *rel, size_t cap, cJSON *fil
 	}
 	if ((err = hc_sha256(buf, len, d)) != HC_OK)
 		goto out;
-	for (size_t i = 0; i < 32; i++)
-		(void)snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	hc_hex(d, 32, sha);
 	err = HC_ERR_NOMEM;
 	if (!(e = cJSON_AddObjectToObject(files, rel)) ||
 	    !cJSON_AddNumberToObject(e, "seq", (double)seq) ||

@@ -467,8 +467,11 @@ hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
 		pub_revoked(s->publisher);
 out:
 	if (x)
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			/* a break above leaves the last round's people and claims */
 			reg_person_clear(&x[i].p);
+			OPENSSL_cleanse(&x[i].c, sizeof(x[i].c));
+		}
 	free(x);
 	free(people);
 	free(ch);

@@ -27,13 +27,6 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 the directory loads, 2 it does not (the reason is printed).\n";
 
-/* 32 bytes as 64 lowercase hex digits. */
-static void hex_of(const uint8_t d[32], char out[65])
-{
-	for (size_t i = 0; i < 32; i++)
-		(void)snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 /* "3d 4h", "5h 2m", "40s" for a span of seconds (negative: "in ..."). */
 static void span(int64_t s, char *out, size_t n)
 {
@@ -139,7 +132,7 @@ static void print_text(const struct hc_trust *t, const struct hc_verify_opts *o,
 		char hex[65];
 
 		hc_foreign_info(hc_trust_foreign(t), &fi);
-		hex_of(fi.digest, hex);
+		hc_hex(fi.digest, 32, hex);
 		hc_time_format(fi.iat, a, sizeof(a));
 		printf("foreign: seq %lld, issued %s, %zu DCC certificates, %zu SHC issuers "
 		       "(%zu keys, %zu revoked rids), sha256 %s\n",
@@ -212,7 +205,7 @@ static void print_json(const struct hc_trust *t, const struct hc_verify_opts *o,
 		char hex[65];
 
 		hc_foreign_info(hc_trust_foreign(t), &fi);
-		hex_of(fi.digest, hex);
+		hc_hex(fi.digest, 32, hex);
 		cJSON_AddNumberToObject(sn, "seq", (double)fi.seq);
 		cJSON_AddNumberToObject(sn, "iat", (double)fi.iat);
 		cJSON_AddNumberToObject(sn, "dcc_certs", (double)fi.ncerts);

@@ -59,7 +59,7 @@ static void validators(const struct sync *s, const struct sync_item *it, const c
 					     it->rel);
 	if (!cJSON_IsString(u) || strcmp(u->valuestring, s->url) != 0 || !cJSON_IsObject(f))
 		return;
-	sync_hex(d, 32, dh);
+	hc_hex(d, 32, dh);
 	h = cJSON_GetObjectItemCaseSensitive(f, "sha256");
 	if (!cJSON_IsString(h) || strcmp(h->valuestring, dh) != 0)
 		return;

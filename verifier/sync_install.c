@@ -12,12 +12,6 @@ bool sync_same(const struct sync_item *it)
 	return it->held && it->len == it->held_len && memcmp(it->body, it->held, it->len) == 0;
 }
 
-void sync_hex(const uint8_t *p, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		(void)snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 static hc_err write_state(const struct sync *s)
 {
 	cJSON *root = cJSON_CreateObject(), *files;
@@ -38,7 +32,7 @@ static hc_err write_state(const struct sync *s)
 			continue;
 		if (hc_sha256(it->body, it->len, d) != HC_OK)
 			goto out;
-		sync_hex(d, 32, dh);
+		hc_hex(d, 32, dh);
 		if (!(f = cJSON_AddObjectToObject(files, it->rel)) ||
 		    !cJSON_AddStringToObject(f, "sha256", dh) ||
 		    !cJSON_AddStringToObject(f, "etag", it->etag) ||
@@ -76,9 +70,9 @@ hc_err sync_baseline_check(const struct sync *s, const cJSON *b)
 		if (i == 0) {
 			if ((err = hc_sha256(it->body, it->len, d)) != HC_OK)
 				return err;
-			sync_hex(d, 32, sha);
+			hc_hex(d, 32, sha);
 		} else {
-			sync_hex(it->digest, 32, sha);
+			hc_hex(it->digest, 32, sha);
 		}
 		if (!sync_baseline_get(b, group, key, &seq, bsha))
 			continue;
@@ -98,7 +92,7 @@ hc_err sync_baseline_check(const struct sync *s, const cJSON *b)
 	}
 	if ((err = hc_sha256(s->snap_body, s->snap_len, d)) != HC_OK)
 		return err;
-	sync_hex(d, 32, sha);
+	hc_hex(d, 32, sha);
 	if (sync_baseline_get(b, NULL, "snapshot", &seq, bsha) &&
 	    (hc_snapshot_seq(s->snap) < seq ||
 	     (hc_snapshot_seq(s->snap) == seq && bsha[0] && strcmp(sha, bsha) != 0))) {
@@ -124,7 +118,7 @@ static hc_err baseline_raise(const struct sync *s, cJSON *b)
 			continue;
 		if (i == 0 && (err = hc_sha256(it->body, it->len, d)) != HC_OK)
 			return err;
-		sync_hex(i == 0 ? d : it->digest, 32, sha);
+		hc_hex(i == 0 ? d : it->digest, 32, sha);
 		if ((err = sync_baseline_raise(b, i == 0 || it->foreign ? NULL : "revocations",
 					       i == 0 ? "trustlist" : it->foreign ? "foreign" : it->iss,
 					       it->new_seq, sha)) != HC_OK)
@@ -134,7 +128,7 @@ static hc_err baseline_raise(const struct sync *s, cJSON *b)
 		return HC_OK;
 	if ((err = hc_sha256(s->snap_body, s->snap_len, d)) != HC_OK)
 		return err;
-	sync_hex(d, 32, sha);
+	hc_hex(d, 32, sha);
 	/* Once a trust list names a snapshot key, snapshots are required. */
 	cJSON_DeleteItemFromObjectCaseSensitive(b, "snapshot_required");
 	if (!cJSON_AddTrueToObject(b, "snapshot_required"))

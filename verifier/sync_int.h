@@ -95,8 +95,6 @@ struct sync {
 
 /* Whether the new bytes of it are the held ones. */
 bool sync_same(const struct sync_item *it);
-/* n bytes as 2n lowercase hex digits and a NUL. */
-void sync_hex(const uint8_t *p, size_t n, char *out);
 /* Whether the new set matches the durable baselines of b: no file's seq
  * below the highest installed before, an equal seq only for the same
  * contents, a snapshot when one is required. HC_ERR_ROLLBACK or
