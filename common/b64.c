@@ -1,6 +1,9 @@
-/* b64.c: unpadded base64url (RFC 4648 section 5), strict and canonical.
+/* b64.c: unpadded base64url (RFC 4648 section 5), strict and canonical,
+ * standard padded base64 read as strictly (through it), and hex.
  * OpenSSL's EVP_EncodeBlock speaks only padded standard base64 and its
  * decoder tolerates whitespace and padding, so the strict form is here. */
+#include <stdlib.h>
+
 #include "hc.h"
 
 static const char alphabet[] =
@@ -108,4 +111,43 @@ void hc_hex(const uint8_t *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+/* Standard base64 (RFC 4648 section 4) with its padding, nothing else:
+ * into a malloc'd buffer. */
+hc_err hc_b64_decode(const char *s, size_t n, size_t cap, uint8_t **out, size_t *len)
+{
+	char *u;
+	size_t pad = 0;
+	hc_err err;
+
+	*out = NULL;
+	if (n == 0 || n % 4 != 0)
+		return HC_ERR_B64;
+	if (n / 4 * 3 > cap)
+		return HC_ERR_TOO_LARGE;
+	while (pad < 2 && s[n - 1 - pad] == '=')
+		pad++;
+	if (!(u = malloc(n)) || !(*out = malloc(n / 4 * 3 + 1))) {
+		free(u);
+		return HC_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n - pad; i++) {
+		char c = s[i];
+
+		if (c == '+')
+			c = '-';
+		else if (c == '/')
+			c = '_';
+		else if (c == '-' || c == '_' || c == '=')
+			c = '!'; /* not in the standard alphabet */
+		u[i] = c;
+	}
+	err = hc_b64u_decode(u, n - pad, *out, n / 4 * 3 + 1, len);
+	free(u);
+	if (err != HC_OK) {
+		free(*out);
+		*out = NULL;
+	}
+	return err;
 }

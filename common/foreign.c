@@ -34,45 +34,6 @@ void hc_foreign_free(struct hc_foreign *f)
 	free(f);
 }
 
-/* Standard base64 (RFC 4648 section 4) with its padding, nothing else:
- * into a malloc'd buffer. */
-static hc_err b64std_decode(const char *s, size_t n, size_t cap, uint8_t **out, size_t *len)
-{
-	char *u;
-	size_t pad = 0;
-	hc_err err;
-
-	*out = NULL;
-	if (n == 0 || n % 4 != 0)
-		return HC_ERR_B64;
-	if (n / 4 * 3 > cap)
-		return HC_ERR_TOO_LARGE;
-	while (pad < 2 && s[n - 1 - pad] == '=')
-		pad++;
-	if (!(u = malloc(n)) || !(*out = malloc(n / 4 * 3 + 1))) {
-		free(u);
-		return HC_ERR_NOMEM;
-	}
-	for (size_t i = 0; i < n - pad; i++) {
-		char c = s[i];
-
-		if (c == '+')
-			c = '-';
-		else if (c == '/')
-			c = '_';
-		else if (c == '-' || c == '_' || c == '=')
-			c = '!'; /* not in the standard alphabet */
-		u[i] = c;
-	}
-	err = hc_b64u_decode(u, n - pad, *out, n / 4 * 3 + 1, len);
-	free(u);
-	if (err != HC_OK) {
-		free(*out);
-		*out = NULL;
-	}
-	return err;
-}
-
 static hc_err parse_cert(const cJSON *j, struct hc_dcc_cert *c)
 {
 	static const char *const members[] = {"country", "kid", "cert", NULL};
@@ -99,14 +60,14 @@ static hc_err parse_cert(const cJSON *j, struct hc_dcc_cert *c)
 		hc_set_detail("country \"%s\" is not two capital letters", c->country);
 		return HC_ERR_TRUST_LIST;
 	}
-	if (b64std_decode(ks, strlen(ks), sizeof(kid) + 1, &k, &klen) != HC_OK || klen != 8) {
+	if (hc_b64_decode(ks, strlen(ks), sizeof(kid) + 1, &k, &klen) != HC_OK || klen != 8) {
 		free(k);
 		hc_set_detail("kid \"%s\" is not 8 bytes in base64", ks);
 		return HC_ERR_TRUST_LIST;
 	}
 	memcpy(kid, k, 8);
 	free(k);
-	if (b64std_decode(cj->valuestring, strlen(cj->valuestring), HC_MAX_DCC_CERT, &der, &len) !=
+	if (hc_b64_decode(cj->valuestring, strlen(cj->valuestring), HC_MAX_DCC_CERT, &der, &len) !=
 	    HC_OK) {
 		hc_set_detail("certificate of %s (kid %s) is not base64 DER of at most %u bytes",
 			      c->country, ks, HC_MAX_DCC_CERT);

@@ -120,6 +120,11 @@ const char *hc_detail(void);
 void hc_set_detail(const char *fmt, ...) HC_PRINTF(1, 2);
 
 /* ---- base64url (RFC 4648 section 5, unpadded, canonical) ---- */
+/* Standard base64 (RFC 4648 section 4) of n chars with its padding and
+ * nothing else (canonical, no white space), at most cap bytes decoded,
+ * into a malloc'd *out. HC_ERR_B64, HC_ERR_TOO_LARGE or HC_ERR_NOMEM. */
+hc_err hc_b64_decode(const char *s, size_t n, size_t cap, uint8_t **out, size_t *len) HC_WUR;
+
 /* ---- hex ---- */
 /* n bytes as 2n lowercase hex digits plus NUL into out. */
 void hc_hex(const uint8_t *p, size_t n, char *out);

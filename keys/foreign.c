@@ -53,9 +53,8 @@ static hc_err add_cert(const cJSON *e, cJSON *out)
 	unsigned char *der = NULL, h[32], kid[16];
 	const unsigned char *p;
 	cJSON *o;
-	size_t n;
-	int len;
-	X509 *x;
+	size_t len;
+	X509 *x = NULL;
 	hc_err err;
 
 	if (!cJSON_IsObject(e) || !cJSON_IsString(c) || !cJSON_IsString(cc) ||
@@ -63,25 +62,23 @@ static hc_err add_cert(const cJSON *e, cJSON *out)
 		hc_set_detail("an entry is not {\"country\",\"cert\"}");
 		return HC_ERR_TRUST_LIST;
 	}
-	n = strlen(c->valuestring);
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > HC_MAX_DCC_CERT) {
-		hc_set_detail("the certificate of %.8s is not base64 of at most %u bytes",
+	err = hc_b64_decode(c->valuestring, strlen(c->valuestring), HC_MAX_DCC_CERT, &der, &len);
+	if (err == HC_ERR_NOMEM)
+		return err;
+	if (err != HC_OK) {
+		hc_set_detail("the certificate of %.8s is not standard base64 of at most %u bytes",
 			      cc->valuestring, HC_MAX_DCC_CERT);
 		return HC_ERR_TRUST_LIST;
 	}
-	if (!(der = malloc(n / 4 * 3 + 1)))
-		return HC_ERR_NOMEM;
-	len = EVP_DecodeBlock(der, (const unsigned char *)c->valuestring, (int)n);
-	while (len > 0 && n > 0 && c->valuestring[--n] == '=')
-		len--;
 	p = der;
-	if (len <= 0 || !(x = d2i_X509(NULL, &p, len))) {
+	if (len == 0 || !(x = d2i_X509(NULL, &p, (long)len)) || p != der + len) {
+		X509_free(x);
 		free(der);
 		hc_set_detail("the certificate of %.8s is not X.509 DER", cc->valuestring);
 		return HC_ERR_TRUST_LIST;
 	}
 	X509_free(x);
-	err = hc_dcc_kid(der, (size_t)len, h);
+	err = hc_dcc_kid(der, len, h);
 	free(der);
 	if (err != HC_OK)
 		return err;

@@ -90,6 +90,9 @@ refuse "SHC key whose kid is not its thumbprint" 1 "kid" --seq 1 --shc iss-badki
 refuse "a private JWK" 1 "public JWK" --seq 1 --shc iss-priv.json
 refuse "a rid listed twice" 1 "listed twice" --seq 1 --shc iss-dup.json
 refuse "a damaged certificate" 1 "X.509" --seq 1 --dcc certs-bad.json
+python3 -c "
+import json; c=json.load(open('$SRC/tests/data/foreign/dcc-AT-1-certs.json')); c[0]['cert']=c[0]['cert'][:64]+'\\n'+c[0]['cert'][64:]; print(json.dumps(c))" > certs-wrapped.json
+refuse "a certificate in base64 with a line break" 1 "not standard base64" --seq 1 --dcc certs-wrapped.json
 refuse "an oversized input" 2 "too large" --seq 1 --shc big.json
 refuse "seq 0" 2 "--seq" --seq 0 --shc iss.json
 
