@@ -5,8 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#define ZLIB_CONST
-#include <zlib.h>
 
 #include <openssl/err.h>
 #include <openssl/sha.h>
@@ -30,10 +28,7 @@ hc_err hc_dcc_kid(const uint8_t *der, size_t n, uint8_t kid[8])
 /* zlib (RFC 1950) inflate of the whole input into at most cap bytes. */
 static hc_err dcc_inflate(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen)
 {
-	z_stream zs;
-	uint8_t *buf;
-	int rc;
-	hc_err err = HC_ERR_INFLATE;
+	hc_err err;
 
 	*out = NULL;
 	*outlen = 0;
@@ -42,37 +37,11 @@ static hc_err dcc_inflate(const uint8_t *in, size_t n, uint8_t **out, size_t *ou
 					   : "nothing after base45");
 		return HC_ERR_INFLATE;
 	}
-	if (!(buf = malloc(HC_MAX_DCC_INFLATED + 1)))
-		return HC_ERR_NOMEM;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK) {
-		free(buf);
-		return HC_ERR_NOMEM;
-	}
-	zs.next_in = in;
-	zs.avail_in = (uInt)n;
-	zs.next_out = buf;
-	zs.avail_out = HC_MAX_DCC_INFLATED + 1;
-	rc = inflate(&zs, Z_FINISH);
-	if (rc == Z_STREAM_END && zs.total_out > HC_MAX_DCC_INFLATED)
-		rc = Z_BUF_ERROR;
-	if (rc == Z_STREAM_END && zs.avail_in != 0) {
-		hc_set_detail("DCC: %u bytes after the zlib stream", zs.avail_in);
-	} else if (rc == Z_STREAM_END) {
-		*out = buf;
-		*outlen = zs.total_out;
-		buf = NULL;
-		err = HC_OK;
-	} else if (zs.avail_out == 0) {
+	err = hc_zinflate(in, n, HC_MAX_DCC_INFLATED, out, outlen);
+	if (err == HC_ERR_INFLATE_CAP)
 		hc_set_detail("DCC: the COSE message inflates past %u bytes", HC_MAX_DCC_INFLATED);
-		err = HC_ERR_INFLATE_CAP;
-	} else if (rc == Z_MEM_ERROR) {
-		err = HC_ERR_NOMEM;
-	} else {
-		hc_set_detail("DCC: not a complete zlib stream (%s)", zs.msg ? zs.msg : "truncated");
-	}
-	inflateEnd(&zs);
-	free(buf);
+	else if (err == HC_ERR_INFLATE)
+		hc_set_detail("DCC: not one complete zlib stream (corrupt, truncated, or bytes after it)");
 	return err;
 }
 

@@ -144,6 +144,10 @@ hc_err hc_deflate(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen) HC
  * not counted); HC_ERR_INFLATE_CAP if the stream would be longer. */
 hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out,
 		  size_t *outlen) HC_WUR;
+/* The same for a zlib stream (RFC 1950: header and Adler-32 around the
+ * DEFLATE data), as EU DCCs carry; nothing may follow the stream. */
+hc_err hc_zinflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out,
+		   size_t *outlen) HC_WUR;
 
 /* After begin, this thread's hc_inflate calls share one stream until end
  * frees it: for batch workers. If begin fails, each call has its own. */

@@ -76,29 +76,18 @@ void hc_inflate_reuse_end(void)
 	reuse = NULL;
 }
 
-hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t *outlen)
+/* The whole of in through the stream zs (made ready by the caller) into
+ * at most cap bytes plus a NUL. */
+static hc_err inflate_all(z_stream *zs, const uint8_t *in, size_t n, size_t cap, uint8_t **out,
+			  size_t *outlen)
 {
-	z_stream own, *zs = reuse;
-	uint8_t *buf = NULL;
-	hc_err err = HC_ERR_NOMEM;
+	uint8_t *buf;
+	hc_err err;
 	int r;
 
-	*out = NULL;
-	*outlen = 0;
-	if (n > UINT32_MAX || cap > UINT32_MAX - 2)
-		return HC_ERR_TOO_LARGE;
-	if (zs) {
-		if (inflateReset(zs) != Z_OK)
-			return HC_ERR_NOMEM;
-	} else {
-		zs = &own;
-		memset(zs, 0, sizeof(*zs));
-		if (inflateInit2(zs, -15) != Z_OK)
-			return HC_ERR_NOMEM;
-	}
 	/* One byte of room past the cap tells "exactly cap" from "more". */
 	if (!(buf = malloc(cap + 2)))
-		goto out;
+		return HC_ERR_NOMEM;
 	zs->next_in = in;
 	zs->avail_in = (uInt)n;
 	zs->next_out = buf;
@@ -117,9 +106,47 @@ hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t
 	} else {
 		err = HC_ERR_INFLATE; /* corrupt, truncated, or trailing bytes */
 	}
-out:
+	free(buf);
+	return err;
+}
+
+hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t *outlen)
+{
+	z_stream own, *zs = reuse;
+	hc_err err;
+
+	*out = NULL;
+	*outlen = 0;
+	if (n > UINT32_MAX || cap > UINT32_MAX - 2)
+		return HC_ERR_TOO_LARGE;
+	if (zs) {
+		if (inflateReset(zs) != Z_OK)
+			return HC_ERR_NOMEM;
+	} else {
+		zs = &own;
+		memset(zs, 0, sizeof(*zs));
+		if (inflateInit2(zs, -15) != Z_OK)
+			return HC_ERR_NOMEM;
+	}
+	err = inflate_all(zs, in, n, cap, out, outlen);
 	if (zs == &own)
 		inflateEnd(zs);
-	free(buf);
+	return err;
+}
+
+hc_err hc_zinflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t *outlen)
+{
+	z_stream zs;
+	hc_err err;
+
+	*out = NULL;
+	*outlen = 0;
+	if (n > UINT32_MAX || cap > UINT32_MAX - 2)
+		return HC_ERR_TOO_LARGE;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit(&zs) != Z_OK)
+		return HC_ERR_NOMEM;
+	err = inflate_all(&zs, in, n, cap, out, outlen);
+	inflateEnd(&zs);
 	return err;
 }
