@@ -12,10 +12,20 @@
 # either fails the program or script that showed it.
 # --update-counts rewrites tests/counts from this run (refused when any
 # check failed); `git diff tests/counts` then shows what changed.
-update=0
+#
+# HC_QUEUE=DIR shares one build's run between two run.sh processes (make
+# check's second core, once its plain suite is done, helps the ASan one):
+# each takes a program or script by making DIR/NAME (mkdir is atomic: one
+# of them gets it) and leaves DIR/NAME/seen when it has run. --helper marks
+# the one that joins late: it runs what is left and does not judge the
+# whole; the other, at its end, waits for the helper's last one and checks
+# that every pinned program and script ran in one of the two.
+update=0 helper=0
 [ "${1:-}" = --update-counts ] && { update=1; shift; }
-[ "$update" = 1 ] && [ -n "${HC_TEST_EXCLUDE:-}" ] &&
-	{ echo "run.sh: --update-counts needs every script (HC_TEST_EXCLUDE is set)"; exit 2; }
+[ "${1:-}" = --helper ] && { helper=1; shift; }
+[ "$update" = 1 ] && [ -n "${HC_TEST_EXCLUDE:-}${HC_QUEUE:-}" ] &&
+	{ echo "run.sh: --update-counts needs every script in one run (HC_TEST_EXCLUDE or HC_QUEUE is set)"; exit 2; }
+[ "$helper" = 1 ] && [ -z "${HC_QUEUE:-}" ] && { echo "run.sh: --helper needs HC_QUEUE"; exit 2; }
 B=${1:-build}
 [ $# -gt 0 ] && shift
 only=" $* "
@@ -34,7 +44,14 @@ trap 'rm -rf "$log" "$seen" "$HC_SAN_LOG"' EXIT
 excl=" ${HC_TEST_EXCLUDE:-} "
 want() {
 	case "$excl" in *" $1 "*) return 1 ;; esac
-	[ "$only" = "  " ] || case "$only" in *" $1 "*) return 0 ;; *) return 1 ;; esac
+	[ "$only" = "  " ] || case "$only" in *" $1 "*) ;; *) return 1 ;; esac
+	[ -z "${HC_QUEUE:-}" ] || mkdir "$HC_QUEUE/$1" 2>/dev/null
+}
+# done_ NAME: with HC_QUEUE, NAME has run here (its pinned line, if any)
+done_() {
+	[ -n "${HC_QUEUE:-}" ] || return 0
+	grep "^$1 " "$seen" > "$HC_QUEUE/$1/seen.tmp"
+	mv "$HC_QUEUE/$1/seen.tmp" "$HC_QUEUE/$1/seen"
 }
 
 # sanitizer NAME: a report file left by any process fails NAME
@@ -92,16 +109,17 @@ result() {
 for src in tests/unit/t_*.c; do
 	n=$(basename "$src" .c)
 	want "$n" || continue
-	[ -x "$B/t/$n" ] || { echo "FAIL $n: $B/t/$n not built"; fail=$((fail + 1)); continue; }
+	[ -x "$B/t/$n" ] || { echo "FAIL $n: $B/t/$n not built"; fail=$((fail + 1)); done_ "$n"; continue; }
 	t0=$(date +%s)
 	"$B/t/$n" > "$log" 2>&1
 	result "$n" "$log" $?
+	done_ "$n"
 done
 for src in tests/fuzz/fuzz_*.c; do
 	c=$(basename "$src" .c); c=${c#fuzz_}
 	want "replay_$c" || continue
 	r=$B/replay/fuzz_$c
-	[ -x "$r" ] || { echo "FAIL replay $c: $r not built"; fail=$((fail + 1)); continue; }
+	[ -x "$r" ] || { echo "FAIL replay $c: $r not built"; fail=$((fail + 1)); done_ "replay_$c"; continue; }
 	files=$(find "tests/fuzz/corpus/$c" -maxdepth 1 -type f ! -name '.*' 2>/dev/null | wc -l)
 	"$r" "tests/fuzz/corpus/$c" > "$log" 2>&1
 	rc=$?
@@ -113,8 +131,12 @@ for src in tests/fuzz/fuzz_*.c; do
 		tail -n 20 "$log"; fail=$((fail + 1))
 	fi
 	sanitizer "replay $c"
+	done_ "replay_$c"
 done
-for s in tests/e2e.sh tests/keys.sh tests/keys_tl.sh tests/office.sh tests/publishing.sh tests/readme.sh tests/trust_*.sh tests/batch*.sh tests/json.sh tests/adversarial.sh \
+# The longest under ASan first, so that the last ones to finish are short.
+for s in tests/adversarial.sh tests/trust_attack.sh tests/batch.sh tests/trust_rules.sh \
+	tests/e2e.sh tests/keys.sh tests/keys_tl.sh tests/office.sh tests/publishing.sh tests/readme.sh \
+	tests/trust_index.sh tests/trust_revoke.sh tests/trust_snapshot.sh tests/trust_sync.sh tests/json.sh \
 	tests/require.sh tests/audit.sh tests/service.sh tests/service_faults.sh tests/page.sh tests/install.sh \
 	tests/sm2.sh tests/pkcs11.sh tests/riskfeed.sh tests/query.sh \
 	tests/scan.sh tests/scan_robust.sh tests/events.sh tests/events_faults.sh \
@@ -125,7 +147,21 @@ for s in tests/e2e.sh tests/keys.sh tests/keys_tl.sh tests/office.sh tests/publi
 	t0=$(date +%s)
 	bash "$s" "$B" > "$log" 2>&1
 	result "$n" "$log" $?
+	done_ "$n"
 done
+
+[ "$helper" = 1 ] && { echo "$skipped skipped"; echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+# With HC_QUEUE: wait for what the helper still runs, then count as seen
+# what either run ran.
+if [ -n "${HC_QUEUE:-}" ]; then
+	waited=0
+	for d in "$HC_QUEUE"/*/; do
+		[ -d "$d" ] || continue
+		while [ ! -e "$d/seen" ] && [ "$waited" -lt 3600 ]; do sleep 1; waited=$((waited + 1)); done
+		[ -e "$d/seen" ] || { echo "FAIL $(basename "$d"): the helper run never finished it"; fail=$((fail + 1)); }
+	done
+	cat "$HC_QUEUE"/*/seen > "$seen" 2>/dev/null
+fi
 
 # every pinned program and script ran (a full run only)
 if [ "$only" = "  " ]; then
