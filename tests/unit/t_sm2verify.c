@@ -196,7 +196,7 @@ static void edges(void)
 {
 	static uint8_t e[HC_EC_BLOCK * 2][32], sg[HC_EC_BLOCK * 2][HC_SIG_LEN];
 	static hc_err want[HC_EC_BLOCK * 2];
-	uint8_t msg[NSIG][24], v[HC_SIG_LEN], nn[32];
+	uint8_t msg[NSIG][24] = {{0}}, v[HC_SIG_LEN], nn[32];
 	struct hc_privkey *sk = NULL;
 	struct hc_pubkey *pk = NULL;
 	char path[512], what[80];
