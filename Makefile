@@ -275,8 +275,9 @@ check: deps banned
 	@sh tests/check.sh --tsan build-tsan $(B) build-asan
 
 # The whole suite once under valgrind memcheck (tests/memcheck.sh): no
-# error and no definitely or indirectly lost block. About 25 minutes on
-# two shared cores, so not part of check; .ci/run runs it after check.
+# error and no definitely or indirectly lost block. Two runs share the
+# suite, one a core (HC_MEMCHECK_SERIAL=1: one run); still too long for
+# check, so .ci/run runs it after check.
 # MEMCHECK_EXCLUDE="NAME..." leaves scripts out (counted as skipped): CI
 # leaves out four for time (.ci/run; why in doc/HACKING.md).
 MEMCHECK_EXCLUDE ?=

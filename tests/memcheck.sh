@@ -1,5 +1,6 @@
 #!/bin/sh
-# memcheck.sh BUILD VGDIR: runs the whole suite (tests/run.sh) once under
+# memcheck.sh BUILD VGDIR [NAME...]: runs the whole suite (tests/run.sh), or
+# the programs and scripts named, once under
 # valgrind memcheck. VGDIR gets one wrapper script per program of BUILD
 # (hc-*, forge, auditgen, t/t_*, replay/*) that execs valgrind on the real binary,
 # logging to VGDIR/log/PID (a fork that execs, as popen does, logs nothing). Fails on any test failure, any memcheck error
@@ -9,6 +10,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 B=$(cd "${1:-build}" && pwd) || exit 2
 V=${2:-build-vg}
+[ $# -gt 2 ] && shift 2 || set --
 SRC=$(pwd)
 [ "$(cd "$V" 2>/dev/null && pwd)" != "$B" ] || { echo "memcheck.sh: VGDIR is BUILD"; exit 2; }
 command -v valgrind >/dev/null || { echo "valgrind not installed (make deps)"; exit 2; }
@@ -37,8 +39,26 @@ export HC_TEST_EXCLUDE
 
 # The MPI cases run too (mpirun starts the wrappers); OpenMPI's own leaks
 # and PMIx's uninitialised padding are in tests/valgrind.supp.
-out=$(sh tests/run.sh "$V" 2>&1)
+# Two runs share the suite (run.sh --helper with HC_QUEUE, as make check's
+# second core does): each program or script runs once, under valgrind, in
+# whichever run takes it first; the main run waits for the helper's last
+# one and checks that every pinned one ran. HC_MEMCHECK_SERIAL=1: one run.
+q=$V/queue
+mkdir "$q" || exit 2
+hout=
+if [ -z "${HC_MEMCHECK_SERIAL:-}" ]; then
+	HC_QUEUE=$q sh tests/run.sh --helper "$V" "$@" > "$V/helper.out" 2>&1 &
+	hpid=$!
+fi
+out=$(HC_QUEUE=$q sh tests/run.sh "$V" "$@" 2>&1)
 rc=$?
+if [ -n "${hpid:-}" ]; then
+	wait "$hpid" || rc=1
+	hout=$(cat "$V/helper.out")
+	echo "== helper run"
+	echo "$hout" | sed '$d' | grep -v '^[0-9]* skipped$'
+	echo "== main run"
+fi
 echo "$out" | sed '$d' | grep -v '^[0-9]* skipped$'
 
 # Totals over every process run under valgrind.
@@ -68,12 +88,19 @@ awk '
 /possibly lost:/ { p += $4 } /still reachable:/ { r += $4 }
 END { printf "memcheck: errors %d; bytes lost: definitely %d, indirectly %d, possibly %d; still reachable %d\n", e, d, i, p, r }
 ' "$V"/log/* 2>/dev/null | sed "s/^memcheck:/memcheck: $procs processes ($execd more became hc-verify-scan or -mpi),/"
-last=$(echo "$out" | tail -n 1)
-p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-[ -n "$p" ] || { p=0 f=1; }
+# totals OUT: adds a run's last two lines to p, f and s
+p=0 f=0 s=0
+totals() {
+	last=$(echo "$1" | tail -n 1)
+	tp=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	tf=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	[ -n "$tp" ] || { tp=0 tf=1; }
+	ts=$(echo "$1" | tail -n 2 | sed -n 's/^\([0-9]*\) skipped$/\1/p')
+	p=$((p + tp)) f=$((f + tf)) s=$((s + ${ts:-0}))
+}
+totals "$out"
+[ -z "${hpid:-}" ] || totals "$hout"
 [ "$bad" -gt 0 ] && f=$((f + bad))
-s=$(echo "$out" | tail -n 2 | sed -n 's/^\([0-9]*\) skipped$/\1/p')
-echo "${s:-0} skipped"
+echo "$s skipped"
 echo "$p passed, $f failed"
 [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]
