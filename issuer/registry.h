@@ -173,6 +173,7 @@ hc_err reg_audit_last(struct reg *r, int64_t *seq, uint8_t hash[32]) HC_WUR;
 struct reg_stats {
 	int64_t people;
 	int64_t codes[3];       /* unrevoked, unexpired at now, by hc_status */
+	int64_t revoked;        /* revoked codes the revocation list names at now */
 	int64_t audit_seq;
 	int64_t commits;        /* group commits so far (this process) */
 	int64_t changes;        /* changes committed in them */

@@ -45,6 +45,7 @@ enum rs_stmt {
 	S_SEQ_GET,
 	S_N_PEOPLE,
 	S_N_CODES,
+	S_N_REVOKED,
 	S_N
 };
 

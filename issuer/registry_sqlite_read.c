@@ -411,6 +411,16 @@ static hc_err stats_read(struct conn *c, int64_t now, struct reg_stats *out)
 	if (rc != SQLITE_DONE)
 		err = rs_dberr(c, "codes");
 	rs_done(s);
+	if (err != HC_OK)
+		return err;
+	/* the window of reg_revoked(), so that it counts the list's entries */
+	if (!(s = rs_q(c, S_N_REVOKED, "i", now - 300)))
+		return HC_ERR_STORE;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out->revoked = sqlite3_column_int64(s, 0);
+	else
+		err = rs_dberr(c, "revoked codes");
+	rs_done(s);
 	if (err == HC_OK)
 		err = rs_chain_load(c, &ch);
 	if (err == HC_OK)

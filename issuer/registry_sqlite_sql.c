@@ -94,6 +94,7 @@ static const char *const sql[S_N] = {
 	[S_N_PEOPLE] = "SELECT count(*) FROM people",
 	[S_N_CODES] = "SELECT status, count(*) FROM codes WHERE revoked_at = 0 AND exp > ?1"
 		      " GROUP BY status",
+	[S_N_REVOKED] = "SELECT count(*) FROM codes WHERE revoked_at > 0 AND exp > ?1",
 };
 
 hc_err rs_dberr(struct conn *c, const char *what)
