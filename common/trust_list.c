@@ -28,13 +28,7 @@ static hc_err parse_key(const cJSON *j, struct trust_key *k)
 	char st[16];
 	hc_err err;
 
-	if (!cJSON_IsObject(j))
-		return HC_ERR_JSON_TYPE;
-	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "kid"))) {
-		hc_set_detail("key without kid");
-		return HC_ERR_JSON_MISSING;
-	}
-	if ((err = hc_json_only(j, members)) != HC_OK ||
+	if ((err = hc_jwk_listed(j, members, "key")) != HC_OK ||
 	    (err = hc_json_int(j, "nbf", false, 0, INT64_MAX / 2, &k->nbf, NULL)) != HC_OK ||
 	    (err = hc_json_int(j, "exp", false, 0, INT64_MAX / 2, &k->exp, &k->has_exp)) != HC_OK ||
 	    (err = hc_json_str(j, "status", true, st, sizeof(st), NULL)) != HC_OK)
@@ -185,8 +179,8 @@ static hc_err parse_list(const char *json, size_t n, struct trust_list *l)
 		err = HC_ERR_TRUST_LIST;
 		goto out;
 	}
-	if (sk && (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sk, "kid")) ||
-		   hc_json_only(sk, jwk) != HC_OK || hc_pubkey_from_jwk(sk, &l->snap_key) != HC_OK)) {
+	if (sk && (hc_jwk_listed(sk, jwk, "snapshot_key") != HC_OK ||
+		   hc_pubkey_from_jwk(sk, &l->snap_key) != HC_OK)) {
 		hc_set_detail("snapshot_key is not a public JWK with its kid");
 		err = HC_ERR_TRUST_LIST;
 		goto out;
