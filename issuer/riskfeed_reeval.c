@@ -123,6 +123,7 @@ static void *reeval_main(void *arg)
 	struct pool *p = arg;
 	const char *keys[FEED_CHUNK];
 	hc_err errs[FEED_CHUNK], err;
+	char details[FEED_CHUNK][REG_DETAIL_LEN];
 	bool changed[FEED_CHUNK];
 
 	for (;;) {
@@ -139,16 +140,22 @@ static void *reeval_main(void *arg)
 			break;
 		for (size_t k = 0; k < n; k++)
 			keys[k] = p->ks->k[i + k];
-		err = svc_reevaluate_many(p->f->s, "risk-feed", p->cause, keys, n, errs, changed);
+		err = svc_reevaluate_many(p->f->s, "risk-feed", p->cause, keys, n, errs, details,
+					  changed);
 		pthread_mutex_lock(&p->mu);
 		for (size_t k = 0; k < n; k++) {
-			hc_err e = err != HC_OK && errs[k] == HC_ERR_CONFLICT ? err : errs[k];
+			/* not done for the chunk's error: not the person's */
+			bool own = err == HC_OK || errs[k] != HC_ERR_CONFLICT;
+			hc_err e = own ? errs[k] : err;
 
 			if (e == HC_OK || e == HC_ERR_NOT_FOUND) {
 				p->done++;
 				p->changed += changed[k];
 			} else if (p->failed++ == 0) {
-				log_msg("risk feed: re-evaluation: %s", hc_strerror(e));
+				const char *d = own ? details[k] : "";
+
+				log_msg("risk feed: re-evaluation: %s%s%s", hc_strerror(e),
+					d[0] ? ": " : "", d);
 			}
 		}
 		pthread_mutex_unlock(&p->mu);

@@ -1,6 +1,7 @@
 /* service_reeval.c: svc_reevaluate_many, the policy run again over the
  * stored inputs of many people (after an event or a new risk-area list),
  * each status that changed stored (revoking the codes it makes untrue). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,8 @@ static hc_err reeval_one(struct svc *s, const char *actor, const char *cause, co
 }
 
 hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
-			   const char *const *keys, size_t n, hc_err *errs, bool *changed)
+			   const char *const *keys, size_t n, hc_err *errs,
+			   char (*details)[REG_DETAIL_LEN], bool *changed)
 {
 	struct reeval *x = calloc(n ? n : 1, sizeof(*x));
 	struct reg_person *people = calloc(n ? n : 1, sizeof(*people));
@@ -63,14 +65,17 @@ hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
 	const char **rk = calloc(n ? n : 1, sizeof(*rk));
 	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), *at = calloc(n ? n : 1, sizeof(*at));
 	hc_err *e = calloc(n ? n : 1, sizeof(*e)), err = HC_OK;
+	char(*d)[REG_DETAIL_LEN] = details ? calloc(n ? n : 1, sizeof(*d)) : NULL;
 	bool revoked = false;
 
-	if (!x || !people || !ch || !rk || !idx || !at || !e) {
+	if (!x || !people || !ch || !rk || !idx || !at || !e || (details && !d)) {
 		err = HC_ERR_NOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		errs[i] = HC_ERR_CONFLICT;
+		if (details)
+			details[i][0] = '\0';
 		changed[i] = false;
 		x[i].pending = true;
 	}
@@ -96,8 +101,11 @@ hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
 			bool store = false;
 
 			y->p = people[k];
-			if (e[k] == HC_OK)
-				e[k] = reeval_one(s, actor, cause, keys[at[k]], now, y, &store);
+			if (e[k] == HC_OK &&
+			    (e[k] = reeval_one(s, actor, cause, keys[at[k]], now, y, &store)) !=
+				    HC_OK &&
+			    details)
+				(void)snprintf(details[at[k]], REG_DETAIL_LEN, "%s", hc_detail());
 			if (!store) {
 				errs[at[k]] = e[k];
 				y->pending = false;
@@ -106,7 +114,7 @@ hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
 			ch[q] = y->ch;
 			idx[q++] = at[k];
 		}
-		if (q && (err = reg_apply_many(s->reg, ch, q, e, NULL, NULL)) != HC_OK)
+		if (q && (err = reg_apply_many(s->reg, ch, q, e, d, NULL)) != HC_OK)
 			break;
 		for (size_t j = 0; j < q; j++) {
 			struct reeval *y = &x[idx[j]];
@@ -114,6 +122,8 @@ hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
 			if (e[j] == HC_ERR_CONFLICT)
 				continue; /* changed meanwhile: read and evaluate again */
 			errs[idx[j]] = e[j];
+			if (details && e[j] != HC_OK)
+				memcpy(details[idx[j]], d[j], REG_DETAIL_LEN);
 			y->pending = false;
 			if (e[j] == HC_OK && y->p.has_status) {
 				changed[idx[j]] = true;
@@ -141,5 +151,6 @@ out:
 	free(idx);
 	free(at);
 	free(e);
+	free(d);
 	return err;
 }
