@@ -55,54 +55,42 @@ static void direct(void)
 	}
 }
 
-/* The trust list: a key without kid, a key with a member outside the
- * JWK and its window, a snapshot_key with either. */
-static void trust_list(void)
+/* Through each parser: the trust list's keys (without kid, with a member
+ * outside the JWK and its window), its snapshot_key (either), the foreign
+ * data's SHC keys (without kid, or with nbf, the trust list's member). */
+static void parsers(void)
 {
 	static const struct {
+		bool foreign;
 		const char *json;
 		hc_err err;
 		const char *detail;
 	} cases[] = {
-		{ISSUER("{\"kty\":\"EC\"}"), HC_ERR_JSON_MISSING, "key without kid"},
-		{ISSUER("7"), HC_ERR_JSON_TYPE, ""},
-		{ISSUER("{\"kid\":\"a\",\"status\":\"active\",\"crit\":1}"), HC_ERR_JSON_UNKNOWN,
-		 "member \"crit\""},
-		{"{\"seq\":1,\"iat\":0,\"next_update\":0,\"issuers\":[],\"snapshot_key\":{\"kty\":"
+		{false, ISSUER("{\"kty\":\"EC\"}"), HC_ERR_JSON_MISSING, "key without kid"},
+		{false, ISSUER("7"), HC_ERR_JSON_TYPE, ""},
+		{false, ISSUER("{\"kid\":\"a\",\"status\":\"active\",\"crit\":1}"),
+		 HC_ERR_JSON_UNKNOWN, "member \"crit\""},
+		{false,
+		 "{\"seq\":1,\"iat\":0,\"next_update\":0,\"issuers\":[],\"snapshot_key\":{\"kty\":"
 		 "\"EC\"}}",
 		 HC_ERR_TRUST_LIST, "snapshot_key is not a public JWK with its kid"},
-		{"{\"seq\":1,\"iat\":0,\"next_update\":0,\"issuers\":[],\"snapshot_key\":{\"kid\":"
+		{false,
+		 "{\"seq\":1,\"iat\":0,\"next_update\":0,\"issuers\":[],\"snapshot_key\":{\"kid\":"
 		 "\"a\",\"nbf\":0}}",
 		 HC_ERR_TRUST_LIST, "snapshot_key is not a public JWK with its kid"},
+		{true, SHC("{\"kty\":\"EC\"}"), HC_ERR_JSON_MISSING, "SHC key without kid"},
+		{true, SHC("[]"), HC_ERR_JSON_TYPE, ""},
+		{true, SHC("{\"kid\":\"a\",\"nbf\":0}"), HC_ERR_JSON_UNKNOWN, "member \"nbf\""},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		hc_set_detail(NULL);
-		want(hc_trustlist_validate(cases[i].json, strlen(cases[i].json)), cases[i].err,
-		     cases[i].detail, cases[i].json);
-	}
-}
-
-/* The foreign data: an SHC key without kid, or with a member outside the
- * JWK (nbf is the trust list's, not the foreign data's). */
-static void foreign(void)
-{
-	static const struct {
-		const char *json;
-		hc_err err;
-		const char *detail;
-	} cases[] = {
-		{SHC("{\"kty\":\"EC\"}"), HC_ERR_JSON_MISSING, "SHC key without kid"},
-		{SHC("[]"), HC_ERR_JSON_TYPE, ""},
-		{SHC("{\"kid\":\"a\",\"nbf\":0}"), HC_ERR_JSON_UNKNOWN, "member \"nbf\""},
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *j = cases[i].json;
 		struct hc_foreign *f = NULL;
 
 		hc_set_detail(NULL);
-		want(hc_foreign_parse((const uint8_t *)cases[i].json, strlen(cases[i].json), &f),
-		     cases[i].err, cases[i].detail, cases[i].json);
+		want(cases[i].foreign ? hc_foreign_parse((const uint8_t *)j, strlen(j), &f)
+				      : hc_trustlist_validate(j, strlen(j)),
+		     cases[i].err, cases[i].detail, j);
 		CHECK(f == NULL);
 		hc_foreign_free(f);
 	}
@@ -111,6 +99,5 @@ static void foreign(void)
 void t_main(void)
 {
 	RUN(direct);
-	RUN(trust_list);
-	RUN(foreign);
+	RUN(parsers);
 }
