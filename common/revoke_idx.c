@@ -238,7 +238,7 @@ out:
 
 static int entry_find(const struct rev_entry *e, size_t n, const uint8_t jti[16])
 {
-	size_t lo = 0, hi = n;
+	size_t lo = 0, hi = e ? n : 0; /* e is NULL for an empty list only */
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
