@@ -158,9 +158,11 @@ FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/replay/%)
 FUZZ_OBJ_fuzz_verify := tests/fuzz/fixture.o
 FUZZ_OBJ_fuzz_batch := tests/fuzz/fixture.o verifier/batch_record.o verifier/counts.o
+FUZZ_OBJ_fuzz_ecverify := tests/fuzz/ectab_fx.o
 FUZZ_OBJ_fuzz_record := tests/fuzz/fixture.o tests/fuzz/issue_fx.o
 FUZZ_OBJ_fuzz_risk := $(FUZZ_OBJ_fuzz_record)
 FUZZ_OBJ_fuzz_policy := $(FUZZ_OBJ_fuzz_record)
+FUZZ_OBJ_fuzz_sm2verify := $(FUZZ_OBJ_fuzz_ecverify)
 $(foreach t,$(FUZZ_NAMES),$(eval $(B)/replay/$(t) $(B)/fuzzbin/$(t): $(FUZZ_OBJ_$(t):%=$(B)/%)))
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libhc.a
 	@mkdir -p $(@D)

@@ -316,6 +316,17 @@ hc_err hc_pubkey_from_jwk(const cJSON *jwk, struct hc_pubkey **out)
 	return HC_OK;
 }
 
+hc_err hc_jwk_listed(const cJSON *jwk, const char *const *members, const char *what)
+{
+	if (!cJSON_IsObject(jwk))
+		return HC_ERR_JSON_TYPE;
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(jwk, "kid"))) {
+		hc_set_detail("%s without kid", what);
+		return HC_ERR_JSON_MISSING;
+	}
+	return hc_json_only(jwk, members);
+}
+
 hc_err hc_pubkey_jwk(const struct hc_pubkey *k, cJSON **out)
 {
 	cJSON *o = cJSON_CreateObject();

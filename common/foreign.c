@@ -201,13 +201,7 @@ static hc_err parse_shc_key(const cJSON *j, struct shc_key *k)
 	static const char *const members[] = {"kty", "crv", "x", "y", "kid", "alg", "use", NULL};
 	hc_err err;
 
-	if (!cJSON_IsObject(j))
-		return HC_ERR_JSON_TYPE;
-	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "kid"))) {
-		hc_set_detail("SHC key without kid");
-		return HC_ERR_JSON_MISSING;
-	}
-	if ((err = hc_json_only(j, members)) != HC_OK ||
+	if ((err = hc_jwk_listed(j, members, "SHC key")) != HC_OK ||
 	    (err = hc_pubkey_from_jwk(j, &k->k)) != HC_OK)
 		return err;
 	if (hc_pubkey_alg(k->k) != HC_ALG_ES256) {

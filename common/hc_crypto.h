@@ -30,6 +30,11 @@ struct hc_pubkey; /* a P-256 or SM2 public key with its RFC 7638 kid */
  * thumbprint. Members alg (ES256 for P-256, SM2 for SM2) and use (sig) are
  * checked when present; other members are left to the caller. */
 hc_err hc_pubkey_from_jwk(const cJSON *jwk, struct hc_pubkey **out) HC_WUR;
+/* The checks before hc_pubkey_from_jwk of a key listed in signed trust
+ * data (trust list, foreign data): an object (HC_ERR_JSON_TYPE), with a
+ * kid string (HC_ERR_JSON_MISSING, detail "WHAT without kid"), and no
+ * member outside members (hc_json_only). */
+hc_err hc_jwk_listed(const cJSON *jwk, const char *const *members, const char *what) HC_WUR;
 /* A P-256 key from its coordinates. */
 hc_err hc_pubkey_from_xy(const uint8_t x[32], const uint8_t y[32],
 			 struct hc_pubkey **out) HC_WUR;

@@ -1,4 +1,5 @@
-/* trust_int.h: the layout of the trust store, shared by trust.c and verify.c. */
+/* trust_int.h: the layout of the trust store, shared by trust*.c, revoke*.c
+ * and verify.c. */
 #ifndef HC_TRUST_INT_H
 #define HC_TRUST_INT_H
 
@@ -114,6 +115,12 @@ struct hc_trust {
 };
 
 const struct trust_issuer *hc__trust_issuer(const struct hc_trust *t, const char *iss);
+/* The trust list (trust_list.c): hc__trust_list_check verifies a JWS under
+ * the roots of t and parses it into l, which the caller clears with
+ * hc__trust_list_clear whatever the outcome. */
+hc_err hc__trust_list_check(const struct hc_trust *t, const char *s, size_t n,
+			    struct trust_list *l);
+void hc__trust_list_clear(struct trust_list *l);
 /* The revocation entry for jti (16 bytes) in is's list, or NULL. */
 const struct rev_entry *hc__revoked(const struct trust_issuer *is, const uint8_t jti[16]);
 void hc__rev_clear(struct rev_list *l);

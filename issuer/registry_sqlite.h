@@ -4,6 +4,7 @@
 #ifndef HC_REGISTRY_SQLITE_H
 #define HC_REGISTRY_SQLITE_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "registry.h"
@@ -53,6 +54,24 @@ struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_N];
 	struct conn *next;  /* in the pool of idle read connections */
+};
+
+/* An open registry (registry_sqlite.c opens and closes it; the writer's
+ * queue is registry_sqlite_writer.c's). */
+struct job;
+struct reg {
+	char *path;
+	struct conn w;  /* the writer's, used by the writer thread only */
+	struct conn ck; /* the checkpointer's */
+	pthread_t writer, checkpointer;
+	bool ck_started;
+	pthread_mutex_t mu;  /* queue, done flags, stats, ck_want */
+	pthread_cond_t work, ck_work;
+	struct job *head, *tail;
+	bool stop, ck_want;
+	int64_t commits, changes, hist[8];
+	pthread_mutex_t pool_mu;
+	struct conn *idle;  /* read connections not in use */
 };
 
 /* The end of the audit chain inside the writer's transaction. */
@@ -106,9 +125,16 @@ hc_err rs_next_seq(struct conn *c, int64_t *seq) HC_WUR;
 /* registry_sqlite_exposure.c: the exposure indexes (made when missing). */
 hc_err rs_exposure_indexes(struct conn *c) HC_WUR;
 
-/* registry_sqlite.c: the pool of read connections, the commit counters. */
+/* registry_sqlite.c: the pool of read connections. */
 hc_err rs_read_get(struct reg *r, struct conn **out) HC_WUR;
 void rs_read_put(struct reg *r, struct conn *c);
+
+/* registry_sqlite_writer.c: the writer and checkpointer threads (started
+ * by reg_open, arg the struct reg), the WAL hook that wakes the
+ * checkpointer, the commit counters. */
+void *rs_writer_main(void *arg);
+void *rs_checkpointer_main(void *arg);
+int rs_wal_hook(void *arg, sqlite3 *db, const char *name, int frames);
 void rs_stats_counters(struct reg *r, struct reg_stats *out);
 
 #endif

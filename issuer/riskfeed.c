@@ -3,7 +3,8 @@
  * hc-verify sync does: conditional requests, the signature checked first,
  * no rollback, the held list kept on any failure), re-evaluates exactly the
  * people whose stays or visits overlap an entry that changed, then keeps
- * the new list in a file beside the registry so that a restart holds it. */
+ * the new list in a file beside the registry so that a restart holds it.
+ * The re-evaluation is riskfeed_reeval.c. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,48 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dl_curl.h"
-#include "hc_fetch.h"
 #include "hc_policy.h"
 #include "hc_trust.h"
 #include "log.h"
-#include "service.h"
+#include "riskfeed_int.h"
 
 #define FEED_TIMEOUT 30L   /* seconds for one fetch */
-#define FEED_CHUNK 512     /* people re-evaluated together: one read, one commit */
-#define FEED_THREADS 4     /* chunks at once: one reads while another commits */
 #define FEED_SKEW 300      /* a list's iat may be this far after now */
-
-/* A list with its references: the one in force, the one last made
- * durable (the base of the next change), and requests that use one. */
-struct held {
-	struct hc_risk *r;
-	unsigned refs;
-	struct held *next;
-};
-
-struct feed {
-	struct svc *s;
-	pthread_t th;
-	bool started;
-	pthread_mutex_t mu; /* everything below except the thread's own */
-	pthread_cond_t cv;
-	bool stop;
-	struct held *all;   /* every list still referenced */
-	struct held *cur;   /* in force (NULL: none) */
-	int64_t seq, iat;   /* of cur */
-	int64_t last_ok;    /* when the feed last answered with a usable list */
-	char last_err[256];
-	unsigned long long fetch_ok, fetch_fail, refused, reevaluated, changed, reeval_fail;
-	/* The thread's own: */
-	struct held *base;  /* the list held durably (in cfg->feed.held) */
-	uint8_t *raw;       /* bytes of cur */
-	size_t rawlen;
-	char etag[FETCH_ETAG_LEN];
-	int64_t lastmod;
-	struct hc_trust *roots;
-	CURL *h;
-};
 
 /* ---- the list in force ---- */
 
@@ -116,203 +82,6 @@ void svc_risk_put(struct svc *s, const struct hc_risk *r)
 	pthread_mutex_unlock(&f->mu);
 }
 
-/* ---- re-evaluation of the exposed ---- */
-
-struct keys {
-	char (*k)[REG_KEY_LEN + 1];
-	size_t n, alloc;
-	bool nomem;
-};
-
-static void add_key(void *arg, const char *key)
-{
-	struct keys *ks = arg;
-
-	if (ks->nomem || strlen(key) != REG_KEY_LEN)
-		return;
-	if (ks->n == ks->alloc) {
-		size_t a = ks->alloc ? 2 * ks->alloc : 1024;
-		char(*nk)[REG_KEY_LEN + 1] = realloc(ks->k, a * sizeof(*ks->k));
-
-		if (!nk) {
-			ks->nomem = true;
-			return;
-		}
-		ks->k = nk;
-		ks->alloc = a;
-	}
-	memcpy(ks->k[ks->n++], key, REG_KEY_LEN + 1);
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, REG_KEY_LEN);
-}
-
-/* The CST date of t, "YYYY-MM-DD". */
-static void cst_date(int64_t t, char out[16])
-{
-	time_t tt = (time_t)(t + (int64_t)8 * 3600);
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm))
-		memset(&tm, 0, sizeof(tm));
-	(void)snprintf(out, 16, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
-		       tm.tm_mday % 100);
-}
-
-struct collect {
-	struct reg *reg;
-	struct keys ks;
-	hc_err err;
-	size_t entries;
-};
-
-/* The people one changed entry may concern: for an area, stays in a
- * region that covers it or that it covers (a stay's province or city
- * covers a district), on days that overlap its period; for a venue,
- * visits inside its window. */
-static void on_entry(void *arg, const struct hc_risk_entry *e)
-{
-	struct collect *c = arg;
-	char lo[12], hi[12], from[16], to[16];
-	unsigned v, prov, city;
-	hc_err err = HC_OK;
-
-	c->entries++;
-	if (c->err != HC_OK)
-		return;
-	if (e->venue) {
-		c->err = reg_exposed_visits(c->reg, e->code, e->from, e->end, add_key, &c->ks);
-		return;
-	}
-	v = (unsigned)strtoul(e->code, NULL, 10);
-	prov = v / 10000 * 10000;
-	city = v / 100 * 100;
-	cst_date(e->from, from);
-	cst_date(e->end - 1, to);
-#define RANGE(a, b)                                                                          \
-	do {                                                                                 \
-		(void)snprintf(lo, sizeof(lo), "%06u", (a));                                 \
-		(void)snprintf(hi, sizeof(hi), "%06u", (b));                                 \
-		if (err == HC_OK)                                                            \
-			err = reg_exposed_travel(c->reg, lo, hi, from, to, add_key, &c->ks); \
-	} while (0)
-	if (v == prov) {
-		RANGE(prov, prov + 9999);
-	} else if (v == city) {
-		RANGE(city, city + 99);
-		RANGE(prov, prov);
-	} else {
-		RANGE(v, v);
-		RANGE(city, city);
-		RANGE(prov, prov);
-	}
-#undef RANGE
-	c->err = err;
-}
-
-struct pool {
-	struct feed *f;
-	const struct keys *ks;
-	char cause[64];
-	size_t next;
-	pthread_mutex_t mu;
-	unsigned long long done, changed, failed;
-};
-
-static void *reeval_main(void *arg)
-{
-	struct pool *p = arg;
-	const char *keys[FEED_CHUNK];
-	hc_err errs[FEED_CHUNK], err;
-	bool changed[FEED_CHUNK];
-
-	for (;;) {
-		size_t i, n;
-
-		pthread_mutex_lock(&p->mu);
-		i = p->next;
-		n = i < p->ks->n ? p->ks->n - i : 0;
-		if (n > FEED_CHUNK)
-			n = FEED_CHUNK;
-		p->next += n;
-		pthread_mutex_unlock(&p->mu);
-		if (n == 0)
-			break;
-		for (size_t k = 0; k < n; k++)
-			keys[k] = p->ks->k[i + k];
-		err = svc_reevaluate_many(p->f->s, "risk-feed", p->cause, keys, n, errs, changed);
-		pthread_mutex_lock(&p->mu);
-		for (size_t k = 0; k < n; k++) {
-			hc_err e = err != HC_OK && errs[k] == HC_ERR_CONFLICT ? err : errs[k];
-
-			if (e == HC_OK || e == HC_ERR_NOT_FOUND) {
-				p->done++;
-				p->changed += changed[k];
-			} else if (p->failed++ == 0) {
-				log_msg("risk feed: re-evaluation: %s", hc_strerror(e));
-			}
-		}
-		pthread_mutex_unlock(&p->mu);
-	}
-	return NULL;
-}
-
-/* Re-evaluates everyone an entry in exactly one of old and new concerns.
- * HC_OK only when every one of them was. */
-static hc_err reevaluate(struct feed *f, const struct hc_risk *old, const struct hc_risk *new,
-			 int64_t seq, size_t *npeople, size_t *nchanged)
-{
-	struct collect c = {.reg = f->s->reg, .err = HC_OK};
-	struct pool p;
-	pthread_t th[FEED_THREADS];
-	size_t nth = 0, u = 0;
-	hc_err err;
-
-	*npeople = *nchanged = 0;
-	hc_risk_diff(old, new, on_entry, &c);
-	if (c.err != HC_OK || c.ks.nomem) {
-		err = c.ks.nomem ? HC_ERR_NOMEM : c.err;
-		free(c.ks.k);
-		return err;
-	}
-	if (c.ks.n > 1)
-		qsort(c.ks.k, c.ks.n, sizeof(*c.ks.k), key_cmp);
-	for (size_t i = 0; i < c.ks.n; i++)
-		if (u == 0 || memcmp(c.ks.k[u - 1], c.ks.k[i], REG_KEY_LEN) != 0)
-			memcpy(c.ks.k[u++], c.ks.k[i], REG_KEY_LEN + 1);
-	c.ks.n = u;
-	memset(&p, 0, sizeof(p));
-	p.f = f;
-	p.ks = &c.ks;
-	(void)snprintf(p.cause, sizeof(p.cause), "risk-areas seq %lld", (long long)seq);
-	if (pthread_mutex_init(&p.mu, NULL) != 0) {
-		free(c.ks.k);
-		return HC_ERR_NOMEM;
-	}
-	while (nth < FEED_THREADS && nth < c.ks.n && pthread_create(&th[nth], NULL, reeval_main, &p) == 0)
-		nth++;
-	if (nth == 0)
-		(void)reeval_main(&p);
-	for (size_t i = 0; i < nth; i++)
-		(void)pthread_join(th[i], NULL);
-	pthread_mutex_destroy(&p.mu);
-	*npeople = (size_t)p.done;
-	*nchanged = (size_t)p.changed;
-	pthread_mutex_lock(&f->mu);
-	f->reevaluated += p.done;
-	f->changed += p.changed;
-	f->reeval_fail += p.failed;
-	pthread_mutex_unlock(&f->mu);
-	free(c.ks.k);
-	if (p.failed) {
-		hc_set_detail("%llu of %zu people could not be re-evaluated", p.failed, u);
-		return HC_ERR_STORE;
-	}
-	return HC_OK;
-}
-
 /* ---- the feed ---- */
 
 static void feed_error(struct feed *f, bool refused, const char *what, hc_err err)
@@ -360,7 +129,7 @@ static void install(struct feed *f, struct hc_risk *r, uint8_t *body, size_t len
 	f->raw = body;
 	f->rawlen = len;
 	na = hc_risk_count(r, &nv);
-	err = reevaluate(f, f->base ? f->base->r : NULL, r, seq, &np, &nc);
+	err = feed_reevaluate(f, f->base ? f->base->r : NULL, r, seq, &np, &nc);
 	if (err == HC_OK)
 		err = hc_write_file_atomic(f->s->cfg->feed.held, body, len, 0600);
 	pthread_mutex_lock(&f->mu);

@@ -1,27 +1,21 @@
 /* service.c: issuance: a person's record or ID in, the policy over all of
  * the person's stored inputs, a signed code committed to the registry, the
- * code object (or its QR image) out. */
-#include <fcntl.h>
+ * code object (or its QR image) out. Opening and closing the service is
+ * service_open.c; re-evaluating many people, service_reeval.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "hc_image.h"
 #include "hc_json.h"
 #include "hc_policy.h"
 #include "hc_sign.h"
-#include "hc_trust.h"
 #include "publish.h"
 #include "service.h"
 
-#define MAX_TRIES 16        /* optimistic retries on a concurrent change */
 #define HELD_MARGIN 60      /* a held code is handed out while exp > now + this */
 #define PNG_SCALE 6
 #define QR_MARGIN 4
@@ -35,135 +29,6 @@ static uint64_t now_us(void)
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-hc_err svc_load_secret(const char *path, uint8_t out[32])
-{
-	uint8_t *buf = NULL;
-	struct stat st;
-	size_t n = 0;
-	int fd;
-	hc_err err;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		hc_set_detail("%s: cannot open", path);
-		return HC_ERR_IO;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		hc_set_detail("%s: not a regular file", path);
-		err = HC_ERR_KEY_FILE;
-	} else if (st.st_mode & 077) {
-		hc_set_detail("%s: readable by group or others (mode must be 0600)", path);
-		err = HC_ERR_KEY_PERM;
-	} else if ((err = hc_read_fd(fd, path, 64, &buf, &n)) == HC_OK && n != 32) {
-		hc_set_detail("%s: %zu bytes, not 32", path, n);
-		err = HC_ERR_KEY_FILE;
-	}
-	if (err == HC_OK)
-		memcpy(out, buf, 32);
-	if (buf)
-		OPENSSL_cleanse(buf, n);
-	free(buf);
-	(void)close(fd);
-	return err;
-}
-
-static void msgf(char *msg, size_t msgsz, const char *what, hc_err err)
-{
-	const char *d = hc_detail();
-
-	(void)snprintf(msg, msgsz, "%s: %s%s%s", what, hc_strerror(err), d[0] ? ": " : "", d);
-}
-
-hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
-{
-	struct svc *s;
-	struct hc_trust *t = NULL;
-	uint8_t *buf = NULL;
-	size_t n;
-	hc_err err;
-
-	*out = NULL;
-	if (!(s = calloc(1, sizeof(*s))))
-		return HC_ERR_NOMEM;
-	s->cfg = c;
-	s->max_validity = HC_DEFAULT_MAX_VALIDITY;
-	if ((err = hc_privkey_load(c->key, &s->key)) != HC_OK ||
-	    (err = hc_privkey_public(s->key, &s->pub)) != HC_OK) {
-		msgf(msg, msgsz, c->key, err);
-		goto out;
-	}
-	if ((err = svc_load_secret(c->id_secret, s->id_secret)) != HC_OK) {
-		msgf(msg, msgsz, "id_secret", err);
-		goto out;
-	}
-	if (c->policy[0]) {
-		if ((err = hc_read_file(c->policy, HC_MAX_JSON_FILE, &buf, &n)) == HC_OK)
-			err = hc_policy_parse((const char *)buf, n, &s->pol);
-	} else {
-		err = hc_policy_default(&s->pol);
-	}
-	if (err != HC_OK) {
-		msgf(msg, msgsz, c->policy[0] ? c->policy : "policy", err);
-		goto out;
-	}
-	if (c->trust[0]) {
-		if ((err = hc_trust_load(c->trust, &t)) != HC_OK) {
-			msgf(msg, msgsz, c->trust, err);
-			goto out;
-		}
-		if ((err = hc_trust_signing_key_ok(t, c->iss, hc_privkey_kid(s->key), hc_now())) !=
-		    HC_OK) {
-			msgf(msg, msgsz, "the office key in the trust list", err);
-			goto out;
-		}
-		s->max_validity = hc_trust_max_validity(t, c->iss);
-	}
-	if ((c->validity ? c->validity : hc_policy_validity(s->pol)) > s->max_validity) {
-		(void)snprintf(msg, msgsz, "validity is longer than the issuer's max_validity (%lld s)",
-			       (long long)s->max_validity);
-		err = HC_ERR_VALIDITY;
-		goto out;
-	}
-	if ((err = reg_open(c->registry, false, &s->reg)) != HC_OK) {
-		msgf(msg, msgsz, c->registry, err);
-		goto out;
-	}
-	*out = s;
-	s = NULL;
-out:
-	hc_trust_free(t);
-	free(buf);
-	svc_close(s);
-	return err;
-}
-
-void svc_close(struct svc *s)
-{
-	if (!s)
-		return;
-	reg_close(s->reg);
-	hc_policy_free(s->pol);
-	hc_pubkey_free(s->pub);
-	hc_privkey_free(s->key);
-	OPENSSL_cleanse(s->id_secret, sizeof(s->id_secret));
-	free(s);
-}
-
-/* base64url(HMAC-SHA256(id secret, id)). */
-hc_err svc_person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1])
-{
-	uint8_t mac[32];
-	unsigned len = 0;
-	hc_err err;
-
-	if (!HMAC(EVP_sha256(), s->id_secret, sizeof(s->id_secret), (const uint8_t *)id,
-		  strlen(id), mac, &len) ||
-	    len != sizeof(mac))
-		return HC_ERR_CRYPTO;
-	err = hc_b64u_encode(mac, sizeof(mac), out, REG_KEY_LEN + 1);
-	OPENSSL_cleanse(mac, sizeof(mac));
-	return err;
 }
 
 /* What the code object says. */
@@ -348,140 +213,6 @@ hc_err svc_policy_apply(struct svc *s, const struct hc_record *rec, int64_t now,
 	return err;
 }
 
-/* One person of svc_reevaluate_many: the evaluation and its change. */
-struct reeval {
-	struct reg_person p;
-	struct hc_claims c;
-	const char *why[HC_MAX_WHY];
-	struct reg_change ch;
-	bool pending;
-};
-
-/* Evaluates x->p (read at now); true when its status changed and x->ch
- * is the change to store. */
-static hc_err reeval_one(struct svc *s, const char *actor, const char *cause, const char *key,
-			 int64_t now, struct reeval *x, bool *store)
-{
-	struct hc_record *rec = NULL;
-	hc_err err;
-
-	*store = false;
-	memset(&x->c, 0, sizeof(x->c));
-	err = svc_record_of_inputs(x->p.inputs, x->p.name, x->p.id, &rec);
-	if (err == HC_OK)
-		err = svc_policy_apply(s, rec, now, &x->c);
-	hc_record_free(rec);
-	if (err != HC_OK || (x->p.has_status && x->p.st == x->c.st))
-		return err; /* nothing to store */
-	for (size_t i = 0; i < x->c.nwhy; i++)
-		x->why[i] = x->c.why[i];
-	memset(&x->ch, 0, sizeof(x->ch));
-	x->ch.actor = actor;
-	x->ch.cause = cause;
-	x->ch.action = "event";
-	x->ch.now = now;
-	x->ch.person = key;
-	x->ch.name = x->p.name;
-	x->ch.id = x->p.id;
-	x->ch.expect_version = x->p.version;
-	x->ch.has_status = true;
-	x->ch.st = x->c.st;
-	x->ch.why = x->why;
-	x->ch.nwhy = x->c.nwhy;
-	*store = true;
-	return HC_OK;
-}
-
-hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
-			   const char *const *keys, size_t n, hc_err *errs, bool *changed)
-{
-	struct reeval *x = calloc(n ? n : 1, sizeof(*x));
-	struct reg_person *people = calloc(n ? n : 1, sizeof(*people));
-	struct reg_change *ch = calloc(n ? n : 1, sizeof(*ch));
-	const char **rk = calloc(n ? n : 1, sizeof(*rk));
-	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), *at = calloc(n ? n : 1, sizeof(*at));
-	hc_err *e = calloc(n ? n : 1, sizeof(*e)), err = HC_OK;
-	bool revoked = false;
-
-	if (!x || !people || !ch || !rk || !idx || !at || !e) {
-		err = HC_ERR_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		errs[i] = HC_ERR_CONFLICT;
-		changed[i] = false;
-		x[i].pending = true;
-	}
-	for (int tries = 0; tries < MAX_TRIES; tries++) {
-		int64_t now = hc_now();
-		size_t m = 0, q = 0;
-
-		for (size_t i = 0; i < n; i++)
-			if (x[i].pending) {
-				at[m] = i;
-				rk[m++] = keys[i];
-			}
-		if (m == 0)
-			break;
-		/* The people in one read transaction, without their codes. */
-		if ((err = reg_people_get(s->reg, rk, m, people, e)) != HC_OK) {
-			for (size_t k = 0; k < m; k++)
-				reg_person_clear(&people[k]);
-			break;
-		}
-		for (size_t k = 0; k < m; k++) {
-			struct reeval *y = &x[at[k]];
-			bool store = false;
-
-			y->p = people[k];
-			if (e[k] == HC_OK)
-				e[k] = reeval_one(s, actor, cause, keys[at[k]], now, y, &store);
-			if (!store) {
-				errs[at[k]] = e[k];
-				y->pending = false;
-				continue;
-			}
-			ch[q] = y->ch;
-			idx[q++] = at[k];
-		}
-		if (q && (err = reg_apply_many(s->reg, ch, q, e, NULL, NULL)) != HC_OK)
-			break;
-		for (size_t j = 0; j < q; j++) {
-			struct reeval *y = &x[idx[j]];
-
-			if (e[j] == HC_ERR_CONFLICT)
-				continue; /* changed meanwhile: read and evaluate again */
-			errs[idx[j]] = e[j];
-			y->pending = false;
-			if (e[j] == HC_OK && y->p.has_status) {
-				changed[idx[j]] = true;
-				revoked = true;
-			}
-		}
-		for (size_t k = 0; k < m; k++) {
-			reg_person_clear(&x[at[k]].p);
-			OPENSSL_cleanse(&x[at[k]].c, sizeof(x[at[k]].c));
-		}
-	}
-	if (revoked)
-		pub_revoked(s->publisher);
-out:
-	if (x)
-		for (size_t i = 0; i < n; i++) {
-			/* a break above leaves the last round's people and claims */
-			reg_person_clear(&x[i].p);
-			OPENSSL_cleanse(&x[i].c, sizeof(x[i].c));
-		}
-	free(x);
-	free(people);
-	free(ch);
-	free(rk);
-	free(idx);
-	free(at);
-	free(e);
-	return err;
-}
-
 static void run_job(const struct job *j, struct reply *r)
 {
 	struct svc *s = j->s;
@@ -504,7 +235,7 @@ static void run_job(const struct job *j, struct reply *r)
 		fail(r, "", err);
 		goto out;
 	}
-	for (tries = 0; tries < MAX_TRIES; tries++) {
+	for (tries = 0; tries < SVC_MAX_TRIES; tries++) {
 		int64_t now = hc_now(), version = 0;
 		bool found, changed;
 
@@ -618,7 +349,7 @@ static void run_job(const struct job *j, struct reply *r)
 		}
 		goto out;
 	}
-	reply_error(r, 503, "the person changed %d times meanwhile, try again", MAX_TRIES);
+	reply_error(r, 503, "the person changed %d times meanwhile, try again", SVC_MAX_TRIES);
 out:
 	reg_person_clear(&p);
 	hc_record_free(rec);

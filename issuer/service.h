@@ -8,6 +8,8 @@
 #include "registry.h"
 #include "reply.h"
 
+#define SVC_MAX_TRIES 16 /* optimistic retries on a concurrent change */
+
 struct hc_privkey;
 struct hc_pubkey;
 struct hc_policy;
@@ -66,12 +68,14 @@ void svc_healthz(struct svc *s, struct reply *r);
  * revoking the codes it makes untrue, audited with actor and cause,
  * durable before it returns; wakes the publisher. A person that met a
  * concurrent change is read again. errs[i]: HC_OK, HC_ERR_NOT_FOUND for
- * an unknown person, HC_ERR_CONFLICT after MAX_TRIES, or the person's
- * error; changed[i]: whether the status changed. Another error (out of
- * memory, the registry) is returned, and the people not done keep
+ * an unknown person, HC_ERR_CONFLICT after SVC_MAX_TRIES, or the person's
+ * error, with its detail in details[i] when details is not NULL ("" for
+ * the others); changed[i]: whether the status changed. Another error (out
+ * of memory, the registry) is returned, and the people not done keep
  * HC_ERR_CONFLICT. */
 hc_err svc_reevaluate_many(struct svc *s, const char *actor, const char *cause,
-			   const char *const *keys, size_t n, hc_err *errs, bool *changed) HC_WUR;
+			   const char *const *keys, size_t n, hc_err *errs,
+			   char (*details)[REG_DETAIL_LEN], bool *changed) HC_WUR;
 
 /* The risk-area list in force (issuer/riskfeed.c), NULL when none; a
  * reference the caller drops with svc_risk_put (lists are replaced while

@@ -9,7 +9,8 @@
 # every record with both lists) says it changes, their old codes revoked;
 # a rolled-back list, a bad signature, a non-root signer, a server error
 # and a server that is down each leave the held list in force; /healthz
-# past the grace; a restart keeps the held list. Last line: totals.
+# past the grace; a restart keeps the held list; a person whose
+# re-evaluation fails is logged with that person's fault. Last line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -295,6 +296,20 @@ out=$(curl -s --cacert ca.pem -H "Authorization: Bearer $T_C" -H 'Content-Type: 
 	--data-binary "$r" "$URL/v1/records")
 has "$out" "\"status\":\"$(sed -n 1p want2.txt)\"" && ok "issuance after the restart uses the held list" ||
 	bad "issuance after restart" "$out"
+# ---- a person's failed re-evaluation is logged with that person's fault ----
+# Every stored person given a test result without a time (the registry
+# changed behind the service's back); the next list's re-evaluation then
+# fails for each exposed person, and the log says why (the entry), not only
+# the error's name.
+kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
+sqlite3 o/registry.db "INSERT INTO inputs (person, kind, json, source, at)
+	SELECT key, 'nat', '{\"at\":\"soon\",\"result\":\"negative\"}', 'test', 0 FROM people;" &&
+	old=$FPORT && cp v3.jws www/risk-areas.jws && srv && sed -i "s|127.0.0.1:$old/|127.0.0.1:$FPORT/|" $CF &&
+	start_daemon && waitlog 'risk feed: re-evaluation: .*nat\[0\]' &&
+	waitlog "seq in force, its re-evaluation is incomplete" && [ "$(metric hc_riskfeed_seq)" = 3 ] &&
+	cmp -s v2.jws o/registry.db.risk-areas.jws &&
+	ok "a failed re-evaluation: the log names the person's entry; seq 3 in force, seq 2 still the durable base" ||
+	bad "failed re-evaluation" "$(grep 're-evaluation' o/log | tail -2)"
 kill "$DPID"; wait "$DPID" 2>/dev/null; rc=$?; DPID=""
 [ $rc = 0 ] && ok "SIGTERM: the service stops cleanly (exit 0, no sanitizer report)" || bad "stop" "exit $rc; $(tail -5 o/log)"
 cd ..

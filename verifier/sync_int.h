@@ -1,4 +1,5 @@
-/* sync_int.h: the on-disk side of hc-verify sync (sync_store.c). */
+/* sync_int.h: what the files of hc-verify sync share: the on-disk side
+ * (sync_store.c) and the run (sync.c, sync_check.c, sync_install.c). */
 #ifndef HC_SYNC_INT_H
 #define HC_SYNC_INT_H
 
@@ -53,7 +54,7 @@ bool sync_baseline_get(const cJSON *b, const char *group, const char *key, int64
 hc_err sync_baseline_raise(cJSON *b, const char *group, const char *key, int64_t seq,
 			   const char *sha) HC_WUR;
 
-/* ---- the run (sync.c, sync_install.c) ---- */
+/* ---- the run (sync.c, sync_check.c, sync_install.c) ---- */
 #define STATE_FILE "sync-state.json"
 
 /* Longest DIR: DIR/rel (rel < 300) and URL/rel (URL < 2048) fit 4096. */
@@ -100,6 +101,13 @@ bool sync_same(const struct sync_item *it);
  * contents, a snapshot when one is required. HC_ERR_ROLLBACK or
  * HC_ERR_SNAPSHOT with a detail otherwise. */
 hc_err sync_baseline_check(const struct sync *s, const cJSON *b) HC_WUR;
+/* Verifies one revocation list it under the new trust list: a named path
+ * must hold its own issuer's list, and no seq may go below what was held
+ * (sync_check.c). */
+hc_err sync_check_revocations(struct sync *s, struct sync_item *it) HC_WUR;
+/* Fetches URL/snapshot.jws when the new trust list names a snapshot key:
+ * signed by that key, not expired, and not older than the one held. */
+hc_err sync_fetch_snapshot(struct sync *s) HC_WUR;
 /* Installs the verified set as a new generation (see sync_install.c). */
 hc_err sync_install(struct sync *s) HC_WUR;
 

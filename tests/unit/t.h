@@ -32,6 +32,9 @@ const char *t_path(const char *name);
 char *t_read(const char *name, size_t *n);
 /* A fresh temporary directory, removed by the runner's caller. */
 const char *t_tmpdir(void);
+/* Hex (either case) to bytes: their number, or -1 on a bad digit, an odd
+ * length or more than cap bytes. */
+long t_unhex(const char *s, uint8_t *out, size_t cap);
 
 /* Each test program defines this and calls RUN() or t_begin()/t_end(). */
 void t_main(void);

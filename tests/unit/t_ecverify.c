@@ -10,40 +10,12 @@
 #include "hc_sign.h"
 #include "t.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex to bytes; -1 on a bad digit or when it does not fit. */
-static long unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int a = hexval(s[2 * i]), b = hexval(s[2 * i + 1]);
-
-		if (a < 0 || b < 0)
-			return -1;
-		out[i] = (uint8_t)(a << 4 | b);
-	}
-	return (long)(n / 2);
-}
-
 /* A coordinate as Wycheproof writes it (a DER integer's bytes: a leading
  * zero byte when the top bit is set) to 32 bytes. */
 static bool coord32(const char *hex, uint8_t out[32])
 {
 	uint8_t b[33];
-	long n = unhex(hex, b, sizeof(b));
+	long n = t_unhex(hex, b, sizeof(b));
 
 	if (n < 0 || (n == 33 && b[0] != 0))
 		return false;
@@ -181,10 +153,10 @@ static void wycheproof(void)
 			e->valid = res && strcmp(res, "valid") == 0;
 			valid += e->valid;
 			e->msg = malloc(strlen(msg) / 2 + 1);
-			CHECK(e->msg && (ml = unhex(msg, e->msg, strlen(msg) / 2 + 1)) >= 0);
+			CHECK(e->msg && (ml = t_unhex(msg, e->msg, strlen(msg) / 2 + 1)) >= 0);
 			e->msglen = e->msg && ml >= 0 ? (size_t)ml : 0;
 			CHECK_ERR(hc_sha256(e->msg, e->msglen, e->digest), HC_OK);
-			sl = unhex(cJSON_GetStringValue(cJSON_GetObjectItem(tc, "sig")), sig, sizeof(sig));
+			sl = t_unhex(cJSON_GetStringValue(cJSON_GetObjectItem(tc, "sig")), sig, sizeof(sig));
 			if (sl != HC_SIG_LEN) {
 				/* Any other size is refused before verification
 				 * (a JWS signature is 64 bytes or HC_ERR_SIG_LEN):

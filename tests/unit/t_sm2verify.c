@@ -11,37 +11,9 @@
 #include "hc_sign.h"
 #include "t.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex to bytes; -1 on a bad digit or when it does not fit. */
-static long unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int a = hexval(s[2 * i]), b = hexval(s[2 * i + 1]);
-
-		if (a < 0 || b < 0)
-			return -1;
-		out[i] = (uint8_t)(a << 4 | b);
-	}
-	return (long)(n / 2);
-}
-
 static bool hex32(const char *s, uint8_t out[32])
 {
-	return unhex(s, out, 32) == 32;
+	return t_unhex(s, out, 32) == 32;
 }
 
 /* n, p, 2^256 - 1 and the others of the edges, big-endian */
@@ -140,7 +112,7 @@ static void openssl_vectors(void)
 		name = f[0];
 		kind = f[1];
 		if (nf != 7 || !hex32(f[2], xy) || !hex32(f[3], xy + 32) || !hex32(f[5], sig) ||
-		    !hex32(f[6], sig + 32) || (mlen = unhex(f[4], msg, sizeof(msg))) < 1 ||
+		    !hex32(f[6], sig + 32) || (mlen = t_unhex(f[4], msg, sizeof(msg))) < 1 ||
 		    (strcmp(kind, "msg") != 0 && (strcmp(kind, "e") != 0 || mlen != 32))) {
 			t_fail(__FILE__, __LINE__, "bad vector line (%zu fields)", nf);
 			continue;

@@ -1,0 +1,333 @@
+/* events_line.c: one line of POST /v1/events (events.c) checked on its
+ * own: its event id, its type against the token's role, the person, and
+ * the entry by the rules of a record's entry (doc/FORMATS.md section 5). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "events_int.h"
+#include "hc_json.h"
+#include "hc_policy.h"
+
+static const char *const type_names[EV__N] = {"nat", "vac", "trv", "visit", "flag"};
+const char *const ev_type_kinds[EV__N] = {"nat", "vaccinations", "travel", "visits", "flags"};
+
+void ev_reject(struct ev *e, bool retry, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	va_end(ap);
+	e->v = V_REJECTED;
+	e->retry = retry;
+	e->done = true;
+}
+
+/* The error's name and its detail. */
+void ev_reject_err(struct ev *e, bool retry, const char *what, hc_err err)
+{
+	const char *d = hc_detail();
+
+	ev_reject(e, retry, "%s%s%s%s%s", what, what[0] ? ": " : "", hc_strerror(err),
+		  d[0] ? ": " : "", d);
+}
+
+/* A line's fault: a bad value names itself (the detail), a JSON error
+ * says its kind too. */
+static void reject_line(struct ev *e, hc_err err)
+{
+	if (err == HC_ERR_RECORD && hc_detail()[0])
+		ev_reject(e, false, "%s", hc_detail());
+	else
+		ev_reject_err(e, false, "", err);
+}
+
+/* Printable UTF-8 (hc_json_parse checked the encoding): no C0, DEL, C1. */
+static bool printable(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return false;
+	return true;
+}
+
+/* A string member of 1..cap-1 printable bytes. */
+static hc_err text_member(const cJSON *o, const char *name, bool required, char *out,
+			  size_t cap, bool *present)
+{
+	hc_err err = hc_json_str(o, name, required, out, cap, present);
+
+	if (err == HC_ERR_TOO_LARGE) {
+		hc_set_detail("%s: longer than %zu bytes", name, cap - 1);
+		return HC_ERR_RECORD;
+	}
+	if (err == HC_OK && (present == NULL || *present) && (!out[0] || !printable(out))) {
+		hc_set_detail("%s: empty or with a control character", name);
+		return HC_ERR_RECORD;
+	}
+	return err;
+}
+
+/* The members a type's line may have; the entry members follow "name". */
+static const char *const *type_members(enum ev_type t)
+{
+	static const char *const nat[] = {"event", "type", "id", "name", "at", "result", "lab", NULL};
+	static const char *const vac[] = {"event", "type", "id", "name", "at", "product", "dose",
+					  NULL};
+	static const char *const trv[] = {"event", "type", "id", "name", "region", "from", "to",
+					  NULL};
+	static const char *const visit[] = {"event", "type", "id", "name", "venue", "at", NULL};
+	static const char *const flag[] = {"event", "type", "id", "name", "flag", "set", "case",
+					   NULL};
+	static const char *const *const all[EV__N] = {nat, vac, trv, visit, flag};
+
+	return all[t];
+}
+
+/* "330106-000042": a six-digit region, '-', six digits. */
+static bool venue_ok(const char *v)
+{
+	if (strlen(v) != 13 || v[6] != '-')
+		return false;
+	for (int i = 0; i < 13; i++)
+		if (i != 6 && (v[i] < '0' || v[i] > '9'))
+			return false;
+	return v[0] != '0' || v[1] != '0';
+}
+
+/* A TIME member: integer seconds or an RFC 3339 string or a date. */
+static hc_err time_member(const cJSON *o, const char *name, int64_t *t)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!v) {
+		hc_set_detail("member \"%s\" missing", name);
+		return HC_ERR_JSON_MISSING;
+	}
+	if (cJSON_IsNumber(v))
+		return hc_json_num_int(v, 0, 253402300799LL, t);
+	if (!cJSON_IsString(v) || hc_time_parse_text(v->valuestring, t) != HC_OK) {
+		hc_set_detail("%s: not a time", name);
+		return HC_ERR_RECORD;
+	}
+	return HC_OK;
+}
+
+/* Removes "nat[0]." or "nat[0]: " from the front of the record parser's
+ * detail: the line has no array. */
+static const char *entry_detail(const char *d, const char *member)
+{
+	size_t n = strlen(member);
+
+	if (strncmp(d, member, n) == 0 && strncmp(d + n, "[0]", 3) == 0) {
+		d += n + 3;
+		if (*d == '.' || *d == ':')
+			d++;
+		while (*d == ' ')
+			d++;
+	}
+	return d;
+}
+
+/* May this role send this type? source:TYPE, and admin flags. */
+static bool role_may(const char *role, enum ev_type t)
+{
+	return (strncmp(role, "source:", 7) == 0 && strcmp(role + 7, type_names[t]) == 0) ||
+	       (t == EV_FLAG && strcmp(role, "admin") == 0);
+}
+
+/* Checks one line into e: its event id, type, role, person and entry. */
+void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_t n,
+		   struct ev *e)
+{
+	static const char *const entry_members[EV__N][4] = {
+		{"at", "result", "lab", NULL}, {"at", "product", "dose", NULL},
+		{"region", "from", "to", NULL}, {"venue", "at", NULL}, {NULL}};
+	cJSON *root = NULL, *rec = NULL, *entry = NULL, *person, *arr;
+	struct hc_record *r = NULL;
+	char type[8], id[24], name[260], casebuf[CASE_LEN + 1], flag[32], *text = NULL;
+	bool named = false, has_case = false;
+	const cJSON *set;
+	hc_err err;
+	int t;
+
+	if (n > MAX_LINE) {
+		ev_reject(e, false, "the line is longer than %d bytes", MAX_LINE);
+		return;
+	}
+	if (n == 0) {
+		ev_reject(e, false, "an empty line");
+		return;
+	}
+	if ((err = hc_json_parse(p, n, &root)) != HC_OK) {
+		reject_line(e, err);
+		goto out;
+	}
+	if ((err = text_member(root, "event", true, e->event, sizeof(e->event), NULL)) != HC_OK ||
+	    (err = hc_json_str(root, "type", true, type, sizeof(type), NULL)) != HC_OK) {
+		ev_reject_err(e, false, "", err == HC_ERR_TOO_LARGE ? HC_ERR_RECORD : err);
+		if (err == HC_ERR_TOO_LARGE)
+			(void)snprintf(e->reason, sizeof(e->reason), "type: not an event type");
+		goto out;
+	}
+	for (t = 0; t < EV__N && strcmp(type, type_names[t]) != 0; t++)
+		;
+	if (t == EV__N) {
+		ev_reject(e, false, "type: not nat, vac, trv, visit or flag");
+		goto out;
+	}
+	e->type = (enum ev_type)t;
+	e->typed = true;
+	if (!role_may(who->role, e->type)) {
+		ev_reject(e, false, "role %s may not send %s events", who->role, type);
+		goto out;
+	}
+	if ((err = hc_json_only(root, type_members(e->type))) != HC_OK) {
+		reject_line(e, err);
+		goto out;
+	}
+	err = hc_json_str(root, "id", true, id, sizeof(id), NULL);
+	if (err == HC_ERR_TOO_LARGE) {
+		ev_reject(e, false, "id: not 18 characters");
+		goto out;
+	}
+	if (err != HC_OK || (err = hc_person_id_check(id)) != HC_OK) {
+		if (err == HC_ERR_RECORD)
+			ev_reject(e, false, "%s", hc_detail());
+		else
+			ev_reject_err(e, false, "id", err);
+		goto out;
+	}
+	err = hc_json_str(root, "name", false, name, sizeof(name), &named);
+	if (err == HC_ERR_TOO_LARGE) {
+		ev_reject(e, false, "name: longer than 64 characters");
+		goto out;
+	}
+	if (err != HC_OK) {
+		ev_reject_err(e, false, "name", err);
+		goto out;
+	}
+	/* The entry, and a record around it for the record's own checks
+	 * (name, id and entry: the first problem named). */
+	if (!(rec = cJSON_CreateObject()) || !(person = cJSON_AddObjectToObject(rec, "person")) ||
+	    !cJSON_AddStringToObject(person, "name", named ? name : "-") ||
+	    !cJSON_AddStringToObject(person, "id", id))
+		goto nomem;
+	if (e->type == EV_FLAG) {
+		if ((err = text_member(root, "flag", true, flag, sizeof(flag), NULL)) != HC_OK ||
+		    (err = text_member(root, "case", false, casebuf, sizeof(casebuf), &has_case)) !=
+			HC_OK) {
+			reject_line(e, err);
+			goto out;
+		}
+		set = cJSON_GetObjectItemCaseSensitive(root, "set");
+		if (!cJSON_IsBool(set)) {
+			ev_reject(e, false, "set: %s", set ? "not true or false" : "missing");
+			goto out;
+		}
+		e->set = cJSON_IsTrue(set);
+		entry = cJSON_CreateString(flag);
+	} else {
+		entry = cJSON_CreateObject();
+		for (size_t i = 0; entry && entry_members[t][i]; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, entry_members[t][i]);
+			cJSON *c;
+
+			if (!v)
+				continue;
+			if (!(c = cJSON_Duplicate(v, true)) ||
+			    !cJSON_AddItemToObject(entry, entry_members[t][i], c)) {
+				cJSON_Delete(c);
+				goto nomem;
+			}
+		}
+	}
+	if (!entry)
+		goto nomem;
+	if (!(text = cJSON_PrintUnformatted(entry)))
+		goto nomem;
+	if (e->type == EV_VISIT) {
+		char venue[16];
+		int64_t at = 0;
+
+		err = hc_json_str(entry, "venue", true, venue, sizeof(venue), NULL);
+		if (err == HC_OK && !venue_ok(venue))
+			err = HC_ERR_RECORD;
+		if (err != HC_OK) {
+			ev_reject(e, false, "venue: not a six-digit region, '-' and six digits");
+			goto out;
+		}
+		if ((err = time_member(entry, "at", &at)) != HC_OK) {
+			reject_line(e, err);
+			goto out;
+		}
+		if (at > hc_now() + 300) {
+			ev_reject(e, false, "dated after the time it was received (at)");
+			goto out;
+		}
+	} else {
+		if (!(arr = cJSON_AddArrayToObject(rec, ev_type_kinds[t])) ||
+		    !cJSON_AddItemToArray(arr, entry))
+			goto nomem;
+		entry = NULL;
+	}
+	{
+		char *rtext = cJSON_PrintUnformatted(rec);
+
+		if (!rtext)
+			goto nomem;
+		err = hc_record_parse(rtext, strlen(rtext), &r);
+		OPENSSL_cleanse(rtext, strlen(rtext));
+		free(rtext);
+	}
+	if (err != HC_OK) {
+		const char *d = entry_detail(hc_detail(), ev_type_kinds[t]);
+
+		if (err == HC_ERR_RECORD && d[0])
+			ev_reject(e, false, "%s", d);
+		else
+			ev_reject(e, false, "%s%s%s", hc_strerror(err), d[0] ? ": " : "", d);
+		goto out;
+	}
+	if ((named && hc_mask_name(name, e->mname, sizeof(e->mname)) != HC_OK) ||
+	    hc_mask_id(id, e->mid, sizeof(e->mid)) != HC_OK ||
+	    svc_person_key(s, id, e->key) != HC_OK) {
+		ev_reject(e, false, "the name or id cannot be masked");
+		goto out;
+	}
+	e->named = named;
+	if (has_case)
+		(void)snprintf(e->cause, sizeof(e->cause), "%s case %s", e->event, casebuf);
+	else
+		(void)snprintf(e->cause, sizeof(e->cause), "%s", e->event);
+	e->json = text;
+	text = NULL;
+	goto out;
+nomem:
+	ev_reject(e, true, "out of memory");
+out:
+	OPENSSL_cleanse(id, sizeof(id));
+	OPENSSL_cleanse(name, sizeof(name));
+	if (root) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "id");
+
+		if (cJSON_IsString(v))
+			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
+	}
+	if (rec) {
+		const cJSON *pp = cJSON_GetObjectItemCaseSensitive(rec, "person");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(pp, "id");
+
+		if (cJSON_IsString(v))
+			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
+	}
+	hc_record_free(r);
+	cJSON_Delete(root);
+	cJSON_Delete(rec);
+	cJSON_Delete(entry);
+	free(text);
+}

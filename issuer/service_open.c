@@ -1,0 +1,148 @@
+/* service_open.c: the service's lifetime: the office key, the id
+ * secret, the policy and the trust list checked and loaded, the registry
+ * opened (svc_open), all released (svc_close); and the person key made
+ * with the id secret. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "hc_policy.h"
+#include "hc_sign.h"
+#include "hc_trust.h"
+#include "service.h"
+
+hc_err svc_load_secret(const char *path, uint8_t out[32])
+{
+	uint8_t *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+	int fd;
+	hc_err err;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		hc_set_detail("%s: cannot open", path);
+		return HC_ERR_IO;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		hc_set_detail("%s: not a regular file", path);
+		err = HC_ERR_KEY_FILE;
+	} else if (st.st_mode & 077) {
+		hc_set_detail("%s: readable by group or others (mode must be 0600)", path);
+		err = HC_ERR_KEY_PERM;
+	} else if ((err = hc_read_fd(fd, path, 64, &buf, &n)) == HC_OK && n != 32) {
+		hc_set_detail("%s: %zu bytes, not 32", path, n);
+		err = HC_ERR_KEY_FILE;
+	}
+	if (err == HC_OK)
+		memcpy(out, buf, 32);
+	if (buf)
+		OPENSSL_cleanse(buf, n);
+	free(buf);
+	(void)close(fd);
+	return err;
+}
+
+static void msgf(char *msg, size_t msgsz, const char *what, hc_err err)
+{
+	const char *d = hc_detail();
+
+	(void)snprintf(msg, msgsz, "%s: %s%s%s", what, hc_strerror(err), d[0] ? ": " : "", d);
+}
+
+hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
+{
+	struct svc *s;
+	struct hc_trust *t = NULL;
+	uint8_t *buf = NULL;
+	size_t n;
+	hc_err err;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return HC_ERR_NOMEM;
+	s->cfg = c;
+	s->max_validity = HC_DEFAULT_MAX_VALIDITY;
+	if ((err = hc_privkey_load(c->key, &s->key)) != HC_OK ||
+	    (err = hc_privkey_public(s->key, &s->pub)) != HC_OK) {
+		msgf(msg, msgsz, c->key, err);
+		goto out;
+	}
+	if ((err = svc_load_secret(c->id_secret, s->id_secret)) != HC_OK) {
+		msgf(msg, msgsz, "id_secret", err);
+		goto out;
+	}
+	if (c->policy[0]) {
+		if ((err = hc_read_file(c->policy, HC_MAX_JSON_FILE, &buf, &n)) == HC_OK)
+			err = hc_policy_parse((const char *)buf, n, &s->pol);
+	} else {
+		err = hc_policy_default(&s->pol);
+	}
+	if (err != HC_OK) {
+		msgf(msg, msgsz, c->policy[0] ? c->policy : "policy", err);
+		goto out;
+	}
+	if (c->trust[0]) {
+		if ((err = hc_trust_load(c->trust, &t)) != HC_OK) {
+			msgf(msg, msgsz, c->trust, err);
+			goto out;
+		}
+		if ((err = hc_trust_signing_key_ok(t, c->iss, hc_privkey_kid(s->key), hc_now())) !=
+		    HC_OK) {
+			msgf(msg, msgsz, "the office key in the trust list", err);
+			goto out;
+		}
+		s->max_validity = hc_trust_max_validity(t, c->iss);
+	}
+	if ((c->validity ? c->validity : hc_policy_validity(s->pol)) > s->max_validity) {
+		(void)snprintf(msg, msgsz, "validity is longer than the issuer's max_validity (%lld s)",
+			       (long long)s->max_validity);
+		err = HC_ERR_VALIDITY;
+		goto out;
+	}
+	if ((err = reg_open(c->registry, false, &s->reg)) != HC_OK) {
+		msgf(msg, msgsz, c->registry, err);
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+out:
+	hc_trust_free(t);
+	free(buf);
+	svc_close(s);
+	return err;
+}
+
+void svc_close(struct svc *s)
+{
+	if (!s)
+		return;
+	reg_close(s->reg);
+	hc_policy_free(s->pol);
+	hc_pubkey_free(s->pub);
+	hc_privkey_free(s->key);
+	OPENSSL_cleanse(s->id_secret, sizeof(s->id_secret));
+	free(s);
+}
+
+/* base64url(HMAC-SHA256(id secret, id)). */
+hc_err svc_person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1])
+{
+	uint8_t mac[32];
+	unsigned len = 0;
+	hc_err err;
+
+	if (!HMAC(EVP_sha256(), s->id_secret, sizeof(s->id_secret), (const uint8_t *)id,
+		  strlen(id), mac, &len) ||
+	    len != sizeof(mac))
+		return HC_ERR_CRYPTO;
+	err = hc_b64u_encode(mac, sizeof(mac), out, REG_KEY_LEN + 1);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return err;
+}
