@@ -309,10 +309,36 @@ hc_err hc_dcc_decode(const char *text, size_t n, struct hc_foreign_result *r)
 	return err;
 }
 
+/* hc__cose_verify of c under certificate cert's key pk, or its outcome
+ * from the cache: the key binds the certificate's DER, the alg (it may
+ * come from the unprotected header), the protected header and payload as
+ * signed, and the signature. */
+static hc_err cose_verify_cached(struct hc_sigcache *cache, const struct hc_dcc_cert *cert,
+				 const struct hc_cose *c, EVP_PKEY *pk)
+{
+	uint8_t alg[8], key[32];
+	struct hc_span parts[5] = {
+		{cert->der, cert->der_len}, {alg, sizeof(alg)},   {c->prot, c->prot_len},
+		{c->payload, c->payload_len}, {c->sig, c->sig_len},
+	};
+	bool keyed;
+	hc_err e;
+
+	for (size_t b = 0; b < 8; b++)
+		alg[b] = (uint8_t)((uint64_t)c->alg >> (56 - 8 * b));
+	keyed = cache && hc__sigkey("hcode DCC COSE_Sign1", 5, parts, key) == HC_OK;
+	if (keyed && hc__sigcache_get_sig(cache, key, &e))
+		return e;
+	e = hc__cose_verify(c, pk);
+	if (keyed)
+		hc__sigcache_put_sig(cache, key, e);
+	return e;
+}
+
 /* The signer: a certificate with the code's kid whose key verifies the
  * signature; every one with that kid is tried. */
-static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, const struct hc_cose *c,
-			 X509 **signer, size_t *which)
+static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, struct hc_sigcache *cache,
+			 const struct hc_cose *c, X509 **signer, size_t *which)
 {
 	hc_err err = HC_ERR_UNKNOWN_KEY;
 	char detail[160] = "";
@@ -337,7 +363,7 @@ static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, const s
 			}
 			continue;
 		}
-		if ((e = hc__cose_verify(c, pk)) == HC_OK) {
+		if ((e = cose_verify_cached(cache, &certs[i], c, pk)) == HC_OK) {
 			*signer = x;
 			*which = i;
 			return HC_OK;
@@ -480,6 +506,13 @@ static hc_err dcc_require(const struct hc_verify_opts *o, const struct hc_foreig
 hc_err hc_dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, const char *text, size_t n,
 		     const struct hc_verify_opts *o, struct hc_foreign_result *r)
 {
+	return hc__dcc_verify(certs, ncerts, NULL, text, n, o, r);
+}
+
+hc_err hc__dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, struct hc_sigcache *cache,
+		      const char *text, size_t n, const struct hc_verify_opts *o,
+		      struct hc_foreign_result *r)
+{
 	struct hc_cose c;
 	cbor_item_t *root = NULL;
 	const cbor_item_t *h = NULL;
@@ -491,7 +524,7 @@ hc_err hc_dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, const char 
 	r->fmt = HC_FMT_DCC;
 	hc_set_detail(NULL);
 	if ((err = dcc_open(text, n, &c)) != HC_OK ||
-	    (err = dcc_signer(certs, ncerts, &c, &signer, &which)) != HC_OK)
+	    (err = dcc_signer(certs, ncerts, cache, &c, &signer, &which)) != HC_OK)
 		goto out;
 	r->verified = true;
 	if ((err = dcc_claims(&c, r, &root, &h)) != HC_OK)

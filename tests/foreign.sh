@@ -229,6 +229,80 @@ want="1 pass ok shc True -
 5 fail malformed shc False -"
 [ "$got" = "$want" ] && ok "batch: SHC single, revoked, chunked, HC1: (expired), malformed" || bad "batch" "$got"
 
+# batch's signature cache for foreign codes: a repeat skips the signature
+# check (cache_hits counts it) but gets its own times, revocation and
+# requirements; a repeat with a tampered signature misses and fails; the
+# output is byte-identical with --no-cache.
+# a DCC whose signature's last byte is changed (base45, zlib, COSE redone)
+HC1T=$(python3 - "$HC1" <<'EOF2'
+import sys, zlib
+A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+t = sys.argv[1][4:]
+raw = bytearray()
+for i in range(0, len(t), 3):
+    g = [A.index(c) for c in t[i:i + 3]]
+    v = g[0] + 45 * g[1] + (2025 * g[2] if len(g) == 3 else 0)
+    raw += v.to_bytes(2 if len(g) == 3 else 1, "big")
+cose = bytearray(zlib.decompress(bytes(raw)))
+cose[-1] ^= 1  # the signature is the last item: its last byte
+z = zlib.compress(bytes(cose), 9)
+out = ""
+for i in range(0, len(z), 2):
+    v = int.from_bytes(z[i:i + 2], "big")
+    out += A[v % 45] + A[v // 45 % 45] + (A[v // 2025] if i + 1 < len(z) else "")
+print("HC1:" + out)
+EOF2
+)
+{
+	echo "$S00"
+	printf '{"code":"%s","at":"2023-06-01T00:00:00Z"}\n' "$S00"
+	echo "$S03"
+	echo "$S03"
+	printf '{"code":"%s","at":"2021-05-06T18:00:00Z"}\n' "$HC1"
+	echo "$HC1"
+	echo "$T1"
+	echo "$HC1T"
+	echo "$S00"
+} > cache.in
+BC() { "$B/hc-verify" batch --trust dev --at $AT --threads 1 --in cache.in "$@" 2>/dev/null; }
+BC --out cache.out --report cache.json
+BC --out cache-nc.out --report cache-nc.json --no-cache
+hits() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["cache_hits"])' "$1" 2>&1; }
+got=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    print(o["line"], o["reason"], o.get("format"))' cache.out 2>&1)
+want="1 ok shc
+2 not-yet-valid shc
+3 revoked shc
+4 revoked shc
+5 ok dcc
+6 expired dcc
+7 bad-signature shc
+8 bad-signature dcc
+9 ok shc"
+[ "$got" = "$want" ] && [ "$(hits cache.json)" = 4 ] &&
+	ok "batch cache: 4 foreign repeats hit; each repeat still gets its own time and revocation check" ||
+	bad "batch cache" "hits $(hits cache.json): $got"
+grep -q '"line":8,.*ES256 signature does not verify' cache.out && grep -q '"line":7,.*"detail":"signature does not verify"' cache.out &&
+	ok "batch cache: tampered repeats fail with their own detail" || bad "batch cache: tampered" "$(sed -n '7,8p' cache.out)"
+cmp -s cache.out cache-nc.out && [ "$(hits cache-nc.json)" = 0 ] &&
+	ok "batch cache: output byte-identical with --no-cache (0 hits)" || bad "batch cache vs --no-cache" "$(diff cache.out cache-nc.out)"
+same=$(python3 - "$B/hc-verify" "$AT" cache.in cache.out <<'EOF2'
+import json, subprocess, sys
+hv, at, recs, outs = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().splitlines(), open(sys.argv[4]).read().splitlines()
+same = 0
+for l, o in zip(recs, outs):
+    r = json.loads(l) if l[0] == "{" else {"code": l}
+    p = subprocess.run([hv, "--trust", "dev", "--at", str(r.get("at", at)), "--json", "--text", r["code"]],
+                       capture_output=True, text=True)
+    same += json.loads(p.stdout.splitlines()[-1])["reason"] == json.loads(o)["reason"]
+print(same)
+EOF2
+)
+[ "$same" = 9 ] && ok "batch cache: each record's reason equals hc-verify's" || bad "batch cache vs hc-verify" "$same of 9 equal"
+
 # --require-nat on a test card of our own issuer (signed with tests/tools/forge):
 # a negative NAAT 10 h old meets 24 hours when its status is final, and
 # not when it is preliminary or entered in error
