@@ -6,7 +6,8 @@
 # and tampered, truncated, oversized and malformed cards with their
 # reasons; HC1: texts are routed to the DCC verifier; hc-verify sync
 # installs foreign.jws from a loopback HTTPS server and refuses a rollback;
-# status shows it. Last line: totals.
+# status shows it; batch's signature cache serves foreign repeats; hc-verify
+# scan reassembles chunked cards. Last line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -343,6 +344,44 @@ for l in open(sys.argv[1]):
     print(o["verdict"], o["reason"])' scan.out 2>&1)
 [ "$got" = "pass ok
 fail revoked" ] && ok "scan: SHC codes get their verdicts" || bad "scan" "$got: $(cat scan.out)"
+# scan: the chunks of card 02 collected across lines (a keyboard wedge),
+# other codes between them verified as they come, one verdict for the card
+# once complete, logged with its chunks joined (batch over the log agrees);
+# a chunk read twice adds nothing; a set left incomplete fails after
+# --shc-wait, or at the end of the input; an HC1: line of 5000 bytes is read
+scol() { python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    print(o["verdict"], o["reason"], o.get("detail", ""))' "$1" 2>&1; }
+SC() { timeout 30 "$B/hc-verify" scan --trust dev --stdin --at $AT --ui json "$@"; }
+printf '%s\n' "$C2" "$S00" "$C2" "$C3" "$C1" "$S03" | SC --log chunks.jsonl > scan2.out 2>&1
+got=$(scol scan2.out | cut -d' ' -f1-2)
+[ "$got" = "pass ok
+pass ok
+fail revoked" ] && ok "scan: chunks of one card across lines (one read twice) give one verdict" || bad "scan chunks" "$got: $(cat scan2.out)"
+"$B/hc-verify" batch --trust dev --at $AT --in chunks.jsonl --out chunks.out 2>/dev/null
+[ "$(python3 -c '
+import json, sys
+print(" ".join(json.loads(l)["reason"] for l in open(sys.argv[1])))' chunks.out 2>&1)" = "ok ok revoked" ] &&
+	ok "scan: the log's joined chunks verify the same in batch" || bad "scan chunks log" "$(cat chunks.out)"
+{ printf '%s\n' "$C1" "$C3"; sleep 1.6; printf '%s\n' "$S00" "$C2"; } | SC --shc-wait 1 > scan3.out 2>&1
+got=$(scol scan3.out)
+has "$got" "fail malformed" && has "$(echo "$got" | head -1)" "chunks missing: 2 of 3" &&
+	[ "$(echo "$got" | sed -n 2p | cut -d' ' -f1)" = pass ] &&
+	has "$(echo "$got" | sed -n 3p)" "chunks missing: 1 of 3" && [ "$(echo "$got" | wc -l)" = 3 ] &&
+	ok "scan: an incomplete set fails after --shc-wait, and at the end of the input" || bad "scan chunk timeout" "$got"
+printf '%s\n' "$C1" "shc:/1/2/5656" "$C2" "$C3" | SC > scan4.out 2>&1
+got=$(scol scan4.out)
+has "$(echo "$got" | head -1)" "chunks missing: 1 of 3" && [ "$(echo "$got" | wc -l)" = 3 ] &&
+	has "$(echo "$got" | sed -n 2p)" "chunks missing: 1 of 2" && has "$(echo "$got" | sed -n 3p)" "chunks missing: 2 of 3" &&
+	ok "scan: a chunk of another N ends the set held, and starts its own" || bad "scan chunk of another N" "$got"
+printf '%s\n' "$HC1" "HC1:$(head -c 5000 /dev/zero | tr '\0' 'A')" "HC1:$(head -c 8200 /dev/zero | tr '\0' 'A')" |
+	SC > scan5.out 2>&1
+got=$(scol scan5.out)
+[ "$(echo "$got" | cut -d' ' -f1-2 | tr '\n' ' ')" = "fail expired fail malformed fail malformed " ] &&
+	has "$(echo "$got" | sed -n 2p)" "base45" && has "$(echo "$got" | sed -n 3p)" "more than 8192" &&
+	ok "scan: HC1: lines up to 8192 bytes reach the DCC verifier" || bad "scan HC1: cap" "$got"
 
 # status
 out=$("$B/hc-verify" status --trust dev 2>&1)
