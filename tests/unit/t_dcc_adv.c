@@ -79,6 +79,8 @@ struct spec {
 	bool float_times, kid_unprot, der_sig, dup_claim, dup_prot, indefinite, huge_exp;
 	bool bignum_exp, trailing, uncompressed, deep, tamper, dup_text, no_iss;
 	int tag;             /* 18 (default 0 means 18), -1 none, 61 for 61(18), else that tag */
+	int crit;            /* crit (2): 0 none; [1, 4]; [99]; ["x"]; unprotected [1]; []; [1.5] */
+	int64_t nbf;         /* claim 5 when not 0 */
 	const char *tt, *tr;
 	int64_t sc;
 };
@@ -139,9 +141,11 @@ static void claims(struct buf *b, const struct spec *s)
 		num(b, 0);
 		return;
 	}
-	hd(b, 5, (s->dup_claim ? 5u : 4u) - (s->no_iss ? 1u : 0u));
+	hd(b, 5, (s->dup_claim ? 5u : 4u) - (s->no_iss ? 1u : 0u) + (s->nbf ? 1u : 0u));
 	if (!s->no_iss)
 		num(b, 1), tx(b, "AT");
+	if (s->nbf)
+		num(b, 5), num(b, s->nbf);
 	num(b, 6), time_claim(b, s, s->iat);
 	num(b, 4);
 	if (s->huge_exp)
@@ -212,8 +216,18 @@ static char *make(const struct spec *s)
 	char *out;
 
 	prot.n = pay.n = tbs.n = cose.n = 0;
-	hd(&prot, 5, (s->kid_unprot ? 1u : 2u) + s->dup_prot);
+	hd(&prot, 5, (s->kid_unprot ? 1u : 2u) + s->dup_prot + (s->crit && s->crit != 4));
 	num(&prot, 1), num(&prot, s->alg ? s->alg : -7);
+	if (s->crit == 1)
+		num(&prot, 2), hd(&prot, 4, 2), num(&prot, 1), num(&prot, 4);
+	else if (s->crit == 2)
+		num(&prot, 2), hd(&prot, 4, 1), num(&prot, 99);
+	else if (s->crit == 3)
+		num(&prot, 2), hd(&prot, 4, 1), tx(&prot, "x");
+	else if (s->crit == 5)
+		num(&prot, 2), hd(&prot, 4, 0);
+	else if (s->crit == 6)
+		num(&prot, 2), hd(&prot, 4, 1), put(&prot, "\xf9\x3e\x00", 3); /* 1.5, half float */
 	if (!s->kid_unprot)
 		num(&prot, 4), by(&prot, s->kid, 8);
 	if (s->dup_prot)
@@ -236,9 +250,11 @@ static char *make(const struct spec *s)
 	else
 		hd(&cose, 4, 4);
 	by(&cose, prot.b, prot.n);
-	hd(&cose, 5, s->kid_unprot ? 1 : 0);
+	hd(&cose, 5, (s->kid_unprot ? 1u : 0u) + (s->crit == 4));
 	if (s->kid_unprot)
 		num(&cose, 4), by(&cose, s->kid, 8);
+	if (s->crit == 4)
+		num(&cose, 2), hd(&cose, 4, 1), num(&cose, 1);
 	by(&cose, pay.b, pay.n), by(&cose, sig, sl);
 	if (s->indefinite)
 		put(&cose, "\xff", 1);
@@ -543,6 +559,21 @@ static void codes(void)
 	expect("exp as a bignum", &s, &c_ec, 1, 0, 0, HC_ERR_CLAIMS);
 	s = base('v'), s.deep = true;
 	expect("claims nested 40 deep", &s, &c_ec, 1, 0, 0, HC_ERR_CLAIMS);
+	/* crit (RFC 9052): only labels this verifier acts on, protected */
+	s = base('v'), s.crit = 1, expect("crit naming alg and kid", &s, &c_ec, 1, 0, 0, HC_OK);
+	s = base('v'), s.crit = 2;
+	expect("crit naming an unknown label", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 3;
+	expect("crit naming a text label", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 4;
+	expect("crit in the unprotected header", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 5, expect("crit empty", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 6, expect("crit holding a float", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	/* nbf (5), when there */
+	s = base('v'), s.nbf = T0 - HOUR, expect("nbf an hour ago", &s, &c_ec, 1, 0, 0, HC_OK);
+	s = base('v'), s.nbf = T0 + 200, expect("nbf within the skew", &s, &c_ec, 1, 0, 0, HC_OK);
+	s = base('v'), s.nbf = T0 + HOUR;
+	expect("nbf an hour ahead", &s, &c_ec, 1, 0, 0, HC_ERR_NOT_YET_VALID);
 	s = base('v'), s.der_sig = true;
 	expect("a DER signature, not raw r||s", &s, &c_ec, 1, 0, 0, HC_ERR_SIG_LEN);
 	s = base('v'), s.tamper = true;
