@@ -34,12 +34,10 @@ S00=$(qr 00) S01=$(qr 01) S03=$(qr 03)
 C1=$(qr 02 0) C2=$(qr 02 1) C3=$(qr 02 2)
 
 # ---- trust: a root, a trust list naming foreign.jws, the foreign data ----
-K gen root.key >/dev/null && K gen other.key >/dev/null && K gen zj.key >/dev/null
-mkdir -p dev/roots && K pub root.key > dev/roots/root.jwk
+K gen other.key >/dev/null && K gen zj.key >/dev/null
 printf '{"seq":1,"iat":1700000000,"next_update":1900000000,"foreign":"foreign.jws","issuers":[{"iss":"https://hc.zj.example","name":"Zhejiang Health","region":"330000","keys":[%s]}]}\n' \
 	"$(K pub --status active zj.key)" > tl.json
-K trustlist --root root.key --in tl.json --out dev/trustlist.jws >/dev/null &&
-	ok "trust list naming foreign.jws signed" || bad "trust list naming foreign.jws"
+trust_dir dev tl.json && ok "trust list naming foreign.jws signed" || bad "trust list naming foreign.jws"
 sed 's|"foreign.jws"|"../foreign.jws"|' tl.json > tl-bad.json
 K trustlist --root root.key --in tl-bad.json --out x.jws >/dev/null 2>err.txt
 [ $? -eq 1 ] && has "$(cat err.txt)" "not foreign.jws" && ok "trust list naming another foreign path refused" ||
@@ -391,17 +389,7 @@ out=$("$B/hc-verify" status --trust dev --json 2>&1)
 has "$out" '"foreign":{"seq":1' && has "$out" '"shc_revoked":4' && ok "status --json shows foreign.jws" || bad "status --json" "$out"
 
 # ---- sync from a loopback HTTPS server ----
-{
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout ca.key -out ca.pem -days 3650 -subj "/CN=hcode foreign test CA" \
-		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign &&
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout srv.key -out srv.csr -subj /CN=localhost &&
-	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' 'basicConstraints=CA:FALSE' \
-		'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' > ext.cnf &&
-	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
-		-days 3650 -extfile ext.cnf
-} >/dev/null 2>&1
+test_ca || bad "test CA"
 mkdir -p pub && cp dev/trustlist.jws pub/ && cp f2.jws pub/foreign.jws
 python3 "$SRC/tests/tools/https_server.py" --root pub --cert srv.pem --key srv.key \
 	--port-file port --log srv.log &
