@@ -325,16 +325,18 @@ static hc_err cose_verify_cached(struct hc_sigcache *cache, const struct hc_dcc_
 				 const struct hc_cose *c, EVP_PKEY *pk)
 {
 	uint8_t alg[8], key[32];
-	struct hc_span parts[5] = {
-		{cert->der, cert->der_len}, {alg, sizeof(alg)},   {c->prot, c->prot_len},
-		{c->payload, c->payload_len}, {c->sig, c->sig_len},
-	};
-	bool keyed;
+	bool keyed = false;
 	hc_err e;
 
-	for (size_t b = 0; b < 8; b++)
-		alg[b] = (uint8_t)((uint64_t)c->alg >> (56 - 8 * b));
-	keyed = cache && hc__sigkey("hcode DCC COSE_Sign1", 5, parts, key) == HC_OK;
+	if (cache) {
+		for (size_t b = 0; b < 8; b++)
+			alg[b] = (uint8_t)((uint64_t)c->alg >> (56 - 8 * b));
+		const struct hc_span parts[5] = {
+			{cert->der, cert->der_len},   {alg, sizeof(alg)},   {c->prot, c->prot_len},
+			{c->payload, c->payload_len}, {c->sig, c->sig_len},
+		};
+		keyed = hc__sigkey("hcode DCC COSE_Sign1", 5, parts, key) == HC_OK;
+	}
 	if (keyed && hc__sigcache_get_sig(cache, key, &e))
 		return e;
 	e = hc__cose_verify(c, pk);
