@@ -134,6 +134,8 @@ endif
 $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+# t_dcc_adv frames its DCCs with the fuzz target's helper.
+$(B)/t/t_dcc_adv: $(B)/tests/fuzz/dcc_fx.o
 
 # t_registry and t_registry_load run the SQLite registry
 # (issuer/registry_sqlite*.c) on real files, with helpers in reg_fx.c.
@@ -159,6 +161,7 @@ FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/replay/%)
 FUZZ_OBJ_fuzz_verify := tests/fuzz/fixture.o
 FUZZ_OBJ_fuzz_batch := tests/fuzz/fixture.o verifier/batch_record.o verifier/counts.o
 FUZZ_OBJ_fuzz_ecverify := tests/fuzz/ectab_fx.o
+FUZZ_OBJ_fuzz_dcc := tests/fuzz/dcc_fx.o
 FUZZ_OBJ_fuzz_record := tests/fuzz/fixture.o tests/fuzz/issue_fx.o
 FUZZ_OBJ_fuzz_risk := $(FUZZ_OBJ_fuzz_record)
 FUZZ_OBJ_fuzz_policy := $(FUZZ_OBJ_fuzz_record)

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include "foreign_int.h"
 #include "trust_int.h"
 
 #define SEEN ((size_t)2 * HC_BATCH_MAX) /* slots of hc_vctx.seen */
@@ -190,6 +193,51 @@ static void cache_put(struct hc_sigcache *c, const uint8_t digest[32], hc_err er
 		memcpy(e->u.detail, hc_detail(), strlen(hc_detail()) + 1);
 	e->used = true;
 	pthread_mutex_unlock(l);
+}
+
+/* ---- foreign codes: one signature check per entry ----
+ * A foreign code's key names the signed bytes, the signature and the
+ * public key that checked them, under a label of its own (a domestic key
+ * hashes a 32-byte digest and a ".signature": no preimage of one is a
+ * preimage of the other). The entry holds the outcome of that one check;
+ * everything after it (claims, times, revocation, requirements) is done
+ * again for every record. */
+hc_err hc__sigkey(const char *label, size_t n, const struct hc_span *parts, uint8_t key[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+		  EVP_DigestUpdate(md, label, strlen(label) + 1) == 1;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		uint8_t len[8];
+
+		for (size_t b = 0; b < 8; b++)
+			len[b] = (uint8_t)((uint64_t)parts[i].n >> (56 - 8 * b));
+		ok = EVP_DigestUpdate(md, len, sizeof(len)) == 1 &&
+		     EVP_DigestUpdate(md, parts[i].p, parts[i].n) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(md, key, NULL) == 1;
+	EVP_MD_CTX_free(md);
+	return ok ? HC_OK : HC_ERR_CRYPTO;
+}
+
+bool hc__sigcache_get_sig(struct hc_sigcache *c, const uint8_t key[32], hc_err *err)
+{
+	struct hc_brief b;
+
+	return c && cache_get(c, key, err, &b);
+}
+
+void hc__sigcache_put_sig(struct hc_sigcache *c, const uint8_t key[32], hc_err err)
+{
+	static const struct hc_brief none;
+
+	/* fixed by the bytes and the key: a pass, a signature that does not
+	 * verify or has the wrong form; never a resource failure */
+	if (c && (err == HC_OK || err == HC_ERR_BAD_SIG || err == HC_ERR_SIG_LEN ||
+		  err == HC_ERR_ALG) &&
+	    (err == HC_OK || strlen(hc_detail()) < DETAIL_CAP))
+		cache_put(c, key, err, &none);
 }
 
 /* The cache key of a token with a digest of its "header.payload":

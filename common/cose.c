@@ -299,6 +299,43 @@ static const cbor_item_t *header(const struct hc_cose *c, const cbor_item_t *unp
 	return v ? v : hc__cbor_get_int(unprot, l);
 }
 
+/* crit (2), RFC 9052 section 3.1: in the protected header only, an array
+ * of one or more labels (integers or text), each one this verifier acts
+ * on: alg (1) and kid (4). Any other label is a parameter the signer says
+ * must be understood, and it is not: the message is refused. */
+static hc_err crit_check(const struct hc_cose *c, const cbor_item_t *unprot)
+{
+	const cbor_item_t *cr = c->prot_map ? hc__cbor_get_int(c->prot_map, 2) : NULL;
+	int64_t l;
+
+	if (hc__cbor_get_int(unprot, 2)) {
+		hc_set_detail("COSE: crit (2) in the unprotected header");
+		return HC_ERR_HEADER;
+	}
+	if (!cr)
+		return HC_OK;
+	if (!cbor_isa_array(cr) || cbor_array_size(cr) == 0) {
+		hc_set_detail("COSE: crit (2) is not an array of one or more labels");
+		return HC_ERR_HEADER;
+	}
+	for (size_t i = 0; i < cbor_array_size(cr); i++) {
+		const cbor_item_t *it = cbor_array_handle(cr)[i];
+
+		if (hc__cbor_int(it, &l) && (l == 1 || l == 4))
+			continue;
+		if (hc__cbor_int(it, &l))
+			hc_set_detail("COSE: critical header parameter %lld is not understood",
+				      (long long)l);
+		else if (cbor_isa_string(it))
+			hc_set_detail("COSE: a critical header parameter named by text is not "
+				      "understood");
+		else
+			hc_set_detail("COSE: crit (2) holds something that is not a label");
+		return HC_ERR_HEADER;
+	}
+	return HC_OK;
+}
+
 hc_err hc__cose_parse(const uint8_t *p, size_t n, struct hc_cose *c)
 {
 	const cbor_item_t *it, *unprot, *v;
@@ -351,6 +388,8 @@ hc_err hc__cose_parse(const uint8_t *p, size_t n, struct hc_cose *c)
 		hc_set_detail("COSE: %s", v ? "kid (4) is not a byte string" : "no kid (4)");
 		return HC_ERR_HEADER;
 	}
+	if ((e = crit_check(c, unprot)) != HC_OK)
+		return e;
 	if (c->alg != -7 && c->alg != -37) {
 		hc_set_detail("COSE: alg %lld is not ES256 (-7) or PS256 (-37)", (long long)c->alg);
 		return HC_ERR_ALG;

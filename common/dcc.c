@@ -114,9 +114,10 @@ static bool time_of(const cbor_item_t *it, int64_t *t)
 	return true;
 }
 
-/* The CWT claims: iss (1), exp (4), iat (6), hcert (-260 -> 1). */
+/* The CWT claims: iss (1), exp (4), iat (6), nbf (5) when there (else
+ * *nbf stays 0), hcert (-260 -> 1). */
 static hc_err dcc_claims(const struct hc_cose *c, struct hc_foreign_result *r, cbor_item_t **root,
-			 const cbor_item_t **hcert)
+			 const cbor_item_t **hcert, int64_t *nbf)
 {
 	const cbor_item_t *v;
 	hc_err err;
@@ -136,6 +137,12 @@ static hc_err dcc_claims(const struct hc_cose *c, struct hc_foreign_result *r, c
 	    !time_of(hc__cbor_get_int(*root, 4), &r->exp)) {
 		hc_set_detail("CWT claim %s missing or not a time in 1970..9999",
 			      time_of(hc__cbor_get_int(*root, 6), &r->iat) ? "exp (4)" : "iat (6)");
+		return HC_ERR_CLAIMS;
+	}
+	/* nbf (5), when there: the CWT's not-before (the EU's schema has none;
+	 * a signer that sets it means it) */
+	if ((v = hc__cbor_get_int(*root, 5)) && !time_of(v, nbf)) {
+		hc_set_detail("CWT claim nbf (5) is not a time in 1970..9999");
 		return HC_ERR_CLAIMS;
 	}
 	v = hc__cbor_get_int(*root, -260);
@@ -301,7 +308,8 @@ hc_err hc_dcc_decode(const char *text, size_t n, struct hc_foreign_result *r)
 	memset(r, 0, sizeof(*r));
 	r->fmt = HC_FMT_DCC;
 	hc_set_detail(NULL);
-	if ((err = dcc_open(text, n, &c)) == HC_OK && (err = dcc_claims(&c, r, &root, &h)) == HC_OK)
+	if ((err = dcc_open(text, n, &c)) == HC_OK &&
+	    (err = dcc_claims(&c, r, &root, &h, &(int64_t){0})) == HC_OK)
 		err = dcc_content(h, r);
 	if (root)
 		cbor_decref(&root);
@@ -309,10 +317,38 @@ hc_err hc_dcc_decode(const char *text, size_t n, struct hc_foreign_result *r)
 	return err;
 }
 
+/* hc__cose_verify of c under certificate cert's key pk, or its outcome
+ * from the cache: the key binds the certificate's DER, the alg (it may
+ * come from the unprotected header), the protected header and payload as
+ * signed, and the signature. */
+static hc_err cose_verify_cached(struct hc_sigcache *cache, const struct hc_dcc_cert *cert,
+				 const struct hc_cose *c, EVP_PKEY *pk)
+{
+	uint8_t alg[8], key[32];
+	bool keyed = false;
+	hc_err e;
+
+	if (cache) {
+		for (size_t b = 0; b < 8; b++)
+			alg[b] = (uint8_t)((uint64_t)c->alg >> (56 - 8 * b));
+		const struct hc_span parts[5] = {
+			{cert->der, cert->der_len},   {alg, sizeof(alg)},   {c->prot, c->prot_len},
+			{c->payload, c->payload_len}, {c->sig, c->sig_len},
+		};
+		keyed = hc__sigkey("hcode DCC COSE_Sign1", 5, parts, key) == HC_OK;
+	}
+	if (keyed && hc__sigcache_get_sig(cache, key, &e))
+		return e;
+	e = hc__cose_verify(c, pk);
+	if (keyed)
+		hc__sigcache_put_sig(cache, key, e);
+	return e;
+}
+
 /* The signer: a certificate with the code's kid whose key verifies the
  * signature; every one with that kid is tried. */
-static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, const struct hc_cose *c,
-			 X509 **signer, size_t *which)
+static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, struct hc_sigcache *cache,
+			 const struct hc_cose *c, X509 **signer, size_t *which)
 {
 	hc_err err = HC_ERR_UNKNOWN_KEY;
 	char detail[160] = "";
@@ -337,7 +373,7 @@ static hc_err dcc_signer(const struct hc_dcc_cert *certs, size_t ncerts, const s
 			}
 			continue;
 		}
-		if ((e = hc__cose_verify(c, pk)) == HC_OK) {
+		if ((e = cose_verify_cached(cache, &certs[i], c, pk)) == HC_OK) {
 			*signer = x;
 			*which = i;
 			return HC_OK;
@@ -373,8 +409,10 @@ static int64_t asn1_time(const ASN1_TIME *t)
 	return ok ? (int64_t)days * 86400 + secs : INT64_MIN;
 }
 
-/* notBefore <= iat <= t (+ skew) <= exp <= notAfter. */
-static hc_err dcc_times(X509 *x, const struct hc_verify_opts *o, const struct hc_foreign_result *r)
+/* notBefore <= iat <= t (+ skew) <= exp <= notAfter, and nbf (when the
+ * code has one) <= t + skew. */
+static hc_err dcc_times(X509 *x, const struct hc_verify_opts *o, const struct hc_foreign_result *r,
+			int64_t nbf)
 {
 	int64_t nb = asn1_time(X509_get0_notBefore(x)), na = asn1_time(X509_get0_notAfter(x));
 	char a[24], b[24];
@@ -387,6 +425,11 @@ static hc_err dcc_times(X509 *x, const struct hc_verify_opts *o, const struct hc
 		hc_time_format(r->iat, a, sizeof(a));
 		hc_set_detail("DCC: issued at %s, in the future", a);
 		return HC_ERR_IAT_FUTURE;
+	}
+	if (nbf > o->at + o->skew) {
+		hc_time_format(nbf, a, sizeof(a));
+		hc_set_detail("DCC: not valid before %s (nbf)", a);
+		return HC_ERR_NOT_YET_VALID;
 	}
 	if (o->at > r->exp) {
 		hc_time_format(r->exp, a, sizeof(a));
@@ -480,26 +523,34 @@ static hc_err dcc_require(const struct hc_verify_opts *o, const struct hc_foreig
 hc_err hc_dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, const char *text, size_t n,
 		     const struct hc_verify_opts *o, struct hc_foreign_result *r)
 {
+	return hc__dcc_verify(certs, ncerts, NULL, text, n, o, r);
+}
+
+hc_err hc__dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, struct hc_sigcache *cache,
+		      const char *text, size_t n, const struct hc_verify_opts *o,
+		      struct hc_foreign_result *r)
+{
 	struct hc_cose c;
 	cbor_item_t *root = NULL;
 	const cbor_item_t *h = NULL;
 	X509 *signer = NULL;
 	size_t which = 0;
+	int64_t nbf = 0;
 	hc_err err;
 
 	memset(r, 0, sizeof(*r));
 	r->fmt = HC_FMT_DCC;
 	hc_set_detail(NULL);
 	if ((err = dcc_open(text, n, &c)) != HC_OK ||
-	    (err = dcc_signer(certs, ncerts, &c, &signer, &which)) != HC_OK)
+	    (err = dcc_signer(certs, ncerts, cache, &c, &signer, &which)) != HC_OK)
 		goto out;
 	r->verified = true;
-	if ((err = dcc_claims(&c, r, &root, &h)) != HC_OK)
+	if ((err = dcc_claims(&c, r, &root, &h, &nbf)) != HC_OK)
 		goto out;
 	/* iss is optional: then the country the trust data names the signer by */
 	if (!r->issuer[0])
 		(void)snprintf(r->issuer, sizeof(r->issuer), "%s", certs[which].country);
-	if ((err = dcc_times(signer, o, r)) != HC_OK || (err = dcc_content(h, r)) != HC_OK ||
+	if ((err = dcc_times(signer, o, r, nbf)) != HC_OK || (err = dcc_content(h, r)) != HC_OK ||
 	    (err = dcc_key_usage(signer, r->type)) != HC_OK)
 		goto out;
 	if ((err = dcc_require(o, r)) == HC_OK)

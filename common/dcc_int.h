@@ -6,7 +6,7 @@
 #include <cbor.h>
 #include <openssl/evp.h>
 
-#include "hc_foreign.h"
+#include "foreign_int.h"
 
 #define DCC_CBOR_DEPTH 16    /* nesting of arrays, maps and tags */
 #define DCC_CBOR_ARRAY 1024u /* elements of one array */

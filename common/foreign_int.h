@@ -39,4 +39,23 @@ struct hc_foreign {
 
 const struct shc_issuer *hc__shc_issuer(const struct hc_foreign *f, const char *iss);
 
+/* The signature cache of hc-verify batch for foreign codes (common/batch.c):
+ * hc__sigkey makes the key of one signature check, SHA-256 over label
+ * (with its NUL) and each part preceded by its length as 8 bytes, big
+ * endian; the parts must name the signed bytes, the signature and the
+ * public key (its bytes or a digest of them). hc__sigcache_get_sig gives
+ * a cached outcome (and its detail, for a failure); c may be NULL (no
+ * cache: a miss, nothing kept). */
+struct hc_span {
+	const void *p;
+	size_t n;
+};
+hc_err hc__sigkey(const char *label, size_t n, const struct hc_span *parts, uint8_t key[32]) HC_WUR;
+bool hc__sigcache_get_sig(struct hc_sigcache *c, const uint8_t key[32], hc_err *err);
+void hc__sigcache_put_sig(struct hc_sigcache *c, const uint8_t key[32], hc_err err);
+/* hc_dcc_verify with the cache c (may be NULL). */
+hc_err hc__dcc_verify(const struct hc_dcc_cert *certs, size_t ncerts, struct hc_sigcache *c,
+		      const char *text, size_t n, const struct hc_verify_opts *o,
+		      struct hc_foreign_result *r) HC_WUR;
+
 #endif

@@ -124,5 +124,13 @@ hc_err hc_shc_verify(const struct hc_foreign *f, const char *text, size_t n,
  * or hc_shc_verify); HC_ERR_UNKNOWN_ISSUER when t holds none. */
 hc_err hc_foreign_verify(const struct hc_trust *t, const char *text, size_t n,
 			 const struct hc_verify_opts *o, struct hc_foreign_result *r) HC_WUR;
+/* The same with hc-verify batch's signature cache c (may be NULL): a
+ * signature check already made for the same signed bytes, signature and
+ * key is taken from c (and a new one kept there); everything else is
+ * checked as for a first sight, at o->at. The same verdict and detail as
+ * hc_foreign_verify. */
+hc_err hc_foreign_verify_cached(const struct hc_trust *t, struct hc_sigcache *c, const char *text,
+				size_t n, const struct hc_verify_opts *o,
+				struct hc_foreign_result *r) HC_WUR;
 
 #endif

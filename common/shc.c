@@ -294,8 +294,28 @@ static bool revoked(const struct shc_key *k, const char *rid, double nbf)
 	return true;
 }
 
-static hc_err check_card(const struct hc_foreign *f, const char *tok, size_t tl,
-			 const struct hc_verify_opts *o, struct hc_foreign_result *r)
+/* hc_jws_verify of the card under key k, or its outcome from the cache:
+ * the key binds k (its RFC 7638 thumbprint, computed from its point, and
+ * its alg) and the whole token (header, payload and signature as sent). */
+static hc_err jws_verify_cached(struct hc_sigcache *cache, const struct hc_jws *j,
+				const char *tok, size_t tl, const struct hc_pubkey *k)
+{
+	const char *kid = hc_pubkey_kid(k);
+	uint8_t alg = (uint8_t)hc_pubkey_alg(k), key[32];
+	struct hc_span parts[3] = {{kid, strlen(kid)}, {&alg, 1}, {tok, tl}};
+	bool keyed = cache && hc__sigkey("hcode SHC JWS", 3, parts, key) == HC_OK;
+	hc_err e;
+
+	if (keyed && hc__sigcache_get_sig(cache, key, &e))
+		return e;
+	e = hc_jws_verify(j, tok, k);
+	if (keyed)
+		hc__sigcache_put_sig(cache, key, e);
+	return e;
+}
+
+static hc_err check_card(const struct hc_foreign *f, struct hc_sigcache *cache, const char *tok,
+			 size_t tl, const struct hc_verify_opts *o, struct hc_foreign_result *r)
 {
 	const struct shc_issuer *is;
 	const struct shc_key *k = NULL;
@@ -331,7 +351,7 @@ static hc_err check_card(const struct hc_foreign *f, const char *tok, size_t tl,
 		err = HC_ERR_UNKNOWN_KEY;
 		goto out;
 	}
-	if ((err = hc_jws_verify(&j, tok, k->k)) != HC_OK)
+	if ((err = jws_verify_cached(cache, &j, tok, tl, k->k)) != HC_OK)
 		goto out;
 	/* Signed: what follows is the issuer's word. */
 	r->verified = true;
@@ -389,8 +409,8 @@ out:
 	return err;
 }
 
-hc_err hc_shc_verify(const struct hc_foreign *f, const char *text, size_t n,
-		     const struct hc_verify_opts *o, struct hc_foreign_result *r)
+static hc_err shc_verify(const struct hc_foreign *f, struct hc_sigcache *cache, const char *text,
+			 size_t n, const struct hc_verify_opts *o, struct hc_foreign_result *r)
 {
 	char *tok;
 	size_t tl;
@@ -402,13 +422,26 @@ hc_err hc_shc_verify(const struct hc_foreign *f, const char *text, size_t n,
 	if (!(tok = malloc(SHC_JWS_MAX + 1)))
 		return HC_ERR_NOMEM;
 	if ((err = hc_shc_decode(text, n, tok, SHC_JWS_MAX + 1, &tl)) == HC_OK)
-		err = check_card(f, tok, tl, o, r);
+		err = check_card(f, cache, tok, tl, o, r);
 	free(tok);
 	return err;
 }
 
+hc_err hc_shc_verify(const struct hc_foreign *f, const char *text, size_t n,
+		     const struct hc_verify_opts *o, struct hc_foreign_result *r)
+{
+	return shc_verify(f, NULL, text, n, o, r);
+}
+
 hc_err hc_foreign_verify(const struct hc_trust *t, const char *text, size_t n,
 			 const struct hc_verify_opts *o, struct hc_foreign_result *r)
+{
+	return hc_foreign_verify_cached(t, NULL, text, n, o, r);
+}
+
+hc_err hc_foreign_verify_cached(const struct hc_trust *t, struct hc_sigcache *cache,
+				const char *text, size_t n, const struct hc_verify_opts *o,
+				struct hc_foreign_result *r)
 {
 	const struct hc_foreign *f = hc_trust_foreign(t);
 	enum hc_foreign_format fmt = hc_foreign_format_of(text, n);
@@ -420,11 +453,11 @@ hc_err hc_foreign_verify(const struct hc_trust *t, const char *text, size_t n,
 	r->fmt = fmt;
 	hc_set_detail(NULL);
 	if (fmt == HC_FMT_SHC) {
-		err = hc_shc_verify(f, text, n, o, r);
+		err = shc_verify(f, cache, text, n, o, r);
 	} else if (fmt == HC_FMT_DCC) {
 		if (f)
 			certs = hc_foreign_certs(f, &nc);
-		err = hc_dcc_verify(certs, nc, text, n, o, r);
+		err = hc__dcc_verify(certs, nc, cache, text, n, o, r);
 		/* a well-formed code with no foreign trust data at all: its
 		 * issuer is unknown, as for a card (the DCC verifier, given no
 		 * certificates, can only say no kid matched) */

@@ -163,6 +163,8 @@ static const struct {
 	{"remove-key", 0, 1u << O_KID | 1u << O_JWK},
 	{"snapshot-key", 1u << O_JWK, 0},
 	{"next", 0, 1u << O_SEQ | 1u << O_NEXT},
+	{"foreign", 0, 0},
+	{"no-foreign", 0, 0},
 };
 
 struct edit {
@@ -300,6 +302,17 @@ static int apply(const char *act, struct edit *e, char *msg, size_t msz)
 			return EXIT_USAGE;
 		}
 		e->jwk = NULL;
+	} else if (strcmp(act, "foreign") == 0) {
+		/* the only name a trust list may give the foreign trust data */
+		if (!str_member(e->root, "foreign", "foreign.jws"))
+			return EXIT_USAGE;
+		(void)snprintf(msg, msz, "names foreign.jws (hc-verify sync fetches it)");
+	} else if (strcmp(act, "no-foreign") == 0) {
+		if (!cJSON_GetObjectItemCaseSensitive(e->root, "foreign"))
+			return refuse(act, "the list names no foreign trust data");
+		cJSON_DeleteItemFromObjectCaseSensitive(e->root, "foreign");
+		(void)snprintf(msg, msz, "names no foreign trust data (a held foreign.jws is kept "
+					 "while it verifies)");
 	} else if (strcmp(act, "next") == 0) {
 		int64_t cur = int_of(e->root, "seq"), now = hc_now();
 

@@ -29,12 +29,11 @@ N=2500
 # ---- keys and a trust list: ZJ (active, revoked, expired keys), SH ----
 K() { "$B/hc-keys" "$@"; }
 for k in root zj zjrev zjold sh rogue; do K gen $k.key >/dev/null || bad "key $k"; done
-mkdir -p trust/roots && K pub root.key > trust/roots/root.jwk
 printf '{"seq":1,"iat":1763856000,"next_update":4102444800,"issuers":[{"iss":"%s","name":"Zhejiang Health","region":"330000","keys":[%s,%s,%s]},{"iss":"%s","name":"Shanghai Health","region":"310000","keys":[%s]}]}\n' \
 	"$ZJ" "$(K pub --status active zj.key)" "$(K pub --status revoked zjrev.key)" \
 	"$(K pub --status retired --exp 2026-01-01 zjold.key)" "$SH" "$(K pub --status active sh.key)" > tl.json
-K trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null &&
-	"$B/hc-verify" status --trust trust >/dev/null && ok "trust list signed and loads" || bad "trust list"
+trust_dir trust tl.json && "$B/hc-verify" status --trust trust >/dev/null &&
+	ok "trust list signed and loads" || bad "trust list"
 
 gen() { # DIR KEY ISS N [EDIT [HEAD_AT]]: a fresh chain in DIR
 	rm -rf "$1" && mkdir -p "$1" && "$B/auditgen" "$2" "$3" "$1" "${@:4}"

@@ -6,7 +6,8 @@
 # and tampered, truncated, oversized and malformed cards with their
 # reasons; HC1: texts are routed to the DCC verifier; hc-verify sync
 # installs foreign.jws from a loopback HTTPS server and refuses a rollback;
-# status shows it. Last line: totals.
+# status shows it; batch's signature cache serves foreign repeats; hc-verify
+# scan reassembles chunked cards. Last line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -33,12 +34,10 @@ S00=$(qr 00) S01=$(qr 01) S03=$(qr 03)
 C1=$(qr 02 0) C2=$(qr 02 1) C3=$(qr 02 2)
 
 # ---- trust: a root, a trust list naming foreign.jws, the foreign data ----
-K gen root.key >/dev/null && K gen other.key >/dev/null && K gen zj.key >/dev/null
-mkdir -p dev/roots && K pub root.key > dev/roots/root.jwk
+K gen other.key >/dev/null && K gen zj.key >/dev/null
 printf '{"seq":1,"iat":1700000000,"next_update":1900000000,"foreign":"foreign.jws","issuers":[{"iss":"https://hc.zj.example","name":"Zhejiang Health","region":"330000","keys":[%s]}]}\n' \
 	"$(K pub --status active zj.key)" > tl.json
-K trustlist --root root.key --in tl.json --out dev/trustlist.jws >/dev/null &&
-	ok "trust list naming foreign.jws signed" || bad "trust list naming foreign.jws"
+trust_dir dev tl.json && ok "trust list naming foreign.jws signed" || bad "trust list naming foreign.jws"
 sed 's|"foreign.jws"|"../foreign.jws"|' tl.json > tl-bad.json
 K trustlist --root root.key --in tl-bad.json --out x.jws >/dev/null 2>err.txt
 [ $? -eq 1 ] && has "$(cat err.txt)" "not foreign.jws" && ok "trust list naming another foreign path refused" ||
@@ -229,6 +228,80 @@ want="1 pass ok shc True -
 5 fail malformed shc False -"
 [ "$got" = "$want" ] && ok "batch: SHC single, revoked, chunked, HC1: (expired), malformed" || bad "batch" "$got"
 
+# batch's signature cache for foreign codes: a repeat skips the signature
+# check (cache_hits counts it) but gets its own times, revocation and
+# requirements; a repeat with a tampered signature misses and fails; the
+# output is byte-identical with --no-cache.
+# a DCC whose signature's last byte is changed (base45, zlib, COSE redone)
+HC1T=$(python3 - "$HC1" <<'EOF2'
+import sys, zlib
+A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+t = sys.argv[1][4:]
+raw = bytearray()
+for i in range(0, len(t), 3):
+    g = [A.index(c) for c in t[i:i + 3]]
+    v = g[0] + 45 * g[1] + (2025 * g[2] if len(g) == 3 else 0)
+    raw += v.to_bytes(2 if len(g) == 3 else 1, "big")
+cose = bytearray(zlib.decompress(bytes(raw)))
+cose[-1] ^= 1  # the signature is the last item: its last byte
+z = zlib.compress(bytes(cose), 9)
+out = ""
+for i in range(0, len(z), 2):
+    v = int.from_bytes(z[i:i + 2], "big")
+    out += A[v % 45] + A[v // 45 % 45] + (A[v // 2025] if i + 1 < len(z) else "")
+print("HC1:" + out)
+EOF2
+)
+{
+	echo "$S00"
+	printf '{"code":"%s","at":"2023-06-01T00:00:00Z"}\n' "$S00"
+	echo "$S03"
+	echo "$S03"
+	printf '{"code":"%s","at":"2021-05-06T18:00:00Z"}\n' "$HC1"
+	echo "$HC1"
+	echo "$T1"
+	echo "$HC1T"
+	echo "$S00"
+} > cache.in
+BC() { "$B/hc-verify" batch --trust dev --at $AT --threads 1 --in cache.in "$@" 2>/dev/null; }
+BC --out cache.out --report cache.json
+BC --out cache-nc.out --report cache-nc.json --no-cache
+hits() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["cache_hits"])' "$1" 2>&1; }
+got=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    print(o["line"], o["reason"], o.get("format"))' cache.out 2>&1)
+want="1 ok shc
+2 not-yet-valid shc
+3 revoked shc
+4 revoked shc
+5 ok dcc
+6 expired dcc
+7 bad-signature shc
+8 bad-signature dcc
+9 ok shc"
+[ "$got" = "$want" ] && [ "$(hits cache.json)" = 4 ] &&
+	ok "batch cache: 4 foreign repeats hit; each repeat still gets its own time and revocation check" ||
+	bad "batch cache" "hits $(hits cache.json): $got"
+grep -q '"line":8,.*ES256 signature does not verify' cache.out && grep -q '"line":7,.*"detail":"signature does not verify"' cache.out &&
+	ok "batch cache: tampered repeats fail with their own detail" || bad "batch cache: tampered" "$(sed -n '7,8p' cache.out)"
+cmp -s cache.out cache-nc.out && [ "$(hits cache-nc.json)" = 0 ] &&
+	ok "batch cache: output byte-identical with --no-cache (0 hits)" || bad "batch cache vs --no-cache" "$(diff cache.out cache-nc.out)"
+same=$(python3 - "$B/hc-verify" "$AT" cache.in cache.out <<'EOF2'
+import json, subprocess, sys
+hv, at, recs, outs = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().splitlines(), open(sys.argv[4]).read().splitlines()
+same = 0
+for l, o in zip(recs, outs):
+    r = json.loads(l) if l[0] == "{" else {"code": l}
+    p = subprocess.run([hv, "--trust", "dev", "--at", str(r.get("at", at)), "--json", "--text", r["code"]],
+                       capture_output=True, text=True)
+    same += json.loads(p.stdout.splitlines()[-1])["reason"] == json.loads(o)["reason"]
+print(same)
+EOF2
+)
+[ "$same" = 9 ] && ok "batch cache: each record's reason equals hc-verify's" || bad "batch cache vs hc-verify" "$same of 9 equal"
+
 # --require-nat on a test card of our own issuer (signed with tests/tools/forge):
 # a negative NAAT 10 h old meets 24 hours when its status is final, and
 # not when it is preliminary or entered in error
@@ -269,6 +342,44 @@ for l in open(sys.argv[1]):
     print(o["verdict"], o["reason"])' scan.out 2>&1)
 [ "$got" = "pass ok
 fail revoked" ] && ok "scan: SHC codes get their verdicts" || bad "scan" "$got: $(cat scan.out)"
+# scan: the chunks of card 02 collected across lines (a keyboard wedge),
+# other codes between them verified as they come, one verdict for the card
+# once complete, logged with its chunks joined (batch over the log agrees);
+# a chunk read twice adds nothing; a set left incomplete fails after
+# --shc-wait, or at the end of the input; an HC1: line of 5000 bytes is read
+scol() { python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    print(o["verdict"], o["reason"], o.get("detail", ""))' "$1" 2>&1; }
+SC() { timeout 30 "$B/hc-verify" scan --trust dev --stdin --at $AT --ui json "$@"; }
+printf '%s\n' "$C2" "$S00" "$C2" "$C3" "$C1" "$S03" | SC --log chunks.jsonl > scan2.out 2>&1
+got=$(scol scan2.out | cut -d' ' -f1-2)
+[ "$got" = "pass ok
+pass ok
+fail revoked" ] && ok "scan: chunks of one card across lines (one read twice) give one verdict" || bad "scan chunks" "$got: $(cat scan2.out)"
+"$B/hc-verify" batch --trust dev --at $AT --in chunks.jsonl --out chunks.out 2>/dev/null
+[ "$(python3 -c '
+import json, sys
+print(" ".join(json.loads(l)["reason"] for l in open(sys.argv[1])))' chunks.out 2>&1)" = "ok ok revoked" ] &&
+	ok "scan: the log's joined chunks verify the same in batch" || bad "scan chunks log" "$(cat chunks.out)"
+{ printf '%s\n' "$C1" "$C3"; sleep 1.6; printf '%s\n' "$S00" "$C2"; } | SC --shc-wait 1 > scan3.out 2>&1
+got=$(scol scan3.out)
+has "$got" "fail malformed" && has "$(echo "$got" | head -1)" "chunks missing: 2 of 3" &&
+	[ "$(echo "$got" | sed -n 2p | cut -d' ' -f1)" = pass ] &&
+	has "$(echo "$got" | sed -n 3p)" "chunks missing: 1 of 3" && [ "$(echo "$got" | wc -l)" = 3 ] &&
+	ok "scan: an incomplete set fails after --shc-wait, and at the end of the input" || bad "scan chunk timeout" "$got"
+printf '%s\n' "$C1" "shc:/1/2/5656" "$C2" "$C3" | SC > scan4.out 2>&1
+got=$(scol scan4.out)
+has "$(echo "$got" | head -1)" "chunks missing: 1 of 3" && [ "$(echo "$got" | wc -l)" = 3 ] &&
+	has "$(echo "$got" | sed -n 2p)" "chunks missing: 1 of 2" && has "$(echo "$got" | sed -n 3p)" "chunks missing: 2 of 3" &&
+	ok "scan: a chunk of another N ends the set held, and starts its own" || bad "scan chunk of another N" "$got"
+printf '%s\n' "$HC1" "HC1:$(head -c 5000 /dev/zero | tr '\0' 'A')" "HC1:$(head -c 8200 /dev/zero | tr '\0' 'A')" |
+	SC > scan5.out 2>&1
+got=$(scol scan5.out)
+[ "$(echo "$got" | cut -d' ' -f1-2 | tr '\n' ' ')" = "fail expired fail malformed fail malformed " ] &&
+	has "$(echo "$got" | sed -n 2p)" "base45" && has "$(echo "$got" | sed -n 3p)" "more than 8192" &&
+	ok "scan: HC1: lines up to 8192 bytes reach the DCC verifier" || bad "scan HC1: cap" "$got"
 
 # status
 out=$("$B/hc-verify" status --trust dev 2>&1)
@@ -278,17 +389,7 @@ out=$("$B/hc-verify" status --trust dev --json 2>&1)
 has "$out" '"foreign":{"seq":1' && has "$out" '"shc_revoked":4' && ok "status --json shows foreign.jws" || bad "status --json" "$out"
 
 # ---- sync from a loopback HTTPS server ----
-{
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout ca.key -out ca.pem -days 3650 -subj "/CN=hcode foreign test CA" \
-		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign &&
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout srv.key -out srv.csr -subj /CN=localhost &&
-	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' 'basicConstraints=CA:FALSE' \
-		'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' > ext.cnf &&
-	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
-		-days 3650 -extfile ext.cnf
-} >/dev/null 2>&1
+test_ca || bad "test CA"
 mkdir -p pub && cp dev/trustlist.jws pub/ && cp f2.jws pub/foreign.jws
 python3 "$SRC/tests/tools/https_server.py" --root pub --cert srv.pem --key srv.key \
 	--port-file port --log srv.log &

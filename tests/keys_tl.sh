@@ -139,6 +139,16 @@ tr -d ' \t\n' < tl.json | grep -q "\"snapshot_key\":{\"kty\":\"EC\",\"crv\":\"P-
 	ok "snapshot_key is the public JWK alone" || bad "snapshot_key" "$(grep -A9 snapshot_key tl.json)"
 edit 1 "private JWK" snapshot-key tl.json --jwk private.jwk
 edit 2 "unknown edit" frobnicate tl.json
+# the foreign trust data named and unnamed: exactly "foreign":"foreign.jws"
+edit 0 "names foreign.jws" foreign tl.json
+tr -d ' \t\n' < tl.json | grep -q '"foreign":"foreign.jws"' && ok "tl foreign: the member is there" ||
+	bad "tl foreign member" "$(cat tl.json)"
+edit 0 "names foreign.jws" foreign tl.json
+[ "$(grep -c '"foreign"' tl.json)" = 1 ] && ok "tl foreign twice: one member" || bad "tl foreign twice" "$(cat tl.json)"
+edit 2 "takes no --seq" foreign tl.json --seq 9
+edit 0 "names no foreign trust data" no-foreign tl.json
+! grep -q '"foreign"' tl.json && ok "tl no-foreign: the member is gone" || bad "tl no-foreign" "$(cat tl.json)"
+edit 1 "names no foreign trust data" no-foreign tl.json
 # a payload the tools would not sign is not edited
 echo '{"seq":0,"iat":1,"next_update":2,"issuers":[]}' > bad.json
 K tl next bad.json > out.txt 2>&1; rc=$?

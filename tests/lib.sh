@@ -60,3 +60,34 @@ if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; t
 	[ -x "$hc_py/python3" ] && PATH=$hc_py:$PATH && export PATH
 	unset hc_py
 fi
+
+# trust_dir DIR PAYLOAD [ROOT.key]: a trust directory DIR whose pinned root
+# is ROOT.key (default root.key; made with hc-keys gen when missing): the
+# root's public JWK in DIR/roots/ROOT.jwk, PAYLOAD (a trust-list payload)
+# signed by it as DIR/trustlist.jws. Needs B, the build directory.
+# Non-zero when a step fails.
+trust_dir() {
+	local dir=$1 payload=$2 root=${3:-root.key}
+	{ [ -e "$root" ] || "$B/hc-keys" gen "$root"; } >/dev/null &&
+		mkdir -p "$dir/roots" &&
+		"$B/hc-keys" pub "$root" > "$dir/roots/$(basename "$root" .key).jwk" &&
+		"$B/hc-keys" trustlist --root "$root" --in "$payload" --out "$dir/trustlist.jws" >/dev/null
+}
+
+# test_ca: a test CA (ca.pem, ca.key) and a server certificate it signed
+# for localhost and 127.0.0.1 (srv.pem, srv.key), in the current
+# directory, for the loopback HTTPS servers (tests/tools/https_server.py).
+test_ca() {
+	{
+		openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout ca.key -out ca.pem -days 3650 -subj "/CN=hcode test CA" \
+			-addext basicConstraints=critical,CA:TRUE \
+			-addext keyUsage=critical,keyCertSign,cRLSign &&
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout srv.key -out srv.csr -subj /CN=localhost &&
+		printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' 'basicConstraints=CA:FALSE' \
+			'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' > ext.cnf &&
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
+			-days 3650 -extfile ext.cnf
+	} >/dev/null 2>&1
+}

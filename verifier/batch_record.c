@@ -506,9 +506,11 @@ static void line_start(struct batch *b, struct counts *k, struct lstate *ls, cha
 	o.at = ls->rec.at;
 	ls->foreign = false;
 	if (err == HC_OK && hc_foreign_format_of(ls->rec.code, ls->rec.codelen) != HC_FMT_DOMESTIC) {
-		/* HC1: and shc:/ codes have no per-key blocks: verified here. */
+		/* HC1: and shc:/ codes have no per-key blocks: verified here,
+		 * their signature check taken from the cache on a repeat. */
 		ls->foreign = true;
-		err = hc_foreign_verify(b->t, ls->rec.code, ls->rec.codelen, &o, &ls->fr);
+		err = hc_foreign_verify_cached(b->t, b->cache, ls->rec.code, ls->rec.codelen, &o,
+					       &ls->fr);
 	} else if (err == HC_OK) {
 		ls->slot = *slot;
 		if ((err = hc_batch_start(b->t, k->v, b->cache, *slot, ls->rec.code, ls->rec.codelen,

@@ -61,6 +61,10 @@ static const char usage_text[] =
 	"  --lang zh|en         language of the screen (default: Chinese when\n"
 	"                       LC_ALL, LC_MESSAGES or LANG, the first set, starts\n"
 	"                       with zh; else English)\n"
+	"  --shc-wait SECS      the chunks of a SMART Health Card (shc:/I/N/...) are\n"
+	"                       verified together once all N are in view or read,\n"
+	"                       one verdict for the card; a set not complete SECS\n"
+	"                       after its first chunk fails (default 10)\n"
 	"  --raw                print each decoded text, nothing else (no trust)\n"
 	"  --at TIME            the clock starts at TIME (default now); frames are\n"
 	"                       then 1/fps s apart, lines all at TIME\n"
@@ -161,10 +165,18 @@ static void clean_text(const char *in, size_t n, char *out)
 	out[n] = '\0';
 }
 
-static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
+/* The largest text verified as one code: the chunks of a card joined. */
+#define CODE_MAX (HC_MAX_SHC_CHUNKS * (HC_MAX_QR_TEXT + 1))
+
+/* verdict() for one code, or the chunks of a card joined by newlines
+ * (joined: its newlines are kept, so that the scan log's "code" reads as
+ * batch reads a card's chunks). */
+static int verdict_one(struct scanner *s, int64_t at, const char *text, size_t n, bool joined)
 {
-	char code[HC_MAX_QR_TEXT + 1];
+	static char code[CODE_MAX + 1];
 	struct hc_verify_opts o = s->opts;
+	enum hc_foreign_format fmt = hc_foreign_format_of(text, n);
+	size_t cap = joined ? HC_MAX_SHC_TEXT : fmt == HC_FMT_DCC ? HC_MAX_DCC_TEXT : HC_MAX_QR_TEXT;
 	struct verdict v;
 	const char *d;
 
@@ -178,25 +190,27 @@ static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
 	memset(&v, 0, sizeof(v));
 	v.at = at;
 	v.code = code;
-	if (n > HC_MAX_QR_TEXT) {
+	if (n > cap) {
 		/* not logged: the log line could not hold the code */
 		v.code = "";
 		v.r.err = HC_ERR_TOO_LARGE;
-		(void)snprintf(v.detail, sizeof(v.detail), "%s (a code of %zu bytes, more than %d)",
-			       hc_strerror(v.r.err), n, HC_MAX_QR_TEXT);
+		(void)snprintf(v.detail, sizeof(v.detail), "%s (%s of %zu bytes, more than %zu)",
+			       hc_strerror(v.r.err), joined ? "a chunked card" : "a code", n, cap);
 		scan_ui_verdict(s, &v);
 		s->verdicts++;
 		return 0;
 	}
 	clean_text(text, n, code);
+	for (size_t i = 0; joined && i < n; i++)
+		if (text[i] == '\n')
+			code[i] = '\n';
 	v.n = n;
 	trust_check(s);
 	o.at = at;
 	hc_set_detail(NULL);
-	if (hc_foreign_format_of(code, n) != HC_FMT_DOMESTIC) {
+	if (fmt != HC_FMT_DOMESTIC) {
 		/* A foreign code gets its verdict; what it says is not shown as a
-		 * domestic code's status (verified stays false). A chunk of a
-		 * chunked SMART Health Card alone fails as incomplete. */
+		 * domestic code's status (verified stays false). */
 		struct hc_foreign_result fr;
 
 		v.r.err = hc_foreign_verify(s->trust, code, n, &o, &fr);
@@ -216,6 +230,77 @@ static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
 	return scan_log_write(&s->log, &v, s->checkpoint);
 }
 
+/* ---- chunked SMART Health Cards ----
+ * The chunks of one card (shc:/I/N/...) are collected as they come into
+ * view, in one frame or across frames or lines, and verified together
+ * once all N are held: one verdict for the card. A chunk of another N, or
+ * another text for an index held, ends the set held (its verdict: the
+ * chunks missing) and starts a new one; a chunk seen again adds nothing.
+ * A set not complete shc_wait_ms after its first chunk, or at the end of
+ * the input, gets its verdict then. Other codes are verified as they come
+ * and leave the set alone. At most HC_MAX_SHC_CHUNKS chunks of at most
+ * HC_MAX_QR_TEXT bytes are held (a chunk past those is verified alone and
+ * fails); joined, at most HC_MAX_SHC_TEXT bytes are verified. */
+static struct {
+	unsigned total, held; /* N of the set held (0: none), chunks held */
+	int64_t first_ms;     /* the input's clock when the first came */
+	int64_t at;           /* scan time of the last */
+	size_t len[HC_MAX_SHC_CHUNKS];
+	char text[HC_MAX_SHC_CHUNKS][HC_MAX_QR_TEXT];
+} set;
+static int64_t clock_ms;                /* the input's clock: frame time, or monotonic */
+static int64_t shc_wait_ms = 10000;     /* --shc-wait */
+
+/* The held set's verdict, complete or not; the set is emptied. */
+static int set_flush(struct scanner *s)
+{
+	static char joined[CODE_MAX];
+	size_t o = 0;
+
+	if (!set.total)
+		return 0;
+	for (unsigned i = 0; i < set.total; i++) {
+		if (!set.len[i])
+			continue;
+		if (o)
+			joined[o++] = '\n';
+		memcpy(joined + o, set.text[i], set.len[i]);
+		o += set.len[i];
+	}
+	memset(set.len, 0, sizeof(set.len));
+	set.total = set.held = 0;
+	return verdict_one(s, set.at, joined, o, true);
+}
+
+/* An incomplete set held past --shc-wait gets its verdict. */
+static int set_tick(struct scanner *s)
+{
+	return set.total && clock_ms - set.first_ms >= shc_wait_ms ? set_flush(s) : 0;
+}
+
+static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
+{
+	unsigned i, total;
+
+	if (s->raw || n > HC_MAX_QR_TEXT || !hc_shc_chunk(text, n, &i, &total) || total < 2 ||
+	    total > HC_MAX_SHC_CHUNKS)
+		return verdict_one(s, at, text, n, false);
+	if (set.total && (total != set.total || (set.len[i - 1] && (set.len[i - 1] != n ||
+						memcmp(set.text[i - 1], text, n) != 0))) &&
+	    set_flush(s) != 0)
+		return -1;
+	if (set.len[i - 1])
+		return 0; /* held already */
+	if (!set.total) {
+		set.total = total;
+		set.first_ms = clock_ms;
+	}
+	memcpy(set.text[i - 1], text, n);
+	set.len[i - 1] = n;
+	set.at = at;
+	return ++set.held == set.total ? set_flush(s) : 0;
+}
+
 /* ---- continuous verification ---- */
 
 /* The codes of one frame at time t (ms): each verified when it comes into
@@ -226,6 +311,9 @@ int scan_frame(struct scanner *s, int64_t t, const struct hc_scan *sc)
 	size_t i, k;
 
 	scan_ui_tick(s);
+	clock_ms = t;
+	if (set_tick(s) != 0)
+		return -1;
 	/* Codes out of view for SCAN_GONE_MS are forgotten: they count as new. */
 	for (i = 0; i < s->nseen;) {
 		if (t - s->seen[i].seen_ms - s->period_ms >= SCAN_GONE_MS)
@@ -277,7 +365,7 @@ static int input_stdin(struct scanner *s)
 {
 	static char buf[1 << 16];
 	char *line;
-	size_t n = 0, cap = HC_MAX_QR_TEXT + 2;
+	size_t n = 0, cap = HC_MAX_DCC_TEXT + 2; /* an HC1: text is the longest */
 	bool over = false;
 
 	if (!(line = malloc(cap)))
@@ -295,6 +383,9 @@ static int input_stdin(struct scanner *s)
 		}
 		if (scan_log_tick(&s->log) != 0)
 			break;
+		clock_ms = scan_mono_ms();
+		if (set_tick(s) != 0)
+			goto fail;
 		if (r <= 0)
 			continue;
 		if ((got = read(0, buf, sizeof(buf))) < 0) {
@@ -528,6 +619,7 @@ int main(int argc, char **argv)
 		{"video", required_argument, NULL, 'V'},
 		{"camera", required_argument, NULL, 'C'},
 		{"screenshot", required_argument, NULL, 'P'},
+		{"shc-wait", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		VERIFY_OPTIONS,
 		{NULL, 0, NULL, 0},
@@ -573,6 +665,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "hc-verify scan: --fps: 1 to 1000\n");
 				return EXIT_USAGE;
 			}
+			break;
+		case 'W':
+			if (!parse_count(optarg, 600, &shc_wait_ms) || shc_wait_ms == 0) {
+				fprintf(stderr, "hc-verify scan: --shc-wait: 1 to 600 seconds\n");
+				return EXIT_USAGE;
+			}
+			shc_wait_ms *= 1000;
 			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
@@ -643,6 +742,8 @@ int main(int argc, char **argv)
 		rc = input_frames(&s, frames, fps);
 	else
 		rc = scan_video(&s, video ? video : camera, camera != NULL);
+	if (rc == 0 && !s.raw)
+		rc = set_flush(&s); /* the end of the input: a set held gets its verdict */
 	rc = rc == 0 ? 0 : EXIT_USAGE;
 	scan_ui_stop(&s);
 out:

@@ -10,6 +10,15 @@
   pad FILE N              FILE padded with spaces to exactly N bytes
   flipy                   JWK on stdin -> the same with one bit of y flipped
                           (a point that is not on the curve)
+  dcc KEY KIDHEX IAT EXP [der|tamper]
+                          an EU DCC (vaccination of "Muster, Erika") as QR
+                          text "HC1:...": COSE_Sign1 with alg ES256 and kid
+                          in the protected header, signed with the P-256
+                          KEY (PEM) by the openssl command line, raw r||s
+                          (der: the DER signature; tamper: its last byte
+                          changed), zlib, base45
+  shc TOKENFILE [N]       token -> "shc:/..." text, or N chunk lines
+                          "shc:/I/N/..." (the digits cut in N parts)
 
 Only the standard library; nothing here is under test.
 """
@@ -93,7 +102,7 @@ def sig_op(tok, op):
 
 
 def read_png(path):
-    """8-bit grayscale, non-interlaced PNG -> (w, h, rows)."""
+    """1- or 8-bit grayscale, non-interlaced PNG -> (w, h, rows of 8-bit)."""
     d = open(path, "rb").read()
     assert d[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, w = 8, b"", None
@@ -102,14 +111,15 @@ def read_png(path):
         body = d[pos + 8:pos + 8 + n]
         if t == b"IHDR":
             w, h, depth, ct, _, _, il = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and ct == 0 and il == 0, "not 8-bit gray"
+            assert depth in (1, 8) and ct == 0 and il == 0, "not 1- or 8-bit gray"
         elif t == b"IDAT":
             idat += body
         pos += 12 + n
-    raw, rows, prev = zlib.decompress(idat), [], bytearray(w)
+    st = (w * depth + 7) // 8  # bytes a row; filters work on bytes
+    raw, rows, prev = zlib.decompress(idat), [], bytearray(st)
     for y in range(h):
-        f, line = raw[y * (w + 1)], bytearray(raw[y * (w + 1) + 1:(y + 1) * (w + 1)])
-        for x in range(w):
+        f, line = raw[y * (st + 1)], bytearray(raw[y * (st + 1) + 1:(y + 1) * (st + 1)])
+        for x in range(st):
             a = line[x - 1] if x else 0
             b, c = prev[x], (prev[x - 1] if x else 0)
             if f == 1:
@@ -122,8 +132,10 @@ def read_png(path):
                 pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
                 pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
                 line[x] = (line[x] + pr) & 255
-        rows.append(line)
         prev = line
+        if depth == 1:
+            line = bytearray(255 if line[x >> 3] >> (7 - (x & 7)) & 1 else 0 for x in range(w))
+        rows.append(line)
     return w, h, rows
 
 
@@ -149,6 +161,84 @@ def grid(out, cols, paths):
         for y in range(h):
             canvas[oy + y][ox:ox + w] = rows[y]
     write_png(out, W, H, canvas)
+
+
+B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+def b45(b):
+    out = ""
+    for i in range(0, len(b), 2):
+        v = int.from_bytes(b[i:i + 2], "big")
+        out += B45[v % 45] + B45[v // 45 % 45] + (B45[v // 2025] if i + 1 < len(b) else "")
+    return out
+
+
+def cbor_head(mt, v):
+    if v < 24:
+        return bytes([mt << 5 | v])
+    for ai, n in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if v < 1 << (8 * n):
+            return bytes([mt << 5 | ai]) + v.to_bytes(n, "big")
+    raise ValueError(v)
+
+
+def cbor(x):
+    if isinstance(x, bool) or x is None:
+        raise ValueError(x)
+    if isinstance(x, int):
+        return cbor_head(0, x) if x >= 0 else cbor_head(1, -1 - x)
+    if isinstance(x, bytes):
+        return cbor_head(2, len(x)) + x
+    if isinstance(x, str):
+        b = x.encode()
+        return cbor_head(3, len(b)) + b
+    if isinstance(x, list):
+        return cbor_head(4, len(x)) + b"".join(cbor(e) for e in x)
+    if isinstance(x, dict):
+        return cbor_head(5, len(x)) + b"".join(cbor(k) + cbor(v) for k, v in x.items())
+    raise ValueError(x)
+
+
+def der_to_rs(d):
+    # SEQUENCE { INTEGER r, INTEGER s } -> 32-byte r || 32-byte s
+    assert d[0] == 0x30
+    i = 2 if d[1] < 0x80 else 3
+    out = b""
+    for _ in range(2):
+        assert d[i] == 0x02
+        n = d[i + 1]
+        out += int.from_bytes(d[i + 2:i + 2 + n], "big").to_bytes(32, "big")
+        i += 2 + n
+    return out
+
+
+def dcc(key, kid, iat, exp, mode):
+    import subprocess
+    hcert = {"ver": "1.3.0", "nam": {"fn": "Muster", "fnt": "MUSTER", "gn": "Erika", "gnt": "ERIKA"},
+             "dob": "1964-08-12",
+             "v": [{"tg": "840539006", "vp": "1119349007", "mp": "EU/1/20/1528", "ma": "ORG-100030215",
+                    "dn": 2, "sd": 2, "dt": "2026-05-29", "co": "AT", "is": "Ministry of Health",
+                    "ci": "URN:UVCI:01:AT:ADVERSARIAL#1"}]}
+    payload = cbor({1: "AT", 6: iat, 4: exp, -260: {1: hcert}})
+    prot = cbor({1: -7, 4: bytes.fromhex(kid)})
+    tbs = cbor(["Signature1", prot, b"", payload])
+    der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=tbs,
+                         capture_output=True, check=True).stdout
+    sig = der if mode == "der" else der_to_rs(der)
+    if mode == "tamper":
+        sig = sig[:-1] + bytes([sig[-1] ^ 1])
+    cose = b"\xd2" + cbor([prot, {}, payload, sig])
+    return "HC1:" + b45(zlib.compress(cose, 9))
+
+
+def shc(tok, n):
+    d = "".join("%02d" % (ord(c) - 45) for c in tok)
+    if n == 1:
+        return "shc:/" + d
+    step = (len(d) // n) & ~1
+    parts = [d[i * step:(i + 1) * step] if i < n - 1 else d[i * step:] for i in range(n)]
+    return "\n".join("shc:/%d/%d/%s" % (i + 1, n, p) for i, p in enumerate(parts))
 
 
 def main():
@@ -179,6 +269,10 @@ def main():
         y[31] ^= 1
         k["y"] = b64u(bytes(y))
         out.write(json.dumps(k, separators=(",", ":")).encode())
+    elif a[0] == "dcc":
+        out.write(dcc(a[1], a[2], int(a[3]), int(a[4]), a[5] if len(a) > 5 else "").encode())
+    elif a[0] == "shc":
+        out.write(shc(open(a[1]).read().strip(), int(a[2]) if len(a) > 2 else 1).encode())
     else:
         raise SystemExit("helper.py: unknown command " + a[0])
 

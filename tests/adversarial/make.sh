@@ -331,6 +331,49 @@ ST_=yellow WHY_='"nat-missing"' claims > n.json; fcase rq-yellow n.json
 cp "$C/ok-forged.txt" "$C/rq-doses.txt"
 cp "$C/ok-forged.txt" "$C/rq-nat.txt"
 
+# ---- 9. foreign codes: trust/foreign.jws, signed by the pinned root ----
+# A DCC signer certificate (P-256, valid 2025-01-01 to 2028-01-01, dates
+# set by openssl ca), and an SHC issuer of our own whose key has a crl.
+"$B/hc-keys" gen dsc.key >/dev/null && "$B/hc-keys" gen shc.key >/dev/null
+printf '%s\n' '[ca]' 'default_ca = c' '[c]' 'database = index.txt' 'new_certs_dir = .' \
+	'serial = serial' 'default_md = sha256' 'policy = p' 'unique_subject = no' \
+	'[p]' 'commonName = supplied' > ca.cnf
+: > index.txt && echo 01 > serial
+openssl req -new -key dsc.key -subj "/CN=Adversarial DSC/C=AT" -out dsc.csr 2>/dev/null
+openssl ca -batch -config ca.cnf -selfsign -keyfile dsc.key -in dsc.csr -notext \
+	-startdate 20250101000000Z -enddate 20280101000000Z -out dsc.pem 2>/dev/null
+openssl x509 -in dsc.pem -outform DER -out dsc.der
+DSCKID=$(openssl dgst -sha256 -binary dsc.der | head -c 8 | od -An -tx1 | tr -d ' \n')
+printf '[{"country":"AT","cert":"%s"}]' "$(base64 -w0 dsc.der)" > certs.json
+SHCISS=https://shc.adv.example SHCK=$(kid shc.key)
+SHCRID=cmV2b2tlZC1jYXJk # "revoked-card"
+printf '[{"iss":"%s","name":"Adversarial SHC Issuer","keys":[%s],"crls":[{"kid":"%s","method":"rid","ctr":1,"rids":["%s"]}]}]' \
+	"$SHCISS" "$(pub shc.key)" "$SHCK" "$SHCRID" > shc-issuers.json
+"$B/hc-keys" foreign --root root.key --seq 1 --dcc certs.json --shc shc-issuers.json \
+	--out "$D/trust/foreign.jws" >/dev/null
+# DCCs: IAT EXP as CWT claims
+H dcc dsc.key "$DSCKID" $IAT $EXP > "$C/dcc-ok.txt"
+H dcc dsc.key "$DSCKID" $IAT $EXP tamper > "$C/dcc-sig-tampered.txt"
+H dcc dsc.key "$DSCKID" $IAT $EXP der > "$C/dcc-sig-der.txt"
+H dcc dsc.key 0011223344556677 $IAT $EXP > "$C/dcc-kid-unknown.txt"
+H dcc dsc.key "$DSCKID" $IAT 1830384000 > "$C/dcc-cert-validity.txt" # exp 2028-01-02, past notAfter
+DT=$(cat "$C/dcc-ok.txt")
+T=$(( ${#DT} - 5 )) # base45 characters kept: one left over after groups of three
+while [ $((T % 3)) -ne 1 ]; do T=$((T - 1)); done
+printf '%s' "${DT:0:$((4 + T))}" > "$C/dcc-b45-truncated.txt"
+# SMART Health Cards of our issuer: a vaccination card; one revoked by
+# rid; the first as two chunks on two lines of standard input
+card() { # RID -> card payload
+	printf '{"iss":"%s","nbf":%s.5,"vc":{"type":["https://smarthealth.cards#health-card"],%s"credentialSubject":{"fhirVersion":"4.0.1","fhirBundle":{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"resource:0","resource":{"resourceType":"Patient","name":[{"family":"Anyperson","given":["Jane"]}],"birthDate":"1970-02-03"}},{"fullUrl":"resource:1","resource":{"resourceType":"Immunization","status":"completed","vaccineCode":{"coding":[{"system":"http://hl7.org/fhir/sid/cvx","code":"208"}]},"patient":{"reference":"resource:0"},"occurrenceDateTime":"2026-05-29"}}]}}}}' \
+		"$SHCISS" $((AT - 86400)) "${1:+\"rid\":\"$1\",}"
+}
+SHDR='{"zip":"DEF","alg":"ES256","kid":"'$SHCK'"}'
+card > shc.json; tok shc-ok shc.key "$SHDR" shc.json
+H shc shc-ok.tok > "$C/shc-ok.txt"
+{ H shc shc-ok.tok 2; echo; } > "$C/shc-chunked.stdin"
+card $SHCRID > shc.json; tok shc-revoked shc.key "$SHDR" shc.json
+H shc shc-revoked.tok > "$C/shc-revoked.txt"
+
 # ---- issued by hc-issue, and images ----
 ISSUE() { "$B/hc-issue" --key zj.key --iss $ZJ --at $IAT "$@"; }
 ISSUE --record "$D/../../examples/green.json" | tr -d '\n' > "$C/ok-issued.txt"

@@ -10,6 +10,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include "../fuzz/dcc_fx.h"
 #include "hc_foreign.h"
 #include "hc_trust.h"
 #include "t.h"
@@ -79,6 +80,8 @@ struct spec {
 	bool float_times, kid_unprot, der_sig, dup_claim, dup_prot, indefinite, huge_exp;
 	bool bignum_exp, trailing, uncompressed, deep, tamper, dup_text, no_iss;
 	int tag;             /* 18 (default 0 means 18), -1 none, 61 for 61(18), else that tag */
+	int crit;            /* crit (2): 0 none; [1, 4]; [99]; ["x"]; unprotected [1]; []; [1.5] */
+	int64_t nbf;         /* claim 5 when not 0 */
 	const char *tt, *tr;
 	int64_t sc;
 };
@@ -139,9 +142,11 @@ static void claims(struct buf *b, const struct spec *s)
 		num(b, 0);
 		return;
 	}
-	hd(b, 5, (s->dup_claim ? 5u : 4u) - (s->no_iss ? 1u : 0u));
+	hd(b, 5, (s->dup_claim ? 5u : 4u) - (s->no_iss ? 1u : 0u) + (s->nbf ? 1u : 0u));
 	if (!s->no_iss)
 		num(b, 1), tx(b, "AT");
+	if (s->nbf)
+		num(b, 5), num(b, s->nbf);
 	num(b, 6), time_claim(b, s, s->iat);
 	num(b, 4);
 	if (s->huge_exp)
@@ -186,34 +191,26 @@ static bool sign(const struct spec *s, const uint8_t *tbs, size_t tl, uint8_t *s
 	return ok;
 }
 
-static void b45_encode(const uint8_t *in, size_t n, char *out)
-{
-	static const char a[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i += 2) {
-		unsigned v = n - i >= 2 ? (unsigned)in[i] << 8 | in[i + 1] : in[i];
-
-		out[o++] = a[v % 45];
-		out[o++] = a[v / 45 % 45];
-		if (n - i >= 2)
-			out[o++] = a[v / 2025];
-	}
-	out[o] = '\0';
-}
-
 /* The QR text of s in out (malloc'd). */
 static char *make(const struct spec *s)
 {
 	static struct buf prot, pay, tbs, cose;
-	uint8_t sig[600], *z;
+	uint8_t sig[600];
 	size_t sl = 0;
-	uLongf zl;
-	char *out;
 
 	prot.n = pay.n = tbs.n = cose.n = 0;
-	hd(&prot, 5, (s->kid_unprot ? 1u : 2u) + s->dup_prot);
+	hd(&prot, 5, (s->kid_unprot ? 1u : 2u) + s->dup_prot + (s->crit && s->crit != 4));
 	num(&prot, 1), num(&prot, s->alg ? s->alg : -7);
+	if (s->crit == 1)
+		num(&prot, 2), hd(&prot, 4, 2), num(&prot, 1), num(&prot, 4);
+	else if (s->crit == 2)
+		num(&prot, 2), hd(&prot, 4, 1), num(&prot, 99);
+	else if (s->crit == 3)
+		num(&prot, 2), hd(&prot, 4, 1), tx(&prot, "x");
+	else if (s->crit == 5)
+		num(&prot, 2), hd(&prot, 4, 0);
+	else if (s->crit == 6)
+		num(&prot, 2), hd(&prot, 4, 1), put(&prot, "\xf9\x3e\x00", 3); /* 1.5, half float */
 	if (!s->kid_unprot)
 		num(&prot, 4), by(&prot, s->kid, 8);
 	if (s->dup_prot)
@@ -236,27 +233,17 @@ static char *make(const struct spec *s)
 	else
 		hd(&cose, 4, 4);
 	by(&cose, prot.b, prot.n);
-	hd(&cose, 5, s->kid_unprot ? 1 : 0);
+	hd(&cose, 5, (s->kid_unprot ? 1u : 0u) + (s->crit == 4));
 	if (s->kid_unprot)
 		num(&cose, 4), by(&cose, s->kid, 8);
+	if (s->crit == 4)
+		num(&cose, 2), hd(&cose, 4, 1), num(&cose, 1);
 	by(&cose, pay.b, pay.n), by(&cose, sig, sl);
 	if (s->indefinite)
 		put(&cose, "\xff", 1);
 	if (s->trailing)
 		put(&cose, "\x00", 1);
-	zl = compressBound(cose.n);
-	if (!(z = malloc(zl)) || compress2(z, &zl, cose.b, cose.n, 9) != Z_OK) {
-		free(z);
-		return NULL;
-	}
-	if (s->uncompressed) {
-		memcpy(z, cose.b, cose.n);
-		zl = cose.n;
-	}
-	if ((out = malloc(4 + zl / 2 * 3 + 4)))
-		memcpy(out, "HC1:", 4), b45_encode(z, zl, out + 4);
-	free(z);
-	return out;
+	return s->uncompressed ? dcc_fx_frame(cose.b, cose.n) : dcc_fx_text(cose.b, cose.n, 9);
 }
 
 /* A self-signed signer certificate for key, valid nb..na, with an
@@ -378,7 +365,7 @@ static void framing(void)
 	char *big = malloc(HC_MAX_DCC_TEXT + 2);
 	uint8_t zeros[100000] = {0}, z[1000];
 	uLongf zl = sizeof(z);
-	char text[2000];
+	char *text;
 
 	hc_verify_opts_init(&o);
 	o.at = T0;
@@ -403,17 +390,15 @@ static void framing(void)
 	CHECK_ERR(hc_dcc_verify(&c_ec, 1, "HC1:", 4, &o, &r), HC_ERR_INFLATE);
 	t_end();
 	t_begin("a zlib bomb stops at the cap");
-	CHECK(compress2(z, &zl, zeros, sizeof(zeros), 9) == Z_OK);
-	memcpy(text, "HC1:", 4);
-	b45_encode(z, zl, text + 4);
-	CHECK_ERR(hc_dcc_verify(&c_ec, 1, text, strlen(text), &o, &r), HC_ERR_INFLATE_CAP);
+	text = dcc_fx_text(zeros, sizeof(zeros), 9);
+	CHECK(text && hc_dcc_verify(&c_ec, 1, text, strlen(text), &o, &r) == HC_ERR_INFLATE_CAP);
+	free(text);
 	t_end();
 	t_begin("a truncated zlib stream");
-	zl = sizeof(z);
 	CHECK(compress2(z, &zl, zeros, 1000, 9) == Z_OK);
-	memcpy(text, "HC1:", 4);
-	b45_encode(z, zl - 4, text + 4);
-	CHECK_ERR(hc_dcc_verify(&c_ec, 1, text, strlen(text), &o, &r), HC_ERR_INFLATE);
+	text = dcc_fx_frame(z, zl - 4);
+	CHECK(text && hc_dcc_verify(&c_ec, 1, text, strlen(text), &o, &r) == HC_ERR_INFLATE);
+	free(text);
 	t_end();
 }
 
@@ -422,18 +407,17 @@ static void raw(const char *name, const uint8_t *b, size_t n, hc_err want)
 {
 	struct hc_verify_opts o;
 	struct hc_foreign_result r;
-	uint8_t z[512];
-	uLongf zl = sizeof(z);
-	char text[1024];
+	char *text = dcc_fx_text(b, n, 9);
 
 	t_begin(name);
 	hc_verify_opts_init(&o);
 	o.at = T0;
-	CHECK(compress2(z, &zl, b, n, 9) == Z_OK);
-	memcpy(text, "HC1:", 4);
-	b45_encode(z, zl, text + 4);
-	CHECK_ERR(hc_dcc_verify(&c_ec, 1, text, strlen(text), &o, &r), want);
-	CHECK(hc_detail()[0] != '\0');
+	CHECK(text != NULL);
+	if (text) {
+		CHECK_ERR(hc_dcc_verify(&c_ec, 1, text, strlen(text), &o, &r), want);
+		CHECK(hc_detail()[0] != '\0');
+	}
+	free(text);
 	t_end();
 }
 
@@ -543,6 +527,21 @@ static void codes(void)
 	expect("exp as a bignum", &s, &c_ec, 1, 0, 0, HC_ERR_CLAIMS);
 	s = base('v'), s.deep = true;
 	expect("claims nested 40 deep", &s, &c_ec, 1, 0, 0, HC_ERR_CLAIMS);
+	/* crit (RFC 9052): only labels this verifier acts on, protected */
+	s = base('v'), s.crit = 1, expect("crit naming alg and kid", &s, &c_ec, 1, 0, 0, HC_OK);
+	s = base('v'), s.crit = 2;
+	expect("crit naming an unknown label", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 3;
+	expect("crit naming a text label", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 4;
+	expect("crit in the unprotected header", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 5, expect("crit empty", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 6, expect("crit holding a float", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	/* nbf (5), when there */
+	s = base('v'), s.nbf = T0 - HOUR, expect("nbf an hour ago", &s, &c_ec, 1, 0, 0, HC_OK);
+	s = base('v'), s.nbf = T0 + 200, expect("nbf within the skew", &s, &c_ec, 1, 0, 0, HC_OK);
+	s = base('v'), s.nbf = T0 + HOUR;
+	expect("nbf an hour ahead", &s, &c_ec, 1, 0, 0, HC_ERR_NOT_YET_VALID);
 	s = base('v'), s.der_sig = true;
 	expect("a DER signature, not raw r||s", &s, &c_ec, 1, 0, 0, HC_ERR_SIG_LEN);
 	s = base('v'), s.tamper = true;
