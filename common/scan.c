@@ -624,7 +624,7 @@ hc_err hc_scanner_gray(struct hc_scanner *s, const uint8_t *pix, unsigned w, uns
 			/* A region of most of the picture saves little. */
 			if ((uint64_t)(r.x1 - r.x0) * (r.y1 - r.y0) * 4 <= (uint64_t)w * h * 3 &&
 			    !moved_outside(s, pix, stride, widen(s, side / 8 + side / 4 + 8, w, h)))
-				err = scan_pic(s, pix, stride, r, false, false, out);
+				err = scan_pic(s, pix, stride, r, false, true, out);
 			else
 				err = HC_ERR_NO_QR;
 		} else {
