@@ -549,7 +549,7 @@ static void thumb_take(struct hc_scanner *s, const uint8_t *pix, size_t stride, 
 		const uint8_t *row = pix + stride * (SCAN_STEP * j + SCAN_STEP / 2) + SCAN_STEP / 2;
 
 		for (unsigned i = 0; i < s->tw; i++)
-			s->thumb[(size_t)s->tw * j + i] = row[SCAN_STEP * i];
+			s->thumb[(size_t)s->tw * j + i] = row[(size_t)SCAN_STEP * i];
 	}
 }
 
@@ -571,7 +571,7 @@ static bool moved_outside(const struct hc_scanner *s, const uint8_t *pix, size_t
 
 		for (unsigned i = 0; i < s->tw; i++) {
 			unsigned x = SCAN_STEP * i + SCAN_STEP / 2;
-			int d = (int)row[SCAN_STEP * i] - (int)t[i];
+			int d = (int)row[(size_t)SCAN_STEP * i] - (int)t[i];
 
 			if (y >= g.y0 && y < g.y1 && x >= g.x0 && x < g.x1)
 				continue;

@@ -29,11 +29,13 @@ static int avdevice_load(void)
 {
 	static const char so[] = "libavdevice.so." AV_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR);
 	__typeof__(avdevice_register_all) *reg = NULL;
+	static void *h; /* open for good: the devices stay registered */
 	const char *e;
-	void *h;
 
 	(void)dlerror();
-	if ((h = dlopen(so, RTLD_NOW | RTLD_LOCAL)) != NULL)
+	if (!h)
+		h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	if (h)
 		*(void **)&reg = dlsym(h, "avdevice_register_all");
 	if (!reg) {
 		e = dlerror();
