@@ -70,7 +70,7 @@ else
 	phone="scale=300:300:flags=area,pad=iw+40:ih+120:20:60:white"
 	ffmpeg -loglevel error -y -f lavfi -i color=c=0x5a5a5a:s=640x480:r=10:d=6 \
 		-loop 1 -r 10 -i green.png -loop 1 -r 10 -i yellow.png -loop 1 -r 10 -i red.png \
-		-filter_complex "[1]$phone[g];[2]$phone[y];[3]$phone[r];[0][g]overlay=x='40+40*t':y=(H-h)/2:enable='between(t,0,1.45)'[a];[a][y]overlay=x='200+40*(t-2)':y=(H-h)/2:enable='between(t,2,3.45)'[b];[b][r]overlay=x='160+40*(t-4)':y=(H-h)/2:enable='between(t,4,5.45)',format=yuv420p" \
+		-filter_complex "[1]${phone}[g];[2]${phone}[y];[3]${phone}[r];[0][g]overlay=x='40+40*t':y=(H-h)/2:enable='between(t,0,1.45)'[a];[a][y]overlay=x='200+40*(t-2)':y=(H-h)/2:enable='between(t,2,3.45)'[b];[b][r]overlay=x='160+40*(t-4)':y=(H-h)/2:enable='between(t,4,5.45)',format=yuv420p" \
 		-frames:v 60 -c:v mpeg4 -q:v 3 people.mp4
 	echo "people.mp4: $(wc -c < people.mp4) bytes, 6 s; one JSON line per verdict:"
 	rm -f scans.jsonl

@@ -295,7 +295,7 @@ else
 	# green at 7.2 pixels a module, yellow at 3
 	bigsmall() { # OUT [yellow]
 		local y="" f="[0][g]overlay=40:40"
-		[ -n "${2:-}" ] && y="-i yellow.png" f="$f[a];[2]scale=267:267:flags=area[y];[a][y]overlay=900:200"
+		[ -n "${2:-}" ] && y="-i yellow.png" f="${f}[a];[2]scale=267:267:flags=area[y];[a][y]overlay=900:200"
 		# shellcheck disable=SC2086
 		ffmpeg -loglevel error -y -f lavfi -i color=white:s=1280x720:d=1 -i green.png $y \
 			-filter_complex "[1]scale=640:640:flags=neighbor[g];$f,format=gray" -frames:v 1 "$1"
