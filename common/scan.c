@@ -521,6 +521,12 @@ static struct rect widen(const struct hc_scanner *s, unsigned m, unsigned w, uns
 {
 	struct rect b = s->box;
 
+	/* zbar's corners lie in the picture; if one did not, x0 <= x1 and
+	 * y0 <= y1 still hold after this. */
+	b.x0 = b.x0 < w ? b.x0 : w;
+	b.x1 = b.x1 < w ? b.x1 : w;
+	b.y0 = b.y0 < h ? b.y0 : h;
+	b.y1 = b.y1 < h ? b.y1 : h;
 	b.x0 = b.x0 > m ? b.x0 - m : 0;
 	b.y0 = b.y0 > m ? b.y0 - m : 0;
 	b.x1 = b.x1 + m < w ? b.x1 + m : w;
@@ -607,8 +613,8 @@ hc_err hc_scanner_gray(struct hc_scanner *s, const uint8_t *pix, unsigned w, uns
 	 * quarter as much). A smaller one is scanned where the last frame's
 	 * codes were (the code stays where it was while it is shown), widened
 	 * by an eighth of their size (they move), when nothing changed further
-	 * out since the last frame scanned whole (so that a code coming into
-	 * view elsewhere is found in its first frame). Every
+	 * out than three eighths since the last frame scanned whole (so that a
+	 * code coming into view elsewhere is found in its first frame). Every
 	 * SCAN_FULL_EVERY-th frame, the first, and every frame where the part
 	 * holds no code, are scanned whole at their own size: a code that the
 	 * part misses (too small at half size, or outside the region) is found
