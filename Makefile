@@ -46,7 +46,9 @@ AV_PKGS := libavdevice libavformat libavcodec libswscale libavutil sdl2 SDL2_ttf
 AV ?= $(shell $(PKG_CONFIG) --exists $(AV_PKGS) 2>/dev/null && echo 1 || echo 0)
 ifeq ($(AV),1)
 PROGS += $(B)/hc-verify-scan-av
-AV_LIBS = $(shell $(PKG_CONFIG) --libs $(AV_PKGS))
+# SDL2 (the window) and libavdevice (--camera; it pulls in SDL2 too) are
+# opened when needed (dlopen): their headers only here.
+AV_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libavdevice sdl2 SDL2_ttf,$(AV_PKGS)))
 AV_CFLAGS = -DHC_AV $(shell $(PKG_CONFIG) --cflags $(AV_PKGS))
 endif
 # hc-issued (the office's service): every issuer/*.c but hc-issue.c, with

@@ -14,7 +14,9 @@
 	X(zbar_image_destroy) X(zbar_image_set_format) X(zbar_image_set_size)  \
 	X(zbar_image_set_data) X(zbar_image_free_data) X(zbar_scan_image)      \
 	X(zbar_image_first_symbol) X(zbar_symbol_next) X(zbar_symbol_get_type) \
-	X(zbar_symbol_get_data) X(zbar_symbol_get_data_length)
+	X(zbar_symbol_get_data) X(zbar_symbol_get_data_length)                 \
+	X(zbar_symbol_get_loc_size) X(zbar_symbol_get_loc_x)                   \
+	X(zbar_symbol_get_loc_y)
 
 #ifndef HC_DL_EXTERN
 #define HC_DL_EXTERN(f) extern __typeof__(f) *sym_##f;

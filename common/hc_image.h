@@ -59,7 +59,9 @@ void hc_scan_clear(struct hc_scan *s);
 
 /* A scanner kept across the frames of a camera or video: zbar's scanner
  * made once, the picture read where it is (rows stride bytes apart, at
- * least w; copied only when stride != w). Results as hc_scan_gray. */
+ * least w; copied only when stride != w, at half size or for a region).
+ * It remembers where the last frame's codes were: most frames are scanned
+ * in part (see scan.c), every eighth whole. Results as hc_scan_gray. */
 struct hc_scanner;
 hc_err hc_scanner_new(struct hc_scanner **out) HC_WUR;
 hc_err hc_scanner_gray(struct hc_scanner *s, const uint8_t *pix, unsigned w, unsigned h,

@@ -16,6 +16,10 @@
 #define JPEG_MAX_SCANS 256             /* progressive JPEG scans */
 #define JPEG_MAX_MEM (512ul << 20)
 #define HC_SCAN_HALF_PIXELS ((uint64_t)1280 * 720) /* scanned at half size first */
+#define SCAN_FULL_EVERY 8              /* frames: a whole frame at full size */
+#define SCAN_STEP 8                    /* pixels between the samples of a thumbnail */
+#define SCAN_STEP_DIFF 64              /* a sample changed by more has changed */
+#define SCAN_STEP_MOVED 4              /* samples changed: something came into view */
 
 /* An 8-bit grayscale picture, one byte per pixel, rows packed. */
 struct gray {
@@ -278,10 +282,22 @@ out:
 
 /* ---- zbar ---- */
 
+/* A rectangle of a picture, x0 and y0 included, x1 and y1 not. */
+struct rect {
+	unsigned x0, y0, x1, y1;
+};
+
 struct hc_scanner {
 	zbar_image_scanner_t *sc;
-	uint8_t *buf; /* a packed copy: at half size, or rows that were padded */
+	uint8_t *buf; /* a packed copy: at half size, of a region, or of padded rows */
 	size_t cap;
+	unsigned w, h;     /* the last frame's size */
+	unsigned since;    /* frames since the last scan of a whole frame at full size */
+	bool hit;          /* the last frame held codes, inside box */
+	struct rect box;
+	uint8_t *thumb;    /* every SCAN_STEP-th pixel of the last whole frame scanned */
+	size_t tcap;
+	unsigned tw, th;
 };
 
 static zbar_image_scanner_t *qr_scanner(void)
@@ -296,20 +312,46 @@ static zbar_image_scanner_t *qr_scanner(void)
 	return sc;
 }
 
+/* Widens *b (in the scanned picture's pixels) to hold the corners zbar
+ * gives for sym. */
+static void sym_box(const zbar_symbol_t *sym, struct rect *b, bool *any)
+{
+	unsigned n = sym_zbar_symbol_get_loc_size(sym);
+
+	for (unsigned i = 0; i < n; i++) {
+		int x = sym_zbar_symbol_get_loc_x(sym, i), y = sym_zbar_symbol_get_loc_y(sym, i);
+
+		if (x < 0 || y < 0)
+			continue;
+		if (!*any) {
+			*b = (struct rect){ (unsigned)x, (unsigned)y, (unsigned)x + 1, (unsigned)y + 1 };
+			*any = true;
+			continue;
+		}
+		b->x0 = (unsigned)x < b->x0 ? (unsigned)x : b->x0;
+		b->y0 = (unsigned)y < b->y0 ? (unsigned)y : b->y0;
+		b->x1 = (unsigned)x + 1 > b->x1 ? (unsigned)x + 1 : b->x1;
+		b->y1 = (unsigned)y + 1 > b->y1 ? (unsigned)y + 1 : b->y1;
+	}
+}
+
 /* Scans zi with sc and copies out the QR codes found; every line too
- * (after every second one) when all_lines. */
+ * (after every second one) when all_lines. The box the codes' corners
+ * span goes to *box (*any false when zbar gave none). */
 static hc_err zbar_run(zbar_image_scanner_t *sc, zbar_image_t *zi, bool all_lines,
-		       struct hc_scan *out)
+		       struct hc_scan *out, struct rect *box, bool *any)
 {
 	const zbar_symbol_t *sym;
 	size_t k = 0;
 	hc_err err = HC_ERR_NOMEM;
 
+	*any = false;
 	/* Every second row and column first: a third of the instructions on
 	 * a code of 6 pixels a module (the work grows with the scan lines
 	 * that cross a finder pattern). An image where that finds nothing,
 	 * such as most codes of 2 pixels a module, is scanned again at every
-	 * row and column. */
+	 * row and column. (Every third line finds no code at all: zbar's QR
+	 * finder wants more lines across each finder pattern.) */
 	for (int density = 2; density >= (all_lines ? 1 : 2); density--) {
 		int r;
 
@@ -347,6 +389,7 @@ static hc_err zbar_run(zbar_image_scanner_t *sc, zbar_image_t *zi, bool all_line
 		out->texts[out->n] = t;
 		out->lens[out->n] = len;
 		out->n++;
+		sym_box(sym, box, any);
 	}
 	err = HC_OK;
 out:
@@ -360,6 +403,8 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 {
 	zbar_image_scanner_t *sc = NULL;
 	zbar_image_t *zi = NULL;
+	struct rect box;
+	bool any;
 	hc_err err;
 
 	if ((err = hc_dl_zbar()) != HC_OK)
@@ -372,7 +417,7 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	/* zbar frees the pixels when it is done with the image. */
 	sym_zbar_image_set_data(zi, g->pix, (unsigned long)g->w * g->h, sym_zbar_image_free_data);
 	g->pix = NULL;
-	err = zbar_run(sc, zi, true, out);
+	err = zbar_run(sc, zi, true, out, &box, &any);
 out:
 	if (zi)
 		sym_zbar_image_destroy(zi);
@@ -407,26 +452,31 @@ void hc_scanner_free(struct hc_scanner *s)
 		return;
 	sym_zbar_image_scanner_destroy(s->sc);
 	free(s->buf);
+	free(s->thumb);
 	free(s);
 }
 
-/* Scans the picture (rows stride bytes apart), at half its size (each
- * 2x2 pixels averaged) when half. */
-static hc_err scan_pic(struct hc_scanner *s, const uint8_t *pix, unsigned w, unsigned h,
-		       size_t stride, bool half, struct hc_scan *out)
+/* Scans the region r of the picture (rows stride bytes apart), at half
+ * its size (each 2x2 pixels averaged) when half, every line too when
+ * all_lines. On a hit, s->box is where the codes are, in the picture's
+ * pixels. */
+static hc_err scan_pic(struct hc_scanner *s, const uint8_t *pix, size_t stride, struct rect r,
+		       bool half, bool all_lines, struct hc_scan *out)
 {
-	const uint8_t *p = pix;
+	unsigned w = r.x1 - r.x0, h = r.y1 - r.y0, sh = half ? 1 : 0;
+	const uint8_t *p = pix + stride * r.y0 + r.x0;
 	zbar_image_t *zi;
+	struct rect b;
+	bool any;
 	hc_err err;
 
-	if (half) {
-		w /= 2;
-		h /= 2;
-		if (w == 0 || h == 0)
-			return HC_ERR_NO_QR;
-	}
+	w >>= sh;
+	h >>= sh;
+	if (w == 0 || h == 0)
+		return HC_ERR_NO_QR;
 	if (half || stride != w) { /* zbar takes packed rows only */
 		size_t need = (size_t)w * h;
+		const uint8_t *src = p;
 
 		if (need > s->cap) {
 			free(s->buf);
@@ -437,16 +487,16 @@ static hc_err scan_pic(struct hc_scanner *s, const uint8_t *pix, unsigned w, uns
 		}
 		for (unsigned y = 0; y < h; y++) {
 			uint8_t *d = s->buf + (size_t)w * y;
-			const uint8_t *a, *b;
+			const uint8_t *a, *c;
 
 			if (!half) {
-				memcpy(d, pix + stride * y, w);
+				memcpy(d, src + stride * y, w);
 				continue;
 			}
-			a = pix + stride * 2 * y;
-			b = a + stride;
+			a = src + stride * 2 * y;
+			c = a + stride;
 			for (size_t x = 0; x < w; x++)
-				d[x] = (uint8_t)((a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1] + 2u) / 4u);
+				d[x] = (uint8_t)((a[2 * x] + a[2 * x + 1] + c[2 * x] + c[2 * x + 1] + 2u) / 4u);
 		}
 		p = s->buf;
 	}
@@ -456,16 +506,92 @@ static hc_err scan_pic(struct hc_scanner *s, const uint8_t *pix, unsigned w, uns
 	sym_zbar_image_set_size(zi, w, h);
 	/* zbar only reads the pixels, and the image goes before they do. */
 	sym_zbar_image_set_data(zi, p, (unsigned long)w * h, NULL);
-	/* At half size, a code that every second line misses is too small
-	 * there: it is for the scan at full size. */
-	err = zbar_run(s->sc, zi, !half, out);
+	err = zbar_run(s->sc, zi, all_lines, out, &b, &any);
 	sym_zbar_image_destroy(zi);
+	if (err == HC_OK) {
+		s->hit = any;
+		s->box = (struct rect){ r.x0 + (b.x0 << sh), r.y0 + (b.y0 << sh),
+					r.x0 + (b.x1 << sh), r.y0 + (b.y1 << sh) };
+	}
 	return err;
+}
+
+/* The box of the last hit, widened by m and clipped to w x h. */
+static struct rect widen(const struct hc_scanner *s, unsigned m, unsigned w, unsigned h)
+{
+	struct rect b = s->box;
+
+	/* zbar's corners lie in the picture; if one did not, x0 <= x1 and
+	 * y0 <= y1 still hold after this. */
+	b.x0 = b.x0 < w ? b.x0 : w;
+	b.x1 = b.x1 < w ? b.x1 : w;
+	b.y0 = b.y0 < h ? b.y0 : h;
+	b.y1 = b.y1 < h ? b.y1 : h;
+	b.x0 = b.x0 > m ? b.x0 - m : 0;
+	b.y0 = b.y0 > m ? b.y0 - m : 0;
+	b.x1 = b.x1 + m < w ? b.x1 + m : w;
+	b.y1 = b.y1 + m < h ? b.y1 + m : h;
+	return b;
+}
+
+/* Keeps every SCAN_STEP-th pixel of every SCAN_STEP-th row (a frame
+ * scanned whole), to tell later frames whether anything came into view. */
+static void thumb_take(struct hc_scanner *s, const uint8_t *pix, size_t stride, unsigned w,
+		       unsigned h)
+{
+	size_t need = (size_t)(w / SCAN_STEP) * (h / SCAN_STEP);
+
+	s->tw = s->th = 0;
+	if (need > s->tcap) {
+		free(s->thumb);
+		s->tcap = 0;
+		if (!(s->thumb = malloc(need)))
+			return; /* no thumbnail: every frame is scanned whole */
+		s->tcap = need;
+	}
+	s->tw = w / SCAN_STEP;
+	s->th = h / SCAN_STEP;
+	for (unsigned j = 0; j < s->th; j++) {
+		const uint8_t *row = pix + stride * (SCAN_STEP * j + SCAN_STEP / 2) + SCAN_STEP / 2;
+
+		for (unsigned i = 0; i < s->tw; i++)
+			s->thumb[(size_t)s->tw * j + i] = row[(size_t)SCAN_STEP * i];
+	}
+}
+
+/* Whether the picture outside g differs from the thumbnail in
+ * SCAN_STEP_MOVED samples by more than camera noise does: a code of 21
+ * modules at 2 pixels a module covers 25 samples, about half of them
+ * dark modules. */
+static bool moved_outside(const struct hc_scanner *s, const uint8_t *pix, size_t stride,
+			  struct rect g)
+{
+	unsigned n = 0;
+
+	if (s->tw == 0 || s->th == 0)
+		return true;
+	for (unsigned j = 0; j < s->th; j++) {
+		unsigned y = SCAN_STEP * j + SCAN_STEP / 2;
+		const uint8_t *row = pix + stride * y + SCAN_STEP / 2;
+		const uint8_t *t = s->thumb + (size_t)s->tw * j;
+
+		for (unsigned i = 0; i < s->tw; i++) {
+			unsigned x = SCAN_STEP * i + SCAN_STEP / 2;
+			int d = (int)row[(size_t)SCAN_STEP * i] - (int)t[i];
+
+			if (y >= g.y0 && y < g.y1 && x >= g.x0 && x < g.x1)
+				continue;
+			if ((d > SCAN_STEP_DIFF || d < -SCAN_STEP_DIFF) && ++n >= SCAN_STEP_MOVED)
+				return true;
+		}
+	}
+	return false;
 }
 
 hc_err hc_scanner_gray(struct hc_scanner *s, const uint8_t *pix, unsigned w, unsigned h,
 		       size_t stride, struct hc_scan *out)
 {
+	struct rect all = { 0, 0, w, h };
 	hc_err err;
 
 	if (!out)
@@ -475,14 +601,48 @@ hc_err hc_scanner_gray(struct hc_scanner *s, const uint8_t *pix, unsigned w, uns
 		return HC_ERR_INVALID_ARG;
 	if (!pixels_ok(w, h))
 		return HC_ERR_TOO_LARGE;
-	/* A picture of HC_SCAN_HALF_PIXELS or more is scanned at half size
-	 * first (zbar's work grows with the pixels; a code big enough to be
-	 * read there costs a third as much), then at its own size when
-	 * nothing is found there. */
-	if ((uint64_t)w * h >= HC_SCAN_HALF_PIXELS &&
-	    (err = scan_pic(s, pix, w, h, stride, true, out)) != HC_ERR_NO_QR)
-		return err;
-	return scan_pic(s, pix, w, h, stride, false, out);
+	if (w != s->w || h != s->h) {
+		s->w = w;
+		s->h = h;
+		s->hit = false;
+		s->since = SCAN_FULL_EVERY;
+	}
+	/* Most frames are first scanned in part. A picture of
+	 * HC_SCAN_HALF_PIXELS or more is scanned at half size (zbar's work
+	 * grows with the pixels; a code big enough to be read there costs a
+	 * quarter as much). A smaller one is scanned where the last frame's
+	 * codes were (the code stays where it was while it is shown), widened
+	 * by an eighth of their size (they move), when nothing changed further
+	 * out than three eighths since the last frame scanned whole (so that a
+	 * code coming into view elsewhere is found in its first frame). Every
+	 * SCAN_FULL_EVERY-th frame, the first, and every frame where the part
+	 * holds no code, are scanned whole at their own size: a code that the
+	 * part misses (too small at half size, or outside the region) is found
+	 * there. */
+	if (++s->since < SCAN_FULL_EVERY) {
+		if ((uint64_t)w * h >= HC_SCAN_HALF_PIXELS) {
+			err = scan_pic(s, pix, stride, all, true, false, out);
+		} else if (s->hit) {
+			unsigned side = s->box.x1 - s->box.x0 > s->box.y1 - s->box.y0 ?
+						s->box.x1 - s->box.x0 : s->box.y1 - s->box.y0;
+			struct rect r = widen(s, side / 8 + 8, w, h);
+
+			/* A region of most of the picture saves little. */
+			if ((uint64_t)(r.x1 - r.x0) * (r.y1 - r.y0) * 4 <= (uint64_t)w * h * 3 &&
+			    !moved_outside(s, pix, stride, widen(s, side / 8 + side / 4 + 8, w, h)))
+				err = scan_pic(s, pix, stride, r, false, true, out);
+			else
+				err = HC_ERR_NO_QR;
+		} else {
+			err = HC_ERR_NO_QR;
+		}
+		if (err != HC_ERR_NO_QR)
+			return err;
+	}
+	s->since = 0;
+	s->hit = false;
+	thumb_take(s, pix, stride, w, h);
+	return scan_pic(s, pix, stride, all, false, true, out);
 }
 
 /* A PNG or JPEG in memory, in gray. */

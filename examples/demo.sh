@@ -1,7 +1,10 @@
 #!/bin/sh
 # demo.sh: the whole path on built-in samples: a national root, two
 # provincial issuers, a signed trust list, green/yellow/red codes as PNG
-# files scanned back by hc-verify, and a tampered code that is refused.
+# files scanned back by hc-verify, a tampered code that is refused, and a
+# checkpoint's recorded video of the three people passing (made with
+# ffmpeg) played through `hc-verify scan --ui json`, its scan log checked
+# again by `hc-verify batch`.
 # Then the office service hc-issued on loopback (when it is built): a test
 # CA, init, tokens, a green and a red code through the API with curl, each
 # verified by hc-verify, a revocation through the API that a checkpoint
@@ -57,6 +60,26 @@ t=$(cat green.txt)
 # change one digit pair inside the signature
 tampered=$(printf '%s' "$t" | awk '{ p = length($0) - 41; c = substr($0, p, 2); r = (c == "10") ? "11" : "10"; print substr($0, 1, p - 1) r substr($0, p + 2) }')
 "$B/hc-verify" --trust trust --at $AT --text "$tampered" || echo "(exit $?)"
+
+echo "== a checkpoint's video: green, yellow and red walk past the camera"
+if ! command -v ffmpeg > /dev/null || [ ! -x "$B/hc-verify-scan-av" ]; then
+	echo "(ffmpeg or hc-verify-scan-av, built with FFmpeg, is missing: skipped)"
+else
+	# 640x480 at 10 fps on a gray wall: each phone (the PNG, 300 pixels
+	# wide, on a white screen) in view for 1.5 s, 0.5 s apart, moving
+	phone="scale=300:300:flags=area,pad=iw+40:ih+120:20:60:white"
+	ffmpeg -loglevel error -y -f lavfi -i color=c=0x5a5a5a:s=640x480:r=10:d=6 \
+		-loop 1 -r 10 -i green.png -loop 1 -r 10 -i yellow.png -loop 1 -r 10 -i red.png \
+		-filter_complex "[1]${phone}[g];[2]${phone}[y];[3]${phone}[r];[0][g]overlay=x='40+40*t':y=(H-h)/2:enable='between(t,0,1.45)'[a];[a][y]overlay=x='200+40*(t-2)':y=(H-h)/2:enable='between(t,2,3.45)'[b];[b][r]overlay=x='160+40*(t-4)':y=(H-h)/2:enable='between(t,4,5.45)',format=yuv420p" \
+		-frames:v 60 -c:v mpeg4 -q:v 3 people.mp4
+	echo "people.mp4: $(wc -c < people.mp4) bytes, 6 s; one JSON line per verdict:"
+	rm -f scans.jsonl
+	"$B/hc-verify" scan --trust trust --at $AT --checkpoint GATE-1 --log scans.jsonl \
+		--ui json --video people.mp4 || echo "(exit $?)"
+	echo "== the scan log (scans.jsonl) verified again by hc-verify batch"
+	"$B/hc-verify" batch --trust trust --in scans.jsonl --out scans.batch.jsonl || echo "(exit $?)"
+	cut -c1-160 scans.batch.jsonl
+fi
 
 # ---------------------------------------------------------------------
 # The office service. Real time from here on (the codes above were

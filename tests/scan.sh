@@ -4,7 +4,8 @@
 # frames holding several codes, the re-verification rule (2 s out of view,
 # 30 s in view) on the frame clock, the trust directory replaced under a
 # running scanner, the scan log (mode, one file a day, batch reproducing
-# its verdicts), --raw, SIGTERM. Last line: totals.
+# its verdicts), --raw, SIGTERM, a small code beside a big one at
+# 1280x720. Last line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -282,6 +283,35 @@ $((T1 + 3)) fail requirement-not-met red"
 	SCAN --video not.mp4 --at $T1 --ui json > /dev/null 2> not.err; RC2=$?
 	[ $RC -eq 2 ] || [ $RC -eq 0 ] && [ $RC2 -eq 2 ] && has "$(cat not.err)" "not.mp4" &&
 		ok "video: a truncated video stops cleanly, garbage is refused" || bad "bad videos" "$RC $RC2 $(cat cut.err not.err)"
+fi
+
+# ---- 8. a small code beside a big one at 1280x720 ----
+# Frames this big are scanned at half size first, where a code of 3 pixels
+# a module (1.5 there) cannot be read: the whole frame at full size (the
+# first frame, every eighth) finds it.
+if ! command -v ffmpeg > /dev/null; then
+	skip 2 "small beside big" "ffmpeg is not installed"
+else
+	# green at 7.2 pixels a module, yellow at 3
+	bigsmall() { # OUT [yellow]
+		local y="" f="[0][g]overlay=40:40"
+		[ -n "${2:-}" ] && y="-i yellow.png" f="${f}[a];[2]scale=267:267:flags=area[y];[a][y]overlay=900:200"
+		# shellcheck disable=SC2086
+		ffmpeg -loglevel error -y -f lavfi -i color=white:s=1280x720:d=1 -i green.png $y \
+			-filter_complex "[1]scale=640:640:flags=neighbor[g];$f,format=gray" -frames:v 1 "$1"
+	}
+	rm -rf bs1 bs2 && mkdir bs1 bs2 && bigsmall bs1/f0000.png y && bigsmall big.png &&
+		bigsmall both.png y && fr bs2 0 0 big.png && fr bs2 1 9 both.png
+	SCAN --frames bs1 --at $T1 --ui json > bs1.out 2>&1
+	[ "$(col bs1.out status | sort | tr '\n' ' ')" = "green yellow " ] &&
+		ok "1280x720: a small code beside a big one, both in one frame" || bad "small beside big" "$(cat bs1.out)"
+	# yellow appears at frame 1 beside green, still: found by frame 8 (0.8 s)
+	SCAN --frames bs2 --at $T1 --ui json > bs2.out 2>&1
+	got=$(col bs2.out status at | tr '\n' ' ')
+	case "$got" in
+	"green $T1 yellow $T1 ") ok "1280x720: a small code coming into view beside a big one is found" ;;
+	*) bad "small code coming into view" "$got" ;;
+	esac
 fi
 
 # ---- 6. the terminal screen under tmux ----

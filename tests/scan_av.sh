@@ -6,7 +6,8 @@
 # colour, the words drawn in it, the video picture beside it); --camera's
 # errors (a missing device, a file, a character device that is no video
 # device: exit 2 with the reason); hc-verify-scan itself linking neither
-# FFmpeg nor SDL2. Last line: totals.
+# FFmpeg nor SDL2, and --video --ui json loading neither SDL2 nor
+# libavdevice. Last line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -56,7 +57,7 @@ fi
 
 # ---- the window under Xvfb ----
 if ! command -v Xvfb > /dev/null || [ ! -x "$B/hc-verify-scan-av" ]; then
-	skip 7 "window" "Xvfb or hc-verify-scan-av (SDL2) missing"
+	skip 8 "window" "Xvfb or hc-verify-scan-av (SDL2) missing"
 	totals
 	[ $fail -eq 0 ]
 	exit
@@ -95,6 +96,14 @@ PY
 # green: a video of the code (3 s at 5 fps), in Chinese
 ffmpeg -loglevel error -y -loop 1 -i green.png -t 3 -r 5 -vf "pad=640:600:(ow-iw)/2:(oh-ih)/2:white" \
 	-pix_fmt yuv420p g.mp4 && ok "video made" || bad "video made"
+# --video with --ui json loads neither SDL2 nor libavdevice (opened for the
+# window and --camera only); the dynamic loader names every file it opens
+LD_DEBUG=files "$B/hc-verify" scan --trust trust --at $T1 --video g.mp4 --ui json > j.out 2> j.err
+rc=$?
+[ $rc -eq 0 ] && has "$(cat j.out)" '"verdict":"pass"' && has "$(cat j.err)" "libavformat" &&
+	! grep -q "file=libSDL2\|file=libavdevice" j.err &&
+	ok "--video --ui json: neither SDL2 nor libavdevice loaded" ||
+	bad "--video --ui json loads" "exit $rc: $(grep -o 'file=lib[A-Za-z0-9_.-]*' j.err | sort -u | tr '\n' ' ' | cut -c1-300)"
 WIN "$B/hc-verify" scan --trust trust --at $T1 --video g.mp4 --ui window --lang zh --screenshot g.bmp > g.out 2> g.err
 rc=$?
 [ $rc -eq 0 ] && [ -s g.bmp ] && ok "window (video, zh): exit 0, screenshot written" || bad "window video" "exit $rc: $(cat g.err)"

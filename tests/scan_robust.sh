@@ -3,7 +3,9 @@
 # issued codes, made by the test with ffmpeg's filters from the issued
 # PNGs (6 pixels a module): rotation 15/30/45 degrees, perspective, blur,
 # noise, a low-quality JPEG, downscaled to 2 pixels a module, low
-# contrast. Each picture is one frame for `hc-verify scan --frames`; a
+# contrast, glare (a bright blob washing out the modules under it, off the
+# centre), moire (a screen photographed: a fine grating at an angle, then
+# resampled, so that the two grids beat). Each picture is one frame for `hc-verify scan --frames`; a
 # code counts when it is decoded and verified (--any-status). The share
 # per kind and over the suite must reach the floors below. Last line:
 # totals.
@@ -15,7 +17,7 @@ W=$(mktemp -d /tmp/hc-scanrob.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
 
-KINDS="rot15 rot30 rot45 persp blur noise jpeg small lowcontrast"
+KINDS="rot15 rot30 rot45 persp blur noise jpeg small lowcontrast glare moire"
 NK=$(echo $KINDS | wc -w)
 if ! command -v ffmpeg > /dev/null; then
 	skip $((NK + 2)) "robustness" "ffmpeg is not installed"
@@ -45,6 +47,10 @@ filter() { # KIND: the ffmpeg filter and output extension
 	jpeg) echo "format=gray jpg" ;;
 	small) echo "format=gray,scale=iw/3:ih/3:flags=area png" ;;
 	lowcontrast) echo "format=gray,eq=contrast=0.3 png" ;;
+	# up to 230 levels added, a Gaussian of a ninth of the width at (55 %, 45 %)
+	glare) echo "$PAD,geq=lum='min(255\\,lum(X\\,Y)+230*exp(-(pow(X-W*0.55\\,2)+pow(Y-H*0.45\\,2))/(2*pow(W*0.12\\,2))))' png" ;;
+	# brightness times 0.6-1.0 along a grating of 2.3 pixels at 17 degrees, scaled to 70 %
+	moire) echo "format=gray,geq=lum='lum(X\\,Y)*(0.6+0.4*sin(2*PI*(X*cos(0.3)+Y*sin(0.3))/2.3))',scale=iw*0.7:ih*0.7:flags=bilinear png" ;;
 	esac
 }
 total=0 good=0

@@ -13,11 +13,38 @@
 #include "scanner.h"
 
 #ifdef HC_AV
+#include <dlfcn.h>
+
 #include <libavcodec/avcodec.h>
 #include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
 #include <libavutil/log.h>
+#include <libavutil/macros.h>
 #include <libswscale/swscale.h>
+
+/* libavdevice, and the SDL2 that it pulls in for an output device, are
+ * opened for --camera only (dlopen, as common/dl.c opens zbar): --video
+ * loads neither. 0, or -1 with the reason on standard error. */
+static int avdevice_load(void)
+{
+	static const char so[] = "libavdevice.so." AV_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR);
+	__typeof__(avdevice_register_all) *reg = NULL;
+	static void *h; /* open for good: the devices stay registered */
+	const char *e;
+
+	(void)dlerror();
+	if (!h)
+		h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	if (h)
+		*(void **)&reg = dlsym(h, "avdevice_register_all");
+	if (!reg) {
+		e = dlerror();
+		fprintf(stderr, "hc-verify scan: --camera: %s\n", e ? e : so);
+		return -1;
+	}
+	reg();
+	return 0;
+}
 
 struct vid {
 	struct scanner *s;
@@ -159,7 +186,8 @@ int scan_video(struct scanner *s, const char *path, bool camera)
 
 	av_log_set_level(AV_LOG_ERROR);
 	if (camera) {
-		avdevice_register_all();
+		if (avdevice_load() != 0)
+			return -1;
 		if (!(in = av_find_input_format("video4linux2"))) {
 			fprintf(stderr, "hc-verify scan: --camera: FFmpeg has no V4L2 input\n");
 			return -1;

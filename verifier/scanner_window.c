@@ -13,8 +13,32 @@
 #include "scanner.h"
 
 #ifdef HC_AV
+#include <dlfcn.h>
+
 #include <SDL.h>
 #include <SDL_ttf.h>
+
+/* SDL2 and SDL2_ttf are opened with the window (dlopen, as common/dl.c
+ * opens zbar), not linked: --video and --camera with --ui json or
+ * terminal do not load them. F(f) calls f through its pointer. */
+#define WIN_SDL(X) \
+	X(SDL_Init) X(SDL_Quit) X(SDL_GetError) X(SDL_CreateWindow) \
+	X(SDL_DestroyWindow) X(SDL_CreateRenderer) \
+	X(SDL_DestroyRenderer) X(SDL_CreateTexture) \
+	X(SDL_CreateTextureFromSurface) X(SDL_DestroyTexture) \
+	X(SDL_QueryTexture) X(SDL_UpdateYUVTexture) \
+	X(SDL_FreeSurface) X(SDL_CreateRGBSurfaceWithFormat) \
+	X(SDL_GetRendererOutputSize) X(SDL_RenderReadPixels) \
+	X(SDL_SaveBMP_RW) X(SDL_RWFromFile) X(SDL_SetRenderDrawColor) \
+	X(SDL_RenderClear) X(SDL_RenderCopy) X(SDL_RenderFillRect) \
+	X(SDL_RenderPresent) X(SDL_PollEvent)
+#define WIN_TTF(X) \
+	X(TTF_Init) X(TTF_Quit) X(TTF_OpenFont) X(TTF_CloseFont) \
+	X(TTF_RenderUTF8_Blended)
+#define WIN_PTR(f) static __typeof__(f) *p_##f;
+WIN_SDL(WIN_PTR)
+WIN_TTF(WIN_PTR)
+#define F(f) (*p_##f)
 
 #define PIC_W 640
 #define PIC_H 480
@@ -41,10 +65,51 @@ static struct {
 	bool ttf, sdl;
 } win;
 
+struct win_sym {
+	const char *name;
+	void **slot;
+};
+#define WIN_SYM(f) {#f, (void **)&p_##f},
+
+/* Opens soname (for good) and finds every symbol of syms; 0, or -1 with
+ * the reason on standard error. */
+static int win_open(const char *soname, const struct win_sym *syms, size_t n)
+{
+	void *h, *p;
+	const char *e;
+
+	(void)dlerror();
+	if (!(h = dlopen(soname, RTLD_NOW | RTLD_LOCAL))) {
+		e = dlerror();
+		fprintf(stderr, "hc-verify scan: --ui window: %s\n", e ? e : soname);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		(void)dlerror();
+		p = dlsym(h, syms[i].name);
+		if (dlerror() != NULL || !p) {
+			fprintf(stderr, "hc-verify scan: --ui window: %s: no %s\n", soname, syms[i].name);
+			return -1;
+		}
+		*syms[i].slot = p;
+	}
+	return 0;
+}
+
+static int win_load(void)
+{
+	static const struct win_sym sdl[] = {WIN_SDL(WIN_SYM)}, ttf[] = {WIN_TTF(WIN_SYM)};
+
+	if (win_open("libSDL2-2.0.so.0", sdl, sizeof(sdl) / sizeof(sdl[0])) != 0 ||
+	    win_open("libSDL2_ttf-2.0.so.0", ttf, sizeof(ttf) / sizeof(ttf[0])) != 0)
+		return -1;
+	return 0;
+}
+
 static void tex_free(SDL_Texture **t)
 {
 	if (*t)
-		SDL_DestroyTexture(*t);
+		F(SDL_DestroyTexture)(*t);
 	*t = NULL;
 }
 
@@ -53,10 +118,10 @@ static SDL_Texture *text(TTF_Font *f, const char *s, SDL_Color c)
 	SDL_Surface *su;
 	SDL_Texture *t;
 
-	if (!s || !s[0] || !(su = TTF_RenderUTF8_Blended(f, s, c)))
+	if (!s || !s[0] || !(su = F(TTF_RenderUTF8_Blended)(f, s, c)))
 		return NULL;
-	t = SDL_CreateTextureFromSurface(win.ren, su);
-	SDL_FreeSurface(su);
+	t = F(SDL_CreateTextureFromSurface)(win.ren, su);
+	F(SDL_FreeSurface)(su);
 	return t;
 }
 
@@ -65,13 +130,13 @@ static void put(SDL_Texture *t, int x, int y, bool centre)
 {
 	SDL_Rect r;
 
-	if (!t || SDL_QueryTexture(t, NULL, NULL, &r.w, &r.h) != 0)
+	if (!t || F(SDL_QueryTexture)(t, NULL, NULL, &r.w, &r.h) != 0)
 		return;
 	r.x = centre ? x - r.w / 2 : x;
 	r.y = y;
 	if (r.w > PANEL_W - 20 && !centre)
 		r.w = PANEL_W - 20; /* long lines are squeezed, not cut */
-	(void)SDL_RenderCopy(win.ren, t, NULL, &r);
+	(void)F(SDL_RenderCopy)(win.ren, t, NULL, &r);
 }
 
 static void screenshot(const struct scanner *s)
@@ -80,23 +145,23 @@ static void screenshot(const struct scanner *s)
 	SDL_Surface *su;
 	int w, h;
 
-	if (!s->screenshot || SDL_GetRendererOutputSize(win.ren, &w, &h) != 0)
+	if (!s->screenshot || F(SDL_GetRendererOutputSize)(win.ren, &w, &h) != 0)
 		return;
-	if (!(su = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888)))
+	if (!(su = F(SDL_CreateRGBSurfaceWithFormat)(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888)))
 		return;
 	(void)snprintf(tmp, sizeof(tmp), "%s.tmp", s->screenshot);
-	if (SDL_RenderReadPixels(win.ren, NULL, SDL_PIXELFORMAT_ARGB8888, su->pixels, su->pitch) != 0 ||
-	    SDL_SaveBMP(su, tmp) != 0 || rename(tmp, s->screenshot) != 0)
-		fprintf(stderr, "hc-verify scan: --screenshot %s: %s\n", s->screenshot, SDL_GetError());
-	SDL_FreeSurface(su);
+	if (F(SDL_RenderReadPixels)(win.ren, NULL, SDL_PIXELFORMAT_ARGB8888, su->pixels, su->pitch) != 0 ||
+	    F(SDL_SaveBMP_RW)(su, F(SDL_RWFromFile)(tmp, "wb"), 1) != 0 || rename(tmp, s->screenshot) != 0)
+		fprintf(stderr, "hc-verify scan: --screenshot %s: %s\n", s->screenshot, F(SDL_GetError)());
+	F(SDL_FreeSurface)(su);
 }
 
 static void redraw(const struct scanner *s)
 {
 	SDL_Rect block = {PIC_W, 0, PANEL_W, BLOCK_H}, panel = {PIC_W, 0, PANEL_W, PIC_H};
 
-	(void)SDL_SetRenderDrawColor(win.ren, 0, 0, 0, 255);
-	(void)SDL_RenderClear(win.ren);
+	(void)F(SDL_SetRenderDrawColor)(win.ren, 0, 0, 0, 255);
+	(void)F(SDL_RenderClear)(win.ren);
 	if (win.pic) { /* the picture, fitted in PIC_W x PIC_H */
 		SDL_Rect r = {0, 0, PIC_W, PIC_H};
 
@@ -106,17 +171,17 @@ static void redraw(const struct scanner *s)
 			r.w = (int)((int64_t)win.pw * PIC_H / win.ph);
 		r.x = (PIC_W - r.w) / 2;
 		r.y = (PIC_H - r.h) / 2;
-		(void)SDL_RenderCopy(win.ren, win.pic, NULL, &r);
+		(void)F(SDL_RenderCopy)(win.ren, win.pic, NULL, &r);
 	}
-	(void)SDL_SetRenderDrawColor(win.ren, 245, 245, 245, 255);
-	(void)SDL_RenderFillRect(win.ren, &panel);
-	(void)SDL_SetRenderDrawColor(win.ren, win.block.r, win.block.g, win.block.b, 255);
-	(void)SDL_RenderFillRect(win.ren, &block);
+	(void)F(SDL_SetRenderDrawColor)(win.ren, 245, 245, 245, 255);
+	(void)F(SDL_RenderFillRect)(win.ren, &panel);
+	(void)F(SDL_SetRenderDrawColor)(win.ren, win.block.r, win.block.g, win.block.b, 255);
+	(void)F(SDL_RenderFillRect)(win.ren, &block);
 	put(win.big, PIC_W + PANEL_W / 2, BLOCK_H / 2 - 50, true);
 	put(win.sub, PIC_W + PANEL_W / 2, BLOCK_H / 2 + 30, true);
 	for (int i = 0; i < LINES; i++)
 		put(win.line[i], PIC_W + 12, BLOCK_H + 16 + 42 * i, false);
-	SDL_RenderPresent(win.ren);
+	F(SDL_RenderPresent)(win.ren);
 	screenshot(s);
 }
 
@@ -153,25 +218,27 @@ int scan_window_start(struct scanner *s)
 				"or fonts-noto-cjk)\n");
 		return -1;
 	}
-	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-		fprintf(stderr, "hc-verify scan: --ui window: %s\n", SDL_GetError());
+	if (win_load() != 0)
+		return -1;
+	if (F(SDL_Init)(SDL_INIT_VIDEO) != 0) {
+		fprintf(stderr, "hc-verify scan: --ui window: %s\n", F(SDL_GetError)());
 		return -1;
 	}
 	win.sdl = true;
-	if (TTF_Init() != 0) {
-		fprintf(stderr, "hc-verify scan: --ui window: %s\n", TTF_GetError());
+	if (F(TTF_Init)() != 0) {
+		fprintf(stderr, "hc-verify scan: --ui window: %s\n", F(SDL_GetError)());
 		return -1;
 	}
 	win.ttf = true;
-	if (!(win.fbig = TTF_OpenFont(font, 56)) || !(win.fline = TTF_OpenFont(font, 24))) {
-		fprintf(stderr, "hc-verify scan: --ui window: %s: %s\n", font, TTF_GetError());
+	if (!(win.fbig = F(TTF_OpenFont)(font, 56)) || !(win.fline = F(TTF_OpenFont)(font, 24))) {
+		fprintf(stderr, "hc-verify scan: --ui window: %s: %s\n", font, F(SDL_GetError)());
 		return -1;
 	}
-	if (!(win.win = SDL_CreateWindow("hc-verify scan", SDL_WINDOWPOS_UNDEFINED,
+	if (!(win.win = F(SDL_CreateWindow)("hc-verify scan", SDL_WINDOWPOS_UNDEFINED,
 					 SDL_WINDOWPOS_UNDEFINED, PIC_W + PANEL_W, PIC_H, 0)) ||
-	    (!(win.ren = SDL_CreateRenderer(win.win, -1, 0)) &&
-	     !(win.ren = SDL_CreateRenderer(win.win, -1, SDL_RENDERER_SOFTWARE)))) {
-		fprintf(stderr, "hc-verify scan: --ui window: %s\n", SDL_GetError());
+	    (!(win.ren = F(SDL_CreateRenderer)(win.win, -1, 0)) &&
+	     !(win.ren = F(SDL_CreateRenderer)(win.win, -1, SDL_RENDERER_SOFTWARE)))) {
+		fprintf(stderr, "hc-verify scan: --ui window: %s\n", F(SDL_GetError)());
 		return -1;
 	}
 	win.block = (SDL_Color){90, 90, 90, 255};
@@ -238,13 +305,13 @@ void scan_window_picture(struct scanner *s, const uint8_t *pix, unsigned w, unsi
 	}
 	if (!win.pic || win.pw != (int)w || win.ph != (int)h) {
 		tex_free(&win.pic);
-		if (!(win.pic = SDL_CreateTexture(win.ren, SDL_PIXELFORMAT_IYUV,
+		if (!(win.pic = F(SDL_CreateTexture)(win.ren, SDL_PIXELFORMAT_IYUV,
 						  SDL_TEXTUREACCESS_STREAMING, (int)w, (int)h)))
 			return;
 		win.pw = (int)w;
 		win.ph = (int)h;
 	}
-	if (SDL_UpdateYUVTexture(win.pic, NULL, pix, (int)stride, win.uv, (int)cw, win.uv,
+	if (F(SDL_UpdateYUVTexture)(win.pic, NULL, pix, (int)stride, win.uv, (int)cw, win.uv,
 				 (int)cw) != 0)
 		return;
 	redraw(s);
@@ -254,7 +321,7 @@ void scan_window_pump(struct scanner *s)
 {
 	SDL_Event e;
 
-	while (win.ren && SDL_PollEvent(&e)) {
+	while (win.ren && F(SDL_PollEvent)(&e)) {
 		if (e.type == SDL_QUIT)
 			scan_stop = SIGTERM;
 		else if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_EXPOSED)
@@ -271,17 +338,17 @@ void scan_window_stop(struct scanner *s)
 	for (int i = 0; i < LINES; i++)
 		tex_free(&win.line[i]);
 	if (win.fbig)
-		TTF_CloseFont(win.fbig);
+		F(TTF_CloseFont)(win.fbig);
 	if (win.fline)
-		TTF_CloseFont(win.fline);
+		F(TTF_CloseFont)(win.fline);
 	if (win.ren)
-		SDL_DestroyRenderer(win.ren);
+		F(SDL_DestroyRenderer)(win.ren);
 	if (win.win)
-		SDL_DestroyWindow(win.win);
+		F(SDL_DestroyWindow)(win.win);
 	if (win.ttf)
-		TTF_Quit();
+		F(TTF_Quit)();
 	if (win.sdl)
-		SDL_Quit();
+		F(SDL_Quit)();
 	free(win.uv);
 	memset(&win, 0, sizeof(win));
 }
