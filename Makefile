@@ -153,6 +153,8 @@ $(B)/forge: $(B)/tests/tools/forge.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 $(B)/auditgen: $(B)/tests/tools/auditgen.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+$(B)/qrpng: $(B)/tests/tools/qrpng.o
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 
 # Fuzz targets: replayed over their committed corpora by `make check`
 # (gcc, no libFuzzer needed); run for real with `make fuzz` (clang).
@@ -198,7 +200,7 @@ bench: deps
 	@bash tests/bench/events.sh $(B)
 	@bash tests/bench/zxing.sh $(B)
 
-tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(FUZZ_REPLAY)
+tests: $(PROGS) $(TEST_BIN) $(B)/forge $(B)/auditgen $(B)/qrpng $(FUZZ_REPLAY)
 
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang

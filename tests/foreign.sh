@@ -369,6 +369,28 @@ has "$got" "fail malformed" && has "$(echo "$got" | head -1)" "chunks missing: 2
 	[ "$(echo "$got" | sed -n 2p | cut -d' ' -f1)" = pass ] &&
 	has "$(echo "$got" | sed -n 3p)" "chunks missing: 1 of 3" && [ "$(echo "$got" | wc -l)" = 3 ] &&
 	ok "scan: an incomplete set fails after --shc-wait, and at the end of the input" || bad "scan chunk timeout" "$got"
+# scan, frames (QR pictures made by tests/tools/qrpng): chunks 1 and 2 of
+# card 02 in view from the first frame, chunk 3 from the sixth, 1 s apart,
+# --shc-wait 3: the set fails at 3 s, and the chunks still in view are
+# offered again at once (not after the 30 s repeat), so the card passes
+# when chunk 3 comes; a QR holding two chunks' text with a line break
+# between them is a code of its own (it fails) and joins no set.
+mkdir -p fr1 fr2
+"$B/qrpng" c12.png "$C1" "$C2" && "$B/qrpng" c123.png "$C1" "$C2" "$C3" &&
+	"$B/qrpng" fr2/0.png "shc:/1/3/5656
+shc:/2/3/5656" "$C3" || echo "qrpng failed"
+for i in 0 1 2 3 4; do cp c12.png fr1/$i.png; done
+for i in 5 6 7; do cp c123.png fr1/$i.png; done
+timeout 60 "$B/hc-verify" scan --trust dev --frames fr1 --fps 1 --at $AT --ui json --shc-wait 3 > scan6.out 2>&1
+got=$(scol scan6.out)
+[ "$(echo "$got" | wc -l)" = 2 ] && has "$(echo "$got" | head -1)" "fail malformed" &&
+	has "$(echo "$got" | head -1)" "chunks missing: 2 of 3" && [ "$(echo "$got" | sed -n 2p | cut -d' ' -f1-2)" = "pass ok" ] &&
+	ok "scan frames: a card's chunks still in view after a set timed out complete the next set" ||
+	bad "scan frames chunks" "$got"
+timeout 60 "$B/hc-verify" scan --trust dev --frames fr2 --at $AT --ui json > scan7.out 2>&1
+got=$(scol scan7.out)
+[ "$(echo "$got" | wc -l)" = 2 ] && ! has "$got" "pass" && has "$got" "chunks missing: 1 of 3" &&
+	ok "scan frames: a QR with a line break between two chunks' texts is no chunk" || bad "scan frames newline" "$got"
 printf '%s\n' "$C1" "shc:/1/2/5656" "$C2" "$C3" | SC > scan4.out 2>&1
 got=$(scol scan4.out)
 has "$(echo "$got" | head -1)" "chunks missing: 1 of 3" && [ "$(echo "$got" | wc -l)" = 3 ] &&

@@ -251,6 +251,26 @@ static struct {
 static int64_t clock_ms;                /* the input's clock: frame time, or monotonic */
 static int64_t shc_wait_ms = 10000;     /* --shc-wait */
 
+/* A set ended incomplete: its chunks are forgotten by the camera's
+ * "verified once in view" rule, so that those still in view are offered
+ * again in the next frame and a card held in front of the camera
+ * completes, instead of waiting SCAN_REPEAT_MS chunk by chunk (and, with
+ * chunks that came more than --shc-wait apart, never completing). */
+static void set_forget(struct scanner *s)
+{
+	uint8_t id[32];
+
+	for (unsigned k = 0; k < set.total; k++) {
+		if (!set.len[k] || hc_sha256((const uint8_t *)set.text[k], set.len[k], id) != HC_OK)
+			continue;
+		for (size_t i = 0; i < s->nseen; i++)
+			if (memcmp(s->seen[i].id, id, sizeof(id)) == 0) {
+				s->seen[i] = s->seen[--s->nseen];
+				break;
+			}
+	}
+}
+
 /* The held set's verdict, complete or not; the set is emptied. */
 static int set_flush(struct scanner *s)
 {
@@ -259,6 +279,8 @@ static int set_flush(struct scanner *s)
 
 	if (!set.total)
 		return 0;
+	if (set.held < set.total)
+		set_forget(s);
 	for (unsigned i = 0; i < set.total; i++) {
 		if (!set.len[i])
 			continue;
@@ -278,12 +300,23 @@ static int set_tick(struct scanner *s)
 	return set.total && clock_ms - set.first_ms >= shc_wait_ms ? set_flush(s) : 0;
 }
 
+static bool printable(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i] < 0x20 || t[i] >= 0x7f)
+			return false;
+	return true;
+}
+
 static int verdict(struct scanner *s, int64_t at, const char *text, size_t n)
 {
 	unsigned i, total;
 
+	/* A chunk is printable text: one with a control byte (a line break
+	 * inside one QR would read as the joint of two chunks) is verified
+	 * alone, as a code of its own, and fails so. */
 	if (s->raw || n > HC_MAX_QR_TEXT || !hc_shc_chunk(text, n, &i, &total) || total < 2 ||
-	    total > HC_MAX_SHC_CHUNKS)
+	    total > HC_MAX_SHC_CHUNKS || !printable(text, n))
 		return verdict_one(s, at, text, n, false);
 	if (set.total && (total != set.total || (set.len[i - 1] && (set.len[i - 1] != n ||
 						memcmp(set.text[i - 1], text, n) != 0))) &&
