@@ -294,6 +294,7 @@ struct hc_scanner {
 	unsigned w, h;     /* the last frame's size */
 	unsigned since;    /* frames since the last scan of a whole frame at full size */
 	bool hit;          /* the last frame held codes, inside box */
+	size_t whole_n;    /* codes found in the last whole frame scanned */
 	struct rect box;
 	uint8_t *thumb;    /* every SCAN_STEP-th pixel of the last whole frame scanned */
 	size_t tcap;
@@ -466,7 +467,7 @@ static hc_err scan_pic(struct hc_scanner *s, const uint8_t *pix, size_t stride, 
 	unsigned w = r.x1 - r.x0, h = r.y1 - r.y0, sh = half ? 1 : 0;
 	const uint8_t *p = pix + stride * r.y0 + r.x0;
 	zbar_image_t *zi;
-	struct rect b;
+	struct rect b = { 0, 0, 0, 0 };
 	bool any;
 	hc_err err;
 
@@ -636,13 +637,20 @@ hc_err hc_scanner_gray(struct hc_scanner *s, const uint8_t *pix, unsigned w, uns
 		} else {
 			err = HC_ERR_NO_QR;
 		}
-		if (err != HC_ERR_NO_QR)
+		/* A part that holds fewer codes than the last whole frame may
+		 * have missed one that is still in view (it would then count as
+		 * gone, and be verified again when it is found): scan whole. */
+		if (err == HC_OK && out->n < s->whole_n)
+			hc_scan_clear(out);
+		else if (err != HC_ERR_NO_QR)
 			return err;
 	}
 	s->since = 0;
 	s->hit = false;
 	thumb_take(s, pix, stride, w, h);
-	return scan_pic(s, pix, stride, all, false, true, out);
+	err = scan_pic(s, pix, stride, all, false, true, out);
+	s->whole_n = err == HC_OK ? out->n : 0;
+	return err;
 }
 
 /* A PNG or JPEG in memory, in gray. */
