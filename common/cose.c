@@ -321,8 +321,14 @@ static hc_err crit_check(const struct hc_cose *c, const cbor_item_t *unprot)
 	for (size_t i = 0; i < cbor_array_size(cr); i++) {
 		const cbor_item_t *it = cbor_array_handle(cr)[i];
 
-		if (hc__cbor_int(it, &l) && (l == 1 || l == 4))
+		/* RFC 9052: a label named critical is in the protected header */
+		if (hc__cbor_int(it, &l) && (l == 1 || l == 4) && hc__cbor_get_int(c->prot_map, l))
 			continue;
+		if (hc__cbor_int(it, &l) && (l == 1 || l == 4)) {
+			hc_set_detail("COSE: crit (2) names %s (%lld), which the protected header "
+				      "does not hold", l == 1 ? "alg" : "kid", (long long)l);
+			return HC_ERR_HEADER;
+		}
 		if (hc__cbor_int(it, &l))
 			hc_set_detail("COSE: critical header parameter %lld is not understood",
 				      (long long)l);
@@ -474,7 +480,7 @@ hc_err hc__cose_verify(const struct hc_cose *c, EVP_PKEY *pk)
 	uint8_t *tbs = NULL, *der = NULL;
 	const uint8_t *sig = c->sig;
 	size_t tl = 0, sl = c->sig_len;
-	int dl = 0;
+	int dl = 0, r;
 	hc_err err = HC_ERR_NOMEM;
 
 	if (!key_fits(c, pk)) {
@@ -519,8 +525,13 @@ hc_err hc__cose_verify(const struct hc_cose *c, EVP_PKEY *pk)
 			      EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, 32) != 1 ||
 			      EVP_PKEY_CTX_set_rsa_mgf1_md(pc, EVP_sha256()) != 1))
 		goto out;
-	if (EVP_DigestVerify(md, sig, sl, tbs, tl) == 1) {
+	r = EVP_DigestVerify(md, sig, sl, tbs, tl);
+	if (r == 1) {
 		err = HC_OK;
+	} else if (r < 0) {
+		/* OpenSSL failed, which says nothing about the signature (and
+		 * must not be cached as a bad one) */
+		hc_set_detail("COSE: EVP_DigestVerify failed");
 	} else {
 		hc_set_detail("%s signature does not verify under the signer certificate",
 			      c->alg == -7 ? "ES256" : "PS256");

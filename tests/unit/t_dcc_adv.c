@@ -537,6 +537,9 @@ static void codes(void)
 	expect("crit in the unprotected header", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
 	s = base('v'), s.crit = 5, expect("crit empty", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
 	s = base('v'), s.crit = 6, expect("crit holding a float", &s, &c_ec, 1, 0, 0, HC_ERR_HEADER);
+	s = base('v'), s.crit = 1, s.kid_unprot = 1;
+	expect("crit naming kid, which is in the unprotected header", &s, &c_ec, 1, 0, 0,
+	       HC_ERR_HEADER);
 	/* nbf (5), when there */
 	s = base('v'), s.nbf = T0 - HOUR, expect("nbf an hour ago", &s, &c_ec, 1, 0, 0, HC_OK);
 	s = base('v'), s.nbf = T0 + 200, expect("nbf within the skew", &s, &c_ec, 1, 0, 0, HC_OK);
