@@ -160,8 +160,8 @@ hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t rev
 	for (int s = HC_ST_GREEN; s <= HC_ST_RED; s++)
 		put(&b, "hc_codes{status=\"%s\"} %lld\n", hc_status_name((enum hc_status)s),
 		    (long long)st->codes[s]);
-	put(&b, "# HELP hc_codes_revoked Revoked codes that the revocation list names (not yet"
-		" expired).\n# TYPE hc_codes_revoked gauge\nhc_codes_revoked %lld\n",
+	put(&b, "# HELP hc_codes_revoked Revoked codes that the revocation list names (those"
+		" expired less than 5 minutes ago included).\n# TYPE hc_codes_revoked gauge\nhc_codes_revoked %lld\n",
 	    (long long)st->revoked);
 	put(&b, "# HELP hc_people People in the registry.\n# TYPE hc_people gauge\nhc_people %lld\n",
 	    (long long)st->people);

@@ -123,9 +123,17 @@ static void *reeval_main(void *arg)
 	struct pool *p = arg;
 	const char *keys[FEED_CHUNK];
 	hc_err errs[FEED_CHUNK], err;
-	char details[FEED_CHUNK][REG_DETAIL_LEN];
+	char (*details)[REG_DETAIL_LEN];
 	bool changed[FEED_CHUNK];
 
+	/* FEED_CHUNK details are too big for a thread's stack (80 KiB) */
+	if (!(details = calloc(FEED_CHUNK, sizeof(*details)))) {
+		pthread_mutex_lock(&p->mu);
+		if (p->failed++ == 0)
+			log_msg("risk feed: re-evaluation: %s", hc_strerror(HC_ERR_NOMEM));
+		pthread_mutex_unlock(&p->mu);
+		return NULL;
+	}
 	for (;;) {
 		size_t i, n;
 
@@ -160,6 +168,7 @@ static void *reeval_main(void *arg)
 		}
 		pthread_mutex_unlock(&p->mu);
 	}
+	free(details);
 	return NULL;
 }
 
@@ -209,7 +218,8 @@ hc_err feed_reevaluate(struct feed *f, const struct hc_risk *old, const struct h
 	pthread_mutex_unlock(&f->mu);
 	free(c.ks.k);
 	if (p.failed) {
-		hc_set_detail("%llu of %zu people could not be re-evaluated", p.failed, u);
+		/* u - done: a thread that could not start its work did none */
+		hc_set_detail("%zu of %zu people could not be re-evaluated", u - (size_t)p.done, u);
 		return HC_ERR_STORE;
 	}
 	return HC_OK;
