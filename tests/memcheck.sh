@@ -2,7 +2,7 @@
 # memcheck.sh BUILD VGDIR [NAME...]: runs the whole suite (tests/run.sh), or
 # the programs and scripts named, once under
 # valgrind memcheck. VGDIR gets one wrapper script per program of BUILD
-# (hc-*, forge, auditgen, t/t_*, replay/*) that execs valgrind on the real binary,
+# (hc-*, forge, auditgen, qrpng, t/t_*, replay/*) that execs valgrind on the real binary,
 # logging to VGDIR/log/PID (a fork that execs, as popen does, logs nothing). Fails on any test failure, any memcheck error
 # and any definitely or indirectly lost block (doc/HACKING.md).
 # Last two lines: "N skipped", "N passed, N failed". Valgrind errors exit 99.
@@ -16,7 +16,7 @@ SRC=$(pwd)
 command -v valgrind >/dev/null || { echo "valgrind not installed (make deps)"; exit 2; }
 rm -rf "$V" && mkdir -p "$V/t" "$V/replay" "$V/log" || exit 2
 V=$(cd "$V" && pwd)
-for p in "$B"/hc-keys "$B"/hc-issue "$B"/hc-issued "$B"/hc-verify "$B"/forge "$B"/auditgen "$B"/t/t_* "$B"/replay/fuzz_*; do
+for p in "$B"/hc-keys "$B"/hc-issue "$B"/hc-issued "$B"/hc-verify "$B"/forge "$B"/auditgen "$B"/qrpng "$B"/t/t_* "$B"/replay/fuzz_*; do
 	[ -x "$p" ] || continue
 	w=$V/${p#"$B"/}
 	cat > "$w" <<EOF
