@@ -261,7 +261,7 @@ sqlite3 o/registry.db "select cast(line as text) from audit" > audit.txt
 a=$(grep '"action":"status".*"cause":"lab-0003"' audit.txt)
 has "$a" '"actor":"lab42"' && has "$a" '"from":"green","to":"red","why":["nat-positive"]' &&
 	ok "the status change is audited with the lab and its event as cause" || bad "status audit" "$a"
-a=$(grep '"action":"revoke"' audit.txt | grep "$JTI0")
+a=$(grep '"action":"revoke"' audit.txt | grep -e "$JTI0")
 has "$a" '"cause":"lab-0003"' && has "$a" status-changed && ok "the revocation names the event" || bad "revoke audit" "$a"
 a=$(grep '"removed"' audit.txt)
 has "$a" '"why":["flags","removed"],"cause":"cdc-2 case ZJ-2026-1130-07"' &&

@@ -50,7 +50,7 @@ D token revoke --config $CF --name nobody 2>/dev/null; [ $? -eq 1 ] && ok "token
 out=$(D token list --config $CF)
 has "$out" "desk-1 counter" && echo "$out" | grep -q '^desk-old counter .* 20' && ! has "$out" "$T_COUNTER" &&
 	ok "token list: names and roles, revoked time, never a token" || bad "token list" "$out"
-grep -aq "$T_COUNTER" o/registry.db o/registry.db-wal 2>/dev/null && bad "a token is stored in clear" ||
+grep -aq -e "$T_COUNTER" o/registry.db o/registry.db-wal 2>/dev/null && bad "a token is stored in clear" ||
 	ok "no token in clear in the registry"
 sed 's/"threads":2/"threads":2,"colour":1/' $CF > bad.json
 out=$(D serve --config bad.json 2>&1); [ $? -eq 2 ] && has "$out" colour && ok "config: unknown member refused, named" ||
