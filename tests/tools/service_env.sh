@@ -13,18 +13,7 @@ ISS=https://hc.hz.example
 REGION=330100
 service_env() {
 	local now
-	{
-		openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout ca.key -out ca.pem -days 30 -subj "/CN=hcode service test CA" \
-			-addext basicConstraints=critical,CA:TRUE \
-			-addext keyUsage=critical,keyCertSign,cRLSign &&
-		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout srv.key -out srv.csr -subj /CN=localhost &&
-		printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' 'basicConstraints=CA:FALSE' \
-			'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' > ext.cnf &&
-		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
-			-days 30 -extfile ext.cnf
-	} >/dev/null 2>&1 || return 1
+	test_ca || return 1 # tests/lib.sh
 	mkdir -p o trust/roots || return 1
 	"$B/hc-keys" gen root.key >/dev/null && "$B/hc-keys" gen o/office.key >/dev/null &&
 		"$B/hc-keys" pub root.key > trust/roots/root.jwk || return 1
