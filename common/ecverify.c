@@ -36,6 +36,7 @@
 struct curve {
 	EC_GROUP *g;
 	BIGNUM *n, *p;
+	BN_MONT_CTX *mn, *mp; /* Montgomery multiplication mod n and mod p */
 };
 
 struct comb {
@@ -135,18 +136,27 @@ static void curve_init(struct curve *c, int nid)
 {
 	EC_GROUP *g = EC_GROUP_new_by_curve_name(nid);
 	BIGNUM *n = BN_new(), *p = BN_new();
+	BN_MONT_CTX *mn = BN_MONT_CTX_new(), *mp = BN_MONT_CTX_new();
+	BN_CTX *ctx = BN_CTX_new();
 
-	if (!g || !n || !p || !EC_GROUP_get_order(g, n, NULL) ||
-	    !EC_GROUP_get_curve(g, p, NULL, NULL, NULL)) {
+	if (!g || !n || !p || !mn || !mp || !ctx || !EC_GROUP_get_order(g, n, NULL) ||
+	    !EC_GROUP_get_curve(g, p, NULL, NULL, NULL) || !BN_MONT_CTX_set(mn, n, ctx) ||
+	    !BN_MONT_CTX_set(mp, p, ctx)) {
 		EC_GROUP_free(g);
 		BN_free(n);
 		BN_free(p);
+		BN_MONT_CTX_free(mn);
+		BN_MONT_CTX_free(mp);
+		BN_CTX_free(ctx);
 		ERR_clear_error();
 		return;
 	}
+	BN_CTX_free(ctx);
 	c->g = g;
 	c->n = n;
 	c->p = p;
+	c->mn = mn;
+	c->mp = mp;
 }
 
 static void p256_init(void)
@@ -161,6 +171,8 @@ static void sm2_init(void)
 		EC_GROUP_free(sm2.g);
 		BN_free(sm2.n);
 		BN_free(sm2.p);
+		BN_MONT_CTX_free(sm2.mn);
+		BN_MONT_CTX_free(sm2.mp);
 		memset(&sm2, 0, sizeof(sm2));
 	}
 	ERR_clear_error();
@@ -253,7 +265,9 @@ const struct hc_ectab *hc_pubkey_table(const struct hc_pubkey *k)
 /* x(R) = v (mod n), v in [0, n-1], for R in Jacobian coordinates
  * (X, Y, Z), x = X/Z^2: since p < 2n on both curves, that is x = v or
  * x = v + n (the latter only if v + n < p), checked as X = v*Z^2 (mod p)
- * without inverting Z. */
+ * without inverting Z. The products are Montgomery's (BN_MONT_CTX):
+ * with Zm = Z*R, Zm (x) Zm = Z^2*R, and v (x) Z^2*R = v*Z^2, where
+ * a (x) b = a*b/R mod p; every operand is below p, every result too. */
 static bool x_matches(const struct curve *c, const EC_POINT *R, const BIGNUM *v, BN_CTX *ctx,
 		      bool *ok)
 {
@@ -267,14 +281,15 @@ static bool x_matches(const struct curve *c, const EC_POINT *R, const BIGNUM *v,
 	z2 = BN_CTX_get(ctx);
 	if (!(t = BN_CTX_get(ctx)) ||
 	    !EC_POINT_get_Jprojective_coordinates_GFp(c->g, R, X, NULL, Z, ctx) ||
-	    !BN_mod_sqr(z2, Z, c->p, ctx) || !BN_mod_mul(t, v, z2, c->p, ctx))
+	    !BN_to_montgomery(Z, Z, c->mp, ctx) || !BN_mod_mul_montgomery(z2, Z, Z, c->mp, ctx) ||
+	    !BN_mod_mul_montgomery(t, v, z2, c->mp, ctx))
 		goto out;
 	m = BN_cmp(t, X) == 0;
 	if (!m) {
 		if (!BN_add(t, v, c->n))
 			goto out;
 		if (BN_cmp(t, c->p) < 0) {
-			if (!BN_mod_mul(t, t, z2, c->p, ctx))
+			if (!BN_mod_mul_montgomery(t, t, z2, c->mp, ctx))
 				goto out;
 			m = BN_cmp(t, X) == 0;
 		}
@@ -301,9 +316,10 @@ static bool mul2_sm2(const struct hc_ectab *tab, const BIGNUM *a, const BIGNUM *
 	       EC_POINT_add(tab->c->g, R, R, R2, ctx);
 }
 
-/* One ES256 signature's equation once w = s^-1 mod n is known. */
+/* One ES256 signature's equation once wm = s^-1 * R mod n (Montgomery
+ * form) is known: u1 = e (x) wm = e/s, u2 = r (x) wm = r/s. */
 static hc_err verify_one(const struct hc_ectab *tab, const uint8_t digest[32], const BIGNUM *r,
-			 const BIGNUM *w, BN_CTX *ctx, EC_POINT *R, EC_POINT *R2)
+			 const BIGNUM *wm, BN_CTX *ctx, EC_POINT *R, EC_POINT *R2)
 {
 	const BIGNUM *n = tab->c->n;
 	BIGNUM *e, *u1, *u2;
@@ -313,9 +329,12 @@ static hc_err verify_one(const struct hc_ectab *tab, const uint8_t digest[32], c
 	e = BN_CTX_get(ctx);
 	u1 = BN_CTX_get(ctx);
 	/* For P-256 and SHA-256 the digest has as many bits as n: e is all of
-	 * it (e may exceed n; the products reduce it). */
-	if (!(u2 = BN_CTX_get(ctx)) || !BN_bin2bn(digest, 32, e) || !BN_mod_mul(u1, e, w, n, ctx) ||
-	    !BN_mod_mul(u2, r, w, n, ctx) || !mul2(tab, u1, u2, R, R2, ctx))
+	 * it. e < 2^256 < 2n, so one subtraction brings it below n, as a
+	 * Montgomery product's operands must be. */
+	if (!(u2 = BN_CTX_get(ctx)) || !BN_bin2bn(digest, 32, e) ||
+	    (BN_cmp(e, n) >= 0 && !BN_usub(e, e, n)) ||
+	    !BN_mod_mul_montgomery(u1, e, wm, tab->c->mn, ctx) ||
+	    !BN_mod_mul_montgomery(u2, r, wm, tab->c->mn, ctx) || !mul2(tab, u1, u2, R, R2, ctx))
 		goto out;
 	if (EC_POINT_is_at_infinity(tab->c->g, R)) {
 		ok = true;
@@ -415,7 +434,9 @@ hc_err hc_ectab_verify(const struct hc_ectab *tab, size_t n, const uint8_t (*dig
 		goto out;
 	BN_CTX_start(ctx);
 	err = HC_ERR_CRYPTO;
-	/* r and s in [1, n-1]; acc[i] the product of the valid s up to i. */
+	/* r and s in [1, n-1]; s[i] then in Montgomery form (s*R mod n) and
+	 * acc[i] the product of the valid s up to i, in that form too
+	 * (a (x) b = a*b/R mod n, BN_mod_mul_montgomery). */
 	for (size_t i = 0; i < n; i++) {
 		r[i] = BN_CTX_get(ctx);
 		s[i] = BN_CTX_get(ctx);
@@ -427,17 +448,22 @@ hc_err hc_ectab_verify(const struct hc_ectab *tab, size_t n, const uint8_t (*dig
 		if (!valid[i])
 			continue;
 		prev[i] = last;
-		if (last == n ? !BN_copy(acc[i], s[i])
-			      : !BN_mod_mul(acc[i], acc[last], s[i], order, ctx))
+		if (!BN_to_montgomery(s[i], s[i], tab->c->mn, ctx) ||
+		    (last == n ? !BN_copy(acc[i], s[i])
+			       : !BN_mod_mul_montgomery(acc[i], acc[last], s[i], tab->c->mn, ctx)))
 			goto end;
 		last = i;
 	}
 	inv = BN_CTX_get(ctx);
 	if (!(w = BN_CTX_get(ctx)))
 		goto end;
-	/* One inversion for the block (n is prime and every s is a unit),
-	 * then each w from the back: w_i = inv * acc_prev, inv *= s_i. */
-	if (last != n && !BN_mod_inverse(inv, acc[last], order, ctx))
+	/* One inversion for the block (n is prime and every s is a unit), of
+	 * the plain product, back to Montgomery form: inv = R / prod. Then
+	 * each w from the back: w_i = inv (x) acc_prev = R / s_i, and
+	 * inv (x)= s_i. */
+	if (last != n &&
+	    (!BN_from_montgomery(inv, acc[last], tab->c->mn, ctx) ||
+	     !BN_mod_inverse(inv, inv, order, ctx) || !BN_to_montgomery(inv, inv, tab->c->mn, ctx)))
 		goto end;
 	for (size_t i = n; i-- > 0;) {
 		if (!valid[i]) {
@@ -447,8 +473,8 @@ hc_err hc_ectab_verify(const struct hc_ectab *tab, size_t n, const uint8_t (*dig
 		if (prev[i] == n) {
 			if (!BN_copy(w, inv))
 				goto end;
-		} else if (!BN_mod_mul(w, inv, acc[prev[i]], order, ctx) ||
-			   !BN_mod_mul(inv, inv, s[i], order, ctx)) {
+		} else if (!BN_mod_mul_montgomery(w, inv, acc[prev[i]], tab->c->mn, ctx) ||
+			   !BN_mod_mul_montgomery(inv, inv, s[i], tab->c->mn, ctx)) {
 			goto end;
 		}
 		if ((res[i] = verify_one(tab, digest[i], r[i], w, ctx, R, R2)) == HC_ERR_CRYPTO)
