@@ -703,6 +703,62 @@ out:
 	free(t2);
 }
 
+/* Codes at different scales side by side, the picture as a whole tiled
+ * by squares of the scales' common divisor: scan.c shrinks a picture of
+ * squares of 6 pixels or more before it scans (by 2 for 6 and 12, by 3
+ * for 9), and must not when the squares are smaller (6 and 4, 6 and 3). Every
+ * code is found either way. */
+static void t_scaled_codes(void)
+{
+	static const int sc[][2] = { { 6, 12 }, { 9, 9 }, { 6, 4 }, { 6, 3 }, { 8, 8 } };
+	char p[512], *t1 = mk_text(200, 0), *t2 = mk_text(120, 40);
+
+	for (size_t c = 0; c < sizeof(sc) / sizeof(sc[0]); c++) {
+		unsigned w1 = 0, h1 = 0, w2 = 0, h2 = 0, w, h;
+		uint8_t *a = NULL, *b = NULL, *pix = NULL;
+		struct hc_qrimg *q = NULL;
+		struct hc_scan s;
+
+		CHECK_ERR(hc_qrimg_make(t1, &q), HC_OK);
+		if (q)
+			CHECK_ERR(hc_qrimg_write_png(q, tp(p, sizeof(p), "s1.png"), sc[c][0], 4), HC_OK);
+		hc_qrimg_free(q);
+		a = load_gray(p, &w1, &h1);
+		q = NULL;
+		CHECK_ERR(hc_qrimg_make(t2, &q), HC_OK);
+		if (q)
+			CHECK_ERR(hc_qrimg_write_png(q, tp(p, sizeof(p), "s2.png"), sc[c][1], 4), HC_OK);
+		hc_qrimg_free(q);
+		b = load_gray(p, &w2, &h2);
+		CHECK(a && b);
+		if (!a || !b)
+			goto next;
+		w = w1 + w2;
+		h = h1 > h2 ? h1 : h2;
+		if (!(pix = malloc((size_t)w * h)))
+			abort();
+		memset(pix, 255, (size_t)w * h);
+		for (unsigned y = 0; y < h1; y++)
+			memcpy(pix + (size_t)y * w, a + (size_t)y * w1, w1);
+		for (unsigned y = 0; y < h2; y++)
+			memcpy(pix + (size_t)y * w + w1, b + (size_t)y * w2, w2);
+		CHECK_ERR(hc_scan_gray(pix, w, h, &s), HC_OK);
+		CHECK(s.n == 2);
+		if (s.n == 2)
+			CHECK((strcmp(s.texts[0], t1) == 0 && strcmp(s.texts[1], t2) == 0) ||
+			      (strcmp(s.texts[0], t2) == 0 && strcmp(s.texts[1], t1) == 0));
+		else
+			fprintf(stderr, "  scales %d and %d: %zu codes\n", sc[c][0], sc[c][1], s.n);
+		hc_scan_clear(&s);
+next:
+		free(pix);
+		free(a);
+		free(b);
+	}
+	free(t1);
+	free(t2);
+}
+
 static void put32(uint8_t *b, uint32_t v)
 {
 	b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8);
@@ -818,5 +874,6 @@ void t_main(void)
 	RUN(t_mem);
 	RUN(t_print);
 	RUN(t_two_codes);
+	RUN(t_scaled_codes);
 	RUN(t_bad_images);
 }
