@@ -50,8 +50,15 @@ out:
 
 /* Batch workers keep one inflate stream per thread (hc_inflate_reuse_begin):
  * setting a stream up and tearing it down costs as much as inflating a
- * token. Elsewhere each call has its own. */
+ * token. Elsewhere each call has its own. With it, a scratch buffer of
+ * the cap: the output is inflated there and copied into an allocation of
+ * its own size (a few hundred bytes, which malloc serves from its
+ * per-thread cache), instead of a fresh allocation of the whole cap per
+ * token (a large request, and glibc consolidates its small free chunks
+ * before every one). */
 static _Thread_local z_stream *reuse;
+static _Thread_local uint8_t *scratch;
+static _Thread_local size_t scratch_cap;
 
 hc_err hc_inflate_reuse_begin(void)
 {
@@ -74,19 +81,23 @@ void hc_inflate_reuse_end(void)
 	inflateEnd(reuse);
 	free(reuse);
 	reuse = NULL;
+	free(scratch);
+	scratch = NULL;
+	scratch_cap = 0;
 }
 
 /* The whole of in through the stream zs (made ready by the caller) into
- * at most cap bytes plus a NUL. */
-static hc_err inflate_all(z_stream *zs, const uint8_t *in, size_t n, size_t cap, uint8_t **out,
-			  size_t *outlen)
+ * at most cap bytes plus a NUL: into buf (cap + 2 bytes) when given, then
+ * copied out; else into an allocation of cap + 2. */
+static hc_err inflate_all(z_stream *zs, const uint8_t *in, size_t n, size_t cap, uint8_t *buf,
+			  uint8_t **out, size_t *outlen)
 {
-	uint8_t *buf;
+	uint8_t *own = NULL;
 	hc_err err;
 	int r;
 
 	/* One byte of room past the cap tells "exactly cap" from "more". */
-	if (!(buf = malloc(cap + 2)))
+	if (!buf && !(buf = own = malloc(cap + 2)))
 		return HC_ERR_NOMEM;
 	zs->next_in = in;
 	zs->avail_in = (uInt)n;
@@ -96,9 +107,17 @@ static hc_err inflate_all(z_stream *zs, const uint8_t *in, size_t n, size_t cap,
 	if (r == Z_STREAM_END && zs->avail_in == 0 && zs->total_out <= cap) {
 		*outlen = zs->total_out;
 		buf[*outlen] = '\0';
-		*out = buf;
-		buf = NULL;
-		err = HC_OK;
+		if (own) {
+			*out = own;
+			own = NULL;
+			err = HC_OK;
+		} else if ((*out = malloc(*outlen + 1))) {
+			memcpy(*out, buf, *outlen + 1);
+			err = HC_OK;
+		} else {
+			*outlen = 0;
+			err = HC_ERR_NOMEM;
+		}
 	} else if (zs->total_out > cap) {
 		err = HC_ERR_INFLATE_CAP;
 	} else if (r == Z_MEM_ERROR) {
@@ -106,7 +125,7 @@ static hc_err inflate_all(z_stream *zs, const uint8_t *in, size_t n, size_t cap,
 	} else {
 		err = HC_ERR_INFLATE; /* corrupt, truncated, or trailing bytes */
 	}
-	free(buf);
+	free(own);
 	return err;
 }
 
@@ -122,13 +141,21 @@ hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t
 	if (zs) {
 		if (inflateReset(zs) != Z_OK)
 			return HC_ERR_NOMEM;
+		if (scratch_cap < cap + 2) {
+			uint8_t *p = realloc(scratch, cap + 2);
+
+			if (!p)
+				return HC_ERR_NOMEM;
+			scratch = p;
+			scratch_cap = cap + 2;
+		}
 	} else {
 		zs = &own;
 		memset(zs, 0, sizeof(*zs));
 		if (inflateInit2(zs, -15) != Z_OK)
 			return HC_ERR_NOMEM;
 	}
-	err = inflate_all(zs, in, n, cap, out, outlen);
+	err = inflate_all(zs, in, n, cap, zs == &own ? NULL : scratch, out, outlen);
 	if (zs == &own)
 		inflateEnd(zs);
 	return err;
@@ -146,7 +173,7 @@ hc_err hc_zinflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit(&zs) != Z_OK)
 		return HC_ERR_NOMEM;
-	err = inflate_all(&zs, in, n, cap, out, outlen);
+	err = inflate_all(&zs, in, n, cap, NULL, out, outlen);
 	inflateEnd(&zs);
 	return err;
 }
