@@ -215,7 +215,6 @@ static hc_err parse_issuer(const cJSON *j, struct shc_issuer *is, size_t *nrids)
 {
 	static const char *const members[] = {"iss", "name", "keys", "crls", NULL};
 	const cJSON *keys, *crls, *kj;
-	size_t il;
 	hc_err err;
 
 	if (!cJSON_IsObject(j))
@@ -226,11 +225,8 @@ static hc_err parse_issuer(const cJSON *j, struct shc_issuer *is, size_t *nrids)
 	    (err = hc_json_arr(j, "keys", true, &keys)) != HC_OK ||
 	    (err = hc_json_arr(j, "crls", false, &crls)) != HC_OK)
 		return err;
-	il = strlen(is->iss);
-	if (il < 9 || strncmp(is->iss, "https://", 8) != 0 || is->iss[il - 1] == '/') {
-		hc_set_detail("iss \"%.60s\" is not an https URL without a trailing slash", is->iss);
-		return HC_ERR_TRUST_LIST;
-	}
+	if ((err = hc_iss_check(is->iss)) != HC_OK)
+		return err;
 	cJSON_ArrayForEach(kj, keys)
 	{
 		if (is->nkeys == HC_MAX_SHC_KEYS) {

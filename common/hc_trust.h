@@ -35,6 +35,9 @@ hc_err hc_trust_load(const char *dir, struct hc_trust **out) HC_WUR;
  * it: one thread only (hc-verify's single codes, never batch). */
 #define HC_TRUST_LAZY_REVOCATIONS 2u
 hc_err hc_trust_load_ex(const char *dir, unsigned flags, struct hc_trust **out) HC_WUR;
+/* An issuer's iss in a trust list (domestic or foreign): an https URL
+ * without a trailing slash; HC_ERR_TRUST_LIST with a detail if not. */
+hc_err hc_iss_check(const char *iss) HC_WUR;
 /* The directory that holds DIR's trust data: DIR/gen/N when DIR/current is
  * a link to gen/N (the layout hc-verify sync writes), else DIR itself (laid
  * out by hand). hc_trust_load resolves it once per load. */

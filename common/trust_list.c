@@ -70,12 +70,22 @@ static bool rev_path_ok(const char *p)
 	return true;
 }
 
+hc_err hc_iss_check(const char *iss)
+{
+	size_t il = strlen(iss);
+
+	if (il < 9 || strncmp(iss, "https://", 8) != 0 || iss[il - 1] == '/') {
+		hc_set_detail("iss \"%.60s\" is not an https URL without a trailing slash", iss);
+		return HC_ERR_TRUST_LIST;
+	}
+	return HC_OK;
+}
+
 static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 {
 	static const char *const members[] = {"iss", "name", "region", "keys", "revocations",
 					      "max_validity", NULL};
 	const cJSON *keys, *kj;
-	size_t il;
 	bool has_mv;
 	hc_err err;
 
@@ -93,11 +103,8 @@ static hc_err parse_issuer(const cJSON *j, struct trust_issuer *is)
 		return err;
 	if (!has_mv)
 		is->max_validity = HC_DEFAULT_MAX_VALIDITY;
-	il = strlen(is->iss);
-	if (il < 9 || strncmp(is->iss, "https://", 8) != 0 || is->iss[il - 1] == '/') {
-		hc_set_detail("iss \"%.60s\" is not an https URL without a trailing slash", is->iss);
-		return HC_ERR_TRUST_LIST;
-	}
+	if ((err = hc_iss_check(is->iss)) != HC_OK)
+		return err;
 	if (strlen(is->region) != 6 || strspn(is->region, "0123456789") != 6) {
 		hc_set_detail("region \"%s\" is not a six-digit code", is->region);
 		return HC_ERR_TRUST_LIST;
