@@ -113,6 +113,17 @@ void hc_hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+int hc_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Standard base64 (RFC 4648 section 4) with its padding, nothing else:
  * into a malloc'd buffer. */
 hc_err hc_b64_decode(const char *s, size_t n, size_t cap, uint8_t **out, size_t *len)

@@ -128,6 +128,8 @@ hc_err hc_b64_decode(const char *s, size_t n, size_t cap, uint8_t **out, size_t 
 /* ---- hex ---- */
 /* n bytes as 2n lowercase hex digits plus NUL into out. */
 void hc_hex(const uint8_t *p, size_t n, char *out);
+/* The value of hex digit c (either case), or -1. */
+int hc_hexval(int c);
 
 size_t hc_b64u_enclen(size_t n);
 /* Writes hc_b64u_enclen(n) chars plus NUL into out (outsz must hold them). */

@@ -38,17 +38,6 @@ struct uri {
 	bool has_pin_source, has_module;
 };
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes v (n bytes) into out (cap bytes, NUL-terminated when
  * text); *len the decoded length. */
 static bool pct_decode(const char *v, size_t n, unsigned char *out, size_t cap, bool text,
@@ -62,7 +51,7 @@ static bool pct_decode(const char *v, size_t n, unsigned char *out, size_t cap, 
 		if (c == '%') {
 			int hi, lo;
 
-			if (i + 2 >= n || (hi = hexval(v[i + 1])) < 0 || (lo = hexval(v[i + 2])) < 0)
+			if (i + 2 >= n || (hi = hc_hexval(v[i + 1])) < 0 || (lo = hc_hexval(v[i + 2])) < 0)
 				return false;
 			c = hi * 16 + lo;
 			i += 2;

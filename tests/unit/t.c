@@ -78,17 +78,6 @@ const char *t_tmpdir(void)
 	return buf;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long t_unhex(const char *s, uint8_t *out, size_t cap)
 {
 	size_t n = strlen(s);
@@ -96,7 +85,7 @@ long t_unhex(const char *s, uint8_t *out, size_t cap)
 	if (n % 2 || n / 2 > cap)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		int a = hexval(s[2 * i]), b = hexval(s[2 * i + 1]);
+		int a = hc_hexval(s[2 * i]), b = hc_hexval(s[2 * i + 1]);
 
 		if (a < 0 || b < 0)
 			return -1;
