@@ -4,11 +4,11 @@
  *   PNG issuance: `hc-issue --batch RECORDS --png-dir DIR` over 600
  *       records (examples/records.jsonl 100 times), codes per CPU second
  *       of the process (per core: the machine may be shared; signing,
- *       QR encoding, PNG and an fsynced file each), against the issue's
- *       3,000; and, in this process, what a code costs in QR encoding
- *       (libqrencode) and in PNG encoding apart, and how many of the
- *       codes zbar reads back from the batch's files and at 2 pixels a
- *       module.
+ *       QR encoding, PNG and a file each, one syncfs for all), against
+ *       the issue's 3,000; and, in this process, what a code costs in QR
+ *       encoding (libqrencode) and in PNG encoding apart, and how many of
+ *       the codes zbar reads back from the batch's files and at 2 pixels
+ *       a module.
  *   checkpoint: `hc-verify FILE.png --trust DIR` in a new process each
  *       time (trust loading, image decode, scan, verify), median of 50,
  *       against `zbarimg` on the same PNG in the same run (runs
