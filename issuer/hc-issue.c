@@ -1,6 +1,7 @@
 /* hc-issue: builds a person's status from a record, signs it as a health
  * code and prints it as QR text and images (PNG, SVG, terminal). */
-#define _GNU_SOURCE /* syncfs(2), for a batch's images */
+/* syncfs(2), for a batch's images, is a GNU extension. */
+#define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): glibc's feature macro */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
