@@ -11,7 +11,7 @@
 /* Digits after "hc:/" that fit version HC_QR_MAX_VERSION at level M with
  * the two segments hc_qrimg_make uses (t_image checks it against
  * libqrencode). Lets the issuer check the size without building the
- * symbol, whose mask search is the slowest part of issuing. */
+ * symbol. */
 #define HC_QR_MAX_DIGITS 1856
 #define HC_MAX_IMAGE_PIXELS ((uint64_t)8192 * 8192)
 
@@ -19,7 +19,8 @@ struct hc_qrimg;
 
 /* Encodes QR text "PREFIX/DIGITS" (prefix up to and including the first
  * '/', then digits only) as two segments, byte mode then numeric mode, at
- * error-correction level M, smallest version that fits.
+ * error-correction level M, smallest version that fits, data mask 1
+ * (qrimg.c says why).
  * HC_ERR_QR_TOO_BIG past version HC_QR_MAX_VERSION. */
 hc_err hc_qrimg_make(const char *text, struct hc_qrimg **out) HC_WUR;
 void hc_qrimg_free(struct hc_qrimg *q);

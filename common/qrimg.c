@@ -12,6 +12,22 @@
 
 #include "hc_image.h"
 
+/* libqrencode's encoder with the data mask given (0-7; -1 searches all 8,
+ * as QRcode_encodeInput does). Not declared in qrencode.h, but exported by
+ * libqrencode 4 and listed in Debian's libqrencode4 symbols file
+ * (QRcode_encodeMask@Base 3.2.0), so a part of its ABI. Declared here only. */
+QRcode *QRcode_encodeMask(QRinput *input, int mask);
+
+/* Every symbol is made with data mask 1 (the data modules of even rows
+ * inverted). Any of the eight masks decodes (the format
+ * information names it); libqrencode's search scores all eight by ISO
+ * 18004's penalty rules, which cost 85% of encoding a code here and, over
+ * 600 issued codes read back by zbar, helped no scan: at 6 and at 2 pixels
+ * a module every symbol read back with every mask and with the search; at
+ * 1.5 pixels a module (box-filtered) 386 of 600 with the search, 348 to
+ * 431 with a fixed mask, 431 with mask 1 (doc/FORMATS.md, section 2). */
+#define QR_MASK 1
+
 #define QR_MAX_SCALE 64
 #define QR_MAX_MARGIN 16
 #define OUT_MAX (256u << 20) /* rendered file, bytes */
@@ -115,7 +131,7 @@ hc_err hc_qrimg_make(const char *text, struct hc_qrimg **out)
 		goto out;
 	}
 	errno = 0;
-	if (!(qr = QRcode_encodeInput(in))) {
+	if (!(qr = QRcode_encodeMask(in, QR_MASK))) {
 		if (errno == ERANGE)
 			err = HC_ERR_QR_TOO_BIG;
 		else if (errno == ENOMEM)
@@ -193,22 +209,44 @@ static void png_flush_cb(png_structp png)
 	(void)png;
 }
 
-/* One row of pixels of module row my (quiet zone included), packed eight
- * pixels a byte, most significant bit first, 1 = white. */
-static void png_pack_row(const QRcode *qr, int my, int side, int scale, int margin,
-			 uint8_t *row, size_t rowbytes)
+/* Clears pixels [from, to) of a packed row (most significant bit first). */
+static void clear_px(uint8_t *row, size_t from, size_t to)
 {
-	size_t px = 0;
-	int mx, i;
+	size_t a = from >> 3, b = to >> 3;
+	uint8_t head = (uint8_t)(0xffu >> (from & 7)), tail = (uint8_t)~(0xffu >> (to & 7));
+
+	if (a == b) {
+		row[a] &= (uint8_t)~(head & tail);
+		return;
+	}
+	row[a] &= (uint8_t)~head;
+	memset(row + a + 1, 0, b - a - 1);
+	if (to & 7)
+		row[b] &= (uint8_t)~tail;
+}
+
+/* One row of pixels of module row my (quiet zone included), packed eight
+ * pixels a byte, most significant bit first, 1 = white: a run of dark
+ * modules at a time. */
+static void png_pack_row(const QRcode *qr, int my, int scale, int margin, uint8_t *row,
+			 size_t rowbytes)
+{
+	const unsigned char *d;
+	int y = my - margin, x, e;
 
 	memset(row, 0xff, rowbytes);
-	for (mx = 0; mx < side; mx++) {
-		if (!dark(qr, mx - margin, my - margin)) {
-			px += (size_t)scale;
+	if (y < 0 || y >= qr->width)
+		return;
+	d = qr->data + (size_t)y * (size_t)qr->width;
+	for (x = 0; x < qr->width; x = e) {
+		if (!(d[x] & 1)) {
+			e = x + 1;
 			continue;
 		}
-		for (i = 0; i < scale; i++, px++)
-			row[px >> 3] &= (uint8_t)~(0x80u >> (px & 7));
+		for (e = x + 1; e < qr->width && (d[e] & 1); e++)
+			;
+		clear_px(row, (size_t)(x + margin) * (size_t)scale,
+			 (size_t)(e + margin) * (size_t)scale);
 	}
 }
 
@@ -218,7 +256,12 @@ static void png_pack_row(const QRcode *qr, int my, int side, int scale, int marg
  * level 9 did, and the batch a tenth of its CPU time; levels 6 and 9 save
  * another quarter of the bytes at 1.5 and 2.7 times the batch's time, and
  * filter Up or adaptive filtering only make the files larger (a repeated
- * row is already one deflate match). */
+ * row is already one deflate match). Level 2 (zlib's deflate_fast still)
+ * makes them 5% smaller than level 1 for 2% more instructions; a smaller
+ * window or memLevel, Z_RLE (with filter Up) or Z_FIXED made them larger,
+ * slower or both, and one png_write_image call for the rows saved nothing
+ * (callgrind). What is left is zlib's own cost, about 30 instructions a
+ * byte of the 32 KB of pixels at scale 6, a fifth of it Adler-32. */
 static int png_encode(png_structp png, png_infop info, const QRcode *qr, int scale,
 		      int margin, uint8_t *row, size_t rowbytes, struct obuf *ob)
 {
@@ -230,11 +273,11 @@ static int png_encode(png_structp png, png_infop info, const QRcode *qr, int sca
 	png_set_IHDR(png, info, (png_uint_32)(side * scale), (png_uint_32)(side * scale), 1,
 		     PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
 		     PNG_FILTER_TYPE_DEFAULT);
-	png_set_compression_level(png, 1);
+	png_set_compression_level(png, 2);
 	png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
 	png_write_info(png, info);
 	for (y = 0; y < side; y++) {
-		png_pack_row(qr, y, side, scale, margin, row, rowbytes);
+		png_pack_row(qr, y, scale, margin, row, rowbytes);
 		for (i = 0; i < scale; i++)
 			png_write_row(png, row);
 	}

@@ -213,6 +213,28 @@ expect "red code issued and refused at checkpoint" 1 requirement-not-met "" -- -
 "$B/hc-issue" --key zj.key --iss $ISS --batch "$SRC/examples/records.jsonl" --risk-areas "$SRC/examples/risk-areas.json" --at $AT --png-dir . > batch.txt
 n=$(grep -c '^hc:/' batch.txt); lines=$(wc -l < "$SRC/examples/records.jsonl")
 [ "$n" -eq "$lines" ] && [ -s 000001.png ] && ok "batch issues one code per line ($n)" || bad "batch" "$n vs $lines"
+# every image of the batch, read back by zbar in line order, is its line's code
+zbarimg -q --raw $(seq -f '%06g.png' "$lines") > bz.txt 2>/dev/null
+cmp -s bz.txt batch.txt && ok "zbar reads every batch image back as its line's code" ||
+	bad "batch images" "$(diff bz.txt batch.txt | head -3)"
+ls -d .hc-issue.* >/dev/null 2>&1 && bad "batch left its staging directory" ||
+	ok "no staging directory left after the batch"
+# an image that cannot be written (a file size limit: EFBIG) refuses its
+# line and leaves no file, whole or partial, and no staging directory
+# (standard error through a pipe, which the limit does not touch)
+mkdir fsz && (trap '' XFSZ; ulimit -f 1; exec "$B/hc-issue" --key zj.key --iss $ISS \
+	--batch "$SRC/examples/records.jsonl" --risk-areas "$SRC/examples/risk-areas.json" --at $AT \
+	--png-dir fsz > fsz.txt) 2>&1 | cat > fsz.err; rc=${PIPESTATUS[0]}
+[ $rc -eq 1 ] && [ -z "$(ls -A fsz)" ] && [ "$(grep -c . fsz.txt)" -eq 0 ] &&
+	grep -q "fsz/000001.png: File too large" fsz.err && ok "an image that cannot be written: line refused, no file left" ||
+	bad "image write failure" "exit $rc, $(ls -A fsz | head -3) $(head -2 fsz.err)"
+# an image that cannot be moved into place (a directory has its name): exit 2,
+# the staging directory removed
+mkdir -p ren/000003.png && "$B/hc-issue" --key zj.key --iss $ISS --batch "$SRC/examples/records.jsonl" \
+	--risk-areas "$SRC/examples/risk-areas.json" --at $AT --png-dir ren > /dev/null 2> ren.err; rc=$?
+[ $rc -eq 2 ] && grep -q "images not in place: .*ren/000003.png" ren.err && ! ls -d ren/.hc-issue.* >/dev/null 2>&1 &&
+	ok "an image that cannot be moved into place: exit 2, staging removed" ||
+	bad "image rename failure" "exit $rc, $(ls -A ren) $(tail -2 ren.err)"
 V --any-status - < batch.txt > bv.txt; rc=$?
 [ $rc -eq 0 ] && [ "$(grep -c PASS bv.txt)" -eq "$lines" ] && ok "batch codes verify" || bad "batch verify" "$(cat bv.txt)"
 printf '{"person":1}\n' | "$B/hc-issue" --key zj.key --iss $ISS --batch - > b2.txt 2>/dev/null; rc=$?
