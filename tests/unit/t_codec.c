@@ -1,5 +1,6 @@
 /* t_codec.c: table-driven tests of base64url, raw deflate, QR framing,
  * times, text safety and masking, and strict JSON. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,12 +326,87 @@ static void json_strict(void)
 	}
 }
 
+/* The decoder reads eight digits a step; a plain one, written from the
+ * framing's definition, must agree with it on every text: the errors in
+ * their order (non-digit, odd count, too large, pair above 77) and the
+ * token. Random texts of up to 120 digits, mostly valid pairs, some with
+ * a stray byte (any of the 256) or a pair out of range at a random place,
+ * some of odd length, into outputs of random sizes. */
+static hc_err qr_ref(const char *text, size_t n, char *tok, size_t toksz, size_t *len)
+{
+	size_t nd = n - 4;
+
+	*len = 0;
+	if (nd == 0)
+		return HC_ERR_QR_EMPTY;
+	for (size_t i = 4; i < n; i++)
+		if (text[i] < '0' || text[i] > '9')
+			return HC_ERR_QR_DIGIT;
+	if (nd % 2)
+		return HC_ERR_QR_ODD;
+	if (nd / 2 + 1 > toksz)
+		return HC_ERR_TOO_LARGE;
+	for (size_t i = 0; i < nd / 2; i++) {
+		int v = (text[4 + 2 * i] - '0') * 10 + (text[4 + 2 * i + 1] - '0');
+
+		if (v > 77)
+			return HC_ERR_QR_RANGE;
+		tok[i] = (char)(v + 45);
+	}
+	tok[nd / 2] = '\0';
+	*len = nd / 2;
+	return HC_OK;
+}
+
+static void qr_decode_ref(void)
+{
+	unsigned long long x = 0x9e3779b97f4a7c15ull;
+	unsigned bad = 0, ok = 0;
+
+	t_begin("qr decode agrees with a plain decoder on 200,000 random texts");
+	for (int it = 0; it < 200000 && bad < 5; it++) {
+		char text[256], a[128], b[128];
+		size_t n = 4, np, la, lb, toksz;
+		hc_err ea, eb;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		np = (size_t)(x % 61);
+		memcpy(text, "hc:/", 4);
+		for (size_t k = 0; k < np; k++) {
+			unsigned v;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			v = x % 400 ? (unsigned)(x >> 20) % 78 : 78 + (unsigned)(x >> 20) % 22;
+			text[n++] = (char)('0' + v / 10);
+			text[n++] = (char)('0' + v % 10);
+		}
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (x % 40 == 0 && n > 4)
+			text[4 + (x >> 8) % (n - 4)] = (char)((x >> 24) & 0xff);
+		if ((x >> 32) % 40 == 0)
+			text[n++] = '5';
+		toksz = 1 + (size_t)((x >> 40) % 70);
+		ea = qr_ref(text, n, a, toksz, &la);
+		eb = hc_qr_decode(HC_QR_PREFIX, text, n, b, toksz, &lb);
+		if (ea != eb || la != lb || (ea == HC_OK && memcmp(a, b, la + 1) != 0)) {
+			fprintf(stderr, "  text of %zu bytes, out %zu: %s vs %s\n", n, toksz,
+				hc_reason(ea), hc_reason(eb));
+			bad++;
+		}
+		ok += ea == HC_OK;
+	}
+	CHECK(bad == 0);
+	CHECK(ok > 10000); /* the valid case is exercised, not only the errors */
+	t_end();
+}
+
 void t_main(void)
 {
 	b64_vectors();
 	b64_rejects();
 	RUN(zip_roundtrip_and_cap);
 	qr_framing();
+	qr_decode_ref();
 	times();
 	text();
 	json_strict();
