@@ -33,9 +33,9 @@ static const char usage_text[] =
 	"  --record FILE       one person's record (JSON)\n"
 	"  --batch FILE        one record per line (JSON lines), - for stdin;\n"
 	"                      one QR text per line on stdout (empty for a failed record)\n"
-	"  --png-dir DIR       batch: write NNNNNN.png per line into DIR; the images\n"
-	"                      appear there together at the end of the batch, made\n"
-	"                      durable by one sync (DIR/.hc-issue.* until then)\n"
+	"  --png-dir DIR       batch: write NNNNNN.png per line into DIR; 256 lines at\n"
+	"                      a time, the images are made durable by one sync and\n"
+	"                      moved into DIR before those lines are printed\n"
 	"  --records FILE      write one JSON line per record to FILE (new):\n"
 	"                      {line, jti, status, why, iat, exp, png} for a code,\n"
 	"                      {line, refused, detail} for a refused record; the jti\n"
@@ -153,21 +153,31 @@ out:
 }
 
 /* A batch's images are written, without an fsync each, into a staging
- * directory DIR/.hc-issue.XXXXXX; at the end of the batch one syncfs
- * makes them all durable, then each is renamed into DIR and DIR is
- * fsynced, before the records file is. A file under its final name is
- * always whole, whatever stops the batch; a batch that does not reach its
- * end leaves its images in the staging directory. */
+ * directory DIR/.hc-issue.XXXXXX, and committed in groups of up to
+ * GROUP lines: one syncfs makes the group's images durable, each is
+ * renamed into DIR by its name, and DIR is fsynced; only then do the
+ * group's lines go to standard output and to the records file. So a
+ * line that was printed or recorded has its image whole under its final
+ * name, whatever stops the batch, and a file under a final name is
+ * always whole. A batch killed before a group's commit leaves that
+ * group's images, which nothing names yet, in the staging directory. */
+#define GROUP 256
+
 struct stage {
 	char path[4096];
 	const char *dir;
 	int dirfd, fd;
+	unsigned long no[GROUP]; /* the group's staged images by line */
+	size_t n;
+	bool failed; /* a commit failed: the staging directory is kept */
 };
 
 static hc_err stage_open(struct stage *st, const char *dir)
 {
 	st->dir = dir;
 	st->dirfd = st->fd = -1;
+	st->n = 0;
+	st->failed = false;
 	if (hc_path(st->path, sizeof(st->path), "%s/.hc-issue.XXXXXX", dir) != HC_OK)
 		return HC_ERR_INVALID_ARG;
 	if ((st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
@@ -183,12 +193,20 @@ static hc_err stage_open(struct stage *st, const char *dir)
 	return HC_OK;
 }
 
-/* name's PNG into the staging directory (removed again on failure). */
-static hc_err stage_put(const struct stage *st, const char *name, const uint8_t *p, size_t n)
+static void stage_name(char *name, size_t n, unsigned long no)
 {
-	int fd = openat(st->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	(void)snprintf(name, n, "%06lu.png", no);
+}
 
-	if (fd == -1 || fchmod(fd, 0644) == -1)
+/* Line no's PNG into the staging directory (removed again on failure). */
+static hc_err stage_put(struct stage *st, unsigned long no, const uint8_t *p, size_t n)
+{
+	char name[32];
+	int fd;
+
+	stage_name(name, sizeof(name), no);
+	if ((fd = openat(st->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1 ||
+	    fchmod(fd, 0644) == -1)
 		goto fail;
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -204,6 +222,7 @@ static hc_err stage_put(const struct stage *st, const char *name, const uint8_t 
 		fd = -1;
 		goto fail;
 	}
+	st->no[st->n++] = no;
 	return HC_OK;
 fail:
 	hc_set_detail("%s/%s: %s", st->dir, name, strerror(errno));
@@ -213,57 +232,55 @@ fail:
 	return HC_ERR_IO;
 }
 
-/* Every staged image durable, then in DIR (commit), or removed (!commit,
- * or after a failure); the staging directory removed and DIR fsynced.
- * HC_OK when commit was asked and done. */
-static hc_err stage_close(struct stage *st, bool commit)
+/* The group's images durable, then in DIR, then DIR durable. On a
+ * failure the images not yet moved stay in the staging directory (none
+ * is ever removed: its line may still be recovered) and the batch stops. */
+static hc_err stage_commit(struct stage *st)
 {
-	DIR *d = NULL;
-	struct dirent *e;
-	hc_err err = HC_OK;
-	int fd;
+	char name[32];
 
-	if (commit && syncfs(st->fd) == -1) {
+	if (st->n == 0)
+		return HC_OK;
+	if (syncfs(st->fd) == -1) {
 		hc_set_detail("%s: syncfs: %s", st->path, strerror(errno));
-		err = HC_ERR_IO;
+		goto fail;
 	}
-	if ((fd = dup(st->fd)) == -1 || !(d = fdopendir(fd))) {
-		hc_set_detail("%s: %s", st->path, strerror(errno));
-		if (fd != -1)
-			(void)close(fd);
-		err = HC_ERR_IO;
-	}
-	while (d && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (commit && err == HC_OK &&
-		    renameat(st->fd, e->d_name, st->dirfd, e->d_name) == 0)
-			continue;
-		if (commit && err == HC_OK) {
-			hc_set_detail("%s/%s: %s", st->dir, e->d_name, strerror(errno));
-			err = HC_ERR_IO;
+	for (size_t i = 0; i < st->n; i++) {
+		stage_name(name, sizeof(name), st->no[i]);
+		if (renameat(st->fd, name, st->dirfd, name) == -1) {
+			hc_set_detail("%s/%s: %s", st->dir, name, strerror(errno));
+			goto fail;
 		}
-		(void)unlinkat(st->fd, e->d_name, 0);
 	}
-	if (d)
-		(void)closedir(d);
-	(void)close(st->fd);
-	if (rmdir(st->path) == -1 && err == HC_OK) {
-		hc_set_detail("%s: %s", st->path, strerror(errno));
-		err = HC_ERR_IO;
-	}
-	if (fsync(st->dirfd) == -1 && err == HC_OK) {
+	if (fsync(st->dirfd) == -1) {
 		hc_set_detail("%s: %s", st->dir, strerror(errno));
-		err = HC_ERR_IO;
+		goto fail;
 	}
+	st->n = 0;
+	return HC_OK;
+fail:
+	st->failed = true;
+	return HC_ERR_IO;
+}
+
+/* The staging directory removed (empty after the last commit, or after
+ * a batch that staged nothing), unless a commit failed. */
+static void stage_close(struct stage *st)
+{
+	if (!st->failed && st->n == 0 && rmdir(st->path) == -1)
+		fprintf(stderr, "hc-issue: %s: %s\n", st->path, strerror(errno));
+	if (st->failed || st->n > 0)
+		fprintf(stderr, "hc-issue: the images of lines not printed are in %s\n", st->path);
+	(void)close(st->fd);
 	(void)close(st->dirfd);
 	st->fd = st->dirfd = -1;
-	return commit ? err : HC_OK;
 }
 
 struct outputs {
 	const char *png, *svg;
-	const struct stage *stage; /* batch: png staged there under its base name */
+	struct stage *stage; /* batch: png staged there for line no */
+	unsigned long no;
+	FILE *out; /* where the code's text goes */
 	bool terminal, jws;
 };
 
@@ -285,10 +302,9 @@ static hc_err emit(const struct issuer *is, const char *tok, const struct output
 	if (o->png && o->stage) {
 		uint8_t *p = NULL;
 		size_t n = 0;
-		const char *base = strrchr(o->png, '/');
 
 		if ((err = hc_qrimg_png(q, is->scale, 4, &p, &n)) == HC_OK)
-			err = stage_put(o->stage, base ? base + 1 : o->png, p, n);
+			err = stage_put(o->stage, o->no, p, n);
 		free(p);
 		if (err != HC_OK)
 			goto out;
@@ -299,7 +315,7 @@ static hc_err emit(const struct issuer *is, const char *tok, const struct output
 		goto out;
 	if (o->terminal && (err = hc_qrimg_print(q, stderr, 2)) != HC_OK)
 		goto out;
-	printf("%s\n", o->jws ? tok : text);
+	fprintf(o->out ? o->out : stdout, "%s\n", o->jws ? tok : text);
 out:
 	hc_qrimg_free(q);
 	return err;
@@ -341,15 +357,54 @@ out:
 	return ok;
 }
 
+/* A group's lines, held until its images are committed (--png-dir). */
+struct held {
+	FILE *out, *rec;
+	char *obuf, *rbuf;
+	size_t olen, rlen;
+};
+
+static bool held_open(struct held *h)
+{
+	h->obuf = h->rbuf = NULL;
+	h->out = open_memstream(&h->obuf, &h->olen);
+	h->rec = open_memstream(&h->rbuf, &h->rlen);
+	return h->out && h->rec;
+}
+
+/* Closes the group's streams; their bytes go to stdout and rf when
+ * flush (the group's images are in place), else nowhere. */
+static bool held_close(struct held *h, bool flush, FILE *rf)
+{
+	bool ok = true;
+
+	if (h->out && fclose(h->out) != 0)
+		ok = false;
+	if (h->rec && fclose(h->rec) != 0)
+		ok = false;
+	h->out = h->rec = NULL;
+	if (ok && flush) {
+		if (h->olen && fwrite(h->obuf, 1, h->olen, stdout) != h->olen)
+			ok = false;
+		if (rf && h->rlen && fwrite(h->rbuf, 1, h->rlen, rf) != h->rlen)
+			ok = false;
+	}
+	free(h->obuf);
+	free(h->rbuf);
+	h->obuf = h->rbuf = NULL;
+	return ok;
+}
+
 static int run_batch(const struct issuer *is, const char *path, const char *pngdir, bool jws,
 		     const char *recpath)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r"), *rf = NULL;
 	struct stage st = {.dirfd = -1, .fd = -1};
+	struct held h = {0};
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, ingroup = 0;
 	ssize_t n;
-	unsigned long no = 0, bad = 0, by[3] = {0, 0, 0};
+	unsigned long no = 0, bad = 0, done = 0, by[3] = {0, 0, 0};
 	int rc = 0;
 
 	if (!f) {
@@ -368,24 +423,56 @@ static int run_batch(const struct issuer *is, const char *path, const char *pngd
 		fprintf(stderr, "hc-issue: --records %s: %s\n", recpath,
 			errno == EEXIST ? "exists (records are never overwritten)" : strerror(errno));
 		if (pngdir)
-			(void)stage_close(&st, false);
+			stage_close(&st);
 		if (f != stdin)
 			(void)fclose(f);
 		return EXIT_USAGE;
 	}
-	while ((n = getline(&line, &cap, f)) != -1) {
+	for (;;) {
 		struct outputs o = {.jws = jws, .stage = pngdir ? &st : NULL};
 		struct hc_claims c;
 		char png[4096], where[64];
 		char *tok = NULL;
+		FILE *out = stdout, *rec = rf;
 		hc_err err;
 
+		/* A group ends at GROUP lines or at the end of the input: its
+		 * images in place, then its lines out. */
+		if (pngdir && ingroup == GROUP) {
+			if (stage_commit(&st) != HC_OK) {
+				perr("--png-dir: images not in place", HC_ERR_IO);
+				(void)held_close(&h, false, rf);
+				rc = EXIT_USAGE;
+				break;
+			}
+			if (!held_close(&h, true, rf) && rc == 0) {
+				fprintf(stderr, "hc-issue: cannot write the output\n");
+				rc = EXIT_USAGE;
+			}
+			done = no;
+			ingroup = 0;
+		}
+		if ((n = getline(&line, &cap, f)) == -1)
+			break;
+		if (pngdir && ingroup == 0 && !held_open(&h)) {
+			fprintf(stderr, "hc-issue: out of memory\n");
+			(void)held_close(&h, false, rf);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (pngdir) {
+			out = h.out;
+			rec = rf ? h.rec : NULL;
+			ingroup++;
+		}
 		no++;
 		memset(&c, 0, sizeof(c));
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
 		(void)snprintf(where, sizeof(where), "line %lu", no);
 		o.png = pngdir ? png : NULL;
+		o.no = no;
+		o.out = out;
 		err = pngdir ? hc_path(png, sizeof(png), "%s/%06lu.png", pngdir, no) : HC_OK;
 		if (err == HC_OK && (size_t)n > HC_MAX_JSON_FILE)
 			err = HC_ERR_TOO_LARGE;
@@ -393,16 +480,31 @@ static int run_batch(const struct issuer *is, const char *path, const char *pngd
 			err = emit(is, tok, &o);
 		if (err != HC_OK) {
 			perr(where, err);
-			putchar('\n'); /* keep output lines aligned with input lines */
+			fputc('\n', out); /* keep output lines aligned with input lines */
 			bad++;
 		} else if ((unsigned)c.st < 3) {
 			by[c.st]++;
 		}
-		if (rf && !put_record(rf, no, err, &c, o.png) && rc == 0) {
+		if (rec && !put_record(rec, no, err, &c, o.png) && rc == 0) {
 			fprintf(stderr, "hc-issue: --records %s: cannot write\n", recpath);
 			rc = EXIT_USAGE;
 		}
 		free(tok);
+	}
+	if (pngdir && ingroup > 0 && rc == 0) {
+		if (stage_commit(&st) != HC_OK) {
+			perr("--png-dir: images not in place", HC_ERR_IO);
+			(void)held_close(&h, false, rf);
+			rc = EXIT_USAGE;
+		} else {
+			if (!held_close(&h, true, rf)) {
+				fprintf(stderr, "hc-issue: cannot write the output\n");
+				rc = EXIT_USAGE;
+			}
+			done = no;
+		}
+	} else if (pngdir && ingroup > 0) {
+		(void)held_close(&h, false, rf);
 	}
 	free(line);
 	if (ferror(f)) {
@@ -411,9 +513,11 @@ static int run_batch(const struct issuer *is, const char *path, const char *pngd
 	}
 	if (f != stdin)
 		(void)fclose(f); /* read only: every read error was seen by ferror */
-	if (pngdir && stage_close(&st, true) != HC_OK) {
-		perr("--png-dir: images not in place", HC_ERR_IO);
-		rc = EXIT_USAGE;
+	if (pngdir) {
+		stage_close(&st);
+		if (done < no)
+			fprintf(stderr, "hc-issue: lines %lu to %lu were not printed or recorded\n",
+				done + 1, no);
 	}
 	if (rf && (fflush(rf) != 0 || fsync(fileno(rf)) != 0 || ferror(rf))) {
 		fprintf(stderr, "hc-issue: --records %s: cannot write\n", recpath);

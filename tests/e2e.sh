@@ -229,12 +229,26 @@ mkdir fsz && (trap '' XFSZ; ulimit -f 1; exec "$B/hc-issue" --key zj.key --iss $
 	grep -q "fsz/000001.png: File too large" fsz.err && ok "an image that cannot be written: line refused, no file left" ||
 	bad "image write failure" "exit $rc, $(ls -A fsz | head -3) $(head -2 fsz.err)"
 # an image that cannot be moved into place (a directory has its name): exit 2,
-# the staging directory removed
+# the group's lines neither printed nor recorded, its images kept in the
+# staging directory (never removed: nothing else holds them)
 mkdir -p ren/000003.png && "$B/hc-issue" --key zj.key --iss $ISS --batch "$SRC/examples/records.jsonl" \
-	--risk-areas "$SRC/examples/risk-areas.json" --at $AT --png-dir ren > /dev/null 2> ren.err; rc=$?
-[ $rc -eq 2 ] && grep -q "images not in place: .*ren/000003.png" ren.err && ! ls -d ren/.hc-issue.* >/dev/null 2>&1 &&
-	ok "an image that cannot be moved into place: exit 2, staging removed" ||
-	bad "image rename failure" "exit $rc, $(ls -A ren) $(tail -2 ren.err)"
+	--risk-areas "$SRC/examples/risk-areas.json" --at $AT --png-dir ren --records ren.rec > ren.txt 2> ren.err; rc=$?
+[ $rc -eq 2 ] && grep -q "images not in place: .*ren/000003.png" ren.err && [ ! -s ren.txt ] &&
+	[ -f ren.rec ] && [ ! -s ren.rec ] && ls ren/.hc-issue.*/000003.png >/dev/null 2>&1 &&
+	grep -q "not printed or recorded" ren.err &&
+	ok "an image that cannot be moved into place: exit 2, nothing printed or recorded, images kept" ||
+	bad "image rename failure" "exit $rc, $(ls -A ren) $(wc -c < ren.txt) $(tail -2 ren.err)"
+# a batch of more than one group (256 lines): every recorded image is in
+# place and is its line's code, the lines in input order
+for i in $(seq 60); do cat "$SRC/examples/records.jsonl"; done > big.jsonl
+mkdir big && "$B/hc-issue" --key zj.key --iss $ISS --batch big.jsonl --risk-areas "$SRC/examples/risk-areas.json" \
+	--at $AT --png-dir big --records big.rec > big.txt 2>/dev/null; rc=$?
+nb=$(wc -l < big.jsonl)
+zbarimg -q --raw $(seq -f 'big/%06g.png' "$nb") > bigz.txt 2>/dev/null
+[ $rc -eq 0 ] && [ "$(wc -l < big.txt)" -eq "$nb" ] && [ "$(grep -c '"png"' big.rec)" -eq "$nb" ] &&
+	cmp -s bigz.txt big.txt && ! ls -d big/.hc-issue.* >/dev/null 2>&1 &&
+	ok "a batch of $nb lines in groups: every line's image in place and its code" ||
+	bad "batch in groups" "exit $rc, $(wc -l < big.txt) lines, $(grep -c '"png"' big.rec) records"
 V --any-status - < batch.txt > bv.txt; rc=$?
 [ $rc -eq 0 ] && [ "$(grep -c PASS bv.txt)" -eq "$lines" ] && ok "batch codes verify" || bad "batch verify" "$(cat bv.txt)"
 printf '{"person":1}\n' | "$B/hc-issue" --key zj.key --iss $ISS --batch - > b2.txt 2>/dev/null; rc=$?
