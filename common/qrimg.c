@@ -13,9 +13,12 @@
 #include "hc_image.h"
 
 /* libqrencode's encoder with the data mask given (0-7; -1 searches all 8,
- * as QRcode_encodeInput does). Not declared in qrencode.h, but exported by
- * libqrencode 4 and listed in Debian's libqrencode4 symbols file
- * (QRcode_encodeMask@Base 3.2.0), so a part of its ABI. Declared here only. */
+ * as QRcode_encodeInput does). Not declared in qrencode.h: upstream marks
+ * it STATIC_IN_RELEASE (a test hook), but Debian's build exports it and
+ * its libqrencode4 symbols file lists it (QRcode_encodeMask@Base 3.2.0),
+ * so on Debian, the platform this project builds for, it is a part of
+ * the library's ABI. A libqrencode built with STATIC_IN_RELEASE=static
+ * fails the link here. Declared here only. */
 QRcode *QRcode_encodeMask(QRinput *input, int mask);
 
 /* Every symbol is made with data mask 1 (the data modules of even rows
