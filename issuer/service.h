@@ -18,6 +18,7 @@ struct hc_claims;
 struct publisher;
 struct feed;
 struct query;
+struct held_cache;
 
 struct svc {
 	const struct cfg *cfg;
@@ -31,6 +32,7 @@ struct svc {
 	struct metrics m;
 	struct feed *feed;     /* the risk-area feed (riskfeed.c), NULL: none */
 	struct query *query;   /* the queried sources (query.c), NULL: none */
+	struct held_cache *held; /* answers of held codes (held.c), NULL: none */
 };
 
 /* Who asks: the token's name and role, and the request's id (the audit

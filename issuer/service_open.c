@@ -16,6 +16,7 @@
 #include "hc_policy.h"
 #include "hc_sign.h"
 #include "hc_trust.h"
+#include "held.h"
 #include "service.h"
 
 hc_err svc_load_secret(const char *path, uint8_t out[32])
@@ -54,6 +55,12 @@ static void msgf(char *msg, size_t msgsz, const char *what, hc_err err)
 	const char *d = hc_detail();
 
 	(void)snprintf(msg, msgsz, "%s: %s%s%s", what, hc_strerror(err), d[0] ? ": " : "", d);
+}
+
+/* The registry's writer: person changed (NULL: a revocation). */
+static void forget_held(void *arg, const char *person)
+{
+	held_forget(arg, person);
 }
 
 hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
@@ -110,6 +117,11 @@ hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
 		msgf(msg, msgsz, c->registry, err);
 		goto out;
 	}
+	if ((err = held_open(&s->held)) != HC_OK) {
+		msgf(msg, msgsz, "held codes", err);
+		goto out;
+	}
+	reg_on_change(s->reg, forget_held, s->held);
 	*out = s;
 	s = NULL;
 out:
@@ -124,6 +136,7 @@ void svc_close(struct svc *s)
 	if (!s)
 		return;
 	reg_close(s->reg);
+	held_close(s->held);  /* after the writer, which tells it of changes */
 	hc_policy_free(s->pol);
 	hc_pubkey_free(s->pub);
 	hc_privkey_free(s->key);
