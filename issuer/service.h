@@ -27,6 +27,7 @@ struct svc {
 	struct hc_pubkey *pub;
 	struct hc_policy *pol;
 	uint8_t id_secret[32];
+	struct evp_mac_ctx_st *idmac; /* HMAC-SHA256 keyed with id_secret, copied per use */
 	int64_t max_validity;  /* the trust list's bound for iss, or the default */
 	struct publisher *publisher;
 	struct metrics m;
