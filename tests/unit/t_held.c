@@ -77,7 +77,7 @@ static void test_forget(void)
 static void test_ticket_before_change(void)
 {
 	struct held_cache *c = NULL;
-	struct held h = one("{\"jti\":\"old\"}");
+	struct held h = one("{\"jti\":\"old\"}"), *g;
 	struct held_ticket t;
 
 	CHECK_ERR(held_open(&c), HC_OK);
@@ -92,7 +92,9 @@ static void test_ticket_before_change(void)
 	/* a ticket taken after the change: stored */
 	t = held_ticket(c, K1);
 	held_put(c, K1, t, &h);
-	CHECK(held_get(c, K1) != NULL);
+	g = held_get(c, K1);
+	CHECK(g != NULL);
+	free(g);
 	held_close(c);
 }
 
