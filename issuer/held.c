@@ -1,8 +1,9 @@
 /* held.c: the cache of held codes' answers (held.h): 4-way sets, each with
  * its own lock and a generation that every change to one of its people
  * raises; a global generation for changes that name no person. Bounded by
- * HELD_BYTES; a full cache stores nothing more (sets still replace). */
+ * HELD_BYTES; once full, a new entry replaces one of its set's. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 #define HELD_SETS 16384u           /* a power of two */
 #define HELD_WAYS 4
-#define HELD_BYTES (48u << 20)     /* about 24,000 answers of 2 KB */
+#define HELD_BYTES (48u << 20)     /* about 20,000 answers of 2 KB */
 #define HELD_MAX_ENTRY (64u << 10) /* a larger answer is not kept */
 
 struct entry {
@@ -154,6 +155,31 @@ struct held_ticket held_ticket(struct held_cache *c, const char *key)
 	return t;
 }
 
+/* A full cache, and s (locked) has nothing to replace: drops an entry of a
+ * nearby set whose lock is free (dropping is always safe; trylock keeps
+ * two sets' locks from ever being waited for in opposite orders). */
+static bool make_room(struct held_cache *c, const struct set *s)
+{
+	size_t i = (size_t)(s - c->sets);
+
+	for (size_t k = 1; k <= 64; k++) {
+		struct set *o = &c->sets[(i + k) & (HELD_SETS - 1)];
+		bool dropped = false;
+
+		if (pthread_mutex_trylock(&o->mu) != 0)
+			continue;
+		for (int w = 0; w < HELD_WAYS && !dropped; w++)
+			if (o->way[w]) {
+				drop(c, &o->way[w]);
+				dropped = true;
+			}
+		pthread_mutex_unlock(&o->mu);
+		if (dropped)
+			return true;
+	}
+	return false;
+}
+
 void held_put(struct held_cache *c, const char *key, struct held_ticket t, const struct held *h)
 {
 	size_t ni = strlen(h->inputs) + 1, size;
@@ -163,7 +189,7 @@ void held_put(struct held_cache *c, const char *key, struct held_ticket t, const
 	if (strlen(key) != REG_KEY_LEN || h->bodylen > HELD_MAX_ENTRY || ni > HELD_MAX_ENTRY)
 		return;
 	size = sizeof(*e) + ni + h->bodylen + 1;
-	if (atomic_load(&c->bytes) + size > HELD_BYTES || !(e = malloc(size)))
+	if (!(e = malloc(size)))
 		return;
 	memcpy(e->key, key, REG_KEY_LEN + 1);
 	e->all = t.all;
@@ -178,18 +204,32 @@ void held_put(struct held_cache *c, const char *key, struct held_ticket t, const
 	/* A change (or a revocation) since the registry was read: the entry
 	 * may be older than the registry, and is not kept. */
 	if (s->gen == t.set && atomic_load(&c->all) == t.all) {
+		bool full = atomic_load(&c->bytes) + size > HELD_BYTES;
+
+		/* key's own way, else a free one (while there is room), else
+		 * the set's ways in turn: a full cache follows the traffic */
 		for (int w = 0; w < HELD_WAYS && !slot; w++)
 			if (s->way[w] && strcmp(s->way[w]->key, key) == 0)
 				slot = &s->way[w];
-		for (int w = 0; w < HELD_WAYS && !slot; w++)
+		for (int w = 0; w < HELD_WAYS && !slot && !full; w++)
 			if (!s->way[w])
 				slot = &s->way[w];
-		if (!slot)
-			slot = &s->way[s->next++ % HELD_WAYS];
-		drop(c, slot);
-		*slot = e;
-		atomic_fetch_add(&c->bytes, size);
-		e = NULL;
+		for (int w = 0; w < HELD_WAYS && !slot; w++) {
+			struct entry **v = &s->way[s->next++ % HELD_WAYS];
+
+			if (*v)
+				slot = v;
+		}
+		if (!slot && make_room(c, s))
+			for (int w = 0; w < HELD_WAYS && !slot; w++)
+				if (!s->way[w])
+					slot = &s->way[w];
+		if (slot && atomic_load(&c->bytes) - (*slot ? (*slot)->size : 0) + size <= HELD_BYTES) {
+			drop(c, slot);
+			*slot = e;
+			atomic_fetch_add(&c->bytes, size);
+			e = NULL;
+		}
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (e)

@@ -114,10 +114,49 @@ static void test_replace(void)
 	held_forget(NULL, K1);
 }
 
+/* More than the cache holds: it stays within its bound and keeps taking
+ * new entries (the newest is found). */
+static void test_full(void)
+{
+	struct held_cache *c = NULL;
+	size_t n = 2000;
+	char *big = malloc(n + 1), key[REG_KEY_LEN + 1];
+	struct held h, *g;
+	int found = 0;
+
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	memset(big, 'x', n);
+	big[n] = '\0';
+	h = one(big);
+	CHECK_ERR(held_open(&c), HC_OK);
+	for (int i = 0; i < 40000; i++) {
+		(void)snprintf(key, sizeof(key), "%043d", i);
+		held_put(c, key, held_ticket(c, key), &h);
+		if ((g = held_get(c, key)) != NULL)
+			found++;
+		free(g);
+	}
+	/* 80 MB offered to 48 MiB: each one was kept at least until read */
+	CHECK(found == 40000);
+	found = 0;
+	for (int i = 0; i < 40000; i++) {
+		(void)snprintf(key, sizeof(key), "%043d", i);
+		if ((g = held_get(c, key)) != NULL)
+			found++;
+		free(g);
+	}
+	CHECK(found > 10000 && found < 30000);
+	held_close(c);
+	free(big);
+}
+
 void t_main(void)
 {
 	RUN(test_hit_same_bytes);
 	RUN(test_forget);
 	RUN(test_ticket_before_change);
 	RUN(test_replace);
+	RUN(test_full);
 }
