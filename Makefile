@@ -138,6 +138,9 @@ $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 # t_dcc_adv frames its DCCs with the fuzz target's helper.
 $(B)/t/t_dcc_adv: $(B)/tests/fuzz/dcc_fx.o
+# t_held tests hc-issued's held-code answer cache.
+$(B)/tests/unit/t_held.o: HC_CFLAGS += -Iissuer
+$(B)/t/t_held: $(B)/issuer/held.o
 
 # t_registry and t_registry_load run the SQLite registry
 # (issuer/registry_sqlite*.c) on real files, with helpers in reg_fx.c.

@@ -333,13 +333,31 @@ static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct r
 	return send_reply(h, c, q, &r);
 }
 
+/* A request id: 12 random bytes in base64url. They are drawn 64 ids at a
+ * time per thread (each RAND_bytes costs OpenSSL's fork check, a getpid
+ * system call); an id only has to be unique, not secret. */
+static hc_err new_reqid(char *out, size_t n)
+{
+	static _Thread_local uint8_t pool[64 * 12];
+	static _Thread_local size_t used = sizeof(pool);
+	hc_err err;
+
+	if (used == sizeof(pool)) {
+		if ((err = hc_random(pool, sizeof(pool))) != HC_OK)
+			return err;
+		used = 0;
+	}
+	err = hc_b64u_encode(pool + used, 12, out, n);
+	used += 12;
+	return err;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *data,
 			      size_t *size, void **con_cls)
 {
 	struct http *h = cls;
 	struct req *q = *con_cls;
-	uint8_t rnd[12];
 
 	(void)version;
 	if (!q) {
@@ -349,8 +367,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		atomic_fetch_add(&h->inflight, 1);
 		q->t0 = now_us();
 		q->rt = RT_OTHER;
-		if (hc_random(rnd, sizeof(rnd)) != HC_OK ||
-		    hc_b64u_encode(rnd, sizeof(rnd), q->who.reqid, sizeof(q->who.reqid)) != HC_OK)
+		if (new_reqid(q->who.reqid, sizeof(q->who.reqid)) != HC_OK)
 			return MHD_NO;
 		return begin(h, c, q, url, method);
 	}

@@ -146,6 +146,12 @@ hc_err reg_apply(struct reg *r, const struct reg_change *c, int64_t *version_out
 hc_err reg_apply_many(struct reg *r, const struct reg_change *c, size_t n, hc_err *err,
 		      char (*detail)[REG_DETAIL_LEN], int64_t *version) HC_WUR;
 
+/* fn(arg, person) in the writer after each commit and before any caller
+ * of its changes returns: once for every change to a person (its key),
+ * and with person NULL for a revocation (which names a code, not a
+ * person). Set before the registry is written. */
+void reg_on_change(struct reg *r, void (*fn)(void *arg, const char *person), void *arg);
+
 /* Revokes one code at now (admin): HC_ERR_NOT_FOUND for an unknown jti;
  * a code already revoked keeps its first time (HC_OK, *already = true).
  * Audited as "revoke" with why = {reason}. Durable before it returns. */

@@ -72,6 +72,8 @@ struct reg {
 	int64_t commits, changes, hist[8];
 	pthread_mutex_t pool_mu;
 	struct conn *idle;  /* read connections not in use */
+	void (*on_change)(void *arg, const char *person);  /* reg_on_change */
+	void *on_change_arg;
 };
 
 /* The end of the audit chain inside the writer's transaction. */

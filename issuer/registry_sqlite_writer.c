@@ -122,6 +122,25 @@ out:
 	return 0;
 }
 
+/* reg_on_change: the people a batch changed (a failed job too: telling
+ * of a change that did not happen costs a cache miss, nothing more). */
+static void tell_changes(const struct reg *r, const struct job *batch)
+{
+	for (const struct job *j = batch; r->on_change && j; j = j->next)
+		if (j->kind == J_APPLY)
+			r->on_change(r->on_change_arg, j->change->person);
+		else if (j->kind == J_REVOKE)
+			r->on_change(r->on_change_arg, NULL);
+}
+
+void reg_on_change(struct reg *r, void (*fn)(void *arg, const char *person), void *arg)
+{
+	pthread_mutex_lock(&r->mu);
+	r->on_change = fn;
+	r->on_change_arg = arg;
+	pthread_mutex_unlock(&r->mu);
+}
+
 static unsigned hist_slot(int64_t n)
 {
 	unsigned k = 0;
@@ -148,6 +167,7 @@ void *rs_writer_main(void *arg)
 		r->head = r->tail = NULL;
 		pthread_mutex_unlock(&r->mu);
 		n = run_batch(r, batch);
+		tell_changes(r, batch);
 		pthread_mutex_lock(&r->mu);
 		if (n > 0) {
 			r->commits++;

@@ -6,6 +6,7 @@
 
 #include "hc_json.h"
 #include "hc_sign.h"
+#include "held.h"
 #include "publish.h"
 #include "service.h"
 
@@ -201,6 +202,30 @@ void svc_healthz(struct svc *s, struct reply *r)
 	reply_json(r, 200, body);
 }
 
+/* Appends the held-code cache's counters to *text of *n bytes. */
+static hc_err held_metrics(struct svc *s, char **text, size_t *n)
+{
+	uint64_t hits, misses;
+	char buf[400], *nt;
+	int len;
+
+	held_counts(s->held, &hits, &misses);
+	len = snprintf(buf, sizeof(buf),
+		       "# HELP hc_held_answers_total Held codes looked up in the answer cache.\n"
+		       "# TYPE hc_held_answers_total counter\n"
+		       "hc_held_answers_total{cache=\"hit\"} %llu\n"
+		       "hc_held_answers_total{cache=\"miss\"} %llu\n",
+		       (unsigned long long)hits, (unsigned long long)misses);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return HC_ERR_TOO_LARGE;
+	if (!(nt = realloc(*text, *n + (size_t)len + 1)))
+		return HC_ERR_NOMEM;
+	memcpy(nt + *n, buf, (size_t)len + 1);
+	*text = nt;
+	*n += (size_t)len;
+	return HC_OK;
+}
+
 void svc_metrics(struct svc *s, struct reply *r)
 {
 	struct reg_stats st;
@@ -212,7 +237,8 @@ void svc_metrics(struct svc *s, struct reply *r)
 	if ((err = reg_stats(s->reg, hc_now(), &st)) != HC_OK ||
 	    (err = metrics_render(&s->m, &st, pub_revlist_seq(s->publisher),
 				  pub_audit_seq(s->publisher), &out, &n)) != HC_OK ||
-	    (err = svc_feed_metrics(s, &out, &n)) != HC_OK) {
+	    (err = svc_feed_metrics(s, &out, &n)) != HC_OK ||
+	    (err = held_metrics(s, &out, &n)) != HC_OK) {
 		free(out);
 		reply_error(r, 500, "metrics: %s", hc_strerror(err));
 		return;

@@ -18,6 +18,7 @@ struct hc_claims;
 struct publisher;
 struct feed;
 struct query;
+struct held_cache;
 
 struct svc {
 	const struct cfg *cfg;
@@ -26,11 +27,13 @@ struct svc {
 	struct hc_pubkey *pub;
 	struct hc_policy *pol;
 	uint8_t id_secret[32];
+	struct evp_mac_ctx_st *idmac; /* HMAC-SHA256 keyed with id_secret, copied per use */
 	int64_t max_validity;  /* the trust list's bound for iss, or the default */
 	struct publisher *publisher;
 	struct metrics m;
 	struct feed *feed;     /* the risk-area feed (riskfeed.c), NULL: none */
 	struct query *query;   /* the queried sources (query.c), NULL: none */
+	struct held_cache *held; /* answers of held codes (held.c), NULL: none */
 };
 
 /* Who asks: the token's name and role, and the request's id (the audit

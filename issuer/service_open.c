@@ -11,11 +11,13 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include "hc_policy.h"
 #include "hc_sign.h"
 #include "hc_trust.h"
+#include "held.h"
 #include "service.h"
 
 hc_err svc_load_secret(const char *path, uint8_t out[32])
@@ -56,6 +58,30 @@ static void msgf(char *msg, size_t msgsz, const char *what, hc_err err)
 	(void)snprintf(msg, msgsz, "%s: %s%s%s", what, hc_strerror(err), d[0] ? ": " : "", d);
 }
 
+/* s->idmac: HMAC-SHA256 keyed with the id secret. */
+static hc_err idmac_new(struct svc *s)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end()};
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	hc_err err = HC_ERR_CRYPTO;
+
+	if (hmac && (s->idmac = EVP_MAC_CTX_new(hmac)) != NULL &&
+	    EVP_MAC_init(s->idmac, s->id_secret, sizeof(s->id_secret), params))
+		err = HC_OK;
+	EVP_MAC_free(hmac);
+	if (err != HC_OK)
+		hc_set_detail("cannot key HMAC-SHA256");
+	return err;
+}
+
+/* The registry's writer: person changed (NULL: a revocation). */
+static void forget_held(void *arg, const char *person)
+{
+	held_forget(arg, person);
+}
+
 hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
 {
 	struct svc *s;
@@ -75,6 +101,10 @@ hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
 		goto out;
 	}
 	if ((err = svc_load_secret(c->id_secret, s->id_secret)) != HC_OK) {
+		msgf(msg, msgsz, "id_secret", err);
+		goto out;
+	}
+	if ((err = idmac_new(s)) != HC_OK) {
 		msgf(msg, msgsz, "id_secret", err);
 		goto out;
 	}
@@ -110,6 +140,11 @@ hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
 		msgf(msg, msgsz, c->registry, err);
 		goto out;
 	}
+	if ((err = held_open(&s->held)) != HC_OK) {
+		msgf(msg, msgsz, "held codes", err);
+		goto out;
+	}
+	reg_on_change(s->reg, forget_held, s->held);
 	*out = s;
 	s = NULL;
 out:
@@ -124,24 +159,31 @@ void svc_close(struct svc *s)
 	if (!s)
 		return;
 	reg_close(s->reg);
+	held_close(s->held);  /* after the writer, which tells it of changes */
 	hc_policy_free(s->pol);
 	hc_pubkey_free(s->pub);
 	hc_privkey_free(s->key);
+	EVP_MAC_CTX_free(s->idmac);
 	OPENSSL_cleanse(s->id_secret, sizeof(s->id_secret));
 	free(s);
 }
 
-/* base64url(HMAC-SHA256(id secret, id)). */
+/* base64url(HMAC-SHA256(id secret, id)), from a copy of the keyed HMAC
+ * (a one-shot HMAC() looks the algorithms up and keys them on every
+ * request: a fifth of a held code's instructions). */
 hc_err svc_person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1])
 {
+	EVP_MAC_CTX *m = EVP_MAC_CTX_dup(s->idmac);
 	uint8_t mac[32];
-	unsigned len = 0;
+	size_t len = 0;
 	hc_err err;
 
-	if (!HMAC(EVP_sha256(), s->id_secret, sizeof(s->id_secret), (const uint8_t *)id,
-		  strlen(id), mac, &len) ||
-	    len != sizeof(mac))
+	if (!m || !EVP_MAC_update(m, (const uint8_t *)id, strlen(id)) ||
+	    !EVP_MAC_final(m, mac, &len, sizeof(mac)) || len != sizeof(mac)) {
+		EVP_MAC_CTX_free(m);
 		return HC_ERR_CRYPTO;
+	}
+	EVP_MAC_CTX_free(m);
 	err = hc_b64u_encode(mac, sizeof(mac), out, REG_KEY_LEN + 1);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return err;

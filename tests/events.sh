@@ -116,6 +116,9 @@ ev "$T_TRV" "{\"event\":\"cmcc-2\",\"type\":\"trv\",\"id\":\"$(id 7)\",\"region\
 	ok "codes: the person first seen in an event gets a green code, named from the event" ||
 	bad "first code" "$(cat code.out)"
 QR0=$(CJ 'd["qr"]') JTI0=$(CJ 'd["jti"]')
+# held now, and kept in the daemon's answer cache until the next change
+[ "$(codes 0)" = 200 ] && [ "$(CJ 'd["jti"]')" = "$JTI0" ] && [ "$(codes 0)" = 200 ] && [ "$(CJ 'd["jti"]')" = "$JTI0" ] &&
+	ok "codes: the same code held" || bad "held code" "$(cat code.out)"
 [ "$(codes 4)" = 200 ] && [ "$(CJ 'd["status"]')" = green ] && ok "codes: green after the flag was cleared" ||
 	bad "code after clear" "$(cat code.out)"
 [ "$(codes 7)" = 404 ] && has "$(cat code.out)" "not" && ok "codes: unknown person (the refused stay stored nothing): 404" ||

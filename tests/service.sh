@@ -86,6 +86,10 @@ expect() {
 	[ -z "$d" ] && ok "$1" || bad "$1" "$d; body: $(head -c 300 body.out)"
 }
 J() { $PY -c 'import json,sys; d=json.load(open("body.out")); print(eval(sys.argv[1]))' "$1"; }
+# held_hits: held codes answered from the daemon's cache so far (/metrics)
+held_hits() {
+	curl -s --cacert ca.pem "$URL/metrics" | sed -n 's/^hc_held_answers_total{cache="hit"} //p'
+}
 
 # valid GB 11643 numbers: ids N -> N lines
 ids() {
@@ -124,9 +128,14 @@ JTI1=$(J 'd["jti"]') QR1=$(J 'd["qr"]')
 out=$("$B/hc-verify" --trust trust --text "$QR1" 2>&1) && ok "the answered code verifies against the trust list" ||
 	bad "verify answered code" "$out"
 post /v1/codes "$T_APP" "{\"id\":\"$ID1\"}"; expect "codes: app gets the code" 200
+cp body.out held1.json  # from the registry: the cache's answers must be the same bytes
 [ "$(J 'd["jti"]')" = "$JTI1" ] && ok "codes: the held code (same jti)" || bad "held code" "$BODY"
 post /v1/codes "$T_COUNTER" "{\"id\":\"$ID1\"}"; [ "$(J 'd["jti"]')" = "$JTI1" ] && ok "codes: held again for counter" ||
 	bad "held twice" "$BODY"
+h0=$(held_hits)
+post /v1/codes "$T_APP" "{\"id\":\"$ID1\"}"
+[ "$(J 'd["jti"]')" = "$JTI1" ] && [ "$(held_hits)" -gt "${h0:-0}" ] && cmp -s body.out held1.json &&
+	ok "codes: the held code answered from the cache, the same bytes" || bad "held from the cache" "hits ${h0:-none}: $BODY"
 post "/v1/codes?svg=1" "$T_APP" "{\"id\":\"$ID1\"}"
 has "$(J 'd["svg"]')" "<svg" && ok "?svg=1 adds the SVG" || bad "svg=1" "$(head -c 200 body.out)"
 post /v1/codes "$T_APP" "{\"id\":\"$ID1\"}" -H 'Accept: image/png' -o code.png
@@ -149,6 +158,9 @@ has "$out" '"st":"red"' || has "$out" red && ok "the red code verifies as red" |
 
 # a changed record: the green code of person 3 is superseded
 post /v1/records "$T_COUNTER" "$(rec "$ID3")"; G3=$(J 'd["jti"]') QR3=$(J 'd["qr"]')
+post /v1/codes "$T_APP" "{\"id\":\"$ID3\"}"; h0=$(held_hits); post /v1/codes "$T_APP" "{\"id\":\"$ID3\"}"
+[ "$(J 'd["jti"]')" = "$G3" ] && [ "$(held_hits)" -gt "${h0:-0}" ] && ok "codes: person 3's green code, from the cache" ||
+	bad "person 3 cached" "$BODY"
 NAT2=$(date -u -d @$((NOW - 3600)) +%Y-%m-%dT%H:%M:%SZ)
 post /v1/records "$T_COUNTER" "{\"person\":{\"name\":\"王小明\",\"id\":\"$ID3\"},\"nat\":[{\"at\":\"$NAT2\",\"result\":\"positive\"}]}"
 [ "$(J 'd["status"]')" = red ] && [ "$(J 'd["jti"]')" != "$G3" ] && [ "$(J '",".join(d["why"])')" = nat-positive ] &&
@@ -279,6 +291,15 @@ has "$BODY" 'hc_requests_total{path="/v1/records",status="200"}' && has "$BODY" 
 NREV=$($PY -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(len(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["revoked"]))' $REVF)
 [ "$NREV" -ge 2 ] && echo "$BODY" | grep -qx "hc_codes_revoked $NREV" && ok "metrics: hc_codes_revoked is the published list's $NREV entries" ||
 	bad "hc_codes_revoked (list has $NREV)" "$(echo "$BODY" | grep revoked)"
+# the held code's answer is cached: revoked, it is never answered again
+post /v1/codes "$T_APP" "{\"id\":\"$ID1\"}"; JC=$(J 'd["jti"]'); h0=$(held_hits)
+post /v1/codes "$T_APP" "{\"id\":\"$ID1\"}"
+[ "$(J 'd["jti"]')" = "$JC" ] && [ "$(held_hits)" -gt "${h0:-0}" ] && ok "the held code from the cache before its revocation" ||
+	bad "cached before revoke" "$BODY"
+post /v1/revocations "$T_ADMIN" "{\"jti\":\"$JC\",\"reason\":\"cache-test\"}"; expect "revoke the cached code: 200" 200
+post /v1/codes "$T_APP" "{\"id\":\"$ID1\"}"
+[ "$ST" = 200 ] && [ -n "$(J 'd["jti"]')" ] && [ "$(J 'd["jti"]')" != "$JC" ] &&
+	ok "the very next request after the revocation: a new code, not the revoked one" || bad "revoked code answered" "$BODY"
 
 # ---- privacy: many people ----
 for i in $(seq 10 59); do rec "$(sed -n ${i}p ids.txt)" > p$i.json; done
