@@ -55,10 +55,9 @@ static const char *const sql[S_N] = {
 	[S_ROLLBACK_TO] = "ROLLBACK TO job",
 	[S_PERSON] = "SELECT name, id, version, status FROM people WHERE key = ?1",
 	[S_PERSON_ADD] = "INSERT INTO people (key, name, id, version, status, created)"
-			 " VALUES (?1, ?2, ?3, 0, NULL, ?4)",
-	[S_PERSON_NAME] = "UPDATE people SET name = ?2, id = ?3 WHERE key = ?1",
-	[S_PERSON_VERSION] = "UPDATE people SET version = ?2 WHERE key = ?1",
-	[S_PERSON_STATUS] = "UPDATE people SET status = ?2 WHERE key = ?1",
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_PERSON_SET] = "UPDATE people SET name = ?2, id = ?3, version = ?4, status = ?5"
+			 " WHERE key = ?1",
 	[S_INPUT_ADD] = "INSERT INTO inputs (person, kind, json, source, cause, at)"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 			" ON CONFLICT (person, kind, json) DO NOTHING",
@@ -278,6 +277,12 @@ sqlite3_stmt *rs_q(struct conn *c, enum rs_stmt id, const char *fmt, ...)
 		case 'i':
 			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
 			break;
+		case 'I': {
+			int64_t v = va_arg(ap, int64_t);
+
+			rc = v >= 0 ? sqlite3_bind_int64(s, i + 1, v) : sqlite3_bind_null(s, i + 1);
+			break;
+		}
 		case 'h':
 			rc = sqlite3_bind_blob(s, i + 1, va_arg(ap, const void *), 32,
 			                       SQLITE_STATIC);
