@@ -30,11 +30,8 @@ struct job {
 
 /* WAL frames (pages) after which the checkpointer copies them into the
  * database, and after which the writer does it itself (the checkpointer
- * is kept from finishing by long readers). A checkpoint writes each page
- * once however many commits changed it (the audit's last page, the
- * B-trees' inner pages): at 4000 rather than 1000, bench_registry writes
- * 36 KiB a change instead of 42. */
-#define WAL_CHECKPOINT 4000
+ * is kept from finishing by long readers). */
+#define WAL_CHECKPOINT 1000
 #define WAL_LIMIT 16000
 
 /* ---- the writer ---- */
