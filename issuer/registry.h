@@ -113,9 +113,10 @@ hc_err reg_people_get(struct reg *r, const char *const *keys, size_t n, struct r
  *    each audited as "revoke"; the stored status becomes st;
  * 5. with code: stored (its jti unique: HC_ERR_EXISTS, never overwritten)
  *    and audited as "issue".
- * With event (a source's event id): first, (actor, event) is recorded as
- *    seen; when it was seen before, nothing is applied and the result is
- *    HC_ERR_EXISTS (a duplicate).
+ * With event (a source's event id): after the version check of 2 and
+ *    before anything else, (actor, event) is recorded as seen; when it was
+ *    seen before, nothing is applied and the result is HC_ERR_EXISTS (a
+ *    duplicate).
  * Returns only after the commit holding the change is durable; concurrent
  * changes share commits. *version_out (may be NULL): the version after. */
 struct reg_change {

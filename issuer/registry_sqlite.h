@@ -21,9 +21,7 @@ enum rs_stmt {
 	S_ROLLBACK_TO,
 	S_PERSON,
 	S_PERSON_ADD,
-	S_PERSON_NAME,
-	S_PERSON_VERSION,
-	S_PERSON_STATUS,
+	S_PERSON_SET,
 	S_INPUT_ADD,
 	S_INPUTS,
 	S_INPUT_DEL,
@@ -93,7 +91,8 @@ hc_err rs_schema_check(struct conn *c, const char *path) HC_WUR;
 hc_err rs_schema_extend(struct conn *c) HC_WUR;
 hc_err rs_dberr(struct conn *c, const char *what);
 /* The statement id with its parameters bound in order from fmt: 't' text
- * (NULL binds NULL), 'i' int64_t, 'h' 32-byte blob, 'b' blob and size_t.
+ * (NULL binds NULL), 'i' int64_t, 'I' int64_t
+ * (negative binds NULL), 'h' 32-byte blob, 'b' blob and size_t.
  * NULL (detail set) on failure. rs_done resets it for its next use. */
 sqlite3_stmt *rs_q(struct conn *c, enum rs_stmt id, const char *fmt, ...);
 void rs_done(sqlite3_stmt *s);

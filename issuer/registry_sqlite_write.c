@@ -172,37 +172,43 @@ static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change
 	return audit_add(c, ch, &e);
 }
 
+/* The person's row, written once per change: a new person's with its
+ * version and status (a new person holds no inputs, so every input is
+ * added; nor codes, so none is revoked), an existing one's updated once
+ * when its name, version or status changes (one statement, not one
+ * for each). st < 0: no status. */
+static hc_err person_row(struct conn *c, const struct reg_change *x, bool exists,
+			 const char *name, const char *id, int64_t ver, int64_t st)
+{
+	if (!exists)
+		return rs_run(c, rs_q(c, S_PERSON_ADD, "tttiIi", x->person, name, id, ver, st, x->now),
+			      "person");
+	return rs_run(c, rs_q(c, S_PERSON_SET, "tttiI", x->person, name, id, ver, st), "person");
+}
+
 hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, int64_t *version)
 {
 	sqlite3_stmt *s = rs_q(c, S_PERSON, "t", x->person);
-	int64_t ver = 0, old = 0;
-	bool exists = false, named = false, has_old = false, added = false;
+	char name[128] = "", id[64] = "";
+	int64_t ver = 0, old = -1;
+	bool exists = false, renamed = false, added = false, restatus;
 	hc_err err = HC_OK;
 	int rc;
 
 	if (!s)
 		return HC_ERR_STORE;
-	if (x->event) {
-		/* The event first: a duplicate changes nothing. */
-		rs_done(s);
-		err = rs_run(c, rs_q(c, S_EVENT_ADD, "ttti", x->actor, x->event, x->person, x->now),
-			     "event");
-		if (err != HC_OK)
-			return err;
-		if (sqlite3_changes(c->db) == 0) {
-			hc_set_detail("event %s of %s: seen before", x->event, x->actor);
-			return HC_ERR_EXISTS;
-		}
-		if (!(s = rs_q(c, S_PERSON, "t", x->person)))
-			return HC_ERR_STORE;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
+		const unsigned char *t;
+
 		exists = true;
-		named = sqlite3_column_bytes(s, 0) > 0;
+		if ((t = sqlite3_column_text(s, 0)) != NULL)
+			(void)snprintf(name, sizeof(name), "%s", (const char *)t);
+		if ((t = sqlite3_column_text(s, 1)) != NULL)
+			(void)snprintf(id, sizeof(id), "%s", (const char *)t);
 		ver = sqlite3_column_int64(s, 2);
-		has_old = sqlite3_column_type(s, 3) != SQLITE_NULL;
-		old = sqlite3_column_int64(s, 3);
+		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+			old = sqlite3_column_int64(s, 3);
 	} else if (rc != SQLITE_DONE) {
 		err = rs_dberr(c, "person");
 	}
@@ -214,14 +220,35 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 			      (long long)x->expect_version);
 		return HC_ERR_CONFLICT;
 	}
-	if (!exists)
-		err = rs_run(c, rs_q(c, S_PERSON_ADD, "ttti", x->person, x->name ? x->name : "",
-				     x->id ? x->id : "", x->now),
-			     "person");
-	else if (!named && x->name && *x->name)
-		err =
-		    rs_run(c, rs_q(c, S_PERSON_NAME, "ttt", x->person, x->name, x->id ? x->id : ""),
-		           "person");
+	/* Nothing is written before this point, nor when the event is a
+	 * duplicate: the writer runs jobs without savepoints and counts on a
+	 * job that fails here having changed nothing. */
+	if (x->event) {
+		err = rs_run(c, rs_q(c, S_EVENT_ADD, "ttti", x->actor, x->event, x->person, x->now),
+			     "event");
+		if (err != HC_OK)
+			return err;
+		if (sqlite3_changes(c->db) == 0) {
+			hc_set_detail("event %s of %s: seen before", x->event, x->actor);
+			return HC_ERR_EXISTS;
+		}
+	}
+	/* The name is set the first time one is given (a person first seen
+	 * in an event may have none). */
+	if (!exists || (!name[0] && x->name && *x->name)) {
+		renamed = exists;
+		(void)snprintf(name, sizeof(name), "%s", x->name ? x->name : "");
+		(void)snprintf(id, sizeof(id), "%s", x->id ? x->id : "");
+	}
+	restatus = x->has_status && old != (int64_t)x->st;
+	if (!exists) {
+		/* The row first (the inputs and codes refer to it), with what
+		 * the change makes of it. */
+		err = person_row(c, x, false, name, id, x->ninputs ? 1 : 0,
+				 x->has_status ? (int64_t)x->st : -1);
+		if (err != HC_OK)
+			return err;
+	}
 	for (size_t i = 0; err == HC_OK && i < x->ninputs; i++) {
 		const struct reg_input *in = &x->inputs[i];
 		struct hc_audit_entry e = {.at = x->now,
@@ -239,7 +266,7 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 		e.why[e.nwhy++] = in->kind;
 		err = audit_add(c, ch, &e);
 	}
-	for (size_t i = 0; err == HC_OK && i < x->nremoves; i++) {
+	for (size_t i = 0; exists && err == HC_OK && i < x->nremoves; i++) {
 		const struct reg_input *in = &x->removes[i];
 		struct hc_audit_entry e = {.at = x->now,
 		                           .actor = x->actor,
@@ -255,26 +282,25 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 		e.why[e.nwhy++] = "removed";
 		err = audit_add(c, ch, &e);
 	}
-	if (err == HC_OK && added) {
+	if (added)
 		ver++;
-		err = rs_run(c, rs_q(c, S_PERSON_VERSION, "ti", x->person, ver), "person");
-	}
-	if (err == HC_OK && x->has_status && (!has_old || old != (int64_t)x->st)) {
+	if (err == HC_OK && exists && (renamed || added || restatus))
+		err = person_row(c, x, true, name, id, ver,
+				 restatus ? (int64_t)x->st : old);
+	if (err == HC_OK && restatus) {
 		struct hc_audit_entry e = {.at = x->now,
 		                           .actor = x->actor,
 		                           .action = "status",
 		                           .person = x->person,
 		                           .to = hc_status_name(x->st),
 		                           .from =
-		                               has_old ? hc_status_name((enum hc_status)old) : NULL,
+		                               old >= 0 ? hc_status_name((enum hc_status)old) : NULL,
 		                           .cause = x->cause};
 
 		set_why(&e, x->why, x->nwhy);
 		err = audit_add(c, ch, &e);
-		if (err == HC_OK)
-			err = rs_run(c, rs_q(c, S_PERSON_STATUS, "ti", x->person, (int64_t)x->st),
-				     "status");
-		if (err == HC_OK)
+		/* A person new in this change has no codes to revoke. */
+		if (err == HC_OK && exists)
 			err = supersede(c, ch, x);
 	}
 	if (err == HC_OK && x->code)

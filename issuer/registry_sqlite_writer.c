@@ -62,32 +62,46 @@ static hc_err run_job(struct reg *r, struct job *j, struct chain *ch)
 	return HC_OK;
 }
 
-/* Runs a batch in one transaction, each job in its own savepoint; returns
- * the number of changes committed (0 when the transaction was lost, and
- * then every job has an error). */
-static int64_t run_batch(struct reg *r, struct job *batch)
+/* The end of a batch: COMMIT, or when the transaction was lost (lost),
+ * every job that had not failed fails. Returns the number of changes
+ * committed. */
+static int64_t end_batch(struct conn *c, struct job *batch, int64_t n, bool lost)
+{
+	struct job *j;
+
+	if (!lost)
+		lost = rs_exec(c, S_COMMIT, "commit") != HC_OK;
+	if (!lost)
+		return n;
+	if (!sqlite3_get_autocommit(c->db))
+		rs_rollback(c);
+	for (j = batch; j; j = j->next)
+		if (j->err == HC_OK || j->kind == J_PING)
+			job_fail(j, HC_ERR_STORE,
+			         hc_detail()[0] ? hc_detail() : "registry: transaction lost");
+	return 0;
+}
+
+/* Runs a batch in one transaction, each job in its own savepoint (a job
+ * that fails after it wrote is rolled back alone); returns the number of
+ * changes committed (0 when the transaction was lost, and then every job
+ * has an error). */
+static int64_t run_batch_savepoints(struct reg *r, struct job *batch)
 {
 	struct conn *c = &r->w;
 	struct chain ch;
 	struct job *j;
-	hc_err err;
 	int64_t n = 0;
-	bool lost = false;
 
-	err = rs_exec(c, S_BEGIN_IMM, "begin");
-	if (err == HC_OK)
-		err = rs_chain_load(c, &ch);
-	if (err != HC_OK) {
-		lost = true;
-		goto out;
-	}
+	for (j = batch; j; j = j->next)
+		j->err = HC_OK;
+	if (rs_exec(c, S_BEGIN_IMM, "begin") != HC_OK || rs_chain_load(c, &ch) != HC_OK)
+		return end_batch(c, batch, 0, true);
 	for (j = batch; j; j = j->next) {
 		struct chain saved = ch;
 
-		if (j->kind == J_PING) {
-			j->err = HC_OK;
+		if (j->kind == J_PING)
 			continue;
-		}
 		hc_set_detail("%s", "");
 		j->err = rs_exec(c, S_SAVEPOINT, "savepoint");
 		if (j->err == HC_OK)
@@ -103,23 +117,51 @@ static int64_t run_batch(struct reg *r, struct job *batch)
 		/* Some errors (I/O, a full disk) end the whole transaction. */
 		if (sqlite3_get_autocommit(c->db) ||
 		    rs_exec(c, S_ROLLBACK_TO, "rollback") != HC_OK ||
-		    rs_exec(c, S_RELEASE, "release") != HC_OK) {
-			lost = true;
-			break;
+		    rs_exec(c, S_RELEASE, "release") != HC_OK)
+			return end_batch(c, batch, 0, true);
+	}
+	return end_batch(c, batch, n, false);
+}
+
+/* Runs a batch in one transaction without savepoints: a savepoint per job
+ * copies every page the job changes that an earlier job of the batch had
+ * changed (events: 1,000 jobs a commit), and nearly every job succeeds or
+ * fails before it writes (a duplicate event, a version conflict). A job
+ * that fails without changing a row (sqlite3_total_changes64 unchanged)
+ * gets its error and the batch goes on; one that fails after it wrote
+ * makes the whole transaction roll back, and the batch runs again with a
+ * savepoint each. Returns as run_batch_savepoints. */
+static int64_t run_batch(struct reg *r, struct job *batch)
+{
+	struct conn *c = &r->w;
+	struct chain ch;
+	struct job *j;
+	int64_t n = 0;
+
+	if (rs_exec(c, S_BEGIN_IMM, "begin") != HC_OK || rs_chain_load(c, &ch) != HC_OK)
+		return end_batch(c, batch, 0, true);
+	for (j = batch; j; j = j->next) {
+		struct chain saved = ch;
+		sqlite3_int64 before = sqlite3_total_changes64(c->db);
+
+		j->err = HC_OK;
+		if (j->kind == J_PING)
+			continue;
+		hc_set_detail("%s", "");
+		if ((j->err = run_job(r, j, &ch)) == HC_OK) {
+			n++;
+			continue;
+		}
+		job_fail(j, j->err, hc_detail());
+		ch = saved;
+		if (sqlite3_get_autocommit(c->db))
+			return end_batch(c, batch, 0, true);  /* I/O, a full disk */
+		if (sqlite3_total_changes64(c->db) != before) {
+			rs_rollback(c);
+			return run_batch_savepoints(r, batch);
 		}
 	}
-	if (!lost)
-		lost = rs_exec(c, S_COMMIT, "commit") != HC_OK;
-out:
-	if (!lost)
-		return n;
-	if (!sqlite3_get_autocommit(c->db))
-		rs_rollback(c);
-	for (j = batch; j; j = j->next)
-		if (j->err == HC_OK || j->kind == J_PING)
-			job_fail(j, HC_ERR_STORE,
-			         hc_detail()[0] ? hc_detail() : "registry: transaction lost");
-	return 0;
+	return end_batch(c, batch, n, false);
 }
 
 /* reg_on_change: the people a batch changed (a failed job too: telling

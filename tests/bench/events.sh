@@ -31,6 +31,7 @@ trap cleanup EXIT
 cd "$W" || exit 2
 die() { echo "events bench: $*" >&2; [ -s o/log ] && tail -n 20 o/log >&2; exit 2; }
 
+. "$SRC/tests/lib.sh"     # test_ca, which service_env uses
 . "$SRC/tests/tools/service_env.sh"
 service_env '"threads":8,"timeout":120,"audit_interval":10' || die "office set-up"
 "$B/hc-issued" init --config "$CF" >/dev/null || die "init"

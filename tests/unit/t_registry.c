@@ -581,6 +581,81 @@ static void lists_stats_backup(void)
 	}
 }
 
+/* ---- one batch of changes: each succeeds or fails on its own ---- */
+
+/* reg_apply_many runs its changes in one transaction (the writer tries
+ * without savepoints first): a change that fails before it writes (a
+ * duplicate event, a stale version) and one that fails after it wrote (a
+ * jti taken: the person, input and status are written first) each get
+ * their own error and leave no trace; the others are all applied. */
+static void batch(void)
+{
+	struct reg *r = NULL;
+	struct reg_change c[6];
+	struct reg_code k[6];
+	struct reg_input in[6];
+	char key[6][REG_KEY_LEN + 1], jti[6][REG_JTI_LEN + 1], ev[6][16];
+	static const char *const why[] = {"nat-negative"};
+	static const hc_err want[6] = {HC_OK, HC_ERR_EXISTS, HC_ERR_EXISTS, HC_OK,
+				       HC_ERR_CONFLICT, HC_OK};
+	hc_err err[6];
+	char detail[6][REG_DETAIL_LEN];
+	int64_t ver[6];
+	sqlite3 *db;
+
+	CHECK_ERR(reg_open(in_dir("batch.db"), true, &r), HC_OK);
+	if (!r)
+		return;
+	for (int i = 0; i < 6; i++) {
+		make_key(100 + i, key[i]);
+		make_jti(100, i, jti[i]);
+		(void)snprintf(ev[i], sizeof(ev[i]), "ev-%d", i);
+		change_base(&c[i], key[i], NOW);
+		c[i].action = "event";
+		c[i].actor = "lab-1";
+		c[i].event = ev[i];
+		in[i] = (struct reg_input){.kind = "nat", .json = "{\"result\":\"negative\"}",
+					   .source = "lab-1", .at = NOW};
+		c[i].inputs = &in[i];
+		c[i].ninputs = 1;
+		c[i].has_status = true;
+		c[i].st = HC_ST_GREEN;
+		c[i].why = why;
+		c[i].nwhy = 1;
+		make_code(&k[i], key[i], jti[i], HC_ST_GREEN, NOW, NOW + DAY);
+		c[i].code = &k[i];
+	}
+	/* 1: the jti of 0, found taken after its person, input and status */
+	make_code(&k[1], key[1], jti[0], HC_ST_GREEN, NOW, NOW + DAY);
+	c[2].event = ev[0];        /* 2: the event of 0 (same source): a duplicate */
+	c[4].expect_version = 3;   /* 4: a new person is at version 0 */
+	CHECK_ERR(reg_apply_many(r, c, 6, err, detail, ver), HC_OK);
+	for (int i = 0; i < 6; i++)
+		CHECK(err[i] == want[i]);
+	CHECK(strstr(detail[1], "already issued") && strstr(detail[2], "seen before") &&
+	      strstr(detail[4], "version"));
+	CHECK(ver[0] == 1 && ver[3] == 1 && ver[5] == 1);
+	/* 0, 3 and 5: event, status and issue each */
+	CHECK(check_chain(r) == 9 && audit_seq(r) == 9);
+	db = sql_open(in_dir("batch.db"));
+	CHECK(db != NULL);
+	if (db) {
+		CHECK(sql_int(db, "SELECT count(*) FROM people", NULL, NULL, 0) == 3);
+		CHECK(sql_int(db, "SELECT count(*) FROM events", NULL, NULL, 0) == 3);
+		CHECK(sql_int(db, "SELECT count(*) FROM inputs", NULL, NULL, 0) == 3);
+		CHECK(sql_int(db, "SELECT count(*) FROM codes", NULL, NULL, 0) == 3);
+		for (int i = 1; i < 5; i += 3)
+			CHECK(sql_int(db, "SELECT count(*) FROM people WHERE key = ?1", key[i], NULL,
+				      0) == 0);
+		sqlite3_close(db);
+	}
+	/* the same batch again: the events are all seen (4's still at version 0) */
+	CHECK_ERR(reg_apply_many(r, c, 6, err, detail, ver), HC_OK);
+	CHECK(err[0] == HC_ERR_EXISTS && err[2] == HC_ERR_EXISTS && err[3] == HC_ERR_EXISTS &&
+	      err[5] == HC_ERR_EXISTS && err[1] == HC_ERR_EXISTS && err[4] == HC_ERR_CONFLICT);
+	CHECK(audit_seq(r) == 9);
+	reg_close(r);
+}
 
 void t_main(void)
 {
@@ -591,5 +666,6 @@ void t_main(void)
 	apply_rules();
 	t_end();
 	RUN(lists_stats_backup);
+	RUN(batch);
 	fx_cleanup();
 }
