@@ -25,6 +25,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$W" || exit 2
 die() { echo "riskfeed bench: $*" >&2; [ -s o/log ] && tail -n 20 o/log >&2; exit 2; }
+. "$SRC/tests/lib.sh"     # test_ca, which service_env uses
 . "$SRC/tests/tools/service_env.sh"
 service_env '"risk_feed":{"url":"https://127.0.0.1:1/risk-areas.jws","every":"1s","cacert":"feed-ca.pem"}' &&
 	cp ca.pem o/feed-ca.pem && "$B/hc-issued" init --config $CF >/dev/null || die "office"
