@@ -48,7 +48,7 @@ head -c 20 zj.jwk > truncated.jwk
 for f in "private.jwk:private JWK" "offcurve.jwk:" "extra.jwk:unknown JSON member" "truncated.jwk:" "empty.jwk:"; do
 	file=${f%%:*} want=${f#*:}
 	K pub "$file" > out.txt 2> err.txt; rc=$?
-	if [ $rc -ne 0 ] && [ ! -s out.txt ] && grep -q "$want" err.txt; then
+	if [ $rc -ne 0 ] && [ ! -s out.txt ] && grep -q -e "$want" err.txt; then
 		ok "pub refuses $file (exit $rc)"
 	else
 		bad "pub $file" "exit $rc, $(cat err.txt)"

@@ -132,7 +132,7 @@ shown() { # NAME ZH EN RGB WHY...: the status block and the reasons
 qrcheck() { # NAME STATUS: the QR element's screenshot decodes to a code that
 	# verifies and says what the page shows
 	local name=$1 z="" out exp want got
-	C shot "qr-$name.png" '#qr' 3 && z=$(zbarimg -q --raw "qr-$name.png" 2>/dev/null) &&
+	C shot "qr-$name.png" '#qr' 3 && z=$(zbarimg -q --raw -Sdisable -Sqrcode.enable "qr-$name.png" 2>/dev/null) &&
 		has "$z" "hc:/" && ok "$name: QR screenshot decodes (zbarimg)" || bad "$name: QR decode" "$z"
 	out=$("$B/hc-verify" --trust trust --any-status --json --text "$z" 2>&1)
 	has "$out" '"verdict":"pass"' && has "$out" "\"status\":\"$2\"" && has "$out" "\"iss\":\"$ISS\"" &&

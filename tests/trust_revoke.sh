@@ -260,7 +260,7 @@ issue_refused() {
 	local out rc
 	out=$(issue "$2" "$3" "$4" --trust trust 2>&1 >/dev/null); rc=$?
 	if [ $rc -ne 2 ]; then bad "$1" "exit $rc, want 2: $out"; return; fi
-	echo "$out" | grep -qiE "$5" && ok "$1" || bad "$1" "message does not match '$5': $out"
+	echo "$out" | grep -qiE -e "$5" && ok "$1" || bad "$1" "message does not match '$5': $out"
 }
 W_RE='window|active|retired|revoked|nbf|exp'
 issue_refused "issue --trust refuses a retired key" zjr.key $ISS $((ATS - 2 * D)) "$W_RE"

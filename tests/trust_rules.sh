@@ -82,7 +82,7 @@ trustlist_refused() {
 	local out rc
 	rm -f x.jws
 	out=$(K trustlist --root root.key --in "$2" --out x.jws 2>&1); rc=$?
-	[ $rc -eq 1 ] && [ ! -e x.jws ] && echo "$out" | grep -qE "$3" && ok "$1" ||
+	[ $rc -eq 1 ] && [ ! -e x.jws ] && echo "$out" | grep -qE -e "$3" && ok "$1" ||
 		bad "$1" "exit $rc: $out"
 }
 # forged_dir DIR PAYLOADFILE: a trust directory whose list is signed by the
@@ -95,10 +95,10 @@ forged_dir() {
 dir_refused() {
 	local out rc
 	out=$("$B/hc-verify" --trust "$2" --at $ATS --text "$C" 2>&1); rc=$?
-	[ $rc -eq 2 ] && echo "$out" | grep -qE "$3" && ok "$1" || bad "$1" "exit $rc: $out"
+	[ $rc -eq 2 ] && echo "$out" | grep -qE -e "$3" && ok "$1" || bad "$1" "exit $rc: $out"
 	printf '%s\n' "$C" > r.in
 	out=$("$B/hc-verify" batch --trust "$2" --in r.in --out r.out 2>&1); rc=$?
-	[ $rc -eq 2 ] && echo "$out" | grep -qE "$3" && ok "$1 (batch)" || bad "$1 (batch)" "exit $rc: $out"
+	[ $rc -eq 2 ] && echo "$out" | grep -qE -e "$3" && ok "$1 (batch)" || bad "$1 (batch)" "exit $rc: $out"
 }
 for e in 0 1 $((ATS - 31 * D)); do
 	trustlist ",$(K pub --status active --nbf $((ATS - 30 * D)) --exp $e zj0.key)" '' > tl-e.json
@@ -166,7 +166,7 @@ issue_rc() {
 	local name=$1 want=$2 re=$3 out rc
 	shift 3
 	out=$(issue "$@" 2>&1 >/dev/null); rc=$?
-	[ $rc -eq "$want" ] && echo "$out" | grep -qE "$re" && ok "$name" || bad "$name" "exit $rc: $out"
+	[ $rc -eq "$want" ] && echo "$out" | grep -qE -e "$re" && ok "$name" || bad "$name" "exit $rc: $out"
 }
 issue_rc "hc-issue --validity 7d without --trust signs" 0 '^hc-issue: warning: without --trust' zj.key $ZJ --validity 7d
 issue_rc "hc-issue --validity 8d without --trust: the default bound" 2 'max_validity' zj.key $ZJ --validity 8d

@@ -122,7 +122,7 @@ sy "first sync" 0 --cacert a-ca.pem "$URL"
 case "$OUT" in *installed* | *updated*) ok "first sync says installed" ;; *) bad "first sync output" "$OUT" ;; esac
 cmp -s dev/current/trustlist.jws tl1.jws && ok "trust list installed" || bad "trust list installed"
 E=$(sha256sum tl1.jws | cut -c1-32)
-grep -q "$E" dev/sync-state.json 2>/dev/null && ok "sync-state.json holds the ETag" || bad "sync-state.json" "$(cat dev/sync-state.json 2>&1)"
+grep -q -e "$E" dev/sync-state.json 2>/dev/null && ok "sync-state.json holds the ETag" || bad "sync-state.json" "$(cat dev/sync-state.json 2>&1)"
 code "code verifies after first sync" "$G2" 0 ok
 out=$(V --at $T1 --text "$G2"); has "$out" stale-trust && bad "fresh trust not stale" "$out" || ok "fresh trust not stale"
 code "second issuer unknown before update" "$S1" 1 unknown-issuer
