@@ -135,7 +135,7 @@ hc_err hc_sigcache_new(size_t entries, struct hc_sigcache **out)
 		free(c);
 		return HC_ERR_NOMEM;
 	}
-	p = (uint8_t *)(((uintptr_t)c->map + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+	p = (uint8_t *)c->map + (HUGE - (uintptr_t)c->map % HUGE) % HUGE;
 #ifdef MADV_HUGEPAGE
 	(void)madvise(p, len, MADV_HUGEPAGE); /* advice only: without it, 4 KiB pages */
 #endif

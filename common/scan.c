@@ -110,7 +110,9 @@ static int png_run(struct png_state *st)
 		return -1;
 	}
 	st->err = HC_ERR_NOMEM;
-	if (!(st->pix = malloc(rowbytes * st->h)))
+	/* calloc: zero pages from the kernel at this size, and no byte
+	 * that a decoder failing half-way left unwritten is ever read */
+	if (!(st->pix = calloc(st->h, rowbytes)))
 		return -1;
 	if (!(st->rows = malloc(sizeof(*st->rows) * st->h)))
 		return -1;
@@ -235,7 +237,7 @@ static int jpeg_run(struct jpeg_state *st)
 	st->w = ci->output_width;
 	st->h = ci->output_height;
 	st->err = HC_ERR_NOMEM;
-	if (!(st->pix = malloc((size_t)st->w * st->h)))
+	if (!(st->pix = calloc(st->h, st->w)))
 		return -1;
 	st->err = HC_ERR_IMAGE;
 	while (ci->output_scanline < ci->output_height) {
@@ -460,7 +462,7 @@ static hc_err zbar_find(struct gray *g, struct hc_scan *out)
 	err = HC_ERR_NOMEM;
 	if (!(sc = qr_scanner()))
 		goto out;
-	if ((k = shrink_factor(g)) > 1) {
+	if ((k = shrink_factor(g)) > 1 && g->w >= k && g->h >= k) {
 		unsigned sw = g->w / k, sh = g->h / k;
 
 		if (!(small = malloc((size_t)sw * sh)) || !(zi = sym_zbar_image_create()))

@@ -332,7 +332,7 @@ static void json_strict(void)
  * token. Random texts of up to 120 digits, mostly valid pairs, some with
  * a stray byte (any of the 256) or a pair out of range at a random place,
  * some of odd length, into outputs of random sizes. */
-static hc_err qr_ref(const char *text, size_t n, char *tok, size_t toksz, size_t *len)
+static hc_err qr_ref(const char *txt, size_t n, char *tok, size_t toksz, size_t *len)
 {
 	size_t nd = n - 4;
 
@@ -340,14 +340,14 @@ static hc_err qr_ref(const char *text, size_t n, char *tok, size_t toksz, size_t
 	if (nd == 0)
 		return HC_ERR_QR_EMPTY;
 	for (size_t i = 4; i < n; i++)
-		if (text[i] < '0' || text[i] > '9')
+		if (txt[i] < '0' || txt[i] > '9')
 			return HC_ERR_QR_DIGIT;
 	if (nd % 2)
 		return HC_ERR_QR_ODD;
 	if (nd / 2 + 1 > toksz)
 		return HC_ERR_TOO_LARGE;
 	for (size_t i = 0; i < nd / 2; i++) {
-		int v = (text[4 + 2 * i] - '0') * 10 + (text[4 + 2 * i + 1] - '0');
+		int v = (txt[4 + 2 * i] - '0') * 10 + (txt[4 + 2 * i + 1] - '0');
 
 		if (v > 77)
 			return HC_ERR_QR_RANGE;
@@ -365,29 +365,29 @@ static void qr_decode_ref(void)
 
 	t_begin("qr decode agrees with a plain decoder on 200,000 random texts");
 	for (int it = 0; it < 200000 && bad < 5; it++) {
-		char text[256], a[128], b[128];
+		char txt[256], a[128], b[128];
 		size_t n = 4, np, la, lb, toksz;
 		hc_err ea, eb;
 
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		np = (size_t)(x % 61);
-		memcpy(text, "hc:/", 4);
+		memcpy(txt, "hc:/", 4);
 		for (size_t k = 0; k < np; k++) {
 			unsigned v;
 
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 			v = x % 400 ? (unsigned)(x >> 20) % 78 : 78 + (unsigned)(x >> 20) % 22;
-			text[n++] = (char)('0' + v / 10);
-			text[n++] = (char)('0' + v % 10);
+			txt[n++] = (char)('0' + v / 10);
+			txt[n++] = (char)('0' + v % 10);
 		}
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		if (x % 40 == 0 && n > 4)
-			text[4 + (x >> 8) % (n - 4)] = (char)((x >> 24) & 0xff);
+			txt[4 + (x >> 8) % (n - 4)] = (char)((x >> 24) & 0xff);
 		if ((x >> 32) % 40 == 0)
-			text[n++] = '5';
+			txt[n++] = '5';
 		toksz = 1 + (size_t)((x >> 40) % 70);
-		ea = qr_ref(text, n, a, toksz, &la);
-		eb = hc_qr_decode(HC_QR_PREFIX, text, n, b, toksz, &lb);
+		ea = qr_ref(txt, n, a, toksz, &la);
+		eb = hc_qr_decode(HC_QR_PREFIX, txt, n, b, toksz, &lb);
 		if (ea != eb || la != lb || (ea == HC_OK && memcmp(a, b, la + 1) != 0)) {
 			fprintf(stderr, "  text of %zu bytes, out %zu: %s vs %s\n", n, toksz,
 				hc_reason(ea), hc_reason(eb));
