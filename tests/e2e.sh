@@ -224,12 +224,17 @@ ls -d .hc-issue.* >/dev/null 2>&1 && bad "batch left its staging directory" ||
 # an image that cannot be written (a file size limit: EFBIG) refuses its
 # line and leaves no file, whole or partial, and no staging directory
 # (standard error through a pipe, which the limit does not touch)
-mkdir fsz && (trap '' XFSZ; ulimit -f 1; exec "$B/hc-issue" --key zj.key --iss $ISS \
-	--batch "$SRC/examples/records.jsonl" --risk-areas "$SRC/examples/risk-areas.json" --at $AT \
-	--png-dir fsz > fsz.txt) 2>&1 | cat > fsz.err; rc=${PIPESTATUS[0]}
-[ $rc -eq 1 ] && [ -z "$(ls -A fsz)" ] && [ "$(grep -c . fsz.txt)" -eq 0 ] &&
-	grep -q "fsz/000001.png: File too large" fsz.err && ok "an image that cannot be written: line refused, no file left" ||
-	bad "image write failure" "exit $rc, $(ls -A fsz | head -3) $(head -2 fsz.err)"
+if [ "$(head -c 2 "$B/hc-issue")" = "#!" ]; then
+	# make memcheck: the limit would cut valgrind's own log short
+	skip 1 "an image that cannot be written" "under valgrind the file size limit also cuts valgrind's log"
+else
+	mkdir fsz && (trap '' XFSZ; ulimit -f 1; exec "$B/hc-issue" --key zj.key --iss $ISS \
+		--batch "$SRC/examples/records.jsonl" --risk-areas "$SRC/examples/risk-areas.json" --at $AT \
+		--png-dir fsz > fsz.txt) 2>&1 | cat > fsz.err; rc=${PIPESTATUS[0]}
+	[ $rc -eq 1 ] && [ -z "$(ls -A fsz)" ] && [ "$(grep -c . fsz.txt)" -eq 0 ] &&
+		grep -q "fsz/000001.png: File too large" fsz.err && ok "an image that cannot be written: line refused, no file left" ||
+		bad "image write failure" "exit $rc, $(ls -A fsz | head -3) $(head -2 fsz.err)"
+fi
 # an image that cannot be moved into place (a directory has its name): exit 2,
 # the group's lines neither printed nor recorded, its images kept in the
 # staging directory (never removed: nothing else holds them)
