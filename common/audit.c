@@ -160,21 +160,6 @@ static hc_err last_published(const char *adir, struct segment *s, int64_t *last)
 	return HC_OK;
 }
 
-static hc_err write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return HC_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return HC_OK;
-}
-
 /* Appends lines[0 .. count-1], entries seq .., all in segment k. A torn
  * last line (a crash before its newline was written, so never covered by
  * a head) is cut first, at valid_len. */
@@ -200,7 +185,7 @@ static hc_err segment_append(const char *adir, int64_t k, size_t valid_len,
 	if ((size_t)st.st_size != valid_len && ftruncate(fd, (off_t)valid_len) == -1)
 		goto out;
 	for (size_t i = 0; i < count; i++)
-		if (write_all(fd, lines[i], lens[i]) != HC_OK || write_all(fd, "\n", 1) != HC_OK)
+		if (hc_write_all(fd, lines[i], lens[i]) != HC_OK || hc_write_all(fd, "\n", 1) != HC_OK)
 			goto out;
 	if (fsync(fd) == -1)
 		goto out;

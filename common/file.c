@@ -133,10 +133,26 @@ static hc_err sync_dir(const char *path)
 	return HC_OK;
 }
 
+hc_err hc_write_all(int fd, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return HC_ERR_IO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return HC_OK;
+}
+
 hc_err hc_file_stage(const char *path, const void *data, size_t n, int mode, char *tmp,
 		     size_t tmpsz)
 {
-	const uint8_t *p = data;
 	int fd, r;
 
 	r = snprintf(tmp, tmpsz, "%s.tmp.XXXXXX", path);
@@ -148,16 +164,8 @@ hc_err hc_file_stage(const char *path, const void *data, size_t n, int mode, cha
 	}
 	if (fchmod(fd, (mode_t)mode) == -1)
 		goto fail;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			goto fail;
-		p += w;
-		n -= (size_t)w;
-	}
+	if (hc_write_all(fd, data, n) != HC_OK)
+		goto fail;
 	if (fsync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {

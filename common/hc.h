@@ -164,6 +164,8 @@ hc_err hc_read_fd(int fd, const char *path, size_t cap, uint8_t **out, size_t *o
 /* Two-phase atomic write: stage writes data to a new temporary file beside
  * path (name returned in tmp) and fsyncs it; commit renames it into place
  * and fsyncs the directory (on failure the temporary file is removed). */
+/* All n bytes to fd, again after EINTR; HC_ERR_IO with errno set. */
+hc_err hc_write_all(int fd, const void *data, size_t n) HC_WUR;
 hc_err hc_file_stage(const char *path, const void *data, size_t n, int mode, char *tmp,
 		     size_t tmpsz) HC_WUR;
 hc_err hc_file_commit(const char *tmp, const char *path) HC_WUR;

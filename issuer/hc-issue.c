@@ -208,16 +208,8 @@ static hc_err stage_put(struct stage *st, unsigned long no, const uint8_t *p, si
 	if ((fd = openat(st->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1 ||
 	    fchmod(fd, 0644) == -1)
 		goto fail;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			goto fail;
-		p += w;
-		n -= (size_t)w;
-	}
+	if (hc_write_all(fd, p, n) != HC_OK)
+		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
 		goto fail;
