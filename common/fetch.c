@@ -73,6 +73,16 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
+/* CURLOPT_XFERINFOFUNCTION: nonzero stops the transfer. */
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return atomic_load((const atomic_bool *)arg) ? 1 : 0;
+}
+
 hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, int64_t since,
 		 size_t cap, struct fetch *out)
 {
@@ -115,6 +125,11 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	sym_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	sym_curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
 	sym_curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+	if (o->stop) {
+		sym_curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		sym_curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)o->stop);
+		sym_curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (o->post) {
 		if (!(hdrs = sym_curl_slist_append(NULL, "Content-Type: application/json"))) {
 			err = HC_ERR_NOMEM;
@@ -138,6 +153,10 @@ hc_err fetch_url(const struct fetch_opts *o, const char *url, const char *etag, 
 	if (s.over || rc == CURLE_FILESIZE_EXCEEDED) {
 		hc_set_detail("%s: body larger than %zu bytes", url, cap);
 		err = HC_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		hc_set_detail("%s: stopped", url);
 		goto out;
 	}
 	if (rc != CURLE_OK) {

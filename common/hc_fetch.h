@@ -4,6 +4,7 @@
 #ifndef HC_FETCH_H
 #define HC_FETCH_H
 
+#include <stdatomic.h>
 #include <curl/curl.h>
 
 #include "hc.h"
@@ -20,6 +21,11 @@ struct fetch_opts {
 	/* Optional: POSTs this JSON body (Content-Type application/json, no
 	 * redirects followed) instead of a GET. */
 	const char *post;
+	/* Optional: the transfer stops (HC_ERR_NET, "stopped") soon after
+	 * this becomes true, at the latest about a second later (libcurl's
+	 * progress callback), so that a service's shutdown need not wait for
+	 * a slow server's timeout. */
+	const atomic_bool *stop;
 };
 
 struct fetch {

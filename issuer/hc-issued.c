@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
+#include "hc_policy.h"
 #include "hc_sign.h"
 #include "http.h"
 #include "log.h"
@@ -69,7 +71,9 @@ static const char usage_serve[] =
 static const char usage_backup[] =
 	"usage: hc-issued backup --config FILE OUT\n"
 	"\n"
-	"Copies the registry to OUT (a new file) while the service may run.\n";
+	"Copies the registry to OUT (a new file) while the service may run. With\n"
+	"a risk_feed, the list the service holds (its baseline against a rolled-\n"
+	"back list) is copied after it to OUT.risk-areas.jws: restore both.\n";
 
 static const char *const roles[] = {"counter",	  "app",	"admin",      "auditor",
 				    "source:nat", "source:vac", "source:trv", "source:visit",
@@ -404,6 +408,36 @@ out:
 	return rc;
 }
 
+/* The risk list the feed holds, copied after the registry (so that it is
+ * never older than the copy's statuses: the baseline only rises) to
+ * OUT.risk-areas.jws, the name the service reads beside a registry OUT.
+ * No list held yet: nothing to copy. */
+static int backup_held(const char *held, const char *out)
+{
+	char path[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	hc_err err;
+
+	if (snprintf(path, sizeof(path), "%s.risk-areas.jws", out) >= (int)sizeof(path)) {
+		fprintf(stderr, "hc-issued: backup: %s: too long a path\n", out);
+		return EXIT_USAGE;
+	}
+	if ((err = hc_read_file(held, HC_MAX_RISK_JWS, &buf, &n)) != HC_OK) {
+		if (err == HC_ERR_IO && access(held, F_OK) != 0)
+			return 0;
+		perr(held, err);
+		return EXIT_USAGE;
+	}
+	err = hc_write_file_atomic(path, buf, n, 0600);
+	free(buf);
+	if (err != HC_OK) {
+		perr(path, err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int cmd_backup(int argc, char **argv)
 {
 	struct cfg c;
@@ -434,6 +468,8 @@ static int cmd_backup(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	reg_close(r);
+	if (rc == 0 && c.feed.held[0])
+		rc = backup_held(c.feed.held, argv[o.rest]);
 	return rc;
 }
 

@@ -157,7 +157,8 @@ static void feed_once(struct feed *f)
 	struct fetch_opts o = {.h = f->h,
 			       .cacert = c->feed.cacert[0] ? c->feed.cacert : NULL,
 			       .timeout = FEED_TIMEOUT,
-			       .ua = "hc-issued-riskfeed/1"};
+			       .ua = "hc-issued-riskfeed/1",
+			       .stop = &f->halt};
 	struct hc_risk *r = NULL;
 	struct fetch fr;
 	int64_t seq, now = hc_now();
@@ -337,6 +338,7 @@ void svc_feed_stop(struct svc *s)
 	if (f->started) {
 		pthread_mutex_lock(&f->mu);
 		f->stop = true;
+		atomic_store(&f->halt, true);
 		pthread_cond_broadcast(&f->cv);
 		pthread_mutex_unlock(&f->mu);
 		(void)pthread_join(f->th, NULL);

@@ -4,6 +4,7 @@
 #define HC_RISKFEED_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "dl_curl.h"
 #include "hc_fetch.h"
@@ -24,6 +25,7 @@ struct feed {
 	pthread_mutex_t mu; /* everything below except the thread's own */
 	pthread_cond_t cv;
 	bool stop;
+	atomic_bool halt;   /* stop, read without mu: a fetch or a re-evaluation ends early */
 	struct held *all;   /* every list still referenced */
 	struct held *cur;   /* in force (NULL: none) */
 	int64_t seq, iat;   /* of cur */
@@ -41,7 +43,9 @@ struct feed {
 };
 
 /* Re-evaluates everyone an entry in exactly one of old and new concerns
- * (riskfeed_reeval.c). HC_OK only when every one of them was. */
+ * (riskfeed_reeval.c). HC_OK only when every one of them was;
+ * HC_ERR_UNAVAILABLE when the service began to stop before all were (the
+ * chunks under way are finished, no new one starts). */
 hc_err feed_reevaluate(struct feed *f, const struct hc_risk *old, const struct hc_risk *new,
 		       int64_t seq, size_t *npeople, size_t *nchanged);
 

@@ -116,6 +116,7 @@ struct pool {
 	size_t next;
 	pthread_mutex_t mu;
 	unsigned long long done, changed, failed;
+	bool halted;  /* the service began to stop: no chunk was started after */
 };
 
 static void *reeval_main(void *arg)
@@ -140,6 +141,10 @@ static void *reeval_main(void *arg)
 		pthread_mutex_lock(&p->mu);
 		i = p->next;
 		n = i < p->ks->n ? p->ks->n - i : 0;
+		if (n && atomic_load(&p->f->halt)) {
+			p->halted = true;
+			n = 0;
+		}
 		if (n > FEED_CHUNK)
 			n = FEED_CHUNK;
 		p->next += n;
@@ -198,6 +203,8 @@ hc_err feed_reevaluate(struct feed *f, const struct hc_risk *old, const struct h
 	p.f = f;
 	p.ks = &c.ks;
 	(void)snprintf(p.cause, sizeof(p.cause), "risk-areas seq %lld", (long long)seq);
+	log_msg("risk feed: seq %lld: %zu changed entries concern %zu people: re-evaluating",
+		(long long)seq, c.entries, u);
 	if (pthread_mutex_init(&p.mu, NULL) != 0) {
 		free(c.ks.k);
 		return HC_ERR_NOMEM;
@@ -217,6 +224,11 @@ hc_err feed_reevaluate(struct feed *f, const struct hc_risk *old, const struct h
 	f->reeval_fail += p.failed;
 	pthread_mutex_unlock(&f->mu);
 	free(c.ks.k);
+	if (p.halted && !p.failed) {
+		hc_set_detail("stopping: %zu of %zu people re-evaluated, the rest at the next start",
+			      (size_t)p.done, u);
+		return HC_ERR_UNAVAILABLE;
+	}
 	if (p.failed) {
 		/* u - done: a thread that could not start its work did none */
 		hc_set_detail("%zu of %zu people could not be re-evaluated", u - (size_t)p.done, u);

@@ -10,7 +10,10 @@
 # a rolled-back list, a bad signature, a non-root signer, a server error
 # and a server that is down each leave the held list in force; /healthz
 # past the grace; a restart keeps the held list; a person whose
-# re-evaluation fails is logged with that person's fault. Last line: totals.
+# re-evaluation fails is logged with that person's fault; the backup copies
+# the held list; SIGTERM during a long re-evaluation (8,000 people) or a
+# held fetch stops at once, and the restart finishes the re-evaluation from
+# the kept list. Last line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -312,6 +315,94 @@ sqlite3 o/registry.db "INSERT INTO inputs (person, kind, json, source, at)
 	bad "failed re-evaluation" "$(grep 're-evaluation' o/log | tail -2)"
 kill "$DPID"; wait "$DPID" 2>/dev/null; rc=$?; DPID=""
 [ $rc = 0 ] && ok "SIGTERM: the service stops cleanly (exit 0, no sanitizer report)" || bad "stop" "exit $rc; $(tail -5 o/log)"
+# The backup carries the held list (the baseline against a rollback).
+D backup --config $CF bk.db && cmp -s o/registry.db.risk-areas.jws bk.db.risk-areas.jws &&
+	[ "$(stat -c %a bk.db.risk-areas.jws)" = 600 ] &&
+	ok "backup: the held list copied beside the registry's copy (mode 0600)" || bad "backup of the held list"
+
+# ---- SIGTERM during a long re-evaluation ----
+# A second office with NBIG people who stayed in 500101 (events from a
+# carrier). A list that makes 500101 high concerns all of them; SIGTERM as
+# its re-evaluation starts stops the service at once (the chunks under way
+# finished), the list not yet the durable base; the restart re-evaluates
+# from the base, and every person turns red exactly once.
+NBIG=8000
+mkdir -p big && cd big || exit 2
+service_env "\"threads\":4,\"risk_feed\":{\"url\":\"https://127.0.0.1:$FPORT/big.jws\",\"every\":\"1s\",\"cacert\":\"feed-ca.pem\"}" &&
+	cp ../ca.pem o/feed-ca.pem && D init --config $CF >/dev/null &&
+	T_TRV=$(D token add --config $CF --role source:trv --name carrier) &&
+	T_A=$(D token add --config $CF --role auditor --name watcher) || bad "big office setup"
+$PY - "$NBIG" <<'PY'
+import json, sys, time
+n = int(sys.argv[1]); cst = 8 * 3600
+day = lambda d: time.strftime("%Y-%m-%d", time.gmtime(time.time() + cst + d * 86400))
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+iat = int(time.time()) - 60
+json.dump({"seq": 1, "iat": iat, "areas": []}, open("b1.json", "w"))
+json.dump({"seq": 2, "iat": iat, "areas": [{"region": "500101", "level": "high", "from": day(-4), "to": day(-1)}]}, open("b2.json", "w"))
+for k in range(0, n, 1000):
+    with open("ev%d.in" % (k // 1000), "w") as f:
+        for i in range(k, min(n, k + 1000)):
+            b = "500101%04d%02d%02d%03d" % (1950 + i % 60, 1 + i % 12, 1 + i % 28, i % 1000)
+            c = (12 - sum(int(x) * y for x, y in zip(b, w)) % 11) % 11
+            f.write(json.dumps({"event": "trv-%d" % i, "type": "trv", "id": b + ("X" if c == 10 else str(c)),
+                                "region": "500101", "from": day(-3), "to": day(-2)}) + "\n")
+PY
+K riskareas --root root.key --in b1.json --out ../www/big.jws >/dev/null &&
+	K riskareas --root root.key --in b2.json --out b2.jws >/dev/null && start_daemon &&
+	waitlog "risk feed: seq 1 in force" || bad "big office: seq 1" "$(tail -3 o/log)"
+acc=0
+for f in ev*.in; do
+	acc=$((acc + $(curl -s --cacert ca.pem -H "Authorization: Bearer $T_TRV" \
+		-H 'Content-Type: application/x-ndjson' --data-binary @$f "$URL/v1/events" | grep -o '"verdict":"accepted"' | wc -l)))
+done
+[ "$acc" = $NBIG ] && ok "$NBIG people from a carrier's events, each with a stay in 500101" || bad "big events" "$acc accepted"
+cp b2.jws ../www/big.jws
+waitlog "seq 2: .* re-evaluating" || bad "big office: seq 2 not fetched" "$(tail -3 o/log)"
+if grep -q "seq 2 in force" o/log; then
+	skip "SIGTERM during a re-evaluation (it had finished before the signal)"
+	kill -TERM "$DPID"; wait "$DPID"; DPID=""
+else
+	kill -TERM "$DPID"
+	t0=$(date +%s%N); wait "$DPID"; rc=$?; t1=$(date +%s%N); DPID=""
+	ms=$(( (t1 - t0) / 1000000 ))
+	[ $rc = 0 ] && grep -q "stopping: [0-9]* of $NBIG people re-evaluated" o/log &&
+		! grep -q "seq 2 in force" o/log && ! cmp -s b2.jws o/registry.db.risk-areas.jws &&
+		ok "SIGTERM during the re-evaluation of $NBIG: exit 0 after $ms ms, seq 1 still the durable base" ||
+		bad "SIGTERM during re-evaluation" "exit $rc after $ms ms; $(grep -e stopping -e 'risk feed' o/log | tail -3)"
+fi
+start_daemon && waitlog "risk feed: seq 2 in force" && cmp -s b2.jws o/registry.db.risk-areas.jws &&
+	ok "the restart re-evaluates from the base: seq 2 in force and durable" || bad "restart after SIGTERM" "$(tail -3 o/log)"
+red=$($PY - "$URL" "$T_A" <<'PY'
+import json, ssl, sys, urllib.request
+url, tok = sys.argv[1], sys.argv[2]
+ctx = ssl.create_default_context(cafile="ca.pem")
+after, seen, n = 0, set(), 0
+while True:
+    rq = urllib.request.Request("%s/v1/audit?after=%d&limit=10000" % (url, after), headers={"Authorization": "Bearer " + tok})
+    lines = urllib.request.urlopen(rq, context=ctx).read().decode().splitlines()
+    if not lines: break
+    for l in lines:
+        e = json.loads(l); after = e["seq"]
+        if e["action"] == "status" and e["cause"] == "risk-areas seq 2" and e["to"] == "red":
+            n += 1; seen.add(e["person"])
+print(n, len(seen))
+PY
+)
+[ "$red" = "$NBIG $NBIG" ] && ok "every one of the $NBIG turned red exactly once (the audit, across both runs)" ||
+	bad "red after restart" "$red"
+# SIGTERM while the feed waits on a server that does not answer: the fetch
+# is abandoned (its timeout is 30 s).
+echo "/big.jws hold big/b2.jws" > ../mode
+for i in $(seq 100); do grep -q "HOLD /big.jws" ../feed.log && break; sleep 0.1; done
+kill -TERM "$DPID"
+t0=$(date +%s%N); wait "$DPID"; rc=$?; t1=$(date +%s%N); DPID=""
+ms=$(( (t1 - t0) / 1000000 ))
+grep -q "HOLD /big.jws" ../feed.log && [ $rc = 0 ] && [ $ms -lt 5000 ] &&
+	ok "SIGTERM during a fetch from a server that holds the answer: exit 0 after $ms ms" ||
+	bad "SIGTERM during a fetch" "exit $rc after $ms ms"
+touch ../mode.release; : > ../mode
+cd ..
 cd ..
 
 totals
