@@ -168,7 +168,8 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/replay/%)
 FUZZ_OBJ_fuzz_verify := tests/fuzz/fixture.o
-FUZZ_OBJ_fuzz_batch := tests/fuzz/fixture.o verifier/batch_record.o verifier/counts.o
+FUZZ_OBJ_fuzz_batch := tests/fuzz/fixture.o verifier/batch_record.o verifier/batch_parse.o \
+	verifier/counts.o
 FUZZ_OBJ_fuzz_ecverify := tests/fuzz/ectab_fx.o
 FUZZ_OBJ_fuzz_dcc := tests/fuzz/dcc_fx.o
 FUZZ_OBJ_fuzz_record := tests/fuzz/fixture.o tests/fuzz/issue_fx.o
