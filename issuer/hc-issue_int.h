@@ -13,6 +13,7 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 
+/* What every code of a run is issued with (from the command line). */
 struct issuer {
 	struct hc_privkey *key;
 	struct hc_pubkey *pub;
@@ -38,8 +39,7 @@ struct outputs {
 /* "hc-issue: WHAT: error: detail" on stderr. */
 void perr(const char *what, hc_err err);
 /* Record JSON -> signed, self-verified token, with its claims in cl. */
-hc_err issue(const struct issuer *is, const char *json, size_t n, char **tok,
-	     struct hc_claims *cl);
+hc_err issue(const struct issuer *is, const char *json, size_t n, char **tok, struct hc_claims *cl);
 /* The code's QR text (to o->out, or the bare JWS), and its PNG (staged
  * with o->stage), SVG and terminal picture as o asks. */
 hc_err emit(const struct issuer *is, const char *tok, const struct outputs *o);
@@ -47,10 +47,10 @@ hc_err emit(const struct issuer *is, const char *tok, const struct outputs *o);
 hc_err stage_put(struct stage *st, unsigned long no, const uint8_t *p, size_t n);
 /* The issuance record of one line (a code's jti, status, why, iat, exp,
  * png; or why it was refused) as a JSON line to rf. */
-bool put_record(FILE *rf, unsigned long no, hc_err err, const struct hc_claims *c,
-		const char *png);
-/* --batch path (- for stdin): one code a line; --png-dir, --records when
- * pngdir, recpath. Returns the exit status. */
+bool put_record(FILE *rf, unsigned long no, hc_err err, const struct hc_claims *c, const char *png);
+/* --batch: a code for each record line of path (- for stdin), their
+ * images into pngdir and their issuance records to recpath when these are
+ * given. Returns the exit status. */
 int run_batch(const struct issuer *is, const char *path, const char *pngdir, bool jws,
 	      const char *recpath);
 

@@ -52,7 +52,6 @@ const char *batch_str_end(const char *p, const char *e);
  * 0 at the closing '}', or -1 (with *why) for text cJSON lets through. */
 int batch_next_member(const char **pp, const char *e, struct member *m, const char **why);
 /* Reads a record line into r. HC_ERR_* with a detail when malformed. */
-hc_err batch_parse_record(char *line, size_t n, const struct hc_verify_opts *o,
-			  struct record *r);
+hc_err batch_parse_record(char *line, size_t n, const struct hc_verify_opts *o, struct record *r);
 
 #endif
