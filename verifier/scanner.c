@@ -139,8 +139,8 @@ static int input_stdin(struct scanner *s)
 				break;
 			if (n > 0 && line[n - 1] == '\r')
 				n--;
-			if ((n > 0 || over) &&
-			    scan_verdict(s, s->at_given ? s->opts.at : hc_now(), line, over ? cap + 1 : n) != 0)
+			if ((n > 0 || over) && scan_verdict(s, s->at_given ? s->opts.at : hc_now(),
+			                                    line, over ? cap + 1 : n) != 0)
 				goto fail;
 			n = 0;
 			over = false;

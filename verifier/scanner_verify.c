@@ -218,7 +218,9 @@ int scan_set_flush(struct scanner *s)
 /* An incomplete set held past --shc-wait gets its verdict. */
 int scan_set_tick(struct scanner *s)
 {
-	return set.total && scan_clock_ms - set.first_ms >= scan_shc_wait_ms ? scan_set_flush(s) : 0;
+	if (!set.total || scan_clock_ms - set.first_ms < scan_shc_wait_ms)
+		return 0;
+	return scan_set_flush(s);
 }
 
 static bool printable(const char *t, size_t n)
