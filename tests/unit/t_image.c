@@ -58,7 +58,7 @@ static size_t file_size(const char *path)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* Pixels of a PNG through libpng's simplified API, independent of scan.c. */
+/* Pixels of a PNG through libpng's simplified API, independent of scan_decode.c. */
 static uint8_t *load_gray(const char *path, unsigned *w, unsigned *h)
 {
 	png_image im;
