@@ -51,10 +51,12 @@ PROGS += $(B)/hc-verify-scan-av
 AV_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libavdevice sdl2 SDL2_ttf,$(AV_PKGS)))
 AV_CFLAGS = -DHC_AV $(shell $(PKG_CONFIG) --cflags $(AV_PKGS))
 endif
-# hc-issued (the office's service): every issuer/*.c but hc-issue.c, with
+# hc-issued (the office's service): every issuer/*.c but hc-issue's, with
 # libmicrohttpd and SQLite on top of libhc.
 ISSUED_PKGS := libmicrohttpd sqlite3
-ISSUED_SRC := $(filter-out issuer/hc-issue.c,$(sort $(wildcard issuer/*.c)))
+# hc-issue is issuer/hc-issue.c and issuer/hc-issue_*.c.
+ISSUE_SRC := issuer/hc-issue.c $(sort $(wildcard issuer/hc-issue_*.c))
+ISSUED_SRC := $(filter-out $(ISSUE_SRC),$(sort $(wildcard issuer/*.c)))
 ISSUED_OBJ := $(ISSUED_SRC:%.c=$(B)/%.o)
 ifneq ($(wildcard issuer/hc-issued.c),)
 PROGS += $(B)/hc-issued
@@ -97,7 +99,7 @@ KEYS_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard keys/*.c)))
 $(B)/keys/%.o: HC_CFLAGS += -Ikeys
 $(B)/hc-keys: $(KEYS_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
-$(B)/hc-issue: $(B)/issuer/hc-issue.o $(B)/libhc.a
+$(B)/hc-issue: $(ISSUE_SRC:%.c=$(B)/%.o) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 ISSUED_LIBS = $(shell $(PKG_CONFIG) --libs $(ISSUED_PKGS)) -lpthread
 $(B)/hc-issued: $(ISSUED_OBJ) $(B)/libhc.a
@@ -166,7 +168,8 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/replay/%)
 FUZZ_OBJ_fuzz_verify := tests/fuzz/fixture.o
-FUZZ_OBJ_fuzz_batch := tests/fuzz/fixture.o verifier/batch_record.o verifier/counts.o
+FUZZ_OBJ_fuzz_batch := tests/fuzz/fixture.o verifier/batch_record.o verifier/batch_parse.o \
+	verifier/counts.o
 FUZZ_OBJ_fuzz_ecverify := tests/fuzz/ectab_fx.o
 FUZZ_OBJ_fuzz_dcc := tests/fuzz/dcc_fx.o
 FUZZ_OBJ_fuzz_record := tests/fuzz/fixture.o tests/fuzz/issue_fx.o

@@ -70,8 +70,20 @@ int scan_log_write(struct scan_log *l, const struct verdict *v, const char *chec
 int scan_log_tick(struct scan_log *l);
 int scan_log_close(struct scan_log *l);
 
-/* The codes of one frame at time t (ms) through the rule (scanner.c). */
+/* Verification (scanner_verify.c). The codes of one frame at time t (ms)
+ * through the rule. */
 int scan_frame(struct scanner *s, int64_t t, const struct hc_scan *sc);
+/* The trust directory (re)loaded into s->trust. */
+hc_err scan_trust_load(struct scanner *s);
+/* A code's verdict, shown and logged; a chunk of a card is held until
+ * its set is complete. 0, or -1 when the log cannot be written. */
+int scan_verdict(struct scanner *s, int64_t at, const char *text, size_t n);
+/* The held set's verdict, complete or not (the end of the input). */
+int scan_set_flush(struct scanner *s);
+/* An incomplete set held past --shc-wait gets its verdict. */
+int scan_set_tick(struct scanner *s);
+extern int64_t scan_clock_ms;    /* the input's clock: frame time, or monotonic */
+extern int64_t scan_shc_wait_ms; /* --shc-wait, ms */
 /* --video FILE, or --camera DEV when camera (scanner_video.c). */
 int scan_video(struct scanner *s, const char *path, bool camera);
 

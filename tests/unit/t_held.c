@@ -26,6 +26,34 @@ static struct held one(const char *body)
 	return h;
 }
 
+/* h stored under key with a ticket taken now. */
+static void put_now(struct held_cache *c, const char *key, const struct held *h)
+{
+	held_put(c, key, held_ticket(c, key), h);
+}
+
+/* Whether an entry for key is found. */
+static bool in_cache(struct held_cache *c, const char *key)
+{
+	struct held *g = held_get(c, key);
+	bool hit = g != NULL;
+
+	free(g);
+	return hit;
+}
+
+/* A ticket for key taken, then the change forget (a key, or NULL for a
+ * revocation) before h is stored with that ticket: whether it is found. */
+static bool put_after_change(struct held_cache *c, const char *key, const char *forget,
+			     const struct held *h)
+{
+	struct held_ticket t = held_ticket(c, key);
+
+	held_forget(c, forget);
+	held_put(c, key, t, h);
+	return in_cache(c, key);
+}
+
 static void test_hit_same_bytes(void)
 {
 	struct held_cache *c = NULL;
@@ -34,7 +62,7 @@ static void test_hit_same_bytes(void)
 
 	CHECK_ERR(held_open(&c), HC_OK);
 	CHECK(held_get(c, K1) == NULL);
-	held_put(c, K1, held_ticket(c, K1), &h);
+	put_now(c, K1, &h);
 	g = held_get(c, K1);
 	CHECK(g != NULL);
 	if (g) {
@@ -52,23 +80,19 @@ static void test_hit_same_bytes(void)
 static void test_forget(void)
 {
 	struct held_cache *c = NULL;
-	struct held h = one("{\"jti\":\"one\"}"), *g;
+	struct held h = one("{\"jti\":\"one\"}");
 
 	CHECK_ERR(held_open(&c), HC_OK);
-	held_put(c, K1, held_ticket(c, K1), &h);
-	held_put(c, K2, held_ticket(c, K2), &h);
+	put_now(c, K1, &h);
+	put_now(c, K2, &h);
 	held_forget(c, K1); /* a change to person 1 */
-	CHECK(held_get(c, K1) == NULL);
-	g = held_get(c, K2);
-	CHECK(g != NULL); /* person 2 kept */
-	free(g);
+	CHECK(!in_cache(c, K1));
+	CHECK(in_cache(c, K2)); /* person 2 kept */
 	held_forget(c, NULL); /* a revocation: every entry */
-	CHECK(held_get(c, K2) == NULL);
+	CHECK(!in_cache(c, K2));
 	/* stored again after the revocation: found */
-	held_put(c, K2, held_ticket(c, K2), &h);
-	g = held_get(c, K2);
-	CHECK(g != NULL);
-	free(g);
+	put_now(c, K2, &h);
+	CHECK(in_cache(c, K2));
 	held_close(c);
 }
 
@@ -77,24 +101,14 @@ static void test_forget(void)
 static void test_ticket_before_change(void)
 {
 	struct held_cache *c = NULL;
-	struct held h = one("{\"jti\":\"old\"}"), *g;
-	struct held_ticket t;
+	struct held h = one("{\"jti\":\"old\"}");
 
 	CHECK_ERR(held_open(&c), HC_OK);
-	t = held_ticket(c, K1);
-	held_forget(c, K1);
-	held_put(c, K1, t, &h);
-	CHECK(held_get(c, K1) == NULL);
-	t = held_ticket(c, K1);
-	held_forget(c, NULL);
-	held_put(c, K1, t, &h);
-	CHECK(held_get(c, K1) == NULL);
+	CHECK(!put_after_change(c, K1, K1, &h));
+	CHECK(!put_after_change(c, K1, NULL, &h));
 	/* a ticket taken after the change: stored */
-	t = held_ticket(c, K1);
-	held_put(c, K1, t, &h);
-	g = held_get(c, K1);
-	CHECK(g != NULL);
-	free(g);
+	put_now(c, K1, &h);
+	CHECK(in_cache(c, K1));
 	held_close(c);
 }
 
@@ -104,8 +118,8 @@ static void test_replace(void)
 	struct held a = one("{\"jti\":\"a\"}"), b = one("{\"jti\":\"bb\"}"), *g;
 
 	CHECK_ERR(held_open(&c), HC_OK);
-	held_put(c, K1, held_ticket(c, K1), &a);
-	held_put(c, K1, held_ticket(c, K1), &b);
+	put_now(c, K1, &a);
+	put_now(c, K1, &b);
 	g = held_get(c, K1);
 	CHECK(g && g->bodylen == b.bodylen && memcmp(g->body, b.body, b.bodylen) == 0);
 	free(g);
@@ -121,7 +135,7 @@ static void test_full(void)
 	struct held_cache *c = NULL;
 	size_t n = 2000;
 	char *big = malloc(n + 1), key[REG_KEY_LEN + 1];
-	struct held h, *g;
+	struct held h;
 	int found = 0;
 
 	CHECK(big != NULL);
@@ -133,19 +147,15 @@ static void test_full(void)
 	CHECK_ERR(held_open(&c), HC_OK);
 	for (int i = 0; i < 40000; i++) {
 		(void)snprintf(key, sizeof(key), "%043d", i);
-		held_put(c, key, held_ticket(c, key), &h);
-		if ((g = held_get(c, key)) != NULL)
-			found++;
-		free(g);
+		put_now(c, key, &h);
+		found += in_cache(c, key);
 	}
 	/* 80 MB offered to 48 MiB: each one was kept at least until read */
 	CHECK(found == 40000);
 	found = 0;
 	for (int i = 0; i < 40000; i++) {
 		(void)snprintf(key, sizeof(key), "%043d", i);
-		if ((g = held_get(c, key)) != NULL)
-			found++;
-		free(g);
+		found += in_cache(c, key);
 	}
 	CHECK(found > 10000 && found < 30000);
 	held_close(c);
