@@ -379,35 +379,45 @@ static struct hc_record *record_new(void)
 	return r;
 }
 
-static hc_err record_parse(const char *json, size_t n, bool with_person, const char *mname,
-			   const char *mid, struct hc_record **out)
+static hc_err record_of_tree(const cJSON *root, bool with_person, const char *mname,
+			     const char *mid, struct hc_record **out)
 {
-	struct hc_record *r = NULL;
-	cJSON *root = NULL;
+	struct hc_record *r;
 	hc_err err;
 
-	if ((err = hc_json_parse(json, n, &root)) != HC_OK)
-		goto out;
-	if ((r = record_new()) == NULL) {
-		err = HC_ERR_NOMEM;
-		goto out;
-	}
+	if ((r = record_new()) == NULL)
+		return HC_ERR_NOMEM;
 	if (!with_person) {
 		r->premasked = true;
 		memcpy(r->mname, mname, strlen(mname) + 1); /* lengths checked by the caller */
 		memcpy(r->mid, mid, strlen(mid) + 1);
 	}
 	if ((err = parse_record(root, with_person, r)) != HC_OK) {
-		if (err == HC_ERR_TIME)
-			err = HC_ERR_RECORD;
-		goto out;
+		hc_record_free(r);
+		return err == HC_ERR_TIME ? HC_ERR_RECORD : err;
 	}
 	*out = r;
-	r = NULL;
-out:
-	hc_record_free(r);
+	return HC_OK;
+}
+
+static hc_err record_parse(const char *json, size_t n, bool with_person, const char *mname,
+			   const char *mid, struct hc_record **out)
+{
+	cJSON *root = NULL;
+	hc_err err;
+
+	if ((err = hc_json_parse(json, n, &root)) == HC_OK)
+		err = record_of_tree(root, with_person, mname, mid, out);
 	cJSON_Delete(root);
 	return err;
+}
+
+hc_err hc_record_of_json(const cJSON *root, struct hc_record **out)
+{
+	if (!out || !root)
+		return HC_ERR_INVALID_ARG;
+	*out = NULL;
+	return record_of_tree(root, true, NULL, NULL, out);
 }
 
 hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out)

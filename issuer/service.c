@@ -481,12 +481,13 @@ void svc_records(struct svc *s, const struct caller *who, const char *body, size
 	hc_err err;
 
 	/* The full check first: the first problem is named. */
-	if ((err = hc_record_parse(body, n, &rec)) != HC_OK) {
+	if ((err = n > HC_MAX_JSON_FILE ? HC_ERR_TOO_LARGE : hc_json_parse(body, n, &root)) !=
+		    HC_OK ||
+	    (err = hc_record_of_json(root, &rec)) != HC_OK) {
 		fail(r, "record", err);
 		goto out;
 	}
-	if ((err = hc_json_parse(body, n, &root)) != HC_OK ||
-	    (err = hc_json_obj(root, "person", true, &person)) != HC_OK ||
+	if ((err = hc_json_obj(root, "person", true, &person)) != HC_OK ||
 	    (err = hc_json_str(person, "name", true, name, sizeof(name), NULL)) != HC_OK ||
 	    (err = hc_json_str(person, "id", true, id, sizeof(id), NULL)) != HC_OK ||
 	    (err = hc_mask_name(name, mname, sizeof(mname))) != HC_OK ||
