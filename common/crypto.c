@@ -455,6 +455,22 @@ hc_err hc_key_verify(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
 	return k->alg == HC_ALG_SM2 ? sm2_verify(k, msg, n, sig) : hc_es256_verify(k, msg, n, sig);
 }
 
+hc_err hc_key_verify_tab(const struct hc_pubkey *k, const uint8_t *msg, size_t n,
+			 const uint8_t sig[HC_SIG_LEN])
+{
+	const struct hc_ectab *t = hc__pubkey_table_built(k);
+	uint8_t e[32];
+	hc_err res;
+
+	/* ES256 over SHA-256(msg), SM2 over e = SM3(Z || msg); EVP when the
+	 * table's computation cannot be done (out of memory) */
+	if (t && (k->alg == HC_ALG_SM2 ? hc_sm2_digest(k, msg, n, e) : hc_sha256(msg, n, e)) == HC_OK &&
+	    hc_ectab_verify(t, 1, (const uint8_t(*)[32])e, (const uint8_t(*)[HC_SIG_LEN])sig, &res) ==
+		    HC_OK)
+		return res;
+	return hc_key_verify(k, msg, n, sig);
+}
+
 struct hc_verctx {
 	EVP_PKEY_CTX *ctx;
 	const struct hc_ectab *tab; /* NULL: EVP_PKEY_verify only */

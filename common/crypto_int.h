@@ -15,6 +15,9 @@ struct pubkey_tab {
 	bool failed; /* under ecverify.c's build lock: no table, use EVP */
 };
 
+/* k's table if it is built, without building it (ecverify.c). */
+const struct hc_ectab *hc__pubkey_table_built(const struct hc_pubkey *k);
+
 struct hc_pubkey {
 	EVP_PKEY *pkey;
 	enum hc_alg alg;

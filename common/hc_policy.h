@@ -62,6 +62,10 @@ void hc_risk_diff(const struct hc_risk *a, const struct hc_risk *b,
 
 /* A person's record (JSON, strict; DESIGN 5). */
 hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out) HC_WUR;
+/* The same for a record already parsed by hc_json_parse (a caller that
+ * reads other members of it too parses it once). */
+struct cJSON;
+hc_err hc_record_of_json(const struct cJSON *root, struct hc_record **out) HC_WUR;
 void hc_record_free(struct hc_record *r);
 /* A person's inputs: a record without "person" (the same members and
  * rules otherwise; "person" is refused as an unknown member), for a

@@ -36,6 +36,8 @@ void hc_jws_clear(struct hc_jws *j);
 /* Verifies j's signature over the first j->signing_len bytes of s:
  * HC_ERR_ALG when j's alg is not k's (ES256 for P-256, SM2 for SM2). */
 hc_err hc_jws_verify(const struct hc_jws *j, const char *s, const struct hc_pubkey *k) HC_WUR;
+/* The same by k's table when it is built (hc_key_verify_tab). */
+hc_err hc_jws_verify_tab(const struct hc_jws *j, const char *s, const struct hc_pubkey *k) HC_WUR;
 
 /* ---- claims (DESIGN 3) ---- */
 enum hc_status { HC_ST_GREEN = 0, HC_ST_YELLOW, HC_ST_RED };

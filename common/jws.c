@@ -124,7 +124,8 @@ out:
 	return err;
 }
 
-hc_err hc_jws_verify(const struct hc_jws *j, const char *s, const struct hc_pubkey *k)
+static hc_err jws_verify(const struct hc_jws *j, const char *s, const struct hc_pubkey *k,
+			 bool tab)
 {
 	/* The header's alg must be the key's own: an ES256 header naming an
 	 * SM2 key, or the reverse, is refused before any arithmetic. */
@@ -133,5 +134,16 @@ hc_err hc_jws_verify(const struct hc_jws *j, const char *s, const struct hc_pubk
 			      hc_alg_crv(hc_pubkey_alg(k)));
 		return HC_ERR_ALG;
 	}
-	return hc_key_verify(k, (const uint8_t *)s, j->signing_len, j->sig);
+	return tab ? hc_key_verify_tab(k, (const uint8_t *)s, j->signing_len, j->sig)
+		   : hc_key_verify(k, (const uint8_t *)s, j->signing_len, j->sig);
+}
+
+hc_err hc_jws_verify(const struct hc_jws *j, const char *s, const struct hc_pubkey *k)
+{
+	return jws_verify(j, s, k, false);
+}
+
+hc_err hc_jws_verify_tab(const struct hc_jws *j, const char *s, const struct hc_pubkey *k)
+{
+	return jws_verify(j, s, k, true);
 }

@@ -1,4 +1,5 @@
 /* record.c: a person's record (identity, tests, vaccinations, travel, flags). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,35 +360,64 @@ static hc_err parse_record(const cJSON *root, bool with_person, struct hc_record
 	return HC_OK;
 }
 
-static hc_err record_parse(const char *json, size_t n, bool with_person, const char *mname,
-			   const char *mid, struct hc_record **out)
+/* The identity part of a record: what precedes its entry arrays. */
+#define RECORD_HEAD offsetof(struct hc_record, nat)
+
+/* An empty record. Only its identity part and counts are zeroed: an entry
+ * is written before it is counted and read only below its array's count.
+ * Zeroing the 18 KiB of arrays here and again at hc_record_free cost more
+ * than parsing a record (a new code parses two). */
+static struct hc_record *record_new(void)
 {
-	struct hc_record *r = NULL;
-	cJSON *root = NULL;
+	struct hc_record *r = malloc(sizeof(*r));
+
+	if (!r)
+		return NULL;
+	memset(r, 0, RECORD_HEAD);
+	r->nnat = r->nvac = r->ntrv = r->nvis = 0;
+	r->flags = 0;
+	return r;
+}
+
+static hc_err record_of_tree(const cJSON *root, bool with_person, const char *mname,
+			     const char *mid, struct hc_record **out)
+{
+	struct hc_record *r;
 	hc_err err;
 
-	if ((err = hc_json_parse(json, n, &root)) != HC_OK)
-		goto out;
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		err = HC_ERR_NOMEM;
-		goto out;
-	}
+	if ((r = record_new()) == NULL)
+		return HC_ERR_NOMEM;
 	if (!with_person) {
 		r->premasked = true;
 		memcpy(r->mname, mname, strlen(mname) + 1); /* lengths checked by the caller */
 		memcpy(r->mid, mid, strlen(mid) + 1);
 	}
 	if ((err = parse_record(root, with_person, r)) != HC_OK) {
-		if (err == HC_ERR_TIME)
-			err = HC_ERR_RECORD;
-		goto out;
+		hc_record_free(r);
+		return err == HC_ERR_TIME ? HC_ERR_RECORD : err;
 	}
 	*out = r;
-	r = NULL;
-out:
-	hc_record_free(r);
+	return HC_OK;
+}
+
+static hc_err record_parse(const char *json, size_t n, bool with_person, const char *mname,
+			   const char *mid, struct hc_record **out)
+{
+	cJSON *root = NULL;
+	hc_err err;
+
+	if ((err = hc_json_parse(json, n, &root)) == HC_OK)
+		err = record_of_tree(root, with_person, mname, mid, out);
 	cJSON_Delete(root);
 	return err;
+}
+
+hc_err hc_record_of_json(const cJSON *root, struct hc_record **out)
+{
+	if (!out || !root)
+		return HC_ERR_INVALID_ARG;
+	*out = NULL;
+	return record_of_tree(root, true, NULL, NULL, out);
 }
 
 hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out)
@@ -440,11 +470,23 @@ hc_err hc_person_id_check(const char *id)
 	return id_ok(id, &birth) ? HC_OK : HC_ERR_RECORD;
 }
 
+/* The entries of an array of count n that may have been written. */
+static size_t written(size_t n)
+{
+	return n < HC__MAX_ENTRIES ? n + 1 : HC__MAX_ENTRIES;
+}
+
 void hc_record_free(struct hc_record *r)
 {
 	if (!r)
 		return;
-	/* The record holds a full identity number: do not leave it behind. */
-	explicit_bzero(r, sizeof(*r));
+	/* The record holds a full identity number: do not leave it behind,
+	 * nor the entries (and the one a failed parse may have half written
+	 * past its count). */
+	explicit_bzero(r, RECORD_HEAD);
+	explicit_bzero(r->nat, sizeof(r->nat[0]) * written(r->nnat));
+	explicit_bzero(r->vac, sizeof(r->vac[0]) * written(r->nvac));
+	explicit_bzero(r->trv, sizeof(r->trv[0]) * written(r->ntrv));
+	explicit_bzero(r->vis, sizeof(r->vis[0]) * written(r->nvis));
 	free(r);
 }

@@ -19,15 +19,20 @@
 /* A PEM PKCS#8 P-256 key is about 240 bytes. */
 #define KEY_FILE_MAX 16384
 
+#define SIGN_SLOTS 4
+
 struct hc_privkey {
 	EVP_PKEY *pkey;
 	enum hc_alg alg;
 	char kid[HC_KID_LEN + 1]; /* computed once, at load or generation */
-	/* A signing context set up once (EVP_PKEY_sign_init) and reused: setting
+	/* Signing contexts set up once (EVP_PKEY_sign_init) and reused: setting
 	 * one up per token costs a fifth of a signature. One thread at a time
-	 * uses it; the others make their own (hc_es256_sign). */
-	pthread_mutex_t lock;
-	EVP_PKEY_CTX *sctx;
+	 * uses each; a thread that finds all of them busy makes its own
+	 * (hc_es256_sign). A service's workers sign concurrently. */
+	struct {
+		pthread_mutex_t lock;
+		EVP_PKEY_CTX *ctx;
+	} slot[SIGN_SLOTS];
 	struct hc__p11 *p11; /* a key in a PKCS#11 token: its module and session */
 };
 
@@ -35,8 +40,10 @@ void hc_privkey_free(struct hc_privkey *k)
 {
 	if (!k)
 		return;
-	EVP_PKEY_CTX_free(k->sctx);
-	pthread_mutex_destroy(&k->lock);
+	for (size_t i = 0; i < SIGN_SLOTS; i++) {
+		EVP_PKEY_CTX_free(k->slot[i].ctx);
+		pthread_mutex_destroy(&k->slot[i].lock);
+	}
 	/* Clears the private scalar: EC_KEY_free uses BN_clear_free on it. */
 	EVP_PKEY_free(k->pkey);
 	hc__p11_free(k->p11);
@@ -110,10 +117,13 @@ static hc_err wrap(EVP_PKEY *pkey, enum hc_alg a, struct hc_privkey **out)
 	}
 	memcpy(k->kid, hc_pubkey_kid(pub), sizeof(k->kid));
 	hc_pubkey_free(pub);
-	if (pthread_mutex_init(&k->lock, NULL) != 0) {
-		free(k);
-		return HC_ERR_NOMEM;
-	}
+	for (size_t i = 0; i < SIGN_SLOTS; i++)
+		if (pthread_mutex_init(&k->slot[i].lock, NULL) != 0) {
+			while (i-- > 0)
+				pthread_mutex_destroy(&k->slot[i].lock);
+			free(k);
+			return HC_ERR_NOMEM;
+		}
 	k->pkey = pkey;
 	k->alg = a;
 	*out = k;
@@ -323,10 +333,11 @@ static EVP_PKEY_CTX *sign_ctx(EVP_PKEY *pkey)
 hc_err hc_es256_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 		     uint8_t sig[HC_SIG_LEN])
 {
-	EVP_PKEY_CTX *own = NULL, *c;
+	static _Thread_local size_t hint; /* the slot this thread had last */
+	EVP_PKEY_CTX *own = NULL, *c = NULL;
 	uint8_t digest[32], der[80];
-	size_t dlen = sizeof(der);
-	bool locked;
+	size_t dlen = sizeof(der), i;
+	pthread_mutex_t *locked = NULL;
 	hc_err err;
 
 	if (k->alg != HC_ALG_ES256)
@@ -334,16 +345,26 @@ hc_err hc_es256_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 	if ((err = hc_sha256(msg, n, digest)) != HC_OK)
 		return err;
 	err = HC_ERR_CRYPTO;
-	locked = pthread_mutex_trylock(&k->lock) == 0;
-	if (locked && !k->sctx)
-		k->sctx = sign_ctx(k->pkey);
-	if (!(c = locked ? k->sctx : (own = sign_ctx(k->pkey))))
+	for (i = 0; i < SIGN_SLOTS && !locked; i++) {
+		size_t j = (hint + i) % SIGN_SLOTS;
+
+		if (pthread_mutex_trylock(&k->slot[j].lock) != 0)
+			continue;
+		locked = &k->slot[j].lock;
+		hint = j;
+		if (!k->slot[j].ctx)
+			k->slot[j].ctx = sign_ctx(k->pkey);
+		c = k->slot[j].ctx;
+	}
+	if (!locked)
+		c = own = sign_ctx(k->pkey);
+	if (!c)
 		goto out;
 	if (EVP_PKEY_sign(c, der, &dlen, digest, sizeof(digest)) == 1)
 		err = hc_sig_der_to_raw(der, dlen, sig);
 out:
 	if (locked)
-		pthread_mutex_unlock(&k->lock);
+		pthread_mutex_unlock(locked);
 	ERR_clear_error();
 	EVP_PKEY_CTX_free(own);
 	OPENSSL_cleanse(digest, sizeof(digest));

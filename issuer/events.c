@@ -22,6 +22,7 @@
  * "rejected","reason":TEXT,"retry":B}, ...]}, one result per line in
  * order. retry true: the line was not applied for a passing reason (no
  * risk-area list, the registry busy) and may be sent again as it is. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,24 +273,73 @@ static bool set_add(const char **set, const char *key)
 	return true;
 }
 
-static bool result_add(cJSON *arr, const struct ev *e)
-{
-	cJSON *o = cJSON_CreateObject();
+/* The answer's results, written directly as JSON text: an object of cJSON
+ * items per line, then printing them, cost a tenth of a line's work. */
+struct results {
+	char *b;
+	size_t len, cap;
+};
 
-	if (!o || !cJSON_AddItemToArray(arr, o)) {
-		cJSON_Delete(o);
-		return false;
+/* Room for more bytes (and a NUL) at r->b + r->len. */
+static bool results_room(struct results *r, size_t more)
+{
+	size_t cap = r->cap ? r->cap : 4096;
+	char *nb;
+
+	while (cap - r->len <= more) {
+		if (cap > SIZE_MAX / 2)
+			return false;
+		cap *= 2;
 	}
-	if (!cJSON_AddNumberToObject(o, "line", (double)e->line) ||
-	    (e->event[0] && !cJSON_AddStringToObject(o, "event", e->event)) ||
-	    !cJSON_AddStringToObject(o, "verdict", verdict_names[e->v]))
+	if (cap == r->cap)
+		return true;
+	if (!(nb = realloc(r->b, cap)))
 		return false;
-	if (e->v == V_ACCEPTED)
-		return cJSON_AddStringToObject(o, "status", hc_status_name(e->st)) != NULL;
-	if (e->v == V_REJECTED)
-		return cJSON_AddStringToObject(o, "reason", e->reason) &&
-		       cJSON_AddBoolToObject(o, "retry", e->retry);
+	r->b = nb;
+	r->cap = cap;
 	return true;
+}
+
+static bool result_lit(struct results *r, const char *t)
+{
+	size_t n = strlen(t);
+
+	if (!results_room(r, n))
+		return false;
+	memcpy(r->b + r->len, t, n + 1);
+	r->len += n;
+	return true;
+}
+
+/* Appends e's result, after a comma unless it is the first: {"line",
+ * "event" (when it has one), "verdict", then "status" (accepted) or
+ * "reason" and "retry" (rejected)}. */
+static bool result_add(struct results *r, const struct ev *e)
+{
+	/* an escaped string takes at most 6 bytes a byte; hc_json_put_str
+	 * wants 5 to spare */
+	size_t need = 160 + 6 * strlen(e->event) + 6 * strlen(e->reason);
+	int k;
+
+	if (!results_room(r, need))
+		return false;
+	k = snprintf(r->b + r->len, r->cap - r->len, "%s{\"line\":%zu", r->len ? "," : "", e->line);
+	if (k < 0 || (size_t)k >= r->cap - r->len)
+		return false;
+	r->len += (size_t)k;
+	if ((e->event[0] && (!result_lit(r, ",\"event\":") ||
+			     !hc_json_put_str(r->b, r->cap, &r->len, e->event))) ||
+	    !result_lit(r, ",\"verdict\":\"") || !result_lit(r, verdict_names[e->v]) ||
+	    !result_lit(r, "\""))
+		return false;
+	if (e->v == V_ACCEPTED && (!result_lit(r, ",\"status\":\"") ||
+				   !result_lit(r, hc_status_name(e->st)) || !result_lit(r, "\"")))
+		return false;
+	if (e->v == V_REJECTED &&
+	    (!result_lit(r, ",\"reason\":") || !hc_json_put_str(r->b, r->cap, &r->len, e->reason) ||
+	     !result_lit(r, e->retry ? ",\"retry\":true" : ",\"retry\":false")))
+		return false;
+	return result_lit(r, "}");
 }
 
 void svc_events(struct svc *s, const struct caller *who, const char *body, size_t n,
@@ -299,10 +349,11 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 	struct ev **todo = calloc(CHUNK, sizeof(struct ev *));
 	const char **set = calloc(SET_SIZE, sizeof(*set));
 	size_t count[V__N] = {0}, line = 0, off = 0;
-	cJSON *o = cJSON_CreateObject(), *res = NULL;
+	struct results res = {NULL, 0, 0};
 	char *text;
+	int w;
 
-	if (!v || !todo || !set || !o || !(res = cJSON_CreateArray())) {
+	if (!v || !todo || !set) {
 		reply_error(r, 500, "out of memory");
 		goto out;
 	}
@@ -342,7 +393,7 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 		for (size_t i = 0; i < m; i++) {
 			count[v[i].v]++;
 			metrics_event(&s->m, v[i].typed ? (int)v[i].type : -1, (int)v[i].v);
-			if (!result_add(res, &v[i])) {
+			if (!result_add(&res, &v[i])) {
 				reply_error(r, 500, "out of memory");
 				for (size_t k = i; k < m; k++)
 					free(v[k].json);
@@ -352,22 +403,22 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 			v[i].json = NULL;
 		}
 	}
-	if (!cJSON_AddNumberToObject(o, "accepted", (double)count[V_ACCEPTED]) ||
-	    !cJSON_AddNumberToObject(o, "duplicate", (double)count[V_DUPLICATE]) ||
-	    !cJSON_AddNumberToObject(o, "rejected", (double)count[V_REJECTED]) ||
-	    !cJSON_AddItemToObject(o, "results", res)) {
+	/* {"accepted","duplicate","rejected","results":[...]} */
+	if (!(text = malloc(res.len + 128))) {
 		reply_error(r, 500, "out of memory");
 		goto out;
 	}
-	res = NULL;
-	if (!(text = cJSON_PrintUnformatted(o))) {
+	w = snprintf(text, res.len + 128,
+		     "{\"accepted\":%zu,\"duplicate\":%zu,\"rejected\":%zu,\"results\":[%s]}",
+		     count[V_ACCEPTED], count[V_DUPLICATE], count[V_REJECTED], res.b ? res.b : "");
+	if (w < 0 || (size_t)w >= res.len + 128) {
+		free(text);
 		reply_error(r, 500, "out of memory");
 		goto out;
 	}
 	reply_json(r, 200, text);
 out:
-	cJSON_Delete(res);
-	cJSON_Delete(o);
+	free(res.b);
 	free(set);
 	free(todo);
 	free(v);

@@ -38,25 +38,97 @@ struct code_view {
 	const char (*why)[HC_WHY_LEN];
 	size_t nwhy;
 	const char *pol, *jti, *name, *id, *jws;
+	const char *qr; /* jws's QR text when the caller has it, else NULL */
 	int64_t iat, exp;
 };
 
+/* Appends the literal text t at b + *len, within cap. */
+static bool put_lit(char *b, size_t cap, size_t *len, const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n >= cap - *len)
+		return false;
+	memcpy(b + *len, t, n + 1);
+	*len += n;
+	return true;
+}
+
+/* Appends the literal name (a member name and its punctuation) and s as
+ * a JSON string, escaped by cJSON. */
+static bool put_str(char *b, size_t cap, size_t *len, const char *name, const char *s)
+{
+	return put_lit(b, cap, len, name) && hc_json_put_str(b, cap, len, s);
+}
+
+static bool put_int(char *b, size_t cap, size_t *len, const char *name, int64_t v)
+{
+	int r;
+
+	if (!put_lit(b, cap, len, name))
+		return false;
+	r = snprintf(b + *len, cap - *len, "%lld", (long long)v);
+	if (r < 0 || (size_t)r >= cap - *len)
+		return false;
+	*len += (size_t)r;
+	return true;
+}
+
+/* The code object as JSON text, written directly (building it as cJSON
+ * items and printing them cost more than the rest of the answer):
+ * {"status","why","policy","jti","iat","exp","person":{"name","id"},
+ * "qr","jws"[,"svg"]}. NULL when out of memory. */
+static char *code_json(const struct code_view *v, const char *qr, const char *svg)
+{
+	const char *const strs[] = {v->pol, v->jti, v->name, v->id, qr, v->jws, svg ? svg : ""};
+	size_t cap = 128, len = 0;
+	char *b;
+	bool ok;
+
+	/* a string escaped takes at most 6 bytes a byte (\u00XX), plus its
+	 * quotes and member name */
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		cap += 6 * strlen(strs[i]) + 16;
+	for (size_t i = 0; i < v->nwhy; i++)
+		cap += 6 * strnlen(v->why[i], HC_WHY_LEN) + 8;
+	if (!(b = malloc(cap)))
+		return NULL;
+	ok = put_str(b, cap, &len, "{\"status\":", hc_status_name(v->st)) &&
+	     put_lit(b, cap, &len, ",\"why\":[");
+	for (size_t i = 0; ok && i < v->nwhy; i++)
+		ok = put_str(b, cap, &len, i ? "," : "", v->why[i]);
+	ok = ok && put_str(b, cap, &len, "],\"policy\":", v->pol) &&
+	     put_str(b, cap, &len, ",\"jti\":", v->jti) && put_int(b, cap, &len, ",\"iat\":", v->iat) &&
+	     put_int(b, cap, &len, ",\"exp\":", v->exp) &&
+	     put_str(b, cap, &len, ",\"person\":{\"name\":", v->name) &&
+	     put_str(b, cap, &len, ",\"id\":", v->id) && put_str(b, cap, &len, "},\"qr\":", qr) &&
+	     put_str(b, cap, &len, ",\"jws\":", v->jws) &&
+	     (!svg || put_str(b, cap, &len, ",\"svg\":", svg)) && put_lit(b, cap, &len, "}");
+	if (!ok) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
 static void code_reply(const struct code_view *v, enum image img, bool svg, struct reply *r)
 {
-	char text[HC_MAX_QR_TEXT + 8];
+	char buf[HC_MAX_QR_TEXT + 8];
+	const char *text = v->qr;
 	struct hc_qrimg *q = NULL;
-	cJSON *o = NULL, *a, *p;
 	char *body = NULL, *svgtext = NULL;
 	uint8_t *png = NULL;
 	size_t n = 0;
-	hc_err err;
+	hc_err err = HC_OK;
 
-	if ((err = hc_qr_encode(HC_QR_PREFIX, v->jws, strlen(v->jws), text, sizeof(text))) !=
-		    HC_OK ||
-	    ((img != IMG_NONE || svg) && (err = hc_qrimg_make(text, &q)) != HC_OK)) {
+	if ((!text && (err = hc_qr_encode(HC_QR_PREFIX, v->jws, strlen(v->jws), buf,
+					  sizeof(buf))) != HC_OK) ||
+	    ((img != IMG_NONE || svg) && (err = hc_qrimg_make(text ? text : buf, &q)) != HC_OK)) {
 		reply_error(r, 500, "QR: %s", hc_strerror(err));
 		goto out;
 	}
+	if (!text)
+		text = buf;
 	if (img == IMG_PNG) {
 		if ((err = hc_qrimg_png(q, PNG_SCALE, QR_MARGIN, &png, &n)) != HC_OK) {
 			reply_error(r, 500, "PNG: %s", hc_strerror(err));
@@ -84,35 +156,12 @@ static void code_reply(const struct code_view *v, enum image img, bool svg, stru
 			goto out;
 		}
 	}
-	if (!(o = cJSON_CreateObject()) ||
-	    !cJSON_AddStringToObject(o, "status", hc_status_name(v->st)) ||
-	    !(a = cJSON_AddArrayToObject(o, "why")))
-		goto nomem;
-	for (size_t i = 0; i < v->nwhy; i++) {
-		cJSON *w = cJSON_CreateString(v->why[i]);
-
-		if (!w || !cJSON_AddItemToArray(a, w)) {
-			cJSON_Delete(w);
-			goto nomem;
-		}
+	if (!(body = code_json(v, text, svgtext))) {
+		reply_error(r, 500, "out of memory");
+		goto out;
 	}
-	if (!cJSON_AddStringToObject(o, "policy", v->pol) ||
-	    !cJSON_AddStringToObject(o, "jti", v->jti) ||
-	    !cJSON_AddNumberToObject(o, "iat", (double)v->iat) ||
-	    !cJSON_AddNumberToObject(o, "exp", (double)v->exp) ||
-	    !(p = cJSON_AddObjectToObject(o, "person")) ||
-	    !cJSON_AddStringToObject(p, "name", v->name) ||
-	    !cJSON_AddStringToObject(p, "id", v->id) || !cJSON_AddStringToObject(o, "qr", text) ||
-	    !cJSON_AddStringToObject(o, "jws", v->jws) ||
-	    (svgtext && !cJSON_AddStringToObject(o, "svg", svgtext)) ||
-	    !(body = cJSON_PrintUnformatted(o)))
-		goto nomem;
 	reply_json(r, 200, body);
-	goto out;
-nomem:
-	reply_error(r, 500, "out of memory");
 out:
-	cJSON_Delete(o);
 	free(svgtext);
 	hc_qrimg_free(q);
 }
@@ -403,7 +452,7 @@ static void run_job(const struct job *j, struct reply *r)
 			const struct code_view v = {
 				.st = c.st, .why = (const char(*)[HC_WHY_LEN])c.why, .nwhy = c.nwhy,
 				.pol = c.pol, .jti = c.jti, .name = c.name, .id = c.id, .jws = jws,
-				.iat = c.iat, .exp = c.exp};
+				.qr = text, .iat = c.iat, .exp = c.exp};
 
 			code_reply(&v, j->img, j->svg, r);
 		}
@@ -431,14 +480,14 @@ void svc_records(struct svc *s, const struct caller *who, const char *body, size
 	int64_t now = hc_now();
 	hc_err err;
 
-	memset(texts, 0, sizeof(texts));
 	/* The full check first: the first problem is named. */
-	if ((err = hc_record_parse(body, n, &rec)) != HC_OK) {
+	if ((err = n > HC_MAX_JSON_FILE ? HC_ERR_TOO_LARGE : hc_json_parse(body, n, &root)) !=
+		    HC_OK ||
+	    (err = hc_record_of_json(root, &rec)) != HC_OK) {
 		fail(r, "record", err);
 		goto out;
 	}
-	if ((err = hc_json_parse(body, n, &root)) != HC_OK ||
-	    (err = hc_json_obj(root, "person", true, &person)) != HC_OK ||
+	if ((err = hc_json_obj(root, "person", true, &person)) != HC_OK ||
 	    (err = hc_json_str(person, "name", true, name, sizeof(name), NULL)) != HC_OK ||
 	    (err = hc_json_str(person, "id", true, id, sizeof(id), NULL)) != HC_OK ||
 	    (err = hc_mask_name(name, mname, sizeof(mname))) != HC_OK ||

@@ -100,6 +100,10 @@ hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
 		msgf(msg, msgsz, c->key, err);
 		goto out;
 	}
+	/* The key's table, for the check of each code signed (hc_code_sign
+	 * verifies by it: about half an EVP verify); without one (out of
+	 * memory) that check goes through EVP. */
+	(void)hc_pubkey_table(s->pub);
 	if ((err = svc_load_secret(c->id_secret, s->id_secret)) != HC_OK) {
 		msgf(msg, msgsz, "id_secret", err);
 		goto out;

@@ -39,7 +39,8 @@ struct vec {
 static int ntests, nsingle, nblock;
 
 /* One vector through every path: EVP alone (whole message and digest),
- * the table alone, the one function a caller uses. */
+ * the table alone, the one function a caller uses, a message by the
+ * key's built table (hc_key_verify_tab). */
 static void single(const struct hc_pubkey *k, struct hc_verctx *v, const struct hc_ectab *tab,
 		   const struct vec *x)
 {
@@ -50,6 +51,7 @@ static void single(const struct hc_pubkey *k, struct hc_verctx *v, const struct 
 	CHECK_ERR(hc_ectab_verify(tab, 1, &x->digest, &x->sig, &res), HC_OK);
 	CHECK_ERR(res, want);
 	CHECK_ERR(hc_es256_verify_digest(v, x->digest, x->sig), want);
+	CHECK_ERR(hc_key_verify_tab(k, x->msg, x->msglen, x->sig), want); /* k's table is built */
 	nsingle++;
 }
 
@@ -277,8 +279,38 @@ out:
 	hc_privkey_free(sk);
 }
 
+/* hc_key_verify_tab before the key's table is built (EVP) and after (the
+ * table): the same verdicts; it never builds the table itself. */
+static void verify_tab(void)
+{
+	struct hc_privkey *sk = NULL;
+	struct hc_pubkey *k = NULL;
+	const uint8_t msg[] = "eyJhbGciOiJFUzI1NiJ9.e30";
+	uint8_t sig[HC_SIG_LEN];
+	char path[512];
+
+	(void)snprintf(path, sizeof(path), "%s/tab.pem", t_tmpdir());
+	CHECK_ERR(hc_privkey_generate(path, &sk), HC_OK);
+	if (!sk)
+		return;
+	CHECK_ERR(hc_privkey_public(sk, &k), HC_OK);
+	CHECK_ERR(hc_es256_sign(sk, msg, sizeof(msg) - 1, sig), HC_OK);
+	for (int built = 0; k && built < 2; built++) {
+		CHECK_ERR(hc_key_verify_tab(k, msg, sizeof(msg) - 1, sig), HC_OK);
+		CHECK_ERR(hc_key_verify_tab(k, msg, sizeof(msg) - 2, sig), HC_ERR_BAD_SIG);
+		sig[33] ^= 0x40;
+		CHECK_ERR(hc_key_verify_tab(k, msg, sizeof(msg) - 1, sig), HC_ERR_BAD_SIG);
+		sig[33] ^= 0x40;
+		if (!built)
+			CHECK(hc_pubkey_table(k) != NULL);
+	}
+	hc_pubkey_free(k);
+	hc_privkey_free(sk);
+}
+
 void t_main(void)
 {
 	RUN(wycheproof);
 	RUN(own_blocks);
+	RUN(verify_tab);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hc_json.h"
 #include "hc_policy.h"
 #include "t.h"
 
@@ -181,10 +182,25 @@ static void test_status(void)
 		memset(&c, 0, sizeof(c));
 		CHECK_ERR(hc_record_parse(j, strlen(j), &r), HC_OK);
 		if (p && r) {
+			struct hc_record *r2 = NULL;
+			cJSON *root = NULL;
+
 			CHECK_ERR(hc_policy_apply(p, r, tc->no_risk ? NULL : risk, NOW, tc->validity,
 						  &c),
 				  HC_OK);
 			check_claims(&c, tc->st, tc->why, NOW + tc->exp);
+			/* the same claims from a tree parsed once (hc-issued) */
+			CHECK_ERR(hc_json_parse(j, strlen(j), &root), HC_OK);
+			CHECK_ERR(hc_record_of_json(root, &r2), HC_OK);
+			memset(&c, 0, sizeof(c));
+			if (r2) {
+				CHECK_ERR(hc_policy_apply(p, r2, tc->no_risk ? NULL : risk, NOW,
+							  tc->validity, &c),
+					  HC_OK);
+				check_claims(&c, tc->st, tc->why, NOW + tc->exp);
+			}
+			hc_record_free(r2);
+			cJSON_Delete(root);
 			CHECK(strcmp(c.pol, hc_policy_id(p)) == 0);
 			CHECK(c.has_trv == !tc->no_risk);
 		}
@@ -745,6 +761,23 @@ static void test_bad(void)
 		switch (tc->kind) {
 		case REC:
 			err = hc_record_parse(j, n, &r);
+			/* the same verdict from a tree parsed once (hc-issued) */
+			{
+				char detail[512];
+				cJSON *root = NULL;
+				struct hc_record *r2 = NULL;
+				hc_err e2;
+
+				(void)snprintf(detail, sizeof(detail), "%s", hc_detail());
+				e2 = hc_json_parse(j, n, &root);
+				if (e2 == HC_OK)
+					e2 = hc_record_of_json(root, &r2);
+				CHECK_ERR(e2, err);
+				CHECK(strcmp(hc_detail(), detail) == 0);
+				CHECK((r2 != NULL) == (r != NULL));
+				hc_record_free(r2);
+				cJSON_Delete(root);
+			}
 			break;
 		case RISK:
 			err = hc_risk_parse(j, n, &k);

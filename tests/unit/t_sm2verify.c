@@ -85,6 +85,7 @@ static void over_msg(const struct key *x, const uint8_t *msg, size_t n,
 
 	if (hc_key_verify(x->k, msg, n, sig) != want)
 		t_fail(__FILE__, __LINE__, "%s: EVP_DigestVerify is not %s", what, hc_strerror(want));
+	CHECK_ERR(hc_key_verify_tab(x->k, msg, n, sig), want); /* x->k's table is built */
 	CHECK_ERR(hc_sm2_digest(x->k, msg, n, e), HC_OK);
 	over_e(x, e, sig, want, what);
 }
