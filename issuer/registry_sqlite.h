@@ -115,6 +115,8 @@ bool rs_name_ok(const char *s, size_t cap, const char *what);
 hc_err rs_change_check(const struct reg_change *c) HC_WUR;
 /* An input kind's index, or -1 when it is not one. */
 int rs_kind_index(const char *kind);
+/* The kind of an index (NULL when it is not one). */
+const char *rs_kind_name(int i);
 
 /* registry_sqlite_write.c: the writer's jobs, inside its transaction. */
 hc_err rs_chain_load(struct conn *c, struct chain *ch) HC_WUR;

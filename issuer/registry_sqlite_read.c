@@ -51,9 +51,6 @@ static bool sb_str(struct sbuf *b, const char *s)
 	return sb_add(b, s, strlen(s));
 }
 
-static const char *const kind_names[RS_KINDS] = {"nat", "vaccinations", "travel", "flags",
-						   "visits"};
-
 /* {"nat":[..],"vaccinations":[..],...}: the kinds in a fixed order, each
  * in the order supplied; of a kind with more than REG_KIND_MAX, the newest
  * REG_KIND_MAX. */
@@ -70,7 +67,7 @@ static hc_err inputs_json(const struct rs_row *w, char **out)
 		if (!n)
 			continue;
 		skip = n > REG_KIND_MAX ? n - REG_KIND_MAX : 0;
-		ok = sb_str(&b, first ? "\"" : ",\"") && sb_str(&b, kind_names[k]) &&
+		ok = sb_str(&b, first ? "\"" : ",\"") && sb_str(&b, rs_kind_name(k)) &&
 		     sb_str(&b, "\":[");
 		first = false;
 		for (size_t i = 0; ok && i < w->nin; i++) {

@@ -442,7 +442,6 @@ static bool why_ok(const char *const *why, size_t n)
 	return true;
 }
 
-/* The order of S_INPUTS. */
 /* The shape hc_mask_id gives: 3 characters kept, at least one '*', the
  * last 4 kept. The registry refuses anything else, so that a full
  * identity number handed in by mistake is never stored. */
@@ -465,6 +464,11 @@ static bool masked_id(const char *id)
 }
 
 static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visits", NULL};
+
+const char *rs_kind_name(int i)
+{
+	return i >= 0 && i < RS_KINDS ? kinds[i] : NULL;
+}
 
 int rs_kind_index(const char *kind)
 {
