@@ -109,8 +109,8 @@ static hc_err gather(struct conn *c, sqlite3_stmt *in, sqlite3_stmt *codes, cons
 		return rs_dberr(c, "migration");
 	while (err == HC_OK && (rc = sqlite3_step(in)) == SQLITE_ROW) {
 		struct rs_in e = {.kind = rs_kind_index((const char *)sqlite3_column_text(in, 0))};
-		const char *f[3];
-		size_t n[3];
+		const char *f[3] = {NULL, NULL, NULL};
+		size_t n[3] = {0, 0, 0};
 
 		for (int i = 0; i < 3; i++) {
 			const unsigned char *t = sqlite3_column_text(in, i + 1);

@@ -214,7 +214,9 @@ void rs_row_free(struct rs_row *w)
 /* Newer: a later iat, or the same iat issued later (the list's order). */
 static bool newer(const struct rs_row *w, size_t a, size_t b)
 {
-	return w->code[a].iat > w->code[b].iat || (w->code[a].iat == w->code[b].iat && a > b);
+	int64_t ia = w->code[a].iat, ib = w->code[b].iat;
+
+	return ia > ib || (ia == ib && a > b);
 }
 
 long rs_row_held(const struct rs_row *w)

@@ -122,13 +122,13 @@ static void make_v1(const char *path)
 	 * before 2; person 1: 4 green expired, 5 green unrevoked */
 	row(db, code_sql, "ttiiiitt", jti[0], key[0], (int64_t)0, T - 100, T + DAY, T - 60,
 	    jti[2], "jws-0");
-	row(db, code_sql, "ttiiiitt", jti[3], key[0], (int64_t)1, T - 2 * DAY, T - DAY,
+	row(db, code_sql, "ttiiiitt", jti[3], key[0], (int64_t)1, T - 2 * (int64_t)DAY, T - DAY,
 	    (int64_t)0, "", "jws-3");
 	row(db, code_sql, "ttiiiitt", jti[1], key[0], (int64_t)0, T - 90, T + DAY, T - 80, "",
 	    "jws-1");
 	row(db, code_sql, "ttiiiitt", jti[2], key[0], (int64_t)1, T - 60, T + DAY, (int64_t)0,
 	    "", "jws-2");
-	row(db, code_sql, "ttiiiitt", jti[4], key[1], (int64_t)0, T - 3 * DAY, T - 2 * DAY,
+	row(db, code_sql, "ttiiiitt", jti[4], key[1], (int64_t)0, T - 3 * (int64_t)DAY, T - 2 * (int64_t)DAY,
 	    (int64_t)0, "", "jws-4");
 	row(db, code_sql, "ttiiiitt", jti[5], key[1], (int64_t)0, T - 90, T + DAY, (int64_t)0,
 	    "", "jws-5");
