@@ -193,6 +193,8 @@ struct reg_stats {
 	int64_t commits;        /* group commits so far (this process) */
 	int64_t changes;        /* changes committed in them */
 	int64_t batch_hist[8];  /* commits with 1, 2-3, 4-7, ..., >=128 changes */
+	int64_t wal_pages;      /* pages the commits appended to the WAL (this process;
+				   each is written again by a checkpoint) */
 };
 hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out) HC_WUR;
 

@@ -71,6 +71,7 @@ struct reg {
 	struct job *head, *tail;
 	bool stop, ck_want;
 	int64_t commits, changes, hist[8];
+	int64_t wal_frames, wal_last;  /* pages the commits appended; the WAL's length */
 	pthread_mutex_t pool_mu;
 	struct conn *idle;  /* read connections not in use */
 	void (*on_change)(void *arg, const char *person);  /* reg_on_change */
