@@ -29,6 +29,9 @@ enum rs_stmt {
 	S_VISIT_ADD,
 	S_VISIT_DEL,
 	S_VISIT_GC,
+	S_VISIT_INPUT_ADD,
+	S_VISIT_INPUT_DEL,
+	S_VISIT_INPUTS,
 	S_EVENT_ADD,
 	S_CODE_ADD,
 	S_CODE_GET,
@@ -135,6 +138,7 @@ hc_err rs_next_seq(struct conn *c, int64_t *seq) HC_WUR;
  * (the format is described there). An input points into the row's blob
  * or into a change's strings. */
 #define RS_KINDS 5
+#define RS_KIND_VISITS 4  /* kept in visit_inputs, not in the row */
 struct rs_in {
 	int kind;  /* rs_kind_index */
 	const char *json, *source, *cause;  /* cause NULL: none */

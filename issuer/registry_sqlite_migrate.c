@@ -1,6 +1,7 @@
 /* registry_sqlite_migrate.c: a registry of schema version 1 brought to
  * version 2 when it is opened, in one transaction (a crash or a failure
- * leaves version 1 as it was): the people gain their inputs and the codes
+ * leaves version 1 as it was): the people gain their inputs (but visits,
+ * which move to visit_inputs) and the codes
  * a status change may revoke (registry_sqlite_row.c), the codes move to a
  * table keyed by jti, the stays and visits to the exposure tables; audit,
  * tokens, meta and events are kept as they are. */
@@ -57,6 +58,8 @@ static const char after[] =
 	"INSERT INTO codes (n, jti, person, status, why, policy, kid, iat, exp, revoked_at,"
 	" superseded_by, jws) SELECT rowid, jti, person, status, why, policy, kid, iat, exp,"
 	" revoked_at, superseded_by, jws FROM codes_v1 ORDER BY rowid;"
+	"INSERT INTO visit_inputs (seq, person, json, source, cause, at)"
+	" SELECT seq, person, json, source, cause, at FROM inputs WHERE kind = 'visits';"
 	"INSERT INTO travel (region, first, last, person, n)"
 	" SELECT r, f, l, person, count(*) FROM (SELECT json_extract(json, '$.region') AS r,"
 	" json_extract(json, '$.from') AS f, json_extract(json, '$.to') AS l, person"
@@ -185,7 +188,7 @@ static hc_err people(struct conn *c)
 	sqlite3_stmt *p = prep(c, "SELECT key, name, id, version, status, created FROM people_v1"
 				  " ORDER BY key");
 	sqlite3_stmt *in = prep(c, "SELECT kind, json, source, cause, at FROM inputs"
-				   " WHERE person = ?1 ORDER BY seq");
+				   " WHERE person = ?1 AND kind <> 'visits' ORDER BY seq");
 	sqlite3_stmt *codes = prep(c, "SELECT jti, status, iat, exp FROM codes_v1"
 				      " WHERE person = ?1 AND revoked_at = 0 ORDER BY rowid");
 	sqlite3_stmt *add = prep(c, "INSERT INTO people (key, name, id, version, status, created,"

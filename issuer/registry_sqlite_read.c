@@ -51,19 +51,65 @@ static bool sb_str(struct sbuf *b, const char *s)
 	return sb_add(b, s, strlen(s));
 }
 
+/* The person's newest REG_KIND_MAX visits into b, oldest first,
+ * separated by commas; *n of them. */
+static hc_err visits_json(struct conn *c, const char *key, struct sbuf *b, size_t *n)
+{
+	sqlite3_stmt *s = rs_q(c, S_VISIT_INPUTS, "ti", key, (int64_t)REG_KIND_MAX);
+	char *v[REG_KIND_MAX];
+	hc_err err = HC_OK;
+	int rc = SQLITE_ERROR;
+
+	*n = 0;
+	while (s && *n < REG_KIND_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *j = (const char *)sqlite3_column_text(s, 0);
+
+		if (!j || !(v[*n] = strdup(j))) {
+			err = j ? HC_ERR_NOMEM : rs_dberr(c, "visits");
+			break;
+		}
+		(*n)++;
+	}
+	if (err == HC_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = s ? rs_dberr(c, "visits") : HC_ERR_STORE;
+	rs_done(s);
+	for (size_t i = *n; i-- > 0;) {
+		if (err == HC_OK && !((i + 1 == *n || sb_str(b, ",")) && sb_str(b, v[i])))
+			err = HC_ERR_NOMEM;
+		free(v[i]);
+	}
+	return err;
+}
+
 /* {"nat":[..],"vaccinations":[..],...}: the kinds in a fixed order, each
  * in the order supplied; of a kind with more than REG_KIND_MAX, the newest
  * REG_KIND_MAX. */
-static hc_err inputs_json(const struct rs_row *w, char **out)
+static hc_err inputs_json(struct conn *c, const char *key, const struct rs_row *w, char **out)
 {
 	struct sbuf b = {0};
 	bool ok = sb_str(&b, "{"), first = true;
+	hc_err err = HC_OK;
 
 	for (int k = 0; ok && k < RS_KINDS; k++) {
 		size_t n = 0, skip, seen = 0;
 
 		for (size_t i = 0; i < w->nin; i++)
 			n += w->in[i].kind == k;
+		if (k == RS_KIND_VISITS) {
+			size_t at = b.n;
+
+			ok = sb_str(&b, first ? "\"visits\":[" : ",\"visits\":[");
+			if (ok && (err = visits_json(c, key, &b, &n)) != HC_OK)
+				break;
+			if (ok && n) {
+				ok = sb_str(&b, "]");
+				first = false;
+			} else if (ok) {
+				b.n = at; /* none: the kind is left out */
+				b.p[b.n] = '\0';
+			}
+			continue;
+		}
 		if (!n)
 			continue;
 		skip = n > REG_KIND_MAX ? n - REG_KIND_MAX : 0;
@@ -78,9 +124,11 @@ static hc_err inputs_json(const struct rs_row *w, char **out)
 		}
 		ok = ok && sb_str(&b, "]");
 	}
-	if (!ok || !sb_str(&b, "}")) {
+	if (err == HC_OK && (!ok || !sb_str(&b, "}")))
+		err = HC_ERR_NOMEM;
+	if (err != HC_OK) {
 		free(b.p);
-		return HC_ERR_NOMEM;
+		return err;
 	}
 	*out = b.p;
 	return HC_OK;
@@ -149,7 +197,7 @@ static hc_err person_read(struct conn *c, const char *key, bool held, struct reg
 	}
 	rs_done(s);
 	if (err == HC_OK)
-		err = inputs_json(&w, &p->inputs);
+		err = inputs_json(c, key, &w, &p->inputs);
 	if (err == HC_OK && held)
 		h = rs_row_held(&w);
 	if (h >= 0) {

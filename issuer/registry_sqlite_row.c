@@ -1,7 +1,8 @@
 /* registry_sqlite_row.c: what a person's row holds besides its columns
  * (schema version 2), so that a change to a person rewrites one row:
  *
- *   inputs  every input the person holds, in the order supplied; each
+ *   inputs  every input the person holds but their visits (visit_inputs),
+ *           in the order supplied; each
  *           entry: kind (1 byte, the index of rs_kind_index), at (8 bytes),
  *           the json's length (4 bytes), the source's (2), the cause's (2,
  *           0xffff: none), then the json, source and cause bytes. Numbers
@@ -110,7 +111,7 @@ hc_err rs_row_decode(struct rs_row *w, const void *inputs, size_t ni, const void
 		struct rs_in in;
 		size_t nj, ns, nk;
 
-		if (ni - off < IN_HEAD || p[off] >= RS_KINDS)
+		if (ni - off < IN_HEAD || p[off] >= RS_KINDS || p[off] == RS_KIND_VISITS)
 			return damaged("inputs");
 		in.kind = p[off];
 		in.at = get64(p + off + 1);

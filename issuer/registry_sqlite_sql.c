@@ -32,6 +32,10 @@
  *            for the revocation list; unrevoked ones by expiry for the
  *            metrics (both partial and covering; codes_open is appended
  *            to, since codes are issued in expiry order).
+ *   visit_inputs   a person's visits (the inputs of kind "visits"), not in
+ *            their row: a person may gather hundreds, and a row is written
+ *            whole at each change (one appended, one unique-index entry at
+ *            a random place a visit, as in version 1).
  *   travel, visits   the exposure lookups of the risk feed: a stay's region
  *            with its first and last day, a visit's venue with its time,
  *            keyed by region or venue first so that one entry's people lie
@@ -54,6 +58,9 @@ const char rs_schema_v2_people[] =
 	"CREATE TABLE travel ("
 	" region NOT NULL, first NOT NULL, last NOT NULL, person TEXT NOT NULL,"
 	" n INTEGER NOT NULL, PRIMARY KEY (region, first, last, person)) WITHOUT ROWID;"
+	"CREATE TABLE visit_inputs ("
+	" seq INTEGER PRIMARY KEY, person TEXT NOT NULL, json TEXT NOT NULL, source TEXT NOT NULL,"
+	" cause TEXT, at INTEGER NOT NULL, UNIQUE (person, json));"
 	"CREATE TABLE visits ("
 	" venue NOT NULL, person TEXT NOT NULL, at NOT NULL, n INTEGER NOT NULL,"
 	" PRIMARY KEY (venue, person, at)) WITHOUT ROWID;";
@@ -104,6 +111,12 @@ static const char *const sql[S_N] = {
 			" ON CONFLICT DO UPDATE SET n = n + 1",
 	[S_VISIT_DEL] = "UPDATE visits SET n = n - 1 WHERE " VISIT_KEY,
 	[S_VISIT_GC] = "DELETE FROM visits WHERE " VISIT_KEY " AND n <= 0",
+	[S_VISIT_INPUT_ADD] = "INSERT INTO visit_inputs (person, json, source, cause, at)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (person, json) DO NOTHING",
+	[S_VISIT_INPUT_DEL] = "DELETE FROM visit_inputs WHERE person = ?1 AND json = ?2",
+	/* the newest REG_KIND_MAX, newest first */
+	[S_VISIT_INPUTS] = "SELECT json FROM visit_inputs WHERE person = ?1"
+			   " ORDER BY seq DESC LIMIT ?2",
 	[S_EVENT_ADD] = "INSERT INTO events (source, event, person, at) VALUES (?1, ?2, ?3, ?4)"
 			" ON CONFLICT (source, event) DO NOTHING",
 	[S_CODE_ADD] = "INSERT INTO codes (" CODE_COLS ")"

@@ -274,9 +274,17 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 				    .nsource = strlen(in->source), .cause = in->cause,
 				    .ncause = in->cause ? strlen(in->cause) : 0, .at = in->at};
 
-		if (rs_row_find_input(w, add.kind, add.json, add.njson) >= 0)
+		if (add.kind == RS_KIND_VISITS) {
+			err = rs_run(c, rs_q(c, S_VISIT_INPUT_ADD, "tttti", x->person, in->json,
+					     in->source, in->cause, in->at),
+				     "input");
+			if (err == HC_OK && sqlite3_changes(c->db) == 0)
+				continue; /* held already */
+		} else if (rs_row_find_input(w, add.kind, add.json, add.njson) >= 0) {
 			continue; /* the same kind and json is held already */
-		err = rs_row_add_input(w, &add);
+		} else {
+			err = rs_row_add_input(w, &add);
+		}
 		if (err == HC_OK)
 			err = exposure(c, x->person, add.kind, in->json, true);
 		*changed = true;
@@ -290,12 +298,19 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 					   .person = x->person,
 					   .cause = in->cause ? in->cause : x->cause};
 		int kind = rs_kind_index(in->kind);
-		long at = rs_row_find_input(w, kind, in->json, strlen(in->json));
+		long at = -1;
 
-		if (at < 0)
+		if (kind == RS_KIND_VISITS) {
+			err = rs_run(c, rs_q(c, S_VISIT_INPUT_DEL, "tt", x->person, in->json), "input");
+			if (err == HC_OK && sqlite3_changes(c->db) == 0)
+				continue; /* not held */
+		} else if ((at = rs_row_find_input(w, kind, in->json, strlen(in->json))) < 0) {
 			continue; /* not held */
-		rs_row_drop_input(w, (size_t)at);
-		err = exposure(c, x->person, kind, in->json, false);
+		} else {
+			rs_row_drop_input(w, (size_t)at);
+		}
+		if (err == HC_OK)
+			err = exposure(c, x->person, kind, in->json, false);
 		*changed = true;
 		e.why[e.nwhy++] = in->kind;
 		e.why[e.nwhy++] = "removed";

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """reg_inputs.py: the inputs a registry of schema version 2 keeps in each
-person's row (issuer/registry_sqlite_row.c's blob), for the test scripts.
+person's row (issuer/registry_sqlite_row.c's blob) and their visits (in
+visit_inputs), for the test scripts.
 
   reg_inputs.py DB                       one line an input, in the order
                                          supplied: KEY TAB KIND TAB JSON
-  reg_inputs.py DB append KIND JSON SRC  an input appended to every person,
+  reg_inputs.py DB append KIND JSON SRC  an input (not a visit) appended to
+                                         every person,
                                          behind the service's back (at 0, no
                                          cause)
 """
@@ -31,6 +33,9 @@ def main():
         for key, blob in db.execute("SELECT key, inputs FROM people ORDER BY key"):
             for kind, json in entries(blob):
                 print(f"{key}\t{kind}\t{json}")
+            for (json,) in db.execute("SELECT json FROM visit_inputs WHERE person = ?1"
+                                      " ORDER BY seq", (key,)):
+                print(f"{key}\tvisits\t{json}")
         return 0
     if len(sys.argv) == 6 and sys.argv[2] == "append":
         kind, json, src = KINDS.index(sys.argv[3]), sys.argv[4].encode(), sys.argv[5].encode()

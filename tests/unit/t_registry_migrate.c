@@ -1,4 +1,6 @@
-/* t_registry_migrate.c: a registry of schema version 1, made here with
+/* t_registry_migrate.c: the layout of schema version 2 (a person's visits
+ * apart from their row) and the migration to it: a registry of schema
+ * version 1, made here with
  * version 1's own SQL (rs_schema_v1) and filled with people, inputs, codes
  * (unrevoked, revoked by an admin, superseded, expired), events, tokens,
  * the revocation list's seq and an audit chain, opened by this program:
@@ -294,6 +296,81 @@ static void migrate_fails(void)
 	sqlite3_close(db);
 }
 
+static int64_t count_of(const char *s, const char *what)
+{
+	int64_t n = 0;
+
+	for (const char *p = s; p && (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Visits live in visit_inputs, the other kinds in the row: both listed
+ * newest REG_KIND_MAX of the kind, oldest first; duplicates skipped,
+ * removes found. */
+static void visits_apart(void)
+{
+	struct reg *r = NULL;
+	struct reg_input *in = calloc(2 * (REG_KIND_MAX + 2), sizeof(*in));
+	char (*json)[64] = calloc(2 * (REG_KIND_MAX + 2), 64);
+	struct reg_person p;
+	struct reg_change c;
+	char k[REG_KEY_LEN + 1], first[64];
+	int64_t ver = -1;
+	size_t n = 0;
+	int hits = 0;
+
+	CHECK(in && json);
+	CHECK_ERR(reg_open(in_dir("visits.db"), true, &r), HC_OK);
+	if (!r || !in || !json)
+		goto out;
+	make_key(300, k);
+	for (int i = 0; i < REG_KIND_MAX + 2; i++) {
+		(void)snprintf(json[n], 64, "{\"venue\":\"330106-%06d\",\"at\":%d}", i % 3, 1000 + i);
+		in[n] = (struct reg_input){"visits", json[n], "scan", NULL, T};
+		n++;
+		(void)snprintf(json[n], 64, "{\"at\":%d,\"result\":\"negative\"}", i);
+		in[n] = (struct reg_input){"nat", json[n], "lab", "ev", T};
+		n++;
+	}
+	change_base(&c, k, T);
+	c.inputs = in;
+	c.ninputs = n;
+	CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
+	CHECK(ver == 1 && audit_seq(r) == (int64_t)n);
+	/* the same again, and one visit twice: nothing new */
+	c.ninputs = 3;
+	CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
+	CHECK(ver == 1 && audit_seq(r) == (int64_t)n);
+	CHECK_ERR(reg_person_get(r, k, &p), HC_OK);
+	CHECK(p.inputs && count_of(p.inputs, "\"venue\"") == REG_KIND_MAX &&
+	      count_of(p.inputs, "\"result\"") == REG_KIND_MAX);
+	(void)snprintf(first, sizeof(first), "\"visits\":[{\"venue\":\"330106-%06d\",\"at\":%d}", 2 % 3,
+		       1002);
+	CHECK(p.inputs && strstr(p.inputs, "{\"nat\":[{\"at\":2,") && strstr(p.inputs, first) &&
+	      strstr(p.inputs, "\"at\":1257}]}"));
+	reg_person_clear(&p);
+	CHECK_ERR(reg_exposed_visits(r, "330106-000000", 1000, 1003, count_fn, &hits), HC_OK);
+	CHECK(hits == 100); /* not key[0]: counted by 100 */
+	/* a visit removed: gone from the person and from the venue's */
+	change_base(&c, k, T);
+	c.removes = &in[0];
+	c.nremoves = 1;
+	CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
+	CHECK(ver == 2);
+	hits = 0;
+	CHECK_ERR(reg_exposed_visits(r, "330106-000000", 1000, 1003, count_fn, &hits), HC_OK);
+	CHECK(hits == 0);
+	CHECK_ERR(reg_person_get(r, k, &p), HC_OK);
+	CHECK(p.inputs && !strstr(p.inputs, "\"at\":1000}"));
+	reg_person_clear(&p);
+	check_chain(r);
+out:
+	reg_close(r);
+	free(in);
+	free(json);
+}
+
 void t_main(void)
 {
 	dir = t_tmpdir();
@@ -304,5 +381,6 @@ void t_main(void)
 		make_jti(200, i, jti[i]);
 	RUN(migrate);
 	RUN(migrate_fails);
+	RUN(visits_apart);
 	fx_cleanup();
 }
