@@ -311,8 +311,8 @@ static int64_t count_of(const char *s, const char *what)
 static void visits_apart(void)
 {
 	struct reg *r = NULL;
-	struct reg_input *in = calloc(2 * (REG_KIND_MAX + 2), sizeof(*in));
-	char (*json)[64] = calloc(2 * (REG_KIND_MAX + 2), 64);
+	struct reg_input *in = calloc((size_t)2 * (REG_KIND_MAX + 2), sizeof(*in));
+	char (*json)[64] = calloc((size_t)2 * (REG_KIND_MAX + 2), 64);
 	struct reg_person p;
 	struct reg_change c;
 	char k[REG_KEY_LEN + 1], first[64];
