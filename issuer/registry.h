@@ -18,7 +18,10 @@ struct reg;
 
 /* create: makes a new registry file (HC_ERR_EXISTS if path exists), mode
  * 0600, with its schema. Otherwise opens an existing one and checks its
- * schema version (HC_ERR_STORE with a detail when it is not ours). */
+ * schema version (HC_ERR_STORE with a detail when it is not ours); a
+ * registry of version 1 is migrated to version 2 first, in one
+ * transaction (a failure leaves it at version 1: HC_ERR_STORE, the detail
+ * says so). */
 hc_err reg_open(const char *path, bool create, struct reg **out) HC_WUR;
 /* Waits for queued writes, then closes. */
 void reg_close(struct reg *r);
@@ -85,7 +88,12 @@ struct reg_person {
 	char *inputs;
 	bool has_status;         /* evaluated at least once */
 	enum hc_status st;       /* the status the policy last gave */
-	bool has_held;           /* the newest unrevoked code, if any */
+	/* The newest unrevoked code (by iat, then the later issued), if any,
+	 * among those the person's row lists: every code unrevoked and
+	 * unexpired at the person's last change, and the newest expired one
+	 * (an older expired code, which a valid held code never is, is not
+	 * looked for). */
+	bool has_held;
 	struct reg_code held;
 };
 /* HC_ERR_NOT_FOUND for an unknown person. */
@@ -185,6 +193,8 @@ struct reg_stats {
 	int64_t commits;        /* group commits so far (this process) */
 	int64_t changes;        /* changes committed in them */
 	int64_t batch_hist[8];  /* commits with 1, 2-3, 4-7, ..., >=128 changes */
+	int64_t wal_pages;      /* pages the commits appended to the WAL (this process;
+				   each is written again by a checkpoint) */
 };
 hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out) HC_WUR;
 
@@ -198,13 +208,13 @@ bool reg_writable(struct reg *r);
 /* Calls fn(key) for each person with a stay (a "travel" input) whose
  * region lies in [lo, hi] (six-digit codes) and whose days overlap
  * [from, to] (dates "YYYY-MM-DD", both included); a person comes once
- * per query. Served by an index on the stays' regions. */
+ * per query. Served by a table of the stays keyed by region. */
 hc_err reg_exposed_travel(struct reg *r, const char *lo, const char *hi, const char *from,
 			  const char *to, void (*fn)(void *arg, const char *key),
 			  void *arg) HC_WUR;
 /* Calls fn(key) for each visit (a "visits" input) to venue (13 bytes,
  * RRRRRR-NNNNNN) at a time in [from, to); a person may come more than
- * once. Served by an index on the visits' venues. */
+ * once. Served by a table of the visits keyed by venue. */
 hc_err reg_exposed_visits(struct reg *r, const char *venue, int64_t from, int64_t to,
 			  void (*fn)(void *arg, const char *key), void *arg) HC_WUR;
 

@@ -143,8 +143,6 @@ hc_err reg_open(const char *path, bool create, struct reg **out)
 	if (err == HC_OK)
 		err = create ? rs_schema_create(&r->w) : rs_schema_check(&r->w, path);
 	if (err == HC_OK)
-		err = rs_exposure_indexes(&r->w);
-	if (err == HC_OK)
 		err = rs_schema_extend(&r->w);
 	if (err == HC_OK)
 		err = rs_conn_pragmas(&r->w, true);

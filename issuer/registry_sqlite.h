@@ -22,15 +22,21 @@ enum rs_stmt {
 	S_PERSON,
 	S_PERSON_ADD,
 	S_PERSON_SET,
-	S_INPUT_ADD,
-	S_INPUTS,
-	S_INPUT_DEL,
+	S_PERSON_CODES,
+	S_TRAVEL_ADD,
+	S_TRAVEL_DEL,
+	S_TRAVEL_GC,
+	S_VISIT_ADD,
+	S_VISIT_DEL,
+	S_VISIT_GC,
+	S_VISIT_INPUT_ADD,
+	S_VISIT_INPUT_DEL,
+	S_VISIT_INPUTS,
 	S_EVENT_ADD,
 	S_CODE_ADD,
 	S_CODE_GET,
-	S_CODES_LIVE,
 	S_CODE_REVOKE,
-	S_HELD,
+	S_CODE_FULL,
 	S_REVOKED,
 	S_AUDIT_LAST,
 	S_AUDIT_ADD,
@@ -68,6 +74,7 @@ struct reg {
 	struct job *head, *tail;
 	bool stop, ck_want;
 	int64_t commits, changes, hist[8];
+	int64_t wal_frames, wal_last;  /* pages the commits appended; the WAL's length */
 	pthread_mutex_t pool_mu;
 	struct conn *idle;  /* read connections not in use */
 	void (*on_change)(void *arg, const char *person);  /* reg_on_change */
@@ -85,6 +92,8 @@ hc_err rs_conn_open(struct conn *c, const char *path, bool writer) HC_WUR;
 hc_err rs_conn_pragmas(struct conn *c, bool writer) HC_WUR;
 void rs_conn_close(struct conn *c);
 hc_err rs_schema_create(struct conn *c) HC_WUR;
+/* The file's schema version (HC_ERR_STORE when it is not a registry). */
+hc_err rs_schema_version(struct conn *c, const char *path, int64_t *ver) HC_WUR;
 hc_err rs_schema_check(struct conn *c, const char *path) HC_WUR;
 /* The tables added after version 1 (CREATE ... IF NOT EXISTS), so that a
  * registry made by an older program opens and gains them. */
@@ -110,6 +119,8 @@ bool rs_name_ok(const char *s, size_t cap, const char *what);
 hc_err rs_change_check(const struct reg_change *c) HC_WUR;
 /* An input kind's index, or -1 when it is not one. */
 int rs_kind_index(const char *kind);
+/* The kind of an index (NULL when it is not one). */
+const char *rs_kind_name(int i);
 
 /* registry_sqlite_write.c: the writer's jobs, inside its transaction. */
 hc_err rs_chain_load(struct conn *c, struct chain *ch) HC_WUR;
@@ -123,8 +134,53 @@ hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const
 		       int64_t now) HC_WUR;
 hc_err rs_next_seq(struct conn *c, int64_t *seq) HC_WUR;
 
-/* registry_sqlite_exposure.c: the exposure indexes (made when missing). */
-hc_err rs_exposure_indexes(struct conn *c) HC_WUR;
+/* registry_sqlite_row.c: a person's inputs and codes inside their row
+ * (the format is described there). An input points into the row's blob
+ * or into a change's strings. */
+#define RS_KINDS 5
+#define RS_KIND_VISITS 4  /* kept in visit_inputs, not in the row */
+struct rs_in {
+	int kind;  /* rs_kind_index */
+	const char *json, *source, *cause;  /* cause NULL: none */
+	size_t njson, nsource, ncause;
+	int64_t at;
+};
+struct rs_live {
+	char jti[REG_JTI_LEN + 1];
+	int st;
+	int64_t iat, exp;
+};
+struct rs_row {
+	struct rs_in *in;
+	size_t nin, capin;
+	struct rs_live *code;
+	size_t ncode, capcode;
+	uint8_t *blob;  /* the inputs' bytes that in[] points into */
+};
+hc_err rs_row_decode(struct rs_row *w, const void *inputs, size_t ni, const void *codes,
+		     size_t nc) HC_WUR;
+/* Both blobs malloc'd (never NULL on success, even when empty). */
+hc_err rs_row_encode(const struct rs_row *w, uint8_t **in, size_t *ni, uint8_t **codes,
+		     size_t *nc) HC_WUR;
+void rs_row_free(struct rs_row *w);
+hc_err rs_row_add_input(struct rs_row *w, const struct rs_in *in) HC_WUR;
+hc_err rs_row_add_code(struct rs_row *w, const struct rs_live *k) HC_WUR;
+void rs_row_drop_input(struct rs_row *w, size_t i);
+void rs_row_drop_code(struct rs_row *w, size_t i);
+/* The index of the same kind and json, or -1. */
+long rs_row_find_input(const struct rs_row *w, int kind, const char *json, size_t n);
+/* The held code: the newest by iat, the later issued of equal iat; -1. */
+long rs_row_held(const struct rs_row *w);
+/* Drops the codes expired at now but the newest of them; true when it
+ * dropped one. */
+bool rs_row_prune(struct rs_row *w, int64_t now);
+
+/* registry_sqlite_migrate.c: a registry of schema version 1 brought to
+ * version 2 in one transaction (on the writer's connection, at open). */
+extern const char rs_schema_v1[];
+/* Version 2's people, codes, travel and visits (registry_sqlite_sql.c). */
+extern const char rs_schema_v2_people[];
+hc_err rs_migrate_v1(struct conn *c, const char *path) HC_WUR;
 
 /* registry_sqlite.c: the pool of read connections. */
 hc_err rs_read_get(struct reg *r, struct conn **out) HC_WUR;

@@ -1,39 +1,17 @@
 /* registry_sqlite_exposure.c: who is exposed by a changed risk-area or
- * venue entry. Partial expression indexes on the inputs table, by a
- * stay's region and by a visit's venue, made at open when missing (a
- * registry of the previous version gains them; schema version 1 stays). */
+ * venue entry: the travel and visits tables (schema version 2), written
+ * with the inputs they come from (registry_sqlite_write.c), keyed by region
+ * and by venue. */
 #include <stdio.h>
 #include <string.h>
 
 #include "registry_sqlite.h"
 
-static const char indexes[] =
-	"CREATE INDEX IF NOT EXISTS inputs_travel_region"
-	" ON inputs (json_extract(json, '$.region')) WHERE kind = 'travel';"
-	"CREATE INDEX IF NOT EXISTS inputs_visit_venue"
-	" ON inputs (json_extract(json, '$.venue')) WHERE kind = 'visits';";
-
-/* The WHERE clauses repeat the indexes' expressions and conditions
- * exactly, so that the planner uses them. */
 static const char q_travel[] =
-	"SELECT DISTINCT person FROM inputs WHERE kind = 'travel'"
-	" AND json_extract(json, '$.region') BETWEEN ?1 AND ?2"
-	" AND json_extract(json, '$.from') <= ?4 AND json_extract(json, '$.to') >= ?3";
-static const char q_visits[] =
-	"SELECT person, json_extract(json, '$.at') FROM inputs WHERE kind = 'visits'"
-	" AND json_extract(json, '$.venue') = ?1";
-
-hc_err rs_exposure_indexes(struct conn *c)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(c->db, indexes, NULL, NULL, &msg) != SQLITE_OK) {
-		hc_set_detail("registry: exposure indexes: %s", msg ? msg : "?");
-		sqlite3_free(msg);
-		return HC_ERR_STORE;
-	}
-	return HC_OK;
-}
+	"SELECT DISTINCT person FROM travel WHERE region BETWEEN ?1 AND ?2"
+	" AND first <= ?4 AND last >= ?3";
+/* n: the visits (inputs) that give the row */
+static const char q_visits[] = "SELECT person, at, n FROM visits WHERE venue = ?1";
 
 static bool text_ok(const char *s, size_t len)
 {
@@ -79,6 +57,8 @@ static hc_err run(struct reg *r, const char *sql, const char *a, const char *b, 
 				continue; /* the record parser refuses it: nobody has it */
 			if (at < from || at >= to)
 				continue;
+			for (int64_t i = sqlite3_column_int64(s, 2); i > 1; i--)
+				fn(arg, key);
 		}
 		fn(arg, key);
 	}

@@ -51,60 +51,80 @@ static bool sb_str(struct sbuf *b, const char *s)
 	return sb_add(b, s, strlen(s));
 }
 
-/* {"nat":[..],"vaccinations":[..],...}: S_INPUTS gives the inputs grouped
- * by kind in a fixed order, each kind in the order supplied; of a kind
- * with more than REG_KIND_MAX, the newest REG_KIND_MAX (a ring of the
- * offsets where each entry starts in b). */
-static hc_err inputs_json(struct conn *c, const char *key, char **out)
+/* The person's newest REG_KIND_MAX visits into b, oldest first,
+ * separated by commas; *n of them. */
+static hc_err visits_json(struct conn *c, const char *key, struct sbuf *b, size_t *n)
 {
-	struct sbuf b = {0};
-	sqlite3_stmt *s = rs_q(c, S_INPUTS, "t", key);
-	size_t start[REG_KIND_MAX], nk = 0, pos;
+	sqlite3_stmt *s = rs_q(c, S_VISIT_INPUTS, "ti", key, (int64_t)REG_KIND_MAX);
+	char *v[REG_KIND_MAX];
 	hc_err err = HC_OK;
-	int rc = SQLITE_ERROR, cur = -1;
+	int rc = SQLITE_ERROR;
 
-	if (!sb_str(&b, "{"))
-		err = HC_ERR_NOMEM;
-	while (err == HC_OK && s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(s, 0);
-		const char *json = (const char *)sqlite3_column_text(s, 1);
-		int k = rs_kind_index(kind);
-		bool ok;
+	*n = 0;
+	while (s && *n < REG_KIND_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *j = (const char *)sqlite3_column_text(s, 0);
 
-		if (k < 0 || !json) {
-			hc_set_detail("registry: an input of unknown kind");
-			err = HC_ERR_STORE;
+		if (!j || !(v[*n] = strdup(j))) {
+			err = j ? HC_ERR_NOMEM : rs_dberr(c, "visits");
 			break;
 		}
-		if (k == cur && nk == REG_KIND_MAX) {
-			/* Drop the oldest entry of this kind and the comma of the
-			 * next, which then starts where it did. */
-			size_t from = start[0], to = start[1] + 1, cut = to - from;
-
-			memmove(b.p + from, b.p + to, b.n - to + 1);
-			b.n -= cut;
-			for (size_t i = 2; i < nk; i++)
-				start[i - 1] = start[i] - cut;
-			nk--;
-		}
-		if (k == cur) {
-			pos = b.n; /* the entry starts at its comma */
-			ok = sb_str(&b, ",");
-		} else {
-			ok = sb_str(&b, cur < 0 ? "\"" : "],\"") && sb_str(&b, kind) &&
-			     sb_str(&b, "\":[");
-			nk = 0;
-			pos = b.n; /* after the "[" */
-		}
-		cur = k;
-		start[nk++] = pos;
-		if (!ok || !sb_add(&b, json, (size_t)sqlite3_column_bytes(s, 1)))
-			err = HC_ERR_NOMEM;
+		(*n)++;
 	}
-	if (err == HC_OK && rc != SQLITE_DONE)
-		err = rs_dberr(c, "inputs");
+	if (err == HC_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = s ? rs_dberr(c, "visits") : HC_ERR_STORE;
 	rs_done(s);
-	if (err == HC_OK && !sb_str(&b, cur < 0 ? "}" : "]}"))
+	for (size_t i = *n; i-- > 0;) {
+		if (err == HC_OK && !((i + 1 == *n || sb_str(b, ",")) && sb_str(b, v[i])))
+			err = HC_ERR_NOMEM;
+		free(v[i]);
+	}
+	return err;
+}
+
+/* {"nat":[..],"vaccinations":[..],...}: the kinds in a fixed order, each
+ * in the order supplied; of a kind with more than REG_KIND_MAX, the newest
+ * REG_KIND_MAX. */
+static hc_err inputs_json(struct conn *c, const char *key, const struct rs_row *w, char **out)
+{
+	struct sbuf b = {0};
+	bool ok = sb_str(&b, "{"), first = true;
+	hc_err err = HC_OK;
+
+	for (int k = 0; ok && k < RS_KINDS; k++) {
+		size_t n = 0, skip, seen = 0;
+
+		for (size_t i = 0; i < w->nin; i++)
+			n += w->in[i].kind == k;
+		if (k == RS_KIND_VISITS) {
+			size_t at = b.n;
+
+			ok = sb_str(&b, first ? "\"visits\":[" : ",\"visits\":[");
+			if (ok && (err = visits_json(c, key, &b, &n)) != HC_OK)
+				break;
+			if (ok && n) {
+				ok = sb_str(&b, "]");
+				first = false;
+			} else if (ok) {
+				b.n = at; /* none: the kind is left out */
+				b.p[b.n] = '\0';
+			}
+			continue;
+		}
+		if (!n)
+			continue;
+		skip = n > REG_KIND_MAX ? n - REG_KIND_MAX : 0;
+		ok = sb_str(&b, first ? "\"" : ",\"") && sb_str(&b, rs_kind_name(k)) &&
+		     sb_str(&b, "\":[");
+		first = false;
+		for (size_t i = 0; ok && i < w->nin; i++) {
+			if (w->in[i].kind != k || seen++ < skip)
+				continue;
+			ok = (seen == skip + 1 || sb_str(&b, ",")) &&
+			     sb_add(&b, w->in[i].json, w->in[i].njson);
+		}
+		ok = ok && sb_str(&b, "]");
+	}
+	if (err == HC_OK && (!ok || !sb_str(&b, "}")))
 		err = HC_ERR_NOMEM;
 	if (err != HC_OK) {
 		free(b.p);
@@ -151,9 +171,12 @@ static hc_err code_row(sqlite3_stmt *s, struct reg_code *k)
 static hc_err person_read(struct conn *c, const char *key, bool held, struct reg_person *p)
 {
 	sqlite3_stmt *s = rs_q(c, S_PERSON, "t", key);
+	struct rs_row w;
 	hc_err err = HC_OK;
+	long h = -1;
 	int rc;
 
+	memset(&w, 0, sizeof(w));
 	if (!s)
 		return HC_ERR_STORE;
 	rc = sqlite3_step(s);
@@ -164,6 +187,8 @@ static hc_err person_read(struct conn *c, const char *key, bool held, struct reg
 		p->version = sqlite3_column_int64(s, 2);
 		p->has_status = sqlite3_column_type(s, 3) != SQLITE_NULL;
 		p->st = (enum hc_status)sqlite3_column_int(s, 3);
+		err = rs_row_decode(&w, sqlite3_column_blob(s, 4), (size_t)sqlite3_column_bytes(s, 4),
+				    sqlite3_column_blob(s, 5), (size_t)sqlite3_column_bytes(s, 5));
 	} else if (rc == SQLITE_DONE) {
 		hc_set_detail("person: not in the registry");
 		err = HC_ERR_NOT_FOUND;
@@ -171,22 +196,26 @@ static hc_err person_read(struct conn *c, const char *key, bool held, struct reg
 		err = rs_dberr(c, "person");
 	}
 	rs_done(s);
-	if (err != HC_OK)
-		return err;
-	err = inputs_json(c, key, &p->inputs);
-	if (err != HC_OK || !held)
-		return err;
-	s = rs_q(c, S_HELD, "t", key);
-	if (!s)
-		return HC_ERR_STORE;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		p->has_held = true;
-		err = code_row(s, &p->held);
-	} else if (rc != SQLITE_DONE) {
-		err = rs_dberr(c, "code");
+	if (err == HC_OK)
+		err = inputs_json(c, key, &w, &p->inputs);
+	if (err == HC_OK && held)
+		h = rs_row_held(&w);
+	if (h >= 0) {
+		s = rs_q(c, S_CODE_FULL, "t", w.code[h].jti);
+		rc = s ? sqlite3_step(s) : SQLITE_ERROR;
+		if (rc == SQLITE_ROW) {
+			p->has_held = true;
+			err = code_row(s, &p->held);
+		} else if (rc == SQLITE_DONE) {
+			hc_set_detail("registry: code %s: listed by its person, not stored",
+				      w.code[h].jti);
+			err = HC_ERR_STORE;
+		} else {
+			err = s ? rs_dberr(c, "code") : HC_ERR_STORE;
+		}
+		rs_done(s);
 	}
-	rs_done(s);
+	rs_row_free(&w);
 	return err;
 }
 

@@ -9,39 +9,79 @@
 #include "registry_sqlite.h"
 
 #define REG_APP_ID 0x68437267 /* "hCrg": PRAGMA application_id of a registry */
-#define REG_SCHEMA 1          /* PRAGMA user_version */
+#define REG_SCHEMA 2          /* PRAGMA user_version */
 #define REG_BUSY_MS 10000
 #define REG_MAX_INPUT 65536   /* bytes of one input's JSON */
 #define REG_MAX_INPUTS 1280   /* inputs in one change: 5 kinds of 256 */
 
-/* The codes' indexes serve: a person's codes, and among them the
- * unexpired ones (the held code, revocation on a status change: a person
- * has few codes, so one index on (person, exp) serves both and each change
- * touches one page fewer); revoked codes in jti order (the revocation
- * list); unrevoked codes by expiry (the metrics; revoked_at in it
- * makes it covering). */
-static const char schema[] =
+/* Schema version 2, laid out so that a change to a person writes few
+ * pages that other changes of the same commit do not (every one of them
+ * is written to the WAL and again at the checkpoint):
+ *
+ *   people   one row a person: its columns, its inputs and the codes a
+ *            status change may revoke (registry_sqlite_row.c's blobs), so
+ *            that a change rewrites one row. A rowid table: a new person
+ *            is appended (one page for a whole commit of new people), and
+ *            the row may grow to nearly a page before it spills; the key
+ *            is found through people_key, written only for a new person.
+ *   codes    every code issued, appended in the order issued (the 620
+ *            bytes of a JWS land on pages shared by a commit's codes), found
+ *            by jti through codes_jti (the one random page a new code
+ *            writes, with small entries); no index by person (the person's
+ *            row lists the codes that matter). Revoked ones in jti order
+ *            for the revocation list; unrevoked ones by expiry for the
+ *            metrics (both partial and covering; codes_open is appended
+ *            to, since codes are issued in expiry order).
+ *   visit_inputs   a person's visits (the inputs of kind "visits"), not in
+ *            their row: a person may gather hundreds, and a row is written
+ *            whole at each change (one appended, one unique-index entry at
+ *            a random place a visit, as in version 1).
+ *   travel, visits   the exposure lookups of the risk feed: a stay's region
+ *            with its first and last day, a visit's venue with its time,
+ *            keyed by region or venue first so that one entry's people lie
+ *            together; n counts the inputs that give the same row.
+ *   audit, tokens, meta, events   as in version 1. */
+const char rs_schema_v2_people[] =
 	"CREATE TABLE people ("
-	" key TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,"
-	" version INTEGER NOT NULL, status INTEGER, created INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE inputs ("
-	" seq INTEGER PRIMARY KEY, person TEXT NOT NULL REFERENCES people(key),"
-	" kind TEXT NOT NULL, json TEXT NOT NULL, source TEXT NOT NULL, cause TEXT,"
-	" at INTEGER NOT NULL, UNIQUE (person, kind, json));"
+	" n INTEGER PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,"
+	" version INTEGER NOT NULL, status INTEGER, created INTEGER NOT NULL,"
+	" inputs BLOB NOT NULL, codes BLOB NOT NULL);"
+	"CREATE UNIQUE INDEX people_key ON people (key);"
 	"CREATE TABLE codes ("
-	" jti TEXT PRIMARY KEY NOT NULL, person TEXT NOT NULL REFERENCES people(key),"
+	" n INTEGER PRIMARY KEY, jti TEXT NOT NULL, person TEXT NOT NULL,"
 	" status INTEGER NOT NULL, why TEXT NOT NULL, policy TEXT NOT NULL, kid TEXT NOT NULL,"
 	" iat INTEGER NOT NULL, exp INTEGER NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0,"
 	" superseded_by TEXT NOT NULL DEFAULT '', jws TEXT NOT NULL);"
-	"CREATE INDEX codes_person ON codes (person, exp);"
+	"CREATE UNIQUE INDEX codes_jti ON codes (jti);"
 	"CREATE INDEX codes_revoked ON codes (jti, exp, revoked_at) WHERE revoked_at > 0;"
 	"CREATE INDEX codes_open ON codes (exp, status, revoked_at) WHERE revoked_at = 0;"
+	"CREATE TABLE travel ("
+	" region NOT NULL, first NOT NULL, last NOT NULL, person TEXT NOT NULL,"
+	" n INTEGER NOT NULL, PRIMARY KEY (region, first, last, person)) WITHOUT ROWID;"
+	"CREATE TABLE visit_inputs ("
+	" seq INTEGER PRIMARY KEY, person TEXT NOT NULL, json TEXT NOT NULL, source TEXT NOT NULL,"
+	" cause TEXT, at INTEGER NOT NULL, UNIQUE (person, json));"
+	"CREATE TABLE visits ("
+	" venue NOT NULL, person TEXT NOT NULL, at NOT NULL, n INTEGER NOT NULL,"
+	" PRIMARY KEY (venue, person, at)) WITHOUT ROWID;";
+static const char schema[] =
 	"CREATE TABLE audit (seq INTEGER PRIMARY KEY, line BLOB NOT NULL, hash BLOB NOT NULL);"
 	"CREATE TABLE tokens ("
 	" hash BLOB NOT NULL UNIQUE, role TEXT NOT NULL, name TEXT NOT NULL UNIQUE,"
 	" created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT INTO meta VALUES ('revlist_seq', 0);";
+
+/* The exposure rows of a stay or a visit, from the input's json as
+ * version 1's expression indexes took them (json_extract; an entry
+ * without one of the values is never found, so it has no row). */
+#define TRAVEL_VALS \
+	"json_extract(?1, '$.region') AS r, json_extract(?1, '$.from') AS f," \
+	" json_extract(?1, '$.to') AS l"
+#define TRAVEL_KEY \
+	"region = json_extract(?1, '$.region') AND first = json_extract(?1, '$.from')" \
+	" AND last = json_extract(?1, '$.to') AND person = ?2"
+#define VISIT_KEY "venue = json_extract(?1, '$.venue') AND at = json_extract(?1, '$.at') AND person = ?2"
 
 #define CODE_COLS "jti, person, status, why, policy, kid, iat, exp, revoked_at, superseded_by, jws"
 
@@ -53,30 +93,38 @@ static const char *const sql[S_N] = {
 	[S_SAVEPOINT] = "SAVEPOINT job",
 	[S_RELEASE] = "RELEASE job",
 	[S_ROLLBACK_TO] = "ROLLBACK TO job",
-	[S_PERSON] = "SELECT name, id, version, status FROM people WHERE key = ?1",
-	[S_PERSON_ADD] = "INSERT INTO people (key, name, id, version, status, created)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[S_PERSON_SET] = "UPDATE people SET name = ?2, id = ?3, version = ?4, status = ?5"
-			 " WHERE key = ?1",
-	[S_INPUT_ADD] = "INSERT INTO inputs (person, kind, json, source, cause, at)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-			" ON CONFLICT (person, kind, json) DO NOTHING",
-	/* Kinds in the order of kinds[] below, each in the order supplied. */
-	[S_INPUTS] = "SELECT kind, json FROM inputs WHERE person = ?1 ORDER BY CASE kind"
-		     " WHEN 'nat' THEN 0 WHEN 'vaccinations' THEN 1 WHEN 'travel' THEN 2"
-		     " WHEN 'flags' THEN 3 WHEN 'visits' THEN 4 ELSE 5 END, seq",
-	[S_INPUT_DEL] = "DELETE FROM inputs WHERE person = ?1 AND kind = ?2 AND json = ?3",
+	[S_PERSON] = "SELECT name, id, version, status, inputs, codes, n FROM people WHERE key = ?1",
+	[S_PERSON_ADD] = "INSERT INTO people (key, name, id, version, status, created, inputs, codes)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_PERSON_SET] = "UPDATE people SET name = ?2, id = ?3, version = ?4, status = ?5,"
+			 " inputs = ?6, codes = ?7 WHERE n = ?1",
+	[S_PERSON_CODES] = "UPDATE people SET codes = ?2 WHERE n = ?1",
+	[S_TRAVEL_ADD] = "INSERT INTO travel (region, first, last, person, n)"
+			 " SELECT r, f, l, ?2, 1 FROM (SELECT " TRAVEL_VALS ")"
+			 " WHERE r IS NOT NULL AND f IS NOT NULL AND l IS NOT NULL"
+			 " ON CONFLICT DO UPDATE SET n = n + 1",
+	[S_TRAVEL_DEL] = "UPDATE travel SET n = n - 1 WHERE " TRAVEL_KEY,
+	[S_TRAVEL_GC] = "DELETE FROM travel WHERE " TRAVEL_KEY " AND n <= 0",
+	[S_VISIT_ADD] = "INSERT INTO visits (venue, person, at, n)"
+			" SELECT v, ?2, a, 1 FROM (SELECT json_extract(?1, '$.venue') AS v,"
+			" json_extract(?1, '$.at') AS a) WHERE v IS NOT NULL AND a IS NOT NULL"
+			" ON CONFLICT DO UPDATE SET n = n + 1",
+	[S_VISIT_DEL] = "UPDATE visits SET n = n - 1 WHERE " VISIT_KEY,
+	[S_VISIT_GC] = "DELETE FROM visits WHERE " VISIT_KEY " AND n <= 0",
+	[S_VISIT_INPUT_ADD] = "INSERT INTO visit_inputs (person, json, source, cause, at)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (person, json) DO NOTHING",
+	[S_VISIT_INPUT_DEL] = "DELETE FROM visit_inputs WHERE person = ?1 AND json = ?2",
+	/* the newest REG_KIND_MAX, newest first */
+	[S_VISIT_INPUTS] = "SELECT json FROM visit_inputs WHERE person = ?1"
+			   " ORDER BY seq DESC LIMIT ?2",
 	[S_EVENT_ADD] = "INSERT INTO events (source, event, person, at) VALUES (?1, ?2, ?3, ?4)"
 			" ON CONFLICT (source, event) DO NOTHING",
 	[S_CODE_ADD] = "INSERT INTO codes (" CODE_COLS ")"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, '', ?9)",
 	[S_CODE_GET] = "SELECT revoked_at, person, status FROM codes WHERE jti = ?1",
-	[S_CODES_LIVE] = "SELECT jti, status FROM codes WHERE person = ?1 AND revoked_at = 0"
-			 " AND exp > ?2 AND status <> ?3 ORDER BY jti",
 	[S_CODE_REVOKE] = "UPDATE codes SET revoked_at = ?2, superseded_by = ?3"
 			  " WHERE jti = ?1 AND revoked_at = 0",
-	[S_HELD] = "SELECT " CODE_COLS " FROM codes WHERE person = ?1 AND revoked_at = 0"
-		   " ORDER BY iat DESC, rowid DESC LIMIT 1",
+	[S_CODE_FULL] = "SELECT " CODE_COLS " FROM codes WHERE jti = ?1",
 	[S_REVOKED] = "SELECT jti, revoked_at FROM codes WHERE revoked_at > 0 AND exp > ?1"
 		      " ORDER BY jti",
 	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
@@ -197,6 +245,7 @@ hc_err rs_schema_create(struct conn *c)
 		     REG_APP_ID, REG_SCHEMA) >= (int)sizeof(stmt))
 		return HC_ERR_INVALID_ARG;
 	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(c->db, rs_schema_v2_people, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, stmt, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
@@ -227,12 +276,13 @@ hc_err rs_schema_extend(struct conn *c)
 }
 
 /* Read only, so that a file that is not ours is left as it was. */
-hc_err rs_schema_check(struct conn *c, const char *path)
+hc_err rs_schema_version(struct conn *c, const char *path, int64_t *ver)
 {
-	int64_t app = 0, ver = 0;
+	int64_t app = 0;
 
+	*ver = 0;
 	if (pragma(c, "PRAGMA application_id", &app, NULL, 0) != HC_OK ||
-	    pragma(c, "PRAGMA user_version", &ver, NULL, 0) != HC_OK) {
+	    pragma(c, "PRAGMA user_version", ver, NULL, 0) != HC_OK) {
 		hc_set_detail("%s: not a registry: %s", path, sqlite3_errmsg(c->db));
 		return HC_ERR_STORE;
 	}
@@ -241,12 +291,24 @@ hc_err rs_schema_check(struct conn *c, const char *path)
 			      path, (long long)app);
 		return HC_ERR_STORE;
 	}
-	if (ver != REG_SCHEMA) {
-		hc_set_detail("%s: registry schema version %lld, this program knows %d", path,
-			      (long long)ver, REG_SCHEMA);
-		return HC_ERR_STORE;
-	}
 	return HC_OK;
+}
+
+/* Version 1 is migrated (registry_sqlite_migrate.c); any other but ours
+ * is refused. */
+hc_err rs_schema_check(struct conn *c, const char *path)
+{
+	int64_t ver;
+	hc_err err = rs_schema_version(c, path, &ver);
+
+	if (err == HC_OK && ver == 1)
+		err = rs_migrate_v1(c, path);
+	else if (err == HC_OK && ver != REG_SCHEMA) {
+		hc_set_detail("%s: registry schema version %lld, this program knows 1 and %d",
+			      path, (long long)ver, REG_SCHEMA);
+		err = HC_ERR_STORE;
+	}
+	return err;
 }
 
 sqlite3_stmt *rs_q(struct conn *c, enum rs_stmt id, const char *fmt, ...)
@@ -393,7 +455,6 @@ static bool why_ok(const char *const *why, size_t n)
 	return true;
 }
 
-/* The order of S_INPUTS. */
 /* The shape hc_mask_id gives: 3 characters kept, at least one '*', the
  * last 4 kept. The registry refuses anything else, so that a full
  * identity number handed in by mistake is never stored. */
@@ -416,6 +477,11 @@ static bool masked_id(const char *id)
 }
 
 static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visits", NULL};
+
+const char *rs_kind_name(int i)
+{
+	return i >= 0 && i < RS_KINDS ? kinds[i] : NULL;
+}
 
 int rs_kind_index(const char *kind)
 {

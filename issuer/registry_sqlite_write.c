@@ -84,37 +84,117 @@ static void set_why(struct hc_audit_entry *e, const char *const *why, size_t n)
 		e->why[e->nwhy++] = why[i];
 }
 
-/* Revokes every code of the person that is not revoked, unexpired and of
- * another status than st: collected first, then updated. */
-static hc_err supersede(struct conn *c, struct chain *ch, const struct reg_change *x)
+/* A person's row as read in the writer's transaction. */
+struct prow {
+	bool exists;
+	int64_t n;  /* its rowid */
+	char name[128], id[64];
+	int64_t ver, st;  /* st -1: none */
+	struct rs_row w;
+};
+
+static hc_err prow_read(struct conn *c, const char *key, struct prow *p)
 {
-	struct old {
-		char jti[REG_JTI_LEN + 1];
-		int st;
-	} *v = NULL, *t;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *s = rs_q(c, S_CODES_LIVE, "tii", x->person, x->now, (int64_t)x->st);
+	sqlite3_stmt *s = rs_q(c, S_PERSON, "t", key);
 	hc_err err = HC_OK;
-	int rc = SQLITE_ERROR;
+	int rc;
 
-	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *jti = sqlite3_column_text(s, 0);
+	memset(p, 0, sizeof(*p));
+	p->st = -1;
+	if (!s)
+		return HC_ERR_STORE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t;
 
-		if (n == cap) {
-			cap = cap ? 2 * cap : 8;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				err = HC_ERR_NOMEM;
-				break;
-			}
-			v = t;
-		}
-		(void)snprintf(v[n].jti, sizeof(v[n].jti), "%s", jti ? (const char *)jti : "");
-		v[n++].st = sqlite3_column_int(s, 1);
+		p->exists = true;
+		if ((t = sqlite3_column_text(s, 0)) != NULL)
+			(void)snprintf(p->name, sizeof(p->name), "%s", (const char *)t);
+		if ((t = sqlite3_column_text(s, 1)) != NULL)
+			(void)snprintf(p->id, sizeof(p->id), "%s", (const char *)t);
+		p->ver = sqlite3_column_int64(s, 2);
+		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+			p->st = sqlite3_column_int64(s, 3);
+		p->n = sqlite3_column_int64(s, 6);
+		err = rs_row_decode(&p->w, sqlite3_column_blob(s, 4),
+				    (size_t)sqlite3_column_bytes(s, 4), sqlite3_column_blob(s, 5),
+				    (size_t)sqlite3_column_bytes(s, 5));
+	} else if (rc != SQLITE_DONE) {
+		err = rs_dberr(c, "person");
 	}
-	if (err == HC_OK && rc != SQLITE_DONE)
-		err = rs_dberr(c, "codes");
 	rs_done(s);
+	return err;
+}
+
+/* The row written back: a new person's inserted, an existing one's
+ * updated (one statement for the whole change). */
+static hc_err prow_write(struct conn *c, const char *key, const struct prow *p, int64_t now)
+{
+	uint8_t *in = NULL, *codes = NULL;
+	size_t ni = 0, nc = 0;
+	hc_err err = rs_row_encode(&p->w, &in, &ni, &codes, &nc);
+
+	if (err != HC_OK)
+		return err;
+	if (!p->exists)
+		err = rs_run(c, rs_q(c, S_PERSON_ADD, "tttiIibb", key, p->name, p->id, p->ver, p->st,
+				     now, in, ni, codes, nc),
+			     "person");
+	else
+		err = rs_run(c, rs_q(c, S_PERSON_SET, "ittiIbb", p->n, p->name, p->id, p->ver, p->st,
+				     in, ni, codes, nc),
+			     "person");
+	free(in);
+	free(codes);
+	return err;
+}
+
+/* The exposure row of a stay or a visit, added or removed with it. */
+static hc_err exposure(struct conn *c, const char *person, int kind, const char *json, bool add)
+{
+	bool travel = kind == rs_kind_index("travel");
+	hc_err err;
+
+	if (!travel && kind != rs_kind_index("visits"))
+		return HC_OK;
+	if (add)
+		return rs_run(c, rs_q(c, travel ? S_TRAVEL_ADD : S_VISIT_ADD, "tt", json, person),
+			      "exposure");
+	err = rs_run(c, rs_q(c, travel ? S_TRAVEL_DEL : S_VISIT_DEL, "tt", json, person),
+		     "exposure");
+	if (err == HC_OK)
+		err = rs_run(c, rs_q(c, travel ? S_TRAVEL_GC : S_VISIT_GC, "tt", json, person),
+			     "exposure");
+	return err;
+}
+
+static int by_jti(const void *a, const void *b)
+{
+	return strcmp(((const struct rs_live *)a)->jti, ((const struct rs_live *)b)->jti);
+}
+
+/* Revokes every code of the person that is not revoked, unexpired and of
+ * another status than st (those the row lists), in jti order, and drops
+ * them from the row. */
+static hc_err supersede(struct conn *c, struct chain *ch, const struct reg_change *x,
+			struct rs_row *w)
+{
+	struct rs_live *v;
+	size_t n = 0, o = 0;
+	hc_err err = HC_OK;
+
+	if (!w->ncode)
+		return HC_OK;
+	v = malloc(w->ncode * sizeof(*v));
+	if (!v)
+		return HC_ERR_NOMEM;
+	for (size_t i = 0; i < w->ncode; i++)
+		if (w->code[i].exp > x->now && w->code[i].st != (int)x->st)
+			v[n++] = w->code[i];
+		else
+			w->code[o++] = w->code[i];
+	w->ncode = o;
+	qsort(v, n, sizeof(*v), by_jti);
 	for (size_t i = 0; err == HC_OK && i < n; i++) {
 		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = "revoke",
 					   .person = x->person, .cause = x->cause, .jti = v[i].jti,
@@ -131,12 +211,14 @@ static hc_err supersede(struct conn *c, struct chain *ch, const struct reg_chang
 	return err;
 }
 
-static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change *x)
+static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change *x,
+		       struct rs_row *w)
 {
 	const struct reg_code *k = x->code;
 	struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = "issue",
 				   .person = x->person, .to = hc_status_name(k->st),
 				   .cause = x->cause, .jti = k->jti};
+	struct rs_live live = {.st = (int)k->st, .iat = k->iat, .exp = k->exp};
 	char why[HC_MAX_WHY * (6 * HC_WHY_LEN + 3) + 8];
 	size_t len = 1;
 	sqlite3_stmt *s;
@@ -169,54 +251,86 @@ static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change
 		return HC_ERR_STORE;
 	}
 	rs_done(s);
+	memcpy(live.jti, k->jti, sizeof(live.jti));
+	if (rs_row_add_code(w, &live) != HC_OK)
+		return HC_ERR_NOMEM;
 	return audit_add(c, ch, &e);
 }
 
-/* The person's row, written once per change: a new person's with its
- * version and status (a new person holds no inputs, so every input is
- * added; nor codes, so none is revoked), an existing one's updated once
- * when its name, version or status changes (one statement, not one
- * for each). st < 0: no status. */
-static hc_err person_row(struct conn *c, const struct reg_change *x, bool exists,
-			 const char *name, const char *id, int64_t ver, int64_t st)
+/* The inputs added (those the person does not hold) and removed (those
+ * held), each audited; *changed when any was. */
+static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_change *x,
+			   struct rs_row *w, bool *changed)
 {
-	if (!exists)
-		return rs_run(c, rs_q(c, S_PERSON_ADD, "tttiIi", x->person, name, id, ver, st, x->now),
-			      "person");
-	return rs_run(c, rs_q(c, S_PERSON_SET, "tttiI", x->person, name, id, ver, st), "person");
+	hc_err err = HC_OK;
+
+	for (size_t i = 0; err == HC_OK && i < x->ninputs; i++) {
+		const struct reg_input *in = &x->inputs[i];
+		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = x->action,
+					   .person = x->person,
+					   .cause = in->cause ? in->cause : x->cause};
+		struct rs_in add = {.kind = rs_kind_index(in->kind), .json = in->json,
+				    .njson = strlen(in->json), .source = in->source,
+				    .nsource = strlen(in->source), .cause = in->cause,
+				    .ncause = in->cause ? strlen(in->cause) : 0, .at = in->at};
+
+		if (add.kind == RS_KIND_VISITS) {
+			err = rs_run(c, rs_q(c, S_VISIT_INPUT_ADD, "tttti", x->person, in->json,
+					     in->source, in->cause, in->at),
+				     "input");
+			if (err == HC_OK && sqlite3_changes(c->db) == 0)
+				continue; /* held already */
+		} else if (rs_row_find_input(w, add.kind, add.json, add.njson) >= 0) {
+			continue; /* the same kind and json is held already */
+		} else {
+			err = rs_row_add_input(w, &add);
+		}
+		if (err == HC_OK)
+			err = exposure(c, x->person, add.kind, in->json, true);
+		*changed = true;
+		e.why[e.nwhy++] = in->kind;
+		if (err == HC_OK)
+			err = audit_add(c, ch, &e);
+	}
+	for (size_t i = 0; err == HC_OK && i < x->nremoves; i++) {
+		const struct reg_input *in = &x->removes[i];
+		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = x->action,
+					   .person = x->person,
+					   .cause = in->cause ? in->cause : x->cause};
+		int kind = rs_kind_index(in->kind);
+		long at = -1;
+
+		if (kind == RS_KIND_VISITS) {
+			err = rs_run(c, rs_q(c, S_VISIT_INPUT_DEL, "tt", x->person, in->json), "input");
+			if (err == HC_OK && sqlite3_changes(c->db) == 0)
+				continue; /* not held */
+		} else if ((at = rs_row_find_input(w, kind, in->json, strlen(in->json))) < 0) {
+			continue; /* not held */
+		} else {
+			rs_row_drop_input(w, (size_t)at);
+		}
+		if (err == HC_OK)
+			err = exposure(c, x->person, kind, in->json, false);
+		*changed = true;
+		e.why[e.nwhy++] = in->kind;
+		e.why[e.nwhy++] = "removed";
+		if (err == HC_OK)
+			err = audit_add(c, ch, &e);
+	}
+	return err;
 }
 
-hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, int64_t *version)
+static hc_err apply(struct conn *c, struct chain *ch, const struct reg_change *x, struct prow *p,
+		    int64_t *version)
 {
-	sqlite3_stmt *s = rs_q(c, S_PERSON, "t", x->person);
-	char name[128] = "", id[64] = "";
-	int64_t ver = 0, old = -1;
-	bool exists = false, renamed = false, added = false, restatus;
-	hc_err err = HC_OK;
-	int rc;
+	bool renamed = false, added = false, restatus, pruned;
+	int64_t old;
+	hc_err err;
 
-	if (!s)
-		return HC_ERR_STORE;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t;
-
-		exists = true;
-		if ((t = sqlite3_column_text(s, 0)) != NULL)
-			(void)snprintf(name, sizeof(name), "%s", (const char *)t);
-		if ((t = sqlite3_column_text(s, 1)) != NULL)
-			(void)snprintf(id, sizeof(id), "%s", (const char *)t);
-		ver = sqlite3_column_int64(s, 2);
-		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-			old = sqlite3_column_int64(s, 3);
-	} else if (rc != SQLITE_DONE) {
-		err = rs_dberr(c, "person");
-	}
-	rs_done(s);
-	if (err != HC_OK)
+	if ((err = prow_read(c, x->person, p)) != HC_OK)
 		return err;
-	if (x->expect_version >= 0 && ver != x->expect_version) {
-		hc_set_detail("person version is %lld, not %lld", (long long)ver,
+	if (x->expect_version >= 0 && p->ver != x->expect_version) {
+		hc_set_detail("person version is %lld, not %lld", (long long)p->ver,
 			      (long long)x->expect_version);
 		return HC_ERR_CONFLICT;
 	}
@@ -235,58 +349,16 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 	}
 	/* The name is set the first time one is given (a person first seen
 	 * in an event may have none). */
-	if (!exists || (!name[0] && x->name && *x->name)) {
-		renamed = exists;
-		(void)snprintf(name, sizeof(name), "%s", x->name ? x->name : "");
-		(void)snprintf(id, sizeof(id), "%s", x->id ? x->id : "");
+	if (!p->exists || (!p->name[0] && x->name && *x->name)) {
+		renamed = true;
+		(void)snprintf(p->name, sizeof(p->name), "%s", x->name ? x->name : "");
+		(void)snprintf(p->id, sizeof(p->id), "%s", x->id ? x->id : "");
 	}
+	old = p->st;
 	restatus = x->has_status && old != (int64_t)x->st;
-	if (!exists) {
-		/* The row first (the inputs and codes refer to it), with what
-		 * the change makes of it. */
-		err = person_row(c, x, false, name, id, x->ninputs ? 1 : 0,
-				 x->has_status ? (int64_t)x->st : -1);
-		if (err != HC_OK)
-			return err;
-	}
-	for (size_t i = 0; err == HC_OK && i < x->ninputs; i++) {
-		const struct reg_input *in = &x->inputs[i];
-		struct hc_audit_entry e = {.at = x->now,
-		                           .actor = x->actor,
-		                           .action = x->action,
-		                           .person = x->person,
-		                           .cause = in->cause ? in->cause : x->cause};
-
-		err = rs_run(c, rs_q(c, S_INPUT_ADD, "ttttti", x->person, in->kind, in->json,
-				     in->source, in->cause, in->at),
-			     "input");
-		if (err != HC_OK || sqlite3_changes(c->db) == 0)
-			continue; /* the same kind and json is held already */
-		added = true;
-		e.why[e.nwhy++] = in->kind;
-		err = audit_add(c, ch, &e);
-	}
-	for (size_t i = 0; exists && err == HC_OK && i < x->nremoves; i++) {
-		const struct reg_input *in = &x->removes[i];
-		struct hc_audit_entry e = {.at = x->now,
-		                           .actor = x->actor,
-		                           .action = x->action,
-		                           .person = x->person,
-		                           .cause = in->cause ? in->cause : x->cause};
-
-		err = rs_run(c, rs_q(c, S_INPUT_DEL, "ttt", x->person, in->kind, in->json), "input");
-		if (err != HC_OK || sqlite3_changes(c->db) == 0)
-			continue; /* not held */
-		added = true;
-		e.why[e.nwhy++] = in->kind;
-		e.why[e.nwhy++] = "removed";
-		err = audit_add(c, ch, &e);
-	}
+	err = inputs_apply(c, ch, x, &p->w, &added);
 	if (added)
-		ver++;
-	if (err == HC_OK && exists && (renamed || added || restatus))
-		err = person_row(c, x, true, name, id, ver,
-				 restatus ? (int64_t)x->st : old);
+		p->ver++;
 	if (err == HC_OK && restatus) {
 		struct hc_audit_entry e = {.at = x->now,
 		                           .actor = x->actor,
@@ -297,16 +369,52 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 		                               old >= 0 ? hc_status_name((enum hc_status)old) : NULL,
 		                           .cause = x->cause};
 
+		p->st = (int64_t)x->st;
 		set_why(&e, x->why, x->nwhy);
 		err = audit_add(c, ch, &e);
-		/* A person new in this change has no codes to revoke. */
-		if (err == HC_OK && exists)
-			err = supersede(c, ch, x);
+		if (err == HC_OK)
+			err = supersede(c, ch, x, &p->w);
 	}
 	if (err == HC_OK && x->code)
-		err = code_add(c, ch, x);
+		err = code_add(c, ch, x, &p->w);
+	pruned = rs_row_prune(&p->w, x->now);
+	if (err == HC_OK && (!p->exists || renamed || added || restatus || x->code || pruned))
+		err = prow_write(c, x->person, p, x->now);
 	if (err == HC_OK)
-		*version = ver;
+		*version = p->ver;
+	return err;
+}
+
+hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, int64_t *version)
+{
+	struct prow p;
+	hc_err err = apply(c, ch, x, &p, version);
+
+	rs_row_free(&p.w);
+	return err;
+}
+
+/* Drops a revoked code from its person's row (when the row lists it). */
+static hc_err unlist(struct conn *c, const char *person, const char *jti)
+{
+	struct prow p;
+	uint8_t *in = NULL, *codes = NULL;
+	size_t ni, nc;
+	hc_err err = prow_read(c, person, &p);
+	size_t i;
+
+	for (i = 0; err == HC_OK && i < p.w.ncode; i++)
+		if (strcmp(p.w.code[i].jti, jti) == 0)
+			break;
+	if (err == HC_OK && p.exists && i < p.w.ncode) {
+		rs_row_drop_code(&p.w, i);
+		err = rs_row_encode(&p.w, &in, &ni, &codes, &nc);
+		if (err == HC_OK)
+			err = rs_run(c, rs_q(c, S_PERSON_CODES, "ib", p.n, codes, nc), "person");
+	}
+	free(in);
+	free(codes);
+	rs_row_free(&p.w);
 	return err;
 }
 
@@ -344,6 +452,8 @@ hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *
 		return HC_OK;
 	}
 	err = rs_run(c, rs_q(c, S_CODE_REVOKE, "tit", jti, now, ""), "revoke");
+	if (err == HC_OK)
+		err = unlist(c, person, jti);
 	if (err != HC_OK)
 		return err;
 	e.person = person;

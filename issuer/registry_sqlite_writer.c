@@ -245,6 +245,12 @@ int rs_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct reg *r = arg;
 
+	/* frames is the WAL's length after the commit: less than before when
+	 * the commit restarted it from the beginning */
+	pthread_mutex_lock(&r->mu);
+	r->wal_frames += frames >= r->wal_last ? frames - r->wal_last : frames;
+	r->wal_last = frames;
+	pthread_mutex_unlock(&r->mu);
 	if (frames >= WAL_LIMIT) {
 		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	} else if (frames >= WAL_CHECKPOINT) {
@@ -452,6 +458,7 @@ void rs_stats_counters(struct reg *r, struct reg_stats *out)
 	pthread_mutex_lock(&r->mu);
 	out->commits = r->commits;
 	out->changes = r->changes;
+	out->wal_pages = r->wal_frames;
 	memcpy(out->batch_hist, r->hist, sizeof(out->batch_hist));
 	pthread_mutex_unlock(&r->mu);
 }

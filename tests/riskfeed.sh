@@ -305,8 +305,7 @@ has "$out" "\"status\":\"$(sed -n 1p want2.txt)\"" && ok "issuance after the res
 # fails for each exposed person, and the log says why (the entry), not only
 # the error's name.
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
-sqlite3 o/registry.db "INSERT INTO inputs (person, kind, json, source, at)
-	SELECT key, 'nat', '{\"at\":\"soon\",\"result\":\"negative\"}', 'test', 0 FROM people;" &&
+$PY "$SRC/tests/tools/reg_inputs.py" o/registry.db append nat '{"at":"soon","result":"negative"}' test &&
 	old=$FPORT && cp v3.jws www/risk-areas.jws && srv && sed -i "s|127.0.0.1:$old/|127.0.0.1:$FPORT/|" $CF &&
 	start_daemon && waitlog 'risk feed: re-evaluation: .*nat\[0\]' &&
 	waitlog "seq in force, its re-evaluation is incomplete" && [ "$(metric hc_riskfeed_seq)" = 3 ] &&

@@ -39,21 +39,27 @@ printf '{"seq":2,"iat":%s,"areas":[{"region":"310115","level":"high","from":"%s"
 
 t0=$(date +%s.%N)
 $PY - o/registry.db "$N" "$(day -3)" "$(day -2)" <<'PY' || die "fill"
-import base64, os, sqlite3, sys, time
+import base64, os, sqlite3, struct, sys, time
 db, n, d1, d2 = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 now = int(time.time())
 b = lambda k: base64.urlsafe_b64encode(os.urandom(k)).rstrip(b"=").decode()
 c = sqlite3.connect(db)
 c.execute("BEGIN")
-people, inputs, codes = [], [], []
+people, codes, travel = [], [], []
+# schema version 2: the person's inputs and codes in their row
+# (issuer/registry_sqlite_row.c), the stays in travel
 for i in range(n):
-    key = b(32)
+    key, jti = b(32), b(16)
     region = "310115" if i % 10 == 0 else "440305"
-    people.append((key, "张*", "330***********%04d" % (i % 10000), 1, 0, now))
-    inputs.append((key, "travel", '{"region":"%s","from":"%s","to":"%s"}' % (region, d1, d2), "bench", "fill", now))
-    codes.append((b(16), key, 0, "[]", "default-1", "bench", now - 60, now + 86400, "bench"))
-c.executemany("INSERT INTO people (key,name,id,version,status,created) VALUES (?,?,?,?,?,?)", people)
-c.executemany("INSERT INTO inputs (person,kind,json,source,cause,at) VALUES (?,?,?,?,?,?)", inputs)
+    json = ('{"region":"%s","from":"%s","to":"%s"}' % (region, d1, d2)).encode()
+    blob = struct.pack("<BqIHH", 2, now, len(json), 5, 4) + json + b"benchfill"
+    live = jti.encode() + struct.pack("<Bqq", 0, now - 60, now + 86400)
+    people.append((key, "张*", "330***********%04d" % (i % 10000), 1, 0, now, blob, live))
+    travel.append((region, d1, d2, key))
+    codes.append((jti, key, 0, "[]", "default-1", "bench", now - 60, now + 86400, "bench"))
+c.executemany("INSERT INTO people (key,name,id,version,status,created,inputs,codes)"
+              " VALUES (?,?,?,?,?,?,?,?)", people)
+c.executemany("INSERT INTO travel (region,first,last,person,n) VALUES (?,?,?,?,1)", travel)
 c.executemany("INSERT INTO codes (jti,person,status,why,policy,kid,iat,exp,revoked_at,superseded_by,jws)"
               " VALUES (?,?,?,?,?,?,?,?,0,'',?)", codes)
 c.commit()

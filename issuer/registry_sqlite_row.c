@@ -1,0 +1,268 @@
+/* registry_sqlite_row.c: what a person's row holds besides its columns
+ * (schema version 2), so that a change to a person rewrites one row:
+ *
+ *   inputs  every input the person holds but their visits (visit_inputs),
+ *           in the order supplied; each
+ *           entry: kind (1 byte, the index of rs_kind_index), at (8 bytes),
+ *           the json's length (4 bytes), the source's (2), the cause's (2,
+ *           0xffff: none), then the json, source and cause bytes. Numbers
+ *           little-endian.
+ *   codes   the person's codes that a status change may revoke or that
+ *           may be the held one: every unrevoked code unexpired at the
+ *           last change, and the newest expired unrevoked one; in the
+ *           order issued; each entry 39 bytes: jti (22), status (1), iat
+ *           (8), exp (8).
+ *
+ * A blob that does not parse exactly is refused as damaged. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry_sqlite.h"
+
+#define IN_HEAD 17
+#define CODE_LEN (REG_JTI_LEN + 17)
+#define NO_CAUSE 0xffff
+
+static void put64(uint8_t *p, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(u >> (8 * i));
+}
+
+static int64_t get64(const uint8_t *p)
+{
+	uint64_t u = 0;
+
+	for (int i = 0; i < 8; i++)
+		u |= (uint64_t)p[i] << (8 * i);
+	return (int64_t)u;
+}
+
+static size_t get_n(const uint8_t *p, int bytes)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < bytes; i++)
+		n |= (size_t)p[i] << (8 * i);
+	return n;
+}
+
+static void put_n(uint8_t *p, size_t n, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(n >> (8 * i));
+}
+
+static bool grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *t;
+	size_t c;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? 2 * *cap : 8;
+	t = realloc(*v, c * size);
+	if (!t)
+		return false;
+	*v = t;
+	*cap = c;
+	return true;
+}
+
+hc_err rs_row_add_input(struct rs_row *w, const struct rs_in *in)
+{
+	if (!grow((void **)&w->in, &w->capin, w->nin, sizeof(*w->in)))
+		return HC_ERR_NOMEM;
+	w->in[w->nin++] = *in;
+	return HC_OK;
+}
+
+hc_err rs_row_add_code(struct rs_row *w, const struct rs_live *k)
+{
+	if (!grow((void **)&w->code, &w->capcode, w->ncode, sizeof(*w->code)))
+		return HC_ERR_NOMEM;
+	w->code[w->ncode++] = *k;
+	return HC_OK;
+}
+
+static hc_err damaged(const char *what)
+{
+	hc_set_detail("registry: a person's stored %s are damaged", what);
+	return HC_ERR_STORE;
+}
+
+hc_err rs_row_decode(struct rs_row *w, const void *inputs, size_t ni, const void *codes,
+		     size_t nc)
+{
+	const uint8_t *p;
+	size_t off = 0;
+
+	memset(w, 0, sizeof(*w));
+	if (ni) {
+		w->blob = malloc(ni);
+		if (!w->blob)
+			return HC_ERR_NOMEM;
+		memcpy(w->blob, inputs, ni);
+	}
+	p = w->blob;
+	while (off < ni) {
+		struct rs_in in;
+		size_t nj, ns, nk;
+
+		if (ni - off < IN_HEAD || p[off] >= RS_KINDS || p[off] == RS_KIND_VISITS)
+			return damaged("inputs");
+		in.kind = p[off];
+		in.at = get64(p + off + 1);
+		nj = get_n(p + off + 9, 4);
+		ns = get_n(p + off + 13, 2);
+		nk = get_n(p + off + 15, 2);
+		off += IN_HEAD;
+		if (nj == 0 || nj > ni - off || ns > ni - off - nj ||
+		    (nk != NO_CAUSE && nk > ni - off - nj - ns))
+			return damaged("inputs");
+		in.json = (const char *)p + off;
+		in.njson = nj;
+		in.source = (const char *)p + off + nj;
+		in.nsource = ns;
+		in.cause = nk == NO_CAUSE ? NULL : (const char *)p + off + nj + ns;
+		in.ncause = nk == NO_CAUSE ? 0 : nk;
+		off += nj + ns + in.ncause;
+		if (rs_row_add_input(w, &in) != HC_OK)
+			return HC_ERR_NOMEM;
+	}
+	if (nc % CODE_LEN != 0)
+		return damaged("codes");
+	p = codes;
+	for (off = 0; off < nc; off += CODE_LEN) {
+		struct rs_live k;
+
+		memcpy(k.jti, p + off, REG_JTI_LEN);
+		k.jti[REG_JTI_LEN] = '\0';
+		k.st = p[off + REG_JTI_LEN];
+		k.iat = get64(p + off + REG_JTI_LEN + 1);
+		k.exp = get64(p + off + REG_JTI_LEN + 9);
+		if (k.st > HC_ST_RED || !rs_is_b64u(k.jti, REG_JTI_LEN))
+			return damaged("codes");
+		if (rs_row_add_code(w, &k) != HC_OK)
+			return HC_ERR_NOMEM;
+	}
+	return HC_OK;
+}
+
+hc_err rs_row_encode(const struct rs_row *w, uint8_t **in, size_t *ni, uint8_t **codes,
+		     size_t *nc)
+{
+	size_t n = 0, off = 0;
+	uint8_t *p;
+
+	*in = *codes = NULL;
+	*ni = *nc = 0;
+	for (size_t i = 0; i < w->nin; i++)
+		n += IN_HEAD + w->in[i].njson + w->in[i].nsource + w->in[i].ncause;
+	/* a zero-length blob still needs a pointer for SQLite (not NULL) */
+	p = malloc(n ? n : 1);
+	if (!p)
+		return HC_ERR_NOMEM;
+	for (size_t i = 0; i < w->nin; i++) {
+		const struct rs_in *e = &w->in[i];
+
+		p[off] = (uint8_t)e->kind;
+		put64(p + off + 1, e->at);
+		put_n(p + off + 9, e->njson, 4);
+		put_n(p + off + 13, e->nsource, 2);
+		put_n(p + off + 15, e->cause ? e->ncause : NO_CAUSE, 2);
+		off += IN_HEAD;
+		memcpy(p + off, e->json, e->njson);
+		off += e->njson;
+		if (e->nsource)
+			memcpy(p + off, e->source, e->nsource);
+		off += e->nsource;
+		if (e->cause && e->ncause)
+			memcpy(p + off, e->cause, e->ncause);
+		off += e->ncause;
+	}
+	*in = p;
+	*ni = n;
+	p = malloc(w->ncode ? w->ncode * CODE_LEN : 1);
+	if (!p) {
+		free(*in);
+		*in = NULL;
+		return HC_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < w->ncode; i++) {
+		const struct rs_live *k = &w->code[i];
+
+		memcpy(p + i * CODE_LEN, k->jti, REG_JTI_LEN);
+		p[i * CODE_LEN + REG_JTI_LEN] = (uint8_t)k->st;
+		put64(p + i * CODE_LEN + REG_JTI_LEN + 1, k->iat);
+		put64(p + i * CODE_LEN + REG_JTI_LEN + 9, k->exp);
+	}
+	*codes = p;
+	*nc = w->ncode * CODE_LEN;
+	return HC_OK;
+}
+
+void rs_row_free(struct rs_row *w)
+{
+	free(w->in);
+	free(w->code);
+	free(w->blob);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Newer: a later iat, or the same iat issued later (the list's order). */
+static bool newer(const struct rs_row *w, size_t a, size_t b)
+{
+	int64_t ia = w->code[a].iat, ib = w->code[b].iat;
+
+	return ia > ib || (ia == ib && a > b);
+}
+
+long rs_row_held(const struct rs_row *w)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < w->ncode; i++)
+		if (best < 0 || newer(w, i, (size_t)best))
+			best = (long)i;
+	return best;
+}
+
+bool rs_row_prune(struct rs_row *w, int64_t now)
+{
+	long keep = -1;
+	size_t o = 0;
+
+	for (size_t i = 0; i < w->ncode; i++)
+		if (w->code[i].exp <= now && (keep < 0 || newer(w, i, (size_t)keep)))
+			keep = (long)i;
+	for (size_t i = 0; i < w->ncode; i++)
+		if (w->code[i].exp > now || (long)i == keep)
+			w->code[o++] = w->code[i];
+	if (o == w->ncode)
+		return false;
+	w->ncode = o;
+	return true;
+}
+
+void rs_row_drop_code(struct rs_row *w, size_t i)
+{
+	memmove(&w->code[i], &w->code[i + 1], (w->ncode - i - 1) * sizeof(*w->code));
+	w->ncode--;
+}
+
+void rs_row_drop_input(struct rs_row *w, size_t i)
+{
+	memmove(&w->in[i], &w->in[i + 1], (w->nin - i - 1) * sizeof(*w->in));
+	w->nin--;
+}
+
+long rs_row_find_input(const struct rs_row *w, int kind, const char *json, size_t n)
+{
+	for (size_t i = 0; i < w->nin; i++)
+		if (w->in[i].kind == kind && w->in[i].njson == n && memcmp(w->in[i].json, json, n) == 0)
+			return (long)i;
+	return -1;
+}
