@@ -258,11 +258,14 @@ static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change
 }
 
 /* The inputs added (those the person does not hold) and removed (those
- * held), each audited; *changed when any was. */
+ * held, and an answer's: registry_sqlite_query.c), each audited; *changed
+ * when any was. */
 static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_change *x,
 			   struct rs_row *w, bool *changed)
 {
-	hc_err err = HC_OK;
+	struct reg_input *rm = NULL;
+	size_t nrm = 0;
+	hc_err err = x->answer ? rs_answer_apply(c, x, w, &rm, &nrm) : HC_OK;
 
 	for (size_t i = 0; err == HC_OK && i < x->ninputs; i++) {
 		const struct reg_input *in = &x->inputs[i];
@@ -292,8 +295,9 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 		if (err == HC_OK)
 			err = audit_add(c, ch, &e);
 	}
-	for (size_t i = 0; err == HC_OK && i < x->nremoves; i++) {
-		const struct reg_input *in = &x->removes[i];
+	for (size_t i = 0; err == HC_OK && i < x->nremoves + nrm; i++) {
+		const struct reg_input *in =
+			i < x->nremoves ? &x->removes[i] : &rm[i - x->nremoves];
 		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = x->action,
 					   .person = x->person,
 					   .cause = in->cause ? in->cause : x->cause};
@@ -317,6 +321,7 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 		if (err == HC_OK)
 			err = audit_add(c, ch, &e);
 	}
+	rs_answer_free(rm, nrm);
 	return err;
 }
 
