@@ -36,6 +36,7 @@ enum rs_stmt {
 	S_ANSWER_GET,
 	S_ANSWER_SET,
 	S_VISIT_INPUTS_OF,
+	S_VISIT_INPUT_TAKE,
 	S_CODE_ADD,
 	S_CODE_GET,
 	S_CODE_REVOKE,
@@ -185,6 +186,13 @@ bool rs_row_prune(struct rs_row *w, int64_t now);
 hc_err rs_answer_apply(struct conn *c, const struct reg_change *x, const struct rs_row *w,
 		       struct reg_input **rm, size_t *nrm) HC_WUR;
 void rs_answer_free(struct reg_input *rm, size_t n);
+/* A change that is not an answer supplies an input the person holds from
+ * another: the held input becomes the change's (source, cause, time), so
+ * that the first supplier's next answer does not remove it. True (or
+ * *took) when it did. */
+bool rs_answer_takeover(const struct reg_change *x, struct rs_in *held, const struct rs_in *add);
+hc_err rs_answer_takeover_visit(struct conn *c, const struct reg_change *x,
+				const struct reg_input *in, bool *took) HC_WUR;
 
 /* registry_sqlite_migrate.c: a registry of schema version 1 brought to
  * version 2 in one transaction (on the writer's connection, at open). */

@@ -5,7 +5,10 @@
  * source's whole word on the person: an input that source supplied
  * before and leaves out now (a cancelled itinerary) is removed, in the
  * same transaction as the answer's inputs; what anyone else supplied is
- * never touched, even when it has the same kind and json. */
+ * never touched. An input is held once, under its first supplier; when
+ * a record or an event supplies it again it becomes theirs (a desk's
+ * record of a stay the carrier reported first stays when the carrier
+ * drops it), but an answer never takes one over. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,5 +124,33 @@ hc_err rs_answer_apply(struct conn *c, const struct reg_change *x, const struct 
 		*rm = NULL;
 		*nrm = 0;
 	}
+	return err;
+}
+
+bool rs_answer_takeover(const struct reg_change *x, struct rs_in *held, const struct rs_in *add)
+{
+	if (x->answer ||
+	    (held->nsource == add->nsource && memcmp(held->source, add->source, add->nsource) == 0))
+		return false;
+	held->source = add->source;
+	held->nsource = add->nsource;
+	held->cause = add->cause;
+	held->ncause = add->ncause;
+	held->at = add->at;
+	return true;
+}
+
+hc_err rs_answer_takeover_visit(struct conn *c, const struct reg_change *x,
+				const struct reg_input *in, bool *took)
+{
+	hc_err err;
+
+	*took = false;
+	if (x->answer)
+		return HC_OK;
+	err = rs_run(c, rs_q(c, S_VISIT_INPUT_TAKE, "tttti", x->person, in->json, in->source,
+			     in->cause, in->at),
+		     "input");
+	*took = err == HC_OK && sqlite3_changes(c->db) > 0;
 	return err;
 }

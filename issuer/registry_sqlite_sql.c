@@ -123,6 +123,8 @@ static const char *const sql[S_N] = {
 	[S_ANSWER_SET] = "INSERT INTO answers (person, source, at) VALUES (?1, ?2, ?3)"
 			 " ON CONFLICT (person, source) DO UPDATE SET at = excluded.at",
 	[S_VISIT_INPUTS_OF] = "SELECT json FROM visit_inputs WHERE person = ?1 AND source = ?2",
+	[S_VISIT_INPUT_TAKE] = "UPDATE visit_inputs SET source = ?3, cause = ?4, at = ?5"
+			       " WHERE person = ?1 AND json = ?2 AND source <> ?3",
 	[S_CODE_ADD] = "INSERT INTO codes (" CODE_COLS ")"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, '', ?9)",
 	[S_CODE_GET] = "SELECT revoked_at, person, status FROM codes WHERE jti = ?1",

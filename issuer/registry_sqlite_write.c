@@ -272,6 +272,8 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = x->action,
 					   .person = x->person,
 					   .cause = in->cause ? in->cause : x->cause};
+		bool took = false;
+		long at;
 		struct rs_in add = {.kind = rs_kind_index(in->kind), .json = in->json,
 				    .njson = strlen(in->json), .source = in->source,
 				    .nsource = strlen(in->source), .cause = in->cause,
@@ -281,10 +283,16 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 			err = rs_run(c, rs_q(c, S_VISIT_INPUT_ADD, "tttti", x->person, in->json,
 					     in->source, in->cause, in->at),
 				     "input");
-			if (err == HC_OK && sqlite3_changes(c->db) == 0)
-				continue; /* held already */
-		} else if (rs_row_find_input(w, add.kind, add.json, add.njson) >= 0) {
-			continue; /* the same kind and json is held already */
+			if (err == HC_OK && sqlite3_changes(c->db) == 0) {
+				/* held already (perhaps taken over) */
+				err = rs_answer_takeover_visit(c, x, in, &took);
+				*changed = *changed || took;
+				continue;
+			}
+		} else if ((at = rs_row_find_input(w, add.kind, add.json, add.njson)) >= 0) {
+			/* the same kind and json is held already (perhaps taken over) */
+			*changed = rs_answer_takeover(x, &w->in[at], &add) || *changed;
+			continue;
 		} else {
 			err = rs_row_add_input(w, &add);
 		}
