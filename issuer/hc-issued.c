@@ -55,7 +55,8 @@ static const char usage_token[] =
 	"add prints a new token once on standard output (43 characters, base64url\n"
 	"of 32 random bytes); the registry keeps only the SHA-256 of its 32 bytes.\n"
 	"Roles: counter, app, admin, auditor, source:nat, source:vac, source:trv,\n"
-	"source:visit, source:flag. NAME: 1..63 of A-Z a-z 0-9 . _ : @ -, unique.\n"
+	"source:visit, source:flag. NAME: 1..63 of A-Z a-z 0-9 . _ : @ -, unique,\n"
+	"not the name of one of the config's sources.\n"
 	"list prints one line per token: NAME ROLE CREATED REVOKED|-.\n"
 	"revoke: the token is refused from its next request on.\n";
 

@@ -3,9 +3,13 @@
 # carrier's itinerary service), as a real HTTPS server on loopback that
 # requires the service's client certificate (tests/tools/https_server.py).
 # Its answer reaches the person's code; within max_age it is not asked
-# again; down, slow, an HTTP error, garbage, an entry the record rules
-# refuse, an oversized answer and a person it does not know each fail the
-# request with 503 and the reason, never a code. Last line: totals.
+# again, also after a restart (the registry keeps when it answered); an
+# entry it stops reporting is removed and the status follows (the old
+# code revoked), while a lab's and a desk's inputs stay; a token named
+# as the source is refused; down, slow, an HTTP error, garbage, an entry
+# the record rules refuse, an oversized answer and a person it does not
+# know each fail the request with 503 and the reason, never a code. Last
+# line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
