@@ -88,7 +88,6 @@ hc_err rs_answer_apply(struct conn *c, const struct reg_change *x, const struct 
 	size_t ns = strlen(x->answer), cap = 0;
 	sqlite3_stmt *s;
 	hc_err err = HC_OK;
-	int rc = SQLITE_DONE;
 
 	*rm = NULL;
 	*nrm = 0;
@@ -101,19 +100,25 @@ hc_err rs_answer_apply(struct conn *c, const struct reg_change *x, const struct 
 	}
 	if (err == HC_OK) {
 		s = rs_q(c, S_VISIT_INPUTS_OF, "tt", x->person, x->answer);
-		if (!s)
-			err = HC_ERR_STORE;
-		while (err == HC_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-			const char *j = (const char *)sqlite3_column_text(s, 0);
-			size_t nj = (size_t)sqlite3_column_bytes(s, 0);
+		err = s ? HC_OK : HC_ERR_STORE;
+		while (err == HC_OK) {
+			int rc = sqlite3_step(s);
+			const char *j;
+			size_t nj;
 
-			if (j && !in_answer(x, RS_KIND_VISITS, j, nj))
-				err = add_remove(rm, nrm, &cap, RS_KIND_VISITS, j, nj);
-			else if (!j)
+			if (rc == SQLITE_DONE)
+				break;
+			if (rc != SQLITE_ROW) {
+				err = rs_dberr(c, "visit inputs");
+				break;
+			}
+			j = (const char *)sqlite3_column_text(s, 0);
+			nj = (size_t)sqlite3_column_bytes(s, 0);
+			if (!j)
 				err = HC_ERR_NOMEM;
+			else if (!in_answer(x, RS_KIND_VISITS, j, nj))
+				err = add_remove(rm, nrm, &cap, RS_KIND_VISITS, j, nj);
 		}
-		if (err == HC_OK && rc != SQLITE_DONE)
-			err = rs_dberr(c, "visit inputs");
 		rs_done(s);
 	}
 	if (err == HC_OK)
