@@ -55,7 +55,8 @@ static const char usage_token[] =
 	"add prints a new token once on standard output (43 characters, base64url\n"
 	"of 32 random bytes); the registry keeps only the SHA-256 of its 32 bytes.\n"
 	"Roles: counter, app, admin, auditor, source:nat, source:vac, source:trv,\n"
-	"source:visit, source:flag. NAME: 1..63 of A-Z a-z 0-9 . _ : @ -, unique.\n"
+	"source:visit, source:flag. NAME: 1..63 of A-Z a-z 0-9 . _ : @ -, unique,\n"
+	"not the name of one of the config's sources.\n"
 	"list prints one line per token: NAME ROLE CREATED REVOKED|-.\n"
 	"revoke: the token is refused from its next request on.\n";
 
@@ -266,6 +267,13 @@ static int cmd_token(int argc, char **argv)
 	}
 	if ((rc = load(o.config, &c)) != 0)
 		return rc;
+	for (size_t i = 0; sub[0] == 'a' && i < c.nsources; i++)
+		if (strcmp(o.name, c.sources[i].name) == 0) {
+			fprintf(stderr, "hc-issued: --name: %s is a source's name (inputs name "
+					"who supplied them)\n",
+				o.name);
+			return EXIT_REFUSED;
+		}
 	if ((err = reg_open(c.registry, false, &r)) != HC_OK) {
 		perr(c.registry, err);
 		return EXIT_USAGE;
@@ -368,8 +376,9 @@ static int cmd_serve(int argc, char **argv)
 		log_msg("%s", msg);
 		goto out;
 	}
-	if (svc_query_open(s) != HC_OK) {
-		log_msg("sources: out of memory");
+	if ((err = svc_query_open(s)) != HC_OK) {
+		log_msg("sources: %s%s%s", hc_strerror(err), hc_detail()[0] ? ": " : "",
+			hc_detail());
 		goto out;
 	}
 	if (http_start(s, &h, msg, sizeof(msg)) != HC_OK) {

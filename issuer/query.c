@@ -2,11 +2,13 @@
  * carrier's itinerary service, for example). When a code is requested and
  * a source's data about the person is older than its max_age, the service
  * POSTs {"id":ID} to the source over HTTPS with its client certificate;
- * the answer, inputs in the record format without "person", is stored as
- * the person's inputs (supplied by the source) before the status is
- * computed. A source that cannot answer (down, slow, an error, garbage)
- * fails the request with 503 and the reason: a status is never built on
- * missing data. */
+ * the answer, inputs in the record format without "person", is the
+ * source's whole word on the person: stored as the person's inputs
+ * (supplied by the source), those it supplied before and leaves out now
+ * removed, and the time of the answer recorded, in one registry change
+ * before the status is computed (reg_change.answer). A source that
+ * cannot answer (down, slow, an error, garbage) fails the request with
+ * 503 and the reason: a status is never built on missing data. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +23,15 @@
 #include "service.h"
 
 #define QUERY_MAX_ANSWER (1u << 20)
-#define QUERY_SLOTS 16384 /* per source; a slot lost to a collision is asked again */
+#define QUERY_SLOTS 16384 /* per source; a slot lost to a collision reads the registry */
 #define QUERY_MAX_INPUTS 1280
 
 static const char *const kinds[] = {"nat", "vaccinations", "travel", "visits", "flags"};
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-/* When each person was last answered for, by person key: a cache (a
- * restart or a collision only makes the service ask again). */
+/* When each person was last answered for, by person key: a cache in
+ * front of the registry's record of it (reg_answered), which holds across
+ * restarts and collisions. */
 struct asked {
 	char key[REG_KEY_LEN + 1];
 	int64_t at;
@@ -39,12 +42,49 @@ struct query {
 	struct asked *slots[CFG_MAX_SOURCES];
 };
 
-hc_err svc_query_open(struct svc *s)
+struct clash {
+	const struct cfg *cfg;
+	const char *name;  /* a token named as a source, or NULL */
+};
+
+static void clash_one(void *arg, const struct reg_token *t)
 {
-	struct query *q;
+	struct clash *c = arg;
+
+	for (size_t i = 0; !c->name && i < c->cfg->nsources; i++)
+		if (strcmp(t->name, c->cfg->sources[i].name) == 0)
+			c->name = c->cfg->sources[i].name;
+}
+
+/* An input names who supplied it, a token or a source: a source's answer
+ * removes what it supplied before, so no token may bear a source's name
+ * (its events would be taken for the source's, and the audit's actor
+ * could not tell them apart). */
+hc_err svc_query_names_ok(struct svc *s)
+{
+	struct clash c = {.cfg = s->cfg, .name = NULL};
+	hc_err err;
 
 	if (s->cfg->nsources == 0)
 		return HC_OK;
+	if ((err = reg_token_list(s->reg, clash_one, &c)) != HC_OK)
+		return err;
+	if (c.name) {
+		hc_set_detail("source %s: a token has the same name (revoke it and add one named "
+			      "otherwise, or rename the source)",
+			      c.name);
+		return HC_ERR_EXISTS;
+	}
+	return HC_OK;
+}
+
+hc_err svc_query_open(struct svc *s)
+{
+	struct query *q;
+	hc_err err;
+
+	if ((err = svc_query_names_ok(s)) != HC_OK || s->cfg->nsources == 0)
+		return err;
 	if (!(q = calloc(1, sizeof(*q))))
 		return HC_ERR_NOMEM;
 	if (pthread_mutex_init(&q->mu, NULL) != 0) {
@@ -83,16 +123,31 @@ static size_t slot_of(const char *key)
 	return h % QUERY_SLOTS;
 }
 
-/* Whether source i answered for key within max_age of now. */
-static bool fresh(struct query *q, size_t i, const char *key, int64_t max_age, int64_t now)
+/* Whether source i answered for key within max_age of now: the cache,
+ * else the registry (a read that fails asks again: the answer's write
+ * then says why). An answer dated after now (the clock set back) is not
+ * fresh. */
+static bool fresh(struct svc *s, size_t i, const char *key, int64_t max_age, int64_t now)
 {
-	const struct asked *a = &q->slots[i][slot_of(key)];
+	struct query *q = s->query;
+	struct asked *a = &q->slots[i][slot_of(key)];
+	int64_t at = 0;
 	bool ok;
 
 	pthread_mutex_lock(&q->mu);
-	ok = strcmp(a->key, key) == 0 && now - a->at < max_age;
+	ok = strcmp(a->key, key) == 0 && now >= a->at && now - a->at < max_age;
 	pthread_mutex_unlock(&q->mu);
-	return ok;
+	if (ok)
+		return true;
+	if (reg_answered(s->reg, key, s->cfg->sources[i].name, &at) != HC_OK)
+		return false;
+	if (now < at || now - at >= max_age)
+		return false;
+	pthread_mutex_lock(&q->mu);
+	memcpy(a->key, key, REG_KEY_LEN + 1);
+	a->at = at;
+	pthread_mutex_unlock(&q->mu);
+	return true;
 }
 
 static void answered(struct query *q, size_t i, const char *key, int64_t now)
@@ -143,9 +198,10 @@ static hc_err answer_inputs(const struct cfg_source *src, const struct caller *w
 	return HC_OK;
 }
 
-/* Asks source i about the person and stores what it says. */
+/* Asks source i about the person and stores what it says; *at: when it
+ * answered. */
 static hc_err ask(struct svc *s, size_t i, const struct caller *who, const char *key,
-		  const char *id, const char *mname, const char *mid)
+		  const char *id, const char *mname, const char *mid, int64_t *at)
 {
 	const struct cfg_source *src = &s->cfg->sources[i];
 	struct reg_input *in = NULL;
@@ -192,20 +248,21 @@ static hc_err ask(struct svc *s, size_t i, const struct caller *who, const char 
 		hc_set_detail("answer: %s%s%s", hc_strerror(err), d[0] ? ": " : "", d);
 		goto out;
 	}
-	if (nin > 0) {
-		memset(&ch, 0, sizeof(ch));
-		ch.actor = src->name;
-		ch.cause = who->reqid;
-		ch.action = "record";
-		ch.now = hc_now();
-		ch.person = key;
-		ch.name = mname;
-		ch.id = mid;
-		ch.expect_version = -1;
-		ch.inputs = in;
-		ch.ninputs = nin;
-		err = reg_apply(s->reg, &ch, NULL);
-	}
+	/* Even an answer that adds nothing: it removes what the source left
+	 * out and records when it answered. */
+	memset(&ch, 0, sizeof(ch));
+	ch.actor = src->name;
+	ch.cause = who->reqid;
+	ch.action = "record";
+	ch.now = *at = hc_now();
+	ch.person = key;
+	ch.name = mname;
+	ch.id = mid;
+	ch.expect_version = -1;
+	ch.inputs = in;
+	ch.ninputs = nin;
+	ch.answer = src->name;
+	err = reg_apply(s->reg, &ch, NULL);
 out:
 	for (size_t k = 0; texts && k < nin; k++)
 		free(texts[k]);
@@ -219,7 +276,7 @@ hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const
 		 const char *mname, const char *mid)
 {
 	struct reg_person p;
-	int64_t now = hc_now();
+	int64_t now = hc_now(), at = 0;
 	hc_err err;
 
 	if (!s->query)
@@ -240,10 +297,10 @@ hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const
 	for (size_t i = 0; i < s->cfg->nsources && err == HC_OK; i++) {
 		const struct cfg_source *src = &s->cfg->sources[i];
 
-		if (fresh(s->query, i, key, src->max_age, now))
+		if (fresh(s, i, key, src->max_age, now))
 			continue;
-		if ((err = ask(s, i, who, key, id, mname, mid)) == HC_OK) {
-			answered(s->query, i, key, now);
+		if ((err = ask(s, i, who, key, id, mname, mid, &at)) == HC_OK) {
+			answered(s->query, i, key, at);
 		} else {
 			char d[300];
 

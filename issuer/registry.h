@@ -139,6 +139,13 @@ struct reg_change {
 	const struct reg_input *removes;  /* kind and json only */
 	size_t nremoves;
 	const char *event;       /* NULL: not an event */
+	/* answer: a queried source's whole answer about the person, the
+	 * source named as its inputs' source. After 2, the person's inputs
+	 * supplied by that source and not among inputs join removes (those
+	 * supplied by anyone else are never touched), and (person, source)
+	 * is recorded as answered at now (reg_answered), even when nothing
+	 * else changes. NULL: not an answer. */
+	const char *answer;
 	bool has_status;
 	enum hc_status st;
 	const char *const *why;
@@ -160,6 +167,11 @@ hc_err reg_apply_many(struct reg *r, const struct reg_change *c, size_t n, hc_er
  * and with person NULL for a revocation (which names a code, not a
  * person). Set before the registry is written. */
 void reg_on_change(struct reg *r, void (*fn)(void *arg, const char *person), void *arg);
+
+/* When source last answered for the person (a change with answer): *at;
+ * HC_ERR_NOT_FOUND when it never did. */
+hc_err reg_answered(struct reg *r, const char *person, const char *source,
+		    int64_t *at) HC_WUR;
 
 /* Revokes one code at now (admin): HC_ERR_NOT_FOUND for an unknown jti;
  * a code already revoked keeps its first time (HC_OK, *already = true).

@@ -33,6 +33,10 @@ enum rs_stmt {
 	S_VISIT_INPUT_DEL,
 	S_VISIT_INPUTS,
 	S_EVENT_ADD,
+	S_ANSWER_GET,
+	S_ANSWER_SET,
+	S_VISIT_INPUTS_OF,
+	S_VISIT_INPUT_TAKE,
 	S_CODE_ADD,
 	S_CODE_GET,
 	S_CODE_REVOKE,
@@ -174,6 +178,21 @@ long rs_row_held(const struct rs_row *w);
 /* Drops the codes expired at now but the newest of them; true when it
  * dropped one. */
 bool rs_row_prune(struct rs_row *w, int64_t now);
+
+/* registry_sqlite_query.c: a queried source's answer (reg_change.answer):
+ * the inputs of x->answer that w and the person's visits hold and that
+ * x->inputs lacks, as removes (kind and json, malloc'd with their texts:
+ * rs_answer_free), and the time of the answer recorded. */
+hc_err rs_answer_apply(struct conn *c, const struct reg_change *x, const struct rs_row *w,
+		       struct reg_input **rm, size_t *nrm) HC_WUR;
+void rs_answer_free(struct reg_input *rm, size_t n);
+/* A change that is not an answer supplies an input the person holds from
+ * another: the held input becomes the change's (source, cause, time), so
+ * that the first supplier's next answer does not remove it. True (or
+ * *took) when it did. */
+bool rs_answer_takeover(const struct reg_change *x, struct rs_in *held, const struct rs_in *add);
+hc_err rs_answer_takeover_visit(struct conn *c, const struct reg_change *x,
+				const struct reg_input *in, bool *took) HC_WUR;
 
 /* registry_sqlite_migrate.c: a registry of schema version 1 brought to
  * version 2 in one transaction (on the writer's connection, at open). */

@@ -119,6 +119,12 @@ static const char *const sql[S_N] = {
 			   " ORDER BY seq DESC LIMIT ?2",
 	[S_EVENT_ADD] = "INSERT INTO events (source, event, person, at) VALUES (?1, ?2, ?3, ?4)"
 			" ON CONFLICT (source, event) DO NOTHING",
+	[S_ANSWER_GET] = "SELECT at FROM answers WHERE person = ?1 AND source = ?2",
+	[S_ANSWER_SET] = "INSERT INTO answers (person, source, at) VALUES (?1, ?2, ?3)"
+			 " ON CONFLICT (person, source) DO UPDATE SET at = excluded.at",
+	[S_VISIT_INPUTS_OF] = "SELECT json FROM visit_inputs WHERE person = ?1 AND source = ?2",
+	[S_VISIT_INPUT_TAKE] = "UPDATE visit_inputs SET source = ?3, cause = ?4, at = ?5"
+			       " WHERE person = ?1 AND json = ?2 AND source <> ?3",
 	[S_CODE_ADD] = "INSERT INTO codes (" CODE_COLS ")"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, '', ?9)",
 	[S_CODE_GET] = "SELECT revoked_at, person, status FROM codes WHERE jti = ?1",
@@ -261,7 +267,12 @@ hc_err rs_schema_create(struct conn *c)
 static const char schema_events[] =
 	"CREATE TABLE IF NOT EXISTS events ("
 	" source TEXT NOT NULL, event TEXT NOT NULL, person TEXT NOT NULL, at INTEGER NOT NULL,"
-	" PRIMARY KEY (source, event)) WITHOUT ROWID;";
+	" PRIMARY KEY (source, event)) WITHOUT ROWID;"
+	/* When each queried source last answered for each person (its
+	 * max_age runs from there, across restarts). */
+	"CREATE TABLE IF NOT EXISTS answers ("
+	" person TEXT NOT NULL, source TEXT NOT NULL, at INTEGER NOT NULL,"
+	" PRIMARY KEY (person, source)) WITHOUT ROWID;";
 
 hc_err rs_schema_extend(struct conn *c)
 {
@@ -585,6 +596,8 @@ hc_err rs_change_check(const struct reg_change *c)
 			return HC_ERR_INVALID_ARG;
 		}
 	if (c->event && !rs_name_ok(c->event, RS_MAX_TEXT, "event"))
+		return HC_ERR_INVALID_ARG;
+	if (c->answer && !rs_name_ok(c->answer, REG_NAME_LEN, "answer"))
 		return HC_ERR_INVALID_ARG;
 	if (c->has_status && ((unsigned)c->st > HC_ST_RED || !why_ok(c->why, c->nwhy))) {
 		if ((unsigned)c->st > HC_ST_RED)

@@ -258,17 +258,22 @@ static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change
 }
 
 /* The inputs added (those the person does not hold) and removed (those
- * held), each audited; *changed when any was. */
+ * held, and an answer's: registry_sqlite_query.c), each audited; *changed
+ * when any was. */
 static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_change *x,
 			   struct rs_row *w, bool *changed)
 {
-	hc_err err = HC_OK;
+	struct reg_input *rm = NULL;
+	size_t nrm = 0;
+	hc_err err = x->answer ? rs_answer_apply(c, x, w, &rm, &nrm) : HC_OK;
 
 	for (size_t i = 0; err == HC_OK && i < x->ninputs; i++) {
 		const struct reg_input *in = &x->inputs[i];
 		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = x->action,
 					   .person = x->person,
 					   .cause = in->cause ? in->cause : x->cause};
+		bool took = false;
+		long at;
 		struct rs_in add = {.kind = rs_kind_index(in->kind), .json = in->json,
 				    .njson = strlen(in->json), .source = in->source,
 				    .nsource = strlen(in->source), .cause = in->cause,
@@ -278,10 +283,16 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 			err = rs_run(c, rs_q(c, S_VISIT_INPUT_ADD, "tttti", x->person, in->json,
 					     in->source, in->cause, in->at),
 				     "input");
-			if (err == HC_OK && sqlite3_changes(c->db) == 0)
-				continue; /* held already */
-		} else if (rs_row_find_input(w, add.kind, add.json, add.njson) >= 0) {
-			continue; /* the same kind and json is held already */
+			if (err == HC_OK && sqlite3_changes(c->db) == 0) {
+				/* held already (perhaps taken over) */
+				err = rs_answer_takeover_visit(c, x, in, &took);
+				*changed = *changed || took;
+				continue;
+			}
+		} else if ((at = rs_row_find_input(w, add.kind, add.json, add.njson)) >= 0) {
+			/* the same kind and json is held already (perhaps taken over) */
+			*changed = rs_answer_takeover(x, &w->in[at], &add) || *changed;
+			continue;
 		} else {
 			err = rs_row_add_input(w, &add);
 		}
@@ -292,8 +303,9 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 		if (err == HC_OK)
 			err = audit_add(c, ch, &e);
 	}
-	for (size_t i = 0; err == HC_OK && i < x->nremoves; i++) {
-		const struct reg_input *in = &x->removes[i];
+	for (size_t i = 0; err == HC_OK && i < x->nremoves + nrm; i++) {
+		const struct reg_input *in =
+			i < x->nremoves ? &x->removes[i] : &rm[i - x->nremoves];
 		struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = x->action,
 					   .person = x->person,
 					   .cause = in->cause ? in->cause : x->cause};
@@ -317,6 +329,7 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 		if (err == HC_OK)
 			err = audit_add(c, ch, &e);
 	}
+	rs_answer_free(rm, nrm);
 	return err;
 }
 

@@ -106,6 +106,9 @@ void svc_metrics(struct svc *s, struct reply *r);
  * A source that cannot answer: HC_ERR_UNAVAILABLE, the detail naming the
  * source and why. An unknown person with mname NULL: HC_OK, nothing asked. */
 hc_err svc_query_open(struct svc *s) HC_WUR;
+/* HC_ERR_EXISTS (the detail names it) when a token bears the name of a
+ * source: inputs name who supplied them, tokens and sources alike. */
+hc_err svc_query_names_ok(struct svc *s) HC_WUR;
 void svc_query_close(struct svc *s);
 hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const char *id,
 		 const char *mname, const char *mid) HC_WUR;

@@ -3,9 +3,13 @@
 # carrier's itinerary service), as a real HTTPS server on loopback that
 # requires the service's client certificate (tests/tools/https_server.py).
 # Its answer reaches the person's code; within max_age it is not asked
-# again; down, slow, an HTTP error, garbage, an entry the record rules
-# refuse, an oversized answer and a person it does not know each fail the
-# request with 503 and the reason, never a code. Last line: totals.
+# again, also after a restart (the registry keeps when it answered); an
+# entry it stops reporting is removed and the status follows (the old
+# code revoked), while a lab's and a desk's inputs stay; a token named
+# as the source is refused; down, slow, an HTTP error, garbage, an entry
+# the record rules refuse, an oversized answer and a person it does not
+# know each fail the request with 503 and the reason, never a code. Last
+# line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -37,6 +41,7 @@ service_env '"threads":4,"risk_feed":{"url":"https://127.0.0.1:1/risk-areas.jws"
 	T_C=$(D token add --config $CF --role counter --name desk) &&
 	T_P=$(D token add --config $CF --role app --name app) &&
 	T_A=$(D token add --config $CF --role auditor --name watcher) &&
+	T_L=$(D token add --config $CF --role source:nat --name lab42) &&
 	ok "service, client certificate, tokens" || { bad "setup"; totals; exit 1; }
 
 # The national risk-area list, and the carrier (client certificate required).
@@ -106,6 +111,52 @@ echo "$out" | grep '"action":"record"' | grep -q '"actor":"carrier"' &&
 grep -q "$(id 1)" o/log o/registry.db* 2>/dev/null && bad "the identity number is written down" ||
 	ok "the identity number is in neither the log nor the registry"
 
+# ---- an answer is the source's whole word: what it leaves out goes ----
+# id 10: a lab's test (an event) and the desk's record of the same stay
+# the carrier reports; id 1: the carrier's stay only. Then the carrier
+# cancels both itineraries: id 1's stay is removed (green, the red code
+# revoked); id 10 keeps the desk's stay and the lab's test (red).
+audit() { curl -s --cacert ca.pem -H "Authorization: Bearer $T_A" "$URL/v1/audit?after=0&limit=10000"; }
+STAY=$(printf '{"region":"310115","from":"%s","to":"%s"}' "$(day -3)" "$(day -2)")
+echo "{\"travel\":[$STAY]}" > www/itinerary/$(id 10).json
+R=$(curl -s -w ' %{http_code}' --cacert ca.pem -H "Authorization: Bearer $T_L" \
+	-H 'Content-Type: application/x-ndjson' --data-binary \
+	"{\"event\":\"lab-1\",\"type\":\"nat\",\"id\":\"$(id 10)\",\"at\":$(($(date +%s) - 3600)),\"result\":\"negative\",\"lab\":\"Lab 42\"}" \
+	"$URL/v1/events")
+BODY=$(curl -s -w ' %{http_code}' --cacert ca.pem -H "Authorization: Bearer $T_C" \
+	-H 'Content-Type: application/json' \
+	--data-binary "{\"person\":{\"name\":\"王五\",\"id\":\"$(id 10)\"},\"travel\":[$STAY]}" "$URL/v1/records")
+[ "${R##* }" = 200 ] && has "$R" '"accepted":1' && [ "${BODY##* }" = 200 ] &&
+	has "$BODY" '"status":"red"' && [ "$(asked "$(id 10)")" = 1 ] &&
+	ok "id 10: a lab's test, the desk's stay, the carrier asked (red)" || bad "id 10" "$R $BODY"
+echo '{}' > www/itinerary/$(id 1).json
+echo '{}' > www/itinerary/$(id 10).json
+sleep 3.1
+code "$(id 1)"
+[ "$ST" = 200 ] && has "$BODY" '"status":"green"' && [ "$(asked "$(id 1)")" = 3 ] &&
+	ok "the carrier drops the stay: asked again, green" || bad "dropped stay" "$BODY"
+out=$(audit)
+echo "$out" | grep '"action":"record"' | grep '"actor":"carrier"' | grep -q '"why":\["travel","removed"\]' &&
+	ok "audit: the stay removed by the carrier" || bad "audit: removed"
+echo "$out" | grep '"action":"revoke"' | grep -q -e "\"jti\":\"$jti\"" &&
+	ok "the red code is revoked" || bad "red code not revoked" "$jti"
+code "$(id 10)"
+[ "$ST" = 200 ] && has "$BODY" '"status":"red"' && [ "$(asked "$(id 10)")" = 2 ] &&
+	ok "the carrier's empty answer leaves the desk's stay: red" || bad "desk's stay" "$BODY"
+[ "$(echo "$out" | grep -c '"removed"')" = 1 ] && [ "$(audit | grep -c '"removed"')" = 1 ] &&
+	ok "nothing else removed (the lab's test, the desk's stay)" || bad "removed others" "$(audit | grep removed)"
+
+# ---- when it answered is kept: a restart does not ask again ----
+restart() { # MAX_AGE
+	kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=""
+	sed -i "s|\"max_age\":\"[0-9]*s\"|\"max_age\":\"$1\"|" $CF
+	start_daemon
+}
+restart 60s && code "$(id 10)" && [ "$ST" = 200 ] && [ "$(asked "$(id 10)")" = 2 ] &&
+	ok "a restart within max_age: the source not asked again" || bad "restart within max_age" "$BODY"
+restart 1s && sleep 1.1 && code "$(id 10)" && [ "$ST" = 200 ] && [ "$(asked "$(id 10)")" = 3 ] &&
+	ok "past max_age after a restart: asked again" || bad "restart past max_age" "$BODY"
+
 # ---- a source that cannot answer: 503 and the reason, never a code ----
 fault() { # N NAME WANT...: POST /v1/records for id N
 	local n=$1 name=$2 w d=""
@@ -133,12 +184,22 @@ code "$(id 3)"
 kill "$SPID"; wait "$SPID" 2>/dev/null
 echo '{}' > www/itinerary/$(id 9).json
 fault 9 "the source down" "source carrier" "network"
-sleep 3.1
+sleep 1.1
 code "$(id 1)"
 [ "$ST" = 503 ] && ! has "$BODY" '"jws"' && has "$BODY" "source carrier" &&
 	ok "the source down past max_age: no code, not even the held one" || bad "held code on missing data" "$BODY"
 kill "$DPID"; wait "$DPID" 2>/dev/null; rc=$?; DPID=""
 [ $rc = 0 ] && ok "SIGTERM: the service stops cleanly (exit 0, no sanitizer report)" || bad "stop" "exit $rc; $(tail -5 o/log)"
+
+# A token named as a source would pass for it (inputs name who supplied
+# them): refused when added, and the service does not start with one.
+D token add --config $CF --role source:trv --name carrier > tok.out 2> tok.err; rc=$?
+[ $rc = 1 ] && [ ! -s tok.out ] && grep -q "a source's name" tok.err &&
+	ok "token add: a source's name refused" || bad "token named as a source" "exit $rc: $(cat tok.err)"
+sed 's|"name":"carrier"|"name":"lab42"|' $CF > o/clash.json
+timeout 20 "$B/hc-issued" serve --config o/clash.json --log o/clash.log; rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && grep -q "source lab42: a token has the same name" o/clash.log &&
+	ok "serve: a token named as a source refused" || bad "serve with a clash" "exit $rc: $(tail -2 o/clash.log)"
 
 totals
 [ "$fail" -eq 0 ]

@@ -2,7 +2,7 @@
  * directory: open and refuse (garbage, another SQLite database, another
  * schema version), file modes, tokens, every rule of reg_apply, admin
  * revocation, the revocation list and its seq, stats, backup, damaged
- * rows, and the audit chain recomputed with hc_sha256. The load tests (64
+ * rows, a queried source's answers, and the audit chain recomputed with hc_sha256. The load tests (64
  * threads, kill -9) are in t_registry_load.c. */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
@@ -666,6 +666,139 @@ static void batch(void)
 	reg_close(r);
 }
 
+
+/* A queried source's answer (reg_change.answer): what the source supplied
+ * before and leaves out is removed (row inputs and visits, with their
+ * exposure rows); what others supplied stays, also an input a record took
+ * over from the source; when it answered is kept (reg_answered). */
+#define T1 "{\"region\":\"310115\",\"from\":\"2026-11-10\",\"to\":\"2026-11-12\"}"
+#define T2 "{\"region\":\"330106\",\"from\":\"2026-11-10\",\"to\":\"2026-11-11\"}"
+#define V1 "{\"venue\":\"330106-000042\",\"at\":1795300000}"
+#define V2 "{\"venue\":\"330106-000043\",\"at\":1795300100}"
+#define N1 "{\"at\":1795390000,\"result\":\"negative\",\"lab\":\"L\"}"
+static hc_err answer(struct reg *r, const char *key, const char *src, int64_t now,
+		     const struct reg_input *in, size_t n)
+{
+	struct reg_change c;
+
+	change_base(&c, key, now);
+	c.actor = src;
+	c.answer = src;
+	c.inputs = in;
+	c.ninputs = n;
+	return reg_apply(r, &c, NULL);
+}
+
+static hc_err supply(struct reg *r, const char *key, const char *src, int64_t now,
+		     const struct reg_input *in)
+{
+	struct reg_change c;
+
+	change_base(&c, key, now);
+	c.actor = src;
+	c.inputs = in;
+	c.ninputs = 1;
+	return reg_apply(r, &c, NULL);
+}
+
+static bool holds(struct reg *r, const char *key, const char *json)
+{
+	struct reg_person p;
+	bool yes = false;
+
+	if (reg_person_get(r, key, &p) == HC_OK)
+		yes = p.inputs && strstr(p.inputs, json) != NULL;
+	reg_person_clear(&p);
+	return yes;
+}
+
+static void answers(void)
+{
+	const char *path = in_dir("answers.db");
+	struct reg *r = NULL;
+	struct reg_input first[] = {{"travel", T1, "carrier", NULL, NOW},
+				    {"visits", V1, "carrier", NULL, NOW},
+				    {"visits", V2, "carrier", NULL, NOW}};
+	struct reg_input desk_t1 = {"travel", T1, "counter-1", "req-7", NOW + 1};
+	struct reg_input lab_n1 = {"nat", N1, "lab", "ev-1", NOW + 1};
+	struct reg_input desk_t2 = {"travel", T2, "counter-1", NULL, NOW + 1};
+	struct reg_input lab_v2 = {"visits", V2, "lab", NULL, NOW + 1};
+	struct reg_change c;
+	char key[REG_KEY_LEN + 1], other[REG_KEY_LEN + 1];
+	int64_t at = -1, seq;
+	sqlite3 *db;
+
+	make_key(41, key);
+	make_key(42, other);
+	CHECK_ERR(reg_open(path, true, &r), HC_OK);
+	if (!r)
+		return;
+	CHECK_ERR(reg_answered(r, key, "carrier", &at), HC_ERR_NOT_FOUND);
+	CHECK_ERR(answer(r, key, "carrier", NOW, first, 3), HC_OK);
+	CHECK_ERR(answer(r, other, "carrier", NOW, first, 1), HC_OK);
+	CHECK_ERR(reg_answered(r, key, "carrier", &at), HC_OK);
+	CHECK(at == NOW);
+	CHECK_ERR(reg_answered(r, key, "carrier-2", &at), HC_ERR_NOT_FOUND);
+	CHECK_ERR(supply(r, key, "lab", NOW + 1, &lab_n1), HC_OK);
+	CHECK_ERR(supply(r, key, "counter-1", NOW + 1, &desk_t2), HC_OK);
+	CHECK_ERR(supply(r, key, "lab", NOW + 1, &lab_v2), HC_OK); /* takes V2 over */
+	seq = audit_seq(r);
+
+	/* another source's empty answer touches nothing of the carrier's */
+	CHECK_ERR(answer(r, key, "carrier-2", NOW + 5, NULL, 0), HC_OK);
+	CHECK(audit_seq(r) == seq && holds(r, key, "310115") && holds(r, key, "000042"));
+	CHECK_ERR(reg_answered(r, key, "carrier-2", &at), HC_OK);
+	CHECK(at == NOW + 5);
+
+	/* the carrier drops V1 and V2: V1 goes (with its exposure row), V2
+	 * is the lab's now and stays; T1 is repeated and stays */
+	CHECK_ERR(answer(r, key, "carrier", NOW + 10, first, 1), HC_OK);
+	CHECK(audit_seq(r) == seq + 1);
+	CHECK(!holds(r, key, "000042") && holds(r, key, "000043") && holds(r, key, "310115"));
+	CHECK(holds(r, key, "negative") && holds(r, key, "330106\",\"from"));
+	CHECK_ERR(reg_answered(r, key, "carrier", &at), HC_OK);
+	CHECK(at == NOW + 10);
+
+	/* the desk records T1 too (taken over): the carrier's empty answer
+	 * removes nothing, and is still recorded */
+	CHECK_ERR(supply(r, key, "counter-1", NOW + 11, &desk_t1), HC_OK);
+	CHECK(audit_seq(r) == seq + 1);
+	CHECK_ERR(answer(r, key, "carrier", NOW + 20, NULL, 0), HC_OK);
+	CHECK(audit_seq(r) == seq + 1 && holds(r, key, "310115") && holds(r, key, "000043"));
+	CHECK_ERR(reg_answered(r, key, "carrier", &at), HC_OK);
+	CHECK(at == NOW + 20);
+
+	/* the other person's T1 is the carrier's alone: removed */
+	CHECK_ERR(answer(r, other, "carrier", NOW + 20, NULL, 0), HC_OK);
+	CHECK(!holds(r, other, "310115") && audit_seq(r) == seq + 2);
+
+	/* a source's name is checked like an actor's */
+	change_base(&c, key, NOW + 30);
+	c.answer = "bad\nname";
+	CHECK_ERR(reg_apply(r, &c, NULL), HC_ERR_INVALID_ARG);
+	reg_close(r);
+	r = NULL;
+
+	db = sql_open(path);
+	CHECK(sql_int(db, "SELECT count(*) FROM visits WHERE venue = '330106-000042'", NULL, NULL,
+		      0) == 0);
+	CHECK(sql_int(db, "SELECT count(*) FROM visits WHERE venue = '330106-000043'", NULL, NULL,
+		      0) == 1);
+	CHECK(sql_int(db, "SELECT count(*) FROM travel WHERE person = ?1", other, NULL, 0) == 0);
+	CHECK(sql_int(db, "SELECT count(*) FROM travel WHERE person = ?1", key, NULL, 0) == 2);
+	CHECK(sql_int(db, "SELECT count(*) FROM audit WHERE CAST(line AS TEXT) LIKE '%removed%'",
+		      NULL, NULL, 0) == 2);
+	sqlite3_close(db);
+	/* kept across a reopen */
+	CHECK_ERR(reg_open(path, false, &r), HC_OK);
+	if (r) {
+		CHECK_ERR(reg_answered(r, key, "carrier", &at), HC_OK);
+		CHECK(at == NOW + 20);
+		check_chain(r);
+		reg_close(r);
+	}
+}
+
 void t_main(void)
 {
 	dir = t_tmpdir();
@@ -676,5 +809,6 @@ void t_main(void)
 	t_end();
 	RUN(lists_stats_backup);
 	RUN(batch);
+	RUN(answers);
 	fx_cleanup();
 }
