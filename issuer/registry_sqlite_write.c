@@ -6,7 +6,8 @@
  * chained too). The members each action fills (others null, why []):
  *
  *   record, event   person; why [kind of the input], or [kind, "removed"]
- *                   for an input removed (a flag cleared); cause (the
+ *                   for an input removed (a flag cleared), [kind] too for an
+ *                   input taken over from another supplier; cause (the
  *                   input's, else the change's)
  *   status          person; from (null the first time), to; why (the
  *                   policy's reasons); cause
@@ -286,17 +287,19 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 			if (err == HC_OK && sqlite3_changes(c->db) == 0) {
 				/* held already (perhaps taken over) */
 				err = rs_answer_takeover_visit(c, x, in, &took);
-				*changed = *changed || took;
-				continue;
+				if (!took)
+					continue;
 			}
 		} else if ((at = rs_row_find_input(w, add.kind, add.json, add.njson)) >= 0) {
 			/* the same kind and json is held already (perhaps taken over) */
-			*changed = rs_answer_takeover(x, &w->in[at], &add) || *changed;
-			continue;
+			if (!(took = rs_answer_takeover(x, &w->in[at], &add)))
+				continue;
 		} else {
 			err = rs_row_add_input(w, &add);
 		}
-		if (err == HC_OK)
+		/* A takeover is audited as a supply by its new supplier (the
+		 * exposure rows stay: the input itself is the same). */
+		if (err == HC_OK && !took)
 			err = exposure(c, x->person, add.kind, in->json, true);
 		*changed = true;
 		e.why[e.nwhy++] = in->kind;

@@ -759,18 +759,19 @@ static void answers(void)
 	CHECK_ERR(reg_answered(r, key, "carrier", &at), HC_OK);
 	CHECK(at == NOW + 10);
 
-	/* the desk records T1 too (taken over): the carrier's empty answer
-	 * removes nothing, and is still recorded */
+	/* the desk records T1 too (taken over, audited as the desk's
+	 * supply): the carrier's empty answer removes nothing, and is still
+	 * recorded */
 	CHECK_ERR(supply(r, key, "counter-1", NOW + 11, &desk_t1), HC_OK);
-	CHECK(audit_seq(r) == seq + 1);
+	CHECK(audit_seq(r) == seq + 2);
 	CHECK_ERR(answer(r, key, "carrier", NOW + 20, NULL, 0), HC_OK);
-	CHECK(audit_seq(r) == seq + 1 && holds(r, key, "310115") && holds(r, key, "000043"));
+	CHECK(audit_seq(r) == seq + 2 && holds(r, key, "310115") && holds(r, key, "000043"));
 	CHECK_ERR(reg_answered(r, key, "carrier", &at), HC_OK);
 	CHECK(at == NOW + 20);
 
 	/* the other person's T1 is the carrier's alone: removed */
 	CHECK_ERR(answer(r, other, "carrier", NOW + 20, NULL, 0), HC_OK);
-	CHECK(!holds(r, other, "310115") && audit_seq(r) == seq + 2);
+	CHECK(!holds(r, other, "310115") && audit_seq(r) == seq + 3);
 
 	/* a source's name is checked like an actor's */
 	change_base(&c, key, NOW + 30);
