@@ -57,8 +57,21 @@ static hc_err merged_inputs(const char *stored, const struct ev *e, char **out)
 	hc_err err;
 
 	*out = NULL;
-	if (hc_json_parse(stored && stored[0] ? stored : "{}", stored && stored[0] ? strlen(stored) : 2,
-			  &all) != HC_OK) {
+	if (!stored || !stored[0] || strcmp(stored, "{}") == 0) {
+		/* None stored (a person first seen): {member:[entry]}, or {} for
+		 * a flag cleared; e->json is cJSON's own print, so the text is
+		 * the one the general path below would print. */
+		size_t n = strlen(member) + strlen(e->json) + 8;
+
+		if (!(*out = malloc(n)))
+			return HC_ERR_NOMEM;
+		if (e->type == EV_FLAG && !e->set)
+			(void)snprintf(*out, n, "{}");
+		else
+			(void)snprintf(*out, n, "{\"%s\":[%s]}", member, e->json);
+		return HC_OK;
+	}
+	if (hc_json_parse(stored, strlen(stored), &all) != HC_OK) {
 		hc_set_detail("the registry's inputs of this person do not parse");
 		return HC_ERR_STORE;
 	}
