@@ -234,6 +234,8 @@ void rs_conn_close(struct conn *c)
 	memset(c->st, 0, sizeof(c->st));
 	(void)sqlite3_close(c->db);
 	c->db = NULL;
+	hc_sha256_ctx_free(c->sha);
+	c->sha = NULL;
 }
 
 hc_err rs_schema_create(struct conn *c)
