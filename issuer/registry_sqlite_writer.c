@@ -102,7 +102,7 @@ static int64_t run_batch_savepoints(struct reg *r, struct job *batch)
 
 		if (j->kind == J_PING)
 			continue;
-		hc_set_detail("%s", "");
+		hc_set_detail(NULL);
 		j->err = rs_exec(c, S_SAVEPOINT, "savepoint");
 		if (j->err == HC_OK)
 			j->err = run_job(r, j, &ch);
@@ -147,7 +147,7 @@ static int64_t run_batch(struct reg *r, struct job *batch)
 		j->err = HC_OK;
 		if (j->kind == J_PING)
 			continue;
-		hc_set_detail("%s", "");
+		hc_set_detail(NULL);
 		if ((j->err = run_job(r, j, &ch)) == HC_OK) {
 			n++;
 			continue;
