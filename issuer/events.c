@@ -336,14 +336,18 @@ static bool result_add(struct results *r, const struct ev *e)
 	/* an escaped string takes at most 6 bytes a byte; hc_json_put_str
 	 * wants 5 to spare */
 	size_t need = 160 + 6 * strlen(e->event) + 6 * strlen(e->reason);
-	int k;
+	char num[24];
+	size_t k = sizeof(num) - 1, line = e->line;
 
 	if (!results_room(r, need))
 		return false;
-	k = snprintf(r->b + r->len, r->cap - r->len, "%s{\"line\":%zu", r->len ? "," : "", e->line);
-	if (k < 0 || (size_t)k >= r->cap - r->len)
+	num[k] = '\0';
+	do {
+		num[--k] = (char)('0' + line % 10);
+		line /= 10;
+	} while (line && k);
+	if (!result_lit(r, r->len ? ",{\"line\":" : "{\"line\":") || !result_lit(r, num + k))
 		return false;
-	r->len += (size_t)k;
 	if ((e->event[0] && (!result_lit(r, ",\"event\":") ||
 			     !hc_json_put_str(r->b, r->cap, &r->len, e->event))) ||
 	    !result_lit(r, ",\"verdict\":\"") || !result_lit(r, verdict_names[e->v]) ||

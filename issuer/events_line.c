@@ -317,7 +317,7 @@ void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_
 	if (has_case)
 		(void)snprintf(e->cause, sizeof(e->cause), "%s case %s", e->event, casebuf);
 	else
-		(void)snprintf(e->cause, sizeof(e->cause), "%s", e->event);
+		memcpy(e->cause, e->event, strlen(e->event) + 1); /* it fits: EVENT_LEN < cause */
 	e->json = text;
 	text = NULL;
 	goto out;

@@ -382,9 +382,10 @@ hc_err reg_apply_many(struct reg *r, const struct reg_change *c, size_t n, hc_er
 		size_t i = v[k].idx;
 
 		err[i] = v[k].err;
-		if (detail)
-			(void)snprintf(detail[i], REG_DETAIL_LEN, "%s",
-				       v[k].err != HC_OK ? v[k].detail : "");
+		if (detail && v[k].err != HC_OK)
+			(void)snprintf(detail[i], REG_DETAIL_LEN, "%s", v[k].detail);
+		else if (detail)
+			detail[i][0] = '\0';
 		if (version)
 			version[i] = v[k].out;
 	}
