@@ -2,6 +2,7 @@
  * JWK, RFC 7638 thumbprints, ES256 and SM2 verify, R||S <-> DER. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -74,6 +75,46 @@ hc_err hc_sha256(const uint8_t *in, size_t n, uint8_t out[32])
 		return HC_ERR_CRYPTO;
 	}
 	return HC_OK;
+}
+
+/* An EVP_MD_CTX under its own name, so that no header needs OpenSSL's. */
+struct hc_sha256_ctx {
+	EVP_MD_CTX *md;
+};
+
+hc_err hc_sha256_with(struct hc_sha256_ctx **ctx, const uint8_t *in, size_t n,
+		      uint8_t out[32])
+{
+	struct hc_sha256_ctx *c = *ctx;
+	unsigned int len = 0;
+
+	if (!c) {
+		if (!(c = calloc(1, sizeof(*c))))
+			return HC_ERR_NOMEM;
+		if (!(c->md = EVP_MD_CTX_new())) {
+			free(c);
+			return HC_ERR_NOMEM;
+		}
+		*ctx = c;
+	}
+	/* A context initialised again for the same digest keeps its state's
+	 * memory (OpenSSL 3). */
+	if (pthread_once(&sha256_once, sha256_fetch) != 0 || !sha256_md ||
+	    EVP_DigestInit_ex2(c->md, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(c->md, in, n) != 1 || EVP_DigestFinal_ex(c->md, out, &len) != 1 ||
+	    len != 32) {
+		ERR_clear_error();
+		return HC_ERR_CRYPTO;
+	}
+	return HC_OK;
+}
+
+void hc_sha256_ctx_free(struct hc_sha256_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	EVP_MD_CTX_free(ctx->md);
+	free(ctx);
 }
 
 hc_err hc_thumbprint(const char *x, const char *y, char out[HC_KID_LEN + 1])

@@ -114,6 +114,13 @@ hc_err hc_es256_verify_digest_evp(struct hc_verctx *v, const uint8_t digest[32],
 				  const uint8_t sig[HC_SIG_LEN]) HC_WUR;
 
 hc_err hc_sha256(const uint8_t *in, size_t n, uint8_t out[32]) HC_WUR;
+/* The same with a context kept by the caller (*ctx NULL at first, made
+ * here; freed by hc_sha256_ctx_free): a hash of a short text costs no
+ * allocation (the registry's audit entries, two or more a change). */
+struct hc_sha256_ctx;
+hc_err hc_sha256_with(struct hc_sha256_ctx **ctx, const uint8_t *in, size_t n,
+		      uint8_t out[32]) HC_WUR;
+void hc_sha256_ctx_free(struct hc_sha256_ctx *ctx);
 
 /* ECDSA signature conversions between DER and 64-byte R||S. */
 hc_err hc_sig_der_to_raw(const uint8_t *der, size_t n, uint8_t out[HC_SIG_LEN]) HC_WUR;

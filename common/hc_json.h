@@ -15,6 +15,10 @@
  * the rule (no offset: the same record gives the same result however it is
  * spaced); a duplicate's detail quotes its name. */
 hc_err hc_json_parse(const char *s, size_t n, cJSON **out) HC_WUR;
+/* Whether s[0..n) is one JSON text by RFC 8259 in UTF-8, without a NUL
+ * (the checks of hc_json_parse before its tree, nothing allocated: a
+ * number too large for a double, such as 1e400, passes). */
+bool hc_json_valid(const char *s, size_t n);
 /* The same for text that is not yet authenticated (a token's header and
  * claims): no detail quotes a byte of it. */
 hc_err hc_json_parse_untrusted(const char *s, size_t n, cJSON **out) HC_WUR;

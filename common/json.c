@@ -360,6 +360,14 @@ fail:
 	return err;
 }
 
+bool hc_json_valid(const char *s, size_t n)
+{
+	size_t odd;
+
+	return n > 0 && !memchr(s, '\0', n) && hc_utf8_valid(s, n) &&
+	       grammar(s, n, &odd) == HC_OK;
+}
+
 hc_err hc_json_parse(const char *s, size_t n, cJSON **out)
 {
 	return parse(s, n, true, out);

@@ -147,7 +147,7 @@ void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_
 	static const char *const entry_members[EV__N][4] = {
 		{"at", "result", "lab", NULL}, {"at", "product", "dose", NULL},
 		{"region", "from", "to", NULL}, {"venue", "at", NULL}, {NULL}};
-	cJSON *root = NULL, *rec = NULL, *entry = NULL, *person, *arr;
+	cJSON *root = NULL, *entry = NULL;
 	struct hc_record *r = NULL;
 	char type[8], id[24], name[260], casebuf[CASE_LEN + 1], flag[32], *text = NULL;
 	bool named = false, has_case = false;
@@ -211,12 +211,8 @@ void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_
 		ev_reject_err(e, false, "name", err);
 		goto out;
 	}
-	/* The entry, and a record around it for the record's own checks
+	/* The entry, then a record around it for the record's own checks
 	 * (name, id and entry: the first problem named). */
-	if (!(rec = cJSON_CreateObject()) || !(person = cJSON_AddObjectToObject(rec, "person")) ||
-	    !cJSON_AddStringToObject(person, "name", named ? name : "-") ||
-	    !cJSON_AddStringToObject(person, "id", id))
-		goto nomem;
 	if (e->type == EV_FLAG) {
 		if ((err = text_member(root, "flag", true, flag, sizeof(flag), NULL)) != HC_OK ||
 		    (err = text_member(root, "case", false, casebuf, sizeof(casebuf), &has_case)) !=
@@ -269,20 +265,38 @@ void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_
 			ev_reject(e, false, "dated after the time it was received (at)");
 			goto out;
 		}
-	} else {
-		if (!(arr = cJSON_AddArrayToObject(rec, ev_type_kinds[t])) ||
-		    !cJSON_AddItemToArray(arr, entry))
-			goto nomem;
-		entry = NULL;
 	}
+	/* {"person":{"name":N,"id":I},KIND:[ENTRY]} (a visit: no entry) as
+	 * text, the entry as printed: a number is taken as the API has always
+	 * taken it, after cJSON's print ("at": 1.0e9 is a whole second). */
 	{
-		char *rtext = cJSON_PrintUnformatted(rec);
+		size_t cap = strlen(text) + 6 * ((named ? strlen(name) : 1) + strlen(id)) + 96;
+		size_t len = 0;
+		char *rtext = malloc(cap);
+		bool ok;
 
 		if (!rtext)
 			goto nomem;
-		err = hc_record_parse(rtext, strlen(rtext), &r);
-		OPENSSL_cleanse(rtext, strlen(rtext));
+		memcpy(rtext, "{\"person\":{\"name\":", 18);
+		len = 18;
+		ok = hc_json_put_str(rtext, cap, &len, named ? name : "-");
+		if (ok && cap - len > 8) {
+			memcpy(rtext + len, ",\"id\":", 6);
+			len += 6;
+			ok = hc_json_put_str(rtext, cap, &len, id);
+		} else {
+			ok = false;
+		}
+		if (ok && e->type != EV_VISIT)
+			ok = snprintf(rtext + len, cap - len, "},\"%s\":[%s]}", ev_type_kinds[t],
+				      text) < (int)(cap - len);
+		else if (ok)
+			ok = snprintf(rtext + len, cap - len, "}}") < (int)(cap - len);
+		err = ok ? hc_record_parse(rtext, strlen(rtext), &r) : HC_ERR_NOMEM;
+		OPENSSL_cleanse(rtext, cap);
 		free(rtext);
+		if (!ok)
+			goto nomem;
 	}
 	if (err != HC_OK) {
 		const char *d = entry_detail(hc_detail(), ev_type_kinds[t]);
@@ -303,7 +317,7 @@ void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_
 	if (has_case)
 		(void)snprintf(e->cause, sizeof(e->cause), "%s case %s", e->event, casebuf);
 	else
-		(void)snprintf(e->cause, sizeof(e->cause), "%s", e->event);
+		memcpy(e->cause, e->event, strlen(e->event) + 1); /* it fits: EVENT_LEN < cause */
 	e->json = text;
 	text = NULL;
 	goto out;
@@ -318,16 +332,8 @@ out:
 		if (cJSON_IsString(v))
 			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
 	}
-	if (rec) {
-		const cJSON *pp = cJSON_GetObjectItemCaseSensitive(rec, "person");
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(pp, "id");
-
-		if (cJSON_IsString(v))
-			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
-	}
 	hc_record_free(r);
 	cJSON_Delete(root);
-	cJSON_Delete(rec);
 	cJSON_Delete(entry);
 	free(text);
 }

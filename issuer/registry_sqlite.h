@@ -62,6 +62,7 @@ struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_N];
 	struct conn *next;  /* in the pool of idle read connections */
+	struct hc_sha256_ctx *sha;  /* the audit entries' hashes (audit_add) */
 };
 
 /* An open registry (registry_sqlite.c opens and closes it; the writer's

@@ -1,11 +1,11 @@
 /* registry_sqlite_sql.c: the registry's SQL: schema, connections and
  * their pragmas, prepared statements with bound parameters (no SQL is
  * ever built from input), and the checks on what callers hand in. */
-#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "hc_json.h"
 #include "registry_sqlite.h"
 
 #define REG_APP_ID 0x68437267 /* "hCrg": PRAGMA application_id of a registry */
@@ -240,6 +240,8 @@ void rs_conn_close(struct conn *c)
 	memset(c->st, 0, sizeof(c->st));
 	(void)sqlite3_close(c->db);
 	c->db = NULL;
+	hc_sha256_ctx_free(c->sha);
+	c->sha = NULL;
 }
 
 hc_err rs_schema_create(struct conn *c)
@@ -504,7 +506,6 @@ int rs_kind_index(const char *kind)
 
 static bool input_ok(const struct reg_input *in, size_t i)
 {
-	cJSON *v;
 	size_t n;
 
 	if (rs_kind_index(in->kind) < 0) {
@@ -517,9 +518,7 @@ static bool input_ok(const struct reg_input *in, size_t i)
 		              REG_MAX_INPUT);
 		return false;
 	}
-	v = cJSON_ParseWithLengthOpts(in->json, n + 1, NULL, true); /* with its NUL */
-	cJSON_Delete(v);
-	if (!v) {
+	if (!hc_json_valid(in->json, n)) {
 		hc_set_detail("inputs[%zu]: json is not JSON", i);
 		return false;
 	}

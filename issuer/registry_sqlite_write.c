@@ -68,7 +68,7 @@ static hc_err audit_add(struct conn *c, struct chain *ch, struct hc_audit_entry 
 	memcpy(e->prev, ch->hash, sizeof(e->prev));
 	err = hc_audit_entry_encode(e, &line, &n);
 	if (err == HC_OK)
-		err = hc_sha256((const uint8_t *)line, n, h);
+		err = hc_sha256_with(&c->sha, (const uint8_t *)line, n, h);
 	if (err == HC_OK)
 		err = rs_run(c, rs_q(c, S_AUDIT_ADD, "ibh", e->seq, line, n, h), "audit");
 	if (err == HC_OK) {

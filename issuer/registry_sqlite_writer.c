@@ -102,7 +102,7 @@ static int64_t run_batch_savepoints(struct reg *r, struct job *batch)
 
 		if (j->kind == J_PING)
 			continue;
-		hc_set_detail("%s", "");
+		hc_set_detail(NULL);
 		j->err = rs_exec(c, S_SAVEPOINT, "savepoint");
 		if (j->err == HC_OK)
 			j->err = run_job(r, j, &ch);
@@ -147,7 +147,7 @@ static int64_t run_batch(struct reg *r, struct job *batch)
 		j->err = HC_OK;
 		if (j->kind == J_PING)
 			continue;
-		hc_set_detail("%s", "");
+		hc_set_detail(NULL);
 		if ((j->err = run_job(r, j, &ch)) == HC_OK) {
 			n++;
 			continue;
@@ -382,9 +382,10 @@ hc_err reg_apply_many(struct reg *r, const struct reg_change *c, size_t n, hc_er
 		size_t i = v[k].idx;
 
 		err[i] = v[k].err;
-		if (detail)
-			(void)snprintf(detail[i], REG_DETAIL_LEN, "%s",
-				       v[k].err != HC_OK ? v[k].detail : "");
+		if (detail && v[k].err != HC_OK)
+			(void)snprintf(detail[i], REG_DETAIL_LEN, "%s", v[k].detail);
+		else if (detail)
+			detail[i][0] = '\0';
 		if (version)
 			version[i] = v[k].out;
 	}

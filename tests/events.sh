@@ -111,6 +111,16 @@ n=$(awk -F'\t' '$2 == "flags"' inputs.txt | wc -l)
 # A stay in the list's medium-risk district, within the policy's window.
 ev "$T_TRV" "{\"event\":\"cmcc-2\",\"type\":\"trv\",\"id\":\"$(id 7)\",\"region\":\"310115\",\"from\":\"$D5\",\"to\":\"$D3\"}"
 [ "$(verdict 0)" = "accepted yellow" ] && ok "a stay in a medium-risk area: yellow" || bad "recent stay" "$BODY"
+# A whole second written with a fraction or an exponent is the same time
+# (the API has always read a TIME this way); a half second is refused.
+ev "$T_LAB" "{\"event\":\"lab-e9\",\"type\":\"nat\",\"id\":\"$(id 12)\",\"at\":$H1.0,\"result\":\"negative\"}" \
+	"{\"event\":\"lab-e9b\",\"type\":\"nat\",\"id\":\"$(id 13)\",\"at\":${H1}e0,\"result\":\"negative\"}" \
+	"{\"event\":\"lab-e9c\",\"type\":\"nat\",\"id\":\"$(id 14)\",\"at\":$H1.5,\"result\":\"negative\"}"
+$PY "$SRC/tests/tools/reg_inputs.py" o/registry.db > inputs.txt
+n=$(awk -F'\t' -v j="{\"at\":$H1,\"result\":\"negative\"}" '$2 == "nat" && $3 == j' inputs.txt | wc -l)
+[ "$(verdict 0)" = "accepted green" ] && [ "$(verdict 1)" = "accepted green" ] && has "$(verdict 2)" "rejected" &&
+	has "$(verdict 2)" "at" && [ "$n" -ge 2 ] &&
+	ok "at: $H1.0 and ${H1}e0 are stored as $H1; $H1.5 is refused" || bad "whole times" "$n $BODY"
 
 # ---- green to red from a lab; the old code refused after a sync ----
 [ "$(codes 0)" = 200 ] && [ "$(CJ 'd["status"]')" = green ] && [ "$(CJ 'd["person"]["name"]')" = "张*" ] &&

@@ -124,6 +124,12 @@ static void grammar_forms(void)
 		t_begin(name);
 		CHECK_ERR(e, forms[i].err);
 		CHECK((e == HC_OK) == (j != NULL));
+		/* hc_json_valid: the grammar alone (any value at the top; 1e400
+		 * is grammatical, only not finite) */
+		if (forms[i].err == BAD && !strstr(forms[i].s, "e400"))
+			CHECK(!hc_json_valid(forms[i].s, strlen(forms[i].s)));
+		if (forms[i].err == HC_OK || forms[i].err == HC_ERR_JSON_TYPE)
+			CHECK(hc_json_valid(forms[i].s, strlen(forms[i].s)));
 		if (e != forms[i].err)
 			fprintf(stderr, "  form: %s\n", forms[i].s);
 		cJSON_Delete(j);
