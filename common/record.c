@@ -488,5 +488,6 @@ void hc_record_free(struct hc_record *r)
 	explicit_bzero(r->vac, sizeof(r->vac[0]) * written(r->nvac));
 	explicit_bzero(r->trv, sizeof(r->trv[0]) * written(r->ntrv));
 	explicit_bzero(r->vis, sizeof(r->vis[0]) * written(r->nvis));
+	explicit_bzero(&r->flags, sizeof(r->flags));
 	free(r);
 }

@@ -74,7 +74,8 @@ static const char usage_backup[] =
 	"\n"
 	"Copies the registry to OUT (a new file) while the service may run. With\n"
 	"a risk_feed, the list the service holds (its baseline against a rolled-\n"
-	"back list) is copied after it to OUT.risk-areas.jws: restore both.\n";
+	"back list) is copied to OUT.risk-areas.jws, never newer than the statuses\n"
+	"in OUT: restore both.\n";
 
 static const char *const roles[] = {"counter",	  "app",	"admin",      "auditor",
 				    "source:nat", "source:vac", "source:trv", "source:visit",
@@ -417,34 +418,77 @@ out:
 	return rc;
 }
 
-/* The risk list the feed holds, copied after the registry (so that it is
- * never older than the copy's statuses: the baseline only rises) to
- * OUT.risk-areas.jws, the name the service reads beside a registry OUT.
- * No list held yet: nothing to copy. */
-static int backup_held(const char *held, const char *out)
+/* The risk list the feed holds (*buf NULL, *n 0 when none is held yet). */
+static int read_held(const char *held, uint8_t **buf, size_t *n)
 {
-	char path[PATH_MAX];
-	uint8_t *buf = NULL;
-	size_t n = 0;
 	hc_err err;
 
-	if (snprintf(path, sizeof(path), "%s.risk-areas.jws", out) >= (int)sizeof(path)) {
+	*buf = NULL;
+	*n = 0;
+	if ((err = hc_read_file(held, HC_MAX_RISK_JWS, buf, n)) == HC_OK)
+		return 0;
+	if (err == HC_ERR_IO && access(held, F_OK) != 0)
+		return 0;
+	perr(held, err);
+	return EXIT_USAGE;
+}
+
+/* The registry copied to out and, with a risk feed, the list the feed
+ * holds to OUT.risk-areas.jws (the name the service reads beside a
+ * registry OUT). The list is read before and after the registry's copy
+ * and the copy made again when it changed in between: a list is kept
+ * only after everyone it concerns is re-evaluated, so the list read is
+ * never newer than the statuses in the copy (it may be older: the next
+ * fetch then re-evaluates from it, which changes nobody twice). */
+static int backup_pair(struct reg *r, const char *held, const char *out)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int rc = 0;
+
+	if (held && snprintf(path, sizeof(path), "%s.risk-areas.jws", out) >= (int)sizeof(path)) {
 		fprintf(stderr, "hc-issued: backup: %s: too long a path\n", out);
 		return EXIT_USAGE;
 	}
-	if ((err = hc_read_file(held, HC_MAX_RISK_JWS, &buf, &n)) != HC_OK) {
-		if (err == HC_ERR_IO && access(held, F_OK) != 0)
+	if (held && lstat(path, &st) == 0) {
+		fprintf(stderr, "hc-issued: backup: %s exists\n", path);
+		return EXIT_REFUSED;
+	}
+	for (int tries = 0; tries < 5; tries++) {
+		uint8_t *b1 = NULL, *b2 = NULL;
+		size_t n1 = 0, n2 = 0;
+		hc_err err;
+		bool same;
+
+		if (held && (rc = read_held(held, &b1, &n1)) != 0)
+			return rc;
+		if ((err = reg_backup(r, out)) != HC_OK) {
+			free(b1);
+			perr("backup", err);
+			return EXIT_USAGE;
+		}
+		if (!held)
 			return 0;
-		perr(held, err);
-		return EXIT_USAGE;
+		if ((rc = read_held(held, &b2, &n2)) != 0) {
+			free(b1);
+			return rc;
+		}
+		same = n1 == n2 && (n1 == 0 || memcmp(b1, b2, n1) == 0);
+		free(b2);
+		if (same) {
+			err = n1 ? hc_write_file_atomic(path, b1, n1, 0600) : HC_OK;
+			free(b1);
+			if (err != HC_OK) {
+				perr(path, err);
+				return EXIT_USAGE;
+			}
+			return 0;
+		}
+		free(b1);
+		(void)unlink(out); /* a new list was kept meanwhile: again */
 	}
-	err = hc_write_file_atomic(path, buf, n, 0600);
-	free(buf);
-	if (err != HC_OK) {
-		perr(path, err);
-		return EXIT_USAGE;
-	}
-	return 0;
+	fprintf(stderr, "hc-issued: backup: the held risk list kept changing; try again\n");
+	return EXIT_USAGE;
 }
 
 static int cmd_backup(int argc, char **argv)
@@ -472,13 +516,8 @@ static int cmd_backup(int argc, char **argv)
 		perr(c.registry, err);
 		return EXIT_USAGE;
 	}
-	if ((err = reg_backup(r, argv[o.rest])) != HC_OK) {
-		perr("backup", err);
-		rc = EXIT_USAGE;
-	}
+	rc = backup_pair(r, c.feed.held[0] ? c.feed.held : NULL, argv[o.rest]);
 	reg_close(r);
-	if (rc == 0 && c.feed.held[0])
-		rc = backup_held(c.feed.held, argv[o.rest]);
 	return rc;
 }
 

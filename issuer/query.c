@@ -70,8 +70,12 @@ hc_err svc_query_names_ok(struct svc *s)
 	if ((err = reg_token_list(s->reg, clash_one, &c)) != HC_OK)
 		return err;
 	if (c.name) {
-		hc_set_detail("source %s: a token has the same name (revoke it and add one named "
-			      "otherwise, or rename the source)",
+		/* A revoked token counts too: the inputs it supplied still bear
+		 * its name, and the source's answers would remove them. */
+		hc_set_detail("source %s: a token (revoked or not) has the same name, and a "
+			      "token's name is never freed: give the source another name "
+			      "(inputs it supplied under the old name are then no longer "
+			      "replaced by its answers)",
 			      c.name);
 		return HC_ERR_EXISTS;
 	}

@@ -18,11 +18,15 @@ struct reg;
 
 /* create: makes a new registry file (HC_ERR_EXISTS if path exists), mode
  * 0600, with its schema. Otherwise opens an existing one and checks its
- * schema version (HC_ERR_STORE with a detail when it is not ours); a
- * registry of version 1 is migrated to version 2 first, in one
- * transaction (a failure leaves it at version 1: HC_ERR_STORE, the detail
- * says so). */
+ * schema version (HC_ERR_STORE with a detail when it is not ours, or of
+ * version 1). */
 hc_err reg_open(const char *path, bool create, struct reg **out) HC_WUR;
+/* As reg_open of an existing registry, but one of version 1 is migrated
+ * to version 2 first, in one transaction (a failure leaves it at version
+ * 1: HC_ERR_STORE, the detail says so). Only for a caller that holds the
+ * registry alone (hc-issued serve, under its lock): a migration under a
+ * running service of the previous version would break it. */
+hc_err reg_open_migrate(const char *path, struct reg **out) HC_WUR;
 /* Waits for queued writes, then closes. */
 void reg_close(struct reg *r);
 

@@ -108,7 +108,19 @@ static void remove_files(const char *path)
 		(void)unlink(side);
 }
 
+static hc_err reg_open_with(const char *path, bool create, bool migrate, struct reg **out);
+
 hc_err reg_open(const char *path, bool create, struct reg **out)
+{
+	return reg_open_with(path, create, false, out);
+}
+
+hc_err reg_open_migrate(const char *path, struct reg **out)
+{
+	return reg_open_with(path, false, true, out);
+}
+
+static hc_err reg_open_with(const char *path, bool create, bool migrate, struct reg **out)
 {
 	struct reg *r;
 	struct stat st;
@@ -141,7 +153,7 @@ hc_err reg_open(const char *path, bool create, struct reg **out)
 	}
 	err = rs_conn_open(&r->w, path, true);
 	if (err == HC_OK)
-		err = create ? rs_schema_create(&r->w) : rs_schema_check(&r->w, path);
+		err = create ? rs_schema_create(&r->w) : rs_schema_check(&r->w, path, migrate);
 	if (err == HC_OK)
 		err = rs_schema_extend(&r->w);
 	if (err == HC_OK)

@@ -99,7 +99,7 @@ void rs_conn_close(struct conn *c);
 hc_err rs_schema_create(struct conn *c) HC_WUR;
 /* The file's schema version (HC_ERR_STORE when it is not a registry). */
 hc_err rs_schema_version(struct conn *c, const char *path, int64_t *ver) HC_WUR;
-hc_err rs_schema_check(struct conn *c, const char *path) HC_WUR;
+hc_err rs_schema_check(struct conn *c, const char *path, bool migrate) HC_WUR;
 /* The tables added after version 1 (CREATE ... IF NOT EXISTS), so that a
  * registry made by an older program opens and gains them. */
 hc_err rs_schema_extend(struct conn *c) HC_WUR;

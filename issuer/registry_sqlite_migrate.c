@@ -45,11 +45,15 @@ const char rs_schema_v1[] =
 	"CREATE INDEX IF NOT EXISTS inputs_visit_venue"
 	" ON inputs (json_extract(json, '$.venue')) WHERE kind = 'visits';";
 
-/* Before: version 1's people and codes out of the way of version 2's. */
+/* Before: version 1's people and codes out of the way of version 2's
+ * (index names are the database's: version 2 makes its own codes_revoked
+ * and codes_open). codes_person stays with codes_v1 until it is dropped:
+ * people() reads each person's codes by it (without it, a scan of every
+ * code for every person). */
 static const char before[] =
 	"DROP INDEX IF EXISTS inputs_travel_region;"
 	"DROP INDEX IF EXISTS inputs_visit_venue;"
-	"DROP INDEX codes_person; DROP INDEX codes_revoked; DROP INDEX codes_open;"
+	"DROP INDEX codes_revoked; DROP INDEX codes_open;"
 	"ALTER TABLE people RENAME TO people_v1;"
 	"ALTER TABLE codes RENAME TO codes_v1;";
 

@@ -307,16 +307,21 @@ hc_err rs_schema_version(struct conn *c, const char *path, int64_t *ver)
 	return HC_OK;
 }
 
-/* Version 1 is migrated (registry_sqlite_migrate.c); any other but ours
- * is refused. */
-hc_err rs_schema_check(struct conn *c, const char *path)
+/* Version 1 is migrated when migrate (registry_sqlite_migrate.c), else
+ * refused with what to do; any other but ours is refused. */
+hc_err rs_schema_check(struct conn *c, const char *path, bool migrate)
 {
 	int64_t ver;
 	hc_err err = rs_schema_version(c, path, &ver);
 
-	if (err == HC_OK && ver == 1)
+	if (err == HC_OK && ver == 1 && !migrate) {
+		hc_set_detail("%s: registry schema version 1: `hc-issued serve` of this version "
+			      "migrates it to version %d (one way: back it up first with the "
+			      "previous version or sqlite3's .backup)", path, REG_SCHEMA);
+		err = HC_ERR_STORE;
+	} else if (err == HC_OK && ver == 1) {
 		err = rs_migrate_v1(c, path);
-	else if (err == HC_OK && ver != REG_SCHEMA) {
+	} else if (err == HC_OK && ver != REG_SCHEMA) {
 		hc_set_detail("%s: registry schema version %lld, this program knows 1 and %d",
 			      path, (long long)ver, REG_SCHEMA);
 		err = HC_ERR_STORE;

@@ -140,7 +140,7 @@ hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz)
 		err = HC_ERR_VALIDITY;
 		goto out;
 	}
-	if ((err = reg_open(c->registry, false, &s->reg)) != HC_OK) {
+	if ((err = reg_open_migrate(c->registry, &s->reg)) != HC_OK) {
 		msgf(msg, msgsz, c->registry, err);
 		goto out;
 	}

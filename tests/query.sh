@@ -198,7 +198,7 @@ D token add --config $CF --role source:trv --name carrier > tok.out 2> tok.err; 
 	ok "token add: a source's name refused" || bad "token named as a source" "exit $rc: $(cat tok.err)"
 sed 's|"name":"carrier"|"name":"lab42"|' $CF > o/clash.json
 timeout 20 "$B/hc-issued" serve --config o/clash.json --log o/clash.log; rc=$?
-[ $rc != 0 ] && [ $rc != 124 ] && grep -q "source lab42: a token has the same name" o/clash.log &&
+[ $rc != 0 ] && [ $rc != 124 ] && grep -q "source lab42: a token (revoked or not) has the same name" o/clash.log &&
 	ok "serve: a token named as a source refused" || bad "serve with a clash" "exit $rc: $(tail -2 o/clash.log)"
 
 totals

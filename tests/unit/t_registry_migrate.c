@@ -184,7 +184,15 @@ static void migrate(void)
 	sqlite3 *db;
 
 	make_v1(path);
-	CHECK_ERR(reg_open(path, false, &r), HC_OK);
+	/* Only the caller that holds the registry alone migrates it: a plain
+	 * open (hc-issued token, backup) refuses version 1 and leaves it. */
+	CHECK_ERR(reg_open(path, false, &r), HC_ERR_STORE);
+	CHECK(r == NULL && strstr(hc_detail(), "schema version 1") &&
+	      strstr(hc_detail(), "hc-issued serve"));
+	db = sql_open(path);
+	CHECK(sql_int(db, "PRAGMA user_version", NULL, NULL, 0) == 1);
+	sqlite3_close(db);
+	CHECK_ERR(reg_open_migrate(path, &r), HC_OK);
 	if (!r) {
 		fprintf(stderr, "  %s\n", hc_detail());
 		return;
@@ -285,7 +293,7 @@ static void migrate_fails(void)
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	exec(db, "UPDATE inputs SET kind = 'pets' WHERE kind = 'flags'");
 	sqlite3_close(db);
-	CHECK_ERR(reg_open(path, false, &r), HC_ERR_STORE);
+	CHECK_ERR(reg_open_migrate(path, &r), HC_ERR_STORE);
 	CHECK(strstr(hc_detail(), "left at version 1") && strstr(hc_detail(), "unknown kind"));
 	CHECK(r == NULL);
 	db = sql_open(path);
