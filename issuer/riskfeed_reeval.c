@@ -10,6 +10,7 @@
 
 #include "hc_policy.h"
 #include "log.h"
+#include "publish.h"
 #include "riskfeed_int.h"
 
 #define FEED_CHUNK 512     /* people re-evaluated together: one read, one commit */
@@ -216,6 +217,10 @@ hc_err feed_reevaluate(struct feed *f, const struct hc_risk *old, const struct h
 	for (size_t i = 0; i < nth; i++)
 		(void)pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&p.mu);
+	/* the last chunks' revocations published now: their list need not
+	 * gather more (svc_reevaluate_many asked for one after the delay) */
+	if (p.changed)
+		pub_revoked_now(f->s->publisher);
 	*npeople = (size_t)p.done;
 	*nchanged = (size_t)p.changed;
 	pthread_mutex_lock(&f->mu);
