@@ -16,13 +16,21 @@
 #define FEED_CHUNK 512     /* people re-evaluated together: one read, one commit */
 #define FEED_THREADS 4     /* chunks at once: one reads while another commits */
 
+/* The people to re-evaluate, in the order their rows lie in the
+ * registry (reg_exposed_fn's place): a chunk's changes then share the
+ * pages they write. */
+struct person_at {
+	int64_t place;
+	char k[REG_KEY_LEN + 1];
+};
+
 struct keys {
-	char (*k)[REG_KEY_LEN + 1];
+	struct person_at *k;
 	size_t n, alloc;
 	bool nomem;
 };
 
-static void add_key(void *arg, const char *key)
+static void add_key(void *arg, const char *key, int64_t place)
 {
 	struct keys *ks = arg;
 
@@ -30,7 +38,7 @@ static void add_key(void *arg, const char *key)
 		return;
 	if (ks->n == ks->alloc) {
 		size_t a = ks->alloc ? 2 * ks->alloc : 1024;
-		char(*nk)[REG_KEY_LEN + 1] = realloc(ks->k, a * sizeof(*ks->k));
+		struct person_at *nk = realloc(ks->k, a * sizeof(*ks->k));
 
 		if (!nk) {
 			ks->nomem = true;
@@ -39,12 +47,19 @@ static void add_key(void *arg, const char *key)
 		ks->k = nk;
 		ks->alloc = a;
 	}
-	memcpy(ks->k[ks->n++], key, REG_KEY_LEN + 1);
+	ks->k[ks->n].place = place;
+	memcpy(ks->k[ks->n++].k, key, REG_KEY_LEN + 1);
 }
 
+/* By place, then key (a person has one place: their copies end up
+ * together). */
 static int key_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, REG_KEY_LEN);
+	const struct person_at *x = a, *y = b;
+
+	if (x->place != y->place)
+		return x->place < y->place ? -1 : 1;
+	return memcmp(x->k, y->k, REG_KEY_LEN);
 }
 
 /* The CST date of t, "YYYY-MM-DD". */
@@ -153,7 +168,7 @@ static void *reeval_main(void *arg)
 		if (n == 0)
 			break;
 		for (size_t k = 0; k < n; k++)
-			keys[k] = p->ks->k[i + k];
+			keys[k] = p->ks->k[i + k].k;
 		err = svc_reevaluate_many(p->f->s, "risk-feed", p->cause, keys, n, errs, details,
 					  changed);
 		pthread_mutex_lock(&p->mu);
@@ -197,8 +212,8 @@ hc_err feed_reevaluate(struct feed *f, const struct hc_risk *old, const struct h
 	if (c.ks.n > 1)
 		qsort(c.ks.k, c.ks.n, sizeof(*c.ks.k), key_cmp);
 	for (size_t i = 0; i < c.ks.n; i++)
-		if (u == 0 || memcmp(c.ks.k[u - 1], c.ks.k[i], REG_KEY_LEN) != 0)
-			memcpy(c.ks.k[u++], c.ks.k[i], REG_KEY_LEN + 1);
+		if (u == 0 || key_cmp(&c.ks.k[u - 1], &c.ks.k[i]) != 0)
+			c.ks.k[u++] = c.ks.k[i];
 	c.ks.n = u;
 	memset(&p, 0, sizeof(p));
 	p.f = f;

@@ -162,8 +162,9 @@ static void revoked_fn(void *arg, const char *j, int64_t at)
 	(void)snprintf(out + len, 512 - len, "%s@%lld ", j, (long long)(T - at));
 }
 
-static void count_fn(void *arg, const char *k)
+static void count_fn(void *arg, const char *k, int64_t place)
 {
+	CHECK(place > 0 && place < INT64_MAX);
 	if (strcmp(k, key[0]) == 0)
 		*(int *)arg += 1;
 	else
