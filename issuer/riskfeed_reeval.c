@@ -14,7 +14,7 @@
 #include "riskfeed_int.h"
 
 #define FEED_CHUNK 512     /* people re-evaluated together: one read, one commit */
-#define FEED_THREADS 4     /* chunks at once: one reads while another commits */
+#define FEED_THREADS 8     /* chunks at once: some read while others wait for their commit */
 
 /* The people to re-evaluate, in the order their rows lie in the
  * registry (reg_exposed_fn's place): a chunk's changes then share the
