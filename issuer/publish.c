@@ -401,6 +401,17 @@ void pub_revoked(struct publisher *p)
 	(void)pthread_mutex_unlock(&p->mu);
 }
 
+void pub_revoked_now(struct publisher *p)
+{
+	if (!p)
+		return;
+	(void)pthread_mutex_lock(&p->mu);
+	p->dirty = true;
+	p->dirty_at = mono() - GATHER;
+	(void)pthread_cond_signal(&p->cv);
+	(void)pthread_mutex_unlock(&p->mu);
+}
+
 void pub_stop(struct publisher *p)
 {
 	bool dirty;

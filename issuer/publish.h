@@ -17,6 +17,10 @@ hc_err pub_start(const struct cfg *c, struct reg *r, struct hc_privkey *key,
 /* A revocation was committed: the list is re-signed within 10 s
  * (revocations arriving meanwhile share one new list). */
 void pub_revoked(struct publisher *p);
+/* The last of many revocations was committed (the end of a risk-area
+ * re-evaluation): the list is re-signed now, not after the gathering
+ * delay (after the one being signed, if any). */
+void pub_revoked_now(struct publisher *p);
 /* Stops the thread after a last publication of the audit entries and a
  * head; NULL is a no-op. */
 void pub_stop(struct publisher *p);

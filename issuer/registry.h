@@ -221,17 +221,20 @@ bool reg_writable(struct reg *r);
 
 /* ---- exposure: who a changed risk-area entry concerns (risk feed) ---- */
 
-/* Calls fn(key) for each person with a stay (a "travel" input) whose
- * region lies in [lo, hi] (six-digit codes) and whose days overlap
- * [from, to] (dates "YYYY-MM-DD", both included); a person comes once
- * per query. Served by a table of the stays keyed by region. */
+/* fn(key, place) of the two lookups below: place orders the people as
+ * their rows lie in the registry (INT64_MAX for a key with no row), so
+ * that changes to many people taken in this order share pages. */
+typedef void reg_exposed_fn(void *arg, const char *key, int64_t place);
+/* Calls fn for each person with a stay (a "travel" input) whose region
+ * lies in [lo, hi] (six-digit codes) and whose days overlap [from, to]
+ * (dates "YYYY-MM-DD", both included); a person comes once per query.
+ * Served by a table of the stays keyed by region. */
 hc_err reg_exposed_travel(struct reg *r, const char *lo, const char *hi, const char *from,
-			  const char *to, void (*fn)(void *arg, const char *key),
-			  void *arg) HC_WUR;
-/* Calls fn(key) for each visit (a "visits" input) to venue (13 bytes,
+			  const char *to, reg_exposed_fn *fn, void *arg) HC_WUR;
+/* Calls fn for each visit (a "visits" input) to venue (13 bytes,
  * RRRRRR-NNNNNN) at a time in [from, to); a person may come more than
  * once. Served by a table of the visits keyed by venue. */
 hc_err reg_exposed_visits(struct reg *r, const char *venue, int64_t from, int64_t to,
-			  void (*fn)(void *arg, const char *key), void *arg) HC_WUR;
+			  reg_exposed_fn *fn, void *arg) HC_WUR;
 
 #endif

@@ -2,16 +2,21 @@
  * venue entry: the travel and visits tables (schema version 2), written
  * with the inputs they come from (registry_sqlite_write.c), keyed by region
  * and by venue. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "registry_sqlite.h"
 
+/* With the person's rowid (the place; the LEFT JOIN keeps travel and
+ * visits the outer loop, one people_key lookup a row found). */
 static const char q_travel[] =
-	"SELECT DISTINCT person FROM travel WHERE region BETWEEN ?1 AND ?2"
-	" AND first <= ?4 AND last >= ?3";
-/* n: the visits (inputs) that give the row */
-static const char q_visits[] = "SELECT person, at, n FROM visits WHERE venue = ?1";
+	"SELECT DISTINCT t.person, p.n FROM travel t LEFT JOIN people p ON p.key = t.person"
+	" WHERE t.region BETWEEN ?1 AND ?2 AND t.first <= ?4 AND t.last >= ?3";
+/* v.n: the visits (inputs) that give the row */
+static const char q_visits[] =
+	"SELECT v.person, p.n, v.at, v.n FROM visits v LEFT JOIN people p ON p.key = v.person"
+	" WHERE v.venue = ?1";
 
 static bool text_ok(const char *s, size_t len)
 {
@@ -20,11 +25,10 @@ static bool text_ok(const char *s, size_t len)
 	return n == len && strspn(s, "0123456789-") == n;
 }
 
-/* Runs one of the queries above on a read connection: fn(key) per row
+/* Runs one of the queries above on a read connection: fn per row
  * (visits: only when the visit's time is inside [from, to)). */
 static hc_err run(struct reg *r, const char *sql, const char *a, const char *b, const char *d1,
-		  const char *d2, int64_t from, int64_t to, void (*fn)(void *, const char *),
-		  void *arg)
+		  const char *d2, int64_t from, int64_t to, reg_exposed_fn *fn, void *arg)
 {
 	struct conn *c = NULL;
 	sqlite3_stmt *s = NULL;
@@ -43,24 +47,27 @@ static hc_err run(struct reg *r, const char *sql, const char *a, const char *b, 
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(s, 0);
+		int64_t place = sqlite3_column_type(s, 1) == SQLITE_INTEGER
+					? sqlite3_column_int64(s, 1)
+					: INT64_MAX;
 
 		if (!key)
 			continue;
 		if (!b) {
 			int64_t at;
 
-			if (sqlite3_column_type(s, 1) == SQLITE_INTEGER)
-				at = sqlite3_column_int64(s, 1);
-			else if (sqlite3_column_type(s, 1) != SQLITE_TEXT ||
-				 hc_time_parse_text((const char *)sqlite3_column_text(s, 1), &at) !=
+			if (sqlite3_column_type(s, 2) == SQLITE_INTEGER)
+				at = sqlite3_column_int64(s, 2);
+			else if (sqlite3_column_type(s, 2) != SQLITE_TEXT ||
+				 hc_time_parse_text((const char *)sqlite3_column_text(s, 2), &at) !=
 					 HC_OK)
 				continue; /* the record parser refuses it: nobody has it */
 			if (at < from || at >= to)
 				continue;
-			for (int64_t i = sqlite3_column_int64(s, 2); i > 1; i--)
-				fn(arg, key);
+			for (int64_t i = sqlite3_column_int64(s, 3); i > 1; i--)
+				fn(arg, key, place);
 		}
-		fn(arg, key);
+		fn(arg, key, place);
 	}
 	if (rc != SQLITE_DONE)
 		err = rs_dberr(c, "exposure query");
@@ -71,7 +78,7 @@ out:
 }
 
 hc_err reg_exposed_travel(struct reg *r, const char *lo, const char *hi, const char *from,
-			  const char *to, void (*fn)(void *arg, const char *key), void *arg)
+			  const char *to, reg_exposed_fn *fn, void *arg)
 {
 	if (!r || !fn || !lo || !hi || !from || !to || !text_ok(lo, 6) || !text_ok(hi, 6) ||
 	    !text_ok(from, 10) || !text_ok(to, 10)) {
@@ -82,7 +89,7 @@ hc_err reg_exposed_travel(struct reg *r, const char *lo, const char *hi, const c
 }
 
 hc_err reg_exposed_visits(struct reg *r, const char *venue, int64_t from, int64_t to,
-			  void (*fn)(void *arg, const char *key), void *arg)
+			  reg_exposed_fn *fn, void *arg)
 {
 	if (!r || !fn || !venue || !text_ok(venue, 13)) {
 		hc_set_detail("registry: exposure: a venue is RRRRRR-NNNNNN");

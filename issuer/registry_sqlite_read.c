@@ -51,32 +51,70 @@ static bool sb_str(struct sbuf *b, const char *s)
 	return sb_add(b, s, strlen(s));
 }
 
-/* The person's newest REG_KIND_MAX visits into b, oldest first,
- * separated by commas; *n of them. */
+/* A visit kept by visits_json. */
+struct visit {
+	int64_t seq;
+	char *json;
+};
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct visit *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The person's newest REG_KIND_MAX visits (by seq, the order supplied)
+ * into b, oldest first, separated by commas; *n of them. */
 static hc_err visits_json(struct conn *c, const char *key, struct sbuf *b, size_t *n)
 {
-	sqlite3_stmt *s = rs_q(c, S_VISIT_INPUTS, "ti", key, (int64_t)REG_KIND_MAX);
-	char *v[REG_KIND_MAX];
+	sqlite3_stmt *s = rs_q(c, S_VISIT_INPUTS, "t", key);
+	struct visit v[REG_KIND_MAX];
+	size_t oldest = 0; /* in v, once it is full */
 	hc_err err = HC_OK;
 	int rc = SQLITE_ERROR;
 
 	*n = 0;
-	while (s && *n < REG_KIND_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *j = (const char *)sqlite3_column_text(s, 0);
+	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+		const char *j = (const char *)sqlite3_column_text(s, 1);
+		char *dup;
+		size_t at = *n;
 
-		if (!j || !(v[*n] = strdup(j))) {
-			err = j ? HC_ERR_NOMEM : rs_dberr(c, "visits");
+		if (!j) {
+			err = rs_dberr(c, "visits");
 			break;
 		}
-		(*n)++;
+		if (*n == REG_KIND_MAX) {
+			if (seq < v[oldest].seq)
+				continue; /* older than every one kept */
+			at = oldest;
+		}
+		if (!(dup = strdup(j))) {
+			err = HC_ERR_NOMEM;
+			break;
+		}
+		if (at == *n) {
+			(*n)++;
+		} else {
+			free(v[at].json);
+		}
+		v[at].seq = seq;
+		v[at].json = dup;
+		if (*n == REG_KIND_MAX)
+			for (size_t i = 0; i < *n; i++)
+				if (v[i].seq < v[oldest].seq)
+					oldest = i;
 	}
-	if (err == HC_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (err == HC_OK && rc != SQLITE_DONE)
 		err = s ? rs_dberr(c, "visits") : HC_ERR_STORE;
 	rs_done(s);
-	for (size_t i = *n; i-- > 0;) {
-		if (err == HC_OK && !((i + 1 == *n || sb_str(b, ",")) && sb_str(b, v[i])))
+	if (err == HC_OK && *n > 1)
+		qsort(v, *n, sizeof(v[0]), by_seq);
+	for (size_t i = 0; i < *n; i++) {
+		if (err == HC_OK && !((i == 0 || sb_str(b, ",")) && sb_str(b, v[i].json)))
 			err = HC_ERR_NOMEM;
-		free(v[i]);
+		free(v[i].json);
 	}
 	return err;
 }

@@ -10,18 +10,27 @@
 
 #include "hc_policy.h"
 #include "log.h"
+#include "publish.h"
 #include "riskfeed_int.h"
 
 #define FEED_CHUNK 512     /* people re-evaluated together: one read, one commit */
-#define FEED_THREADS 4     /* chunks at once: one reads while another commits */
+#define FEED_THREADS 8     /* chunks at once: some read while others wait for their commit */
+
+/* The people to re-evaluate, in the order their rows lie in the
+ * registry (reg_exposed_fn's place): a chunk's changes then share the
+ * pages they write. */
+struct person_at {
+	int64_t place;
+	char k[REG_KEY_LEN + 1];
+};
 
 struct keys {
-	char (*k)[REG_KEY_LEN + 1];
+	struct person_at *k;
 	size_t n, alloc;
 	bool nomem;
 };
 
-static void add_key(void *arg, const char *key)
+static void add_key(void *arg, const char *key, int64_t place)
 {
 	struct keys *ks = arg;
 
@@ -29,7 +38,7 @@ static void add_key(void *arg, const char *key)
 		return;
 	if (ks->n == ks->alloc) {
 		size_t a = ks->alloc ? 2 * ks->alloc : 1024;
-		char(*nk)[REG_KEY_LEN + 1] = realloc(ks->k, a * sizeof(*ks->k));
+		struct person_at *nk = realloc(ks->k, a * sizeof(*ks->k));
 
 		if (!nk) {
 			ks->nomem = true;
@@ -38,12 +47,19 @@ static void add_key(void *arg, const char *key)
 		ks->k = nk;
 		ks->alloc = a;
 	}
-	memcpy(ks->k[ks->n++], key, REG_KEY_LEN + 1);
+	ks->k[ks->n].place = place;
+	memcpy(ks->k[ks->n++].k, key, REG_KEY_LEN + 1);
 }
 
+/* By place, then key (a person has one place: their copies end up
+ * together). */
 static int key_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, REG_KEY_LEN);
+	const struct person_at *x = a, *y = b;
+
+	if (x->place != y->place)
+		return x->place < y->place ? -1 : 1;
+	return memcmp(x->k, y->k, REG_KEY_LEN);
 }
 
 /* The CST date of t, "YYYY-MM-DD". */
@@ -152,7 +168,7 @@ static void *reeval_main(void *arg)
 		if (n == 0)
 			break;
 		for (size_t k = 0; k < n; k++)
-			keys[k] = p->ks->k[i + k];
+			keys[k] = p->ks->k[i + k].k;
 		err = svc_reevaluate_many(p->f->s, "risk-feed", p->cause, keys, n, errs, details,
 					  changed);
 		pthread_mutex_lock(&p->mu);
@@ -196,8 +212,8 @@ hc_err feed_reevaluate(struct feed *f, const struct hc_risk *old, const struct h
 	if (c.ks.n > 1)
 		qsort(c.ks.k, c.ks.n, sizeof(*c.ks.k), key_cmp);
 	for (size_t i = 0; i < c.ks.n; i++)
-		if (u == 0 || memcmp(c.ks.k[u - 1], c.ks.k[i], REG_KEY_LEN) != 0)
-			memcpy(c.ks.k[u++], c.ks.k[i], REG_KEY_LEN + 1);
+		if (u == 0 || key_cmp(&c.ks.k[u - 1], &c.ks.k[i]) != 0)
+			c.ks.k[u++] = c.ks.k[i];
 	c.ks.n = u;
 	memset(&p, 0, sizeof(p));
 	p.f = f;
@@ -216,6 +232,10 @@ hc_err feed_reevaluate(struct feed *f, const struct hc_risk *old, const struct h
 	for (size_t i = 0; i < nth; i++)
 		(void)pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&p.mu);
+	/* the last chunks' revocations published now: their list need not
+	 * gather more (svc_reevaluate_many asked for one after the delay) */
+	if (p.changed)
+		pub_revoked_now(f->s->publisher);
 	*npeople = (size_t)p.done;
 	*nchanged = (size_t)p.changed;
 	pthread_mutex_lock(&f->mu);

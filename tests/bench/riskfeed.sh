@@ -9,7 +9,8 @@
 # that makes 310115 high-risk: printed are the seconds from the list being
 # served until (a) the service has re-evaluated everyone it concerns and
 # (b) the published revocation list holds every affected code, next to the
-# target of 10 s. Exit 1 when a code is missing or the service failed.
+# target of 10 s. BENCH_WRAP: a command the service runs under (valgrind
+# --tool=callgrind ...). Exit 1 when a code is missing or the service failed.
 set -u
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -72,7 +73,7 @@ SPID=$!
 for i in $(seq 100); do [ -s f.port ] && break; sleep 0.1; done
 sed -i "s|127.0.0.1:1/|127.0.0.1:$(cat f.port)/|" $CF
 t0=$(date +%s.%N)
-"$B/hc-issued" serve --config $CF --log o/log &
+${BENCH_WRAP:-} "$B/hc-issued" serve --config $CF --log o/log &
 DPID=$!
 for i in $(seq 6000); do grep -q "seq 1 in force" o/log 2>/dev/null && break; sleep 0.1; done
 grep -q "seq 1 in force" o/log || die "seq 1"
@@ -108,3 +109,10 @@ printf 'risk-area change touching %d of %d people: re-evaluated in %.2f s, all %
 printf 'service CPU over that time: %.2f s (%.0f us a person)\n' \
 	"$(echo "($C1 - $C0) / $(getconf CLK_TCK)" | bc -l)" \
 	"$(echo "($C1 - $C0) * 1000000 / $(getconf CLK_TCK) / $want" | bc -l)"
+# BENCH_THREADS=1: each thread's CPU over the whole run (the writer is the
+# one that commits; a re-evaluation's threads have ended by now)
+if [ -n "${BENCH_THREADS:-}" ]; then
+	for t in /proc/$DPID/task/*; do
+		awk -v hz="$(getconf CLK_TCK)" '{printf "thread %s: %.2f s\n", $1, ($14 + $15) / hz}' $t/stat
+	done
+fi

@@ -162,8 +162,9 @@ static void revoked_fn(void *arg, const char *j, int64_t at)
 	(void)snprintf(out + len, 512 - len, "%s@%lld ", j, (long long)(T - at));
 }
 
-static void count_fn(void *arg, const char *k)
+static void count_fn(void *arg, const char *k, int64_t place)
 {
+	CHECK(place > 0 && place < INT64_MAX);
 	if (strcmp(k, key[0]) == 0)
 		*(int *)arg += 1;
 	else
@@ -357,6 +358,19 @@ static void visits_apart(void)
 		       1002);
 	CHECK(p.inputs && strstr(p.inputs, "{\"nat\":[{\"at\":2,") && strstr(p.inputs, first) &&
 	      strstr(p.inputs, "\"at\":1257}]}"));
+	/* every visit kept in the order supplied (the reader picks them from
+	 * the unique index's order, which is the json's) */
+	for (int i = 2, ordered = 1; p.inputs && ordered && i < REG_KIND_MAX + 2; i++) {
+		char a[64], b[64];
+		const char *x, *y;
+
+		(void)snprintf(a, sizeof(a), "-%06d\",\"at\":%d}", i % 3, 1000 + i);
+		(void)snprintf(b, sizeof(b), "-%06d\",\"at\":%d}", (i + 1) % 3, 1001 + i);
+		x = strstr(p.inputs, a);
+		y = i + 1 < REG_KIND_MAX + 2 ? strstr(p.inputs, b) : NULL;
+		ordered = x && (i + 1 == REG_KIND_MAX + 2 || (y && x < y));
+		CHECK(ordered);
+	}
 	reg_person_clear(&p);
 	CHECK_ERR(reg_exposed_visits(r, "330106-000000", 1000, 1003, count_fn, &hits), HC_OK);
 	CHECK(hits == 100); /* not key[0]: counted by 100 */
