@@ -11,7 +11,7 @@
 # and a server that is down each leave the held list in force; /healthz
 # past the grace; a restart keeps the held list; a person whose
 # re-evaluation fails is logged with that person's fault; the backup copies
-# the held list; SIGTERM during a long re-evaluation (8,000 people) or a
+# the held list; SIGTERM during a long re-evaluation (16,000 people) or a
 # held fetch stops at once, and the restart finishes the re-evaluation from
 # the kept list. Last line: totals.
 set -u
@@ -325,7 +325,7 @@ D backup --config $CF bk.db && cmp -s o/registry.db.risk-areas.jws bk.db.risk-ar
 # its re-evaluation starts stops the service at once (the chunks under way
 # finished), the list not yet the durable base; the restart re-evaluates
 # from the base, and every person turns red exactly once.
-NBIG=8000
+NBIG=16000
 mkdir -p big && cd big || exit 2
 service_env "\"threads\":4,\"risk_feed\":{\"url\":\"https://127.0.0.1:$FPORT/big.jws\",\"every\":\"1s\",\"cacert\":\"feed-ca.pem\"}" &&
 	cp ../ca.pem o/feed-ca.pem && D init --config $CF >/dev/null &&
