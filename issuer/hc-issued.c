@@ -444,7 +444,6 @@ static int backup_pair(struct reg *r, const char *held, const char *out)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	int rc = 0;
 
 	if (held && snprintf(path, sizeof(path), "%s.risk-areas.jws", out) >= (int)sizeof(path)) {
 		fprintf(stderr, "hc-issued: backup: %s: too long a path\n", out);
@@ -459,6 +458,7 @@ static int backup_pair(struct reg *r, const char *held, const char *out)
 		size_t n1 = 0, n2 = 0;
 		hc_err err;
 		bool same;
+		int rc;
 
 		if (held && (rc = read_held(held, &b1, &n1)) != 0)
 			return rc;
