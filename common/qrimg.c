@@ -11,6 +11,7 @@
 #include <qrencode.h>
 
 #include "hc_image.h"
+#include "png_int.h"
 
 /* libqrencode's encoder with the data mask given (0-7; -1 searches all 8,
  * as QRcode_encodeInput does). Not declared in qrencode.h: upstream marks
@@ -189,13 +190,13 @@ static bool dark(const QRcode *qr, int x, int y)
 
 /* ---- PNG ---- */
 
-static void png_err_cb(png_structp png, png_const_charp msg)
+void hc__png_error(png_structp png, png_const_charp msg)
 {
 	hc_set_detail("png: %s", msg);
 	png_longjmp(png, 1);
 }
 
-static void png_warn_cb(png_structp png, png_const_charp msg)
+void hc__png_warning(png_structp png, png_const_charp msg)
 {
 	(void)png;
 	(void)msg;
@@ -307,8 +308,8 @@ hc_err hc_qrimg_png(const struct hc_qrimg *q, int scale, int margin, uint8_t **o
 	rowbytes = ((size_t)(q->qr->width + 2 * margin) * (size_t)scale + 7) / 8;
 	if (!(row = malloc(rowbytes)))
 		goto out;
-	if (!(png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_err_cb,
-					    png_warn_cb)))
+	if (!(png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, hc__png_error,
+					    hc__png_warning)))
 		goto out;
 	if (!(info = png_create_info_struct(png)))
 		goto out;

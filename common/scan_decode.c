@@ -9,6 +9,7 @@
 #include <png.h>
 
 #include "hc_image.h"
+#include "png_int.h"
 #include "scan_int.h"
 
 #define SCAN_MAX_SIDE (1u << 15)       /* pixels, either dimension */
@@ -35,18 +36,6 @@ struct png_state {
 	unsigned w, h, ch;
 	hc_err err; /* what a non-libpng failure was */
 };
-
-static void png_err_cb(png_structp png, png_const_charp msg)
-{
-	hc_set_detail("png: %s", msg);
-	png_longjmp(png, 1);
-}
-
-static void png_warn_cb(png_structp png, png_const_charp msg)
-{
-	(void)png;
-	(void)msg;
-}
 
 static void png_read_cb(png_structp png, png_bytep data, size_t n)
 {
@@ -117,8 +106,8 @@ static hc_err png_decode(const uint8_t *buf, size_t n, struct gray *g)
 	struct png_state st = { .buf = buf, .n = n, .err = HC_ERR_IMAGE };
 	hc_err err = HC_ERR_NOMEM;
 
-	if (!(st.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, png_err_cb,
-					      png_warn_cb)))
+	if (!(st.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, hc__png_error,
+					      hc__png_warning)))
 		goto out;
 	if (!(st.info = png_create_info_struct(st.png)))
 		goto out;
