@@ -237,9 +237,9 @@ static void *feed_main(void *arg)
 		(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += (time_t)f->s->cfg->feed.every;
 		pthread_mutex_lock(&f->mu);
-		while (!f->stop && pthread_cond_timedwait(&f->cv, &f->mu, &ts) == 0)
+		while (!atomic_load(&f->halt) && pthread_cond_timedwait(&f->cv, &f->mu, &ts) == 0)
 			;
-		if (f->stop) {
+		if (atomic_load(&f->halt)) {
 			pthread_mutex_unlock(&f->mu);
 			break;
 		}
@@ -294,6 +294,7 @@ hc_err svc_feed_start(struct svc *s, char *msg, size_t msgsz)
 	if (!(f = calloc(1, sizeof(*f))))
 		return HC_ERR_NOMEM;
 	f->s = s;
+	atomic_init(&f->halt, false);
 	f->last_ok = hc_now();
 	if (pthread_mutex_init(&f->mu, NULL) != 0 || pthread_condattr_init(&ca) != 0) {
 		free(f);
@@ -337,7 +338,6 @@ void svc_feed_stop(struct svc *s)
 		return;
 	if (f->started) {
 		pthread_mutex_lock(&f->mu);
-		f->stop = true;
 		atomic_store(&f->halt, true);
 		pthread_cond_broadcast(&f->cv);
 		pthread_mutex_unlock(&f->mu);

@@ -24,8 +24,9 @@ struct feed {
 	bool started;
 	pthread_mutex_t mu; /* everything below except the thread's own */
 	pthread_cond_t cv;
-	bool stop;
-	atomic_bool halt;   /* stop, read without mu: a fetch or a re-evaluation ends early */
+	/* The service is stopping: set under mu (with cv broadcast), read
+	 * without it too, so that a fetch or a re-evaluation ends early. */
+	atomic_bool halt;
 	struct held *all;   /* every list still referenced */
 	struct held *cur;   /* in force (NULL: none) */
 	int64_t seq, iat;   /* of cur */
