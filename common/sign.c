@@ -356,12 +356,19 @@ hc_err hc_es256_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 			k->slot[j].ctx = sign_ctx(k->pkey);
 		c = k->slot[j].ctx;
 	}
-	if (!locked)
+	/* no free slot, or its context could not be made: one of our own */
+	if (!c)
 		c = own = sign_ctx(k->pkey);
 	if (!c)
 		goto out;
 	if (EVP_PKEY_sign(c, der, &dlen, digest, sizeof(digest)) == 1)
 		err = hc_sig_der_to_raw(der, dlen, sig);
+	else if (c != own) {
+		/* a kept context that failed is not trusted again: rebuilt on
+		 * the slot's next use */
+		EVP_PKEY_CTX_free(c);
+		k->slot[hint].ctx = NULL;
+	}
 out:
 	if (locked)
 		pthread_mutex_unlock(locked);
