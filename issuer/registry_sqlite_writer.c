@@ -319,9 +319,13 @@ static hc_err submit_n(struct reg *r, struct job *v, size_t n)
 	}
 	pthread_mutex_unlock(&r->mu);
 	/* sem_wait fails only when a signal interrupts it: wait again */
-	for (size_t i = 0; i < posts; i++)
-		while (sem_wait(&sem) != 0)
-			continue;
+	for (size_t i = 0; i < posts; i++) {
+		int rc;
+
+		do
+			rc = sem_wait(&sem);
+		while (rc != 0);
+	}
 	(void)sem_destroy(&sem);
 	return HC_OK;
 }
