@@ -42,7 +42,7 @@ hc_err hc_json_arr(const cJSON *obj, const char *name, bool required, const cJSO
 /* An integer in [min, max], written as digits in the text: a number with a
  * fraction or an exponent (1.0, 1e9) or -0 is HC_ERR_JSON_INT. */
 hc_err hc_json_num_int(const cJSON *item, int64_t min, int64_t max, int64_t *out) HC_WUR;
-/* Appends s as a JSON string (quoted, escaped by cJSON) at buf + *len and
+/* Appends s as a JSON string (quoted, escaped as cJSON does) at buf + *len and
  * advances *len; false when it does not fit in cap (with 5 bytes to spare,
  * as cJSON asks). */
 bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s);

@@ -18,6 +18,11 @@
 #include "page.h"
 
 #define CONNECTION_LIMIT 1024
+/* Each connection's memory pool (MHD's default 32 KiB), which MHD clears
+ * between two requests: the request line and headers, and the buffers the
+ * body is read through (bodies are copied out in pieces) and the answer's
+ * headers are written to. */
+#define CONNECTION_MEMORY (16u * 1024)
 /* Threads per core when the config says 0: a request holds its thread
  * until its commit is durable, and only requests waiting together share
  * a commit, so the pool is larger than the cores (measured on 2 cores
@@ -474,7 +479,8 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->addr,
 		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_TIMEOUT,
 		threads > 1 ? threads : cf->timeout, MHD_OPTION_CONNECTION_TIMEOUT, cf->timeout,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_NOTIFY_COMPLETED,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
 		completed, h, cf->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 		(const char *)h->cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)h->key, MHD_OPTION_END);
 	if (!h->d) {

@@ -74,7 +74,7 @@ struct reg {
 	struct conn ck; /* the checkpointer's */
 	pthread_t writer, checkpointer;
 	bool ck_started;
-	pthread_mutex_t mu;  /* queue, done flags, stats, ck_want */
+	pthread_mutex_t mu;  /* queue, stats, ck_want */
 	pthread_cond_t work, ck_work;
 	struct job *head, *tail;
 	bool stop, ck_want;
