@@ -141,8 +141,8 @@ static bool role_may(const char *role, enum ev_type t)
 }
 
 /* Checks one line into e: its event id, type, role, person and entry. */
-void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_t n,
-		   struct ev *e)
+void ev_parse_line(struct evp_mac_ctx_st *mac, const struct caller *who, const char *p,
+		   size_t n, struct ev *e)
 {
 	static const char *const entry_members[EV__N][4] = {
 		{"at", "result", "lab", NULL}, {"at", "product", "dose", NULL},
@@ -309,7 +309,7 @@ void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_
 	}
 	if ((named && hc_mask_name(name, e->mname, sizeof(e->mname)) != HC_OK) ||
 	    hc_mask_id(id, e->mid, sizeof(e->mid)) != HC_OK ||
-	    svc_person_key(s, id, e->key) != HC_OK) {
+	    svc_person_key_with(mac, id, e->key) != HC_OK) {
 		ev_reject(e, false, "the name or id cannot be masked");
 		goto out;
 	}
