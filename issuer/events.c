@@ -164,6 +164,7 @@ static bool prepare(struct svc *s, const struct caller *who, int64_t now, bool f
 	st->ch.name = e->named ? e->mname : NULL;
 	st->ch.id = e->mid;
 	st->ch.expect_version = found ? st->p.version : 0;
+	st->ch.new_person = !found;
 	if (e->type == EV_FLAG && !e->set) {
 		st->ch.removes = &st->in;
 		st->ch.nremoves = 1;

@@ -192,6 +192,11 @@ hc_err rs_change_check(const struct reg_change *c)
 		hc_set_detail("expect_version or inputs out of range");
 		return HC_ERR_INVALID_ARG;
 	}
+	if (c->new_person && c->expect_version != 0) {
+		hc_set_detail("a new person with expect_version %lld, not 0",
+			      (long long)c->expect_version);
+		return HC_ERR_INVALID_ARG;
+	}
 	for (size_t i = 0; i < c->ninputs; i++)
 		if (!input_ok(&c->inputs[i], i))
 			return HC_ERR_INVALID_ARG;
