@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "events_int.h"
 #include "hc_json.h"
@@ -163,6 +164,7 @@ static bool prepare(struct svc *s, const struct caller *who, int64_t now, bool f
 	st->ch.name = e->named ? e->mname : NULL;
 	st->ch.id = e->mid;
 	st->ch.expect_version = found ? st->p.version : 0;
+	st->ch.new_person = !found;
 	if (e->type == EV_FLAG && !e->set) {
 		st->ch.removes = &st->in;
 		st->ch.nremoves = 1;
@@ -369,12 +371,13 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 	struct ev *v = malloc(CHUNK * sizeof(*v)); /* each zeroed when read into */
 	struct ev **todo = calloc(CHUNK, sizeof(struct ev *));
 	const char **set = calloc(SET_SIZE, sizeof(*set));
+	EVP_MAC_CTX *mac = svc_idmac_copy(s);
 	size_t count[V__N] = {0}, line = 0, off = 0;
 	struct results res = {NULL, 0, 0};
 	char *text;
 	int w;
 
-	if (!v || !todo || !set) {
+	if (!v || !todo || !set || !mac) {
 		reply_error(r, 500, "out of memory");
 		goto out;
 	}
@@ -398,7 +401,7 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 			len = (size_t)(end - p);
 			memset(e, 0, sizeof(*e));
 			e->line = line + 1;
-			ev_parse_line(s, who, p, len, e);
+			ev_parse_line(mac, who, p, len, e);
 			if (!e->done && !set_add(set, e->key)) {
 				free(e->json);
 				break; /* this line starts the next chunk */
@@ -439,6 +442,7 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 	}
 	reply_json(r, 200, text);
 out:
+	EVP_MAC_CTX_free(mac);
 	free(res.b);
 	free(set);
 	free(todo);

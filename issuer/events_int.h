@@ -41,8 +41,9 @@ extern const char *const ev_type_kinds[EV__N];
 void ev_reject(struct ev *e, bool retry, const char *fmt, ...) HC_PRINTF(3, 4);
 /* The error's name and its detail. */
 void ev_reject_err(struct ev *e, bool retry, const char *what, hc_err err);
-/* Checks one line into e: its event id, type, role, person and entry. */
-void ev_parse_line(struct svc *s, const struct caller *who, const char *p, size_t n,
-		   struct ev *e);
+/* Checks one line into e: its event id, type, role, person and entry;
+ * mac is the request's copy of the keyed HMAC (svc_idmac_copy). */
+void ev_parse_line(struct evp_mac_ctx_st *mac, const struct caller *who, const char *p,
+		   size_t n, struct ev *e);
 
 #endif

@@ -138,6 +138,11 @@ struct reg_change {
 	int64_t now;
 	const char *person, *name, *id;
 	int64_t expect_version;  /* -1: no precondition */
+	/* The caller read no such person (expect_version 0): the writer
+	 * inserts the row without reading it first, and a person made
+	 * meanwhile fails the change with HC_ERR_CONFLICT, as a version
+	 * would. */
+	bool new_person;
 	const struct reg_input *inputs;
 	size_t ninputs;
 	const struct reg_input *removes;  /* kind and json only */

@@ -116,6 +116,11 @@ hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const
 /* The person key of a full identity number: base64url(HMAC-SHA256(id
  * secret, id)). */
 hc_err svc_person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1]) HC_WUR;
+/* The same for many ids: a copy of the keyed HMAC (NULL: out of memory;
+ * EVP_MAC_CTX_free it), then svc_person_key_with for each id. */
+struct evp_mac_ctx_st *svc_idmac_copy(const struct svc *s);
+hc_err svc_person_key_with(struct evp_mac_ctx_st *m, const char *id,
+			   char out[REG_KEY_LEN + 1]) HC_WUR;
 /* The policy over rec at now with the risk-area list in force. */
 hc_err svc_policy_apply(struct svc *s, const struct hc_record *rec, int64_t now,
 			struct hc_claims *c) HC_WUR;

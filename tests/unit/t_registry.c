@@ -663,6 +663,41 @@ static void batch(void)
 	CHECK(err[0] == HC_ERR_EXISTS && err[2] == HC_ERR_EXISTS && err[3] == HC_ERR_EXISTS &&
 	      err[5] == HC_ERR_EXISTS && err[1] == HC_ERR_EXISTS && err[4] == HC_ERR_CONFLICT);
 	CHECK(audit_seq(r) == 9);
+
+	/* new_person: 1 (not read first) is 0's person, made before: its
+	 * insert fails after its event and audit entries were written, and
+	 * the batch runs again with a savepoint each, so 0 (a new one) stays
+	 * and 1 is a conflict that changed nothing. */
+	make_key(106, key[1]);
+	for (int i = 0; i < 2; i++) {
+		(void)snprintf(ev[i], sizeof(ev[i]), "ev-n%d", i);
+		change_base(&c[i], key[i], NOW);
+		c[i].action = "event";
+		c[i].actor = "lab-1";
+		c[i].event = ev[i];
+		c[i].inputs = &in[i];
+		c[i].ninputs = 1;
+		c[i].has_status = true;
+		c[i].st = HC_ST_GREEN;
+		c[i].expect_version = 0;
+		c[i].new_person = true;
+	}
+	c[0].person = key[1]; /* the new one first */
+	c[1].person = key[0];
+	CHECK_ERR(reg_apply_many(r, c, 2, err, detail, ver), HC_OK);
+	CHECK(err[0] == HC_OK && ver[0] == 1);
+	CHECK(err[1] == HC_ERR_CONFLICT && strstr(detail[1], "meanwhile"));
+	CHECK(check_chain(r) == 11 && audit_seq(r) == 11); /* 0's event and status */
+	db = sql_open(in_dir("batch.db"));
+	CHECK(db != NULL);
+	if (db) {
+		CHECK(sql_int(db, "SELECT count(*) FROM people", NULL, NULL, 0) == 4);
+		CHECK(sql_int(db, "SELECT count(*) FROM events WHERE event = ?1", ev[1], NULL, 0) ==
+		      0);
+		sqlite3_close(db);
+	}
+	c[1].expect_version = 3; /* a new person at a version: refused */
+	CHECK_ERR(reg_apply(r, &c[1], NULL), HC_ERR_INVALID_ARG);
 	reg_close(r);
 }
 
