@@ -31,8 +31,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "hc_audit.h"
 #include "registry_sqlite.h"
+
+#define WAL_SHM_REGION 32768  /* bytes of a region of SQLite's WAL index */
 
 /* ---- open and close ---- */
 
@@ -110,6 +114,39 @@ static void remove_files(const char *path)
 
 static hc_err reg_open_with(const char *path, bool create, bool migrate, struct reg **out);
 
+/* The WAL index header: the start of the first region of the shared
+ * memory beside a WAL database (its -shm file), as SQLite's VFS maps it
+ * for the connection c (which must stay open while it is used; mapped
+ * already, as c has read the WAL database). NULL when there is none. */
+static const volatile uint32_t *wal_header(struct conn *c)
+{
+	sqlite3_file *f = NULL;
+	void volatile *p = NULL;
+
+	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap ||
+	    f->pMethods->xShmMap(f, 0, WAL_SHM_REGION, 0, &p) != SQLITE_OK)
+		return NULL;
+	return p;
+}
+
+/* The header (walformat.html, "WAL-Index Header Format") is two copies
+ * of 48 bytes in native byte order, the first the one readers trust:
+ * iChange (bytes 8..11) is raised by every commit, and the checksum
+ * (bytes 40..47) covers the frame count, the salts that a restarted WAL
+ * changes and iChange. A commit by any process writes them into the
+ * shared memory before it returns. */
+bool rs_stamp(const struct reg *r, uint64_t *out)
+{
+	const volatile uint32_t *h = r->walhdr;
+
+	if (!h)
+		return false;
+	*out = (uint64_t)__atomic_load_n(&h[2], __ATOMIC_ACQUIRE) << 32 |
+	       __atomic_load_n(&h[10], __ATOMIC_ACQUIRE);
+	return true;
+}
+
 hc_err reg_open(const char *path, bool create, struct reg **out)
 {
 	return reg_open_with(path, create, false, out);
@@ -165,12 +202,14 @@ static hc_err reg_open_with(const char *path, bool create, bool migrate, struct 
 	if (err != HC_OK)
 		goto fail;
 	if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_mutex_init(&r->pool_mu, NULL) != 0 ||
+	    pthread_mutex_init(&r->tok_mu, NULL) != 0 ||
 	    pthread_cond_init(&r->work, NULL) != 0 || pthread_cond_init(&r->ck_work, NULL) != 0) {
 		hc_set_detail("registry: cannot make locks");
 		err = HC_ERR_NOMEM;
 		goto fail;
 	}
 	locks = true;
+	r->walhdr = wal_header(&r->w);
 	if (pthread_create(&r->checkpointer, NULL, rs_checkpointer_main, r) != 0) {
 		hc_set_detail("registry: cannot start the checkpoint thread");
 		err = HC_ERR_NOMEM;
@@ -198,6 +237,7 @@ fail:
 	if (locks) {
 		pthread_mutex_destroy(&r->mu);
 		pthread_mutex_destroy(&r->pool_mu);
+		pthread_mutex_destroy(&r->tok_mu);
 		pthread_cond_destroy(&r->work);
 		pthread_cond_destroy(&r->ck_work);
 	}
@@ -230,8 +270,10 @@ void reg_close(struct reg *r)
 	rs_conn_close(&r->w);  /* last: it checkpoints and removes the WAL */
 	pthread_mutex_destroy(&r->mu);
 	pthread_mutex_destroy(&r->pool_mu);
+	pthread_mutex_destroy(&r->tok_mu);
 	pthread_cond_destroy(&r->work);
 	pthread_cond_destroy(&r->ck_work);
+	OPENSSL_cleanse(r->tok, sizeof(r->tok));
 	free(r->path);
 	free(r);
 }

@@ -65,6 +65,8 @@ struct conn {
 	struct hc_sha256_ctx *sha;  /* the audit entries' hashes (audit_add) */
 };
 
+#define RS_TOKS 16  /* tokens kept by reg_token_find */
+
 /* An open registry (registry_sqlite.c opens and closes it; the writer's
  * queue is registry_sqlite_writer.c's). */
 struct job;
@@ -84,6 +86,20 @@ struct reg {
 	struct conn *idle;  /* read connections not in use */
 	void (*on_change)(void *arg, const char *person);  /* reg_on_change */
 	void *on_change_arg;
+	/* SQLite's WAL index header, in the shared memory that every process
+	 * with the registry open maps (the writer connection's mapping, kept
+	 * until reg_close), read by rs_stamp; NULL: none, nothing cached. */
+	const volatile uint32_t *walhdr;
+	/* Tokens found, each with the stamp of before it was read
+	 * (registry_sqlite_read.c). */
+	pthread_mutex_t tok_mu;
+	struct rs_tok {
+		uint8_t hash[32];
+		uint64_t stamp;
+		struct reg_token t;
+		bool used;
+	} tok[RS_TOKS];
+	unsigned tok_next;
 };
 
 /* The end of the audit chain inside the writer's transaction. */
@@ -205,6 +221,9 @@ hc_err rs_migrate_v1(struct conn *c, const char *path) HC_WUR;
 /* registry_sqlite.c: the pool of read connections. */
 hc_err rs_read_get(struct reg *r, struct conn **out) HC_WUR;
 void rs_read_put(struct reg *r, struct conn *c);
+/* A value that changes with every commit to the registry, by any process
+ * (false: not known, so nothing may be kept). No lock, no system call. */
+bool rs_stamp(const struct reg *r, uint64_t *out);
 
 /* registry_sqlite_writer.c: the writer and checkpointer threads (started
  * by reg_open, arg the struct reg), the WAL hook that wakes the
