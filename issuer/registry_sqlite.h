@@ -62,10 +62,12 @@ struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_N];
 	struct conn *next;  /* in the pool of idle read connections */
+	bool warm;          /* a read connection with the larger page cache */
 	struct hc_sha256_ctx *sha;  /* the audit entries' hashes (audit_add) */
 };
 
 #define RS_TOKS 16  /* tokens kept by reg_token_find */
+#define RS_WARM 4   /* read connections with the larger page cache */
 
 /* An open registry (registry_sqlite.c opens and closes it; the writer's
  * queue is registry_sqlite_writer.c's). */
@@ -83,7 +85,11 @@ struct reg {
 	int64_t commits, changes, hist[8];
 	int64_t wal_frames, wal_last;  /* pages the commits appended; the WAL's length */
 	pthread_mutex_t pool_mu;
-	struct conn *idle;  /* read connections not in use */
+	/* Read connections not in use: the first RS_WARM opened, with a
+	 * page cache that holds the tables' and indexes' inner pages, taken
+	 * first; the others, opened while those were all in use. */
+	struct conn *idle_warm, *idle;
+	unsigned nwarm;
 	void (*on_change)(void *arg, const char *person);  /* reg_on_change */
 	void *on_change_arg;
 	/* SQLite's WAL index header, in the shared memory that every process
@@ -111,6 +117,9 @@ struct chain {
 /* registry_sqlite_sql.c: connections, schema, statements, checks. */
 hc_err rs_conn_open(struct conn *c, const char *path, bool writer) HC_WUR;
 hc_err rs_conn_pragmas(struct conn *c, bool writer) HC_WUR;
+/* The page cache of a read connection: warm (struct reg's idle_warm) or
+ * not. */
+hc_err rs_conn_cache(struct conn *c, bool warm) HC_WUR;
 void rs_conn_close(struct conn *c);
 hc_err rs_schema_create(struct conn *c) HC_WUR;
 /* The file's schema version (HC_ERR_STORE when it is not a registry). */
