@@ -96,6 +96,8 @@ curl -sf --cacert ca.pem "$URL/healthz" >/dev/null || die "no answer on $URL/hea
 cpu_all() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 cpu_srv() { awk '{ print $14 + $15 }' "/proc/$SRV/stat"; }
 cpu_sys() { awk '{ print $15 }' "/proc/$SRV/stat"; }
+# read system calls (the registry's preads; sockets are read with recvfrom)
+srv_reads() { awk '/^syscr:/ { print $2 }' "/proc/$SRV/io"; }
 NCPU=$(nproc)
 ok=1
 # run_wrk NAME PATH ARGS...: runs wrk, sets RATE P50 P99 ERR REQS OTHER
@@ -103,7 +105,7 @@ run_wrk() {
 	local name=$1 path=$2 d=$SECS a0 s0 a1 s1 t0 t1 k0 k1 pid
 	shift 2
 	[ "$1" = fill ] && d=36000
-	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv); k0=$(cpu_sys)
+	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv); k0=$(cpu_sys); r0=$(srv_reads)
 	rm -f mark.*
 	TIMEFORMAT='%U %S'
 	{ time HC_BENCH_MARK=$W/mark wrk -t$WT -c$CONNS -d${d}s --timeout 10s -s "$LUA" "$URL$path" -- "$@" \
@@ -126,7 +128,7 @@ run_wrk() {
 		pid=$(pgrep -P "$WRK" -x wrk) && kill -INT "$pid"
 	fi
 	wait "$WRK"; WRK=""
-	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys)
+	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys); r1=$(srv_reads)
 	set -- $(grep '^result ' "$name.out")
 	[ "${1:-}" = result ] || { cat "$name.out" "$name.err"; die "$name: wrk printed no result"; }
 	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13}
@@ -134,7 +136,8 @@ run_wrk() {
 	local wrk_t
 	wrk_t=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($1 + $2) * hz }' "$name.time")
 	SRV_MS=$(awk -v s="$((s1 - s0))" -v n="$REQS" -v hz="$(getconf CLK_TCK)" \
-		'BEGIN { printf "%.2f", (n > 0 ? 1000 * s / hz / n : 0) }')
+		'BEGIN { printf "%.3f", (n > 0 ? 1000 * s / hz / n : 0) }')
+	READS=$(awk -v r="$((r1 - r0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? r / n : 0) }')
 	SYS_PCT=$(awk -v k="$((k1 - k0))" -v s="$((s1 - s0))" 'BEGIN { printf "%.0f", (s > 0 ? 100 * k / s : 0) }')
 	OTHER=$(awk -v a="$((a1 - a0))" -v t="$((t1 - t0))" -v s="$((s1 - s0))" -v w="$wrk_t" \
 		'BEGIN { o = (t > 0) ? (a - s - w) / t : 0; if (o < 0) o = 0; printf "%.0f", 100 * o }')
@@ -145,9 +148,9 @@ run_wrk() {
 # the service's CPU per request, and what a machine of NCPU idle cores
 # would allow at that cost (wrk and the others take their share here)
 cpu_note() {
-	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" 'BEGIN {
-		printf "    hc-issued used %.2f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost); other processes (and the kernel writing our files) took %d%% of the machine\n",
-			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, o }'
+	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" -v r="$READS" 'BEGIN {
+		printf "    hc-issued used %.3f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost), %s reads from files a request; other processes (and the kernel writing our files) took %d%% of the machine\n",
+			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, r, o }'
 }
 verdict() { # VALUE OP TARGET
 	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { m = (op == ">=") ? v >= t : v <= t; print m ? "met" : "BELOW TARGET" }'
