@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "registry_sqlite.h"
 
 static void copy_col(sqlite3_stmt *s, int col, char *out, size_t n)
@@ -341,7 +343,7 @@ static bool token_kept(struct reg *r, const uint8_t hash[32], uint64_t stamp,
 	pthread_mutex_lock(&r->tok_mu);
 	for (size_t i = 0; i < RS_TOKS && !hit; i++)
 		if (r->tok[i].used && r->tok[i].stamp == stamp &&
-		    memcmp(r->tok[i].hash, hash, 32) == 0) {
+		    CRYPTO_memcmp(r->tok[i].hash, hash, 32) == 0) {
 			*out = r->tok[i].t;
 			hit = true;
 		}
