@@ -116,14 +116,18 @@ static hc_err reg_open_with(const char *path, bool create, bool migrate, struct 
 
 /* The WAL index header: the start of the first region of the shared
  * memory beside a WAL database (its -shm file), as SQLite's VFS maps it
- * for the connection c (which must stay open while it is used; mapped
- * already, as c has read the WAL database). NULL when there is none. */
+ * for the connection c (which must stay open while it is used). NULL when
+ * there is none. */
 static const volatile uint32_t *wal_header(struct conn *c)
 {
 	sqlite3_file *f = NULL;
 	void volatile *p = NULL;
 
-	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	/* A read first: SQLite opens the WAL and maps its index on a
+	 * connection's first read in WAL mode (a registry just made has had
+	 * none), and unmaps it at close only when it did so. */
+	if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
 	    !f || !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap ||
 	    f->pMethods->xShmMap(f, 0, WAL_SHM_REGION, 0, &p) != SQLITE_OK)
 		return NULL;
