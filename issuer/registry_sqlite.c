@@ -287,7 +287,7 @@ void reg_close(struct reg *r)
 
 /* A warm connection while one is idle (or fewer than RS_WARM are open),
  * else another: most reads find the inner pages of the b-trees in the
- * connection's own page cache (rs_conn_warm), and the memory of the
+ * connection's own page cache (rs_conn_cache), and the memory of the
  * caches stays bounded (at 10^6 people, some 30 connections of the
  * default 2 MB each were open under load, none of them holding enough). */
 hc_err rs_read_get(struct reg *r, struct conn **out)

@@ -358,7 +358,7 @@ static void token_keep(struct reg *r, const uint8_t hash[32], uint64_t stamp,
 
 	pthread_mutex_lock(&r->tok_mu);
 	for (size_t i = 0; i < RS_TOKS && !k; i++)
-		if (r->tok[i].used && memcmp(r->tok[i].hash, hash, 32) == 0)
+		if (r->tok[i].used && CRYPTO_memcmp(r->tok[i].hash, hash, 32) == 0)
 			k = &r->tok[i];
 	if (!k)
 		k = &r->tok[r->tok_next++ % RS_TOKS];
