@@ -531,8 +531,8 @@ bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s)
 	 * a thousand bytes and more) is copied between its quotes: what
 	 * cJSON prints for it, without its pass to size the escapes and
 	 * another to copy. */
-	n = strcspn(s, json_esc);
-	if (!s[n]) {
+	n = s ? strcspn(s, json_esc) : 0;
+	if (s && !s[n]) {
 		if (n + 4 > cap - *len) /* cJSON's test: quotes, NUL and 1 */
 			return false;
 		buf[*len] = '"';

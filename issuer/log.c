@@ -10,11 +10,19 @@
 
 void log_msg(const char *fmt, ...)
 {
-	char line[1024], t[32], msg[900];
+	/* the time as text, formatted again only when the second changes
+	 * (a line a request) */
+	static _Thread_local int64_t at = -1;
+	static _Thread_local char t[32];
+	char line[1024], msg[900];
+	int64_t now = hc_now();
 	va_list ap;
 	int n;
 
-	hc_time_format(hc_now(), t, sizeof(t));
+	if (now != at) {
+		hc_time_format(now, t, sizeof(t));
+		at = now;
+	}
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap); /* a long message is cut */
 	va_end(ap);

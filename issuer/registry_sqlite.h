@@ -62,8 +62,12 @@ struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_N];
 	struct conn *next;  /* in the pool of idle read connections */
+	bool warm;          /* a read connection with the larger page cache */
 	struct hc_sha256_ctx *sha;  /* the audit entries' hashes (audit_add) */
 };
+
+#define RS_TOKS 16  /* tokens kept by reg_token_find */
+#define RS_WARM 4   /* read connections with the larger page cache */
 
 /* An open registry (registry_sqlite.c opens and closes it; the writer's
  * queue is registry_sqlite_writer.c's). */
@@ -81,9 +85,27 @@ struct reg {
 	int64_t commits, changes, hist[8];
 	int64_t wal_frames, wal_last;  /* pages the commits appended; the WAL's length */
 	pthread_mutex_t pool_mu;
-	struct conn *idle;  /* read connections not in use */
+	/* Read connections not in use: the first RS_WARM opened, with a
+	 * page cache that holds the tables' and indexes' inner pages, taken
+	 * first; the others, opened while those were all in use. */
+	struct conn *idle_warm, *idle;
+	unsigned nwarm;
 	void (*on_change)(void *arg, const char *person);  /* reg_on_change */
 	void *on_change_arg;
+	/* SQLite's WAL index header, in the shared memory that every process
+	 * with the registry open maps (the writer connection's mapping, kept
+	 * until reg_close), read by rs_stamp; NULL: none, nothing cached. */
+	const volatile uint32_t *walhdr;
+	/* Tokens found, each with the stamp of before it was read
+	 * (registry_sqlite_read.c). */
+	pthread_mutex_t tok_mu;
+	struct rs_tok {
+		uint8_t hash[32];
+		uint64_t stamp;
+		struct reg_token t;
+		bool used;
+	} tok[RS_TOKS];
+	unsigned tok_next;
 };
 
 /* The end of the audit chain inside the writer's transaction. */
@@ -95,6 +117,9 @@ struct chain {
 /* registry_sqlite_sql.c: connections, schema, statements, checks. */
 hc_err rs_conn_open(struct conn *c, const char *path, bool writer) HC_WUR;
 hc_err rs_conn_pragmas(struct conn *c, bool writer) HC_WUR;
+/* The page cache of a read connection: warm (struct reg's idle_warm) or
+ * not. */
+hc_err rs_conn_cache(struct conn *c, bool warm) HC_WUR;
 void rs_conn_close(struct conn *c);
 hc_err rs_schema_create(struct conn *c) HC_WUR;
 /* The file's schema version (HC_ERR_STORE when it is not a registry). */
@@ -205,6 +230,9 @@ hc_err rs_migrate_v1(struct conn *c, const char *path) HC_WUR;
 /* registry_sqlite.c: the pool of read connections. */
 hc_err rs_read_get(struct reg *r, struct conn **out) HC_WUR;
 void rs_read_put(struct reg *r, struct conn *c);
+/* A value that changes with every commit to the registry, by any process
+ * (false: not known, so nothing may be kept). No lock, no system call. */
+bool rs_stamp(const struct reg *r, uint64_t *out);
 
 /* registry_sqlite_writer.c: the writer and checkpointer threads (started
  * by reg_open, arg the struct reg), the WAL hook that wakes the

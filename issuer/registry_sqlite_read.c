@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "registry_sqlite.h"
 
 static void copy_col(sqlite3_stmt *s, int col, char *out, size_t n)
@@ -329,14 +331,56 @@ static void token_row(sqlite3_stmt *s, struct reg_token *t)
 	t->revoked = sqlite3_column_int64(s, 3);
 }
 
+/* Every request looks its token up: a token found is kept with the
+ * registry's stamp of before the read, and answered from memory while the
+ * stamp has not moved (no commit since, by any process: a revocation by
+ * `hc-issued token revoke` counts from the next request on). */
+static bool token_kept(struct reg *r, const uint8_t hash[32], uint64_t stamp,
+		       struct reg_token *out)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&r->tok_mu);
+	for (size_t i = 0; i < RS_TOKS && !hit; i++)
+		if (r->tok[i].used && r->tok[i].stamp == stamp &&
+		    CRYPTO_memcmp(r->tok[i].hash, hash, 32) == 0) {
+			*out = r->tok[i].t;
+			hit = true;
+		}
+	pthread_mutex_unlock(&r->tok_mu);
+	return hit;
+}
+
+static void token_keep(struct reg *r, const uint8_t hash[32], uint64_t stamp,
+		       const struct reg_token *t)
+{
+	struct rs_tok *k = NULL;
+
+	pthread_mutex_lock(&r->tok_mu);
+	for (size_t i = 0; i < RS_TOKS && !k; i++)
+		if (r->tok[i].used && CRYPTO_memcmp(r->tok[i].hash, hash, 32) == 0)
+			k = &r->tok[i];
+	if (!k)
+		k = &r->tok[r->tok_next++ % RS_TOKS];
+	memcpy(k->hash, hash, 32);
+	k->stamp = stamp;
+	k->t = *t;
+	k->used = true;
+	pthread_mutex_unlock(&r->tok_mu);
+}
+
 hc_err reg_token_find(struct reg *r, const uint8_t hash[32], struct reg_token *out)
 {
 	struct conn *c;
 	sqlite3_stmt *s;
+	uint64_t stamp = 0;
+	bool stamped = rs_stamp(r, &stamp);
 	hc_err err;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (stamped && token_kept(r, hash, stamp, out))
+		return HC_OK;
 	err = rs_read_get(r, &c);
 	if (err != HC_OK)
 		return err;
@@ -352,6 +396,8 @@ hc_err reg_token_find(struct reg *r, const uint8_t hash[32], struct reg_token *o
 	}
 	rs_done(s);
 	rs_read_put(r, c);
+	if (err == HC_OK && stamped)
+		token_keep(r, hash, stamp, out);
 	return err;
 }
 

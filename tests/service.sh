@@ -203,6 +203,8 @@ done
 # a token revoked while the daemon runs fails its next request
 T2=$(tok counter desk-2)
 post /v1/codes "$T2" "{\"id\":\"$ID1\"}"; expect "a token added while serving works" 200
+# (the held code again: no commit, so the token is answered from memory)
+post /v1/codes "$T2" "{\"id\":\"$ID1\"}"; expect "and again (its lookup kept)" 200
 D token revoke --config $CF --name desk-2
 post /v1/codes "$T2" "{\"id\":\"$ID1\"}"; expect "revoked while serving: its next request is 401" 401 unauthorized revoked
 

@@ -11,7 +11,11 @@
 # costs one sign and one verify (the self-check), so the limit is
 # 1 / (1/sign + 1/verify) per core times the cores. Exit 1 when a request
 # failed or the service did not stop cleanly; a rate below its target is
-# reported, not failed. BENCH_KEEP=1 keeps the office directory.
+# reported, not failed. BENCH_KEEP=1 keeps the office directory (and the
+# number of people filled, in bench.people). BENCH_OFFICE=DIR runs only
+# (b) on such a kept office (the fill of 10^6 people takes minutes): a
+# new port and a new token, the same people, (a) and the fill left out;
+# the directory stays.
 set -u
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,18 +30,31 @@ command -v wrk >/dev/null || { echo "service bench skipped: wrk is not installed
 
 # The office lives on the build's file system (never tmpfs: the commits
 # must reach a disk for "durable" to mean anything).
-W=$(mktemp -d "$B/bench-office.XXXXXX") || exit 2
+REUSE=${BENCH_OFFICE:-}
+if [ -n "$REUSE" ]; then
+	W=$(cd "$REUSE" && pwd) && [ -s "$W/office.json" ] && [ -s "$W/bench.people" ] ||
+		{ echo "service bench: BENCH_OFFICE=$REUSE is not an office kept by BENCH_KEEP=1 (office.json, bench.people)" >&2; exit 2; }
+	PEOPLE=$(cat "$W/bench.people")
+else
+	W=$(mktemp -d "$B/bench-office.XXXXXX") || exit 2
+fi
 SRV="" WRK=""
 cleanup() {
 	[ -n "$WRK" ] && kill "$WRK" 2>/dev/null && wait "$WRK" 2>/dev/null
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
+	if [ -n "$REUSE" ]; then :; elif [ -n "${BENCH_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 cd "$W" || exit 2
 die() { echo "service bench: $*" >&2; [ -s serve.log ] && tail -n 20 serve.log >&2; exit 2; }
 
 # ---- the office: keys, a test CA and its certificate, trust, config ----
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+if [ -n "$REUSE" ]; then
+	sed -i "s|\"listen\":\"127.0.0.1:[0-9]*\"|\"listen\":\"127.0.0.1:$PORT\"|" office.json
+	TOKEN=$("$B/hc-issued" token add --config office.json --role counter --name "bench-$(date +%s%N)") ||
+		die "token add"
+else
 "$B/hc-keys" gen root.key >/dev/null && "$B/hc-keys" gen office.key >/dev/null || die "hc-keys gen"
 {
 	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -55,7 +72,6 @@ now=$(date +%s)
 printf '{"seq":1,"iat":%s,"next_update":%s,"issuers":[{"iss":"https://hc.bench.example","name":"Bench Office","region":"330100","keys":[%s]}]}\n' \
 	$((now - 86400)) $((now + 86400)) "$("$B/hc-keys" pub --status active office.key)" > tl.json
 "$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null || die "trust list"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > office.json <<JSON
 {"listen":"127.0.0.1:$PORT","tls":{"cert":"tls.crt","key":"tls.key"},"registry":"registry.db",
  "iss":"https://hc.bench.example","name":"Bench Office","region":"330100","key":"office.key",
@@ -63,6 +79,7 @@ cat > office.json <<JSON
 JSON
 "$B/hc-issued" init --config office.json >/dev/null 2>init.err || { cat init.err; die "init"; }
 TOKEN=$("$B/hc-issued" token add --config office.json --role counter --name bench) || die "token add"
+fi
 export HC_BENCH_TOKEN=$TOKEN HC_BENCH_THREADS=$WT
 
 "$B/hc-issued" serve --config office.json 2>serve.log &
@@ -79,6 +96,8 @@ curl -sf --cacert ca.pem "$URL/healthz" >/dev/null || die "no answer on $URL/hea
 cpu_all() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 cpu_srv() { awk '{ print $14 + $15 }' "/proc/$SRV/stat"; }
 cpu_sys() { awk '{ print $15 }' "/proc/$SRV/stat"; }
+# read system calls (the registry's preads; sockets are read with recvfrom)
+srv_reads() { awk '/^syscr:/ { print $2 }' "/proc/$SRV/io"; }
 NCPU=$(nproc)
 ok=1
 # run_wrk NAME PATH ARGS...: runs wrk, sets RATE P50 P99 ERR REQS OTHER
@@ -86,7 +105,7 @@ run_wrk() {
 	local name=$1 path=$2 d=$SECS a0 s0 a1 s1 t0 t1 k0 k1 pid
 	shift 2
 	[ "$1" = fill ] && d=36000
-	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv); k0=$(cpu_sys)
+	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv); k0=$(cpu_sys); r0=$(srv_reads)
 	rm -f mark.*
 	TIMEFORMAT='%U %S'
 	{ time HC_BENCH_MARK=$W/mark wrk -t$WT -c$CONNS -d${d}s --timeout 10s -s "$LUA" "$URL$path" -- "$@" \
@@ -109,7 +128,7 @@ run_wrk() {
 		pid=$(pgrep -P "$WRK" -x wrk) && kill -INT "$pid"
 	fi
 	wait "$WRK"; WRK=""
-	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys)
+	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys); r1=$(srv_reads)
 	set -- $(grep '^result ' "$name.out")
 	[ "${1:-}" = result ] || { cat "$name.out" "$name.err"; die "$name: wrk printed no result"; }
 	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13}
@@ -117,7 +136,8 @@ run_wrk() {
 	local wrk_t
 	wrk_t=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($1 + $2) * hz }' "$name.time")
 	SRV_MS=$(awk -v s="$((s1 - s0))" -v n="$REQS" -v hz="$(getconf CLK_TCK)" \
-		'BEGIN { printf "%.2f", (n > 0 ? 1000 * s / hz / n : 0) }')
+		'BEGIN { printf "%.3f", (n > 0 ? 1000 * s / hz / n : 0) }')
+	READS=$(awk -v r="$((r1 - r0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? r / n : 0) }')
 	SYS_PCT=$(awk -v k="$((k1 - k0))" -v s="$((s1 - s0))" 'BEGIN { printf "%.0f", (s > 0 ? 100 * k / s : 0) }')
 	OTHER=$(awk -v a="$((a1 - a0))" -v t="$((t1 - t0))" -v s="$((s1 - s0))" -v w="$wrk_t" \
 		'BEGIN { o = (t > 0) ? (a - s - w) / t : 0; if (o < 0) o = 0; printf "%.0f", 100 * o }')
@@ -128,9 +148,9 @@ run_wrk() {
 # the service's CPU per request, and what a machine of NCPU idle cores
 # would allow at that cost (wrk and the others take their share here)
 cpu_note() {
-	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" 'BEGIN {
-		printf "    hc-issued used %.2f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost); other processes (and the kernel writing our files) took %d%% of the machine\n",
-			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, o }'
+	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" -v r="$READS" 'BEGIN {
+		printf "    hc-issued used %.3f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost), %s reads from files a request; other processes (and the kernel writing our files) took %d%% of the machine\n",
+			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, r, o }'
 }
 verdict() { # VALUE OP TARGET
 	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { m = (op == ">=") ? v >= t : v <= t; print m ? "met" : "BELOW TARGET" }'
@@ -148,22 +168,33 @@ echo "limit: openssl speed ecdsap256 sign $SIGN/s, verify $VERIFY/s per core -> 
 ratio() { awk -v r="$1" -v l="$LIMIT" 'BEGIN { printf "%.2f", r / l }'; }
 
 # ---- fill: PEOPLE people through the API ----
+if [ -n "$REUSE" ]; then
+	echo "office $W kept before: $PEOPLE people filled; (b) only"
+else
 [ -z "${BENCH_PEOPLE:-}" ] && echo "registry of $PEOPLE people (BENCH_PEOPLE=1000000 for the issue's 10^6)"
 t0=$(date +%s.%N)
 run_wrk fill /v1/records fill 0 "$PEOPLE"
 t1=$(date +%s.%N)
 awk -v n="$REQS" -v t0="$t0" -v t1="$t1" 'BEGIN {
 	printf "fill: %d people in %.1f s (%.0f/s) through POST /v1/records\n", n, t1 - t0, n / (t1 - t0) }'
+echo "$PEOPLE" > bench.people
 
 # ---- (a) new codes, (b) held codes ----
 run_wrk new /v1/records new 50000000
 printf '(a) new codes  POST /v1/records: %6d codes/s (target >= 5000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 50: %s); errors %s\n' \
 	"$RATE" "$(verdict "$RATE" '>=' 5000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 50)" "$ERR"
 cpu_note
+fi
+held_counts() { curl -sf --cacert ca.pem "$URL/metrics" |
+	awk '/^hc_held_answers_total\{cache="hit"\}/ { h = $2 } /^hc_held_answers_total\{cache="miss"\}/ { m = $2 } END { print h + 0, m + 0 }'; }
+read -r h0 m0 <<< "$(held_counts)"
 run_wrk held /v1/codes held "$PEOPLE"
+read -r h1 m1 <<< "$(held_counts)"
 printf '(b) held codes POST /v1/codes:   %6d codes/s (target >= 20000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 20: %s); errors %s\n' \
 	"$RATE" "$(verdict "$RATE" '>=' 20000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 20)" "$ERR"
 cpu_note
+awk -v h="$((h1 - h0))" -v m="$((m1 - m0))" 'BEGIN {
+	printf "    held-code cache: %d hits, %d misses (%.0f%% answered from the cache)\n", h, m, (h + m) ? 100 * h / (h + m) : 0 }'
 
 # ---- the codes are real: one answer verifies against the trust list ----
 # person 0 of service.lua: 110000, born 1940-01-01, sequence 000, check digit
@@ -175,6 +206,11 @@ curl -sf --cacert ca.pem -H "Authorization: Bearer $TOKEN" -H 'Content-Type: app
 	{ echo "  FAILED: a held code fetched as PNG does not verify"; ok=0; }
 
 people=$(curl -sf --cacert ca.pem "$URL/metrics" | sed -n 's/^hc_people //p')
+# resident memory: the most at any time, and now as heap (anonymous) and
+# mapped files (SQLite maps only its -shm)
+awk '/^(VmHWM|RssAnon|RssFile):/ { v[$1] = $2 } END {
+	printf "hc-issued memory: %.0f MiB resident at most (VmHWM); now %.0f MiB heap (RssAnon), %.0f MiB mapped files (RssFile)\n",
+		v["VmHWM:"] / 1024, v["RssAnon:"] / 1024, v["RssFile:"] / 1024 }' "/proc/$SRV/status"
 kill -TERM "$SRV"; wait "$SRV"; rc=$?; SRV=""
 [ "$rc" = 0 ] || { echo "  FAILED: hc-issued exited $rc after SIGTERM"; tail -n 5 serve.log; ok=0; }
 # on disk after the stop (the WAL is checkpointed into registry.db)

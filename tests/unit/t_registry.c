@@ -200,6 +200,33 @@ static void tokens(void)
 	}
 }
 
+/* A token found is kept while nothing is committed to the registry; a
+ * revocation through another opening of the file (as by `hc-issued token
+ * revoke` beside the service) shows on the next find. */
+static void tokens_kept(void)
+{
+	struct reg *r = NULL, *r2 = NULL;
+	struct reg_token t;
+	uint8_t h[32];
+
+	memset(h, 4, 32);
+	CHECK_ERR(reg_open(in_dir("tokens2.db"), true, &r), HC_OK);
+	if (!r)
+		return;
+	CHECK_ERR(reg_token_add(r, h, "counter", "desk-9", "system", NOW), HC_OK);
+	CHECK_ERR(reg_token_find(r, h, &t), HC_OK);
+	CHECK_ERR(reg_token_find(r, h, &t), HC_OK); /* kept */
+	CHECK(t.revoked == 0 && strcmp(t.name, "desk-9") == 0);
+	CHECK_ERR(reg_open(in_dir("tokens2.db"), false, &r2), HC_OK);
+	if (r2) {
+		CHECK_ERR(reg_token_revoke(r2, "desk-9", "system", NOW + 5), HC_OK);
+		reg_close(r2);
+	}
+	CHECK_ERR(reg_token_find(r, h, &t), HC_OK);
+	CHECK(t.revoked == NOW + 5);
+	reg_close(r);
+}
+
 /* ---- reg_apply's rules ---- */
 
 static hc_err apply_code(struct reg *r, const char *person, const char *jti, enum hc_status st,
@@ -840,6 +867,7 @@ void t_main(void)
 	dir = t_tmpdir();
 	RUN(open_and_refuse);
 	RUN(tokens);
+	RUN(tokens_kept);
 	t_begin("apply: a new person with an input, a status and a code");
 	apply_rules();
 	t_end();
