@@ -355,12 +355,14 @@ static int cmd_serve(int argc, char **argv)
 	 * buffers) in its thread's arena; glibc gave the arena's free top
 	 * back to the kernel above 128 KB and faulted it in again for the
 	 * next request (clearing pages: 6% of a held code's CPU). 2 MB of
-	 * free heap may stay in each arena (glibc makes at most 8 a core);
-	 * fixing the trim threshold also fixes the mmap threshold, which is
-	 * raised alike so that an image's zlib state (300 KB) stays on the
-	 * heap. */
+	 * free heap may stay in each arena, and the arenas are capped at 16
+	 * (glibc's own cap is 8 a core: with the pool's 256 threads on a big
+	 * machine, half a gigabyte kept free); fixing the trim threshold also
+	 * fixes the mmap threshold, which is raised alike so that an image's
+	 * zlib state (300 KB) stays on the heap. */
 	(void)mallopt(M_TRIM_THRESHOLD, 2 << 20);
 	(void)mallopt(M_MMAP_THRESHOLD, 2 << 20);
+	(void)mallopt(M_ARENA_MAX, 16);
 	if (o.log && (err = log_open(o.log)) != HC_OK) {
 		perr("--log", err);
 		return EXIT_USAGE;

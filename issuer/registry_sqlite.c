@@ -140,14 +140,15 @@ static const volatile uint32_t *wal_header(struct conn *c)
  * (bytes 40..47) covers the frame count, the salts that a restarted WAL
  * changes and iChange. A commit by any process writes them into the
  * shared memory before it returns. */
-bool rs_stamp(const struct reg *r, uint64_t *out)
+bool rs_stamp(const struct reg *r, struct rs_stamp *out)
 {
 	const volatile uint32_t *h = r->walhdr;
 
 	if (!h)
 		return false;
-	*out = (uint64_t)__atomic_load_n(&h[2], __ATOMIC_ACQUIRE) << 32 |
-	       __atomic_load_n(&h[10], __ATOMIC_ACQUIRE);
+	out->v[0] = __atomic_load_n(&h[2], __ATOMIC_ACQUIRE);
+	out->v[1] = __atomic_load_n(&h[10], __ATOMIC_ACQUIRE);
+	out->v[2] = __atomic_load_n(&h[11], __ATOMIC_ACQUIRE);
 	return true;
 }
 

@@ -63,6 +63,7 @@ struct conn {
 	sqlite3_stmt *st[S_N];
 	struct conn *next;  /* in the pool of idle read connections */
 	bool warm;          /* a read connection with the larger page cache */
+	bool careful;       /* writer: read a new person first (rs_apply) */
 	struct hc_sha256_ctx *sha;  /* the audit entries' hashes (audit_add) */
 };
 
@@ -71,6 +72,13 @@ struct conn {
 
 /* An open registry (registry_sqlite.c opens and closes it; the writer's
  * queue is registry_sqlite_writer.c's). */
+/* rs_stamp's value: the WAL index header's iChange and both words of
+ * its checksum (96 bits: a header rebuilt by another process's recovery
+ * starts iChange at 0 again, and only the checksum then tells). */
+struct rs_stamp {
+	uint32_t v[3];
+};
+
 struct job;
 struct reg {
 	char *path;
@@ -101,7 +109,7 @@ struct reg {
 	pthread_mutex_t tok_mu;
 	struct rs_tok {
 		uint8_t hash[32];
-		uint64_t stamp;
+		struct rs_stamp stamp;
 		struct reg_token t;
 		bool used;
 	} tok[RS_TOKS];
@@ -232,7 +240,7 @@ hc_err rs_read_get(struct reg *r, struct conn **out) HC_WUR;
 void rs_read_put(struct reg *r, struct conn *c);
 /* A value that changes with every commit to the registry, by any process
  * (false: not known, so nothing may be kept). No lock, no system call. */
-bool rs_stamp(const struct reg *r, uint64_t *out);
+bool rs_stamp(const struct reg *r, struct rs_stamp *out);
 
 /* registry_sqlite_writer.c: the writer and checkpointer threads (started
  * by reg_open, arg the struct reg), the WAL hook that wakes the

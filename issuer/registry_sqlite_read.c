@@ -335,14 +335,19 @@ static void token_row(sqlite3_stmt *s, struct reg_token *t)
  * registry's stamp of before the read, and answered from memory while the
  * stamp has not moved (no commit since, by any process: a revocation by
  * `hc-issued token revoke` counts from the next request on). */
-static bool token_kept(struct reg *r, const uint8_t hash[32], uint64_t stamp,
+static bool same_stamp(const struct rs_stamp *a, const struct rs_stamp *b)
+{
+	return a->v[0] == b->v[0] && a->v[1] == b->v[1] && a->v[2] == b->v[2];
+}
+
+static bool token_kept(struct reg *r, const uint8_t hash[32], const struct rs_stamp *stamp,
 		       struct reg_token *out)
 {
 	bool hit = false;
 
 	pthread_mutex_lock(&r->tok_mu);
 	for (size_t i = 0; i < RS_TOKS && !hit; i++)
-		if (r->tok[i].used && r->tok[i].stamp == stamp &&
+		if (r->tok[i].used && same_stamp(&r->tok[i].stamp, stamp) &&
 		    CRYPTO_memcmp(r->tok[i].hash, hash, 32) == 0) {
 			*out = r->tok[i].t;
 			hit = true;
@@ -351,7 +356,7 @@ static bool token_kept(struct reg *r, const uint8_t hash[32], uint64_t stamp,
 	return hit;
 }
 
-static void token_keep(struct reg *r, const uint8_t hash[32], uint64_t stamp,
+static void token_keep(struct reg *r, const uint8_t hash[32], const struct rs_stamp *stamp,
 		       const struct reg_token *t)
 {
 	struct rs_tok *k = NULL;
@@ -363,7 +368,7 @@ static void token_keep(struct reg *r, const uint8_t hash[32], uint64_t stamp,
 	if (!k)
 		k = &r->tok[r->tok_next++ % RS_TOKS];
 	memcpy(k->hash, hash, 32);
-	k->stamp = stamp;
+	k->stamp = *stamp;
 	k->t = *t;
 	k->used = true;
 	pthread_mutex_unlock(&r->tok_mu);
@@ -373,13 +378,13 @@ hc_err reg_token_find(struct reg *r, const uint8_t hash[32], struct reg_token *o
 {
 	struct conn *c;
 	sqlite3_stmt *s;
-	uint64_t stamp = 0;
+	struct rs_stamp stamp;
 	bool stamped = rs_stamp(r, &stamp);
 	hc_err err;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (stamped && token_kept(r, hash, stamp, out))
+	if (stamped && token_kept(r, hash, &stamp, out))
 		return HC_OK;
 	err = rs_read_get(r, &c);
 	if (err != HC_OK)
@@ -397,7 +402,7 @@ hc_err reg_token_find(struct reg *r, const uint8_t hash[32], struct reg_token *o
 	rs_done(s);
 	rs_read_put(r, c);
 	if (err == HC_OK && stamped)
-		token_keep(r, hash, stamp, out);
+		token_keep(r, hash, &stamp, out);
 	return err;
 }
 

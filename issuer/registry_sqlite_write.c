@@ -352,15 +352,20 @@ static hc_err apply(struct conn *c, struct chain *ch, const struct reg_change *x
 	int64_t old;
 	hc_err err;
 
-	if (x->new_person) {
+	if (x->new_person && !c->careful) {
 		/* Not read: the insert's unique key finds a person made
 		 * meanwhile (prow_write), after this job wrote, and the writer
-		 * then runs the batch again with a savepoint a job. Reading
-		 * first was a random index descent, 6% of the writer's work. */
+		 * then runs the batch again carefully (c->careful: read first,
+		 * and fail before writing). Reading first was a random index
+		 * descent, 6% of the writer's work. */
 		memset(p, 0, sizeof(*p));
 		p->st = -1;
 	} else if ((err = prow_read(c, x->person, p)) != HC_OK) {
 		return err;
+	}
+	if (x->new_person && p->exists) {
+		hc_set_detail("person made meanwhile");
+		return HC_ERR_CONFLICT;
 	}
 	if (x->expect_version >= 0 && p->ver != x->expect_version) {
 		hc_set_detail("person version is %lld, not %lld", (long long)p->ver,

@@ -2,6 +2,7 @@
  * of jobs (one transaction for every job queued, a SAVEPOINT each), the
  * checkpointer thread, and the writes that queue a job and wait for its
  * commit (reg_apply, reg_revoke, the token writes, reg_revlist_next_seq). */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -139,6 +140,9 @@ static int64_t run_batch(struct reg *r, struct job *batch)
 	struct job *j;
 	int64_t n = 0;
 
+	c->careful = false;
+again:
+	n = 0;
 	if (rs_exec(c, S_BEGIN_IMM, "begin") != HC_OK || rs_chain_load(c, &ch) != HC_OK)
 		return end_batch(c, batch, 0, true);
 	for (j = batch; j; j = j->next) {
@@ -159,9 +163,21 @@ static int64_t run_batch(struct reg *r, struct job *batch)
 			return end_batch(c, batch, 0, true);  /* I/O, a full disk */
 		if (sqlite3_total_changes64(c->db) != before) {
 			rs_rollback(c);
+			/* A new person made meanwhile (a request that raced
+			 * another, or one sent again while its first copy was
+			 * under way) fails only after it wrote: once more with
+			 * every new person read first, so that such a job fails
+			 * before writing and the others keep one transaction. */
+			if (!c->careful && j->kind == J_APPLY && j->change->new_person &&
+			    j->err == HC_ERR_CONFLICT) {
+				c->careful = true;
+				goto again;
+			}
+			c->careful = false;
 			return run_batch_savepoints(r, batch);
 		}
 	}
+	c->careful = false;
 	return end_batch(c, batch, n, false);
 }
 
@@ -318,14 +334,13 @@ static hc_err submit_n(struct reg *r, struct job *v, size_t n)
 		pthread_cond_signal(&r->work);
 	}
 	pthread_mutex_unlock(&r->mu);
-	/* sem_wait fails only when a signal interrupts it: wait again */
-	for (size_t i = 0; i < posts; i++) {
-		int rc;
-
-		do
-			rc = sem_wait(&sem);
-		while (rc != 0);
-	}
+	/* sem_wait fails only when a signal interrupts it: wait again. Any
+	 * other failure cannot be (the semaphore is ours and valid), and
+	 * returning would leave the writer with jobs on a stack that is gone. */
+	for (size_t i = 0; i < posts; i++)
+		while (sem_wait(&sem) != 0)
+			if (errno != EINTR)
+				abort();
 	(void)sem_destroy(&sem);
 	return HC_OK;
 }

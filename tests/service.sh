@@ -229,6 +229,15 @@ expect "text/plain: 415" 415 unsupported-media-type
 req POST /v1/records "$T_COUNTER" -H 'Content-Type: application/jsonx' --data-binary "$(rec "$ID1")"
 expect "application/jsonx: 415" 415 unsupported-media-type
 req POST /v1/records "$T_COUNTER" --data-binary "$(rec "$ID1")"; expect "form type: 415" 415 unsupported-media-type
+# A request's line and headers live in the connection's 16 KiB (http.c):
+# 8 KiB of headers (a proxy's, cookies) are served; 24 KiB are refused by
+# libmicrohttpd with 431 before the handler runs.
+hdrs() { for i in $(seq "$1"); do printf -- '-H\nX-Pad-%d: %01000d\n' "$i" 0; done; }
+mapfile -t H8 < <(hdrs 8)
+post /v1/codes "$T_APP" "{\"id\":\"$ID1\"}" "${H8[@]}"; expect "8 KiB of headers: served" 200
+mapfile -t H24 < <(hdrs 24)
+post /v1/codes "$T_APP" "{\"id\":\"$ID1\"}" "${H24[@]}"
+[ "$ST" = 431 ] && ok "24 KiB of headers: 431 from libmicrohttpd" || bad "24 KiB of headers" "status $ST"
 post /v1/codes "$T_APP" "{\"id\":\"$(sed -n 50p ids.txt)\"}"; expect "unknown person: 404" 404 not-found
 post /v1/codes "$T_APP" '{"id":"12"}'; expect "codes: a malformed id: 400" 400 bad-request "person.id"
 post /v1/codes "$T_APP" "{\"id\":\"$ID1\",\"x\":1}"; expect "codes: unknown member: 400" 400 bad-request "unknown"

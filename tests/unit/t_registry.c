@@ -693,8 +693,8 @@ static void batch(void)
 
 	/* new_person: 1 (not read first) is 0's person, made before: its
 	 * insert fails after its event and audit entries were written, and
-	 * the batch runs again with a savepoint each, so 0 (a new one) stays
-	 * and 1 is a conflict that changed nothing. */
+	 * the batch runs again with every new person read first, so 0 (a new
+	 * one) stays and 1 is a conflict that changed nothing. */
 	make_key(106, key[1]);
 	for (int i = 0; i < 2; i++) {
 		(void)snprintf(ev[i], sizeof(ev[i]), "ev-n%d", i);
