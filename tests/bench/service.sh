@@ -15,7 +15,8 @@
 # number of people filled, in bench.people). BENCH_OFFICE=DIR runs only
 # (b) on such a kept office (the fill of 10^6 people takes minutes): a
 # new port and a new token, the same people, (a) and the fill left out;
-# the directory stays.
+# the directory stays. BENCH_THREADS=N sets the config's "threads" (the
+# HTTP worker threads; default: the service's own, 64 a core).
 set -u
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -72,8 +73,10 @@ now=$(date +%s)
 printf '{"seq":1,"iat":%s,"next_update":%s,"issuers":[{"iss":"https://hc.bench.example","name":"Bench Office","region":"330100","keys":[%s]}]}\n' \
 	$((now - 86400)) $((now + 86400)) "$("$B/hc-keys" pub --status active office.key)" > tl.json
 "$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null || die "trust list"
+THREADS_CF=""
+[ -n "${BENCH_THREADS:-}" ] && THREADS_CF="\"threads\":$BENCH_THREADS,"
 cat > office.json <<JSON
-{"listen":"127.0.0.1:$PORT","tls":{"cert":"tls.crt","key":"tls.key"},"registry":"registry.db",
+{"listen":"127.0.0.1:$PORT","tls":{"cert":"tls.crt","key":"tls.key"},$THREADS_CF"registry":"registry.db",
  "iss":"https://hc.bench.example","name":"Bench Office","region":"330100","key":"office.key",
  "id_secret":"id.secret","publish":"publish","trust":"trust"}
 JSON
