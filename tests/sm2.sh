@@ -198,7 +198,10 @@ out=$(V --json --text "$(qr "$S1")" 2>&1); rc=$?
 cp rl-good.jws trust/revocations/110000.jws
 
 # ---- batch: SM2 and ES256 codes, per-key contexts ----
-Sx=$(withsig "$S1" "$(b64d "${S1##*.}" | od -An -v -tx1 | tr -d ' \n' | sed 's/^\(..\)/ff/')")
+# (the first byte of S1's signature flipped: set to ff, it was S1 itself
+# whenever the random signature began with ff, one run in 256)
+sx=$(b64d "${S1##*.}" | od -An -v -tx1 | tr -d ' \n')
+Sx=$(withsig "$S1" "$(printf '%02x' $((0x${sx:0:2} ^ 0xff)))${sx:2}")
 for t in "$S1" "$S2" "$Z1" "$Sx" "$S1" "$Z1"; do qr "$t"; done > recs.txt
 for opt in "" --no-tables --no-cache; do
 	"$B/hc-verify" batch --trust trust --at $((ATS + 60)) --threads 2 $opt --in recs.txt --out res.jsonl \
