@@ -39,7 +39,9 @@ struct http {
 	uint8_t *cert, *key;
 	size_t certlen, keylen;
 	atomic_int inflight;
+	atomic_int pending;       /* requests whose job waits or may wait for a commit */
 	atomic_bool draining;
+	atomic_bool stopping;     /* no job may wait any more */
 	unsigned port;
 };
 
@@ -76,7 +78,16 @@ struct req {
 	unsigned status;
 	uint64_t t0;
 	struct caller who;
+	/* records and codes: the job waiting for its commit, its connection
+	 * suspended meanwhile (see wait_job) */
+	struct svc_job *job;
+	struct http *h;
+	struct MHD_Connection *c;
+	atomic_uint wait;         /* WAIT_DONE | WAIT_SUSPENDED */
 };
+
+#define WAIT_DONE 1u
+#define WAIT_SUSPENDED 2u
 
 static uint64_t now_us(void)
 {
@@ -281,6 +292,65 @@ static enum image wanted_image(struct MHD_Connection *c)
 	return IMG_NONE;
 }
 
+/* A records or codes request's job waits for its commit with its
+ * connection suspended, so that its thread serves other connections
+ * meanwhile. wake (the registry's writer, after the commit) and wait_job
+ * (the handler, after queueing the job) may come in either order: each
+ * marks its part and the second resumes the connection (MHD: never one
+ * that is not suspended) and counts the wait ended. MHD neither calls the
+ * handler nor ends a suspended connection (a client's disconnect shows
+ * after the resume), so the job and q stay while the writer has them. */
+static void wake(void *arg)
+{
+	struct req *q = arg;
+	struct http *h = q->h;
+	struct MHD_Connection *c = q->c;
+
+	if (atomic_fetch_or(&q->wait, WAIT_DONE) & WAIT_SUSPENDED) {
+		MHD_resume_connection(c);
+		atomic_fetch_sub(&h->pending, 1);
+	}
+}
+
+static enum MHD_Result wait_job(struct http *h, struct MHD_Connection *c, struct req *q)
+{
+	MHD_suspend_connection(c);
+	if (atomic_fetch_or(&q->wait, WAIT_SUSPENDED) & WAIT_DONE) {
+		MHD_resume_connection(c);
+		atomic_fetch_sub(&h->pending, 1);
+	}
+	return MHD_YES;
+}
+
+/* Before a step that may queue a job: false once http_stop waits for the
+ * last ones (it sees this count, or this sees stopping). */
+static bool job_begin(struct http *h, struct req *q)
+{
+	atomic_store(&q->wait, 0u);
+	atomic_fetch_add(&h->pending, 1);
+	if (atomic_load(&h->stopping)) {
+		atomic_fetch_sub(&h->pending, 1);
+		return false;
+	}
+	return true;
+}
+
+/* The handler again after the resume: the answer, or another try (after
+ * a concurrent change; not once stopping: the change was not made). */
+static enum MHD_Result resume_job(struct http *h, struct MHD_Connection *c, struct req *q)
+{
+	struct reply r = {0};
+	bool again;
+
+	atomic_store(&q->wait, 0u);
+	atomic_fetch_add(&h->pending, 1);
+	again = !atomic_load(&h->stopping);
+	if (!svc_job_step(&q->job, again, &r))
+		return wait_job(h, c, q);
+	atomic_fetch_sub(&h->pending, 1);
+	return send_reply(h, c, q, &r);
+}
+
 /* The whole request is in: do it. */
 static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct req *q,
 			      const char *url)
@@ -294,10 +364,16 @@ static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct r
 				  max_body(h, q));
 	switch (q->rt) {
 	case RT_RECORDS:
-		svc_records(h->s, &q->who, q->body ? q->body : "", q->len, svg, &r);
-		break;
 	case RT_CODES:
-		svc_codes(h->s, &q->who, q->body ? q->body : "", q->len, wanted_image(c), svg, &r);
+		if (!job_begin(h, q))
+			return send_error(h, c, q, 503, NULL, "the service is stopping");
+		if (!(q->rt == RT_RECORDS
+			      ? svc_records(h->s, &q->who, q->body ? q->body : "", q->len, svg, wake,
+					    q, &q->job, &r)
+			      : svc_codes(h->s, &q->who, q->body ? q->body : "", q->len,
+					  wanted_image(c), svg, wake, q, &q->job, &r)))
+			return wait_job(h, c, q);
+		atomic_fetch_sub(&h->pending, 1);
 		break;
 	case RT_EVENTS:
 		svc_events(h->s, &q->who, q->body ? q->body : "", q->len, &r);
@@ -372,6 +448,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (!(q = calloc(1, sizeof(*q))))
 			return MHD_NO;
 		*con_cls = q;
+		q->h = h;
+		q->c = c;
 		atomic_fetch_add(&h->inflight, 1);
 		q->t0 = now_us();
 		q->rt = RT_OTHER;
@@ -383,6 +461,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*size = 0; /* an early answer: the rest of the body is not wanted */
 		return MHD_YES;
 	}
+	if (q->job)
+		return resume_job(h, c, q);
 	if (*size) {
 		size_t cap = max_body(h, q);
 
@@ -428,6 +508,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		(unsigned long long)(us / 10), (unsigned)(us % 10), q->who.reqid,
 		q->who.name[0] ? q->who.name : "-",
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended)");
+	svc_job_free(q->job); /* the connection ended after its commit, before its answer */
 	free(q->body);
 	free(q);
 	*con_cls = NULL;
@@ -453,7 +534,7 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 	struct http *h;
 	unsigned threads = cf->threads;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 	hc_err err;
 
@@ -526,6 +607,16 @@ void http_stop(struct http *h, unsigned wait)
 		}
 		if (atomic_load(&h->inflight) > 0)
 			log_msg("stopping with %d requests unfinished", atomic_load(&h->inflight));
+		/* MHD must not be stopped with a connection suspended, nor the
+		 * registry closed with a job of ours queued: wait for every job
+		 * queued (the writer ends each, committed or failed), however
+		 * long the wait above was. */
+		atomic_store(&h->stopping, true);
+		while (atomic_load(&h->pending) > 0) {
+			const struct timespec tick = {0, 1000000L}; /* 1 ms */
+
+			(void)nanosleep(&tick, NULL);
+		}
 		MHD_stop_daemon(h->d);
 	}
 	if (h->key)

@@ -162,6 +162,16 @@ struct reg_change {
 	const struct reg_code *code;  /* jws must be set */
 };
 hc_err reg_apply(struct reg *r, const struct reg_change *c, int64_t *version_out) HC_WUR;
+/* reg_apply without waiting: c is checked, then queued; HC_OK: done(arg,
+ * err, detail, version) is called exactly once, in the writer thread, after
+ * the commit holding c has returned (err HC_OK: c is durable; else detail
+ * says why), and c (with all it points to) must stay as it is until then.
+ * done must be quick (it holds up every other caller of that commit) and
+ * must not call into the registry. Else nothing was queued, done is never
+ * called, and the error is returned (HC_ERR_UNAVAILABLE: closing). */
+typedef void reg_done_fn(void *arg, hc_err err, const char *detail, int64_t version);
+hc_err reg_apply_async(struct reg *r, const struct reg_change *c, reg_done_fn *done,
+		       void *arg) HC_WUR;
 /* n changes at once: each applied (or failed: err[i], with its detail in
  * detail[i] when detail is not NULL) on its own as reg_apply does, all in
  * as few commits as the writer makes (normally one); returns once every

@@ -13,7 +13,8 @@
 #include "registry_sqlite.h"
 
 /* One job for the writer; the caller waits on sem, which the writer posts
- * once per job when the commit holding it has returned. */
+ * once per job when the commit holding it has returned, or (reg_apply_async:
+ * sem NULL, the job on the heap) the writer calls done and frees the job. */
 enum job_kind { J_APPLY, J_REVOKE, J_TOKEN_ADD, J_TOKEN_REVOKE, J_SEQ, J_PING };
 struct job {
 	enum job_kind kind;
@@ -27,6 +28,8 @@ struct job {
 	hc_err err;
 	char detail[256];
 	sem_t *sem;  /* the waiter's (shared by the jobs of reg_apply_many) */
+	reg_done_fn *done;  /* reg_apply_async: called instead of a post */
+	void *arg;
 	struct job *next;
 };
 
@@ -242,7 +245,12 @@ void *rs_writer_main(void *arg)
 		 * before its sem_wait returns. */
 		for (j = batch; j; j = next) {
 			next = j->next;  /* the waiter may return once its job is posted */
-			(void)sem_post(j->sem);
+			if (j->done) {
+				j->done(j->arg, j->err, j->detail, j->out);
+				free(j);
+			} else {
+				(void)sem_post(j->sem);
+			}
 		}
 		/* After a shared commit, let the callers just woken queue their
 		 * next changes before taking the queue again: on a busy 2-core
@@ -370,6 +378,38 @@ hc_err reg_apply(struct reg *r, const struct reg_change *c, int64_t *version_out
 	if (err == HC_OK && version_out)
 		*version_out = j.out;
 	return err;
+}
+
+hc_err reg_apply_async(struct reg *r, const struct reg_change *c, reg_done_fn *done, void *arg)
+{
+	struct job *j;
+	hc_err err = rs_change_check(c);
+
+	if (err != HC_OK)
+		return err;
+	if (!(j = calloc(1, sizeof(*j)))) {
+		hc_set_detail("registry: cannot queue a change");
+		return HC_ERR_NOMEM;
+	}
+	j->kind = J_APPLY;
+	j->change = c;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&r->mu);
+	if (r->stop) {
+		pthread_mutex_unlock(&r->mu);
+		free(j);
+		hc_set_detail("registry: closing");
+		return HC_ERR_UNAVAILABLE;
+	}
+	if (r->tail)
+		r->tail->next = j;
+	else
+		r->head = j;
+	r->tail = j;
+	pthread_cond_signal(&r->work);
+	pthread_mutex_unlock(&r->mu);
+	return HC_OK;
 }
 
 hc_err reg_apply_many(struct reg *r, const struct reg_change *c, size_t n, hc_err *err,

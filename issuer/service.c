@@ -216,21 +216,6 @@ out:
 	return err;
 }
 
-/* One request's issuance: who, the person, their new inputs (records) or
- * none (codes). */
-struct job {
-	struct svc *s;
-	const struct caller *who;
-	const char *key, *name, *id;  /* the person; masked name and id (records) */
-	const char *qid;              /* the full id, for the queried sources */
-	const cJSON *rec;             /* the request's record, NULL for codes */
-	const struct reg_input *in;
-	size_t nin;
-	bool may_hold;                /* codes: the held code while still true */
-	enum image img;
-	bool svg;
-};
-
 /* The stored inputs do not parse as JSON (the registry is damaged). */
 static bool stored_broken(hc_err err)
 {
@@ -300,249 +285,368 @@ static bool held_answer(struct svc *s, const char *key, struct reply *r)
 	return ok;
 }
 
-static void run_job(const struct job *j, struct reply *r)
-{
-	struct svc *s = j->s;
-	uint64_t t0 = now_us();
+/* One request's issuance: who, the person, their new inputs (records) or
+ * none (codes); on the heap, with all that must outlive the wait for its
+ * commit (the change points into it): the job is queued to the registry
+ * (reg_apply_async), its thread goes on with other requests, and the
+ * caller calls svc_job_step again once wake has been called. */
+struct svc_job {
+	struct svc *s;
+	const struct caller *who;
+	char key[REG_KEY_LEN + 1];
+	char mname[128], mid[64];      /* records: the masked name and id */
+	const char *name, *id;        /* mname and mid, or NULL (codes) */
+	cJSON *root;                  /* records: the request's record, else NULL */
+	struct reg_input *in;
+	char **texts;                 /* the inputs' JSON texts */
+	size_t nin;
+	bool may_hold;                /* codes: the held code while still true */
+	enum image img;
+	bool svg;
+	bool cached;                  /* the held code's answer may come from the cache */
+	svc_wake_fn *wake;
+	void *arg;
+	/* one try, kept across the wait for its commit */
+	uint64_t t0;
+	int tries;
+	bool changed;                 /* the person's status changes */
+	struct held_ticket ticket;
 	struct reg_person p;
-	struct hc_record *rec = NULL;
+	struct hc_record *rec;
 	struct hc_claims c;
 	struct reg_code code;
 	struct reg_change ch;
 	const char *why[HC_MAX_WHY];
-	char *merged = NULL, *jws = NULL;
+	char *merged, *jws;
 	char text[HC_MAX_QR_TEXT + 8];
-	/* the plain JSON answer of a held code may come from the cache */
-	bool cached = j->may_hold && j->img == IMG_NONE && !j->svg && s->held;
-	struct held_ticket ticket = {0, 0};
+	/* the commit's outcome, set by job_done in the registry's writer */
 	hc_err err;
-	int tries;
+	char detail[REG_DETAIL_LEN];
+};
 
-	memset(&p, 0, sizeof(p));
-	memset(&c, 0, sizeof(c));
-	/* A source the service asks: its answer first, or no code at all. */
-	if (j->qid && (err = svc_query(s, j->who, j->key, j->qid, j->name, j->id)) != HC_OK) {
-		fail(r, "", err);
-		goto out;
-	}
-	if (cached && held_answer(s, j->key, r))
-		goto out;
-	for (tries = 0; tries < SVC_MAX_TRIES; tries++) {
-		int64_t now = hc_now(), version = 0;
-		bool found, changed;
-
-		reg_person_clear(&p);
-		free(merged);
-		free(jws);
-		hc_record_free(rec);
-		merged = jws = NULL;
-		rec = NULL;
-		memset(&c, 0, sizeof(c));
-		if (cached)
-			ticket = held_ticket(s->held, j->key);
-		err = reg_person_get(s->reg, j->key, &p);
-		if (err != HC_OK && err != HC_ERR_NOT_FOUND) {
-			fail(r, "registry", err);
-			goto out;
-		}
-		found = err == HC_OK;
-		if (!found && !j->rec) {
-			reply_error(r, 404, "no person with this id");
-			goto out;
-		}
-		if (found)
-			version = p.version;
-		/* codes: the stored inputs as they are */
-		if (j->rec && (err = merge_inputs(found ? p.inputs : NULL, j->rec, &merged)) != HC_OK) {
-			fail(r, "inputs", err);
-			goto out;
-		}
-		if (!j->name && !p.name[0]) {
-			reply_error(r, 404, "no name on file for this person (first seen in an "
-					    "event): file a record at the counter");
-			goto out;
-		}
-		err = svc_record_of_inputs(j->rec ? merged : p.inputs, j->name ? j->name : p.name,
-					   j->id ? j->id : p.id, &rec);
-		if (!j->rec && stored_broken(err)) {
-			hc_set_detail("the registry's inputs of this person do not parse");
-			fail(r, "inputs", HC_ERR_STORE);
-			goto out;
-		}
-		if (err != HC_OK || (err = svc_policy_apply(s, rec, now, &c)) != HC_OK) {
-			fail(r, err == HC_ERR_RISK ? "risk-area list" : "record", err);
-			goto out;
-		}
-		if (j->may_hold && found && p.has_held && p.held.revoked_at == 0 &&
-		    p.held.exp > now + HELD_MARGIN && p.held.st == c.st && p.held.jws) {
-			const struct code_view v = {
-				.st = p.held.st, .why = (const char(*)[HC_WHY_LEN])p.held.why,
-				.nwhy = p.held.nwhy, .pol = p.held.policy, .jti = p.held.jti,
-				.name = p.name, .id = p.id, .jws = p.held.jws,
-				.iat = p.held.iat, .exp = p.held.exp};
-
-			code_reply(&v, j->img, j->svg, r);
-			if (cached && r->status == 200) {
-				struct held h = {.st = p.held.st, .exp = p.held.exp,
-						 .inputs = p.inputs ? p.inputs : "",
-						 .body = r->body, .bodylen = r->len};
-
-				memcpy(h.name, p.name, sizeof(h.name));
-				memcpy(h.id, p.id, sizeof(h.id));
-				held_put(s->held, j->key, ticket, &h);
-			}
-			goto out;
-		}
-		if (c.exp - c.iat > s->max_validity) {
-			reply_error(r, 500, "valid %lld s, the issuer's max_validity is %lld s",
-				    (long long)(c.exp - c.iat), (long long)s->max_validity);
-			goto out;
-		}
-		(void)snprintf(c.iss, sizeof(c.iss), "%s", s->cfg->iss); /* both 256 bytes */
-		if ((err = hc_code_sign(s->key, s->pub, &c, &jws)) != HC_OK) {
-			fail(r, "signing", err);
-			goto out;
-		}
-		if (hc_qr_encode(HC_QR_PREFIX, jws, strlen(jws), text, sizeof(text)) != HC_OK ||
-		    strlen(text) - strlen(HC_QR_PREFIX) > HC_QR_MAX_DIGITS) {
-			reply_error(r, 500, "the code does not fit a QR symbol");
-			goto out;
-		}
-		memset(&code, 0, sizeof(code));
-		memcpy(code.jti, c.jti, REG_JTI_LEN);
-		memcpy(code.person, j->key, REG_KEY_LEN);
-		code.st = c.st;
-		memcpy(code.why, c.why, sizeof(code.why));
-		code.nwhy = c.nwhy;
-		(void)snprintf(code.policy, sizeof(code.policy), "%s", c.pol);
-		(void)snprintf(code.kid, sizeof(code.kid), "%s", hc_privkey_kid(s->key));
-		code.iat = c.iat;
-		code.exp = c.exp;
-		code.jws = jws;
-		for (size_t i = 0; i < c.nwhy; i++)
-			why[i] = c.why[i];
-		memset(&ch, 0, sizeof(ch));
-		ch.actor = j->who->name;
-		ch.cause = j->who->reqid;
-		ch.action = "record";
-		ch.now = now;
-		ch.person = j->key;
-		ch.name = j->name ? j->name : p.name;
-		ch.id = j->id ? j->id : p.id;
-		ch.expect_version = version;
-		ch.inputs = j->in;
-		ch.ninputs = j->nin;
-		ch.has_status = true;
-		ch.st = c.st;
-		ch.why = why;
-		ch.nwhy = c.nwhy;
-		ch.code = &code;
-		changed = found && p.has_status && p.st != c.st;
-		err = reg_apply(s->reg, &ch, NULL);
-		if (err == HC_ERR_CONFLICT || err == HC_ERR_EXISTS)
-			continue; /* a concurrent change, or (2^-128) a jti taken: again */
-		if (err != HC_OK) {
-			fail(r, "registry", err);
-			goto out;
-		}
-		if (changed)
-			pub_revoked(s->publisher);
-		metrics_latency(&s->m, now_us() - t0);
-		{
-			const struct code_view v = {
-				.st = c.st, .why = (const char(*)[HC_WHY_LEN])c.why, .nwhy = c.nwhy,
-				.pol = c.pol, .jti = c.jti, .name = c.name, .id = c.id, .jws = jws,
-				.qr = text, .iat = c.iat, .exp = c.exp};
-
-			code_reply(&v, j->img, j->svg, r);
-		}
-		goto out;
-	}
-	reply_error(r, 503, "the person changed %d times meanwhile, try again", SVC_MAX_TRIES);
-out:
-	reg_person_clear(&p);
-	hc_record_free(rec);
-	free(merged);
-	free(jws);
-	OPENSSL_cleanse(&c, sizeof(c));
-}
-
-void svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
-		 struct reply *r)
+void svc_job_free(struct svc_job *j)
 {
-	struct reg_input in[NKINDS * 256];
-	char *texts[NKINDS * 256];
-	struct hc_record *rec = NULL;
-	cJSON *root = NULL;
-	const cJSON *person;
-	char id[24], name[260], mname[128], mid[64], key[REG_KEY_LEN + 1];
-	size_t nin = 0;
-	int64_t now = hc_now();
-	hc_err err;
-
-	/* The full check first: the first problem is named. */
-	if ((err = n > HC_MAX_JSON_FILE ? HC_ERR_TOO_LARGE : hc_json_parse(body, n, &root)) !=
-		    HC_OK ||
-	    (err = hc_record_of_json(root, &rec)) != HC_OK) {
-		fail(r, "record", err);
-		goto out;
-	}
-	if ((err = hc_json_obj(root, "person", true, &person)) != HC_OK ||
-	    (err = hc_json_str(person, "name", true, name, sizeof(name), NULL)) != HC_OK ||
-	    (err = hc_json_str(person, "id", true, id, sizeof(id), NULL)) != HC_OK ||
-	    (err = hc_mask_name(name, mname, sizeof(mname))) != HC_OK ||
-	    (err = hc_mask_id(id, mid, sizeof(mid))) != HC_OK ||
-	    (err = svc_person_key(s, id, key)) != HC_OK) {
-		fail(r, "record", err);
-		goto out;
-	}
-	for (size_t k = 0; k < NKINDS; k++) {
-		const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, kinds[k]), *e;
-
-		cJSON_ArrayForEach(e, a)
-		{
-			if (nin == sizeof(in) / sizeof(in[0]) ||
-			    !(texts[nin] = cJSON_PrintUnformatted(e))) {
-				reply_error(r, 500, "out of memory");
-				goto out;
-			}
-			in[nin].kind = kinds[k];
-			in[nin].json = texts[nin];
-			in[nin].source = who->name;
-			in[nin].cause = who->reqid;
-			in[nin].at = now;
-			nin++;
-		}
-	}
-	{
-		const struct job j = {.s = s, .who = who, .key = key, .name = mname, .id = mid,
-				      .qid = id, .rec = root, .in = in, .nin = nin, .svg = svg};
-
-		run_job(&j, r);
-	}
-out:
-	for (size_t i = 0; i < nin; i++)
-		free(texts[i]);
-	OPENSSL_cleanse(id, sizeof(id));
-	OPENSSL_cleanse(name, sizeof(name));
-	if (root && (person = cJSON_GetObjectItemCaseSensitive(root, "person")) != NULL) {
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->nin; i++)
+		free(j->texts[i]);
+	free(j->texts);
+	free(j->in);
+	if (j->root) {
+		const cJSON *person = cJSON_GetObjectItemCaseSensitive(j->root, "person");
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(person, "id");
 
 		if (cJSON_IsString(v))
 			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
 	}
-	cJSON_Delete(root);
-	hc_record_free(rec);
+	cJSON_Delete(j->root);
+	reg_person_clear(&j->p);
+	hc_record_free(j->rec);
+	free(j->merged);
+	free(j->jws);
+	OPENSSL_cleanse(j, sizeof(*j));
+	free(j);
 }
 
-void svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
-	       enum image img, bool svg, struct reply *r)
+/* The registry's writer, after the commit holding j's change: only the
+ * outcome is stored here; the rest is the caller's thread's. */
+static void job_done(void *arg, hc_err err, const char *detail, int64_t version)
 {
-	static const char *const members[] = {"id", NULL};
-	cJSON *root = NULL;
-	char id[24], key[REG_KEY_LEN + 1];
+	struct svc_job *j = arg;
+
+	(void)version;
+	j->err = err;
+	(void)snprintf(j->detail, sizeof(j->detail), "%s", detail);
+	j->wake(j->arg);
+}
+
+/* Tries from j->tries on: true with the answer in r, or false when a
+ * change is queued (job_done will be called). */
+static bool job_tries(struct svc_job *j, struct reply *r)
+{
+	struct svc *s = j->s;
+	struct hc_claims *c = &j->c;
+	struct reg_person *p = &j->p;
+	struct reg_change *ch = &j->ch;
+	struct reg_code *code = &j->code;
 	hc_err err;
 
+	for (; j->tries < SVC_MAX_TRIES; j->tries++) {
+		int64_t now = hc_now(), version = 0;
+		bool found;
+
+		reg_person_clear(p);
+		free(j->merged);
+		free(j->jws);
+		hc_record_free(j->rec);
+		j->merged = j->jws = NULL;
+		j->rec = NULL;
+		memset(c, 0, sizeof(*c));
+		if (j->cached)
+			j->ticket = held_ticket(s->held, j->key);
+		err = reg_person_get(s->reg, j->key, p);
+		if (err != HC_OK && err != HC_ERR_NOT_FOUND) {
+			fail(r, "registry", err);
+			return true;
+		}
+		found = err == HC_OK;
+		if (!found && !j->root) {
+			reply_error(r, 404, "no person with this id");
+			return true;
+		}
+		if (found)
+			version = p->version;
+		/* codes: the stored inputs as they are */
+		if (j->root &&
+		    (err = merge_inputs(found ? p->inputs : NULL, j->root, &j->merged)) != HC_OK) {
+			fail(r, "inputs", err);
+			return true;
+		}
+		if (!j->name && !p->name[0]) {
+			reply_error(r, 404, "no name on file for this person (first seen in an "
+					    "event): file a record at the counter");
+			return true;
+		}
+		err = svc_record_of_inputs(j->root ? j->merged : p->inputs,
+					   j->name ? j->name : p->name, j->id ? j->id : p->id, &j->rec);
+		if (!j->root && stored_broken(err)) {
+			hc_set_detail("the registry's inputs of this person do not parse");
+			fail(r, "inputs", HC_ERR_STORE);
+			return true;
+		}
+		if (err != HC_OK || (err = svc_policy_apply(s, j->rec, now, c)) != HC_OK) {
+			fail(r, err == HC_ERR_RISK ? "risk-area list" : "record", err);
+			return true;
+		}
+		if (j->may_hold && found && p->has_held && p->held.revoked_at == 0 &&
+		    p->held.exp > now + HELD_MARGIN && p->held.st == c->st && p->held.jws) {
+			const struct code_view v = {
+				.st = p->held.st, .why = (const char(*)[HC_WHY_LEN])p->held.why,
+				.nwhy = p->held.nwhy, .pol = p->held.policy, .jti = p->held.jti,
+				.name = p->name, .id = p->id, .jws = p->held.jws,
+				.iat = p->held.iat, .exp = p->held.exp};
+
+			code_reply(&v, j->img, j->svg, r);
+			if (j->cached && r->status == 200) {
+				struct held h = {.st = p->held.st, .exp = p->held.exp,
+						 .inputs = p->inputs ? p->inputs : "",
+						 .body = r->body, .bodylen = r->len};
+
+				memcpy(h.name, p->name, sizeof(h.name));
+				memcpy(h.id, p->id, sizeof(h.id));
+				held_put(s->held, j->key, j->ticket, &h);
+			}
+			return true;
+		}
+		if (c->exp - c->iat > s->max_validity) {
+			reply_error(r, 500, "valid %lld s, the issuer's max_validity is %lld s",
+				    (long long)(c->exp - c->iat), (long long)s->max_validity);
+			return true;
+		}
+		(void)snprintf(c->iss, sizeof(c->iss), "%s", s->cfg->iss); /* both 256 bytes */
+		if ((err = hc_code_sign(s->key, s->pub, c, &j->jws)) != HC_OK) {
+			fail(r, "signing", err);
+			return true;
+		}
+		if (hc_qr_encode(HC_QR_PREFIX, j->jws, strlen(j->jws), j->text, sizeof(j->text)) !=
+			    HC_OK ||
+		    strlen(j->text) - strlen(HC_QR_PREFIX) > HC_QR_MAX_DIGITS) {
+			reply_error(r, 500, "the code does not fit a QR symbol");
+			return true;
+		}
+		memset(code, 0, sizeof(*code));
+		memcpy(code->jti, c->jti, REG_JTI_LEN);
+		memcpy(code->person, j->key, REG_KEY_LEN);
+		code->st = c->st;
+		memcpy(code->why, c->why, sizeof(code->why));
+		code->nwhy = c->nwhy;
+		(void)snprintf(code->policy, sizeof(code->policy), "%s", c->pol);
+		(void)snprintf(code->kid, sizeof(code->kid), "%s", hc_privkey_kid(s->key));
+		code->iat = c->iat;
+		code->exp = c->exp;
+		code->jws = j->jws;
+		for (size_t i = 0; i < c->nwhy; i++)
+			j->why[i] = c->why[i];
+		memset(ch, 0, sizeof(*ch));
+		ch->actor = j->who->name;
+		ch->cause = j->who->reqid;
+		ch->action = "record";
+		ch->now = now;
+		ch->person = j->key;
+		ch->name = j->name ? j->name : p->name;
+		ch->id = j->id ? j->id : p->id;
+		ch->expect_version = version;
+		ch->inputs = j->in;
+		ch->ninputs = j->nin;
+		ch->has_status = true;
+		ch->st = c->st;
+		ch->why = j->why;
+		ch->nwhy = c->nwhy;
+		ch->code = code;
+		j->changed = found && p->has_status && p->st != c->st;
+		j->err = HC_OK;
+		j->detail[0] = '\0';
+		if ((err = reg_apply_async(s->reg, ch, job_done, j)) != HC_OK) {
+			fail(r, "registry", err);
+			return true;
+		}
+		return false;
+	}
+	reply_error(r, 503, "the person changed %d times meanwhile, try again", SVC_MAX_TRIES);
+	return true;
+}
+
+/* After its commit: j's answer, or another try (when again). */
+static bool job_after(struct svc_job *j, bool again, struct reply *r)
+{
+	struct svc *s = j->s;
+	const struct hc_claims *c = &j->c;
+
+	if (j->err == HC_ERR_CONFLICT || j->err == HC_ERR_EXISTS) {
+		/* a concurrent change, or (2^-128) a jti taken: again */
+		if (!again) {
+			reply_error(r, 503, "the service is stopping: try again");
+			return true;
+		}
+		j->tries++;
+		return job_tries(j, r);
+	}
+	if (j->err != HC_OK) {
+		hc_set_detail("%s", j->detail);
+		fail(r, "registry", j->err);
+		return true;
+	}
+	if (j->changed)
+		pub_revoked(s->publisher);
+	metrics_latency(&s->m, now_us() - j->t0);
+	{
+		const struct code_view v = {
+			.st = c->st, .why = (const char(*)[HC_WHY_LEN])c->why, .nwhy = c->nwhy,
+			.pol = c->pol, .jti = c->jti, .name = c->name, .id = c->id, .jws = j->jws,
+			.qr = j->text, .iat = c->iat, .exp = c->exp};
+
+		code_reply(&v, j->img, j->svg, r);
+	}
+	return true;
+}
+
+bool svc_job_step(struct svc_job **jp, bool again, struct reply *r)
+{
+	if (!job_after(*jp, again, r))
+		return false;
+	svc_job_free(*jp);
+	*jp = NULL;
+	return true;
+}
+
+/* The first step of j (qid: the full id, for the queried sources). */
+static bool job_start(struct svc_job **jp, const char *qid, struct reply *r)
+{
+	struct svc_job *j = *jp;
+	struct svc *s = j->s;
+	hc_err err;
+
+	j->t0 = now_us();
+	/* the plain JSON answer of a held code may come from the cache */
+	j->cached = j->may_hold && j->img == IMG_NONE && !j->svg && s->held;
+	/* A source the service asks: its answer first, or no code at all. */
+	if (qid && (err = svc_query(s, j->who, j->key, qid, j->name, j->id)) != HC_OK)
+		fail(r, "", err);
+	else if (!(j->cached && held_answer(s, j->key, r)) && !job_tries(j, r))
+		return false;
+	svc_job_free(j);
+	*jp = NULL;
+	return true;
+}
+
+bool svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
+		 svc_wake_fn *wake, void *arg, struct svc_job **jp, struct reply *r)
+{
+	struct svc_job *j;
+	struct hc_record *rec = NULL;
+	const cJSON *person;
+	char id[24], name[260];
+	size_t total = 0;
+	int64_t now = hc_now();
+	hc_err err;
+	bool done = true;
+
+	if (!(*jp = j = calloc(1, sizeof(*j)))) {
+		reply_error(r, 500, "out of memory");
+		return true;
+	}
+	j->s = s;
+	j->who = who;
+	j->wake = wake;
+	j->arg = arg;
+	j->svg = svg;
+	/* The full check first: the first problem is named. */
+	if ((err = n > HC_MAX_JSON_FILE ? HC_ERR_TOO_LARGE : hc_json_parse(body, n, &j->root)) !=
+		    HC_OK ||
+	    (err = hc_record_of_json(j->root, &rec)) != HC_OK) {
+		fail(r, "record", err);
+		goto out;
+	}
+	if ((err = hc_json_obj(j->root, "person", true, &person)) != HC_OK ||
+	    (err = hc_json_str(person, "name", true, name, sizeof(name), NULL)) != HC_OK ||
+	    (err = hc_json_str(person, "id", true, id, sizeof(id), NULL)) != HC_OK ||
+	    (err = hc_mask_name(name, j->mname, sizeof(j->mname))) != HC_OK ||
+	    (err = hc_mask_id(id, j->mid, sizeof(j->mid))) != HC_OK ||
+	    (err = svc_person_key(s, id, j->key)) != HC_OK) {
+		fail(r, "record", err);
+		goto out;
+	}
+	j->name = j->mname;
+	j->id = j->mid;
+	for (size_t k = 0; k < NKINDS; k++)
+		total += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j->root,
+										    kinds[k]));
+	if (total > NKINDS * 256 || !(j->in = calloc(total ? total : 1, sizeof(*j->in))) ||
+	    !(j->texts = calloc(total ? total : 1, sizeof(*j->texts)))) {
+		reply_error(r, 500, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < NKINDS; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(j->root, kinds[k]), *e;
+
+		cJSON_ArrayForEach(e, a)
+		{
+			if (j->nin == total || !(j->texts[j->nin] = cJSON_PrintUnformatted(e))) {
+				reply_error(r, 500, "out of memory");
+				goto out;
+			}
+			j->in[j->nin].kind = kinds[k];
+			j->in[j->nin].json = j->texts[j->nin];
+			j->in[j->nin].source = who->name;
+			j->in[j->nin].cause = who->reqid;
+			j->in[j->nin].at = now;
+			j->nin++;
+		}
+	}
+	done = job_start(jp, id, r);
+out:
+	OPENSSL_cleanse(id, sizeof(id));
+	OPENSSL_cleanse(name, sizeof(name));
+	hc_record_free(rec);
+	if (done && *jp) {
+		svc_job_free(*jp);
+		*jp = NULL;
+	}
+	return done;
+}
+
+bool svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
+	       enum image img, bool svg, svc_wake_fn *wake, void *arg, struct svc_job **jp,
+	       struct reply *r)
+{
+	static const char *const members[] = {"id", NULL};
+	struct svc_job *j;
+	cJSON *root = NULL;
+	char id[24];
+	hc_err err;
+	bool done = true;
+
+	*jp = NULL;
 	if ((err = hc_json_parse(body, n, &root)) != HC_OK ||
 	    (err = hc_json_only(root, members)) != HC_OK) {
 		fail(r, "", err);
@@ -561,16 +665,24 @@ void svc_codes(struct svc *s, const struct caller *who, const char *body, size_t
 		fail(r, "", err);
 		goto out;
 	}
-	if ((err = svc_person_key(s, id, key)) != HC_OK) {
-		fail(r, "", err);
+	if (!(*jp = j = calloc(1, sizeof(*j)))) {
+		reply_error(r, 500, "out of memory");
 		goto out;
 	}
-	{
-		const struct job j = {.s = s, .who = who, .key = key, .qid = id, .may_hold = true,
-				      .img = img, .svg = svg};
-
-		run_job(&j, r);
+	j->s = s;
+	j->who = who;
+	j->wake = wake;
+	j->arg = arg;
+	j->may_hold = true;
+	j->img = img;
+	j->svg = svg;
+	if ((err = svc_person_key(s, id, j->key)) != HC_OK) {
+		fail(r, "", err);
+		svc_job_free(j);
+		*jp = NULL;
+		goto out;
 	}
+	done = job_start(jp, id, r);
 out:
 	OPENSSL_cleanse(id, sizeof(id));
 	if (root) {
@@ -580,4 +692,5 @@ out:
 			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
 	}
 	cJSON_Delete(root);
+	return done;
 }

@@ -54,10 +54,24 @@ void svc_close(struct svc *s);
 /* The id secret: 32 bytes from a file of exactly that size, mode 0600. */
 hc_err svc_load_secret(const char *path, uint8_t out[32]) HC_WUR;
 
-void svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
-		 struct reply *r);
-void svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
-	       enum image img, bool svg, struct reply *r);
+/* Records and codes: true with the answer in r; or false when the job's
+ * change waits for its commit (reg_apply_async) without holding the
+ * thread: wake(arg) is called once, from the registry's writer thread
+ * (so it must be quick and not call into the registry), after that
+ * commit; the caller then calls svc_job_step(jp, again, r) (in any
+ * thread but not in wake), which again answers (true) or waits (false:
+ * another try after a concurrent change; !again: a 503 instead). *jp is the job while it waits, else NULL;
+ * who must outlive it. svc_job_free frees a job that is not waiting (a
+ * request whose connection ended before its answer went). */
+struct svc_job;
+typedef void svc_wake_fn(void *arg);
+bool svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
+		 svc_wake_fn *wake, void *arg, struct svc_job **jp, struct reply *r) HC_WUR;
+bool svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
+	       enum image img, bool svg, svc_wake_fn *wake, void *arg, struct svc_job **jp,
+	       struct reply *r) HC_WUR;
+bool svc_job_step(struct svc_job **jp, bool again, struct reply *r) HC_WUR;
+void svc_job_free(struct svc_job *j);
 void svc_revocations(struct svc *s, const struct caller *who, const char *body, size_t n,
 		     struct reply *r);
 /* after and limit: the query arguments as given (NULL when absent). */
