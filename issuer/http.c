@@ -23,15 +23,19 @@
  * body is read through (bodies are copied out in pieces) and the answer's
  * headers are written to. */
 #define CONNECTION_MEMORY (16u * 1024)
-/* Threads per core when the config says 0: a request holds its thread
- * until its commit is durable, and only requests waiting together share
- * a commit, so the pool is larger than the cores (measured on 2 cores
- * with 64 clients: 2 threads 206 codes/s, batches of 1; 32 threads 855
- * codes/s, batches of 8; later, tests/bench/service.sh new codes on a
- * quiet machine: 32 threads 2,868/s at 0.43 ms CPU a request, p99 94 ms;
- * 128 threads 3,871/s at 0.30 ms, p99 59 ms: larger commits). A thread
- * that waits costs its stack's touched pages only. */
-#define THREADS_PER_CORE 64
+/* Threads per core when the config says 0. A records or codes request
+ * no longer holds its thread while its commit is made (its connection is
+ * suspended, see wait_job), so the threads need not outnumber the waiting
+ * requests; but MHD's pool keeps each connection on one thread, and an
+ * events upload, a revocation, a token write or a queried source still
+ * blocks its thread and every connection on it: 8 a core leave a few
+ * blocked uploads a small share. Measured on 2 cores (shared, noisy),
+ * tests/bench/service.sh, 64 connections, CPU of the service a request:
+ * new codes 0.30-0.33 ms at 8 or 16 threads against 0.38-0.44 ms with
+ * 128 blocking threads before (0.37-0.47 ms suspended at 128), context
+ * switches 0.5-0.8 a request against 2.2-2.5; held codes 0.053-0.058 ms
+ * against 0.067-0.085 ms (0.061 ms before at 8 threads). */
+#define THREADS_PER_CORE 8
 
 struct http {
 	struct svc *s;

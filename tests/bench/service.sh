@@ -16,7 +16,8 @@
 # (b) on such a kept office (the fill of 10^6 people takes minutes): a
 # new port and a new token, the same people, (a) and the fill left out;
 # the directory stays. BENCH_THREADS=N sets the config's "threads" (the
-# HTTP worker threads; default: the service's own, 64 a core).
+# HTTP worker threads; default: the service's own, 8 a core). The CPU notes
+# count the context switches of all the service's threads a request.
 set -u
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -101,6 +102,9 @@ cpu_srv() { awk '{ print $14 + $15 }' "/proc/$SRV/stat"; }
 cpu_sys() { awk '{ print $15 }' "/proc/$SRV/stat"; }
 # read system calls (the registry's preads; sockets are read with recvfrom)
 srv_reads() { awk '/^syscr:/ { print $2 }' "/proc/$SRV/io"; }
+# context switches of all the service's threads (voluntary: mostly waits)
+srv_cs() { cat /proc/"$SRV"/task/*/status 2>/dev/null |
+	awk '/^voluntary_ctxt_switches:/ { v += $2 } /^nonvoluntary_ctxt_switches:/ { n += $2 } END { print v + 0, n + 0 }'; }
 NCPU=$(nproc)
 ok=1
 # run_wrk NAME PATH ARGS...: runs wrk, sets RATE P50 P99 ERR REQS OTHER
@@ -109,6 +113,7 @@ run_wrk() {
 	shift 2
 	[ "$1" = fill ] && d=36000
 	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv); k0=$(cpu_sys); r0=$(srv_reads)
+	read -r v0 n0 <<< "$(srv_cs)"
 	rm -f mark.*
 	TIMEFORMAT='%U %S'
 	{ time HC_BENCH_MARK=$W/mark wrk -t$WT -c$CONNS -d${d}s --timeout 10s -s "$LUA" "$URL$path" -- "$@" \
@@ -132,6 +137,7 @@ run_wrk() {
 	fi
 	wait "$WRK"; WRK=""
 	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys); r1=$(srv_reads)
+	read -r v1 n1 <<< "$(srv_cs)"
 	set -- $(grep '^result ' "$name.out")
 	[ "${1:-}" = result ] || { cat "$name.out" "$name.err"; die "$name: wrk printed no result"; }
 	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13}
@@ -141,6 +147,8 @@ run_wrk() {
 	SRV_MS=$(awk -v s="$((s1 - s0))" -v n="$REQS" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { printf "%.3f", (n > 0 ? 1000 * s / hz / n : 0) }')
 	READS=$(awk -v r="$((r1 - r0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? r / n : 0) }')
+	CS=$(awk -v v="$((v1 - v0))" -v i="$((n1 - n0))" -v n="$REQS" \
+		'BEGIN { printf "%.2f voluntary + %.2f involuntary", (n > 0 ? v / n : 0), (n > 0 ? i / n : 0) }')
 	SYS_PCT=$(awk -v k="$((k1 - k0))" -v s="$((s1 - s0))" 'BEGIN { printf "%.0f", (s > 0 ? 100 * k / s : 0) }')
 	OTHER=$(awk -v a="$((a1 - a0))" -v t="$((t1 - t0))" -v s="$((s1 - s0))" -v w="$wrk_t" \
 		'BEGIN { o = (t > 0) ? (a - s - w) / t : 0; if (o < 0) o = 0; printf "%.0f", 100 * o }')
@@ -151,9 +159,9 @@ run_wrk() {
 # the service's CPU per request, and what a machine of NCPU idle cores
 # would allow at that cost (wrk and the others take their share here)
 cpu_note() {
-	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" -v r="$READS" 'BEGIN {
-		printf "    hc-issued used %.3f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost), %s reads from files a request; other processes (and the kernel writing our files) took %d%% of the machine\n",
-			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, r, o }'
+	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" -v r="$READS" -v cs="$CS" 'BEGIN {
+		printf "    hc-issued used %.3f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost), %s reads from files a request, %s context switches a request; other processes (and the kernel writing our files) took %d%% of the machine\n",
+			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, r, cs, o }'
 }
 verdict() { # VALUE OP TARGET
 	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { m = (op == ">=") ? v >= t : v <= t; print m ? "met" : "BELOW TARGET" }'
