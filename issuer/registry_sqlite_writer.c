@@ -1,7 +1,8 @@
 /* registry_sqlite_writer.c: the registry's writer thread and its queue
  * of jobs (one transaction for every job queued, a SAVEPOINT each), the
  * checkpointer thread, and the writes that queue a job and wait for its
- * commit (reg_apply, reg_revoke, the token writes, reg_revlist_next_seq). */
+ * commit (reg_apply, reg_revoke, the token writes, reg_revlist_next_seq)
+ * or are told of it (reg_apply_async). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
