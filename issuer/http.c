@@ -28,14 +28,16 @@
  * suspended, see wait_job), so the threads need not outnumber the waiting
  * requests; but MHD's pool keeps each connection on one thread, and an
  * events upload, a revocation, a token write or a queried source still
- * blocks its thread and every connection on it: 8 a core leave a few
- * blocked uploads a small share. Measured on 2 cores (shared, noisy),
- * tests/bench/service.sh, 64 connections, CPU of the service a request:
- * new codes 0.30-0.33 ms at 8 or 16 threads against 0.38-0.44 ms with
- * 128 blocking threads before (0.37-0.47 ms suspended at 128), context
- * switches 0.5-0.8 a request against 2.2-2.5; held codes 0.053-0.058 ms
- * against 0.067-0.085 ms (0.061 ms before at 8 threads). */
-#define THREADS_PER_CORE 8
+ * blocks its thread and every connection on it. Measured on 2 cores
+ * (shared, noisy), tests/bench/service.sh, 64 connections: without
+ * uploads, 16 threads cost a little less CPU a request than 128 (new
+ * codes 0.32-0.44 ms against 0.37-0.47, held codes 0.053-0.073 against
+ * 0.060-0.085), but with 4 connections uploading events of 1,000 lines
+ * beside the held codes their p99 was 344-1,255 ms with 16 threads,
+ * 512 ms with 32, 41 ms with 48, 54-94 ms with 64 and 65 ms with 128.
+ * The suspension itself cut the context switches of a new code from
+ * 2.2-2.5 to 0.84 at 64 threads and 0.5-0.85 at 16. */
+#define THREADS_PER_CORE 32
 
 struct http {
 	struct svc *s;
