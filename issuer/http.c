@@ -25,19 +25,19 @@
 #define CONNECTION_MEMORY (16u * 1024)
 /* Threads per core when the config says 0. A records or codes request
  * no longer holds its thread while its commit is made (its connection is
- * suspended, see wait_job), so the threads need not outnumber the waiting
- * requests; but MHD's pool keeps each connection on one thread, and an
- * events upload, a revocation, a token write or a queried source still
- * blocks its thread and every connection on it. Measured on 2 cores
- * (shared, noisy), tests/bench/service.sh, 64 connections: without
- * uploads, 16 threads cost a little less CPU a request than 128 (new
- * codes 0.32-0.44 ms against 0.37-0.47, held codes 0.053-0.073 against
- * 0.060-0.085), but with 4 connections uploading events of 1,000 lines
- * beside the held codes their p99 was 344-1,255 ms with 16 threads,
- * 512 ms with 32, 41 ms with 48, 54-94 ms with 64 and 65 ms with 128.
- * The suspension itself cut the context switches of a new code from
- * 2.2-2.5 to 0.84 at 64 threads and 0.5-0.85 at 16. */
-#define THREADS_PER_CORE 32
+ * suspended, see wait_job), but MHD's pool keeps each connection on one
+ * thread, and an events upload, a revocation, a token write or a queried
+ * source still blocks its thread and every connection on it. Measured on
+ * 2 cores (shared, noisy), tests/bench/service.sh, 64 connections:
+ * without uploads, 16 threads cost a little less CPU a request than 128
+ * (new codes 0.32-0.44 ms against 0.37-0.47, held codes 0.053-0.073
+ * against 0.060-0.085; context switches of a new code 0.5-0.85 against
+ * 2.0-2.1); but with 4 connections uploading events of 1,000 lines beside
+ * the held codes, their p99 was 344-1,255 ms with 16 threads, 512 ms with
+ * 32, 40-533 ms with 64 (2 runs of 5 above 250 ms) and 36-65 ms with 128
+ * (3 runs). So the pool stays at 64 a core until events wait suspended
+ * too. */
+#define THREADS_PER_CORE 64
 
 struct http {
 	struct svc *s;

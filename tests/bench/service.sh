@@ -16,7 +16,7 @@
 # (b) on such a kept office (the fill of 10^6 people takes minutes): a
 # new port and a new token, the same people, (a) and the fill left out;
 # the directory stays. BENCH_THREADS=N sets the config's "threads" (the
-# HTTP worker threads; default: the service's own, 32 a core). The CPU notes
+# HTTP worker threads; default: the service's own, 64 a core). The CPU notes
 # count the context switches of all the service's threads a request.
 set -u
 B=$(cd "${1:-build}" && pwd)
