@@ -388,6 +388,11 @@ hc_err reg_apply_async(struct reg *r, const struct reg_change *c, reg_done_fn *d
 
 	if (err != HC_OK)
 		return err;
+	if (!done) {
+		/* (the writer tells a job with no done through its semaphore) */
+		hc_set_detail("registry: an asynchronous change needs its done function");
+		return HC_ERR_INVALID_ARG;
+	}
 	if (!(j = calloc(1, sizeof(*j)))) {
 		hc_set_detail("registry: cannot queue a change");
 		return HC_ERR_NOMEM;
