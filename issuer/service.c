@@ -544,6 +544,22 @@ bool svc_job_step(struct svc_job **jp, bool again, struct reply *r)
 	return true;
 }
 
+/* A job for who's request (records or codes); NULL when out of memory. */
+static struct svc_job *job_new(struct svc *s, const struct caller *who, svc_wake_fn *wake,
+			       void *arg, bool svg)
+{
+	struct svc_job *j = calloc(1, sizeof(*j));
+
+	if (j) {
+		j->s = s;
+		j->who = who;
+		j->wake = wake;
+		j->arg = arg;
+		j->svg = svg;
+	}
+	return j;
+}
+
 /* The first step of j (qid: the full id, for the queried sources). */
 static bool job_start(struct svc_job **jp, const char *qid, struct reply *r)
 {
@@ -576,15 +592,10 @@ bool svc_records(struct svc *s, const struct caller *who, const char *body, size
 	hc_err err;
 	bool done = true;
 
-	if (!(*jp = j = calloc(1, sizeof(*j)))) {
+	if (!(*jp = j = job_new(s, who, wake, arg, svg))) {
 		reply_error(r, 500, "out of memory");
 		return true;
 	}
-	j->s = s;
-	j->who = who;
-	j->wake = wake;
-	j->arg = arg;
-	j->svg = svg;
 	/* The full check first: the first problem is named. */
 	if ((err = n > HC_MAX_JSON_FILE ? HC_ERR_TOO_LARGE : hc_json_parse(body, n, &j->root)) !=
 		    HC_OK ||
@@ -680,17 +691,12 @@ bool svc_codes(struct svc *s, const struct caller *who, const char *body, size_t
 	if (img == IMG_NONE && !svg && s->held && s->cfg->nsources == 0 &&
 	    held_answer(s, key, r))
 		goto out;
-	if (!(*jp = j = calloc(1, sizeof(*j)))) {
+	if (!(*jp = j = job_new(s, who, wake, arg, svg))) {
 		reply_error(r, 500, "out of memory");
 		goto out;
 	}
-	j->s = s;
-	j->who = who;
-	j->wake = wake;
-	j->arg = arg;
 	j->may_hold = true;
 	j->img = img;
-	j->svg = svg;
 	memcpy(j->key, key, sizeof(j->key));
 	done = job_start(jp, id, r);
 out:
