@@ -252,7 +252,7 @@ static hc_err check(const cJSON *root, const char *dir, struct cfg *c, char *msg
 		"listen",  "tls",	  "registry", "iss",	     "name",	"region",
 		"key",	   "id_secret",	  "policy",   "validity",    "publish", "revocations",
 		"trust",   "threads",	  "timeout",  "max_body",    "audit_interval", "risk_feed",
-		"sources", NULL};
+		"sources", "jobs", NULL};
 	static const char *const tls_members[] = {"cert", "key", NULL};
 	const cJSON *tls;
 	char v[64];
@@ -346,6 +346,9 @@ static hc_err check(const cJSON *root, const char *dir, struct cfg *c, char *msg
 	if ((err = uint_member(root, "threads", 0, 256, 0, &x, msg, msgsz)) != HC_OK)
 		return err;
 	c->threads = (unsigned)x;
+	if ((err = uint_member(root, "jobs", 0, 256, 0, &x, msg, msgsz)) != HC_OK)
+		return err;
+	c->jobs = (unsigned)x;
 	if ((err = uint_member(root, "timeout", 1, 3600, DEFAULT_TIMEOUT, &x, msg, msgsz)) != HC_OK)
 		return err;
 	c->timeout = (unsigned)x;

@@ -31,6 +31,7 @@ struct cfg {
 	char revocations[256];         /* path inside publish/ */
 	char trust[CFG_PATH];          /* "" = none */
 	unsigned threads;              /* 0 = 64 per core (http.c) */
+	unsigned jobs;                 /* job threads (blocking handlers); 0 = 4 per core (http.c) */
 	unsigned timeout;              /* seconds */
 	size_t max_body;               /* bytes */
 	unsigned audit_interval;       /* seconds between audit heads */

@@ -1,5 +1,6 @@
 /* http.c: libmicrohttpd glue: routes, roles, content types, body caps and
  * the specific error of each bad request; answers carry X-Request-Id. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -38,6 +39,8 @@
  * (3 runs). So the pool stays at 64 a core until events wait suspended
  * too. */
 #define THREADS_PER_CORE 64
+/* Job threads per core when the config says 0 (see run_job). */
+#define JOBS_PER_CORE 4
 
 struct http {
 	struct svc *s;
@@ -49,6 +52,14 @@ struct http {
 	atomic_bool draining;
 	atomic_bool stopping;     /* no job may wait any more */
 	unsigned port;
+	/* the job threads: they run the blocking handlers (see run_job) */
+	pthread_mutex_t jmu;
+	pthread_cond_t jcv;
+	struct req *jhead, *jtail; /* the requests queued for them, in order */
+	bool jquit;               /* under jmu: the threads end once the queue is empty */
+	bool jinit;               /* jmu and jcv initialised */
+	pthread_t *jthreads;
+	unsigned njobs;           /* threads started */
 };
 
 #define JSON "application/json"
@@ -90,6 +101,13 @@ struct req {
 	struct http *h;
 	struct MHD_Connection *c;
 	atomic_uint wait;         /* WAIT_DONE | WAIT_SUSPENDED */
+	/* a blocking handler run by a job thread (run_job): what it needs of
+	 * the connection, taken before, and its answer */
+	struct req *jnext;        /* the job threads' queue */
+	enum image img;
+	bool svg;
+	bool ready;               /* answer holds the answer to send */
+	struct reply answer;
 };
 
 #define WAIT_DONE 1u
@@ -357,6 +375,114 @@ static enum MHD_Result resume_job(struct http *h, struct MHD_Connection *c, stru
 	return send_reply(h, c, q, &r);
 }
 
+/* The handlers that hold their thread for long: an events upload (up to
+ * 16 MiB of lines parsed and evaluated, a commit waited for each chunk:
+ * some 40 ms of CPU and several commits for 1,000 lines), a revocation
+ * (its commit), and a record or code for which a source must be asked
+ * first (an HTTPS call of up to the source's timeout: svc_records and
+ * svc_codes say SVC_MUST_BLOCK). MHD's pool keeps each connection on one
+ * thread, so each of these would stall every connection on its thread
+ * meanwhile: they run on a job thread instead (run_job), their
+ * connection suspended as for a commit. */
+static bool blocking(const struct req *q)
+{
+	return q->rt == RT_EVENTS || q->rt == RT_REVOCATIONS;
+}
+
+/* A job thread's turn at q (queued by finish, its connection suspended):
+ * the handler as the MHD thread would have run it, its answer kept in q
+ * for the handler, resumed by wake, to send (handle). A records or codes
+ * change queued for its commit is woken by the writer instead, and the
+ * resumed handler steps its job (resume_job). A job still queued once
+ * http_stop has waited its time is not begun. */
+static void run_job(struct http *h, struct req *q)
+{
+	struct reply r = {0};
+	const char *body = q->body ? q->body : "";
+	enum svc_done done = SVC_ANSWERED;
+
+	if (atomic_load(&h->stopping)) {
+		reply_error(&r, 503, "the service is stopping");
+	} else {
+		switch (q->rt) {
+		case RT_EVENTS:
+			svc_events(h->s, &q->who, body, q->len, &r);
+			break;
+		case RT_REVOCATIONS:
+			svc_revocations(h->s, &q->who, body, q->len, &r);
+			break;
+		case RT_RECORDS:
+			done = svc_records(h->s, &q->who, body, q->len, q->svg, true, wake, q,
+					   &q->job, &r);
+			break;
+		case RT_CODES:
+			done = svc_codes(h->s, &q->who, body, q->len, q->img, q->svg, true, wake, q,
+					 &q->job, &r);
+			break;
+		default:
+			reply_error(&r, 404, "no such resource");
+			break;
+		}
+	}
+	if (done == SVC_WAITING)
+		return; /* q is the writer's now: it calls wake after the commit */
+	q->answer = r;
+	q->ready = true;
+	wake(q); /* q may be gone from here on */
+}
+
+static void *job_thread(void *arg)
+{
+	struct http *h = arg;
+
+	(void)pthread_mutex_lock(&h->jmu);
+	for (;;) {
+		struct req *q = h->jhead;
+
+		if (!q) {
+			if (h->jquit)
+				break;
+			(void)pthread_cond_wait(&h->jcv, &h->jmu);
+			continue;
+		}
+		if (!(h->jhead = q->jnext))
+			h->jtail = NULL;
+		(void)pthread_mutex_unlock(&h->jmu);
+		run_job(h, q);
+		(void)pthread_mutex_lock(&h->jmu);
+	}
+	(void)pthread_mutex_unlock(&h->jmu);
+	return NULL;
+}
+
+/* Queues q for a job thread, in order of arrival. */
+static void job_queue(struct http *h, struct req *q)
+{
+	q->jnext = NULL;
+	(void)pthread_mutex_lock(&h->jmu);
+	if (h->jtail)
+		h->jtail->jnext = q;
+	else
+		h->jhead = q;
+	h->jtail = q;
+	(void)pthread_cond_signal(&h->jcv);
+	(void)pthread_mutex_unlock(&h->jmu);
+}
+
+/* Ends the job threads once their queue is empty; again: a no-op. */
+static void jobs_stop(struct http *h)
+{
+	if (!h->jinit)
+		return;
+	(void)pthread_mutex_lock(&h->jmu);
+	h->jquit = true;
+	(void)pthread_cond_broadcast(&h->jcv);
+	(void)pthread_mutex_unlock(&h->jmu);
+	for (unsigned i = 0; i < h->njobs; i++)
+		(void)pthread_join(h->jthreads[i], NULL);
+	h->njobs = 0;
+}
+
 /* The whole request is in: do it. */
 static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct req *q,
 			      const char *url)
@@ -368,25 +494,33 @@ static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct r
 	if (q->too_large)
 		return send_error(h, c, q, 413, NULL, "the body is longer than %zu bytes",
 				  max_body(h, q));
-	switch (q->rt) {
-	case RT_RECORDS:
-	case RT_CODES:
+	if (blocking(q)) {
 		if (!job_begin(h, q))
 			return send_error(h, c, q, 503, NULL, "the service is stopping");
-		if (!(q->rt == RT_RECORDS
-			      ? svc_records(h->s, &q->who, q->body ? q->body : "", q->len, svg, wake,
-					    q, &q->job, &r)
-			      : svc_codes(h->s, &q->who, q->body ? q->body : "", q->len,
-					  wanted_image(c), svg, wake, q, &q->job, &r)))
+		job_queue(h, q);
+		return wait_job(h, c, q);
+	}
+	switch (q->rt) {
+	case RT_RECORDS:
+	case RT_CODES: {
+		enum svc_done done;
+
+		if (!job_begin(h, q))
+			return send_error(h, c, q, 503, NULL, "the service is stopping");
+		q->img = q->rt == RT_CODES ? wanted_image(c) : IMG_NONE;
+		q->svg = svg;
+		done = q->rt == RT_RECORDS
+			       ? svc_records(h->s, &q->who, q->body ? q->body : "", q->len, svg,
+					     false, wake, q, &q->job, &r)
+			       : svc_codes(h->s, &q->who, q->body ? q->body : "", q->len, q->img,
+					   svg, false, wake, q, &q->job, &r);
+		if (done == SVC_MUST_BLOCK)
+			job_queue(h, q); /* a source to ask: again on a job thread */
+		if (done != SVC_ANSWERED)
 			return wait_job(h, c, q);
 		atomic_fetch_sub(&h->pending, 1);
 		break;
-	case RT_EVENTS:
-		svc_events(h->s, &q->who, q->body ? q->body : "", q->len, &r);
-		break;
-	case RT_REVOCATIONS:
-		svc_revocations(h->s, &q->who, q->body ? q->body : "", q->len, &r);
-		break;
+	}
 	case RT_AUDIT:
 		svc_audit(h->s, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after"),
 			  MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"), &r);
@@ -467,6 +601,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*size = 0; /* an early answer: the rest of the body is not wanted */
 		return MHD_YES;
 	}
+	if (q->ready) {
+		q->ready = false;
+		return send_reply(h, c, q, &q->answer);
+	}
 	if (q->job)
 		return resume_job(h, c, q);
 	if (*size) {
@@ -515,6 +653,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		q->who.name[0] ? q->who.name : "-",
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended)");
 	svc_job_free(q->job); /* the connection ended after its commit, before its answer */
+	reply_clear(&q->answer);
 	free(q->body);
 	free(q);
 	*con_cls = NULL;
@@ -538,7 +677,7 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 {
 	const struct cfg *cf = s->cfg;
 	struct http *h;
-	unsigned threads = cf->threads;
+	unsigned threads = cf->threads, jobs = cf->jobs;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
@@ -548,11 +687,39 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 	if (!(h = calloc(1, sizeof(*h))))
 		return HC_ERR_NOMEM;
 	h->s = s;
-	if (!threads) {
+	if (!threads || !jobs) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		threads = n > 0 && n <= 256 / THREADS_PER_CORE ? (unsigned)n * THREADS_PER_CORE : 256;
+		if (!threads)
+			threads = n > 0 && n <= 256 / THREADS_PER_CORE ? (unsigned)n * THREADS_PER_CORE
+								       : 256;
+		if (!jobs)
+			jobs = n > 0 && n <= 64 / JOBS_PER_CORE ? (unsigned)n * JOBS_PER_CORE : 64;
 	}
+	/* The job threads before MHD: a request queued for them is run. */
+	if (pthread_mutex_init(&h->jmu, NULL) != 0) {
+		(void)snprintf(msg, msgsz, "out of memory");
+		free(h);
+		return HC_ERR_NOMEM;
+	}
+	if (pthread_cond_init(&h->jcv, NULL) != 0) {
+		(void)snprintf(msg, msgsz, "out of memory");
+		(void)pthread_mutex_destroy(&h->jmu);
+		free(h);
+		return HC_ERR_NOMEM;
+	}
+	h->jinit = true;
+	if (!(h->jthreads = calloc(jobs, sizeof(*h->jthreads)))) {
+		(void)snprintf(msg, msgsz, "out of memory");
+		http_stop(h, 0);
+		return HC_ERR_NOMEM;
+	}
+	for (; h->njobs < jobs; h->njobs++)
+		if (pthread_create(&h->jthreads[h->njobs], NULL, job_thread, h) != 0) {
+			(void)snprintf(msg, msgsz, "cannot start %u job threads", jobs);
+			http_stop(h, 0);
+			return HC_ERR_NOMEM;
+		}
 	if (cf->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (cf->tls) {
@@ -583,8 +750,8 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : 0;
-	log_msg("listening on %s (port %u), %s, %u threads", cf->listen, h->port,
-		cf->tls ? "HTTPS" : "plain HTTP", threads);
+	log_msg("listening on %s (port %u), %s, %u threads, %u job threads", cf->listen, h->port,
+		cf->tls ? "HTTPS" : "plain HTTP", threads, jobs);
 	*out = h;
 	return HC_OK;
 }
@@ -623,8 +790,15 @@ void http_stop(struct http *h, unsigned wait)
 
 			(void)nanosleep(&tick, NULL);
 		}
+		jobs_stop(h); /* their queue is empty: each queued job counts as pending */
 		MHD_stop_daemon(h->d);
 	}
+	jobs_stop(h);
+	if (h->jinit) {
+		(void)pthread_cond_destroy(&h->jcv);
+		(void)pthread_mutex_destroy(&h->jmu);
+	}
+	free(h->jthreads);
 	if (h->key)
 		OPENSSL_cleanse(h->key, h->keylen);
 	free(h->key);

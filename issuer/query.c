@@ -276,6 +276,18 @@ out:
 	return err;
 }
 
+bool svc_query_due(struct svc *s, const char *key)
+{
+	int64_t now = hc_now();
+
+	if (!s->query)
+		return false;
+	for (size_t i = 0; i < s->cfg->nsources; i++)
+		if (!fresh(s, i, key, s->cfg->sources[i].max_age, now))
+			return true;
+	return false;
+}
+
 hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const char *id,
 		 const char *mname, const char *mid)
 {

@@ -561,27 +561,34 @@ static struct svc_job *job_new(struct svc *s, const struct caller *who, svc_wake
 }
 
 /* The first step of j (qid: the full id, for the queried sources). */
-static bool job_start(struct svc_job **jp, const char *qid, struct reply *r)
+static enum svc_done job_start(struct svc_job **jp, const char *qid, bool may_block,
+			       struct reply *r)
 {
 	struct svc_job *j = *jp;
 	struct svc *s = j->s;
+	enum svc_done done = SVC_ANSWERED;
 	hc_err err;
 
 	j->t0 = now_us();
 	/* the plain JSON answer of a held code may come from the cache */
 	j->cached = j->may_hold && j->img == IMG_NONE && !j->svg && s->held;
-	/* A source the service asks: its answer first, or no code at all. */
-	if (qid && (err = svc_query(s, j->who, j->key, qid, j->name, j->id)) != HC_OK)
+	/* A source the service asks: its answer first, or no code at all;
+	 * asked only where the thread may wait for it. */
+	if (qid && s->query && !may_block && svc_query_due(s, j->key))
+		done = SVC_MUST_BLOCK;
+	else if (qid && may_block && (err = svc_query(s, j->who, j->key, qid, j->name, j->id)) !=
+					      HC_OK)
 		fail(r, "", err);
 	else if (!(j->cached && held_answer(s, j->key, r)) && !job_tries(j, r))
-		return false;
+		return SVC_WAITING;
 	svc_job_free(j);
 	*jp = NULL;
-	return true;
+	return done;
 }
 
-bool svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
-		 svc_wake_fn *wake, void *arg, struct svc_job **jp, struct reply *r)
+enum svc_done svc_records(struct svc *s, const struct caller *who, const char *body, size_t n,
+			  bool svg, bool may_block, svc_wake_fn *wake, void *arg,
+			  struct svc_job **jp, struct reply *r)
 {
 	struct svc_job *j;
 	struct hc_record *rec = NULL;
@@ -590,11 +597,11 @@ bool svc_records(struct svc *s, const struct caller *who, const char *body, size
 	size_t total = 0;
 	int64_t now = hc_now();
 	hc_err err;
-	bool done = true;
+	enum svc_done done = SVC_ANSWERED;
 
 	if (!(*jp = j = job_new(s, who, wake, arg, svg))) {
 		reply_error(r, 500, "out of memory");
-		return true;
+		return SVC_ANSWERED;
 	}
 	/* The full check first: the first problem is named. */
 	if ((err = n > HC_MAX_JSON_FILE ? HC_ERR_TOO_LARGE : hc_json_parse(body, n, &j->root)) !=
@@ -639,28 +646,28 @@ bool svc_records(struct svc *s, const struct caller *who, const char *body, size
 			j->nin++;
 		}
 	}
-	done = job_start(jp, id, r);
+	done = job_start(jp, id, may_block, r);
 out:
 	OPENSSL_cleanse(id, sizeof(id));
 	OPENSSL_cleanse(name, sizeof(name));
 	hc_record_free(rec);
-	if (done && *jp) {
+	if (done != SVC_WAITING && *jp) {
 		svc_job_free(*jp);
 		*jp = NULL;
 	}
 	return done;
 }
 
-bool svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
-	       enum image img, bool svg, svc_wake_fn *wake, void *arg, struct svc_job **jp,
-	       struct reply *r)
+enum svc_done svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
+			enum image img, bool svg, bool may_block, svc_wake_fn *wake, void *arg,
+			struct svc_job **jp, struct reply *r)
 {
 	static const char *const members[] = {"id", NULL};
 	struct svc_job *j;
 	cJSON *root = NULL;
 	char id[24], key[REG_KEY_LEN + 1];
 	hc_err err;
-	bool done = true;
+	enum svc_done done = SVC_ANSWERED;
 
 	*jp = NULL;
 	if ((err = hc_json_parse(body, n, &root)) != HC_OK ||
@@ -698,7 +705,7 @@ bool svc_codes(struct svc *s, const struct caller *who, const char *body, size_t
 	j->may_hold = true;
 	j->img = img;
 	memcpy(j->key, key, sizeof(j->key));
-	done = job_start(jp, id, r);
+	done = job_start(jp, id, may_block, r);
 out:
 	OPENSSL_cleanse(id, sizeof(id));
 	if (root) {

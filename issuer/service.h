@@ -54,22 +54,28 @@ void svc_close(struct svc *s);
 /* The id secret: 32 bytes from a file of exactly that size, mode 0600. */
 hc_err svc_load_secret(const char *path, uint8_t out[32]) HC_WUR;
 
-/* Records and codes: true with the answer in r; or false when the job's
- * change waits for its commit (reg_apply_async) without holding the
- * thread: wake(arg) is called once, from the registry's writer thread
- * (so it must be quick and not call into the registry), after that
- * commit; the caller then calls svc_job_step(jp, again, r) (in any
- * thread but not in wake), which again answers (true) or waits (false:
- * another try after a concurrent change; !again: a 503 instead). *jp is the job while it waits, else NULL;
- * who must outlive it. svc_job_free frees a job that is not waiting (a
- * request whose connection ended before its answer went). */
+/* Records and codes: SVC_ANSWERED with the answer in r; or SVC_WAITING
+ * when the job's change waits for its commit (reg_apply_async) without
+ * holding the thread: wake(arg) is called once, from the registry's
+ * writer thread (so it must be quick and not call into the registry),
+ * after that commit; the caller then calls svc_job_step(jp, again, r)
+ * (in any thread but not in wake), which again answers (true) or waits
+ * (false: another try after a concurrent change; !again: a 503 instead).
+ * *jp is the job while it waits, else NULL; who must outlive it.
+ * svc_job_free frees a job that is not waiting (a request whose
+ * connection ended before its answer went). !may_block: when a queried
+ * source must be asked first (an HTTPS call of up to its timeout),
+ * SVC_MUST_BLOCK with nothing done and nothing in r: the caller calls
+ * again, with may_block, from a thread that may wait that long. */
 struct svc_job;
 typedef void svc_wake_fn(void *arg);
-bool svc_records(struct svc *s, const struct caller *who, const char *body, size_t n, bool svg,
-		 svc_wake_fn *wake, void *arg, struct svc_job **jp, struct reply *r) HC_WUR;
-bool svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
-	       enum image img, bool svg, svc_wake_fn *wake, void *arg, struct svc_job **jp,
-	       struct reply *r) HC_WUR;
+enum svc_done { SVC_ANSWERED, SVC_WAITING, SVC_MUST_BLOCK };
+enum svc_done svc_records(struct svc *s, const struct caller *who, const char *body, size_t n,
+			  bool svg, bool may_block, svc_wake_fn *wake, void *arg,
+			  struct svc_job **jp, struct reply *r) HC_WUR;
+enum svc_done svc_codes(struct svc *s, const struct caller *who, const char *body, size_t n,
+			enum image img, bool svg, bool may_block, svc_wake_fn *wake, void *arg,
+			struct svc_job **jp, struct reply *r) HC_WUR;
 bool svc_job_step(struct svc_job **jp, bool again, struct reply *r) HC_WUR;
 void svc_job_free(struct svc_job *j);
 void svc_revocations(struct svc *s, const struct caller *who, const char *body, size_t n,
@@ -126,6 +132,10 @@ hc_err svc_query_names_ok(struct svc *s) HC_WUR;
 void svc_query_close(struct svc *s);
 hc_err svc_query(struct svc *s, const struct caller *who, const char *key, const char *id,
 		 const char *mname, const char *mid) HC_WUR;
+/* Whether svc_query may ask a source about key: one's answer is not
+ * known to be within its max_age (an unknown person counts: svc_query
+ * tells). Reads the registry at most, asks nobody. */
+bool svc_query_due(struct svc *s, const char *key);
 
 /* The person key of a full identity number: base64url(HMAC-SHA256(id
  * secret, id)). */

@@ -191,6 +191,54 @@ code "$(id 1)"
 kill "$DPID"; wait "$DPID" 2>/dev/null; rc=$?; DPID=""
 [ $rc = 0 ] && ok "SIGTERM: the service stops cleanly (exit 0, no sanitizer report)" || bad "stop" "exit $rc; $(tail -5 o/log)"
 
+# ---- a blocking request holds no HTTP thread ----
+# One HTTP thread and one job thread: a record whose source is slow holds
+# the job thread while the source is asked (4 s, its timeout), not the
+# HTTP thread: /healthz and a held code (its source's answer fresh)
+# answer meanwhile (both waited for the source before). An events upload
+# then queues behind it, and SIGTERM comes with both in flight: the drain
+# (timeout 1 s) waits for the running one (503, the source timed out),
+# answers the queued one 503 without beginning it, and exits 0.
+rm -f s.port
+srv s www --client-ca ca.pem --mode-file mode
+sed -i -e "s|127.0.0.1:[0-9]*/itin|127.0.0.1:$(cat s.port)/itin|" \
+	-e 's|"threads":4|"threads":1,"jobs":1,"timeout":1|' -e 's|"timeout":"1s"|"timeout":"4s"|' \
+	-e 's|"max_age":"[0-9]*s"|"max_age":"60s"|' $CF
+: > mode
+echo '{}' > www/itinerary/$(id 11).json
+echo '{}' > www/itinerary/$(id 12).json
+start_daemon && grep -q "1 threads, 1 job threads" o/log && rec "$(id 11)" "$T_C" && [ "$ST" = 200 ] &&
+	ok "one HTTP thread, one job thread: a record, its source asked" ||
+	bad "one thread" "$ST $BODY $(tail -3 o/log)"
+echo slow > mode
+curl -s -o slow.out -w '%{http_code}' --cacert ca.pem -H "Authorization: Bearer $T_C" \
+	-H 'Content-Type: application/json' \
+	--data-binary "{\"person\":{\"name\":\"李四\",\"id\":\"$(id 12)\"}}" "$URL/v1/records" > slow.st &
+SLOW=$!
+for i in $(seq 100); do [ "$(asked "$(id 12)")" = 1 ] && break; sleep 0.1; done
+H=$(curl -s -m 10 -w ' %{http_code}' --cacert ca.pem "$URL/healthz")
+code "$(id 11)"
+kill -0 "$SLOW" 2>/dev/null && [ "$(asked "$(id 12)")" = 1 ] && [ "${H##* }" = 200 ] && [ "$ST" = 200 ] &&
+	ok "a slow source holds no HTTP thread: /healthz and a held code answer meanwhile" ||
+	bad "stalled behind a slow source" "healthz ${H##* }, code $ST, slow one: $(cat slow.st)"
+EV=$(printf '{"event":"lab-2","type":"nat","id":"%s","at":%s,"result":"negative","lab":"Lab 42"}' \
+	"$(id 11)" $(($(date +%s) - 3600)))
+curl -s -o ev.out -w '%{http_code}' --cacert ca.pem -H "Authorization: Bearer $T_L" \
+	-H 'Content-Type: application/x-ndjson' --data-binary "$EV" "$URL/v1/events" > ev.st &
+EVP=$!
+sleep 1
+inflight=no
+kill -0 "$SLOW" 2>/dev/null && kill -0 "$EVP" 2>/dev/null && inflight=yes
+kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=""
+wait "$SLOW" "$EVP"
+[ $inflight = yes ] && [ "$(cat slow.st)" = 503 ] && has "$(cat slow.out)" "source carrier" &&
+	ok "SIGTERM: the running job answers (503, the source timed out)" ||
+	bad "running job at SIGTERM" "in flight: $inflight; $(cat slow.st) $(cat slow.out)"
+[ $rc = 0 ] && [ "$(cat ev.st)" = 503 ] && has "$(cat ev.out)" "the service is stopping" &&
+	grep -q "/v1/events 503 " o/log &&
+	ok "SIGTERM: the queued upload is answered 503 unbegun, exit 0" ||
+	bad "queued job at SIGTERM" "exit $rc; $(cat ev.st) $(cat ev.out); $(tail -3 o/log)"
+
 # A token named as a source would pass for it (inputs name who supplied
 # them): refused when added, and the service does not start with one.
 D token add --config $CF --role source:trv --name carrier > tok.out 2> tok.err; rc=$?
