@@ -30,7 +30,7 @@ struct cfg {
 	char publish[CFG_PATH];
 	char revocations[256];         /* path inside publish/ */
 	char trust[CFG_PATH];          /* "" = none */
-	unsigned threads;              /* 0 = 64 per core (http.c) */
+	unsigned threads;              /* 0 = 8 per core (http.c) */
 	unsigned jobs;                 /* job threads (blocking handlers); 0 = 4 per core (http.c) */
 	unsigned timeout;              /* seconds */
 	size_t max_body;               /* bytes */

@@ -1,6 +1,8 @@
 /* http.c: libmicrohttpd glue: routes, roles, content types, body caps and
  * the specific error of each bad request; answers carry X-Request-Id. */
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,23 +26,36 @@
  * body is read through (bodies are copied out in pieces) and the answer's
  * headers are written to. */
 #define CONNECTION_MEMORY (16u * 1024)
-/* Threads per core when the config says 0. A records or codes request
- * no longer holds its thread while its commit is made (its connection is
- * suspended, see wait_job), but MHD's pool keeps each connection on one
- * thread, and an events upload, a revocation, a token write or a queried
- * source still blocks its thread and every connection on it. Measured on
- * 2 cores (shared, noisy), tests/bench/service.sh, 64 connections:
- * without uploads, 16 threads cost a little less CPU a request than 128
- * (new codes 0.32-0.44 ms against 0.37-0.47, held codes 0.053-0.073
- * against 0.060-0.085; context switches of a new code 0.5-0.85 against
- * 2.0-2.1); but with 4 connections uploading events of 1,000 lines beside
- * the held codes, their p99 was 344-1,255 ms with 16 threads, 512 ms with
- * 32, 40-533 ms with 64 (2 runs of 5 above 250 ms) and 36-65 ms with 128
- * (3 runs). So the pool stays at 64 a core until events wait suspended
- * too. */
-#define THREADS_PER_CORE 64
-/* Job threads per core when the config says 0 (see run_job). */
+/* Threads per core when the config says 0. No handler holds its thread
+ * for long any more: records and codes wait for their commit with their
+ * connection suspended (wait_job), and an events upload, a revocation
+ * and a record or code whose source must be asked run on the job
+ * threads (run_job), their connection suspended meanwhile. (Before, MHD's
+ * pool keeping each connection on one thread, a blocking handler stalled
+ * every connection on its thread, and the pool had 64 threads a core so
+ * that held codes beside 4 events uploads kept a p99 of 36-65 ms: 344-
+ * 1,255 ms at 16 threads.) The pool now needs only enough threads for
+ * the short waits left (a registry page read from disk), and fewer cost
+ * less a request. Measured on 2 cores shared with two other builds and
+ * benchmarks (load 7 to 25: rates and p99s moved by 2-5x from run to
+ * run, so compare the CPU and the context switches), tests/bench/
+ * service.sh (b), held codes, 64 connections, 20,000 people: at 16
+ * threads 0.074-0.094 ms of CPU and 0.23-0.49 voluntary context switches
+ * a request, against 0.088-0.119 ms and 0.59-0.93 at 128 (8 threads:
+ * 0.083-0.090 ms, 0.25-0.36); p99 27-45 ms either way but for outliers
+ * when others took half the machine. Beside 4 connections uploading
+ * events (BENCH_UPLOADS=1), see doc/SERVICE.md "Capacity". 8 a core
+ * keeps some threads for page reads of a large registry (6 a held code
+ * with 10^6 people). */
+#define THREADS_PER_CORE 8
+/* Job threads per core when the config says 0 (see run_job): an events
+ * upload is mostly CPU and group commits, so a few a core keep the cores
+ * and the writer busy; a slow queried source holds one for up to its
+ * timeout, and the jobs past the threads queue in order of arrival. They
+ * run at nice JOB_NICE: below the HTTP threads when the cores are short
+ * (the effect was lost in the shared machine's noise when measured). */
 #define JOBS_PER_CORE 4
+#define JOB_NICE 10
 
 struct http {
 	struct svc *s;
@@ -435,6 +450,10 @@ static void *job_thread(void *arg)
 {
 	struct http *h = arg;
 
+	/* Below the HTTP threads when the cores are short: a held code's
+	 * answer is waited for at a counter, an upload's by a program
+	 * (Linux's nice value is per thread; failing, the default is kept). */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), JOB_NICE);
 	(void)pthread_mutex_lock(&h->jmu);
 	for (;;) {
 		struct req *q = h->jhead;

@@ -4,7 +4,7 @@
 --   wrk ... -s service.lua URL/v1/codes   -- held COUNT        random people among 0 .. COUNT-1
 -- Person i has a valid GB 11643 ID (check digit computed here) that no
 -- other i shares. Every answer must be 200 with a "jws" member; done()
--- prints one line (HC_BENCH_TOKEN: the bearer token; HC_BENCH_THREADS: wrk -t): "result requests N seconds S rate R p50_ms X p99_ms Y errors E".
+-- prints one line (HC_BENCH_TOKEN: the bearer token; HC_BENCH_THREADS: wrk -t): "result requests N seconds S rate R p50_ms X p99_ms Y errors E p999_ms Z max_ms M".
 
 local token = os.getenv("HC_BENCH_TOKEN") or ""
 local mode, start, count = "new", 0, 0
@@ -112,7 +112,8 @@ function done(summary, latency, requests)
 	local e = summary.errors
 	local errors = e.connect + e.read + e.write + e.status + e.timeout + bad_total
 	local secs = summary.duration / 1e6
-	io.write(string.format("result requests %d seconds %.2f rate %.0f p50_ms %.2f p99_ms %.2f errors %d\n",
+	io.write(string.format("result requests %d seconds %.2f rate %.0f p50_ms %.2f p99_ms %.2f errors %d p999_ms %.2f max_ms %.2f\n",
 		summary.requests, secs, summary.requests / secs,
-		latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
+		latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors,
+		latency:percentile(99.9) / 1000, latency.max / 1000))
 end

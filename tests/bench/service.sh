@@ -16,8 +16,14 @@
 # (b) on such a kept office (the fill of 10^6 people takes minutes): a
 # new port and a new token, the same people, (a) and the fill left out;
 # the directory stays. BENCH_THREADS=N sets the config's "threads" (the
-# HTTP worker threads; default: the service's own, 64 a core). The CPU notes
-# count the context switches of all the service's threads a request.
+# HTTP worker threads; default: the service's own), BENCH_JOBS=N its
+# "jobs" (the threads that run events uploads and other blocking handlers).
+# BENCH_UPLOADS=1 runs (b) beside 4 connections uploading lab results in
+# requests of 1,000 lines (tests/tools/sources.py post --threads 4, a
+# source:nat token; people of district 330106, apart from the held
+# codes'), and prints the events a second they got; the CPU a request of
+# (b) then counts the uploads' CPU too. The CPU notes count the context
+# switches of all the service's threads a request.
 set -u
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,9 +46,10 @@ if [ -n "$REUSE" ]; then
 else
 	W=$(mktemp -d "$B/bench-office.XXXXXX") || exit 2
 fi
-SRV="" WRK=""
+SRV="" WRK="" UP=""
 cleanup() {
 	[ -n "$WRK" ] && kill "$WRK" 2>/dev/null && wait "$WRK" 2>/dev/null
+	[ -n "$UP" ] && kill "$UP" 2>/dev/null && wait "$UP" 2>/dev/null
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
 	if [ -n "$REUSE" ]; then :; elif [ -n "${BENCH_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
 }
@@ -74,15 +81,29 @@ now=$(date +%s)
 printf '{"seq":1,"iat":%s,"next_update":%s,"issuers":[{"iss":"https://hc.bench.example","name":"Bench Office","region":"330100","keys":[%s]}]}\n' \
 	$((now - 86400)) $((now + 86400)) "$("$B/hc-keys" pub --status active office.key)" > tl.json
 "$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null || die "trust list"
-THREADS_CF=""
-[ -n "${BENCH_THREADS:-}" ] && THREADS_CF="\"threads\":$BENCH_THREADS,"
 cat > office.json <<JSON
-{"listen":"127.0.0.1:$PORT","tls":{"cert":"tls.crt","key":"tls.key"},$THREADS_CF"registry":"registry.db",
+{"listen":"127.0.0.1:$PORT","tls":{"cert":"tls.crt","key":"tls.key"},"registry":"registry.db",
  "iss":"https://hc.bench.example","name":"Bench Office","region":"330100","key":"office.key",
  "id_secret":"id.secret","publish":"publish","trust":"trust"}
 JSON
 "$B/hc-issued" init --config office.json >/dev/null 2>init.err || { cat init.err; die "init"; }
 TOKEN=$("$B/hc-issued" token add --config office.json --role counter --name bench) || die "token add"
+fi
+# the thread counts asked for, also on a kept office
+sed -i 's/"threads":[0-9]*,//; s/"jobs":[0-9]*,//' office.json
+TH=""
+[ -n "${BENCH_THREADS:-}" ] && TH="\"threads\":$BENCH_THREADS,"
+[ -n "${BENCH_JOBS:-}" ] && TH="$TH\"jobs\":$BENCH_JOBS,"
+[ -n "$TH" ] && sed -i "s|\"registry\":|$TH\"registry\":|" office.json
+UPLOADS=${BENCH_UPLOADS:-}
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+if [ -n "$UPLOADS" ]; then
+	UPTOKEN=$("$B/hc-issued" token add --config office.json --role source:nat --name "lab-$(date +%s%N)") ||
+		die "token add (uploads)"
+	# more lines than 4 connections send in (b); event ids new each run
+	$PY "$SRC/tests/tools/sources.py" gen lab --people 300000 --names --prefix "up$(date +%s%N)" > uploads.jsonl ||
+		die "sources.py gen"
 fi
 export HC_BENCH_TOKEN=$TOKEN HC_BENCH_THREADS=$WT
 
@@ -140,7 +161,7 @@ run_wrk() {
 	read -r v1 n1 <<< "$(srv_cs)"
 	set -- $(grep '^result ' "$name.out")
 	[ "${1:-}" = result ] || { cat "$name.out" "$name.err"; die "$name: wrk printed no result"; }
-	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13}
+	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13} P999=${15:-?} PMAX=${17:-?}
 	# the share of the machine that neither hc-issued nor wrk used
 	local wrk_t
 	wrk_t=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($1 + $2) * hz }' "$name.time")
@@ -199,12 +220,31 @@ cpu_note
 fi
 held_counts() { curl -sf --cacert ca.pem "$URL/metrics" |
 	awk '/^hc_held_answers_total\{cache="hit"\}/ { h = $2 } /^hc_held_answers_total\{cache="miss"\}/ { m = $2 } END { print h + 0, m + 0 }'; }
+events_count() { curl -sf --cacert ca.pem "$URL/metrics" |
+	awk '/^hc_events_total\{/ { n += $2 } END { print n + 0 }'; }
+if [ -n "$UPLOADS" ]; then
+	e0=$(events_count)
+	$PY "$SRC/tests/tools/sources.py" post uploads.jsonl --port "$PORT" --cafile ca.pem \
+		--token="$UPTOKEN" --threads 4 --batch 1000 --tolerate > uploads.out 2> uploads.err &
+	UP=$!
+	sleep 2 # the uploads under way
+	t0=$(date +%s.%N); e1=$(events_count)
+fi
 read -r h0 m0 <<< "$(held_counts)"
 run_wrk held /v1/codes held "$PEOPLE"
 read -r h1 m1 <<< "$(held_counts)"
+if [ -n "$UPLOADS" ]; then
+	t1=$(date +%s.%N); e2=$(events_count)
+	kill -0 "$UP" 2>/dev/null || { echo "  FAILED: the uploads ended before (b) did"; cat uploads.out uploads.err; ok=0; }
+	kill "$UP" 2>/dev/null; wait "$UP" 2>/dev/null; UP=""
+	UPNOTE=$(awk -v e="$((e2 - e1))" -v t0="$t0" -v t1="$t1" -v s="$((e1 - e0))" 'BEGIN {
+		printf "    beside 4 connections uploading events: %.0f events/s during (b) (%d in the 2 s before)", e / (t1 - t0), s }')
+fi
 printf '(b) held codes POST /v1/codes:   %6d codes/s (target >= 20000: %s) = %s of the limit; p50 %s ms, p99 %s ms (target <= 20: %s); errors %s\n' \
 	"$RATE" "$(verdict "$RATE" '>=' 20000)" "$(ratio "$RATE")" "$P50" "$P99" "$(verdict "$P99" '<=' 20)" "$ERR"
+echo "    p99.9 $P999 ms, the slowest $PMAX ms"
 cpu_note
+[ -n "$UPLOADS" ] && echo "$UPNOTE"
 awk -v h="$((h1 - h0))" -v m="$((m1 - m0))" 'BEGIN {
 	printf "    held-code cache: %d hits, %d misses (%.0f%% answered from the cache)\n", h, m, (h + m) ? 100 * h / (h + m) : 0 }'
 
