@@ -40,13 +40,13 @@
  * benchmarks (load 7 to 25: rates and p99s moved by 2-5x from run to
  * run, so compare the CPU and the context switches), tests/bench/
  * service.sh (b), held codes, 64 connections, 20,000 people: at 16
- * threads 0.074-0.094 ms of CPU and 0.23-0.49 voluntary context switches
+ * threads 0.074-0.096 ms of CPU and 0.23-0.49 voluntary context switches
  * a request, against 0.088-0.119 ms and 0.59-0.93 at 128 (8 threads:
- * 0.083-0.090 ms, 0.25-0.36); p99 27-45 ms either way but for outliers
- * when others took half the machine. Beside 4 connections uploading
- * events (BENCH_UPLOADS=1), see doc/SERVICE.md "Capacity". 8 a core
- * keeps some threads for page reads of a large registry (6 a held code
- * with 10^6 people). */
+ * 0.083-0.090 ms, 0.25-0.36); p99 19-53 ms either way but for outliers
+ * when others took a fifth to half of the machine. Beside 4 connections
+ * uploading events (BENCH_UPLOADS=1), see doc/SERVICE.md "Capacity". 8
+ * a core keeps some threads for page reads of a large registry (6 a
+ * held code with 10^6 people). */
 #define THREADS_PER_CORE 8
 /* Job threads per core when the config says 0 (see run_job): an events
  * upload is mostly CPU and group commits, so a few a core keep the cores
