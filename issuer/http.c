@@ -1,8 +1,6 @@
 /* http.c: libmicrohttpd glue: routes, roles, content types, body caps and
  * the specific error of each bad request; answers carry X-Request-Id. */
 #include <pthread.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -51,11 +49,13 @@
 /* Job threads per core when the config says 0 (see run_job): an events
  * upload is mostly CPU and group commits, so a few a core keep the cores
  * and the writer busy; a slow queried source holds one for up to its
- * timeout, and the jobs past the threads queue in order of arrival. They
- * run at nice JOB_NICE: below the HTTP threads when the cores are short
- * (the effect was lost in the shared machine's noise when measured). */
+ * timeout, and the jobs past the threads queue in order of arrival.
+ * They run at the HTTP threads' priority: at nice 10 (a held code at a
+ * counter before an upload) nothing moved beyond the shared machine's
+ * noise, and a job thread holding a lock the HTTP threads want (the
+ * registry's, the risk list's) would then wait behind every other
+ * process on a loaded machine. */
 #define JOBS_PER_CORE 4
-#define JOB_NICE 10
 
 struct http {
 	struct svc *s;
@@ -450,10 +450,6 @@ static void *job_thread(void *arg)
 {
 	struct http *h = arg;
 
-	/* Below the HTTP threads when the cores are short: a held code's
-	 * answer is waited for at a counter, an upload's by a program
-	 * (Linux's nice value is per thread; failing, the default is kept). */
-	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), JOB_NICE);
 	(void)pthread_mutex_lock(&h->jmu);
 	for (;;) {
 		struct req *q = h->jhead;
@@ -810,6 +806,15 @@ void http_stop(struct http *h, unsigned wait)
 			(void)nanosleep(&tick, NULL);
 		}
 		jobs_stop(h); /* their queue is empty: each queued job counts as pending */
+		/* The last jobs' connections are resumed with their answers made
+		 * (a 503 for those not begun): a second to send them, which MHD
+		 * stopped now would not. */
+		until = now_us() + 1000000u;
+		while (atomic_load(&h->inflight) > 0 && now_us() < until) {
+			const struct timespec tick = {0, 10000000L}; /* 10 ms */
+
+			(void)nanosleep(&tick, NULL);
+		}
 		MHD_stop_daemon(h->d);
 	}
 	jobs_stop(h);
