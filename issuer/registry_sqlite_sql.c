@@ -22,6 +22,8 @@
  *            is appended (one page for a whole commit of new people), and
  *            the row may grow to nearly a page before it spills; the key
  *            is found through people_key, written only for a new person.
+ *            Since: held, a copy of the held code (registry_sqlite_row.c),
+ *            added by rs_schema_extend to a registry without it.
  *   codes    every code issued, appended in the order issued (the 620
  *            bytes of a JWS land on pages shared by a commit's codes), found
  *            by jti through codes_jti (the one random page a new code
