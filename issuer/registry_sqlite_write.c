@@ -241,8 +241,9 @@ static hc_err supersede(struct conn *c, struct chain *ch, const struct reg_chang
 	return err;
 }
 
-/* The new code, into the codes table, the row's codes blob and (it is
- * the newest: the held one) the row's copy. */
+/* The new code, into the codes table, the row's codes blob and, when it
+ * is the held one (the newest by iat: a code issued now), the row's
+ * copy. */
 static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change *x,
 		       struct prow *p)
 {
@@ -287,7 +288,7 @@ static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change
 	memcpy(live.jti, k->jti, sizeof(live.jti));
 	if (rs_row_add_code(w, &live) != HC_OK)
 		return HC_ERR_NOMEM;
-	{
+	if (rs_row_held(w) == (long)w->ncode - 1) {
 		const struct rs_held h = {.k = live, .policy = k->policy, .npolicy = strlen(k->policy),
 					  .kid = k->kid, .nkid = strlen(k->kid), .why = why,
 					  .nwhy = len, .jws = k->jws, .njws = strlen(k->jws)};
