@@ -212,6 +212,18 @@ long rs_row_held(const struct rs_row *w);
 /* Drops the codes expired at now but the newest of them; true when it
  * dropped one. */
 bool rs_row_prune(struct rs_row *w, int64_t now);
+/* The held code's copy in its person's row (registry_sqlite_row.c): its
+ * entry of the codes blob and the codes table's other columns that its
+ * answer needs, the texts unterminated. */
+struct rs_held {
+	struct rs_live k;
+	const char *policy, *kid, *why, *jws;
+	size_t npolicy, nkid, nwhy, njws;
+};
+/* The copy's bytes (malloc'd). */
+hc_err rs_held_encode(const struct rs_held *h, uint8_t **out, size_t *n) HC_WUR;
+/* h pointing into b; false when b does not parse exactly. */
+bool rs_held_decode(const void *b, size_t n, struct rs_held *h);
 
 /* registry_sqlite_query.c: a queried source's answer (reg_change.answer):
  * the inputs of x->answer that w and the person's visits hold and that

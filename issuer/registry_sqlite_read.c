@@ -174,14 +174,31 @@ static hc_err inputs_json(struct conn *c, const char *key, const struct rs_row *
 	return HC_OK;
 }
 
+/* The stored why (a JSON array of strings) into k; false when it is not
+ * one. */
+static bool why_of(const char *why, size_t n, struct reg_code *k)
+{
+	cJSON *arr = why ? cJSON_ParseWithLength(why, n) : NULL;
+	const cJSON *it;
+	bool ok;
+
+	k->nwhy = 0;
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (k->nwhy < HC_MAX_WHY && cJSON_IsString(it))
+			(void)snprintf(k->why[k->nwhy++], HC_WHY_LEN, "%s", it->valuestring);
+	}
+	ok = cJSON_IsArray(arr);
+	cJSON_Delete(arr);
+	return ok;
+}
+
 /* A row of CODE_COLS into k (k->jws malloc'd). */
 static hc_err code_row(sqlite3_stmt *s, struct reg_code *k)
 {
 	const char *why = (const char *)sqlite3_column_text(s, 3);
 	const char *jws = (const char *)sqlite3_column_text(s, 10);
-	cJSON *arr = why ? cJSON_ParseWithLength(why, (size_t)sqlite3_column_bytes(s, 3)) : NULL;
-	const cJSON *it;
-	bool ok;
+	bool ok = why_of(why, (size_t)sqlite3_column_bytes(s, 3), k);
 
 	copy_col(s, 0, k->jti, sizeof(k->jti));
 	copy_col(s, 1, k->person, sizeof(k->person));
@@ -192,14 +209,6 @@ static hc_err code_row(sqlite3_stmt *s, struct reg_code *k)
 	k->exp = sqlite3_column_int64(s, 7);
 	k->revoked_at = sqlite3_column_int64(s, 8);
 	copy_col(s, 9, k->superseded_by, sizeof(k->superseded_by));
-	k->nwhy = 0;
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (k->nwhy < HC_MAX_WHY && cJSON_IsString(it))
-			(void)snprintf(k->why[k->nwhy++], HC_WHY_LEN, "%s", it->valuestring);
-	}
-	ok = cJSON_IsArray(arr);
-	cJSON_Delete(arr);
 	if (!ok || (unsigned)k->st > HC_ST_RED || !jws) {
 		hc_set_detail("registry: code %s: stored why, status or jws is damaged", k->jti);
 		return HC_ERR_STORE;
@@ -208,12 +217,46 @@ static hc_err code_row(sqlite3_stmt *s, struct reg_code *k)
 	return k->jws ? HC_OK : HC_ERR_NOMEM;
 }
 
+/* The held code from the row's copy (b, n: the held column) when it is
+ * the codes blob's held one k (the same jti, status, iat and exp: a copy
+ * left behind by a revocation or a newer code is not), as the codes table
+ * has it: k is listed, so it is not revoked (a revocation drops it from
+ * the list in the same transaction). False: read the codes table. */
+static bool held_copy(const void *b, size_t n, const struct rs_live *k, const char *key,
+		      struct reg_code *out)
+{
+	struct rs_held h;
+
+	if (!b || !rs_held_decode(b, n, &h) || strcmp(h.k.jti, k->jti) != 0 || h.k.st != k->st ||
+	    h.k.iat != k->iat || h.k.exp != k->exp || h.npolicy >= sizeof(out->policy) ||
+	    h.nkid >= sizeof(out->kid) || !why_of(h.why, h.nwhy, out))
+		return false;
+	memcpy(out->jti, k->jti, sizeof(out->jti));
+	(void)snprintf(out->person, sizeof(out->person), "%s", key);
+	out->st = (enum hc_status)k->st;
+	memcpy(out->policy, h.policy, h.npolicy);
+	out->policy[h.npolicy] = '\0';
+	memcpy(out->kid, h.kid, h.nkid);
+	out->kid[h.nkid] = '\0';
+	out->iat = k->iat;
+	out->exp = k->exp;
+	out->revoked_at = 0;
+	out->superseded_by[0] = '\0';
+	if ((out->jws = malloc(h.njws + 1)) != NULL) {
+		memcpy(out->jws, h.jws, h.njws);
+		out->jws[h.njws] = '\0';
+	}
+	return out->jws != NULL;
+}
+
 static hc_err person_read(struct conn *c, const char *key, bool held, struct reg_person *p)
 {
 	sqlite3_stmt *s = rs_q(c, S_PERSON, "t", key);
 	struct rs_row w;
 	hc_err err = HC_OK;
 	long h = -1;
+	void *copy = NULL;  /* the held column's bytes */
+	size_t ncopy = 0;
 	int rc;
 
 	memset(&w, 0, sizeof(w));
@@ -229,6 +272,10 @@ static hc_err person_read(struct conn *c, const char *key, bool held, struct reg
 		p->st = (enum hc_status)sqlite3_column_int(s, 3);
 		err = rs_row_decode(&w, sqlite3_column_blob(s, 4), (size_t)sqlite3_column_bytes(s, 4),
 				    sqlite3_column_blob(s, 5), (size_t)sqlite3_column_bytes(s, 5));
+		if (err == HC_OK && held && sqlite3_column_type(s, 7) == SQLITE_BLOB &&
+		    (ncopy = (size_t)sqlite3_column_bytes(s, 7)) > 0 &&
+		    (copy = malloc(ncopy)) != NULL)
+			memcpy(copy, sqlite3_column_blob(s, 7), ncopy);
 	} else if (rc == SQLITE_DONE) {
 		hc_set_detail("person: not in the registry");
 		err = HC_ERR_NOT_FOUND;
@@ -240,6 +287,14 @@ static hc_err person_read(struct conn *c, const char *key, bool held, struct reg
 		err = inputs_json(c, key, &w, &p->inputs);
 	if (err == HC_OK && held)
 		h = rs_row_held(&w);
+	if (h >= 0 && held_copy(copy, ncopy, &w.code[h], key, &p->held)) {
+		p->has_held = true;
+		h = -1;
+	} else if (h >= 0) {
+		free(p->held.jws);
+		memset(&p->held, 0, sizeof(p->held));
+	}
+	free(copy);
 	if (h >= 0) {
 		s = rs_q(c, S_CODE_FULL, "t", w.code[h].jti);
 		rc = s ? sqlite3_step(s) : SQLITE_ERROR;

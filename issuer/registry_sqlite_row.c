@@ -12,6 +12,15 @@
  *           last change, and the newest expired unrevoked one; in the
  *           order issued; each entry 39 bytes: jti (22), status (1), iat
  *           (8), exp (8).
+ *   held    (a column added after version 2, NULL until the person's next
+ *           code) a copy of the held code as the codes table has it, so
+ *           that a held code's answer reads one row: jti (22), status
+ *           (1), iat (8), exp (8), the lengths of policy (2), kid (2), why
+ *           (2: its JSON array) and jws (4), then their bytes. A copy, not
+ *           the record: it is used only while the codes blob's held code
+ *           is the same code (rs_held_decode's caller checks), so that a
+ *           copy left behind by a revocation, a newer code or a program
+ *           that does not know the column is never answered.
  *
  * A blob that does not parse exactly is refused as damaged. */
 #include <stdlib.h>
@@ -21,6 +30,7 @@
 
 #define IN_HEAD 17
 #define CODE_LEN (REG_JTI_LEN + 17)
+#define HELD_HEAD (CODE_LEN + 10)
 #define NO_CAUSE 0xffff
 
 static void put64(uint8_t *p, int64_t v)
@@ -265,4 +275,67 @@ long rs_row_find_input(const struct rs_row *w, int kind, const char *json, size_
 		if (w->in[i].kind == kind && w->in[i].njson == n && memcmp(w->in[i].json, json, n) == 0)
 			return (long)i;
 	return -1;
+}
+
+hc_err rs_held_encode(const struct rs_held *h, uint8_t **out, size_t *n)
+{
+	uint8_t *p;
+	size_t len;
+
+	*out = NULL;
+	*n = 0;
+	if (h->npolicy > 0xffff || h->nkid > 0xffff || h->nwhy > 0xffff || h->njws > 0xffffffffu)
+		return HC_ERR_INVALID_ARG;
+	len = HELD_HEAD + h->npolicy + h->nkid + h->nwhy + h->njws;
+	if (!(p = malloc(len)))
+		return HC_ERR_NOMEM;
+	memcpy(p, h->k.jti, REG_JTI_LEN);
+	p[REG_JTI_LEN] = (uint8_t)h->k.st;
+	put64(p + REG_JTI_LEN + 1, h->k.iat);
+	put64(p + REG_JTI_LEN + 9, h->k.exp);
+	put_n(p + CODE_LEN, h->npolicy, 2);
+	put_n(p + CODE_LEN + 2, h->nkid, 2);
+	put_n(p + CODE_LEN + 4, h->nwhy, 2);
+	put_n(p + CODE_LEN + 6, h->njws, 4);
+	len = HELD_HEAD;
+	memcpy(p + len, h->policy, h->npolicy);
+	len += h->npolicy;
+	memcpy(p + len, h->kid, h->nkid);
+	len += h->nkid;
+	memcpy(p + len, h->why, h->nwhy);
+	len += h->nwhy;
+	memcpy(p + len, h->jws, h->njws);
+	*out = p;
+	*n = len + h->njws;
+	return HC_OK;
+}
+
+bool rs_held_decode(const void *b, size_t n, struct rs_held *h)
+{
+	const uint8_t *p = b;
+	size_t off = HELD_HEAD;
+
+	memset(h, 0, sizeof(*h));
+	if (!p || n < HELD_HEAD)
+		return false;
+	memcpy(h->k.jti, p, REG_JTI_LEN);
+	h->k.jti[REG_JTI_LEN] = '\0';
+	h->k.st = p[REG_JTI_LEN];
+	h->k.iat = get64(p + REG_JTI_LEN + 1);
+	h->k.exp = get64(p + REG_JTI_LEN + 9);
+	h->npolicy = get_n(p + CODE_LEN, 2);
+	h->nkid = get_n(p + CODE_LEN + 2, 2);
+	h->nwhy = get_n(p + CODE_LEN + 4, 2);
+	h->njws = get_n(p + CODE_LEN + 6, 4);
+	if (h->npolicy + h->nkid + h->nwhy > n - off || h->njws != n - off - h->npolicy - h->nkid -
+								       h->nwhy)
+		return false;
+	h->policy = (const char *)p + off;
+	off += h->npolicy;
+	h->kid = (const char *)p + off;
+	off += h->nkid;
+	h->why = (const char *)p + off;
+	off += h->nwhy;
+	h->jws = (const char *)p + off;
+	return h->k.st <= HC_ST_RED && h->njws > 0 && rs_is_b64u(h->k.jti, REG_JTI_LEN);
 }

@@ -22,6 +22,8 @@
  *            is appended (one page for a whole commit of new people), and
  *            the row may grow to nearly a page before it spills; the key
  *            is found through people_key, written only for a new person.
+ *            Since: held, a copy of the held code (registry_sqlite_row.c),
+ *            added by rs_schema_extend to a registry without it.
  *   codes    every code issued, appended in the order issued (the 620
  *            bytes of a JWS land on pages shared by a commit's codes), found
  *            by jti through codes_jti (the one random page a new code
@@ -91,11 +93,12 @@ static const char *const sql[S_N] = {
 	[S_SAVEPOINT] = "SAVEPOINT job",
 	[S_RELEASE] = "RELEASE job",
 	[S_ROLLBACK_TO] = "ROLLBACK TO job",
-	[S_PERSON] = "SELECT name, id, version, status, inputs, codes, n FROM people WHERE key = ?1",
-	[S_PERSON_ADD] = "INSERT INTO people (key, name, id, version, status, created, inputs, codes)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_PERSON] = "SELECT name, id, version, status, inputs, codes, n, held FROM people"
+		     " WHERE key = ?1",
+	[S_PERSON_ADD] = "INSERT INTO people (key, name, id, version, status, created, inputs, codes,"
+			 " held) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_PERSON_SET] = "UPDATE people SET name = ?2, id = ?3, version = ?4, status = ?5,"
-			 " inputs = ?6, codes = ?7 WHERE n = ?1",
+			 " inputs = ?6, codes = ?7, held = ?8 WHERE n = ?1",
 	[S_PERSON_CODES] = "UPDATE people SET codes = ?2 WHERE n = ?1",
 	[S_TRAVEL_ADD] = "INSERT INTO travel (region, first, last, person, n)"
 			 " SELECT r, f, l, ?2, 1 FROM (SELECT " TRAVEL_VALS ")"
@@ -288,15 +291,37 @@ static const char schema_events[] =
 	" person TEXT NOT NULL, source TEXT NOT NULL, at INTEGER NOT NULL,"
 	" PRIMARY KEY (person, source)) WITHOUT ROWID;";
 
+/* people.held (registry_sqlite_row.c): added to a registry without it,
+ * NULL in every row until that person's next code (their held code is
+ * read from the codes table meanwhile). A program that does not know the
+ * column leaves it as it was, which the readers tell (the copy is used
+ * only while it is the codes blob's held code). */
+static const char held_count[] =
+	"SELECT count(*) FROM pragma_table_info('people') WHERE name = 'held'";
+
 hc_err rs_schema_extend(struct conn *c)
 {
 	char *msg = NULL;
+	int64_t n = 0;
+	int rc;
 
 	if (sqlite3_exec(c->db, schema_events, NULL, NULL, &msg) != SQLITE_OK) {
 		hc_set_detail("registry: schema: %s", msg ? msg : "?");
 		sqlite3_free(msg);
 		return HC_ERR_STORE;
 	}
+	if (pragma(c, held_count, &n, NULL, 0) != HC_OK)
+		return HC_ERR_STORE;
+	if (n)
+		return HC_OK;
+	rc = sqlite3_exec(c->db, "ALTER TABLE people ADD COLUMN held BLOB", NULL, NULL, &msg);
+	/* another process may have added it meanwhile */
+	if (rc != SQLITE_OK && (pragma(c, held_count, &n, NULL, 0) != HC_OK || !n)) {
+		hc_set_detail("registry: schema: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return HC_ERR_STORE;
+	}
+	sqlite3_free(msg);
 	return HC_OK;
 }
 

@@ -92,7 +92,17 @@ struct prow {
 	char name[128], id[64];
 	int64_t ver, st;  /* st -1: none */
 	struct rs_row w;
+	uint8_t *held;  /* the held code's copy (malloc'd), or NULL */
+	size_t nheld;
 };
+
+static void prow_free(struct prow *p)
+{
+	rs_row_free(&p->w);
+	free(p->held);
+	p->held = NULL;
+	p->nheld = 0;
+}
 
 static hc_err prow_read(struct conn *c, const char *key, struct prow *p)
 {
@@ -117,6 +127,16 @@ static hc_err prow_read(struct conn *c, const char *key, struct prow *p)
 		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
 			p->st = sqlite3_column_int64(s, 3);
 		p->n = sqlite3_column_int64(s, 6);
+		/* kept as it is (a copy that is no longer the held code's is
+		 * never read) unless a code is added */
+		if (sqlite3_column_type(s, 7) == SQLITE_BLOB && sqlite3_column_bytes(s, 7) > 0) {
+			p->nheld = (size_t)sqlite3_column_bytes(s, 7);
+			if (!(p->held = malloc(p->nheld))) {
+				rs_done(s);
+				return HC_ERR_NOMEM;
+			}
+			memcpy(p->held, sqlite3_column_blob(s, 7), p->nheld);
+		}
 		err = rs_row_decode(&p->w, sqlite3_column_blob(s, 4),
 				    (size_t)sqlite3_column_bytes(s, 4), sqlite3_column_blob(s, 5),
 				    (size_t)sqlite3_column_bytes(s, 5));
@@ -138,8 +158,8 @@ static hc_err prow_write(struct conn *c, const char *key, const struct prow *p, 
 	if (err != HC_OK)
 		return err;
 	if (!p->exists) {
-		sqlite3_stmt *s = rs_q(c, S_PERSON_ADD, "tttiIibb", key, p->name, p->id, p->ver,
-				       p->st, now, in, ni, codes, nc);
+		sqlite3_stmt *s = rs_q(c, S_PERSON_ADD, "tttiIibbb", key, p->name, p->id, p->ver,
+				       p->st, now, in, ni, codes, nc, p->held, p->nheld);
 		int rc = s ? sqlite3_step(s) : SQLITE_ERROR;
 
 		if (rc == SQLITE_CONSTRAINT_UNIQUE) {
@@ -151,8 +171,8 @@ static hc_err prow_write(struct conn *c, const char *key, const struct prow *p, 
 		}
 		rs_done(s);
 	} else
-		err = rs_run(c, rs_q(c, S_PERSON_SET, "ittiIbb", p->n, p->name, p->id, p->ver, p->st,
-				     in, ni, codes, nc),
+		err = rs_run(c, rs_q(c, S_PERSON_SET, "ittiIbbb", p->n, p->name, p->id, p->ver, p->st,
+				     in, ni, codes, nc, p->held, p->nheld),
 			     "person");
 	free(in);
 	free(codes);
@@ -221,9 +241,13 @@ static hc_err supersede(struct conn *c, struct chain *ch, const struct reg_chang
 	return err;
 }
 
+/* The new code, into the codes table, the row's codes blob and, when it
+ * is the held one (the newest by iat: a code issued now), the row's
+ * copy. */
 static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change *x,
-		       struct rs_row *w)
+		       struct prow *p)
 {
+	struct rs_row *w = &p->w;
 	const struct reg_code *k = x->code;
 	struct hc_audit_entry e = {.at = x->now, .actor = x->actor, .action = "issue",
 				   .person = x->person, .to = hc_status_name(k->st),
@@ -264,6 +288,20 @@ static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change
 	memcpy(live.jti, k->jti, sizeof(live.jti));
 	if (rs_row_add_code(w, &live) != HC_OK)
 		return HC_ERR_NOMEM;
+	if (rs_row_held(w) == (long)w->ncode - 1) {
+		const struct rs_held h = {.k = live, .policy = k->policy, .npolicy = strlen(k->policy),
+					  .kid = k->kid, .nkid = strlen(k->kid), .why = why,
+					  .nwhy = len, .jws = k->jws, .njws = strlen(k->jws)};
+		uint8_t *b;
+		size_t nb;
+		hc_err err = rs_held_encode(&h, &b, &nb);
+
+		if (err != HC_OK)
+			return err;
+		free(p->held);
+		p->held = b;
+		p->nheld = nb;
+	}
 	return audit_add(c, ch, &e);
 }
 
@@ -415,7 +453,7 @@ static hc_err apply(struct conn *c, struct chain *ch, const struct reg_change *x
 			err = supersede(c, ch, x, &p->w);
 	}
 	if (err == HC_OK && x->code)
-		err = code_add(c, ch, x, &p->w);
+		err = code_add(c, ch, x, p);
 	pruned = rs_row_prune(&p->w, x->now);
 	if (err == HC_OK && (!p->exists || renamed || added || restatus || x->code || pruned))
 		err = prow_write(c, x->person, p, x->now);
@@ -429,7 +467,7 @@ hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x, in
 	struct prow p;
 	hc_err err = apply(c, ch, x, &p, version);
 
-	rs_row_free(&p.w);
+	prow_free(&p);
 	return err;
 }
 
@@ -453,7 +491,7 @@ static hc_err unlist(struct conn *c, const char *person, const char *jti)
 	}
 	free(in);
 	free(codes);
-	rs_row_free(&p.w);
+	prow_free(&p);
 	return err;
 }
 

@@ -304,6 +304,7 @@ struct svc_job {
 	enum image img;
 	bool svg;
 	bool cached;                  /* the held code's answer may come from the cache */
+	bool looked;                  /* svc_codes looked it up there already (a miss) */
 	svc_wake_fn *wake;
 	void *arg;
 	/* one try, kept across the wait for its commit */
@@ -579,7 +580,7 @@ static enum svc_done job_start(struct svc_job **jp, const char *qid, bool may_bl
 	else if (qid && may_block && (err = svc_query(s, j->who, j->key, qid, j->name, j->id)) !=
 					      HC_OK)
 		fail(r, "", err);
-	else if (!(j->cached && held_answer(s, j->key, r)) && !job_tries(j, r))
+	else if (!(j->cached && !j->looked && held_answer(s, j->key, r)) && !job_tries(j, r))
 		return SVC_WAITING;
 	svc_job_free(j);
 	*jp = NULL;
@@ -668,6 +669,7 @@ enum svc_done svc_codes(struct svc *s, const struct caller *who, const char *bod
 	char id[24], key[REG_KEY_LEN + 1];
 	hc_err err;
 	enum svc_done done = SVC_ANSWERED;
+	bool looked;
 
 	*jp = NULL;
 	if ((err = hc_json_parse(body, n, &root)) != HC_OK ||
@@ -695,13 +697,15 @@ enum svc_done svc_codes(struct svc *s, const struct caller *who, const char *bod
 	/* A held code's plain answer from the cache, without a job (some
 	 * 6 KB made and wiped), when no source must be asked first
 	 * (job_start's order otherwise) */
-	if (img == IMG_NONE && !svg && s->held && s->cfg->nsources == 0 &&
-	    held_answer(s, key, r))
+	looked = img == IMG_NONE && !svg && s->held && s->cfg->nsources == 0;
+	if (looked && held_answer(s, key, r))
 		goto out;
 	if (!(*jp = j = job_new(s, who, wake, arg, svg))) {
 		reply_error(r, 500, "out of memory");
 		goto out;
 	}
+	/* a miss is not looked up (nor counted) twice */
+	j->looked = looked;
 	j->may_hold = true;
 	j->img = img;
 	memcpy(j->key, key, sizeof(j->key));

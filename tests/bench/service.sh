@@ -123,6 +123,11 @@ cpu_srv() { awk '{ print $14 + $15 }' "/proc/$SRV/stat"; }
 cpu_sys() { awk '{ print $15 }' "/proc/$SRV/stat"; }
 # read system calls (the registry's preads; sockets are read with recvfrom)
 srv_reads() { awk '/^syscr:/ { print $2 }' "/proc/$SRV/io"; }
+# bytes those reads (and page faults) had to fetch from the disk: a page
+# of the registry not in the kernel's page cache
+srv_disk() { awk '/^read_bytes:/ { print $2 }' "/proc/$SRV/io"; }
+# bytes its writes sent to the disk (the WAL, the checkpoints)
+srv_wrote() { awk '/^write_bytes:/ { print $2 }' "/proc/$SRV/io"; }
 # context switches of all the service's threads (voluntary: mostly waits)
 srv_cs() { cat /proc/"$SRV"/task/*/status 2>/dev/null |
 	awk '/^voluntary_ctxt_switches:/ { v += $2 } /^nonvoluntary_ctxt_switches:/ { n += $2 } END { print v + 0, n + 0 }'; }
@@ -133,7 +138,7 @@ run_wrk() {
 	local name=$1 path=$2 d=$SECS a0 s0 a1 s1 t0 t1 k0 k1 pid
 	shift 2
 	[ "$1" = fill ] && d=36000
-	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv); k0=$(cpu_sys); r0=$(srv_reads)
+	read -r a0 t0 <<< "$(cpu_all)"; s0=$(cpu_srv); k0=$(cpu_sys); r0=$(srv_reads); d0=$(srv_disk); w0=$(srv_wrote)
 	read -r v0 n0 <<< "$(srv_cs)"
 	rm -f mark.*
 	TIMEFORMAT='%U %S'
@@ -157,7 +162,7 @@ run_wrk() {
 		pid=$(pgrep -P "$WRK" -x wrk) && kill -INT "$pid"
 	fi
 	wait "$WRK"; WRK=""
-	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys); r1=$(srv_reads)
+	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys); r1=$(srv_reads); d1=$(srv_disk); w1=$(srv_wrote)
 	read -r v1 n1 <<< "$(srv_cs)"
 	set -- $(grep '^result ' "$name.out")
 	[ "${1:-}" = result ] || { cat "$name.out" "$name.err"; die "$name: wrk printed no result"; }
@@ -168,6 +173,8 @@ run_wrk() {
 	SRV_MS=$(awk -v s="$((s1 - s0))" -v n="$REQS" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { printf "%.3f", (n > 0 ? 1000 * s / hz / n : 0) }')
 	READS=$(awk -v r="$((r1 - r0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? r / n : 0) }')
+	DISK=$(awk -v d="$((d1 - d0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? d / 1024 / n : 0) }')
+	WROTE=$(awk -v w="$((w1 - w0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? w / 1024 / n : 0) }')
 	CS=$(awk -v v="$((v1 - v0))" -v i="$((n1 - n0))" -v n="$REQS" \
 		'BEGIN { printf "%.2f voluntary + %.2f involuntary", (n > 0 ? v / n : 0), (n > 0 ? i / n : 0) }')
 	SYS_PCT=$(awk -v k="$((k1 - k0))" -v s="$((s1 - s0))" 'BEGIN { printf "%.0f", (s > 0 ? 100 * k / s : 0) }')
@@ -180,9 +187,9 @@ run_wrk() {
 # the service's CPU per request, and what a machine of NCPU idle cores
 # would allow at that cost (wrk and the others take their share here)
 cpu_note() {
-	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" -v r="$READS" -v cs="$CS" 'BEGIN {
-		printf "    hc-issued used %.3f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost), %s reads from files a request, %s context switches a request; other processes (and the kernel writing our files) took %d%% of the machine\n",
-			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, r, cs, o }'
+	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" -v r="$READS" -v d="$DISK" -v w="$WROTE" -v cs="$CS" 'BEGIN {
+		printf "    hc-issued used %.3f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost), %s reads from files a request (%s KB of them from the disk), %s KB written to the disk a request, %s context switches a request; other processes (and the kernel writing our files) took %d%% of the machine\n",
+			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, r, d, w, cs, o }'
 }
 verdict() { # VALUE OP TARGET
 	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { m = (op == ">=") ? v >= t : v <= t; print m ? "met" : "BELOW TARGET" }'
@@ -247,6 +254,10 @@ cpu_note
 [ -n "$UPLOADS" ] && echo "$UPNOTE"
 awk -v h="$((h1 - h0))" -v m="$((m1 - m0))" 'BEGIN {
 	printf "    held-code cache: %d hits, %d misses (%.0f%% answered from the cache)\n", h, m, (h + m) ? 100 * h / (h + m) : 0 }'
+# how much of the registry the kernel kept cached (a machine that reclaims
+# idle page cache, such as a VM with DAMON's pageout, makes (b) read disk)
+command -v fincore >/dev/null && fincore -b -n -o RES,SIZE registry.db 2>/dev/null |
+	awk '{ printf "    registry.db in the page cache after (b): %.0f of %.0f MB\n", $1 / 1e6, $2 / 1e6 }'
 
 # ---- the codes are real: one answer verifies against the trust list ----
 # person 0 of service.lua: 110000, born 1940-01-01, sequence 000, check digit

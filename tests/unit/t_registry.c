@@ -504,6 +504,58 @@ static void apply_rules(void)
 		}
 		sqlite3_close(w);
 	}
+
+	SECTION("person_get: the held code from the row's copy while it is the held one");
+	{
+		char jn[REG_JTI_LEN + 1], q[128];
+		bool already = true;
+
+		make_jti(2, 0, jn);
+		CHECK_ERR(apply_code(r, key, jn, HC_ST_YELLOW, NOW + 600, NOW + DAY), HC_OK);
+		CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+		CHECK(sql_int(db, "SELECT length(held) FROM people", NULL, NULL, 0) > 0);
+		/* the table's jws changed behind the registry's back: the copy
+		 * answers, as it was when issued */
+		(void)snprintf(q, sizeof(q), "UPDATE codes SET jws = 'table' WHERE jti = '%s'", jn);
+		CHECK(sqlite3_exec(db, q, NULL, NULL, NULL) == SQLITE_OK);
+		CHECK_ERR(reg_person_get(r, key, &p), HC_OK);
+		CHECK(p.has_held && strcmp(p.held.jti, jn) == 0 && p.held.st == HC_ST_YELLOW);
+		CHECK(p.held.jws && strcmp(p.held.jws, "eyJhbGciOiJFUzI1NiJ9.eyJ0ZXN0Ijp0cnVlfQ.c2ln") == 0);
+		CHECK(p.held.nwhy == 1 && strcmp(p.held.why[0], "risk-area") == 0);
+		CHECK(strcmp(p.held.policy, "default-1") == 0 && strcmp(p.held.kid, "kid-test") == 0);
+		CHECK(p.held.iat == NOW + 600 && p.held.exp == NOW + DAY && p.held.revoked_at == 0);
+		reg_person_clear(&p);
+		/* a copy that does not parse: the codes table */
+		CHECK(sqlite3_exec(db, "UPDATE people SET held = substr(held, 1, length(held) - 1)",
+				   NULL, NULL, NULL) == SQLITE_OK);
+		CHECK_ERR(reg_person_get(r, key, &p), HC_OK);
+		CHECK(p.has_held && strcmp(p.held.jti, jn) == 0 && p.held.jws &&
+		      strcmp(p.held.jws, "table") == 0);
+		reg_person_clear(&p);
+		sqlite3_close(db);
+		/* revoked: the copy stays, and is not the held code's any more */
+		CHECK_ERR(reg_revoke(r, jn, "mistake", "boss", NULL, NOW + 700, &already), HC_OK);
+		CHECK_ERR(reg_person_get(r, key, &p), HC_OK);
+		CHECK(p.has_held && strcmp(p.held.jti, j[5]) == 0);
+		reg_person_clear(&p);
+		/* a registry without the column (made before it) gains it */
+		reg_close(r);
+		CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+		CHECK(sqlite3_exec(db, "ALTER TABLE people DROP COLUMN held", NULL, NULL, NULL) ==
+		      SQLITE_OK);
+		sqlite3_close(db);
+		r = NULL;
+		CHECK_ERR(reg_open(path, false, &r), HC_OK);
+		if (!r)
+			return;
+		db = sql_open(path);
+		CHECK(sql_int(db, "SELECT count(*) FROM pragma_table_info('people') WHERE name = 'held'",
+			      NULL, NULL, 0) == 1);
+		sqlite3_close(db);
+		CHECK_ERR(reg_person_get(r, key, &p), HC_OK);
+		CHECK(p.has_held && strcmp(p.held.jti, j[5]) == 0);
+		reg_person_clear(&p);
+	}
 	reg_close(r);
 }
 
