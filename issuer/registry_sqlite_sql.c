@@ -161,8 +161,9 @@ hc_err rs_conn_open(struct conn *c, const char *path, bool writer)
 
 	(void)writer;
 	memset(c, 0, sizeof(*c));
-	rc = sqlite3_open_v2(
-	    path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	rc = sqlite3_open_v2(path, &c->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			     rs_vfs());
 	if (rc != SQLITE_OK) {
 		hc_set_detail("%s: %s", path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		return HC_ERR_STORE;
