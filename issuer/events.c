@@ -149,8 +149,8 @@ static bool prepare(struct svc *s, const struct caller *who, int64_t now, bool f
 			memcpy(st->why[i], c.why[i], sizeof(st->why[i]));
 			st->whyp[i] = st->why[i];
 		}
-		OPENSSL_cleanse(&c, sizeof(c));
 	}
+	OPENSSL_cleanse(&c, sizeof(c));
 	if (err == HC_ERR_RISK) {
 		ev_reject_err(e, true, "risk-area list", err);
 		return false;
