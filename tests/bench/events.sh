@@ -57,7 +57,7 @@ printf 'memory: %d MiB resident at most with %d people (target 256 MiB)\n' "$rss
 printf 'registry: %s\n' "$(du -sh o/registry.db* | awk '{s = s $2 " " $1 "  "} END {print s}')"
 # The service's CPU (user and system, /proc/PID/stat): what changes are
 # compared by on a shared machine, where the rate follows the others' load.
-read -r -a S < /proc/$DPID/stat
+read -r -a S < "/proc/$DPID/stat"
 tck=$(getconf CLK_TCK)
 printf 'service CPU: %.1f s user, %.1f s system: %.1f us an event\n' "$(echo "${S[13]} / $tck" | bc -l)" \
 	"$(echo "${S[14]} / $tck" | bc -l)" "$(echo "(${S[13]} + ${S[14]}) * 1000000 / $tck / $EVENTS" | bc -l)"
