@@ -131,32 +131,84 @@ static hc_err segment_load(const char *adir, int64_t k, struct segment *s)
 	return HC_OK;
 }
 
-/* The seq of the last published entry: the last segment file's complete
- * lines after full segments. */
-static hc_err last_published(const char *adir, struct segment *s, int64_t *last)
+/* Whether segment file k is there (lstat: a link counts, and is refused
+ * when opened). */
+static hc_err segment_there(const char *adir, int64_t k, bool *there)
 {
 	char path[4096];
 	struct stat st;
-	int64_t k = 1;
 	hc_err err;
 
-	for (;; k++) {
-		if ((err = segment_path(adir, k, path, sizeof(path))) != HC_OK)
-			return err;
-		if (lstat(path, &st) == -1)
-			break;
-	}
-	if (errno != ENOENT) {
+	if ((err = segment_path(adir, k, path, sizeof(path))) != HC_OK)
+		return err;
+	*there = lstat(path, &st) == 0;
+	if (!*there && errno != ENOENT) {
 		hc_set_detail("%s: %s", path, strerror(errno));
 		return HC_ERR_IO;
 	}
-	if (k == 1) {
+	return HC_OK;
+}
+
+/* The seq of the last published entry: the last segment file's complete
+ * lines after full segments. The files are contiguous from 1 (each made
+ * only once the one before is full), so the last is found from the
+ * segment where entry first goes, by doubling steps up (or down) and
+ * halving between the last file found and the first one missing: a few
+ * lstat calls, where counting up from 1 made publishing quadratic (a
+ * thousand calls a chunk after 10^6 entries). A file missing below the
+ * last one is not looked for here: hc_audit_check's walk finds it. */
+static hc_err last_published(const char *adir, int64_t first, struct segment *s,
+			     int64_t *last)
+{
+	int64_t lo = 0, hi, step = 1, k = segment_of(first); /* lo there (0: none), hi not */
+	bool there;
+	hc_err err;
+
+	if ((err = segment_there(adir, k, &there)) != HC_OK)
+		return err;
+	if (there) {
+		for (lo = k;; step *= 2) {
+			if (step > INT64_MAX / 2 || lo > INT64_MAX - step) {
+				hc_set_detail("audit publish: no end to the segments");
+				return HC_ERR_AUDIT;
+			}
+			if ((err = segment_there(adir, lo + step, &there)) != HC_OK)
+				return err;
+			if (!there)
+				break;
+			lo += step;
+		}
+		hi = lo + step;
+	} else {
+		for (hi = k; hi > 1; step *= 2) {
+			int64_t probe = hi - step > 1 ? hi - step : 1;
+
+			if ((err = segment_there(adir, probe, &there)) != HC_OK)
+				return err;
+			if (there) {
+				lo = probe;
+				break;
+			}
+			hi = probe;
+		}
+	}
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if ((err = segment_there(adir, mid, &there)) != HC_OK)
+			return err;
+		if (there)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (lo == 0) {
 		*last = 0;
 		return HC_OK;
 	}
-	if ((err = segment_load(adir, k - 1, s)) != HC_OK)
+	if ((err = segment_load(adir, lo, s)) != HC_OK)
 		return err;
-	*last = (k - 2) * HC_AUDIT_SEGMENT + (int64_t)s->nlines;
+	*last = (lo - 1) * HC_AUDIT_SEGMENT + (int64_t)s->nlines;
 	return HC_OK;
 }
 
@@ -257,7 +309,7 @@ hc_err hc_audit_publish_lines(const char *dir, int64_t first, const char *const 
 		return err;
 	if (!(s.off = malloc((HC_AUDIT_SEGMENT + 1) * sizeof(*s.off))))
 		return HC_ERR_NOMEM;
-	if ((err = last_published(adir, &s, &last)) != HC_OK)
+	if ((err = last_published(adir, first, &s, &last)) != HC_OK)
 		goto out;
 	if (first > last + 1) {
 		hc_set_detail("audit publish: entry %" PRId64 " after %" PRId64 " leaves a gap",

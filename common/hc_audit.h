@@ -54,7 +54,10 @@ hc_err hc_audit_head_sign(struct hc_privkey *k, const char *iss, int64_t seq,
  * entries first .. first+count-1 (lines[i] without newline): a segment
  * only ever grows, and first must follow the last published entry
  * (HC_ERR_CONFLICT otherwise; an entry already there with the same bytes
- * is skipped). Each segment is fsync'd. hc_audit_publish_head replaces
+ * is skipped). The last published entry is the last complete line of the
+ * highest segment file, found from the segment of entry first in a few
+ * lstat calls: the files are contiguous from 1, and one missing below the
+ * highest is not looked for (checking the chain finds it). Each segment is fsync'd. hc_audit_publish_head replaces
  * DIR/audit/head.jws atomically (temp file, fsync, rename, fsync of the
  * directory); call it only after the entries it covers are published. */
 hc_err hc_audit_publish_lines(const char *dir, int64_t first, const char *const *lines,

@@ -22,6 +22,7 @@
  * "rejected","reason":TEXT,"retry":B}, ...]}, one result per line in
  * order. retry true: the line was not applied for a passing reason (no
  * risk-area list, the registry busy) and may be sent again as it is. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,36 +108,49 @@ out:
 	return err;
 }
 
-/* The work for one line in a round: what was read, the change. */
+/* The work for one line in a round: the person read (people[k] of the
+ * chunk's work), the policy's status and reasons, the change's input. */
 struct step {
 	struct ev *e;
-	struct reg_person p;
-	struct hc_claims c;
-	const char *why[HC_MAX_WHY];
+	struct reg_person *p;
+	enum hc_status st;
+	size_t nwhy;
+	char why[HC_MAX_WHY][HC_WHY_LEN];
+	const char *whyp[HC_MAX_WHY];
 	struct reg_input in;
-	struct reg_change ch;
 };
 
 /* Evaluates e's person (st->p, read already; found: whether the person
- * is in the registry) with e applied into st->ch; false when e got its
+ * is in the registry) with e applied into *ch; false when e got its
  * verdict here (rejected). */
 static bool prepare(struct svc *s, const struct caller *who, int64_t now, bool found,
-		    struct step *st)
+		    struct step *st, struct reg_change *ch)
 {
 	struct ev *e = st->e;
 	struct hc_record *rec = NULL;
+	struct hc_claims c;
 	char *merged = NULL;
 	hc_err err;
 
-	if ((err = merged_inputs(found ? st->p.inputs : NULL, e, &merged)) != HC_OK) {
+	if ((err = merged_inputs(found ? st->p->inputs : NULL, e, &merged)) != HC_OK) {
 		ev_reject_err(e, true, "inputs", err);
 		return false;
 	}
-	err = svc_record_of_inputs(merged, e->named ? e->mname : st->p.name, e->mid, &rec);
+	err = svc_record_of_inputs(merged, e->named ? e->mname : st->p->name, e->mid, &rec);
 	free(merged);
 	if (err == HC_OK)
-		err = svc_policy_apply(s, rec, now, &st->c);
+		err = svc_policy_apply(s, rec, now, &c);
 	hc_record_free(rec);
+	if (err == HC_OK) {
+		/* only the status and its reasons are kept */
+		st->st = c.st;
+		st->nwhy = c.nwhy;
+		for (size_t i = 0; i < c.nwhy; i++) {
+			memcpy(st->why[i], c.why[i], sizeof(st->why[i]));
+			st->whyp[i] = st->why[i];
+		}
+	}
+	OPENSSL_cleanse(&c, sizeof(c));
 	if (err == HC_ERR_RISK) {
 		ev_reject_err(e, true, "risk-area list", err);
 		return false;
@@ -151,129 +165,31 @@ static bool prepare(struct svc *s, const struct caller *who, int64_t now, bool f
 		ev_reject_err(e, true, "evaluation", err);
 		return false;
 	}
-	for (size_t i = 0; i < st->c.nwhy; i++)
-		st->why[i] = st->c.why[i];
 	st->in = (struct reg_input){.kind = ev_type_kinds[e->type], .json = e->json,
 				    .source = who->name, .cause = e->cause, .at = now};
-	memset(&st->ch, 0, sizeof(st->ch));
-	st->ch.actor = who->name;
-	st->ch.cause = e->event;
-	st->ch.action = "event";
-	st->ch.now = now;
-	st->ch.person = e->key;
-	st->ch.name = e->named ? e->mname : NULL;
-	st->ch.id = e->mid;
-	st->ch.expect_version = found ? st->p.version : 0;
-	st->ch.new_person = !found;
+	memset(ch, 0, sizeof(*ch));
+	ch->actor = who->name;
+	ch->cause = e->event;
+	ch->action = "event";
+	ch->now = now;
+	ch->person = e->key;
+	ch->name = e->named ? e->mname : NULL;
+	ch->id = e->mid;
+	ch->expect_version = found ? st->p->version : 0;
+	ch->new_person = !found;
 	if (e->type == EV_FLAG && !e->set) {
-		st->ch.removes = &st->in;
-		st->ch.nremoves = 1;
+		ch->removes = &st->in;
+		ch->nremoves = 1;
 	} else {
-		st->ch.inputs = &st->in;
-		st->ch.ninputs = 1;
+		ch->inputs = &st->in;
+		ch->ninputs = 1;
 	}
-	st->ch.event = e->event;
-	st->ch.has_status = true;
-	st->ch.st = st->c.st;
-	st->ch.why = st->why;
-	st->ch.nwhy = st->c.nwhy;
+	ch->event = e->event;
+	ch->has_status = true;
+	ch->st = st->st;
+	ch->why = st->whyp;
+	ch->nwhy = st->nwhy;
 	return true;
-}
-
-/* Applies the lines of v (at most CHUNK, no person twice) that have no
- * verdict yet: their people read in one transaction, each evaluated, all
- * changes to the registry at once; a line that met a concurrent change of
- * its person goes again. */
-static void apply_chunk(struct svc *s, const struct caller *who, struct ev **v, size_t n)
-{
-	/* Not zeroed (malloc): every member is written before it is read
-	 * (reg_people_get fills people and errs, prepare the step, and
-	 * reg_apply_many errs and details), and zeroing these 3 MB a chunk
-	 * was a tenth of the service's CPU. */
-	struct step *st = malloc(n * sizeof(*st));
-	struct reg_change *ch = malloc(n * sizeof(*ch));
-	struct reg_person *people = malloc(n * sizeof(*people));
-	const char **keys = malloc(n * sizeof(*keys));
-	size_t *idx = malloc(n * sizeof(*idx));
-	hc_err *errs = malloc(n * sizeof(*errs));
-	char(*details)[REG_DETAIL_LEN] = malloc(n * sizeof(*details));
-	bool revoked = false;
-	hc_err err;
-
-	if (!st || !ch || !people || !keys || !idx || !errs || !details) {
-		for (size_t i = 0; i < n; i++)
-			if (!v[i]->done)
-				ev_reject(v[i], true, "out of memory");
-		goto out;
-	}
-	for (int tries = 0; tries < MAX_TRIES; tries++) {
-		int64_t now = hc_now();
-		size_t m = 0, q = 0;
-
-		for (size_t i = 0; i < n; i++)
-			if (!v[i]->done) {
-				st[m].e = v[i];
-				keys[m++] = v[i]->key;
-			}
-		if (m == 0)
-			break;
-		if ((err = reg_people_get(s->reg, keys, m, people, errs)) != HC_OK) {
-			for (size_t k = 0; k < m; k++) {
-				reg_person_clear(&people[k]);
-				ev_reject_err(st[k].e, true, "registry", err);
-			}
-			break;
-		}
-		for (size_t k = 0; k < m; k++) {
-			st[k].p = people[k];
-			if (prepare(s, who, now, errs[k] == HC_OK, &st[k])) {
-				ch[q] = st[k].ch;
-				idx[q++] = k;
-			}
-		}
-		if (q && reg_apply_many(s->reg, ch, q, errs, details, NULL) != HC_OK) {
-			for (size_t j = 0; j < q; j++)
-				ev_reject(st[idx[j]].e, true, "registry: out of memory");
-		}
-		for (size_t j = 0; j < q; j++) {
-			struct step *x = &st[idx[j]];
-			struct ev *e = x->e;
-			bool changed = x->p.has_status && x->p.st != x->c.st;
-
-			if (e->done) {
-				/* rejected above */
-			} else if (errs[j] == HC_OK) {
-				e->v = V_ACCEPTED;
-				e->st = x->c.st;
-				e->done = true;
-				metrics_reevaluated(&s->m, changed);
-				revoked |= changed;
-			} else if (errs[j] == HC_ERR_EXISTS) {
-				e->v = V_DUPLICATE;
-				e->done = true;
-			} else if (errs[j] != HC_ERR_CONFLICT) {
-				ev_reject(e, errs[j] != HC_ERR_INVALID_ARG, "registry: %s: %s",
-					  hc_strerror(errs[j]), details[j]);
-			}
-		}
-		for (size_t k = 0; k < m; k++) {
-			reg_person_clear(&st[k].p);
-			OPENSSL_cleanse(&st[k].c, sizeof(st[k].c));
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!v[i]->done)
-			ev_reject(v[i], true, "the person changed %d times meanwhile", MAX_TRIES);
-	if (revoked)
-		pub_revoked(s->publisher);
-out:
-	free(st);
-	free(ch);
-	free(people);
-	free(keys);
-	free(idx);
-	free(errs);
-	free(details);
 }
 
 /* The person keys of a chunk: a small open-addressed set. */
@@ -290,6 +206,130 @@ static bool set_add(const char **set, const char *key)
 			return false;
 	set[h] = key;
 	return true;
+}
+
+/* What a request's chunks work in: some 2.4 MB, kept for the next
+ * request (svc->evkeep) rather than freed. Allocated afresh for each
+ * chunk, these arrays went back to the kernel when freed (above glibc's
+ * trim threshold, 2 MB in hc-issued) and were faulted in again, page by
+ * page, for the next: a tenth of the upload threads' CPU clearing pages. */
+struct ev_work {
+	struct ev v[CHUNK];            /* each zeroed when read into */
+	struct ev *todo[CHUNK];
+	const char *set[SET_SIZE];
+	/* apply_chunk's; not zeroed: every member is written before it is
+	 * read (reg_people_get fills people and errs, prepare the step and
+	 * the change, and reg_apply_many errs and details) */
+	struct step st[CHUNK];
+	struct reg_change ch[CHUNK];
+	struct reg_person people[CHUNK];
+	const char *keys[CHUNK];
+	size_t idx[CHUNK];
+	hc_err errs[CHUNK];
+	char details[CHUNK][REG_DETAIL_LEN];
+};
+
+static struct ev_work *work_take(struct svc *s)
+{
+	for (size_t i = 0; i < SVC_EV_KEEP; i++) {
+		struct ev_work *w = atomic_exchange(&s->evkeep[i], NULL);
+
+		if (w)
+			return w;
+	}
+	return malloc(sizeof(struct ev_work));
+}
+
+static void work_give(struct svc *s, struct ev_work *w)
+{
+	for (size_t i = 0; w && i < SVC_EV_KEEP; i++) {
+		struct ev_work *none = NULL;
+
+		if (atomic_compare_exchange_strong(&s->evkeep[i], &none, w))
+			return;
+	}
+	free(w);
+}
+
+void svc_events_work_free(struct svc *s)
+{
+	for (size_t i = 0; i < SVC_EV_KEEP; i++)
+		free(atomic_exchange(&s->evkeep[i], NULL));
+}
+
+/* Applies the lines of v (at most CHUNK, no person twice) that have no
+ * verdict yet: their people read in one transaction, each evaluated, all
+ * changes to the registry at once; a line that met a concurrent change of
+ * its person goes again. */
+static void apply_chunk(struct svc *s, const struct caller *who, struct ev_work *w,
+			struct ev **v, size_t n)
+{
+	struct step *st = w->st;
+	struct reg_change *ch = w->ch;
+	struct reg_person *people = w->people;
+	hc_err *errs = w->errs;
+	bool revoked = false;
+	hc_err err;
+
+	for (int tries = 0; tries < MAX_TRIES; tries++) {
+		int64_t now = hc_now();
+		size_t m = 0, q = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (!v[i]->done) {
+				st[m].e = v[i];
+				w->keys[m++] = v[i]->key;
+			}
+		if (m == 0)
+			break;
+		if ((err = reg_people_get(s->reg, w->keys, m, people, errs)) != HC_OK) {
+			for (size_t k = 0; k < m; k++) {
+				reg_person_clear(&people[k]);
+				ev_reject_err(st[k].e, true, "registry", err);
+			}
+			break;
+		}
+		for (size_t k = 0; k < m; k++) {
+			st[k].p = &people[k];
+			st[k].nwhy = 0;
+			if (prepare(s, who, now, errs[k] == HC_OK, &st[k], &ch[q]))
+				w->idx[q++] = k;
+		}
+		if (q && reg_apply_many(s->reg, ch, q, errs, w->details, NULL) != HC_OK) {
+			for (size_t j = 0; j < q; j++)
+				ev_reject(st[w->idx[j]].e, true, "registry: out of memory");
+		}
+		for (size_t j = 0; j < q; j++) {
+			struct step *x = &st[w->idx[j]];
+			struct ev *e = x->e;
+			bool changed = x->p->has_status && x->p->st != x->st;
+
+			if (e->done) {
+				/* rejected above */
+			} else if (errs[j] == HC_OK) {
+				e->v = V_ACCEPTED;
+				e->st = x->st;
+				e->done = true;
+				metrics_reevaluated(&s->m, changed);
+				revoked |= changed;
+			} else if (errs[j] == HC_ERR_EXISTS) {
+				e->v = V_DUPLICATE;
+				e->done = true;
+			} else if (errs[j] != HC_ERR_CONFLICT) {
+				ev_reject(e, errs[j] != HC_ERR_INVALID_ARG, "registry: %s: %s",
+					  hc_strerror(errs[j]), w->details[j]);
+			}
+		}
+		for (size_t k = 0; k < m; k++) {
+			reg_person_clear(&people[k]);
+			OPENSSL_cleanse(st[k].why, st[k].nwhy * sizeof(st[k].why[0]));
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!v[i]->done)
+			ev_reject(v[i], true, "the person changed %d times meanwhile", MAX_TRIES);
+	if (revoked)
+		pub_revoked(s->publisher);
 }
 
 /* The answer's results, written directly as JSON text: an object of cJSON
@@ -368,16 +408,16 @@ static bool result_add(struct results *r, const struct ev *e)
 void svc_events(struct svc *s, const struct caller *who, const char *body, size_t n,
 		struct reply *r)
 {
-	struct ev *v = malloc(CHUNK * sizeof(*v)); /* each zeroed when read into */
-	struct ev **todo = calloc(CHUNK, sizeof(struct ev *));
-	const char **set = calloc(SET_SIZE, sizeof(*set));
+	struct ev_work *wk = work_take(s);
+	struct ev *v = wk ? wk->v : NULL, **todo = wk ? wk->todo : NULL;
+	const char **set = wk ? wk->set : NULL;
 	EVP_MAC_CTX *mac = svc_idmac_copy(s);
 	size_t count[V__N] = {0}, line = 0, off = 0;
 	struct results res = {NULL, 0, 0};
 	char *text;
 	int w;
 
-	if (!v || !todo || !set || !mac) {
+	if (!wk || !mac) {
 		reply_error(r, 500, "out of memory");
 		goto out;
 	}
@@ -413,7 +453,7 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 			m++;
 		}
 		if (t)
-			apply_chunk(s, who, todo, t);
+			apply_chunk(s, who, wk, todo, t);
 		for (size_t i = 0; i < m; i++) {
 			count[v[i].v]++;
 			metrics_event(&s->m, v[i].typed ? (int)v[i].type : -1, (int)v[i].v);
@@ -444,7 +484,5 @@ void svc_events(struct svc *s, const struct caller *who, const char *body, size_
 out:
 	EVP_MAC_CTX_free(mac);
 	free(res.b);
-	free(set);
-	free(todo);
-	free(v);
+	work_give(s, wk);
 }

@@ -67,6 +67,13 @@ struct conn {
 	struct hc_sha256_ctx *sha;  /* the audit entries' hashes (audit_add) */
 };
 
+/* The VFS every registry connection opens with: SQLite's default with
+ * the writes to the WAL gathered (registry_sqlite_vfs.c); rs_vfs()
+ * registers it the first time and gives its name, or NULL (the default)
+ * when it could not be. */
+#define RS_VFS "hc-wal"
+const char *rs_vfs(void);
+
 #define RS_TOKS 16  /* tokens kept by reg_token_find */
 #define RS_WARM 4   /* read connections with the larger page cache */
 

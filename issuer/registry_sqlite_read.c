@@ -351,7 +351,16 @@ hc_err reg_people_get(struct reg *r, const char *const *keys, size_t n, struct r
 	err = rs_read_get(r, &c);
 	if (err != HC_OK)
 		return err;
-	err = rs_exec(c, S_BEGIN, "begin");
+	/* Many people (an events chunk: 1,000) read with the small cache: their
+	 * leaves are read once each, and any commit empties the cache before
+	 * the next read. In the warm 8 MB each page was malloc'd on its own,
+	 * freed at that next read, and the freed heap (above the 2 MB trim
+	 * threshold) went back to the kernel to be faulted in again: 1 MB holds
+	 * the inner pages and recycles the leaves. */
+	if (c->warm && n > 64)
+		err = rs_conn_cache(c, false);
+	if (err == HC_OK)
+		err = rs_exec(c, S_BEGIN, "begin");
 	for (size_t i = 0; err == HC_OK && i < n; i++) {
 		if (!rs_is_b64u(keys[i], REG_KEY_LEN)) {
 			errs[i] = HC_ERR_INVALID_ARG;
@@ -365,6 +374,8 @@ hc_err reg_people_get(struct reg *r, const char *const *keys, size_t n, struct r
 	}
 	if (err == HC_OK)
 		err = rs_exec(c, S_COMMIT, "commit");
+	if (c->warm && n > 64 && rs_conn_cache(c, true) != HC_OK && err == HC_OK)
+		err = HC_ERR_STORE;
 	rs_read_put(r, c);
 	return err;
 }

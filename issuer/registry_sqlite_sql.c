@@ -164,14 +164,21 @@ hc_err rs_conn_open(struct conn *c, const char *path, bool writer)
 
 	(void)writer;
 	memset(c, 0, sizeof(*c));
-	rc = sqlite3_open_v2(
-	    path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	rc = sqlite3_open_v2(path, &c->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			     rs_vfs());
 	if (rc != SQLITE_OK) {
 		hc_set_detail("%s: %s", path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		return HC_ERR_STORE;
 	}
 	(void)sqlite3_extended_result_codes(c->db, 1);
 	(void)sqlite3_busy_timeout(c->db, REG_BUSY_MS);
+	/* FULL from the start, before the schema's writes too: the hc-wal VFS
+	 * holds a WAL's writes until the commit's sync, and a build of SQLite
+	 * whose WAL default is NORMAL would not sync (set by hand, the level
+	 * stays when the connection turns to WAL). It fails only on a file
+	 * that is no database, which the schema's check then refuses by name. */
+	(void)sqlite3_exec(c->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 	return HC_OK;
 }
 

@@ -9,6 +9,7 @@
 #include "reply.h"
 
 #define SVC_MAX_TRIES 16 /* optimistic retries on a concurrent change */
+#define SVC_EV_KEEP 4     /* event uploads' workspaces kept for the next */
 
 struct hc_privkey;
 struct hc_pubkey;
@@ -19,6 +20,7 @@ struct publisher;
 struct feed;
 struct query;
 struct held_cache;
+struct ev_work;
 
 struct svc {
 	const struct cfg *cfg;
@@ -34,6 +36,8 @@ struct svc {
 	struct feed *feed;     /* the risk-area feed (riskfeed.c), NULL: none */
 	struct query *query;   /* the queried sources (query.c), NULL: none */
 	struct held_cache *held; /* answers of held codes (held.c), NULL: none */
+	/* the workspaces of event uploads done, for the next (events.c) */
+	struct ev_work *_Atomic evkeep[SVC_EV_KEEP];
 };
 
 /* Who asks: the token's name and role, and the request's id (the audit
@@ -158,6 +162,8 @@ hc_err svc_record_of_inputs(const char *inputs, const char *mname, const char *m
  * who's role limits the types. Answers one verdict per line; every
  * accepted line is durable before it returns. */
 #define EVENTS_MAX_BODY (16u << 20)
+/* Frees the workspaces kept (svc_close). */
+void svc_events_work_free(struct svc *s);
 void svc_events(struct svc *s, const struct caller *who, const char *body, size_t n,
 		struct reply *r);
 

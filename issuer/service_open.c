@@ -164,6 +164,7 @@ void svc_close(struct svc *s)
 		return;
 	reg_close(s->reg);
 	held_close(s->held);  /* after the writer, which tells it of changes */
+	svc_events_work_free(s);
 	hc_policy_free(s->pol);
 	hc_pubkey_free(s->pub);
 	hc_privkey_free(s->key);

@@ -8,7 +8,8 @@
 # in requests of 1,000 lines over BENCH_CLIENTS (4) connections. Prints
 # events/s (accepted, every one durable before its answer) next to the
 # target of 50,000/s, the group commits' sizes, and the service's resident
-# memory (VmHWM) with that many people next to the target of 256 MiB.
+# memory (VmHWM) with that many people next to the target of 256 MiB, and
+# the service's CPU an event.
 # Exit 1 when a line was not accepted or the service did not stop cleanly;
 # a figure below its target is reported, not failed. BENCH_KEEP=1 keeps
 # the office directory.
@@ -54,6 +55,12 @@ printf 'group commits: %s for %s changes (%.0f a commit)\n' "$commits" "$changes
 	"$(echo "$changes / ($commits + 0.0001)" | bc -l)"
 printf 'memory: %d MiB resident at most with %d people (target 256 MiB)\n' "$rss" "$EVENTS"
 printf 'registry: %s\n' "$(du -sh o/registry.db* | awk '{s = s $2 " " $1 "  "} END {print s}')"
+# The service's CPU (user and system, /proc/PID/stat): what changes are
+# compared by on a shared machine, where the rate follows the others' load.
+read -r -a S < "/proc/$DPID/stat"
+tck=$(getconf CLK_TCK)
+printf 'service CPU: %.1f s user, %.1f s system: %.1f us an event\n' "$(echo "${S[13]} / $tck" | bc -l)" \
+	"$(echo "${S[14]} / $tck" | bc -l)" "$(echo "(${S[13]} + ${S[14]}) * 1000000 / $tck / $EVENTS" | bc -l)"
 kill "$DPID"
 wait "$DPID"
 rc=$?

@@ -402,6 +402,57 @@ static void publish_segments(void)
 	rm_tree(dir);
 }
 
+/* The last segment is found from the one the entries go to (doubling
+ * steps, then halving), over eleven segments: whatever the chunks and
+ * wherever the first entry given lies, the entries already there are
+ * compared and the new ones appended after the last line. A file missing
+ * below the last one is not looked for (hc_audit_check finds it). */
+static char manybuf[10600][16];
+static const char *many[10600];
+static size_t manylens[10600];
+
+static void publish_many_segments(void)
+{
+	const char *dir = t_tmpdir();
+	char path[4096], other[] = "other";
+	size_t i;
+
+	for (i = 0; i < 10600; i++) {
+		snprintf(manybuf[i], sizeof(manybuf[i]), "{\"seq\":%zu}", i + 1);
+		many[i] = manybuf[i];
+		manylens[i] = strlen(manybuf[i]);
+	}
+	for (i = 0; i < 10500; i += 700)
+		CHECK_ERR(hc_audit_publish_lines(dir, (int64_t)i + 1, many + i, manylens + i,
+						 i + 700 <= 10500 ? 700 : 10500 - i),
+			  HC_OK);
+	for (int k = 1; k <= 10; k++)
+		CHECK(count_lines(dir, k, NULL) == 1000);
+	CHECK(count_lines(dir, 11, NULL) == 500);
+	/* From segment 1, 5 or 11: the same bytes skipped; past the end, a gap. */
+	CHECK_ERR(hc_audit_publish_lines(dir, 1, many, manylens, 10500), HC_OK);
+	CHECK_ERR(hc_audit_publish_lines(dir, 4321, many + 4320, manylens + 4320, 10), HC_OK);
+	CHECK_ERR(hc_audit_publish_lines(dir, 10500, many + 10499, manylens + 10499, 1), HC_OK);
+	CHECK(count_lines(dir, 11, NULL) == 500);
+	CHECK_ERR(hc_audit_publish_lines(dir, 10502, many + 10501, manylens + 10501, 1),
+		  HC_ERR_CONFLICT);
+	many[4320] = other;
+	manylens[4320] = strlen(other);
+	CHECK_ERR(hc_audit_publish_lines(dir, 4321, many + 4320, manylens + 4320, 1),
+		  HC_ERR_CONFLICT);
+	many[4320] = manybuf[4320];
+	manylens[4320] = strlen(manybuf[4320]);
+	/* Segment 3 gone: the next entries still follow segment 11's last;
+	 * an entry of segment 3 given again leaves a gap after segment 2. */
+	snprintf(path, sizeof(path), "%s/audit/000003.jsonl", dir);
+	CHECK(unlink(path) == 0);
+	CHECK_ERR(hc_audit_publish_lines(dir, 10501, many + 10500, manylens + 10500, 100), HC_OK);
+	CHECK(count_lines(dir, 11, NULL) == 600);
+	CHECK_ERR(hc_audit_publish_lines(dir, 2500, many + 2499, manylens + 2499, 1),
+		  HC_ERR_CONFLICT);
+	rm_tree(dir);
+}
+
 static void publish_head(void)
 {
 	const char *dir = t_tmpdir();
@@ -434,5 +485,6 @@ void t_main(void)
 	RUN(entry_refused);
 	RUN(head_signed);
 	RUN(publish_segments);
+	RUN(publish_many_segments);
 	RUN(publish_head);
 }
