@@ -73,6 +73,9 @@ struct conn {
  * when it could not be. */
 #define RS_VFS "hc-wal"
 const char *rs_vfs(void);
+/* Drops db's WAL writes still gathered: those of a transaction rolled
+ * back (the connection's rollback hook, set by rs_conn_open). */
+void rs_wal_discard(sqlite3 *db);
 
 #define RS_TOKS 16  /* tokens kept by reg_token_find */
 #define RS_WARM 4   /* read connections with the larger page cache */

@@ -158,6 +158,11 @@ hc_err rs_dberr(struct conn *c, const char *what)
 	return HC_ERR_STORE;
 }
 
+static void on_rollback(void *db)
+{
+	rs_wal_discard(db);
+}
+
 hc_err rs_conn_open(struct conn *c, const char *path, bool writer)
 {
 	int rc;
@@ -176,9 +181,14 @@ hc_err rs_conn_open(struct conn *c, const char *path, bool writer)
 	/* FULL from the start, before the schema's writes too: the hc-wal VFS
 	 * holds a WAL's writes until the commit's sync, and a build of SQLite
 	 * whose WAL default is NORMAL would not sync (set by hand, the level
-	 * stays when the connection turns to WAL). It fails only on a file
-	 * that is no database, which the schema's check then refuses by name. */
-	(void)sqlite3_exec(c->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	 * stays when the connection turns to WAL). It reads the schema: a file
+	 * that is no database is left to the schema's check, which refuses it
+	 * by name; any other failure (busy past the timeout, I/O) fails here. */
+	rc = sqlite3_exec(c->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK && (sqlite3_extended_errcode(c->db) & 0xff) != SQLITE_NOTADB)
+		return rs_dberr(c, "PRAGMA synchronous = FULL");
+	/* a rolled-back transaction's gathered WAL writes are dropped */
+	(void)sqlite3_rollback_hook(c->db, on_rollback, c->db);
 	return HC_OK;
 }
 
@@ -211,6 +221,7 @@ static hc_err pragma(struct conn *c, const char *stmt, int64_t *v, char *text, s
 hc_err rs_conn_pragmas(struct conn *c, bool writer)
 {
 	char mode[16];
+	int64_t sync = 0;
 	hc_err err;
 
 	if (writer) {
@@ -225,6 +236,12 @@ hc_err rs_conn_pragmas(struct conn *c, bool writer)
 	/* FULL after WAL is on, and on every connection: the checkpointer's
 	 * and the last one to close also write the database. */
 	err = pragma(c, "PRAGMA synchronous = FULL", NULL, NULL, 0);
+	/* and read back: the hc-wal VFS needs a sync before every commit */
+	if (err == HC_OK && (err = pragma(c, "PRAGMA synchronous", &sync, NULL, 0)) == HC_OK &&
+	    sync != 2) {
+		hc_set_detail("registry: synchronous is %lld, not FULL (2)", (long long)sync);
+		err = HC_ERR_STORE;
+	}
 	if (err == HC_OK)
 		err = pragma(c, "PRAGMA foreign_keys = ON", NULL, NULL, 0);
 	/* A larger page cache for the writer (events write people spread

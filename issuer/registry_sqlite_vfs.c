@@ -12,6 +12,13 @@
  * and published in the WAL index (synchronous=FULL, every connection).
  * A process killed with frames in the buffer had not synced them, so had
  * not committed them: the WAL's checksums end it before them, as before.
+ * A failed write keeps the buffer, tried again at the next call, so the
+ * sync fails while any frame SQLite wrote is not in the file. Frames of a
+ * transaction rolled back (pages spilled before its commit) are dropped,
+ * never written: SQLite has released the WAL's write lock by then, and
+ * another process may have written its own frames at those offsets
+ * (rs_wal_discard from the connection's rollback hook, and at close,
+ * where a commit's frames can no longer be in the buffer).
  * Files other than a WAL are the default VFS's own. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -45,18 +52,23 @@ static int flush(struct wfile *w)
 	if (!w->len)
 		return SQLITE_OK;
 	rc = w->real->pMethods->xWrite(w->real, w->buf, (int)w->len, w->off);
-	w->len = 0;
+	if (rc == SQLITE_OK)
+		w->len = 0; /* else kept: the next call tries again, the sync fails */
 	return rc;
 }
 
+/* A connection closes its WAL after any commit's sync (synchronous=FULL)
+ * and after rolling back what it had not committed: what is left in the
+ * buffer is a rolled-back transaction's, and is dropped. */
 static int w_close(sqlite3_file *f)
 {
 	struct wfile *w = (struct wfile *)f;
-	int rc = flush(w), rc2 = w->real->pMethods->xClose(w->real);
+	int rc = w->real->pMethods->xClose(w->real);
 
 	free(w->buf);
 	w->buf = NULL;
-	return rc != SQLITE_OK ? rc : rc2;
+	w->len = 0;
+	return rc;
 }
 
 static int w_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
@@ -229,6 +241,16 @@ static int v_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, 
 	else if (w->real->pMethods)
 		(void)w->real->pMethods->xClose(w->real); /* SQLite closes a file that has methods */
 	return rc;
+}
+
+void rs_wal_discard(sqlite3 *db)
+{
+	sqlite3_file *f = NULL;
+
+	/* SQLite answers this op itself: the WAL's file, not a call on it */
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) == SQLITE_OK && f &&
+	    f->pMethods == &wal_methods)
+		((struct wfile *)f)->len = 0;
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -1,0 +1,95 @@
+/* t_registry_wal.c: the hc-wal VFS (issuer/registry_sqlite_vfs.c), which
+ * gathers a connection's writes to its WAL until the next other call on
+ * the file. A transaction that spilled pages to the WAL and was rolled
+ * back must leave nothing in the buffer: another connection then commits
+ * frames at the same offsets, and stale frames written over them later
+ * (at the rolled-back connection's next read or at its close) would
+ * corrupt that commit, or lose it at the next recovery. And every
+ * connection the registry opens runs with synchronous=FULL, on which the
+ * VFS relies (a commit's sync is what writes the gathered frames). */
+#include <stdio.h>
+#include <string.h>
+
+#include "registry_sqlite.h"
+#include "t.h"
+
+static char path[512];
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK)
+		t_fail(__FILE__, __LINE__, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return rc;
+}
+
+static int64_t one(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static sqlite3 *plain(void)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		t_fail(__FILE__, __LINE__, "open %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+	return db;
+}
+
+static void rollback_dropped(void)
+{
+	struct conn a;
+	sqlite3 *b, *c;
+	int64_t n;
+
+	(void)snprintf(path, sizeof(path), "%s/wal.db", t_tmpdir());
+	b = plain();
+	(void)exec(b, "PRAGMA journal_mode = WAL");
+	(void)exec(b, "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+	(void)exec(b, "PRAGMA wal_checkpoint(TRUNCATE)");
+	/* its commit stays in the WAL, read from there (as the service's
+	 * writer leaves checkpoints to its own connection) */
+	(void)exec(b, "PRAGMA wal_autocheckpoint = 0");
+	CHECK_ERR(rs_conn_open(&a, path, true), HC_OK);
+	CHECK_ERR(rs_conn_pragmas(&a, false), HC_OK);
+	CHECK(one(a.db, "PRAGMA synchronous") == 2);
+	/* a page cache of a few pages: the transaction spills to the WAL */
+	(void)exec(a.db, "PRAGMA cache_size = 8");
+	(void)exec(a.db, "BEGIN");
+	(void)exec(a.db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+			 "WHERE i < 400) INSERT INTO t SELECT i, randomblob(3000) FROM n");
+	(void)exec(a.db, "ROLLBACK");
+	/* another connection commits over the same offsets of the WAL */
+	(void)exec(b, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+		      "WHERE i < 1000) INSERT INTO t SELECT 1000 + i, zeroblob(3000) FROM n");
+	/* the rolled-back connection reads (its WAL's first call since) */
+	CHECK(one(a.db, "SELECT count(*) FROM t") == 1000);
+	rs_conn_close(&a);
+	c = plain();
+	n = one(c, "SELECT count(*) FROM t WHERE length(v) = 3000 AND v = zeroblob(3000)");
+	CHECK(n == 1000);
+	sqlite3_close(c);
+	sqlite3_close(b);
+	/* recovery from the WAL alone (no connection left, no -shm kept) */
+	c = plain();
+	CHECK(one(c, "SELECT count(*) FROM t WHERE v = zeroblob(3000)") == 1000);
+	CHECK(one(c, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") ==
+	      1);
+	sqlite3_close(c);
+}
+
+void t_main(void)
+{
+	RUN(rollback_dropped);
+}
