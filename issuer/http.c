@@ -14,7 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "hc_sign.h"
-#include "http.h"
+#include "http_int.h"
 #include "log.h"
 #include "page.h"
 
@@ -26,9 +26,9 @@
 #define CONNECTION_MEMORY (16u * 1024)
 /* Threads per core when the config says 0. No handler holds its thread
  * for long any more: records and codes wait for their commit with their
- * connection suspended (wait_job), and an events upload, a revocation
+ * connection suspended (job_wait), and an events upload, a revocation
  * and a record or code whose source must be asked run on the job
- * threads (run_job), their connection suspended meanwhile. (Before, MHD's
+ * threads (run_job, http_jobs.c), their connection suspended meanwhile. (Before, MHD's
  * pool keeping each connection on one thread, a blocking handler stalled
  * every connection on its thread, and the pool had 64 threads a core so
  * that held codes beside 4 events uploads kept a p99 of 36-65 ms: 344-
@@ -46,48 +46,10 @@
  * a core keeps some threads for page reads of a large registry (6 a
  * held code with 10^6 people). */
 #define THREADS_PER_CORE 8
-/* Job threads per core when the config says 0 (see run_job): an events
- * upload is mostly CPU and group commits, so a few a core keep the cores
- * and the writer busy; a slow queried source holds one for up to its
- * timeout, and the jobs past the threads queue in order of arrival.
- * They run at the HTTP threads' priority: at nice 10 (a held code at a
- * counter before an upload) nothing moved beyond the shared machine's
- * noise, and a job thread holding a lock the HTTP threads want (the
- * registry's, the risk list's) would then wait behind every other
- * process on a loaded machine. */
-#define JOBS_PER_CORE 4
 
-struct http {
-	struct svc *s;
-	struct MHD_Daemon *d;
-	uint8_t *cert, *key;
-	size_t certlen, keylen;
-	atomic_int inflight;
-	atomic_int pending;       /* requests whose job waits or may wait for a commit */
-	atomic_bool draining;
-	atomic_bool stopping;     /* no job may wait any more */
-	unsigned port;
-	/* the job threads: they run the blocking handlers (see run_job) */
-	pthread_mutex_t jmu;
-	pthread_cond_t jcv;
-	struct req *jhead, *jtail; /* the requests queued for them, in order */
-	bool jquit;               /* under jmu: the threads end once the queue is empty */
-	bool jinit;               /* jmu and jcv initialised */
-	pthread_t *jthreads;
-	unsigned njobs;           /* threads started */
-};
 
 #define JSON "application/json"
 
-/* Who may call a route: NULL-terminated roles; none: open to all. */
-struct route_def {
-	const char *path;
-	enum route rt;
-	const char *method;       /* "POST" or "GET" */
-	const char *body;         /* the body's type, or NULL for none */
-	size_t max_body;          /* 0: the config's max_body */
-	const char *roles[7];
-};
 
 static const struct route_def routes[] = {
 	{"/v1/records", RT_RECORDS, "POST", JSON, 0, {"counter", NULL}},
@@ -100,33 +62,6 @@ static const struct route_def routes[] = {
 	{"/metrics", RT_METRICS, "GET", NULL, 0, {NULL}},
 };
 
-struct req {
-	const struct route_def *route;
-	enum route rt;
-	bool queued;              /* an answer is on its way */
-	bool too_large;
-	char *body;
-	size_t len, cap;
-	unsigned status;
-	uint64_t t0;
-	struct caller who;
-	/* records and codes: the job waiting for its commit, its connection
-	 * suspended meanwhile (see wait_job) */
-	struct svc_job *job;
-	struct http *h;
-	struct MHD_Connection *c;
-	atomic_uint wait;         /* WAIT_DONE | WAIT_SUSPENDED */
-	/* a blocking handler run by a job thread (run_job): what it needs of
-	 * the connection, taken before, and its answer */
-	struct req *jnext;        /* the job threads' queue */
-	enum image img;
-	bool svg;
-	bool ready;               /* answer holds the answer to send */
-	struct reply answer;
-};
-
-#define WAIT_DONE 1u
-#define WAIT_SUSPENDED 2u
 
 static uint64_t now_us(void)
 {
@@ -331,49 +266,6 @@ static enum image wanted_image(struct MHD_Connection *c)
 	return IMG_NONE;
 }
 
-/* A records or codes request's job waits for its commit with its
- * connection suspended, so that its thread serves other connections
- * meanwhile. wake (the registry's writer, after the commit) and wait_job
- * (the handler, after queueing the job) may come in either order: each
- * marks its part and the second resumes the connection (MHD: never one
- * that is not suspended) and counts the wait ended. MHD neither calls the
- * handler nor ends a suspended connection (a client's disconnect shows
- * after the resume), so the job and q stay while the writer has them. */
-static void wake(void *arg)
-{
-	struct req *q = arg;
-	struct http *h = q->h;
-	struct MHD_Connection *c = q->c;
-
-	if (atomic_fetch_or(&q->wait, WAIT_DONE) & WAIT_SUSPENDED) {
-		MHD_resume_connection(c);
-		atomic_fetch_sub(&h->pending, 1);
-	}
-}
-
-static enum MHD_Result wait_job(struct http *h, struct MHD_Connection *c, struct req *q)
-{
-	MHD_suspend_connection(c);
-	if (atomic_fetch_or(&q->wait, WAIT_SUSPENDED) & WAIT_DONE) {
-		MHD_resume_connection(c);
-		atomic_fetch_sub(&h->pending, 1);
-	}
-	return MHD_YES;
-}
-
-/* Before a step that may queue a job: false once http_stop waits for the
- * last ones (it sees this count, or this sees stopping). */
-static bool job_begin(struct http *h, struct req *q)
-{
-	atomic_store(&q->wait, 0u);
-	atomic_fetch_add(&h->pending, 1);
-	if (atomic_load(&h->stopping)) {
-		atomic_fetch_sub(&h->pending, 1);
-		return false;
-	}
-	return true;
-}
-
 /* The handler again after the resume: the answer, or another try (after
  * a concurrent change; not once stopping: the change was not made). */
 static enum MHD_Result resume_job(struct http *h, struct MHD_Connection *c, struct req *q)
@@ -385,117 +277,9 @@ static enum MHD_Result resume_job(struct http *h, struct MHD_Connection *c, stru
 	atomic_fetch_add(&h->pending, 1);
 	again = !atomic_load(&h->stopping);
 	if (!svc_job_step(&q->job, again, &r))
-		return wait_job(h, c, q);
+		return job_wait(h, c, q);
 	atomic_fetch_sub(&h->pending, 1);
 	return send_reply(h, c, q, &r);
-}
-
-/* The handlers that hold their thread for long: an events upload (up to
- * 16 MiB of lines parsed and evaluated, a commit waited for each chunk:
- * some 40 ms of CPU and several commits for 1,000 lines), a revocation
- * (its commit), and a record or code for which a source must be asked
- * first (an HTTPS call of up to the source's timeout: svc_records and
- * svc_codes say SVC_MUST_BLOCK). MHD's pool keeps each connection on one
- * thread, so each of these would stall every connection on its thread
- * meanwhile: they run on a job thread instead (run_job), their
- * connection suspended as for a commit. */
-static bool blocking(const struct req *q)
-{
-	return q->rt == RT_EVENTS || q->rt == RT_REVOCATIONS;
-}
-
-/* A job thread's turn at q (queued by finish, its connection suspended):
- * the handler as the MHD thread would have run it, its answer kept in q
- * for the handler, resumed by wake, to send (handle). A records or codes
- * change queued for its commit is woken by the writer instead, and the
- * resumed handler steps its job (resume_job). A job still queued once
- * http_stop has waited its time is not begun. */
-static void run_job(struct http *h, struct req *q)
-{
-	struct reply r = {0};
-	const char *body = q->body ? q->body : "";
-	enum svc_done done = SVC_ANSWERED;
-
-	if (atomic_load(&h->stopping)) {
-		reply_error(&r, 503, "the service is stopping");
-	} else {
-		switch (q->rt) {
-		case RT_EVENTS:
-			svc_events(h->s, &q->who, body, q->len, &r);
-			break;
-		case RT_REVOCATIONS:
-			svc_revocations(h->s, &q->who, body, q->len, &r);
-			break;
-		case RT_RECORDS:
-			done = svc_records(h->s, &q->who, body, q->len, q->svg, true, wake, q,
-					   &q->job, &r);
-			break;
-		case RT_CODES:
-			done = svc_codes(h->s, &q->who, body, q->len, q->img, q->svg, true, wake, q,
-					 &q->job, &r);
-			break;
-		default:
-			reply_error(&r, 404, "no such resource");
-			break;
-		}
-	}
-	if (done == SVC_WAITING)
-		return; /* q is the writer's now: it calls wake after the commit */
-	q->answer = r;
-	q->ready = true;
-	wake(q); /* q may be gone from here on */
-}
-
-static void *job_thread(void *arg)
-{
-	struct http *h = arg;
-
-	(void)pthread_mutex_lock(&h->jmu);
-	for (;;) {
-		struct req *q = h->jhead;
-
-		if (!q) {
-			if (h->jquit)
-				break;
-			(void)pthread_cond_wait(&h->jcv, &h->jmu);
-			continue;
-		}
-		if (!(h->jhead = q->jnext))
-			h->jtail = NULL;
-		(void)pthread_mutex_unlock(&h->jmu);
-		run_job(h, q);
-		(void)pthread_mutex_lock(&h->jmu);
-	}
-	(void)pthread_mutex_unlock(&h->jmu);
-	return NULL;
-}
-
-/* Queues q for a job thread, in order of arrival. */
-static void job_queue(struct http *h, struct req *q)
-{
-	q->jnext = NULL;
-	(void)pthread_mutex_lock(&h->jmu);
-	if (h->jtail)
-		h->jtail->jnext = q;
-	else
-		h->jhead = q;
-	h->jtail = q;
-	(void)pthread_cond_signal(&h->jcv);
-	(void)pthread_mutex_unlock(&h->jmu);
-}
-
-/* Ends the job threads once their queue is empty; again: a no-op. */
-static void jobs_stop(struct http *h)
-{
-	if (!h->jinit)
-		return;
-	(void)pthread_mutex_lock(&h->jmu);
-	h->jquit = true;
-	(void)pthread_cond_broadcast(&h->jcv);
-	(void)pthread_mutex_unlock(&h->jmu);
-	for (unsigned i = 0; i < h->njobs; i++)
-		(void)pthread_join(h->jthreads[i], NULL);
-	h->njobs = 0;
 }
 
 /* The whole request is in: do it. */
@@ -509,11 +293,11 @@ static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct r
 	if (q->too_large)
 		return send_error(h, c, q, 413, NULL, "the body is longer than %zu bytes",
 				  max_body(h, q));
-	if (blocking(q)) {
+	if (job_blocking(q)) {
 		if (!job_begin(h, q))
 			return send_error(h, c, q, 503, NULL, "the service is stopping");
 		job_queue(h, q);
-		return wait_job(h, c, q);
+		return job_wait(h, c, q);
 	}
 	switch (q->rt) {
 	case RT_RECORDS:
@@ -524,15 +308,11 @@ static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct r
 			return send_error(h, c, q, 503, NULL, "the service is stopping");
 		q->img = q->rt == RT_CODES ? wanted_image(c) : IMG_NONE;
 		q->svg = svg;
-		done = q->rt == RT_RECORDS
-			       ? svc_records(h->s, &q->who, q->body ? q->body : "", q->len, svg,
-					     false, wake, q, &q->job, &r)
-			       : svc_codes(h->s, &q->who, q->body ? q->body : "", q->len, q->img,
-					   svg, false, wake, q, &q->job, &r);
+		done = job_call(h, q, false, &r);
 		if (done == SVC_MUST_BLOCK)
 			job_queue(h, q); /* a source to ask: again on a job thread */
 		if (done != SVC_ANSWERED)
-			return wait_job(h, c, q);
+			return job_wait(h, c, q);
 		atomic_fetch_sub(&h->pending, 1);
 		break;
 	}
@@ -692,7 +472,7 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 {
 	const struct cfg *cf = s->cfg;
 	struct http *h;
-	unsigned threads = cf->threads, jobs = cf->jobs;
+	unsigned threads = cf->threads;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
@@ -702,39 +482,16 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 	if (!(h = calloc(1, sizeof(*h))))
 		return HC_ERR_NOMEM;
 	h->s = s;
-	if (!threads || !jobs) {
+	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		if (!threads)
-			threads = n > 0 && n <= 256 / THREADS_PER_CORE ? (unsigned)n * THREADS_PER_CORE
-								       : 256;
-		if (!jobs)
-			jobs = n > 0 && n <= 64 / JOBS_PER_CORE ? (unsigned)n * JOBS_PER_CORE : 64;
+		threads = n > 0 && n <= 256 / THREADS_PER_CORE ? (unsigned)n * THREADS_PER_CORE : 256;
 	}
 	/* The job threads before MHD: a request queued for them is run. */
-	if (pthread_mutex_init(&h->jmu, NULL) != 0) {
-		(void)snprintf(msg, msgsz, "out of memory");
-		free(h);
-		return HC_ERR_NOMEM;
-	}
-	if (pthread_cond_init(&h->jcv, NULL) != 0) {
-		(void)snprintf(msg, msgsz, "out of memory");
-		(void)pthread_mutex_destroy(&h->jmu);
-		free(h);
-		return HC_ERR_NOMEM;
-	}
-	h->jinit = true;
-	if (!(h->jthreads = calloc(jobs, sizeof(*h->jthreads)))) {
-		(void)snprintf(msg, msgsz, "out of memory");
+	if ((err = jobs_start(h, cf->jobs, msg, msgsz)) != HC_OK) {
 		http_stop(h, 0);
-		return HC_ERR_NOMEM;
+		return err;
 	}
-	for (; h->njobs < jobs; h->njobs++)
-		if (pthread_create(&h->jthreads[h->njobs], NULL, job_thread, h) != 0) {
-			(void)snprintf(msg, msgsz, "cannot start %u job threads", jobs);
-			http_stop(h, 0);
-			return HC_ERR_NOMEM;
-		}
 	if (cf->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (cf->tls) {
@@ -766,7 +523,7 @@ hc_err http_start(struct svc *s, struct http **out, char *msg, size_t msgsz)
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : 0;
 	log_msg("listening on %s (port %u), %s, %u threads, %u job threads", cf->listen, h->port,
-		cf->tls ? "HTTPS" : "plain HTTP", threads, jobs);
+		cf->tls ? "HTTPS" : "plain HTTP", threads, h->njobs);
 	*out = h;
 	return HC_OK;
 }
