@@ -50,6 +50,19 @@ struct caller {
 
 enum image { IMG_NONE, IMG_PNG, IMG_SVG };
 
+/* What the code object says. */
+struct code_view {
+	enum hc_status st;
+	const char (*why)[HC_WHY_LEN];
+	size_t nwhy;
+	const char *pol, *jti, *name, *id, *jws;
+	const char *qr; /* jws's QR text when the caller has it, else NULL */
+	int64_t iat, exp;
+};
+/* service_code.c: v's answer in r: the code object as JSON (with the QR
+ * as SVG when svg), or the QR alone (img); a 500 when it cannot be made. */
+void code_reply(const struct code_view *v, enum image img, bool svg, struct reply *r);
+
 /* Opens the registry, loads the key, the id secret, the policy and the
  * trust directory of c; msg says what failed. */
 hc_err svc_open(const struct cfg *c, struct svc **out, char *msg, size_t msgsz) HC_WUR;

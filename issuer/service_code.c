@@ -1,0 +1,138 @@
+/* service_code.c: a code's answer: the code object as JSON (the status,
+ * reasons, masked identity, times, the JWS and its QR text, and the QR as
+ * SVG when asked), or the QR alone as PNG or SVG. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_image.h"
+#include "hc_json.h"
+#include "hc_sign.h"
+#include "service.h"
+
+#define PNG_SCALE 6
+#define QR_MARGIN 4
+
+/* Appends the literal text t at b + *len, within cap. */
+static bool put_lit(char *b, size_t cap, size_t *len, const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n >= cap - *len)
+		return false;
+	memcpy(b + *len, t, n + 1);
+	*len += n;
+	return true;
+}
+
+/* Appends the literal name (a member name and its punctuation) and s as
+ * a JSON string, escaped by cJSON. */
+static bool put_str(char *b, size_t cap, size_t *len, const char *name, const char *s)
+{
+	return put_lit(b, cap, len, name) && hc_json_put_str(b, cap, len, s);
+}
+
+static bool put_int(char *b, size_t cap, size_t *len, const char *name, int64_t v)
+{
+	int r;
+
+	if (!put_lit(b, cap, len, name))
+		return false;
+	r = snprintf(b + *len, cap - *len, "%lld", (long long)v);
+	if (r < 0 || (size_t)r >= cap - *len)
+		return false;
+	*len += (size_t)r;
+	return true;
+}
+
+/* The code object as JSON text, written directly (building it as cJSON
+ * items and printing them cost more than the rest of the answer):
+ * {"status","why","policy","jti","iat","exp","person":{"name","id"},
+ * "qr","jws"[,"svg"]}. NULL when out of memory. */
+static char *code_json(const struct code_view *v, const char *qr, const char *svg)
+{
+	const char *const strs[] = {v->pol, v->jti, v->name, v->id, qr, v->jws, svg ? svg : ""};
+	size_t cap = 128, len = 0;
+	char *b;
+	bool ok;
+
+	/* a string escaped takes at most 6 bytes a byte (\u00XX), plus its
+	 * quotes and member name */
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		cap += 6 * strlen(strs[i]) + 16;
+	for (size_t i = 0; i < v->nwhy; i++)
+		cap += 6 * strnlen(v->why[i], HC_WHY_LEN) + 8;
+	if (!(b = malloc(cap)))
+		return NULL;
+	ok = put_str(b, cap, &len, "{\"status\":", hc_status_name(v->st)) &&
+	     put_lit(b, cap, &len, ",\"why\":[");
+	for (size_t i = 0; ok && i < v->nwhy; i++)
+		ok = put_str(b, cap, &len, i ? "," : "", v->why[i]);
+	ok = ok && put_str(b, cap, &len, "],\"policy\":", v->pol) &&
+	     put_str(b, cap, &len, ",\"jti\":", v->jti) && put_int(b, cap, &len, ",\"iat\":", v->iat) &&
+	     put_int(b, cap, &len, ",\"exp\":", v->exp) &&
+	     put_str(b, cap, &len, ",\"person\":{\"name\":", v->name) &&
+	     put_str(b, cap, &len, ",\"id\":", v->id) && put_str(b, cap, &len, "},\"qr\":", qr) &&
+	     put_str(b, cap, &len, ",\"jws\":", v->jws) &&
+	     (!svg || put_str(b, cap, &len, ",\"svg\":", svg)) && put_lit(b, cap, &len, "}");
+	if (!ok) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void code_reply(const struct code_view *v, enum image img, bool svg, struct reply *r)
+{
+	char buf[HC_MAX_QR_TEXT + 8];
+	const char *text = v->qr;
+	struct hc_qrimg *q = NULL;
+	char *body = NULL, *svgtext = NULL;
+	uint8_t *png = NULL;
+	size_t n = 0;
+	hc_err err = HC_OK;
+
+	if ((!text && (err = hc_qr_encode(HC_QR_PREFIX, v->jws, strlen(v->jws), buf,
+					  sizeof(buf))) != HC_OK) ||
+	    ((img != IMG_NONE || svg) && (err = hc_qrimg_make(text ? text : buf, &q)) != HC_OK)) {
+		reply_error(r, 500, "QR: %s", hc_strerror(err));
+		goto out;
+	}
+	if (!text)
+		text = buf;
+	if (img == IMG_PNG) {
+		if ((err = hc_qrimg_png(q, PNG_SCALE, QR_MARGIN, &png, &n)) != HC_OK) {
+			reply_error(r, 500, "PNG: %s", hc_strerror(err));
+			goto out;
+		}
+		reply_clear(r);
+		r->status = 200;
+		r->ctype = "image/png";
+		r->body = (char *)png;
+		r->len = n;
+		goto out;
+	}
+	if (img == IMG_SVG || svg) {
+		if ((err = hc_qrimg_svg(q, QR_MARGIN, &svgtext, &n)) != HC_OK) {
+			reply_error(r, 500, "SVG: %s", hc_strerror(err));
+			goto out;
+		}
+		if (img == IMG_SVG) {
+			reply_clear(r);
+			r->status = 200;
+			r->ctype = "image/svg+xml";
+			r->body = svgtext;
+			r->len = n;
+			svgtext = NULL;
+			goto out;
+		}
+	}
+	if (!(body = code_json(v, text, svgtext))) {
+		reply_error(r, 500, "out of memory");
+		goto out;
+	}
+	reply_json(r, 200, body);
+out:
+	free(svgtext);
+	hc_qrimg_free(q);
+}
