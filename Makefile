@@ -177,6 +177,11 @@ FUZZ_OBJ_fuzz_record := tests/fuzz/fixture.o tests/fuzz/issue_fx.o
 FUZZ_OBJ_fuzz_risk := $(FUZZ_OBJ_fuzz_record)
 FUZZ_OBJ_fuzz_policy := $(FUZZ_OBJ_fuzz_record)
 FUZZ_OBJ_fuzz_sm2verify := $(FUZZ_OBJ_fuzz_ecverify)
+# fuzz_regrow decodes a person's row blobs (issuer/registry_sqlite_row.c),
+# linked with the registry and SQLite as the tests of the registry are.
+FUZZ_OBJ_fuzz_regrow := $(patsubst %.c,%.o,$(sort $(wildcard issuer/registry_sqlite*.c)))
+$(B)/tests/fuzz/fuzz_regrow.o: HC_CFLAGS += -Iissuer
+$(B)/replay/fuzz_regrow $(B)/fuzzbin/fuzz_regrow: PKG_LIBS += $(ISSUED_LIBS)
 $(foreach t,$(FUZZ_NAMES),$(eval $(B)/replay/$(t) $(B)/fuzzbin/$(t): $(FUZZ_OBJ_$(t):%=$(B)/%)))
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libhc.a
 	@mkdir -p $(@D)
