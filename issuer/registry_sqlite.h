@@ -159,6 +159,9 @@ hc_err rs_exec(struct conn *c, enum rs_stmt id, const char *what) HC_WUR;
 /* Ends a transaction that is open (after a failure). */
 void rs_rollback(struct conn *c);
 bool rs_is_b64u(const char *s, size_t len);
+/* Column col of s as text into out (n bytes, cut), "" for NULL
+ * (registry_sqlite_read.c). */
+void rs_copy_col(sqlite3_stmt *s, int col, char *out, size_t n);
 /* Bytes (with the NUL) of a cause or a revocation reason. */
 #define RS_MAX_TEXT 256
 /* True when s is set, shorter than cap and free of control characters
@@ -181,6 +184,10 @@ hc_err rs_token_add(struct conn *c, struct chain *ch, const uint8_t hash[32], co
 hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const char *actor,
 		       int64_t now) HC_WUR;
 hc_err rs_next_seq(struct conn *c, int64_t *seq) HC_WUR;
+struct hc_audit_entry;
+/* Appends e at the end of the chain: seq and prev are set there
+ * (registry_sqlite_write.c). */
+hc_err rs_audit_add(struct conn *c, struct chain *ch, struct hc_audit_entry *e) HC_WUR;
 
 /* registry_sqlite_row.c: a person's inputs and codes inside their row
  * (the format is described there). An input points into the row's blob

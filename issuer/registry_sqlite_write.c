@@ -17,6 +17,8 @@
  *                   status change; cause; jti
  *   token-add       to (the role); cause (the token's name)
  *   token-revoke    from (the role); cause (the token's name)
+ *                   (registry_sqlite_admin.c: the tokens' and the
+ *                   revocation list's seq)
  *
  * actor is the change's (the token name, or "system"); at its now. */
 #include <stdio.h>
@@ -57,7 +59,7 @@ hc_err rs_chain_load(struct conn *c, struct chain *ch)
 }
 
 /* Appends e at the end of the chain: seq and prev are set here. */
-static hc_err audit_add(struct conn *c, struct chain *ch, struct hc_audit_entry *e)
+hc_err rs_audit_add(struct conn *c, struct chain *ch, struct hc_audit_entry *e)
 {
 	uint8_t h[32];
 	char *line = NULL;
@@ -235,7 +237,7 @@ static hc_err supersede(struct conn *c, struct chain *ch, const struct reg_chang
 				     x->code ? x->code->jti : ""),
 			     "revoke");
 		if (err == HC_OK)
-			err = audit_add(c, ch, &e);
+			err = rs_audit_add(c, ch, &e);
 	}
 	free(v);
 	return err;
@@ -302,7 +304,7 @@ static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change
 		p->held = b;
 		p->nheld = nb;
 	}
-	return audit_add(c, ch, &e);
+	return rs_audit_add(c, ch, &e);
 }
 
 /* The inputs added (those the person does not hold) and removed (those
@@ -351,7 +353,7 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 		*changed = true;
 		e.why[e.nwhy++] = in->kind;
 		if (err == HC_OK)
-			err = audit_add(c, ch, &e);
+			err = rs_audit_add(c, ch, &e);
 	}
 	for (size_t i = 0; err == HC_OK && i < x->nremoves + nrm; i++) {
 		const struct reg_input *in =
@@ -377,7 +379,7 @@ static hc_err inputs_apply(struct conn *c, struct chain *ch, const struct reg_ch
 		e.why[e.nwhy++] = in->kind;
 		e.why[e.nwhy++] = "removed";
 		if (err == HC_OK)
-			err = audit_add(c, ch, &e);
+			err = rs_audit_add(c, ch, &e);
 	}
 	rs_answer_free(rm, nrm);
 	return err;
@@ -448,7 +450,7 @@ static hc_err apply(struct conn *c, struct chain *ch, const struct reg_change *x
 
 		p->st = (int64_t)x->st;
 		set_why(&e, x->why, x->nwhy);
-		err = audit_add(c, ch, &e);
+		err = rs_audit_add(c, ch, &e);
 		if (err == HC_OK)
 			err = supersede(c, ch, x, &p->w);
 	}
@@ -537,94 +539,5 @@ hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *
 	e.from = hc_status_name((enum hc_status)st);
 	if (reason)
 		e.why[e.nwhy++] = reason;
-	return audit_add(c, ch, &e);
-}
-
-hc_err rs_token_add(struct conn *c, struct chain *ch, const uint8_t hash[32], const char *role,
-		    const char *name, const char *actor, int64_t now)
-{
-	struct hc_audit_entry e = {.at = now, .actor = actor, .action = "token-add", .to = role,
-				   .cause = name};
-	sqlite3_stmt *s = rs_q(c, S_TOKEN_BY_NAME, "t", name);
-	int rc;
-
-	if (!s)
-		return HC_ERR_STORE;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		(void)rs_dberr(c, "token");
-	rs_done(s);
-	if (rc == SQLITE_ROW) {
-		hc_set_detail("token name %s: taken", name);
-		return HC_ERR_EXISTS;
-	}
-	if (rc != SQLITE_DONE)
-		return HC_ERR_STORE;
-	s = rs_q(c, S_TOKEN_ADD, "htti", hash, role, name, now);
-	if (!s)
-		return HC_ERR_STORE;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
-		(void)rs_dberr(c, "token");
-	rs_done(s);
-	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-		hc_set_detail("token %s: the same token is stored already", name);
-		return HC_ERR_EXISTS;
-	}
-	if (rc != SQLITE_DONE)
-		return HC_ERR_STORE;
-	return audit_add(c, ch, &e);
-}
-
-hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const char *actor,
-		       int64_t now)
-{
-	struct hc_audit_entry e = {.at = now, .actor = actor, .action = "token-revoke",
-				   .cause = name};
-	char role[REG_ROLE_LEN] = "";
-	sqlite3_stmt *s = rs_q(c, S_TOKEN_BY_NAME, "t", name);
-	int64_t revoked = 0;
-	hc_err err = HC_OK;
-	int rc;
-
-	if (!s)
-		return HC_ERR_STORE;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(s, 0);
-
-		(void)snprintf(role, sizeof(role), "%s", t ? (const char *)t : "");
-		revoked = sqlite3_column_int64(s, 1);
-	} else if (rc == SQLITE_DONE) {
-		hc_set_detail("token %s: no such token", name);
-		err = HC_ERR_NOT_FOUND;
-	} else {
-		err = rs_dberr(c, "token");
-	}
-	rs_done(s);
-	if (err != HC_OK || revoked > 0)
-		return err; /* revoked before: the first time stands */
-	err = rs_run(c, rs_q(c, S_TOKEN_REVOKE, "ti", name, now), "token");
-	e.from = role;
-	if (err == HC_OK)
-		err = audit_add(c, ch, &e);
-	return err;
-}
-
-hc_err rs_next_seq(struct conn *c, int64_t *seq)
-{
-	sqlite3_stmt *s;
-	hc_err err = rs_exec(c, S_SEQ_BUMP, "seq");
-
-	if (err != HC_OK)
-		return err;
-	s = rs_q(c, S_SEQ_GET, "");
-	if (!s)
-		return HC_ERR_STORE;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*seq = sqlite3_column_int64(s, 0);
-	else
-		err = rs_dberr(c, "seq");
-	rs_done(s);
-	return err;
+	return rs_audit_add(c, ch, &e);
 }
