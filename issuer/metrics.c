@@ -183,6 +183,9 @@ hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t rev
 	}
 	put(&b, "hc_commit_batch_size_sum %lld\nhc_commit_batch_size_count %lld\n",
 	    (long long)st->changes, (long long)st->commits);
+	put(&b, "# HELP hc_wal_pages_total Pages the commits appended to the WAL (this process).\n"
+		"# TYPE hc_wal_pages_total counter\nhc_wal_pages_total %lld\n",
+	    (long long)st->wal_pages);
 	if (b.bad) {
 		free(b.p);
 		return HC_ERR_NOMEM;

@@ -113,9 +113,9 @@ static void concurrent(void)
 	CHECK(st.commits < st.changes);
 	CHECK(check_chain(r) == 3 * CHANGES);
 	/* The checkpointer copies pages into the database file while the
-	 * registry is open (a new one is a few pages of schema): woken once
-	 * the WAL holds 1000 frames, it may still be at work when the last
-	 * change returns, so it is given up to 10 s. */
+	 * registry is open (a new one is a few pages of schema): woken after
+	 * every 32,768 frames the commits append, or a second after the last
+	 * commit (these changes append fewer), so it is given up to 10 s. */
 	{
 		struct stat sb;
 		bool copied = false;
