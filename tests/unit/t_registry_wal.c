@@ -6,9 +6,15 @@
  * (at the rolled-back connection's next read or at its close) would
  * corrupt that commit, or lose it at the next recovery. And every
  * connection the registry opens runs with synchronous=FULL, on which the
- * VFS relies (a commit's sync is what writes the gathered frames). */
+ * VFS relies (a commit's sync is what writes the gathered frames). A
+ * gathered write that fails (here the file size limit: EFBIG) fails the
+ * commit, and nothing of it is in the file. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "registry_sqlite.h"
 #include "t.h"
@@ -89,7 +95,53 @@ static void rollback_dropped(void)
 	sqlite3_close(c);
 }
 
+/* In a child: a commit of ~1 MB through hc-wal with the file size
+ * limited to 256 KB. Exit 0 when the commit failed, 1 when it passed. */
+static int limited_commit(void)
+{
+	struct conn a;
+	struct rlimit rl = {256 << 10, 256 << 10};
+	int rc;
+
+	(void)signal(SIGXFSZ, SIG_IGN);
+	if (rs_conn_open(&a, path, true) != HC_OK || rs_conn_pragmas(&a, false) != HC_OK ||
+	    setrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 2;
+	rc = sqlite3_exec(a.db,
+			  "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+			  "WHERE i < 300) INSERT INTO t SELECT 5000 + i, zeroblob(3000) FROM n; COMMIT",
+			  NULL, NULL, NULL);
+	rs_conn_close(&a);
+	return rc == SQLITE_OK ? 1 : 0;
+}
+
+static void write_fails(void)
+{
+	sqlite3 *b;
+	pid_t pid;
+	int st = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/full.db", t_tmpdir());
+	b = plain();
+	(void)exec(b, "PRAGMA journal_mode = WAL");
+	(void)exec(b, "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+	(void)exec(b, "INSERT INTO t VALUES (1, 'kept')");
+	(void)exec(b, "PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_close(b);
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		_exit(limited_commit());
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	b = plain();
+	CHECK(one(b, "SELECT count(*) FROM t") == 1);
+	CHECK(one(b, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") ==
+	      1);
+	sqlite3_close(b);
+}
+
 void t_main(void)
 {
 	RUN(rollback_dropped);
+	RUN(write_fails);
 }
