@@ -32,6 +32,24 @@ static bool put_str(char *b, size_t cap, size_t *len, const char *name, const ch
 	return put_lit(b, cap, len, name) && hc_json_put_str(b, cap, len, s);
 }
 
+/* The literal name and the QR text s between quotes, as put_str would
+ * write it without its scan for characters to escape: the text is
+ * HC_QR_PREFIX and digits (hc_qr_encode), none of which JSON escapes,
+ * and some 1,100 bytes long. */
+static bool put_qr(char *b, size_t cap, size_t *len, const char *name, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!put_lit(b, cap, len, name) || n + 3 > cap - *len)
+		return false;
+	b[*len] = '"';
+	memcpy(b + *len + 1, s, n);
+	b[*len + 1 + n] = '"';
+	b[*len + 2 + n] = '\0';
+	*len += n + 2;
+	return true;
+}
+
 static bool put_int(char *b, size_t cap, size_t *len, const char *name, int64_t v)
 {
 	int r;
@@ -72,7 +90,7 @@ static char *code_json(const struct code_view *v, const char *qr, const char *sv
 	     put_str(b, cap, &len, ",\"jti\":", v->jti) && put_int(b, cap, &len, ",\"iat\":", v->iat) &&
 	     put_int(b, cap, &len, ",\"exp\":", v->exp) &&
 	     put_str(b, cap, &len, ",\"person\":{\"name\":", v->name) &&
-	     put_str(b, cap, &len, ",\"id\":", v->id) && put_str(b, cap, &len, "},\"qr\":", qr) &&
+	     put_str(b, cap, &len, ",\"id\":", v->id) && put_qr(b, cap, &len, "},\"qr\":", qr) &&
 	     put_str(b, cap, &len, ",\"jws\":", v->jws) &&
 	     (!svg || put_str(b, cap, &len, ",\"svg\":", svg)) && put_lit(b, cap, &len, "}");
 	if (!ok) {
