@@ -17,7 +17,6 @@
 #include "publish.h"
 #include "service.h"
 
-#define HELD_MARGIN 60      /* a held code is handed out while exp > now + this */
 
 static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visits"};
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -117,96 +116,6 @@ hc_err svc_policy_apply(struct svc *s, const struct hc_record *rec, int64_t now,
 
 	svc_risk_put(s, risk);
 	return err;
-}
-
-/* The cached answer of key's held code (held.c) while it is still true
- * at now: not near its expiry, and the policy over the person's inputs,
- * with the risk-area list in force, gives its status. False: ask the
- * registry (which answers any error the same way). */
-static bool held_answer(struct svc *s, const char *key, struct reply *r)
-{
-	struct held *h = held_get(s->held, key);
-	struct hc_record *rec = NULL;
-	struct hc_claims c;
-	int64_t now = hc_now();
-	char *body = NULL;
-	bool ok = false;
-
-	if (!h)
-		return false;
-	memset(&c, 0, sizeof(c));
-	if (h->exp > now + HELD_MARGIN &&
-	    svc_record_of_inputs(h->inputs, h->name, h->id, &rec) == HC_OK &&
-	    svc_policy_apply(s, rec, now, &c) == HC_OK && c.st == h->st &&
-	    (body = malloc(h->bodylen + 1)) != NULL) {
-		memcpy(body, h->body, h->bodylen + 1);
-		reply_json(r, 200, body);
-		ok = true;
-	}
-	hc_record_free(rec);
-	OPENSSL_cleanse(&c, sizeof(c));
-	free(h);
-	return ok;
-}
-
-/* The answer of p's held code (p read after ticket t; t NULL: the answer
- * is not kept in the cache) when it still stands at now, c being what
- * the policy gives over p's inputs: not revoked, not near its expiry,
- * the same status. True with the answer (or its error) in r. */
-static bool held_reply(struct svc *s, const char *key, const struct reg_person *p,
-		       const struct hc_claims *c, int64_t now, enum image img, bool svg,
-		       const struct held_ticket *t, struct reply *r)
-{
-	if (!p->has_held || p->held.revoked_at != 0 || p->held.exp <= now + HELD_MARGIN ||
-	    p->held.st != c->st || !p->held.jws)
-		return false;
-	{
-		const struct code_view v = {
-			.st = p->held.st, .why = (const char(*)[HC_WHY_LEN])p->held.why,
-			.nwhy = p->held.nwhy, .pol = p->held.policy, .jti = p->held.jti,
-			.name = p->name, .id = p->id, .jws = p->held.jws,
-			.iat = p->held.iat, .exp = p->held.exp};
-
-		code_reply(&v, img, svg, r);
-	}
-	if (t && r->status == 200) {
-		struct held h = {.st = p->held.st, .exp = p->held.exp,
-				 .inputs = p->inputs ? p->inputs : "",
-				 .body = r->body, .bodylen = r->len};
-
-		memcpy(h.name, p->name, sizeof(h.name));
-		memcpy(h.id, p->id, sizeof(h.id));
-		held_put(s->held, key, *t, &h);
-	}
-	return true;
-}
-
-/* A cache miss's plain JSON answer of key's held code straight from the
- * registry, without a job (some 6 KB made and wiped: an eighth of such
- * an answer's instructions), as job_tries would make it: the same reads
- * and checks in the same order. False (nothing in r): anything else (no
- * such person, no name on file, a new code due, an error), which the job
- * then finds and answers as before. */
-static bool held_read(struct svc *s, const char *key, struct reply *r)
-{
-	struct held_ticket t = held_ticket(s->held, key);
-	struct reg_person p;
-	struct hc_record *rec = NULL;
-	struct hc_claims c;
-	int64_t now = hc_now();
-	bool ok = false;
-
-	memset(&c, 0, sizeof(c));
-	if (reg_person_get(s->reg, key, &p) != HC_OK)
-		return false;
-	if (p.name[0] && svc_record_of_inputs(p.inputs, p.name, p.id, &rec) == HC_OK &&
-	    svc_policy_apply(s, rec, now, &c) == HC_OK)
-		ok = held_reply(s, key, &p, &c, now, IMG_NONE, false, &t, r);
-	hc_record_free(rec);
-	reg_person_clear(&p);
-	OPENSSL_cleanse(&p, sizeof(p));
-	OPENSSL_cleanse(&c, sizeof(c));
-	return ok;
 }
 
 /* One request's issuance: who, the person, their new inputs (records) or
@@ -351,7 +260,7 @@ static bool job_tries(struct svc_job *j, struct reply *r)
 			return true;
 		}
 		if (j->may_hold && found &&
-		    held_reply(s, j->key, p, c, now, j->img, j->svg, j->cached ? &j->ticket : NULL, r))
+		    svc_held_reply(s, j->key, p, c, now, j->img, j->svg, j->cached ? &j->ticket : NULL, r))
 			return true;
 		if (c->exp - c->iat > s->max_validity) {
 			reply_error(r, 500, "valid %lld s, the issuer's max_validity is %lld s",
@@ -487,7 +396,7 @@ static enum svc_done job_start(struct svc_job **jp, const char *qid, bool may_bl
 	else if (qid && may_block && (err = svc_query(s, j->who, j->key, qid, j->name, j->id)) !=
 					      HC_OK)
 		fail(r, "", err);
-	else if (!(j->cached && !j->looked && held_answer(s, j->key, r)) && !job_tries(j, r))
+	else if (!(j->cached && !j->looked && svc_held_cached(s, j->key, r)) && !job_tries(j, r))
 		return SVC_WAITING;
 	svc_job_free(j);
 	*jp = NULL;
@@ -606,7 +515,7 @@ enum svc_done svc_codes(struct svc *s, const struct caller *who, const char *bod
 	 * wiped), when no source must be asked first (job_start's order
 	 * otherwise) */
 	looked = img == IMG_NONE && !svg && s->held && s->cfg->nsources == 0;
-	if (looked && (held_answer(s, key, r) || held_read(s, key, r)))
+	if (looked && (svc_held_cached(s, key, r) || svc_held_read(s, key, r)))
 		goto out;
 	if (!(*jp = j = job_new(s, who, wake, arg, svg))) {
 		reply_error(r, 500, "out of memory");

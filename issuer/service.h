@@ -62,6 +62,21 @@ struct code_view {
 /* service_code.c: v's answer in r: the code object as JSON (with the QR
  * as SVG when svg), or the QR alone (img); a 500 when it cannot be made. */
 void code_reply(const struct code_view *v, enum image img, bool svg, struct reply *r);
+struct held_ticket;
+struct reg_person;
+/* The cached answer of key's held code while it still stands at now (its
+ * status the policy's over the cached inputs, not near its expiry);
+ * false: ask the registry. */
+bool svc_held_cached(struct svc *s, const char *key, struct reply *r);
+/* The answer of p's held code (p read after ticket t; t NULL: not kept
+ * in the cache) when it still stands at now, c being the policy's over
+ * p's inputs; true with the answer (or its error) in r. */
+bool svc_held_reply(struct svc *s, const char *key, const struct reg_person *p,
+		    const struct hc_claims *c, int64_t now, enum image img, bool svg,
+		    const struct held_ticket *t, struct reply *r);
+/* A cache miss's plain JSON answer of key's held code from the registry,
+ * without a job; false (nothing in r): anything else, for the job. */
+bool svc_held_read(struct svc *s, const char *key, struct reply *r);
 
 /* Opens the registry, loads the key, the id secret, the policy and the
  * trust directory of c; msg says what failed. */

@@ -1,15 +1,22 @@
 /* service_code.c: a code's answer: the code object as JSON (the status,
  * reasons, masked identity, times, the JWS and its QR text, and the QR as
- * SVG when asked), or the QR alone as PNG or SVG. */
+ * SVG when asked), or the QR alone as PNG or SVG; and a held code's
+ * answer, from the cache (held.c) or the person's row, while it still
+ * stands. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "hc_image.h"
 #include "hc_json.h"
+#include "hc_policy.h"
 #include "hc_sign.h"
+#include "held.h"
 #include "service.h"
 
+#define HELD_MARGIN 60      /* a held code is handed out while exp > now + this */
 #define PNG_SCALE 6
 #define QR_MARGIN 4
 
@@ -153,4 +160,94 @@ void code_reply(const struct code_view *v, enum image img, bool svg, struct repl
 out:
 	free(svgtext);
 	hc_qrimg_free(q);
+}
+
+/* The cached answer of key's held code (held.c) while it is still true
+ * at now: not near its expiry, and the policy over the person's inputs,
+ * with the risk-area list in force, gives its status. False: ask the
+ * registry (which answers any error the same way). */
+bool svc_held_cached(struct svc *s, const char *key, struct reply *r)
+{
+	struct held *h = held_get(s->held, key);
+	struct hc_record *rec = NULL;
+	struct hc_claims c;
+	int64_t now = hc_now();
+	char *body = NULL;
+	bool ok = false;
+
+	if (!h)
+		return false;
+	memset(&c, 0, sizeof(c));
+	if (h->exp > now + HELD_MARGIN &&
+	    svc_record_of_inputs(h->inputs, h->name, h->id, &rec) == HC_OK &&
+	    svc_policy_apply(s, rec, now, &c) == HC_OK && c.st == h->st &&
+	    (body = malloc(h->bodylen + 1)) != NULL) {
+		memcpy(body, h->body, h->bodylen + 1);
+		reply_json(r, 200, body);
+		ok = true;
+	}
+	hc_record_free(rec);
+	OPENSSL_cleanse(&c, sizeof(c));
+	free(h);
+	return ok;
+}
+
+/* The answer of p's held code (p read after ticket t; t NULL: the answer
+ * is not kept in the cache) when it still stands at now, c being what
+ * the policy gives over p's inputs: not revoked, not near its expiry,
+ * the same status. True with the answer (or its error) in r. */
+bool svc_held_reply(struct svc *s, const char *key, const struct reg_person *p,
+		    const struct hc_claims *c, int64_t now, enum image img, bool svg,
+		    const struct held_ticket *t, struct reply *r)
+{
+	if (!p->has_held || p->held.revoked_at != 0 || p->held.exp <= now + HELD_MARGIN ||
+	    p->held.st != c->st || !p->held.jws)
+		return false;
+	{
+		const struct code_view v = {
+			.st = p->held.st, .why = (const char(*)[HC_WHY_LEN])p->held.why,
+			.nwhy = p->held.nwhy, .pol = p->held.policy, .jti = p->held.jti,
+			.name = p->name, .id = p->id, .jws = p->held.jws,
+			.iat = p->held.iat, .exp = p->held.exp};
+
+		code_reply(&v, img, svg, r);
+	}
+	if (t && r->status == 200) {
+		struct held h = {.st = p->held.st, .exp = p->held.exp,
+				 .inputs = p->inputs ? p->inputs : "",
+				 .body = r->body, .bodylen = r->len};
+
+		memcpy(h.name, p->name, sizeof(h.name));
+		memcpy(h.id, p->id, sizeof(h.id));
+		held_put(s->held, key, *t, &h);
+	}
+	return true;
+}
+
+/* A cache miss's plain JSON answer of key's held code straight from the
+ * registry, without a job (some 6 KB made and wiped: an eighth of such
+ * an answer's instructions), as job_tries would make it: the same reads
+ * and checks in the same order. False (nothing in r): anything else (no
+ * such person, no name on file, a new code due, an error), which the job
+ * then finds and answers as before. */
+bool svc_held_read(struct svc *s, const char *key, struct reply *r)
+{
+	struct held_ticket t = held_ticket(s->held, key);
+	struct reg_person p;
+	struct hc_record *rec = NULL;
+	struct hc_claims c;
+	int64_t now = hc_now();
+	bool ok = false;
+
+	memset(&c, 0, sizeof(c));
+	if (reg_person_get(s->reg, key, &p) != HC_OK)
+		return false;
+	if (p.name[0] && svc_record_of_inputs(p.inputs, p.name, p.id, &rec) == HC_OK &&
+	    svc_policy_apply(s, rec, now, &c) == HC_OK)
+		ok = svc_held_reply(s, key, &p, &c, now, IMG_NONE, false, &t, r);
+	hc_record_free(rec);
+	reg_person_clear(&p);
+	OPENSSL_cleanse(&p, sizeof(p));
+	OPENSSL_cleanse(&c, sizeof(c));
+	return ok;
 }
