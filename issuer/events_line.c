@@ -1,7 +1,9 @@
 /* events_line.c: one line of POST /v1/events (events.c) checked on its
  * own: its event id, its type against the token's role, the person, and
  * the entry by the rules of a record's entry (doc/FORMATS.md section 5). */
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +142,36 @@ static bool role_may(const char *role, enum ev_type t)
 	       (t == EV_FLAG && strcmp(role, "admin") == 0);
 }
 
+/* v's text as cJSON prints it when v is a whole number of magnitude below
+ * 10^15 and not -0 ("%1.15g" writes such a number as its digits, and
+ * "%d" too where cJSON takes it), into b[cap] at *len; false for any
+ * other value, left to cJSON's print. printf's "%1.15g" and the read
+ * back that checks it were a twentieth of a line's work. */
+static bool put_whole(const cJSON *v, char *b, size_t cap, size_t *len)
+{
+	char t[24];
+	size_t k = sizeof(t);
+	double d = v->valuedouble;
+	uint64_t u;
+
+	if (!cJSON_IsNumber(v) || !(d > -1e15 && d < 1e15) || d != (double)(int64_t)d ||
+	    (d == 0 && signbit(d)))
+		return false;
+	u = d < 0 ? (uint64_t)(-(int64_t)d) : (uint64_t)(int64_t)d;
+	do {
+		t[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (d < 0)
+		t[--k] = '-';
+	if (cap - *len <= sizeof(t) - k)
+		return false;
+	memcpy(b + *len, t + k, sizeof(t) - k);
+	*len += sizeof(t) - k;
+	b[*len] = '\0';
+	return true;
+}
+
 /* The entry's text: an object of the members of root named in members
  * (those present, in that order), each printed by cJSON
  * (cJSON_PrintPreallocated), so the bytes are those cJSON_PrintUnformatted
@@ -169,6 +201,8 @@ static char *entry_text(const cJSON *root, const char *const *members, size_t n)
 			ok = hc_json_put_str(b, cap, &len, members[i]) && cap - len > 8;
 			if (ok) {
 				b[len++] = ':';
+				if (put_whole(v, b, cap, &len))
+					continue;
 				ok = cJSON_PrintPreallocated(v, b + len, (int)(cap - len), false);
 			}
 			if (ok)
