@@ -283,7 +283,7 @@ static void fire(struct verdict *v, enum hc_status sev, const char *why)
 		if (strcmp(v->why[i], why) == 0)
 			return;
 	if (v->nwhy < HC_MAX_WHY)
-		(void)snprintf(v->why[v->nwhy++], HC_WHY_LEN, "%s", why);
+		hc_copy(v->why[v->nwhy++], HC_WHY_LEN, why);
 }
 
 /* The CST calendar day of t as the number YYYYMMDD. */
@@ -441,8 +441,8 @@ hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
 	    (!risk && (err = check_travel_known(p, rec, now)) != HC_OK))
 		return err;
 	if (rec->premasked) {
-		(void)snprintf(name, sizeof(name), "%s", rec->mname); /* same sizes */
-		(void)snprintf(id, sizeof(id), "%s", rec->mid);
+		hc_copy(name, sizeof(name), rec->mname); /* same sizes */
+		hc_copy(id, sizeof(id), rec->mid);
 	} else if ((err = hc_mask_name(rec->name, name, sizeof(name))) != HC_OK ||
 		   (err = hc_mask_id(rec->id, id, sizeof(id))) != HC_OK) {
 		hc_set_detail("person cannot be masked");
@@ -529,20 +529,19 @@ hc_err hc__policy_decide(const struct hc_policy *p, const struct hc_record *rec,
 
 	c->v = 1;
 	c->st = v.st;
-	(void)snprintf(c->pol, sizeof(c->pol), "%s", p->id);
+	hc_copy(c->pol, sizeof(c->pol), p->id);
 	memcpy(c->why, v.why, sizeof(c->why));
 	c->nwhy = v.nwhy;
 	memcpy(c->name, name, sizeof(c->name));
 	memcpy(c->id, id, sizeof(c->id));
 	c->has_nat = last != NULL;
 	c->nat_at = last ? last->at : 0;
-	(void)snprintf(c->nat_res, sizeof(c->nat_res), "%s",
-		       last ? (last->positive ? "pos" : "neg") : "");
+	hc_copy(c->nat_res, sizeof(c->nat_res), last ? (last->positive ? "pos" : "neg") : "");
 	c->has_vac = rec->nvac > 0;
 	c->vac_doses = doses;
 	c->vac_at = vac_at;
 	c->has_trv = risk != NULL;
-	(void)snprintf(c->trv_risk, sizeof(c->trv_risk), "%s", risk ? trv : "");
+	hc_copy(c->trv_risk, sizeof(c->trv_risk), risk ? trv : "");
 	c->iat = c->nbf = now;
 	c->has_nbf = true;
 	c->exp = exp;

@@ -35,6 +35,14 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+void hc_copy(char *out, size_t outsz, const char *s)
+{
+	size_t n = strnlen(s, outsz - 1);
+
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 bool hc_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -67,10 +67,23 @@ static hc_err merged_inputs(const char *stored, const struct ev *e, char **out)
 
 		if (!(*out = malloc(n)))
 			return HC_ERR_NOMEM;
-		if (e->type == EV_FLAG && !e->set)
-			(void)snprintf(*out, n, "{}");
-		else
-			(void)snprintf(*out, n, "{\"%s\":[%s]}", member, e->json);
+		if (e->type == EV_FLAG && !e->set) {
+			memcpy(*out, "{}", 3);
+		} else {
+			/* {"member":[entry]}: n holds it (not printf: a line's cost) */
+			size_t k = strlen(member), j = strlen(e->json);
+			char *o = *out;
+
+			*o++ = '{';
+			*o++ = '"';
+			memcpy(o, member, k);
+			o += k;
+			memcpy(o, "\":[", 3);
+			o += 3;
+			memcpy(o, e->json, j);
+			o += j;
+			memcpy(o, "]}", 3);
+		}
 		return HC_OK;
 	}
 	if (hc_json_parse(stored, strlen(stored), &all) != HC_OK) {

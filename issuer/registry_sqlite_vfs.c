@@ -258,6 +258,13 @@ static int registered = SQLITE_ERROR;
 
 static void vfs_register(void)
 {
+	/* Before SQLite initializes (sqlite3_vfs_find does): no count of its
+	 * memory, which takes a mutex shared by every connection at each
+	 * malloc and free (a few percent of the registry writer's CPU, some
+	 * of it waiting on the upload threads' reads). Nothing here reads
+	 * sqlite3_memory_used or sets a heap limit. A process that started
+	 * SQLite before (a test) keeps its setting: SQLITE_MISUSE, ignored. */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (!(real_vfs = sqlite3_vfs_find(NULL)))
 		return;
 	vfs = *real_vfs;

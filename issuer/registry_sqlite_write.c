@@ -430,8 +430,8 @@ static hc_err apply(struct conn *c, struct chain *ch, const struct reg_change *x
 	 * in an event may have none). */
 	if (!p->exists || (!p->name[0] && x->name && *x->name)) {
 		renamed = true;
-		(void)snprintf(p->name, sizeof(p->name), "%s", x->name ? x->name : "");
-		(void)snprintf(p->id, sizeof(p->id), "%s", x->id ? x->id : "");
+		hc_copy(p->name, sizeof(p->name), x->name ? x->name : "");
+		hc_copy(p->id, sizeof(p->id), x->id ? x->id : "");
 	}
 	old = p->st;
 	restatus = x->has_status && old != (int64_t)x->st;

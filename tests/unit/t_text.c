@@ -1,4 +1,4 @@
-/* t_text.c: the display filter: the characters it must neutralise, one per
+/* t_text.c: hc_copy against snprintf; the display filter: the characters it must neutralise, one per
  * case, and its whole table against Python's unicodedata (through
  * tests/tools/unicode_hidden.py --ranges) when python3 is there. */
 #include <stdio.h>
@@ -163,8 +163,26 @@ static void against_python(void)
 	t_end();
 }
 
+/* hc_copy writes what snprintf(out, n, "%s", s) writes. */
+static void copies(void)
+{
+	static const char *const v[] = {"", "a", "abc", "abcd", "abcdefgh", "张三"};
+	char a[8], b[8];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		for (size_t n = 1; n <= sizeof(a); n++) {
+			memset(a, 'x', sizeof(a));
+			memset(b, 'x', sizeof(b));
+			hc_copy(a, n, v[i]);
+			(void)snprintf(b, n, "%s", v[i]);
+			if (memcmp(a, b, sizeof(a)) != 0)
+				t_fail(__FILE__, __LINE__, "hc_copy(%zu, \"%s\")", n, v[i]);
+		}
+}
+
 void t_main(void)
 {
+	RUN(copies);
 	cases();
 	against_python();
 }
