@@ -37,7 +37,11 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 
 void hc_copy(char *out, size_t outsz, const char *s)
 {
-	size_t n = strnlen(s, outsz - 1);
+	size_t n;
+
+	if (!outsz)
+		return; /* as snprintf: nothing written */
+	n = strnlen(s, outsz - 1);
 
 	memcpy(out, s, n);
 	out[n] = '\0';
