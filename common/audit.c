@@ -34,9 +34,9 @@ hc_err hc_audit_head_sign(struct hc_privkey *k, const char *iss, int64_t seq,
 		return err;
 	(void)snprintf(tail, sizeof(tail),
 		       ",\"seq\":%" PRId64 ",\"hash\":\"%s\",\"at\":%" PRId64 "}", seq, h, at);
-	if (!hc__audit_put_raw(buf, sizeof(buf), &len, "{\"iss\":") ||
+	if (!hc_append(buf, sizeof(buf), &len, "{\"iss\":") ||
 	    !hc_json_put_str(buf, sizeof(buf), &len, iss) ||
-	    !hc__audit_put_raw(buf, sizeof(buf), &len, tail)) {
+	    !hc_append(buf, sizeof(buf), &len, tail)) {
 		hc_set_detail("audit head: iss too long");
 		return HC_ERR_INVALID_ARG;
 	}

@@ -38,17 +38,6 @@ bool hc__audit_text_ok(const char *s)
 	return true;
 }
 
-bool hc__audit_put_raw(char *buf, size_t cap, size_t *len, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= cap - *len)
-		return false;
-	memcpy(buf + *len, s, n + 1);
-	*len += n;
-	return true;
-}
-
 /* s (checked by hc__audit_text_ok: no control character) as a JSON
  * string: only '"' and '\\' are escaped, which is what cJSON's print
  * (hc_json_put_str) writes for such text, byte for byte, without its
@@ -117,7 +106,7 @@ static bool put_member(char *buf, size_t cap, size_t *len, const char *name, con
 	buf[(*len)++] = '"';
 	buf[(*len)++] = ':';
 	buf[*len] = '\0';
-	return s ? put_text(buf, cap, len, s) : hc__audit_put_raw(buf, cap, len, "null");
+	return s ? put_text(buf, cap, len, s) : hc_append(buf, cap, len, "null");
 }
 
 hc_err hc_audit_entry_encode(const struct hc_audit_entry *e, char **line, size_t *n)
@@ -156,24 +145,24 @@ hc_err hc_audit_entry_encode(const struct hc_audit_entry *e, char **line, size_t
 		return err;
 	if (!(buf = malloc(LINE_BUF)))
 		return HC_ERR_NOMEM;
-	ok = hc__audit_put_raw(buf, LINE_BUF, &len, "{\"seq\":") &&
-	     hc__audit_put_raw(buf, LINE_BUF, &len, decimal(e->seq, num)) &&
-	     hc__audit_put_raw(buf, LINE_BUF, &len, ",\"at\":") &&
-	     hc__audit_put_raw(buf, LINE_BUF, &len, decimal(e->at, num)) &&
+	ok = hc_append(buf, LINE_BUF, &len, "{\"seq\":") &&
+	     hc_append(buf, LINE_BUF, &len, decimal(e->seq, num)) &&
+	     hc_append(buf, LINE_BUF, &len, ",\"at\":") &&
+	     hc_append(buf, LINE_BUF, &len, decimal(e->at, num)) &&
 	     put_member(buf, LINE_BUF, &len, "actor", e->actor) &&
 	     put_member(buf, LINE_BUF, &len, "action", e->action) &&
 	     put_member(buf, LINE_BUF, &len, "person", e->person) &&
 	     put_member(buf, LINE_BUF, &len, "from", e->from) &&
 	     put_member(buf, LINE_BUF, &len, "to", e->to) &&
-	     hc__audit_put_raw(buf, LINE_BUF, &len, ",\"why\":[");
+	     hc_append(buf, LINE_BUF, &len, ",\"why\":[");
 	for (size_t i = 0; ok && i < e->nwhy; i++)
-		ok = (i == 0 || hc__audit_put_raw(buf, LINE_BUF, &len, ",")) &&
+		ok = (i == 0 || hc_append(buf, LINE_BUF, &len, ",")) &&
 		     put_text(buf, LINE_BUF, &len, e->why[i]);
-	ok = ok && hc__audit_put_raw(buf, LINE_BUF, &len, "]") &&
+	ok = ok && hc_append(buf, LINE_BUF, &len, "]") &&
 	     put_member(buf, LINE_BUF, &len, "cause", e->cause) &&
 	     put_member(buf, LINE_BUF, &len, "jti", e->jti) &&
 	     put_member(buf, LINE_BUF, &len, "prev", prev) &&
-	     hc__audit_put_raw(buf, LINE_BUF, &len, "}");
+	     hc_append(buf, LINE_BUF, &len, "}");
 	if (!ok || len > HC_MAX_AUDIT_LINE) {
 		hc_set_detail("audit entry %" PRId64 ": longer than %d bytes", e->seq,
 			      HC_MAX_AUDIT_LINE);

@@ -10,7 +10,5 @@
 
 /* Valid UTF-8 without control characters (C0, DEL, C1). */
 bool hc__audit_text_ok(const char *s);
-/* Appends s at buf + *len, NUL-terminated; false when it does not fit in cap. */
-bool hc__audit_put_raw(char *buf, size_t cap, size_t *len, const char *s);
 
 #endif

@@ -198,6 +198,9 @@ bool hc_utf8_valid(const char *s, size_t n);
  * printf's cost (some 600 instructions a call, several a line of
  * /v1/events). */
 void hc_copy(char *out, size_t outsz, const char *s);
+/* Appends s at buf + *len (NUL-terminated) and advances *len; false when
+ * it does not fit in cap (nothing written then). */
+bool hc_append(char *buf, size_t cap, size_t *len, const char *s);
 /* Copies s into out for display: every character of Unicode categories Cc
  * (C0, DEL, C1), Cf (bidi controls, zero-width and other invisible format
  * characters, tags), Zl and Zp, and invalid UTF-8, become U+FFFD. The one

@@ -46,6 +46,10 @@ hc_err hc_json_num_int(const cJSON *item, int64_t min, int64_t max, int64_t *out
  * advances *len; false when it does not fit in cap (with 5 bytes to spare,
  * as cJSON asks). */
 bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s);
+/* The same for s of n bytes that the caller knows JSON does not escape
+ * (no '"', '\\' nor control character): copied between its quotes,
+ * without the scan for them. */
+bool hc_json_put_plain(char *buf, size_t cap, size_t *len, const char *s, size_t n);
 /* Serialises compactly into a malloc'd string. */
 hc_err hc_json_print(const cJSON *item, char **out) HC_WUR;
 

@@ -528,6 +528,18 @@ hc_err hc_json_arr(const cJSON *obj, const char *name, bool required, const cJSO
 static const char json_esc[] = "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
 			       "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f";
 
+bool hc_json_put_plain(char *buf, size_t cap, size_t *len, const char *s, size_t n)
+{
+	if (*len >= cap || n + 4 > cap - *len) /* cJSON's test: quotes, NUL and 1 */
+		return false;
+	buf[*len] = '"';
+	memcpy(buf + *len + 1, s, n);
+	buf[*len + 1 + n] = '"';
+	buf[*len + 2 + n] = '\0';
+	*len += n + 2;
+	return true;
+}
+
 bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s)
 {
 	cJSON item;
@@ -540,16 +552,8 @@ bool hc_json_put_str(char *buf, size_t cap, size_t *len, const char *s)
 	 * cJSON prints for it, without its pass to size the escapes and
 	 * another to copy. */
 	n = s ? strcspn(s, json_esc) : 0;
-	if (s && !s[n]) {
-		if (n + 4 > cap - *len) /* cJSON's test: quotes, NUL and 1 */
-			return false;
-		buf[*len] = '"';
-		memcpy(buf + *len + 1, s, n);
-		buf[*len + 1 + n] = '"';
-		buf[*len + 2 + n] = '\0';
-		*len += n + 2;
-		return true;
-	}
+	if (s && !s[n])
+		return hc_json_put_plain(buf, cap, len, s, n);
 	memset(&item, 0, sizeof(item));
 	item.type = cJSON_String | cJSON_IsReference;
 	item.valuestring = (char *)(uintptr_t)s; /* NOLINT(performance-no-int-to-ptr): only read */

@@ -47,6 +47,17 @@ void hc_copy(char *out, size_t outsz, const char *s)
 	out[n] = '\0';
 }
 
+bool hc_append(char *buf, size_t cap, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= cap - *len)
+		return false;
+	memcpy(buf + *len, s, n + 1);
+	*len += n;
+	return true;
+}
+
 bool hc_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -218,19 +218,6 @@ static char *entry_text(const cJSON *root, const char *const *members, size_t n)
 	return NULL;
 }
 
-/* Appends t to b[cap] at *len (NUL-terminated); false when it does not
- * fit. What snprintf's "%s" did here, without printf's cost. */
-static bool put(char *b, size_t cap, size_t *len, const char *t)
-{
-	size_t n = strlen(t);
-
-	if (n >= cap - *len)
-		return false;
-	memcpy(b + *len, t, n + 1);
-	*len += n;
-	return true;
-}
-
 /* Checks one line into e: its event id, type, role, person and entry. */
 void ev_parse_line(struct evp_mac_ctx_st *mac, const struct caller *who, const char *p,
 		   size_t n, struct ev *e)
@@ -372,12 +359,12 @@ void ev_parse_line(struct evp_mac_ctx_st *mac, const struct caller *who, const c
 			ok = false;
 		}
 		if (ok && e->type != EV_VISIT)
-			ok = put(rtext, cap, &len, "},\"") &&
-			     put(rtext, cap, &len, ev_type_kinds[t]) &&
-			     put(rtext, cap, &len, "\":[") && put(rtext, cap, &len, text) &&
-			     put(rtext, cap, &len, "]}");
+			ok = hc_append(rtext, cap, &len, "},\"") &&
+			     hc_append(rtext, cap, &len, ev_type_kinds[t]) &&
+			     hc_append(rtext, cap, &len, "\":[") && hc_append(rtext, cap, &len, text) &&
+			     hc_append(rtext, cap, &len, "]}");
 		else if (ok)
-			ok = put(rtext, cap, &len, "}}");
+			ok = hc_append(rtext, cap, &len, "}}");
 		err = ok ? hc_record_parse(rtext, len, &r) : HC_ERR_NOMEM;
 		OPENSSL_cleanse(rtext, cap);
 		free(rtext);

@@ -20,23 +20,11 @@
 #define PNG_SCALE 6
 #define QR_MARGIN 4
 
-/* Appends the literal text t at b + *len, within cap. */
-static bool put_lit(char *b, size_t cap, size_t *len, const char *t)
-{
-	size_t n = strlen(t);
-
-	if (n >= cap - *len)
-		return false;
-	memcpy(b + *len, t, n + 1);
-	*len += n;
-	return true;
-}
-
 /* Appends the literal name (a member name and its punctuation) and s as
  * a JSON string, escaped by cJSON. */
 static bool put_str(char *b, size_t cap, size_t *len, const char *name, const char *s)
 {
-	return put_lit(b, cap, len, name) && hc_json_put_str(b, cap, len, s);
+	return hc_append(b, cap, len, name) && hc_json_put_str(b, cap, len, s);
 }
 
 /* The literal name and the QR text s between quotes, as put_str would
@@ -45,23 +33,14 @@ static bool put_str(char *b, size_t cap, size_t *len, const char *name, const ch
  * and some 1,100 bytes long. */
 static bool put_qr(char *b, size_t cap, size_t *len, const char *name, const char *s)
 {
-	size_t n = strlen(s);
-
-	if (!put_lit(b, cap, len, name) || n + 3 > cap - *len)
-		return false;
-	b[*len] = '"';
-	memcpy(b + *len + 1, s, n);
-	b[*len + 1 + n] = '"';
-	b[*len + 2 + n] = '\0';
-	*len += n + 2;
-	return true;
+	return hc_append(b, cap, len, name) && hc_json_put_plain(b, cap, len, s, strlen(s));
 }
 
 static bool put_int(char *b, size_t cap, size_t *len, const char *name, int64_t v)
 {
 	int r;
 
-	if (!put_lit(b, cap, len, name))
+	if (!hc_append(b, cap, len, name))
 		return false;
 	r = snprintf(b + *len, cap - *len, "%lld", (long long)v);
 	if (r < 0 || (size_t)r >= cap - *len)
@@ -90,7 +69,7 @@ static char *code_json(const struct code_view *v, const char *qr, const char *sv
 	if (!(b = malloc(cap)))
 		return NULL;
 	ok = put_str(b, cap, &len, "{\"status\":", hc_status_name(v->st)) &&
-	     put_lit(b, cap, &len, ",\"why\":[");
+	     hc_append(b, cap, &len, ",\"why\":[");
 	for (size_t i = 0; ok && i < v->nwhy; i++)
 		ok = put_str(b, cap, &len, i ? "," : "", v->why[i]);
 	ok = ok && put_str(b, cap, &len, "],\"policy\":", v->pol) &&
@@ -99,7 +78,7 @@ static char *code_json(const struct code_view *v, const char *qr, const char *sv
 	     put_str(b, cap, &len, ",\"person\":{\"name\":", v->name) &&
 	     put_str(b, cap, &len, ",\"id\":", v->id) && put_qr(b, cap, &len, "},\"qr\":", qr) &&
 	     put_str(b, cap, &len, ",\"jws\":", v->jws) &&
-	     (!svg || put_str(b, cap, &len, ",\"svg\":", svg)) && put_lit(b, cap, &len, "}");
+	     (!svg || put_str(b, cap, &len, ",\"svg\":", svg)) && hc_append(b, cap, &len, "}");
 	if (!ok) {
 		free(b);
 		return NULL;
