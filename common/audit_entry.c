@@ -72,26 +72,6 @@ static bool put_text(char *buf, size_t cap, size_t *len, const char *s)
 	return true;
 }
 
-/* v in decimal (as printf's PRId64 writes it; |v| <= HC_AUDIT_MAX_INT)
- * into num[24]; returns num. */
-static const char *decimal(int64_t v, char num[24])
-{
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	char t[24];
-	size_t k = 0, o = 0;
-
-	do {
-		t[k++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		num[o++] = '-';
-	while (k)
-		num[o++] = t[--k];
-	num[o] = '\0';
-	return num;
-}
-
 /* ,"name":value with value a JSON string, or null when s is NULL. */
 static bool put_member(char *buf, size_t cap, size_t *len, const char *name, const char *s)
 {
@@ -146,9 +126,9 @@ hc_err hc_audit_entry_encode(const struct hc_audit_entry *e, char **line, size_t
 	if (!(buf = malloc(LINE_BUF)))
 		return HC_ERR_NOMEM;
 	ok = hc_append(buf, LINE_BUF, &len, "{\"seq\":") &&
-	     hc_append(buf, LINE_BUF, &len, decimal(e->seq, num)) &&
+	     hc_append(buf, LINE_BUF, &len, hc_decimal(e->seq, num)) &&
 	     hc_append(buf, LINE_BUF, &len, ",\"at\":") &&
-	     hc_append(buf, LINE_BUF, &len, decimal(e->at, num)) &&
+	     hc_append(buf, LINE_BUF, &len, hc_decimal(e->at, num)) &&
 	     put_member(buf, LINE_BUF, &len, "actor", e->actor) &&
 	     put_member(buf, LINE_BUF, &len, "action", e->action) &&
 	     put_member(buf, LINE_BUF, &len, "person", e->person) &&

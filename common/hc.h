@@ -201,6 +201,9 @@ void hc_copy(char *out, size_t outsz, const char *s);
 /* Appends s at buf + *len (NUL-terminated) and advances *len; false when
  * it does not fit in cap (nothing written then). */
 bool hc_append(char *buf, size_t cap, size_t *len, const char *s);
+/* v in decimal, as printf's "%lld" writes it, into num[24] (NUL-terminated);
+ * returns num. */
+const char *hc_decimal(int64_t v, char num[24]);
 /* Copies s into out for display: every character of Unicode categories Cc
  * (C0, DEL, C1), Cf (bidi controls, zero-width and other invisible format
  * characters, tags), Zl and Zp, and invalid UTF-8, become U+FFFD. The one

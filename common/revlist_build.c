@@ -248,15 +248,10 @@ static int rev_cmp(const void *a, const void *b)
 static char *put_int(char *p, int64_t v)
 {
 	char d[24];
-	size_t n = 0;
+	size_t n = strlen(hc_decimal(v, d));
 
-	do {
-		d[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	while (n > 0)
-		*p++ = d[--n];
-	return p;
+	memcpy(p, d, n);
+	return p + n;
 }
 
 static char *put_str(char *p, const char *s, size_t n)

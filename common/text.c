@@ -58,6 +58,24 @@ bool hc_append(char *buf, size_t cap, size_t *len, const char *s)
 	return true;
 }
 
+const char *hc_decimal(int64_t v, char num[24])
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char t[24];
+	size_t k = 0, o = 0;
+
+	do {
+		t[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		num[o++] = '-';
+	while (k)
+		num[o++] = t[--k];
+	num[o] = '\0';
+	return num;
+}
+
 bool hc_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

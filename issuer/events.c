@@ -392,16 +392,11 @@ static bool result_add(struct results *r, const struct ev *e)
 	 * wants 5 to spare */
 	size_t need = 160 + 6 * strlen(e->event) + 6 * strlen(e->reason);
 	char num[24];
-	size_t k = sizeof(num) - 1, line = e->line;
 
 	if (!results_room(r, need))
 		return false;
-	num[k] = '\0';
-	do {
-		num[--k] = (char)('0' + line % 10);
-		line /= 10;
-	} while (line && k);
-	if (!result_lit(r, r->len ? ",{\"line\":" : "{\"line\":") || !result_lit(r, num + k))
+	if (!result_lit(r, r->len ? ",{\"line\":" : "{\"line\":") ||
+	    !result_lit(r, hc_decimal((int64_t)e->line, num)))
 		return false;
 	if ((e->event[0] && (!result_lit(r, ",\"event\":") ||
 			     !hc_json_put_str(r->b, r->cap, &r->len, e->event))) ||

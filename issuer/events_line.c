@@ -150,26 +150,12 @@ static bool role_may(const char *role, enum ev_type t)
 static bool put_whole(const cJSON *v, char *b, size_t cap, size_t *len)
 {
 	char t[24];
-	size_t k = sizeof(t);
 	double d = v->valuedouble;
-	uint64_t u;
 
 	if (!cJSON_IsNumber(v) || !(d > -1e15 && d < 1e15) || d != (double)(int64_t)d ||
 	    (d == 0 && signbit(d)))
 		return false;
-	u = d < 0 ? (uint64_t)(-(int64_t)d) : (uint64_t)(int64_t)d;
-	do {
-		t[--k] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (d < 0)
-		t[--k] = '-';
-	if (cap - *len <= sizeof(t) - k)
-		return false;
-	memcpy(b + *len, t + k, sizeof(t) - k);
-	*len += sizeof(t) - k;
-	b[*len] = '\0';
-	return true;
+	return hc_append(b, cap, len, hc_decimal((int64_t)d, t));
 }
 
 /* The entry's text: an object of the members of root named in members

@@ -1,4 +1,4 @@
-/* t_text.c: hc_copy against snprintf; the display filter: the characters it must neutralise, one per
+/* t_text.c: hc_copy and hc_decimal against snprintf; the display filter: the characters it must neutralise, one per
  * case, and its whole table against Python's unicodedata (through
  * tests/tools/unicode_hidden.py --ranges) when python3 is there. */
 #include <stdio.h>
@@ -180,9 +180,34 @@ static void copies(void)
 		}
 }
 
+/* hc_decimal writes what snprintf(num, 24, "%lld", v) writes. */
+static void decimals(void)
+{
+	int64_t v[] = {0, 1, -1, 9, 10, -10, 99, 100, 1796157477, -1796157477,
+		       (int64_t)9007199254740991, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+	char a[24], b[24];
+	uint64_t x = 0x9e3779b97f4a7c15u;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) + 1000; i++) {
+		int64_t y;
+
+		if (i < sizeof(v) / sizeof(v[0])) {
+			y = v[i];
+		} else {
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			y = (int64_t)x >> (i % 64);
+		}
+
+		(void)snprintf(b, sizeof(b), "%lld", (long long)y);
+		if (hc_decimal(y, a) != a || strcmp(a, b) != 0)
+			t_fail(__FILE__, __LINE__, "hc_decimal(%s) gave %s", b, a);
+	}
+}
+
 void t_main(void)
 {
 	RUN(copies);
+	RUN(decimals);
 	cases();
 	against_python();
 }
