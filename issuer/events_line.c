@@ -372,6 +372,12 @@ void ev_parse_line(struct evp_mac_ctx_st *mac, const struct caller *who, const c
 		ev_reject(e, false, "the name or id cannot be masked");
 		goto out;
 	}
+	/* The inputs of a person first seen: {KIND:[entry]}, or {} for a
+	 * flag cleared (merged_inputs). */
+	if (e->type == EV_FLAG && !e->set)
+		e->has_one = true; /* e->one zeroed: no entry, no flag */
+	else if (e->type != EV_VISIT)
+		e->has_one = hc_record_one_of(r, &e->one) == HC_OK;
 	e->named = named;
 	if (has_case)
 		(void)snprintf(e->cause, sizeof(e->cause), "%s case %s", e->event, casebuf);
