@@ -448,6 +448,15 @@ hc_err hc_json_num_int(const cJSON *item, int64_t min, int64_t max, int64_t *out
 	return HC_OK;
 }
 
+bool hc_json_reads_back(const cJSON *v)
+{
+	if (cJSON_IsString(v) || cJSON_IsBool(v) || cJSON_IsNull(v))
+		return true;
+	/* digits (no fraction, exponent or -0) below 10^15: exact, and
+	 * printed as those digits */
+	return cJSON_IsNumber(v) && !(v->type & NOT_WHOLE) && fabs(v->valuedouble) < 1e15;
+}
+
 hc_err hc_json_int(const cJSON *obj, const char *name, bool required, int64_t min,
 		   int64_t max, int64_t *out, bool *present)
 {
