@@ -42,6 +42,11 @@ hc_err hc_json_arr(const cJSON *obj, const char *name, bool required, const cJSO
 /* An integer in [min, max], written as digits in the text: a number with a
  * fraction or an exponent (1.0, 1e9) or -0 is HC_ERR_JSON_INT. */
 hc_err hc_json_num_int(const cJSON *item, int64_t min, int64_t max, int64_t *out) HC_WUR;
+/* Whether v (from hc_json_parse) is what hc_json_parse gives for the
+ * text cJSON (or hc_json_put_str) prints for it, type bits included,
+ * known without printing: a string, true, false, null, or a number
+ * written as digits of magnitude below 10^15. */
+bool hc_json_reads_back(const cJSON *v);
 /* Appends s as a JSON string (quoted, escaped as cJSON does) at buf + *len and
  * advances *len; false when it does not fit in cap (with 5 bytes to spare,
  * as cJSON asks). */

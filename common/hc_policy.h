@@ -75,6 +75,22 @@ void hc_record_free(struct hc_record *r);
  * HC_ERR_INVALID_ARG otherwise); no birth date is checked. */
 hc_err hc_record_parse_inputs(const char *json, size_t n, const char *masked_name,
 			      const char *masked_id, struct hc_record **out) HC_WUR;
+/* A record's entries when they are at most one (an events line's), kept
+ * small (a record is some 18 KiB) so that a person first seen in the line
+ * gets their record of inputs from it (hc_record_of_one) instead of from
+ * the entry's text parsed once more. */
+struct hc_record_one {
+	int kind;            /* 0 none, 1 nat, 2 vaccinations, 3 travel, 4 visits */
+	int64_t v[3];        /* the entry's parsed values */
+	unsigned flags;
+};
+/* r's entries into *o (HC_ERR_INVALID_ARG when it has more than one). */
+hc_err hc_record_one_of(const struct hc_record *r, struct hc_record_one *o) HC_WUR;
+/* The record hc_record_parse_inputs gives for {KIND:[the entry]} (or
+ * {} with no entry, flags as in o) with the same masked name and id,
+ * checked as it checks them. */
+hc_err hc_record_of_one(const struct hc_record_one *o, const char *masked_name,
+			const char *masked_id, struct hc_record **out) HC_WUR;
 /* HC_OK when id is a valid GB 11643 identity number as a record's
  * person.id must be (HC_ERR_RECORD with a detail otherwise). */
 hc_err hc_person_id_check(const char *id) HC_WUR;

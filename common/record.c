@@ -460,6 +460,79 @@ hc_err hc_record_parse_inputs(const char *json, size_t n, const char *masked_nam
 	return record_parse(json, n, false, masked_name, masked_id, out);
 }
 
+hc_err hc_record_one_of(const struct hc_record *r, struct hc_record_one *o)
+{
+	if (!r || !o)
+		return HC_ERR_INVALID_ARG;
+	memset(o, 0, sizeof(*o));
+	if (r->nnat + r->nvac + r->ntrv + r->nvis > 1)
+		return HC_ERR_INVALID_ARG;
+	o->flags = r->flags;
+	if (r->nnat) {
+		o->kind = 1;
+		o->v[0] = r->nat[0].at;
+		o->v[1] = r->nat[0].positive;
+	} else if (r->nvac) {
+		o->kind = 2;
+		o->v[0] = r->vac[0].at;
+		o->v[1] = r->vac[0].dose;
+	} else if (r->ntrv) {
+		o->kind = 3;
+		o->v[0] = r->trv[0].region;
+		o->v[1] = r->trv[0].from;
+		o->v[2] = r->trv[0].end;
+	} else if (r->nvis) {
+		o->kind = 4;
+		o->v[0] = (int64_t)r->vis[0].venue; /* below 10^12 */
+		o->v[1] = r->vis[0].at;
+	}
+	return HC_OK;
+}
+
+hc_err hc_record_of_one(const struct hc_record_one *o, const char *masked_name,
+			const char *masked_id, struct hc_record **out)
+{
+	struct hc_record *r;
+
+	if (!out || !o || !masked_name || !masked_id || o->kind < 0 || o->kind > 4)
+		return HC_ERR_INVALID_ARG;
+	*out = NULL;
+	/* as hc_record_parse_inputs checks them */
+	if (!masked_ok(masked_name, sizeof(r->mname)) || !masked_ok(masked_id, sizeof(r->mid))) {
+		hc_set_detail("masked name or id is empty, too long or not text");
+		return HC_ERR_INVALID_ARG;
+	}
+	if ((r = record_new()) == NULL)
+		return HC_ERR_NOMEM;
+	r->premasked = true;
+	memcpy(r->mname, masked_name, strlen(masked_name) + 1);
+	memcpy(r->mid, masked_id, strlen(masked_id) + 1);
+	r->flags = o->flags;
+	switch (o->kind) {
+	case 1:
+		r->nat[0] = (struct hc__nat){.at = o->v[0], .positive = o->v[1] != 0};
+		r->nnat = 1;
+		break;
+	case 2:
+		r->vac[0] = (struct hc__vac){.at = o->v[0], .dose = o->v[1]};
+		r->nvac = 1;
+		break;
+	case 3:
+		r->trv[0] = (struct hc__span){.region = (uint32_t)o->v[0], .from = o->v[1],
+					      .end = o->v[2]};
+		r->ntrv = 1;
+		break;
+	case 4:
+		r->vis[0] = (struct hc__visit){.venue = (uint64_t)o->v[0], .at = o->v[1]};
+		r->nvis = 1;
+		break;
+	default:
+		break;
+	}
+	*out = r;
+	return HC_OK;
+}
+
 hc_err hc_person_id_check(const char *id)
 {
 	int birth;

@@ -145,12 +145,20 @@ static bool prepare(struct svc *s, const struct caller *who, int64_t now, bool f
 	char *merged = NULL;
 	hc_err err;
 
-	if ((err = merged_inputs(found ? st->p->inputs : NULL, e, &merged)) != HC_OK) {
-		ev_reject_err(e, true, "inputs", err);
-		return false;
+	if (!found && e->has_one) {
+		/* the record merged_inputs' text would parse to, kept from the
+		 * line's (svc_record_of_inputs' "-" for no name) */
+		err = hc_record_of_one(&e->one, e->named && e->mname[0] ? e->mname : "-",
+				       e->mid[0] ? e->mid : "-", &rec);
+	} else {
+		if ((err = merged_inputs(found ? st->p->inputs : NULL, e, &merged)) != HC_OK) {
+			ev_reject_err(e, true, "inputs", err);
+			return false;
+		}
+		err = svc_record_of_inputs(merged, e->named ? e->mname : st->p->name, e->mid,
+					   &rec);
+		free(merged);
 	}
-	err = svc_record_of_inputs(merged, e->named ? e->mname : st->p->name, e->mid, &rec);
-	free(merged);
 	if (err == HC_OK)
 		err = svc_policy_apply(s, rec, now, &c);
 	hc_record_free(rec);

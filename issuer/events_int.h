@@ -4,6 +4,7 @@
 #ifndef HC_EVENTS_INT_H
 #define HC_EVENTS_INT_H
 
+#include "hc_policy.h"
 #include "service.h"
 
 #define MAX_LINE 4096     /* bytes of one line */
@@ -26,6 +27,11 @@ struct ev {
 	char mname[128], mid[64];
 	bool named;
 	char *json;                    /* the input's entry, minified */
+	/* The record of inputs of a person first seen in this line, as
+	 * parsed with the line (has_one; not for a visit, whose line's
+	 * record holds no entry): the evaluation then parses nothing. */
+	bool has_one;
+	struct hc_record_one one;
 	char cause[EVENT_LEN + CASE_LEN + 16];
 	bool done;
 	enum verdict v;

@@ -1005,6 +1005,83 @@ static void test_inputs(void)
 	hc_policy_free(p);
 }
 
+/* hc_record_one: the record made of a line's one entry (hc_record_of_one)
+ * evaluates as hc_record_parse_inputs' of that entry alone, the person's
+ * birth date not kept (an entry before it is no fault of a masked record). */
+static void test_record_one(void)
+{
+	static const char *const entries[] = {
+		"",
+		NAT1("'2026-11-22T09:00:00+08:00'", "positive"),
+		NAT1("'2026-11-22T09:00:00+08:00'", "negative"),
+		",'vaccinations':[{'at':'2021-05-01','dose':3}]",
+		STAY("110105", "2026-11-20", "2026-11-20"),
+		",'visits':[{'venue':'330106-000042','at':'2026-11-20T12:00:00+08:00'}]",
+		FLAGS("'confirmed'"),
+		NAT1("'1980-01-01'", "negative"), /* before the person's birth */
+	};
+	struct hc_policy *p = policy(NULL);
+
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		char full[512], in[512], *f, *n;
+		struct hc_record *r = NULL, *a = NULL, *b = NULL;
+		struct hc_record_one one;
+		struct hc_claims x, y;
+		hc_err ea, eb;
+
+		(void)snprintf(full, sizeof(full), PERSON "%s}", entries[i]);
+		(void)snprintf(in, sizeof(in), "{%s}", entries[i][0] ? entries[i] + 1 : "");
+		f = q(full);
+		n = q(in);
+		CHECK_ERR(hc_record_parse(f, strlen(f), &r), HC_OK);
+		CHECK_ERR(hc_record_one_of(r, &one), HC_OK);
+		CHECK_ERR(hc_record_of_one(&one, "张*", "330***", &a), HC_OK);
+		CHECK_ERR(hc_record_parse_inputs(n, strlen(n), "张*", "330***", &b), HC_OK);
+		memset(&x, 0, sizeof(x));
+		memset(&y, 0, sizeof(y));
+		ea = a ? hc_policy_apply(p, a, risk, NOW, 0, &x) : HC_ERR_INVALID_ARG;
+		eb = b ? hc_policy_apply(p, b, risk, NOW, 0, &y) : HC_ERR_INVALID_ARG;
+		if (ea != HC_OK || eb != HC_OK || x.st != y.st || x.nwhy != y.nwhy ||
+		    x.exp != y.exp || strcmp(x.name, y.name) != 0 || strcmp(x.id, y.id) != 0 ||
+		    x.has_nat != y.has_nat || x.nat_at != y.nat_at ||
+		    strcmp(x.nat_res, y.nat_res) != 0 || x.has_vac != y.has_vac ||
+		    x.vac_doses != y.vac_doses || x.vac_at != y.vac_at || x.has_trv != y.has_trv ||
+		    strcmp(x.trv_risk, y.trv_risk) != 0)
+			t_fail(__FILE__, __LINE__, "entry %zu: %s/%s, %s against %s", i,
+			       hc_strerror(ea), hc_strerror(eb), hc_status_name(x.st),
+			       hc_status_name(y.st));
+		for (size_t k = 0; k < x.nwhy && k < y.nwhy; k++)
+			CHECK(strcmp(x.why[k], y.why[k]) == 0);
+		hc_record_free(r);
+		hc_record_free(a);
+		hc_record_free(b);
+		free(f);
+		free(n);
+	}
+	{
+		/* more than one entry has no hc_record_one; the masked identity is checked */
+		char *f = q(PERSON NAT1("1", "negative") FLAGS("'confirmed'") STAY("110105",
+			    "2026-11-20", "2026-11-20") "}");
+		char *g = q(PERSON ",'nat':[{'at':1,'result':'negative'},{'at':2,'result':'negative'}]}");
+		struct hc_record *r = NULL, *a = NULL;
+		struct hc_record_one one = {0};
+
+		CHECK_ERR(hc_record_parse(f, strlen(f), &r), HC_OK);
+		CHECK_ERR(hc_record_one_of(r, &one), HC_ERR_INVALID_ARG);
+		hc_record_free(r);
+		r = NULL;
+		CHECK_ERR(hc_record_parse(g, strlen(g), &r), HC_OK);
+		CHECK_ERR(hc_record_one_of(r, &one), HC_ERR_INVALID_ARG);
+		hc_record_free(r);
+		CHECK_ERR(hc_record_of_one(&one, "", "y", &a), HC_ERR_INVALID_ARG);
+		CHECK_ERR(hc_record_of_one(&one, "x", "a\nb", &a), HC_ERR_INVALID_ARG);
+		CHECK(a == NULL);
+		free(f);
+		free(g);
+	}
+	hc_policy_free(p);
+}
+
 /* Venue visits against the venues of a signed list's payload (NOW is
  * 2026-11-23T08:00+08:00). */
 #define VENUES "{'seq':7,'iat':'2026-11-23T06:00:00+08:00','areas':[" \
@@ -1175,6 +1252,7 @@ void t_main(void)
 	RUN(test_caps);
 	RUN(test_api);
 	RUN(test_inputs);
+	RUN(test_record_one);
 	RUN(test_venues);
 	test_venue_bad();
 	hc_risk_free(risk);
