@@ -22,6 +22,10 @@ struct held {
 	const char *inputs;       /* reg_person.inputs */
 	const char *body;         /* the JSON answer */
 	size_t bodylen;
+	/* the inputs parsed with name and id (hc_record_pack), so that a hit
+	 * applies the policy without parsing them again */
+	const void *rec;
+	size_t reclen;
 };
 
 /* Taken before the registry is read; held_put refuses an entry read
