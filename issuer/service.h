@@ -30,6 +30,7 @@ struct svc {
 	struct hc_policy *pol;
 	uint8_t id_secret[32];
 	struct evp_mac_ctx_st *idmac; /* HMAC-SHA256 keyed with id_secret, copied per use */
+	uint64_t idmac_gen;    /* tells this idmac's per-thread copies from another's */
 	int64_t max_validity;  /* the trust list's bound for iss, or the default */
 	struct publisher *publisher;
 	struct metrics m;
