@@ -38,15 +38,9 @@ static bool put_qr(char *b, size_t cap, size_t *len, const char *name, const cha
 
 static bool put_int(char *b, size_t cap, size_t *len, const char *name, int64_t v)
 {
-	int r;
+	char num[24];
 
-	if (!hc_append(b, cap, len, name))
-		return false;
-	r = snprintf(b + *len, cap - *len, "%lld", (long long)v);
-	if (r < 0 || (size_t)r >= cap - *len)
-		return false;
-	*len += (size_t)r;
-	return true;
+	return hc_append(b, cap, len, name) && hc_append(b, cap, len, hc_decimal(v, num));
 }
 
 /* The code object as JSON text, written directly (building it as cJSON
