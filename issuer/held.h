@@ -1,7 +1,7 @@
 /* held.h: a bounded in-memory cache of the JSON answer of POST /v1/codes
  * for a person whose held code was answered, keyed by person, with what it
- * takes to check that the code is still true (the stored inputs, the
- * masked name and id, status, expiry). The registry's writer tells the
+ * takes to check that the code is still true (the stored inputs, also
+ * parsed, the masked name and id, status, expiry). The registry's writer tells the
  * cache of every change (held_forget) after its commit and before any
  * caller of that change returns, so that a revoked or superseded code is
  * never answered from it. */
