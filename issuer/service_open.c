@@ -141,10 +141,9 @@ static void idmac_mine_free(const struct svc *s)
 	struct idmac_mine *t;
 
 	if (pthread_once(&idmac_once, idmac_key_make) != 0 || !idmac_key_ok ||
-	    !(t = pthread_getspecific(idmac_key)))
+	    !(t = pthread_getspecific(idmac_key)) || t->gen != s->idmac_gen)
 		return;
 	(void)pthread_setspecific(idmac_key, NULL);
-	(void)s;
 	idmac_mine_drop(t);
 }
 
