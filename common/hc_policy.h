@@ -91,6 +91,15 @@ hc_err hc_record_one_of(const struct hc_record *r, struct hc_record_one *o) HC_W
  * checked as it checks them. */
 hc_err hc_record_of_one(const struct hc_record_one *o, const char *masked_name,
 			const char *masked_id, struct hc_record **out) HC_WUR;
+/* A parsed record as a flat copy (its identity part, counts and only the
+ * entries counted), for a cache that keeps a record already parsed (the
+ * held codes' cache: parsing the stored inputs again was a sixth of a
+ * cached answer's instructions). hc_record_pack writes at most
+ * hc_record_packed_size(r) bytes; hc_record_unpack gives the same record
+ * back (HC_ERR_INVALID_ARG when p is not such a copy). */
+size_t hc_record_packed_size(const struct hc_record *r);
+void hc_record_pack(const struct hc_record *r, void *out);
+hc_err hc_record_unpack(const void *p, size_t n, struct hc_record **out) HC_WUR;
 /* HC_OK when id is a valid GB 11643 identity number as a record's
  * person.id must be (HC_ERR_RECORD with a detail otherwise). */
 hc_err hc_person_id_check(const char *id) HC_WUR;

@@ -533,6 +533,76 @@ hc_err hc_record_of_one(const struct hc_record_one *o, const char *masked_name,
 	return HC_OK;
 }
 
+/* The packed form: the identity part, the four counts and the flags, then
+ * each array's counted entries in turn. */
+struct packed_head {
+	size_t nnat, nvac, ntrv, nvis;
+	unsigned flags;
+};
+
+size_t hc_record_packed_size(const struct hc_record *r)
+{
+	return RECORD_HEAD + sizeof(struct packed_head) + r->nnat * sizeof(r->nat[0]) +
+	       r->nvac * sizeof(r->vac[0]) + r->ntrv * sizeof(r->trv[0]) +
+	       r->nvis * sizeof(r->vis[0]);
+}
+
+void hc_record_pack(const struct hc_record *r, void *out)
+{
+	const struct packed_head ph = {r->nnat, r->nvac, r->ntrv, r->nvis, r->flags};
+	uint8_t *o = out;
+
+	memcpy(o, r, RECORD_HEAD);
+	o += RECORD_HEAD;
+	memcpy(o, &ph, sizeof(ph));
+	o += sizeof(ph);
+	memcpy(o, r->nat, r->nnat * sizeof(r->nat[0]));
+	o += r->nnat * sizeof(r->nat[0]);
+	memcpy(o, r->vac, r->nvac * sizeof(r->vac[0]));
+	o += r->nvac * sizeof(r->vac[0]);
+	memcpy(o, r->trv, r->ntrv * sizeof(r->trv[0]));
+	o += r->ntrv * sizeof(r->trv[0]);
+	memcpy(o, r->vis, r->nvis * sizeof(r->vis[0]));
+}
+
+hc_err hc_record_unpack(const void *p, size_t n, struct hc_record **out)
+{
+	const uint8_t *i = p;
+	struct packed_head ph;
+	struct hc_record *r;
+
+	if (!out)
+		return HC_ERR_INVALID_ARG;
+	*out = NULL;
+	if (!p || n < RECORD_HEAD + sizeof(ph))
+		return HC_ERR_INVALID_ARG;
+	memcpy(&ph, i + RECORD_HEAD, sizeof(ph));
+	if (ph.nnat > HC__MAX_ENTRIES || ph.nvac > HC__MAX_ENTRIES ||
+	    ph.ntrv > HC__MAX_ENTRIES || ph.nvis > HC__MAX_ENTRIES ||
+	    n != RECORD_HEAD + sizeof(ph) + ph.nnat * sizeof(r->nat[0]) +
+			 ph.nvac * sizeof(r->vac[0]) + ph.ntrv * sizeof(r->trv[0]) +
+			 ph.nvis * sizeof(r->vis[0]))
+		return HC_ERR_INVALID_ARG;
+	if (!(r = record_new()))
+		return HC_ERR_NOMEM;
+	memcpy(r, i, RECORD_HEAD);
+	i += RECORD_HEAD + sizeof(ph);
+	r->nnat = ph.nnat;
+	r->nvac = ph.nvac;
+	r->ntrv = ph.ntrv;
+	r->nvis = ph.nvis;
+	r->flags = ph.flags;
+	memcpy(r->nat, i, ph.nnat * sizeof(r->nat[0]));
+	i += ph.nnat * sizeof(r->nat[0]);
+	memcpy(r->vac, i, ph.nvac * sizeof(r->vac[0]));
+	i += ph.nvac * sizeof(r->vac[0]);
+	memcpy(r->trv, i, ph.ntrv * sizeof(r->trv[0]));
+	i += ph.ntrv * sizeof(r->trv[0]);
+	memcpy(r->vis, i, ph.nvis * sizeof(r->vis[0]));
+	*out = r;
+	return HC_OK;
+}
+
 hc_err hc_person_id_check(const char *id)
 {
 	int birth;

@@ -14,14 +14,15 @@
 
 #define HELD_SETS 16384u           /* a power of two */
 #define HELD_WAYS 4
-#define HELD_BYTES (48u << 20)     /* about 20,000 answers of 2 KB */
+#define HELD_BYTES (60u << 20)     /* about 20,000 answers of 2 KB, with their
+				    * inputs and parsed record (0.6 KB) */
 #define HELD_MAX_ENTRY (64u << 10) /* a larger answer is not kept */
 
 struct entry {
 	char key[REG_KEY_LEN + 1];
 	uint64_t all;       /* the global generation when it was read */
 	size_t size;        /* of this block */
-	struct held h;      /* inputs and body point into data */
+	struct held h;      /* inputs, body and rec point into data */
 	char data[];
 };
 
@@ -135,6 +136,7 @@ struct held *held_get(struct held_cache *c, const char *key)
 			memcpy(h, &e->h, n);
 			h->inputs = (const char *)h + (e->h.inputs - (const char *)&e->h);
 			h->body = (const char *)h + (e->h.body - (const char *)&e->h);
+			h->rec = (const char *)h + ((const char *)e->h.rec - (const char *)&e->h);
 		}
 		break;
 	}
@@ -186,9 +188,10 @@ void held_put(struct held_cache *c, const char *key, struct held_ticket t, const
 	struct set *s = set_of(c, key);
 	struct entry *e, **slot = NULL;
 
-	if (strlen(key) != REG_KEY_LEN || h->bodylen > HELD_MAX_ENTRY || ni > HELD_MAX_ENTRY)
+	if (strlen(key) != REG_KEY_LEN || h->bodylen > HELD_MAX_ENTRY || ni > HELD_MAX_ENTRY ||
+	    h->reclen > HELD_MAX_ENTRY)
 		return;
-	size = sizeof(*e) + ni + h->bodylen + 1;
+	size = sizeof(*e) + ni + h->bodylen + 1 + h->reclen;
 	if (!(e = malloc(size)))
 		return;
 	memcpy(e->key, key, REG_KEY_LEN + 1);
@@ -198,8 +201,11 @@ void held_put(struct held_cache *c, const char *key, struct held_ticket t, const
 	memcpy(e->data, h->inputs, ni);
 	memcpy(e->data + ni, h->body, h->bodylen);
 	e->data[ni + h->bodylen] = '\0';
+	if (h->reclen)
+		memcpy(e->data + ni + h->bodylen + 1, h->rec, h->reclen);
 	e->h.inputs = e->data;
 	e->h.body = e->data + ni;
+	e->h.rec = e->data + ni + h->bodylen + 1;
 	pthread_mutex_lock(&s->mu);
 	/* A change (or a revocation) since the registry was read: the entry
 	 * may be older than the registry, and is not kept. */

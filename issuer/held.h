@@ -1,7 +1,7 @@
 /* held.h: a bounded in-memory cache of the JSON answer of POST /v1/codes
  * for a person whose held code was answered, keyed by person, with what it
- * takes to check that the code is still true (the stored inputs, the
- * masked name and id, status, expiry). The registry's writer tells the
+ * takes to check that the code is still true (the stored inputs, also
+ * parsed, the masked name and id, status, expiry). The registry's writer tells the
  * cache of every change (held_forget) after its commit and before any
  * caller of that change returns, so that a revoked or superseded code is
  * never answered from it. */
@@ -22,6 +22,10 @@ struct held {
 	const char *inputs;       /* reg_person.inputs */
 	const char *body;         /* the JSON answer */
 	size_t bodylen;
+	/* the inputs parsed with name and id (hc_record_pack), so that a hit
+	 * applies the policy without parsing them again */
+	const void *rec;
+	size_t reclen;
 };
 
 /* Taken before the registry is read; held_put refuses an entry read

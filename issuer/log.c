@@ -8,34 +8,49 @@
 
 #include "log.h"
 
-void log_msg(const char *fmt, ...)
+void log_line(const char *msg)
 {
 	/* the time as text, formatted again only when the second changes
 	 * (a line a request) */
 	static _Thread_local int64_t at = -1;
 	static _Thread_local char t[32];
-	char line[1024], msg[900];
+	char line[1024];
 	int64_t now = hc_now();
-	va_list ap;
-	int n;
+	size_t n = 0;
 
 	if (now != at) {
 		hc_time_format(now, t, sizeof(t));
 		at = now;
 	}
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap); /* a long message is cut */
-	va_end(ap);
-	n = snprintf(line, sizeof(line), "%s hc-issued: %s\n", t, msg);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line)) {
-		n = (int)sizeof(line) - 1;
+	/* "%s hc-issued: %s\n" of t and msg, cut to the line's size with its
+	 * newline kept, as snprintf would (without its cost: a line a request) */
+	if (!hc_append(line, sizeof(line), &n, t) || !hc_append(line, sizeof(line), &n, " hc-issued: ") ||
+	    !hc_append(line, sizeof(line), &n, msg) || !hc_append(line, sizeof(line), &n, "\n")) {
+		const char *parts[] = {t, " hc-issued: ", msg, "\n"};
+
+		n = 0;
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && n < sizeof(line) - 1; i++) {
+			size_t k = strnlen(parts[i], sizeof(line) - 1 - n);
+
+			memcpy(line + n, parts[i], k);
+			n += k;
+		}
 		line[n - 1] = '\n';
 	}
 	/* Nothing to do when the log itself cannot be written. */
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+	if (write(STDERR_FILENO, line, n) < 0)
 		return;
+}
+
+void log_msg(const char *fmt, ...)
+{
+	char msg[LOG_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap); /* a long message is cut */
+	va_end(ap);
+	log_line(msg);
 }
 
 hc_err log_open(const char *path)

@@ -5,8 +5,12 @@
 
 #include "hc.h"
 
-/* "TIME hc-issued: MESSAGE\n" in one write (lines from threads do not mix). */
+/* "TIME hc-issued: MESSAGE\n" in one write (lines from threads do not mix);
+ * a message is cut at LOG_MSG_MAX - 1 bytes. */
+#define LOG_MSG_MAX 900
 void log_msg(const char *fmt, ...) HC_PRINTF(1, 2);
+/* The same for a message already made (no longer than log_msg's). */
+void log_line(const char *msg);
 /* Points standard error at path (appending; created mode 0640). */
 hc_err log_open(const char *path) HC_WUR;
 

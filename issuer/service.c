@@ -260,7 +260,8 @@ static bool job_tries(struct svc_job *j, struct reply *r)
 			return true;
 		}
 		if (j->may_hold && found &&
-		    svc_held_reply(s, j->key, p, c, now, j->img, j->svg, j->cached ? &j->ticket : NULL, r))
+		    svc_held_reply(s, j->key, p, j->rec, c, now, j->img, j->svg,
+				   j->cached ? &j->ticket : NULL, r))
 			return true;
 		if (c->exp - c->iat > s->max_validity) {
 			reply_error(r, 500, "valid %lld s, the issuer's max_validity is %lld s",

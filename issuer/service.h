@@ -30,6 +30,7 @@ struct svc {
 	struct hc_policy *pol;
 	uint8_t id_secret[32];
 	struct evp_mac_ctx_st *idmac; /* HMAC-SHA256 keyed with id_secret, copied per use */
+	uint64_t idmac_gen;    /* tells this idmac's per-thread copies from another's */
 	int64_t max_validity;  /* the trust list's bound for iss, or the default */
 	struct publisher *publisher;
 	struct metrics m;
@@ -70,10 +71,11 @@ struct reg_person;
 bool svc_held_cached(struct svc *s, const char *key, struct reply *r);
 /* The answer of p's held code (p read after ticket t; t NULL: not kept
  * in the cache) when it still stands at now, c being the policy's over
- * p's inputs; true with the answer (or its error) in r. */
+ * rec, p's inputs parsed (svc_record_of_inputs); true with the answer
+ * (or its error) in r. */
 bool svc_held_reply(struct svc *s, const char *key, const struct reg_person *p,
-		    const struct hc_claims *c, int64_t now, enum image img, bool svg,
-		    const struct held_ticket *t, struct reply *r);
+		    const struct hc_record *rec, const struct hc_claims *c, int64_t now,
+		    enum image img, bool svg, const struct held_ticket *t, struct reply *r);
 /* A cache miss's plain JSON answer of key's held code from the registry,
  * without a job; false (nothing in r): anything else, for the job. */
 bool svc_held_read(struct svc *s, const char *key, struct reply *r);

@@ -38,15 +38,9 @@ static bool put_qr(char *b, size_t cap, size_t *len, const char *name, const cha
 
 static bool put_int(char *b, size_t cap, size_t *len, const char *name, int64_t v)
 {
-	int r;
+	char num[24];
 
-	if (!hc_append(b, cap, len, name))
-		return false;
-	r = snprintf(b + *len, cap - *len, "%lld", (long long)v);
-	if (r < 0 || (size_t)r >= cap - *len)
-		return false;
-	*len += (size_t)r;
-	return true;
+	return hc_append(b, cap, len, name) && hc_append(b, cap, len, hc_decimal(v, num));
 }
 
 /* The code object as JSON text, written directly (building it as cJSON
@@ -142,9 +136,11 @@ out:
 }
 
 /* The cached answer of key's held code (held.c) while it is still true
- * at now: not near its expiry, and the policy over the person's inputs,
- * with the risk-area list in force, gives its status. False: ask the
- * registry (which answers any error the same way). */
+ * at now: not near its expiry, and the policy over the person's inputs
+ * (as parsed when the entry was made: the same text, name and id parse
+ * to the same record), with the risk-area list in force, gives its
+ * status. False: ask the registry (which answers any error the same
+ * way). */
 bool svc_held_cached(struct svc *s, const char *key, struct reply *r)
 {
 	struct held *h = held_get(s->held, key);
@@ -157,8 +153,7 @@ bool svc_held_cached(struct svc *s, const char *key, struct reply *r)
 	if (!h)
 		return false;
 	memset(&c, 0, sizeof(c));
-	if (h->exp > now + HELD_MARGIN &&
-	    svc_record_of_inputs(h->inputs, h->name, h->id, &rec) == HC_OK &&
+	if (h->exp > now + HELD_MARGIN && hc_record_unpack(h->rec, h->reclen, &rec) == HC_OK &&
 	    svc_policy_apply(s, rec, now, &c) == HC_OK && c.st == h->st &&
 	    (body = malloc(h->bodylen + 1)) != NULL) {
 		memcpy(body, h->body, h->bodylen + 1);
@@ -176,8 +171,8 @@ bool svc_held_cached(struct svc *s, const char *key, struct reply *r)
  * the policy gives over p's inputs: not revoked, not near its expiry,
  * the same status. True with the answer (or its error) in r. */
 bool svc_held_reply(struct svc *s, const char *key, const struct reg_person *p,
-		    const struct hc_claims *c, int64_t now, enum image img, bool svg,
-		    const struct held_ticket *t, struct reply *r)
+		    const struct hc_record *rec, const struct hc_claims *c, int64_t now,
+		    enum image img, bool svg, const struct held_ticket *t, struct reply *r)
 {
 	if (!p->has_held || p->held.revoked_at != 0 || p->held.exp <= now + HELD_MARGIN ||
 	    p->held.st != c->st || !p->held.jws)
@@ -192,13 +187,20 @@ bool svc_held_reply(struct svc *s, const char *key, const struct reg_person *p,
 		code_reply(&v, img, svg, r);
 	}
 	if (t && r->status == 200) {
+		size_t n = hc_record_packed_size(rec);
+		void *packed = malloc(n);
 		struct held h = {.st = p->held.st, .exp = p->held.exp,
 				 .inputs = p->inputs ? p->inputs : "",
-				 .body = r->body, .bodylen = r->len};
+				 .body = r->body, .bodylen = r->len,
+				 .rec = packed, .reclen = n};
 
-		memcpy(h.name, p->name, sizeof(h.name));
-		memcpy(h.id, p->id, sizeof(h.id));
-		held_put(s->held, key, *t, &h);
+		if (packed) {
+			hc_record_pack(rec, packed);
+			memcpy(h.name, p->name, sizeof(h.name));
+			memcpy(h.id, p->id, sizeof(h.id));
+			held_put(s->held, key, *t, &h);
+			OPENSSL_clear_free(packed, n);
+		}
 	}
 	return true;
 }
@@ -223,7 +225,7 @@ bool svc_held_read(struct svc *s, const char *key, struct reply *r)
 		return false;
 	if (p.name[0] && svc_record_of_inputs(p.inputs, p.name, p.id, &rec) == HC_OK &&
 	    svc_policy_apply(s, rec, now, &c) == HC_OK)
-		ok = svc_held_reply(s, key, &p, &c, now, IMG_NONE, false, &t, r);
+		ok = svc_held_reply(s, key, &p, rec, &c, now, IMG_NONE, false, &t, r);
 	hc_record_free(rec);
 	reg_person_clear(&p);
 	OPENSSL_cleanse(&p, sizeof(p));

@@ -3,6 +3,8 @@
  * opened (svc_open), all released (svc_close); and the person key made
  * with the id secret. */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,10 @@ static void msgf(char *msg, size_t msgsz, const char *what, hc_err err)
 	(void)snprintf(msg, msgsz, "%s: %s%s%s", what, hc_strerror(err), d[0] ? ": " : "", d);
 }
 
+/* Each svc's idmac a number of its own, which a thread's copy of it
+ * carries (a later svc may have the same address). */
+static atomic_ullong idmac_gens;
+
 /* s->idmac: HMAC-SHA256 keyed with the id secret. */
 static hc_err idmac_new(struct svc *s)
 {
@@ -67,6 +73,7 @@ static hc_err idmac_new(struct svc *s)
 	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	hc_err err = HC_ERR_CRYPTO;
 
+	s->idmac_gen = atomic_fetch_add(&idmac_gens, 1) + 1;
 	if (hmac && (s->idmac = EVP_MAC_CTX_new(hmac)) != NULL &&
 	    EVP_MAC_init(s->idmac, s->id_secret, sizeof(s->id_secret), params))
 		err = HC_OK;
@@ -74,6 +81,70 @@ static hc_err idmac_new(struct svc *s)
 	if (err != HC_OK)
 		hc_set_detail("cannot key HMAC-SHA256");
 	return err;
+}
+
+/* A thread's copy of an svc's idmac (pthread-specific: freed, and its
+ * key with it, when the thread ends). */
+struct idmac_mine {
+	uint64_t gen;
+	EVP_MAC_CTX *m;
+};
+
+static pthread_key_t idmac_key;
+static pthread_once_t idmac_once = PTHREAD_ONCE_INIT;
+static bool idmac_key_ok;
+
+static void idmac_mine_drop(void *p)
+{
+	struct idmac_mine *t = p;
+
+	EVP_MAC_CTX_free(t->m);
+	free(t);
+}
+
+static void idmac_key_make(void)
+{
+	idmac_key_ok = pthread_key_create(&idmac_key, idmac_mine_drop) == 0;
+}
+
+/* This thread's copy of s->idmac, made now if it has none or one of
+ * another svc's; NULL: none can be made. */
+static struct idmac_mine *idmac_mine(const struct svc *s)
+{
+	struct idmac_mine *t;
+
+	if (pthread_once(&idmac_once, idmac_key_make) != 0 || !idmac_key_ok)
+		return NULL;
+	t = pthread_getspecific(idmac_key);
+	if (t && t->gen == s->idmac_gen)
+		return t;
+	if (!t) {
+		if (!(t = calloc(1, sizeof(*t))))
+			return NULL;
+		if (pthread_setspecific(idmac_key, t) != 0) {
+			free(t);
+			return NULL;
+		}
+	}
+	EVP_MAC_CTX_free(t->m);
+	t->gen = 0;
+	if (!(t->m = EVP_MAC_CTX_dup(s->idmac)))
+		return NULL;
+	t->gen = s->idmac_gen;
+	return t;
+}
+
+/* The calling thread's copy of s->idmac, if it has one, freed (the other
+ * threads' go when they end, or at their next use of another svc). */
+static void idmac_mine_free(const struct svc *s)
+{
+	struct idmac_mine *t;
+
+	if (pthread_once(&idmac_once, idmac_key_make) != 0 || !idmac_key_ok ||
+	    !(t = pthread_getspecific(idmac_key)) || t->gen != s->idmac_gen)
+		return;
+	(void)pthread_setspecific(idmac_key, NULL);
+	idmac_mine_drop(t);
 }
 
 /* The registry's writer: person changed (NULL: a revocation). */
@@ -168,19 +239,28 @@ void svc_close(struct svc *s)
 	hc_policy_free(s->pol);
 	hc_pubkey_free(s->pub);
 	hc_privkey_free(s->key);
+	idmac_mine_free(s);
 	EVP_MAC_CTX_free(s->idmac);
 	OPENSSL_cleanse(s->id_secret, sizeof(s->id_secret));
 	free(s);
 }
 
-/* base64url(HMAC-SHA256(id secret, id)), from a copy of the keyed HMAC
- * (a one-shot HMAC() looks the algorithms up and keys them on every
- * request: a fifth of a held code's instructions). */
+/* base64url(HMAC-SHA256(id secret, id)), from this thread's copy of the
+ * keyed HMAC, made on its first use and freed when the thread ends (a
+ * one-shot HMAC() looks the algorithms up and keys them on every request:
+ * a fifth of a held code's instructions; a copy made and freed for each
+ * request was still a third of the key's). */
 hc_err svc_person_key(const struct svc *s, const char *id, char out[REG_KEY_LEN + 1])
 {
-	EVP_MAC_CTX *m = svc_idmac_copy(s);
-	hc_err err = m ? svc_person_key_with(m, id, out) : HC_ERR_CRYPTO;
+	struct idmac_mine *t = idmac_mine(s);
+	EVP_MAC_CTX *m;
+	hc_err err;
 
+	if (t)
+		return svc_person_key_with(t->m, id, out);
+	/* no thread-specific copy (out of memory): one for this id */
+	m = svc_idmac_copy(s);
+	err = m ? svc_person_key_with(m, id, out) : HC_ERR_CRYPTO;
 	EVP_MAC_CTX_free(m);
 	return err;
 }

@@ -968,6 +968,33 @@ static void test_inputs(void)
 	CHECK_ERR(hc_policy_apply(p, r, NULL, NOW, 0, &c), HC_OK);
 	check_claims(&c, HC_ST_RED, "nat-positive,flag-secondary-contact", NOW + DAY);
 	CHECK(strcmp(c.name, "李*") == 0 && strcmp(c.id, "110**********0000") == 0);
+	{
+		/* hc_record_pack: the same record back (the held codes' cache),
+		 * and no copy of another size taken for one */
+		size_t n = hc_record_packed_size(r);
+		uint8_t *pk = malloc(n + 1);
+		struct hc_record *back = NULL;
+		struct hc_claims bc;
+
+		CHECK(pk != NULL);
+		if (pk) {
+			hc_record_pack(r, pk);
+			pk[n] = 0;
+			CHECK_ERR(hc_record_unpack(pk, n + 1, &back), HC_ERR_INVALID_ARG);
+			CHECK_ERR(hc_record_unpack(pk, n - 1, &back), HC_ERR_INVALID_ARG);
+			CHECK(back == NULL);
+			CHECK_ERR(hc_record_unpack(pk, n, &back), HC_OK);
+			memset(&bc, 0, sizeof(bc));
+			CHECK_ERR(hc_policy_apply(p, back, NULL, NOW, 0, &bc), HC_OK);
+			CHECK(bc.st == c.st && bc.nwhy == c.nwhy && bc.iat == c.iat && bc.exp == c.exp &&
+			      strcmp(bc.why[0], c.why[0]) == 0 && strcmp(bc.why[1], c.why[1]) == 0 &&
+			      strcmp(bc.name, c.name) == 0 &&
+			      strcmp(bc.id, c.id) == 0 && bc.has_nat == c.has_nat && bc.nat_at == c.nat_at &&
+			      bc.has_vac == c.has_vac && bc.has_trv == c.has_trv);
+			hc_record_free(back);
+			free(pk);
+		}
+	}
 	hc_record_free(r);
 	r = NULL;
 	CHECK_ERR(hc_record_parse(k, strlen(k), &r), HC_OK);
