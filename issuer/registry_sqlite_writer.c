@@ -59,10 +59,12 @@ struct job {
  * beginning. The writer's own checkpoint holds up every change queued
  * meanwhile: when it copied what the WAL had gained since the
  * checkpointer's last pass (WAL_CHECKPOINT / 4 frames and more), with
- * the sync of the database, it took 71-73 ms at 2,500-2,800 new codes a
- * second on the 2-core machine, each request waiting then that much
- * longer; a tail of CK_TAIL frames, 13-21 ms (tests/bench/service.sh
- * (a), the writer traced). */
+ * the sync of the database, it took 71-73 ms in tests/bench/service.sh
+ * (a) (2,500-2,800 new codes a second, the writer traced) and 55-104 ms
+ * in bench_registry on the shared 2-core machine; a tail of at most
+ * CK_TAIL frames, 13-21 ms and 36-137 ms (most of 35-50 ms: what is
+ * left is the database's fsync, the file growing, a journal commit of
+ * ext4, more than the copy). */
 #define WAL_CATCHUP (WAL_LIMIT - WAL_CHECKPOINT / 2)
 #define CK_TAIL 1024
 /* Seconds without a commit after which the checkpointer copies what the
