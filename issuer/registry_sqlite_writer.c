@@ -351,8 +351,10 @@ int rs_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	idle = r->wal_last <= r->ck_len; /* the checkpointer waits untimed */
 	/* frames is the WAL's length after the commit: less than before when
 	 * the commit restarted it from the beginning */
-	if (frames < r->wal_last)
+	if (frames < r->wal_last) {
 		r->ck_len = 0;
+		r->ck_self = false; /* (catch_up's ask, made moot: nothing is left) */
+	}
 	r->wal_frames += frames >= r->wal_last ? frames - r->wal_last : frames;
 	r->wal_last = frames;
 	r->wal_commits++;
