@@ -109,6 +109,8 @@ hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t rev
 		      int64_t audit_published, char **out, size_t *n)
 {
 	static const char *const batch_le[8] = {"1", "3", "7", "15", "31", "63", "127", "+Inf"};
+	static const char *const commit_le[8] = {"0.001", "0.002", "0.005", "0.01",
+						 "0.02",  "0.05",  "0.1",   "+Inf"};
 	struct buf b = {.cap = 8192};
 	unsigned long long cum = 0;
 
@@ -183,6 +185,22 @@ hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t rev
 	}
 	put(&b, "hc_commit_batch_size_sum %lld\nhc_commit_batch_size_count %lld\n",
 	    (long long)st->changes, (long long)st->commits);
+	put(&b, "# HELP hc_commit_seconds Time of a group commit's transaction: its changes"
+		" written and the WAL synced (this process).\n# TYPE hc_commit_seconds histogram\n");
+	cum = 0;
+	for (size_t i = 0; i < 8; i++) {
+		cum += (unsigned long long)st->commit_hist[i];
+		put(&b, "hc_commit_seconds_bucket{le=\"%s\"} %llu\n", commit_le[i], cum);
+	}
+	put(&b, "hc_commit_seconds_sum %.6f\nhc_commit_seconds_count %llu\n",
+	    (double)st->commit_us / 1e6, cum);
+	put(&b, "# HELP hc_writer_checkpoints_total Checkpoints the registry's writer made"
+		" itself, the changes queued meanwhile waiting (this process).\n"
+		"# TYPE hc_writer_checkpoints_total counter\nhc_writer_checkpoints_total %lld\n"
+		"# HELP hc_writer_checkpoint_seconds_total Their time in all.\n"
+		"# TYPE hc_writer_checkpoint_seconds_total counter\n"
+		"hc_writer_checkpoint_seconds_total %.6f\n",
+	    (long long)st->self_ck, (double)st->self_ck_us / 1e6);
 	put(&b, "# HELP hc_wal_pages_total Pages the commits appended to the WAL (this process).\n"
 		"# TYPE hc_wal_pages_total counter\nhc_wal_pages_total %lld\n",
 	    (long long)st->wal_pages);

@@ -226,6 +226,12 @@ struct reg_stats {
 	int64_t batch_hist[8];  /* commits with 1, 2-3, 4-7, ..., >=128 changes */
 	int64_t wal_pages;      /* pages the commits appended to the WAL (this process;
 				   each is written again by a checkpoint) */
+	int64_t commit_hist[8]; /* commits whose transaction (changes written, WAL
+				   synced) took up to 1, 2, 5, 10, 20, 50, 100 ms, more */
+	int64_t commit_us;      /* their time in all, microseconds */
+	int64_t self_ck;        /* checkpoints the writer made itself, every change
+				   queued meanwhile waiting (this process) */
+	int64_t self_ck_us;     /* their time in all, microseconds */
 };
 hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out) HC_WUR;
 

@@ -101,10 +101,12 @@ struct reg {
 	struct job *head, *tail;
 	bool stop, ck_want;
 	int64_t commits, changes, hist[8];
+	int64_t commit_hist[8], commit_us, self_ck, self_ck_us;  /* reg_stats */
 	int64_t wal_frames, wal_last;  /* pages the commits appended; the WAL's length */
 	int64_t wal_commits;  /* commits seen by rs_wal_hook */
 	int64_t ck_len;  /* the WAL's length when the checkpointer was last asked */
-	bool ck_self;    /* the writer checkpoints after its batch (rs_wal_hook) */
+	bool ck_self;    /* the writer checkpoints after its batch (rs_wal_hook,
+			    catch_up) */
 	pthread_mutex_t pool_mu;
 	/* Read connections not in use: the first RS_WARM opened, with a
 	 * page cache that holds the tables' and indexes' inner pages, taken

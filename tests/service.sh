@@ -305,7 +305,8 @@ req GET /metrics ""
 has "$BODY" 'hc_requests_total{path="/v1/records",status="200"}' && has "$BODY" 'hc_issue_seconds_bucket{le="+Inf"}' &&
 	has "$BODY" 'hc_codes{status="red"}' && has "$BODY" "hc_revocation_list_seq $SEQ1" &&
 	has "$BODY" 'hc_audit_seq ' && has "$BODY" 'hc_commit_batch_size_count' &&
-	ok "metrics: requests, latency, codes, list seq, audit seq, batches" || bad "metrics" "$BODY"
+	has "$BODY" 'hc_commit_seconds_bucket{le="+Inf"}' && has "$BODY" 'hc_writer_checkpoints_total ' &&
+	ok "metrics: requests, latency, codes, list seq, audit seq, batches, commit times" || bad "metrics" "$BODY"
 NREV=$($PY -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(len(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["revoked"]))' $REVF)
 [ "$NREV" -ge 2 ] && echo "$BODY" | grep -qx "hc_codes_revoked $NREV" && ok "metrics: hc_codes_revoked is the published list's $NREV entries" ||
 	bad "hc_codes_revoked (list has $NREV)" "$(echo "$BODY" | grep revoked)"

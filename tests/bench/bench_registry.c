@@ -174,6 +174,19 @@ int main(int argc, char **argv)
 	       (double)(st1.wal_pages - st0.wal_pages) / total,
 	       (double)(st1.changes - st0.changes) / (double)(st1.commits - st0.commits),
 	       (long long)(st1.commits - st0.commits));
+	{
+		static const char *const le[8] = {"1", "2", "5", "10", "20", "50", "100", "more"};
+		int64_t n = st1.commits - st0.commits, ck = st1.self_ck - st0.self_ck;
+
+		printf("  commits %.2f ms on average (written and synced), ms at most:",
+		       n > 0 ? (double)(st1.commit_us - st0.commit_us) / 1e3 / (double)n : 0.0);
+		for (int i = 0; i < 8; i++)
+			printf(" %s %lld%s", le[i], (long long)(st1.commit_hist[i] - st0.commit_hist[i]),
+			       i < 7 ? "," : "\n");
+		printf("  the writer's own checkpoints (every change waiting): %lld, %.1f ms each\n",
+		       (long long)ck,
+		       ck > 0 ? (double)(st1.self_ck_us - st0.self_ck_us) / 1e3 / (double)ck : 0.0);
+	}
 	(void)unlink(path);
 	(void)snprintf(path + strlen(path), sizeof(path) - strlen(path), "-wal");
 	(void)unlink(path);
