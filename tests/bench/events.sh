@@ -50,11 +50,18 @@ m=$(curl -s --cacert ca.pem "$URL/metrics")
 commits=$(echo "$m" | awk '/^hc_commit_batch_size_count/ {print $2}')
 changes=$(echo "$m" | awk '/^hc_commit_batch_size_sum/ {print $2}')
 walp=$(echo "$m" | awk '/^hc_wal_pages_total/ {print $2}')
+csec=$(echo "$m" | awk '/^hc_commit_seconds_sum/ {print $2}')
+cks=$(echo "$m" | awk '/^hc_writer_checkpoints_total/ {print $2}')
+cksec=$(echo "$m" | awk '/^hc_writer_checkpoint_seconds_total/ {print $2}')
 printf 'ingestion: %d events in %s s: %d events/s durable (target 50000: %.2f of it)\n' \
 	"$acc" "$secs" "$rate" "$(echo "$rate / 50000" | bc -l)"
 printf 'group commits: %s for %s changes (%.0f a commit), %s WAL pages (%.2f an event)\n' \
 	"$commits" "$changes" "$(echo "$changes / ($commits + 0.0001)" | bc -l)" "$walp" \
 	"$(echo "${walp:-0} / $EVENTS" | bc -l)"
+# The writer is one thread: its time in transactions (changes written,
+# the WAL synced) and in its own checkpoints, against the run's.
+printf 'writer: %.1f s in commits, %s checkpoints of its own in %.1f s: %.0f %% of the run\n' \
+	"${csec:-0}" "${cks:-0}" "${cksec:-0}" "$(echo "(${csec:-0} + ${cksec:-0}) * 100 / $secs" | bc -l)"
 printf 'memory: %d MiB resident at most with %d people (target 256 MiB)\n' "$rss" "$EVENTS"
 printf 'registry: %s\n' "$(du -sh o/registry.db* | awk '{s = s $2 " " $1 "  "} END {print s}')"
 # The service's CPU (user and system, /proc/PID/stat): what changes are
