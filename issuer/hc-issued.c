@@ -403,6 +403,7 @@ static int cmd_serve(int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
+			log_flush(); /* the lines before the signal into the old file */
 			if (o.log && log_open(o.log) != HC_OK)
 				log_msg("SIGHUP: cannot reopen the log: %s", hc_detail());
 			else
@@ -426,6 +427,7 @@ out:
 	svc_close(s);
 	if (lockfd != -1)
 		(void)close(lockfd);
+	log_stop(); /* the HTTP threads are gone: their last lines written */
 	if (rc == 0)
 		log_msg("stopped");
 	return rc;

@@ -477,7 +477,7 @@ static void log_request(const struct req *q, uint64_t us, const char *end)
 	    hc_append(msg, sizeof(msg), &n, " ") &&
 	    hc_append(msg, sizeof(msg), &n, q->who.name[0] ? q->who.name : "-") &&
 	    hc_append(msg, sizeof(msg), &n, end))
-		log_line(msg);
+		log_request_line(msg);
 	else /* longer than a message: cut as log_msg cuts it */
 		log_msg("%s %u %llu.%u ms %s %s%s", route_name(q->rt), q->queued ? q->status : 0,
 			(unsigned long long)(us / 10), (unsigned)(us % 10), q->who.reqid,

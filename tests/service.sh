@@ -329,6 +329,16 @@ ls p*.json | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' --cacert c
 # ---- SIGHUP reopens the log ----
 mv o/log o/log.1 && kill -HUP "$DPID" && sleep 0.3 && req GET /healthz "" && sleep 0.2
 [ -s o/log ] && grep -q healthz o/log && ok "SIGHUP: a new log file" || bad "SIGHUP" "$(ls o)"
+# request lines are written by the log's own thread (within 5 ms): 20
+# more on one connection are each in the file once, soon, none left held
+n0=$(grep -c ' hc-issued: /healthz 200 ' o/log)
+urls=(); for i in $(seq 20); do urls+=("$URL/healthz"); done
+curl -s --cacert ca.pem "${urls[@]}" >/dev/null
+for i in $(seq 50); do [ "$(grep -c ' hc-issued: /healthz 200 ' o/log)" -ge $((n0 + 20)) ] && break; sleep 0.02; done
+sleep 0.05
+[ "$(grep -c ' hc-issued: /healthz 200 ' o/log)" = $((n0 + 20)) ] &&
+	ok "the log: 20 request lines written once each, within a second" ||
+	bad "request lines" "$n0 before, $(grep -c ' hc-issued: /healthz 200 ' o/log) after"
 
 # ---- SIGTERM drains a request in flight ----
 $PY - "$PORT" "$DPID" "$T_COUNTER" "$(rec "$(sed -n 5p ids.txt)")" > drain.out 2>&1 <<'PY'
@@ -353,7 +363,10 @@ PY
 wait "$DPID"; rc=$?
 DPID=""
 grep -q 'HTTP/1.1 200' drain.out && ok "SIGTERM: the request in flight is answered" || bad "drain" "$(cat drain.out)"
-[ $rc -eq 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM exit" "$rc"
+# exit 0; the drained request's line written before the last, "stopped"
+[ $rc -eq 0 ] && tail -n 1 o/log | grep -q ' hc-issued: stopped$' &&
+	grep -q ' hc-issued: /v1/records 200 ' o/log && ok "SIGTERM: exit 0, every line written" ||
+	bad "SIGTERM exit" "$rc; $(tail -n 3 o/log)"
 ALAST=$(sqlite3 o/registry.db 'select max(seq) from audit' 2>/dev/null)
 PUBL=$(cat o/publish/audit/*.jsonl | wc -l)
 [ -n "$ALAST" ] && [ "$PUBL" = "$ALAST" ] && [ -s o/publish/audit/head.jws ] &&
