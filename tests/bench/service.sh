@@ -168,6 +168,7 @@ run_wrk() {
 	wait "$WRK"; WRK=""
 	read -r a1 t1 <<< "$(cpu_all)"; s1=$(cpu_srv); k1=$(cpu_sys); r1=$(srv_reads); d1=$(srv_disk); w1=$(srv_wrote)
 	read -r v1 n1 <<< "$(srv_cs)"
+	# shellcheck disable=SC2046 # the result line split into words
 	set -- $(grep '^result ' "$name.out")
 	[ "${1:-}" = result ] || { cat "$name.out" "$name.err"; die "$name: wrk printed no result"; }
 	REQS=$3 RATE=$7 P50=$9 P99=${11} ERR=${13} P999=${15:-?} PMAX=${17:-?}
@@ -176,6 +177,8 @@ run_wrk() {
 	wrk_t=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($1 + $2) * hz }' "$name.time")
 	SRV_MS=$(awk -v s="$((s1 - s0))" -v n="$REQS" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { printf "%.3f", (n > 0 ? 1000 * s / hz / n : 0) }')
+	WRK_MS=$(awk -v w="$wrk_t" -v n="$REQS" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.3f", (n > 0 ? 1000 * w / hz / n : 0) }')
 	READS=$(awk -v r="$((r1 - r0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? r / n : 0) }')
 	DISK=$(awk -v d="$((d1 - d0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? d / 1024 / n : 0) }')
 	WROTE=$(awk -v w="$((w1 - w0))" -v n="$REQS" 'BEGIN { printf "%.1f", (n > 0 ? w / 1024 / n : 0) }')
@@ -191,9 +194,9 @@ run_wrk() {
 # the service's CPU per request, and what a machine of NCPU idle cores
 # would allow at that cost (wrk and the others take their share here)
 cpu_note() {
-	awk -v ms="$SRV_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" -v r="$READS" -v d="$DISK" -v w="$WROTE" -v cs="$CS" 'BEGIN {
-		printf "    hc-issued used %.3f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost), %s reads from files a request (%s KB of them from the disk), %s KB written to the disk a request, %s context switches a request; other processes (and the kernel writing our files) took %d%% of the machine\n",
-			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, r, d, w, cs, o }'
+	awk -v ms="$SRV_MS" -v wm="$WRK_MS" -v n="$NCPU" -v o="$OTHER" -v k="$SYS_PCT" -v r="$READS" -v d="$DISK" -v w="$WROTE" -v cs="$CS" 'BEGIN {
+		printf "    hc-issued used %.3f ms of CPU a request, %d%% of it in the kernel (%.0f/s on %d idle cores at that cost), %s reads from files a request (%s KB of them from the disk), %s KB written to the disk a request, %s context switches a request; wrk used %.3f ms a request; other processes (and the kernel writing our files) took %d%% of the machine\n",
+			ms, k, (ms > 0 ? n * 1000 / ms : 0), n, r, d, w, cs, wm, o }'
 }
 verdict() { # VALUE OP TARGET
 	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { m = (op == ">=") ? v >= t : v <= t; print m ? "met" : "BELOW TARGET" }'
