@@ -251,7 +251,11 @@ hc_err rs_conn_pragmas(struct conn *c, bool writer)
 	 * person's insert reads a random leaf of it; with 32 MB the writer
 	 * read ~0.8 pages an event from the file (from 8x10^5 to 10^6
 	 * people), with 64 MB ~0.3, 0.7 s less of its CPU a 2x10^5 events,
-	 * for ~40 MB more resident at the end. */
+	 * for ~40 MB more resident at the end. 128 MB was tried: 10^6 events
+	 * went from 29,000-29,400/s to 31,700/s (one run; the writer's
+	 * commits 30.2 s to 28.0 s), but resident memory from 122 to 194 MiB
+	 * there and from 181 to 248 MiB in tests/bench/service.sh, where the
+	 * held codes' cache is full too: too near the 256 MiB target. */
 	if (err == HC_OK && writer)
 		err = pragma(c, "PRAGMA cache_size = -65536", NULL, NULL, 0);
 	/* The writer's statement and savepoint journals in memory: on disk
