@@ -105,6 +105,20 @@ static void put(struct buf *b, const char *fmt, ...)
 	}
 }
 
+/* NAME_bucket lines of a histogram of 8 counts (le: their bounds, the
+ * last "+Inf"), cumulative; the total. */
+static unsigned long long put_buckets(struct buf *b, const char *name, const char *const le[8],
+				      const int64_t counts[8])
+{
+	unsigned long long cum = 0;
+
+	for (size_t i = 0; i < 8; i++) {
+		cum += (unsigned long long)counts[i];
+		put(b, "%s_bucket{le=\"%s\"} %llu\n", name, le[i], cum);
+	}
+	return cum;
+}
+
 hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t revlist_seq,
 		      int64_t audit_published, char **out, size_t *n)
 {
@@ -178,20 +192,12 @@ hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t rev
 	    (long long)audit_published);
 	put(&b, "# HELP hc_commit_batch_size Changes per group commit (this process).\n"
 		"# TYPE hc_commit_batch_size histogram\n");
-	cum = 0;
-	for (size_t i = 0; i < 8; i++) {
-		cum += (unsigned long long)st->batch_hist[i];
-		put(&b, "hc_commit_batch_size_bucket{le=\"%s\"} %llu\n", batch_le[i], cum);
-	}
+	(void)put_buckets(&b, "hc_commit_batch_size", batch_le, st->batch_hist);
 	put(&b, "hc_commit_batch_size_sum %lld\nhc_commit_batch_size_count %lld\n",
 	    (long long)st->changes, (long long)st->commits);
 	put(&b, "# HELP hc_commit_seconds Time of a group commit's transaction: its changes"
 		" written and the WAL synced (this process).\n# TYPE hc_commit_seconds histogram\n");
-	cum = 0;
-	for (size_t i = 0; i < 8; i++) {
-		cum += (unsigned long long)st->commit_hist[i];
-		put(&b, "hc_commit_seconds_bucket{le=\"%s\"} %llu\n", commit_le[i], cum);
-	}
+	cum = put_buckets(&b, "hc_commit_seconds", commit_le, st->commit_hist);
 	put(&b, "hc_commit_seconds_sum %.6f\nhc_commit_seconds_count %llu\n",
 	    (double)st->commit_us / 1e6, cum);
 	put(&b, "# HELP hc_writer_checkpoints_total Checkpoints the registry's writer made"
