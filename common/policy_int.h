@@ -107,6 +107,12 @@ hc_err hc__json_time(const cJSON *obj, const char *name, bool required, int64_t 
 		     bool *present) HC_WUR;
 /* A calendar-date member "YYYY-MM-DD" (CST): *out is its first second. */
 hc_err hc__json_date(const cJSON *obj, const char *name, int64_t *out) HC_WUR;
+/* The identity part of a record: what precedes its entry arrays. */
+#define RECORD_HEAD offsetof(struct hc_record, nat)
+/* An empty record (its identity part and counts zeroed); NULL: no memory. */
+struct hc_record *hc__record_new(void);
+/* A masked display string: valid UTF-8, no control character, fits. */
+bool hc__masked_ok(const char *s, size_t cap);
 /* Prefixes the current detail with a path ("nat[3]: member \"at\""). */
 void hc__detail_at(const char *fmt, ...) HC_PRINTF(1, 2);
 

@@ -70,6 +70,14 @@ struct req {
 #define WAIT_DONE 1u
 #define WAIT_SUSPENDED 2u
 
+/* http.c: an error answer (reply_error's JSON) of status, with an Allow
+ * header when allow is not NULL. */
+enum MHD_Result send_error(struct http *h, struct MHD_Connection *c, struct req *q,
+			   unsigned status, const char *allow, const char *fmt, ...)
+	HC_PRINTF(6, 7);
+/* http_auth.c: 0 when the caller may go on (q->who set), else the status
+ * already sent (401, 403, 500). */
+unsigned http_authorize(struct http *h, struct MHD_Connection *c, struct req *q);
 /* http_jobs.c: see there. */
 void job_wake(void *arg);
 enum MHD_Result job_wait(struct http *h, struct MHD_Connection *c, struct req *q);
