@@ -15,14 +15,14 @@
 #define HELD_SETS 16384u           /* a power of two */
 #define HELD_WAYS 4
 #define HELD_BYTES (60u << 20)     /* about 20,000 answers of 2 KB, with their
-				    * inputs and parsed record (0.6 KB) */
+				    * parsed inputs (0.6 KB) */
 #define HELD_MAX_ENTRY (64u << 10) /* a larger answer is not kept */
 
 struct entry {
 	char key[REG_KEY_LEN + 1];
 	uint64_t all;       /* the global generation when it was read */
 	size_t size;        /* of this block */
-	struct held h;      /* inputs, body and rec point into data */
+	struct held h;      /* body and rec point into data */
 	char data[];
 };
 
@@ -134,7 +134,6 @@ struct held *held_get(struct held_cache *c, const char *key)
 		n = e->size - offsetof(struct entry, h);
 		if ((h = malloc(n)) != NULL) {
 			memcpy(h, &e->h, n);
-			h->inputs = (const char *)h + (e->h.inputs - (const char *)&e->h);
 			h->body = (const char *)h + (e->h.body - (const char *)&e->h);
 			h->rec = (const char *)h + ((const char *)e->h.rec - (const char *)&e->h);
 		}
@@ -184,28 +183,25 @@ static bool make_room(struct held_cache *c, const struct set *s)
 
 void held_put(struct held_cache *c, const char *key, struct held_ticket t, const struct held *h)
 {
-	size_t ni = strlen(h->inputs) + 1, size;
+	size_t size;
 	struct set *s = set_of(c, key);
 	struct entry *e, **slot = NULL;
 
-	if (strlen(key) != REG_KEY_LEN || h->bodylen > HELD_MAX_ENTRY || ni > HELD_MAX_ENTRY ||
-	    h->reclen > HELD_MAX_ENTRY)
+	if (strlen(key) != REG_KEY_LEN || h->bodylen > HELD_MAX_ENTRY || h->reclen > HELD_MAX_ENTRY)
 		return;
-	size = sizeof(*e) + ni + h->bodylen + 1 + h->reclen;
+	size = sizeof(*e) + h->bodylen + 1 + h->reclen;
 	if (!(e = malloc(size)))
 		return;
 	memcpy(e->key, key, REG_KEY_LEN + 1);
 	e->all = t.all;
 	e->size = size;
 	e->h = *h;
-	memcpy(e->data, h->inputs, ni);
-	memcpy(e->data + ni, h->body, h->bodylen);
-	e->data[ni + h->bodylen] = '\0';
+	memcpy(e->data, h->body, h->bodylen);
+	e->data[h->bodylen] = '\0';
 	if (h->reclen)
-		memcpy(e->data + ni + h->bodylen + 1, h->rec, h->reclen);
-	e->h.inputs = e->data;
-	e->h.body = e->data + ni;
-	e->h.rec = e->data + ni + h->bodylen + 1;
+		memcpy(e->data + h->bodylen + 1, h->rec, h->reclen);
+	e->h.body = e->data;
+	e->h.rec = e->data + h->bodylen + 1;
 	pthread_mutex_lock(&s->mu);
 	/* A change (or a revocation) since the registry was read: the entry
 	 * may be older than the registry, and is not kept. */

@@ -1,8 +1,8 @@
 /* held.h: a bounded in-memory cache of the JSON answer of POST /v1/codes
  * for a person whose held code was answered, keyed by person, with what it
- * takes to check that the code is still true (the stored inputs, also
- * parsed, the masked name and id, status, expiry). The registry's writer tells the
- * cache of every change (held_forget) after its commit and before any
+ * takes to check that the code is still true (the stored inputs as
+ * parsed, the masked name and id, status, expiry). The registry's writer
+ * tells the cache of every change (held_forget) after its commit and before any
  * caller of that change returns, so that a revoked or superseded code is
  * never answered from it. */
 #ifndef HC_ISSUED_HELD_H
@@ -19,11 +19,10 @@ struct held {
 	enum hc_status st;
 	int64_t exp;
 	char name[128], id[64];   /* masked, as reg_person */
-	const char *inputs;       /* reg_person.inputs */
 	const char *body;         /* the JSON answer */
 	size_t bodylen;
-	/* the inputs parsed with name and id (hc_record_pack), so that a hit
-	 * applies the policy without parsing them again */
+	/* reg_person.inputs parsed with name and id (hc_record_pack), so
+	 * that a hit applies the policy without parsing them again */
 	const void *rec;
 	size_t reclen;
 };

@@ -190,7 +190,6 @@ bool svc_held_reply(struct svc *s, const char *key, const struct reg_person *p,
 		size_t n = hc_record_packed_size(rec);
 		void *packed = malloc(n);
 		struct held h = {.st = p->held.st, .exp = p->held.exp,
-				 .inputs = p->inputs ? p->inputs : "",
 				 .body = r->body, .bodylen = r->len,
 				 .rec = packed, .reclen = n};
 
