@@ -190,6 +190,8 @@ hc_err hc_duration_parse(const char *s, int64_t *out) HC_WUR;
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ". buf must hold 21 bytes. */
 void hc_time_format(int64_t t, char *buf, size_t n);
 int64_t hc_now(void);
+/* Microseconds on the monotonic clock (for durations, not dates). */
+uint64_t hc_mono_us(void);
 
 /* ---- text ---- */
 bool hc_utf8_valid(const char *s, size_t n);

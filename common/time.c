@@ -152,3 +152,11 @@ int64_t hc_now(void)
 {
 	return (int64_t)time(NULL);
 }
+
+uint64_t hc_mono_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}

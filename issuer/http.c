@@ -63,13 +63,6 @@ static const struct route_def routes[] = {
 };
 
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void free_body(void *p)
 {
@@ -329,7 +322,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		q->h = h;
 		q->c = c;
 		atomic_fetch_add(&h->inflight, 1);
-		q->t0 = now_us();
+		q->t0 = hc_mono_us();
 		q->rt = RT_OTHER;
 		if (new_reqid(q->who.reqid, sizeof(q->who.reqid)) != HC_OK)
 			return MHD_NO;
@@ -412,7 +405,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	metrics_request(&h->s->m, q->rt, q->queued ? q->status : 0);
 	/* tenths of a millisecond in integers: a double through printf was
 	 * a measurable part of a held code's answer */
-	us = (now_us() - q->t0 + 50) / 100;
+	us = (hc_mono_us() - q->t0 + 50) / 100;
 	log_request(q, us, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended)");
 	svc_job_free(q->job); /* the connection ended after its commit, before its answer */
 	reply_clear(&q->answer);
@@ -506,13 +499,13 @@ void http_stop(struct http *h, unsigned wait)
 		return;
 	if (h->d) {
 		MHD_socket fd;
-		uint64_t until = now_us() + (uint64_t)wait * 1000000u;
+		uint64_t until = hc_mono_us() + (uint64_t)wait * 1000000u;
 
 		atomic_store(&h->draining, true);
 		fd = MHD_quiesce_daemon(h->d);
 		if (fd != MHD_INVALID_SOCKET)
 			(void)close(fd);
-		while (atomic_load(&h->inflight) > 0 && now_us() < until) {
+		while (atomic_load(&h->inflight) > 0 && hc_mono_us() < until) {
 			const struct timespec tick = {0, 10000000L}; /* 10 ms */
 
 			(void)nanosleep(&tick, NULL);
@@ -533,8 +526,8 @@ void http_stop(struct http *h, unsigned wait)
 		/* The last jobs' connections are resumed with their answers made
 		 * (a 503 for those not begun): a second to send them, which MHD
 		 * stopped now would not. */
-		until = now_us() + 1000000u;
-		while (atomic_load(&h->inflight) > 0 && now_us() < until) {
+		until = hc_mono_us() + 1000000u;
+		while (atomic_load(&h->inflight) > 0 && hc_mono_us() < until) {
 			const struct timespec tick = {0, 10000000L}; /* 10 ms */
 
 			(void)nanosleep(&tick, NULL);

@@ -199,15 +199,6 @@ void reg_on_change(struct reg *r, void (*fn)(void *arg, const char *person), voi
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* Microseconds on the monotonic clock. */
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* The slot of reg_stats's commit_hist for a commit of us microseconds. */
 static unsigned commit_slot(int64_t us)
 {
@@ -235,7 +226,8 @@ void *rs_writer_main(void *arg)
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		struct job *batch, *j, *next;
-		int64_t n, t0, us;
+		int64_t n, us;
+		uint64_t t0;
 
 		while (!r->head && !r->stop)
 			pthread_cond_wait(&r->work, &r->mu);
@@ -244,9 +236,9 @@ void *rs_writer_main(void *arg)
 		batch = r->head;
 		r->head = r->tail = NULL;
 		pthread_mutex_unlock(&r->mu);
-		t0 = mono_us();
+		t0 = hc_mono_us();
 		n = run_batch(r, batch);
-		us = mono_us() - t0;
+		us = (int64_t)(hc_mono_us() - t0);
 		tell_changes(r, batch);
 		pthread_mutex_lock(&r->mu);
 		if (n > 0) {
@@ -287,10 +279,10 @@ void *rs_writer_main(void *arg)
 		if (r->ck_self) {
 			r->ck_self = false;
 			pthread_mutex_unlock(&r->mu);
-			t0 = mono_us();
+			t0 = hc_mono_us();
 			(void)sqlite3_wal_checkpoint_v2(r->w.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
 							NULL);
-			us = mono_us() - t0;
+			us = (int64_t)(hc_mono_us() - t0);
 			pthread_mutex_lock(&r->mu);
 			r->self_ck++;
 			r->self_ck_us += us;

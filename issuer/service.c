@@ -17,17 +17,8 @@
 #include "publish.h"
 #include "service.h"
 
-
 static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "visits"};
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* The stored inputs (a record without person) plus the new entries of
  * rec (the record of a request, or NULL), each kind in order, an entry
@@ -341,7 +332,7 @@ static bool job_after(struct svc_job *j, bool again, struct reply *r)
 		fail(r, "registry", j->err);
 		return true;
 	}
-	metrics_latency(&s->m, now_us() - j->t0);
+	metrics_latency(&s->m, hc_mono_us() - j->t0);
 	{
 		const struct code_view v = {
 			.st = c->st, .why = (const char(*)[HC_WHY_LEN])c->why, .nwhy = c->nwhy,
@@ -387,7 +378,7 @@ static enum svc_done job_start(struct svc_job **jp, const char *qid, bool may_bl
 	enum svc_done done = SVC_ANSWERED;
 	hc_err err;
 
-	j->t0 = now_us();
+	j->t0 = hc_mono_us();
 	/* the plain JSON answer of a held code may come from the cache */
 	j->cached = j->may_hold && j->img == IMG_NONE && !j->svg && s->held;
 	/* A source the service asks: its answer first, or no code at all;
