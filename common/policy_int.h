@@ -111,8 +111,12 @@ hc_err hc__json_date(const cJSON *obj, const char *name, int64_t *out) HC_WUR;
 #define RECORD_HEAD offsetof(struct hc_record, nat)
 /* An empty record (its identity part and counts zeroed); NULL: no memory. */
 struct hc_record *hc__record_new(void);
-/* A masked display string: valid UTF-8, no control character, fits. */
-bool hc__masked_ok(const char *s, size_t cap);
+/* HC_OK when a record of inputs may be made with this masked name and id
+ * (valid UTF-8 without control characters, fitting a record's fields);
+ * HC_ERR_INVALID_ARG with a detail otherwise. */
+hc_err hc__masked_check(const char *mname, const char *mid) HC_WUR;
+/* r marked premasked, with mname and mid (passed by hc__masked_check). */
+void hc__record_set_masked(struct hc_record *r, const char *mname, const char *mid);
 /* Prefixes the current detail with a path ("nat[3]: member \"at\""). */
 void hc__detail_at(const char *fmt, ...) HC_PRINTF(1, 2);
 

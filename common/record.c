@@ -376,20 +376,19 @@ struct hc_record *hc__record_new(void)
 	return r;
 }
 
-static hc_err record_of_tree(const cJSON *root, bool with_person, const char *mname,
-			     const char *mid, struct hc_record **out)
+/* A record of root: with its person member when mname and mid are NULL,
+ * else a record of inputs made with them (checked: hc__masked_check). */
+static hc_err record_of_tree(const cJSON *root, const char *mname, const char *mid,
+			     struct hc_record **out)
 {
 	struct hc_record *r;
 	hc_err err;
 
 	if ((r = hc__record_new()) == NULL)
 		return HC_ERR_NOMEM;
-	if (!with_person) {
-		r->premasked = true;
-		memcpy(r->mname, mname, strlen(mname) + 1); /* lengths checked by the caller */
-		memcpy(r->mid, mid, strlen(mid) + 1);
-	}
-	if ((err = parse_record(root, with_person, r)) != HC_OK) {
+	if (mname && mid)
+		hc__record_set_masked(r, mname, mid);
+	if ((err = parse_record(root, !mname, r)) != HC_OK) {
 		hc_record_free(r);
 		return err == HC_ERR_TIME ? HC_ERR_RECORD : err;
 	}
@@ -397,14 +396,14 @@ static hc_err record_of_tree(const cJSON *root, bool with_person, const char *mn
 	return HC_OK;
 }
 
-static hc_err record_parse(const char *json, size_t n, bool with_person, const char *mname,
-			   const char *mid, struct hc_record **out)
+static hc_err record_parse(const char *json, size_t n, const char *mname, const char *mid,
+			   struct hc_record **out)
 {
 	cJSON *root = NULL;
 	hc_err err;
 
 	if ((err = hc_json_parse(json, n, &root)) == HC_OK)
-		err = record_of_tree(root, with_person, mname, mid, out);
+		err = record_of_tree(root, mname, mid, out);
 	cJSON_Delete(root);
 	return err;
 }
@@ -414,7 +413,7 @@ hc_err hc_record_of_json(const cJSON *root, struct hc_record **out)
 	if (!out || !root)
 		return HC_ERR_INVALID_ARG;
 	*out = NULL;
-	return record_of_tree(root, true, NULL, NULL, out);
+	return record_of_tree(root, NULL, NULL, out);
 }
 
 hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out)
@@ -424,10 +423,11 @@ hc_err hc_record_parse(const char *json, size_t n, struct hc_record **out)
 	*out = NULL;
 	if (n > HC_MAX_JSON_FILE)
 		return HC_ERR_TOO_LARGE;
-	return record_parse(json, n, true, NULL, NULL, out);
+	return record_parse(json, n, NULL, NULL, out);
 }
 
-bool hc__masked_ok(const char *s, size_t cap)
+/* A masked display string: valid UTF-8, no control character, fits. */
+static bool masked_ok(const char *s, size_t cap)
 {
 	size_t n = strnlen(s, cap);
 
@@ -439,21 +439,37 @@ bool hc__masked_ok(const char *s, size_t cap)
 	return true;
 }
 
+hc_err hc__masked_check(const char *mname, const char *mid)
+{
+	const struct hc_record *r = NULL;
+
+	if (!masked_ok(mname, sizeof(r->mname)) || !masked_ok(mid, sizeof(r->mid))) {
+		hc_set_detail("masked name or id is empty, too long or not text");
+		return HC_ERR_INVALID_ARG;
+	}
+	return HC_OK;
+}
+
+void hc__record_set_masked(struct hc_record *r, const char *mname, const char *mid)
+{
+	r->premasked = true;
+	memcpy(r->mname, mname, strlen(mname) + 1); /* lengths checked (hc__masked_check) */
+	memcpy(r->mid, mid, strlen(mid) + 1);
+}
+
 hc_err hc_record_parse_inputs(const char *json, size_t n, const char *masked_name,
 			      const char *masked_id, struct hc_record **out)
 {
-	struct hc_record *r = NULL;
+	hc_err err;
 
 	if (!out || !json || !masked_name || !masked_id)
 		return HC_ERR_INVALID_ARG;
 	*out = NULL;
-	if (!hc__masked_ok(masked_name, sizeof(r->mname)) || !hc__masked_ok(masked_id, sizeof(r->mid))) {
-		hc_set_detail("masked name or id is empty, too long or not text");
-		return HC_ERR_INVALID_ARG;
-	}
+	if ((err = hc__masked_check(masked_name, masked_id)) != HC_OK)
+		return err;
 	if (n > HC_MAX_JSON_FILE)
 		return HC_ERR_TOO_LARGE;
-	return record_parse(json, n, false, masked_name, masked_id, out);
+	return record_parse(json, n, masked_name, masked_id, out);
 }
 
 hc_err hc_person_id_check(const char *id)

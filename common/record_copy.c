@@ -40,20 +40,16 @@ hc_err hc_record_of_one(const struct hc_record_one *o, const char *masked_name,
 			const char *masked_id, struct hc_record **out)
 {
 	struct hc_record *r;
+	hc_err err;
 
 	if (!out || !o || !masked_name || !masked_id || o->kind < 0 || o->kind > 4)
 		return HC_ERR_INVALID_ARG;
 	*out = NULL;
-	/* as hc_record_parse_inputs checks them */
-	if (!hc__masked_ok(masked_name, sizeof(r->mname)) || !hc__masked_ok(masked_id, sizeof(r->mid))) {
-		hc_set_detail("masked name or id is empty, too long or not text");
-		return HC_ERR_INVALID_ARG;
-	}
+	if ((err = hc__masked_check(masked_name, masked_id)) != HC_OK)
+		return err; /* as hc_record_parse_inputs checks them */
 	if ((r = hc__record_new()) == NULL)
 		return HC_ERR_NOMEM;
-	r->premasked = true;
-	memcpy(r->mname, masked_name, strlen(masked_name) + 1);
-	memcpy(r->mid, masked_id, strlen(masked_id) + 1);
+	hc__record_set_masked(r, masked_name, masked_id);
 	r->flags = o->flags;
 	switch (o->kind) {
 	case 1:
