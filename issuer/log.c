@@ -1,6 +1,7 @@
 /* log.c: one-line log messages on standard error. A request's line
  * (log_request_line) goes into a buffer that a thread of its own writes
- * every LOG_EVERY_MS: a write(2) a request was 5 % of a held code's CPU,
+ * LOG_EVERY_MS after the first line it holds (idle while none is held,
+ * never polling): a write(2) a request was 5 % of a held code's CPU,
  * and an HTTP thread waiting in it on the file system's journal (up to
  * 17 ms under new codes) held its connections' answers meanwhile. Any
  * other line writes the buffer first, then itself, so the file keeps
@@ -26,7 +27,7 @@
 static struct {
 	pthread_mutex_t mu;  /* cur, len */
 	pthread_mutex_t wmu; /* the writes to the file, in order */
-	pthread_cond_t cv;   /* stop */
+	pthread_cond_t cv;   /* a first line held, or stop */
 	char bufs[2][LOG_BUF];
 	int cur;             /* the buffer lines go into */
 	size_t len;
@@ -78,6 +79,12 @@ static void *writer_main(void *arg)
 	while (!lg.stop) {
 		struct timespec until;
 
+		/* idle until a line is held, then LOG_EVERY_MS for the lines
+		 * that come after it */
+		if (!lg.len) {
+			pthread_cond_wait(&lg.cv, &lg.mu);
+			continue;
+		}
 		(void)clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += LOG_EVERY_MS / 1000;
 		until.tv_nsec += LOG_EVERY_MS % 1000 * 1000000L;
@@ -165,6 +172,8 @@ void log_request_line(const char *msg)
 	if (!lg.started && !lg.stop)
 		lg.started = pthread_create(&lg.t, NULL, writer_main, NULL) == 0;
 	if (lg.started && lg.len + n <= LOG_BUF) {
+		if (!lg.len) /* the thread waits for a first line */
+			pthread_cond_signal(&lg.cv);
 		memcpy(lg.bufs[lg.cur] + lg.len, line, n);
 		lg.len += n;
 		ok = true;
