@@ -267,6 +267,43 @@ const struct hc_ectab *hc__pubkey_table_built(const struct hc_pubkey *k)
 	return k->tab ? atomic_load_explicit(&k->tab->t, memory_order_acquire) : NULL;
 }
 
+/* The verifications' BN_CTX, one per thread and kept: its BIGNUMs stay
+ * allocated from one call to the next (a BN_CTX made and freed per call
+ * was some 8k of a verification's 400k instructions, most of it malloc
+ * and free: callgrind). Freed when its thread ends; a thread that cannot
+ * keep one makes its own per call. Nothing secret passes through it (a
+ * verification's inputs are public). */
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static bool ctx_key_ok;
+
+static void ctx_free(void *c)
+{
+	BN_CTX_free(c);
+}
+
+static void ctx_key_init(void)
+{
+	ctx_key_ok = pthread_key_create(&ctx_key, ctx_free) == 0;
+}
+
+/* The thread's BN_CTX, or a new one that the caller frees (*own). */
+static BN_CTX *thread_ctx(bool *own)
+{
+	BN_CTX *c;
+
+	*own = false;
+	if (pthread_once(&ctx_once, ctx_key_init) == 0 && ctx_key_ok) {
+		if ((c = pthread_getspecific(ctx_key)))
+			return c;
+		if ((c = BN_CTX_new()) && pthread_setspecific(ctx_key, c) == 0)
+			return c;
+		BN_CTX_free(c);
+	}
+	*own = true;
+	return BN_CTX_new();
+}
+
 /* x(R) = v (mod n), v in [0, n-1], for R in Jacobian coordinates
  * (X, Y, Z), x = X/Z^2: since p < 2n on both curves, that is x = v or
  * x = v + n (the latter only if v + n < p), checked as X = v*Z^2 (mod p)
@@ -404,9 +441,11 @@ static hc_err sm2_block(const struct hc_ectab *tab, size_t n, const uint8_t (*di
 {
 	EC_POINT *R = NULL, *R2 = NULL;
 	BN_CTX *ctx = NULL;
+	bool own = false;
 	hc_err err = HC_ERR_NOMEM;
 
-	if (!(ctx = BN_CTX_new()) || !(R = EC_POINT_new(tab->c->g)) || !(R2 = EC_POINT_new(tab->gq)))
+	if (!(ctx = thread_ctx(&own)) || !(R = EC_POINT_new(tab->c->g)) ||
+	    !(R2 = EC_POINT_new(tab->gq)))
 		goto out;
 	err = HC_OK;
 	for (size_t i = 0; i < n && err == HC_OK; i++)
@@ -416,7 +455,8 @@ out:
 	ERR_clear_error();
 	EC_POINT_free(R);
 	EC_POINT_free(R2);
-	BN_CTX_free(ctx);
+	if (own)
+		BN_CTX_free(ctx);
 	return err;
 }
 
@@ -429,13 +469,15 @@ hc_err hc_ectab_verify(const struct hc_ectab *tab, size_t n, const uint8_t (*dig
 	size_t prev[HC_EC_BLOCK], last = n; /* prev: the valid one before, or n */
 	EC_POINT *R = NULL, *R2 = NULL;
 	BN_CTX *ctx = NULL;
+	bool own = false;
 	hc_err err = HC_ERR_NOMEM;
 
 	if (n > HC_EC_BLOCK)
 		return HC_ERR_INVALID_ARG;
 	if (tab->alg == HC_ALG_SM2)
 		return sm2_block(tab, n, digest, sig, res);
-	if (!(ctx = BN_CTX_new()) || !(R = EC_POINT_new(tab->c->g)) || !(R2 = EC_POINT_new(tab->gq)))
+	if (!(ctx = thread_ctx(&own)) || !(R = EC_POINT_new(tab->c->g)) ||
+	    !(R2 = EC_POINT_new(tab->gq)))
 		goto out;
 	BN_CTX_start(ctx);
 	err = HC_ERR_CRYPTO;
@@ -495,6 +537,7 @@ out:
 	ERR_clear_error();
 	EC_POINT_free(R);
 	EC_POINT_free(R2);
-	BN_CTX_free(ctx);
+	if (own)
+		BN_CTX_free(ctx);
 	return err;
 }
