@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hc_json.h"
 #include "hc_sign.h"
@@ -243,6 +245,63 @@ static void claims(void)
 	}
 }
 
+/* hc_code_sign's jtis: distinct across its per-thread pool's refills, and
+ * a child of fork(2) does not hand out the jtis its parent will (the pool
+ * it inherits is emptied). */
+static void code_sign_jtis(void)
+{
+	const char *dir = t_tmpdir();
+	char path[512], seen[40][32], child[32] = "";
+	struct hc_privkey *k = NULL;
+	struct hc_pubkey *pub = NULL;
+	struct hc_claims c;
+	int fd[2];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/jti.key", dir);
+	CHECK_ERR(hc_privkey_generate(path, &k), HC_OK);
+	CHECK_ERR(hc_privkey_public(k, &pub), HC_OK);
+	CHECK_ERR(hc_claims_parse(good_claims, strlen(good_claims), &c), HC_OK);
+	if (!k || !pub)
+		goto out;
+	for (int i = 0; i < 40; i++) {
+		char *jws = NULL;
+
+		CHECK_ERR(hc_code_sign(k, pub, &c, &jws), HC_OK);
+		snprintf(seen[i], sizeof(seen[i]), "%s", c.jti);
+		for (int j = 0; j < i; j++)
+			CHECK(strcmp(seen[i], seen[j]) != 0);
+		free(jws);
+		if (i != 1)
+			continue;
+		/* the child signs one code and sends its jti; the parent's
+		 * next (i = 2) must differ from it */
+		CHECK(pipe(fd) == 0);
+		if ((pid = fork()) == 0) {
+			char *cj = NULL;
+			int ok = hc_code_sign(k, pub, &c, &cj) == HC_OK &&
+				 write(fd[1], c.jti, strlen(c.jti)) == (ssize_t)strlen(c.jti);
+			_exit(ok ? 0 : 1);
+		}
+		close(fd[1]);
+		{
+			int status = 0;
+			ssize_t n = read(fd[0], child, sizeof(child) - 1);
+
+			child[n > 0 ? n : 0] = 0;
+			CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			      WEXITSTATUS(status) == 0);
+		}
+		close(fd[0]);
+		CHECK(strlen(child) == 22);
+	}
+	for (int j = 0; j < 40; j++)
+		CHECK(strcmp(child, seen[j]) != 0);
+out:
+	hc_pubkey_free(pub);
+	hc_privkey_free(k);
+}
+
 void t_main(void)
 {
 	RUN(shc_jwks);
@@ -250,6 +309,7 @@ void t_main(void)
 	RUN(der_conversion);
 	RUN(sign_verify);
 	claims();
+	RUN(code_sign_jtis);
 	hc_pubkey_free(shc_keys[0]);
 	hc_pubkey_free(shc_keys[1]);
 }
