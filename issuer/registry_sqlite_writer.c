@@ -163,12 +163,12 @@ again:
 		}
 		job_fail(j, j->err, hc_detail());
 		ch = saved;
-		/* its audit entries not inserted yet (when it changed no row,
-		 * none of them or of the earlier jobs' was: those stay) */
-		rs_audit_drop(c, saved.npend);
 		if (sqlite3_get_autocommit(c->db))
 			return end_batch(c, batch, 0, true);  /* I/O, a full disk */
-		if (sqlite3_total_changes64(c->db) != before) {
+		/* A job that wrote, or that took the earlier jobs' audit
+		 * entries into an insert (rs_audit_add: one that failed too,
+		 * and then they are gone), has the transaction rolled back. */
+		if (sqlite3_total_changes64(c->db) != before || c->naud < saved.npend) {
 			rs_rollback(c);
 			/* A new person made meanwhile (a request that raced
 			 * another, or one sent again while its first copy was
@@ -183,6 +183,8 @@ again:
 			c->careful = false;
 			return run_batch_savepoints(r, batch);
 		}
+		/* its own audit entries, none inserted; the earlier jobs' stay */
+		rs_audit_drop(c, saved.npend);
 	}
 	c->careful = false;
 	return end_batch(c, batch, n, false);
