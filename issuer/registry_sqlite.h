@@ -44,6 +44,7 @@ enum rs_stmt {
 	S_REVOKED,
 	S_AUDIT_LAST,
 	S_AUDIT_ADD,
+	S_AUDIT_ADD_ROWS,
 	S_AUDIT_READ,
 	S_TOKEN_ADD,
 	S_TOKEN_FIND,
@@ -58,6 +59,9 @@ enum rs_stmt {
 	S_N
 };
 
+/* Audit entries inserted by one statement (rs_audit_flush). */
+#define RS_AUDIT_ROWS 8
+
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_N];
@@ -65,6 +69,15 @@ struct conn {
 	bool warm;          /* a read connection with the larger page cache */
 	bool careful;       /* writer: read a new person first (rs_apply) */
 	struct hc_sha256_ctx *sha;  /* the audit entries' hashes (audit_add) */
+	/* writer: audit entries chained but not yet inserted, in seq order
+	 * (rs_audit_add), each line malloc'd */
+	struct rs_audit_row {
+		int64_t seq;
+		char *line;
+		size_t n;
+		uint8_t hash[32];
+	} aud[RS_AUDIT_ROWS];
+	unsigned naud;
 };
 
 /* The VFS every registry connection opens with: SQLite's default with
@@ -131,10 +144,12 @@ struct reg {
 	unsigned tok_next;
 };
 
-/* The end of the audit chain inside the writer's transaction. */
+/* The end of the audit chain inside the writer's transaction; npend: of
+ * its entries, those not inserted yet (the connection's naud). */
 struct chain {
 	int64_t seq;
 	uint8_t hash[32];
+	unsigned npend;
 };
 
 /* registry_sqlite_sql.c: connections, schema, statements, checks. */
@@ -191,8 +206,15 @@ hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const
 hc_err rs_next_seq(struct conn *c, int64_t *seq) HC_WUR;
 struct hc_audit_entry;
 /* Appends e at the end of the chain: seq and prev are set there
- * (registry_sqlite_write.c). */
+ * (registry_sqlite_write.c). The entry is inserted into the audit table
+ * with the next RS_AUDIT_ROWS - 1 or by rs_audit_flush, which the writer
+ * calls before its commit (and after each job when it runs them in
+ * savepoints); rs_audit_drop forgets those not inserted past the first
+ * keep (a job that failed before it wrote anything, a transaction rolled
+ * back; rs_chain_load forgets them all). */
 hc_err rs_audit_add(struct conn *c, struct chain *ch, struct hc_audit_entry *e) HC_WUR;
+hc_err rs_audit_flush(struct conn *c) HC_WUR;
+void rs_audit_drop(struct conn *c, unsigned keep);
 
 /* registry_sqlite_row.c: a person's inputs and codes inside their row
  * (the format is described there). An input points into the row's blob

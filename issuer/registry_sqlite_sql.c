@@ -83,6 +83,9 @@ static const char schema[] =
 	" AND last = json_extract(?1, '$.to') AND person = ?2"
 #define VISIT_KEY "venue = json_extract(?1, '$.venue') AND at = json_extract(?1, '$.at') AND person = ?2"
 
+/* S_AUDIT_ADD_ROWS below lists that many rows */
+_Static_assert(RS_AUDIT_ROWS == 8, "S_AUDIT_ADD_ROWS has 8 rows");
+
 #define CODE_COLS "jti, person, status, why, policy, kid, iat, exp, revoked_at, superseded_by, jws"
 
 static const char *const sql[S_N] = {
@@ -137,6 +140,15 @@ static const char *const sql[S_N] = {
 		      " ORDER BY jti",
 	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[S_AUDIT_ADD] = "INSERT INTO audit (seq, line, hash) VALUES (?1, ?2, ?3)",
+	/* RS_AUDIT_ROWS entries at once (one statement's work, not eight).
+	 * OR FAIL: an insert of several rows that may abort keeps a statement
+	 * journal (a copy of every page it changes, to undo its first rows:
+	 * with two rows that cost more than the second statement saved); a
+	 * failure here fails the job or the batch, which the writer rolls
+	 * back anyway. */
+	[S_AUDIT_ADD_ROWS] = "INSERT OR FAIL INTO audit (seq, line, hash) VALUES (?1, ?2, ?3),"
+			     " (?4, ?5, ?6), (?7, ?8, ?9), (?10, ?11, ?12), (?13, ?14, ?15),"
+			     " (?16, ?17, ?18), (?19, ?20, ?21), (?22, ?23, ?24)",
 	[S_AUDIT_READ] = "SELECT seq, line FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 	[S_TOKEN_ADD] = "INSERT INTO tokens (hash, role, name, created, revoked)"
 			" VALUES (?1, ?2, ?3, ?4, 0)",
@@ -290,6 +302,7 @@ void rs_conn_close(struct conn *c)
 	c->db = NULL;
 	hc_sha256_ctx_free(c->sha);
 	c->sha = NULL;
+	rs_audit_drop(c, 0);
 }
 
 hc_err rs_schema_create(struct conn *c)

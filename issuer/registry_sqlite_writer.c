@@ -63,17 +63,18 @@ static hc_err run_job(struct reg *r, struct job *j, struct chain *ch)
 	return HC_OK;
 }
 
-/* The end of a batch: COMMIT, or when the transaction was lost (lost),
- * every job that had not failed fails. Returns the number of changes
- * committed. */
+/* The end of a batch: the audit entries not inserted yet, COMMIT, or when
+ * the transaction was lost (lost), every job that had not failed fails.
+ * Returns the number of changes committed. */
 static int64_t end_batch(struct conn *c, struct job *batch, int64_t n, bool lost)
 {
 	struct job *j;
 
 	if (!lost)
-		lost = rs_exec(c, S_COMMIT, "commit") != HC_OK;
+		lost = rs_audit_flush(c) != HC_OK || rs_exec(c, S_COMMIT, "commit") != HC_OK;
 	if (!lost)
 		return n;
+	rs_audit_drop(c, 0);
 	if (!sqlite3_get_autocommit(c->db))
 		rs_rollback(c);
 	for (j = batch; j; j = j->next)
@@ -107,6 +108,9 @@ static int64_t run_batch_savepoints(struct reg *r, struct job *batch)
 		j->err = rs_exec(c, S_SAVEPOINT, "savepoint");
 		if (j->err == HC_OK)
 			j->err = run_job(r, j, &ch);
+		/* the job's audit entries inside its savepoint */
+		if (j->err == HC_OK)
+			j->err = rs_audit_flush(c);
 		if (j->err == HC_OK && rs_exec(c, S_RELEASE, "release") == HC_OK) {
 			n++;
 			continue;
@@ -115,6 +119,7 @@ static int64_t run_batch_savepoints(struct reg *r, struct job *batch)
 			j->err = HC_ERR_STORE;
 		job_fail(j, j->err, hc_detail());
 		ch = saved;
+		rs_audit_drop(c, 0);
 		/* Some errors (I/O, a full disk) end the whole transaction. */
 		if (sqlite3_get_autocommit(c->db) ||
 		    rs_exec(c, S_ROLLBACK_TO, "rollback") != HC_OK ||
@@ -160,7 +165,10 @@ again:
 		ch = saved;
 		if (sqlite3_get_autocommit(c->db))
 			return end_batch(c, batch, 0, true);  /* I/O, a full disk */
-		if (sqlite3_total_changes64(c->db) != before) {
+		/* A job that wrote, or that took the earlier jobs' audit
+		 * entries into an insert (rs_audit_add: one that failed too,
+		 * and then they are gone), has the transaction rolled back. */
+		if (sqlite3_total_changes64(c->db) != before || c->naud < saved.npend) {
 			rs_rollback(c);
 			/* A new person made meanwhile (a request that raced
 			 * another, or one sent again while its first copy was
@@ -175,6 +183,8 @@ again:
 			c->careful = false;
 			return run_batch_savepoints(r, batch);
 		}
+		/* its own audit entries, none inserted; the earlier jobs' stay */
+		rs_audit_drop(c, saved.npend);
 	}
 	c->careful = false;
 	return end_batch(c, batch, n, false);

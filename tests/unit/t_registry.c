@@ -777,6 +777,77 @@ static void batch(void)
 	}
 	c[1].expect_version = 3; /* a new person at a version: refused */
 	CHECK_ERR(reg_apply(r, &c[1], NULL), HC_ERR_INVALID_ARG);
+
+	/* Records (no event): 1's jti is taken, found after its input and
+	 * status were chained but before any row was written (the writer
+	 * inserts audit entries eight at a time, and before its commit):
+	 * 1 fails and its entries are forgotten, 0's and 2's stay. */
+	for (int i = 0; i < 3; i++) {
+		make_key(110 + i, key[i]);
+		make_jti(110, i, jti[i]);
+		change_base(&c[i], key[i], NOW);
+		c[i].inputs = &in[i];
+		c[i].ninputs = 1;
+		c[i].has_status = true;
+		c[i].st = HC_ST_GREEN;
+		c[i].why = why;
+		c[i].nwhy = 1;
+		make_code(&k[i], key[i], jti[i], HC_ST_GREEN, NOW, NOW + DAY);
+		c[i].code = &k[i];
+	}
+	make_code(&k[1], key[1], jti[0], HC_ST_GREEN, NOW, NOW + DAY);
+	CHECK_ERR(reg_apply_many(r, c, 3, err, detail, ver), HC_OK);
+	CHECK(err[0] == HC_OK && err[1] == HC_ERR_EXISTS && err[2] == HC_OK);
+	/* 0 and 2: record, status and issue each */
+	CHECK(check_chain(r) == 17 && audit_seq(r) == 17);
+	db = sql_open(in_dir("batch.db"));
+	CHECK(db != NULL);
+	if (db) {
+		CHECK(sql_int(db, "SELECT count(*) FROM people WHERE key = ?1", key[1], NULL, 0) == 0);
+		CHECK(sql_int(db, "SELECT count(*) FROM people", NULL, NULL, 0) == 6);
+		sqlite3_close(db);
+	}
+
+	/* An audit insert that fails with no row changed, after it took the
+	 * earlier jobs' entries: records without a code (a record and a
+	 * status entry each, no row written before the person's), 0's
+	 * entries refused (a trigger). 4's first entry takes the eight
+	 * before it into one insert, which fails at 0's: the batch runs again
+	 * in savepoints, 0 fails alone, 1 to 4 keep their entries and the
+	 * chain has no gap. */
+	for (int i = 0; i < 5; i++) {
+		make_key(120 + i, key[i]);
+		change_base(&c[i], key[i], NOW);
+		c[i].inputs = &in[i];
+		c[i].ninputs = 1;
+		c[i].has_status = true;
+		c[i].st = HC_ST_GREEN;
+		c[i].why = why;
+		c[i].nwhy = 1;
+	}
+	db = NULL;
+	CHECK(sqlite3_open_v2(in_dir("batch.db"), &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+	if (db) {
+		char *sql = sqlite3_mprintf("CREATE TRIGGER refuse BEFORE INSERT ON audit"
+					    " WHEN instr(NEW.line, '%q') > 0"
+					    " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+					    key[0]);
+
+		CHECK(sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+		sqlite3_free(sql);
+		sqlite3_close(db);
+	}
+	CHECK_ERR(reg_apply_many(r, c, 5, err, detail, ver), HC_OK);
+	CHECK(err[0] == HC_ERR_STORE && strstr(detail[0], "refused"));
+	CHECK(err[1] == HC_OK && err[2] == HC_OK && err[3] == HC_OK && err[4] == HC_OK);
+	CHECK(check_chain(r) == 25 && audit_seq(r) == 25); /* 1 to 4: record and status */
+	db = sql_open(in_dir("batch.db"));
+	CHECK(db != NULL);
+	if (db) {
+		CHECK(sql_int(db, "SELECT count(*) FROM people WHERE key = ?1", key[0], NULL, 0) == 0);
+		CHECK(sql_int(db, "SELECT count(*) FROM people", NULL, NULL, 0) == 10);
+		sqlite3_close(db);
+	}
 	reg_close(r);
 }
 
