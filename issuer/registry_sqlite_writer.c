@@ -1,8 +1,9 @@
 /* registry_sqlite_writer.c: the registry's writer thread and its queue
- * of jobs (one transaction for every job queued, a SAVEPOINT each), and
- * the writes that queue a job and wait for its
- * commit (reg_apply, reg_revoke, the token writes, reg_revlist_next_seq)
- * or are told of it (reg_apply_async). */
+ * of jobs (one transaction for every job queued: run_batch, or a
+ * SAVEPOINT each when a job failed after it wrote: run_batch_savepoints),
+ * and the writes that queue a job and wait for its commit (reg_apply,
+ * reg_revoke, the token writes, reg_revlist_next_seq) or are told of it
+ * (reg_apply_async). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
