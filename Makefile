@@ -53,7 +53,7 @@ AV_CFLAGS = -DHC_AV $(shell $(PKG_CONFIG) --cflags $(AV_PKGS))
 endif
 # hc-issued (the office's service): every issuer/*.c but hc-issue's, with
 # libmicrohttpd and SQLite on top of libhc.
-ISSUED_PKGS := libmicrohttpd sqlite3
+ISSUED_PKGS := libmicrohttpd gnutls sqlite3
 # hc-issue is issuer/hc-issue.c and issuer/hc-issue_*.c.
 ISSUE_SRC := issuer/hc-issue.c $(sort $(wildcard issuer/hc-issue_*.c))
 ISSUED_SRC := $(filter-out $(ISSUE_SRC),$(sort $(wildcard issuer/*.c)))
