@@ -75,7 +75,7 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev \
 	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin \
 	clang-tidy cppcheck valgrind strace \
-	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
 	libp11-dev softhsm2 opensc nodejs \
 	tmux ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
 	libcbor-dev \
