@@ -53,7 +53,7 @@ AV_CFLAGS = -DHC_AV $(shell $(PKG_CONFIG) --cflags $(AV_PKGS))
 endif
 # hc-issued (the office's service): every issuer/*.c but hc-issue's, with
 # libmicrohttpd and SQLite on top of libhc.
-ISSUED_PKGS := libmicrohttpd sqlite3
+ISSUED_PKGS := libmicrohttpd gnutls sqlite3
 # hc-issue is issuer/hc-issue.c and issuer/hc-issue_*.c.
 ISSUE_SRC := issuer/hc-issue.c $(sort $(wildcard issuer/hc-issue_*.c))
 ISSUED_SRC := $(filter-out $(ISSUE_SRC),$(sort $(wildcard issuer/*.c)))
@@ -75,7 +75,7 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	zbar-tools libcjson-dev zlib1g-dev libpng-dev libjpeg-dev \
 	libcurl4-openssl-dev python3 libopenmpi-dev openmpi-bin \
 	clang-tidy cppcheck valgrind strace \
-	libmicrohttpd-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
 	libp11-dev softhsm2 opensc nodejs \
 	tmux ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
 	libcbor-dev \

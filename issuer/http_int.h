@@ -46,6 +46,7 @@ struct req {
 	const struct route_def *route;
 	enum route rt;
 	bool queued;              /* an answer is on its way */
+	bool corked;              /* its TLS records held until completed() (send_reply) */
 	bool too_large;
 	char *body;
 	size_t len, cap;

@@ -161,6 +161,62 @@ post /v1/records "$T_COUNTER" "$(rec "$ID3")"; G3=$(J 'd["jti"]') QR3=$(J 'd["qr
 post /v1/codes "$T_APP" "{\"id\":\"$ID3\"}"; h0=$(held_hits); post /v1/codes "$T_APP" "{\"id\":\"$ID3\"}"
 [ "$(J 'd["jti"]')" = "$G3" ] && [ "$(held_hits)" -gt "${h0:-0}" ] && ok "codes: person 3's green code, from the cache" ||
 	bad "person 3 cached" "$BODY"
+# a held code's answer goes out corked, as one TLS record (http.c
+# send_reply): whole on a kept-alive connection and before the close of a
+# "Connection: close" one; a client that sends requests ahead and reads
+# none of the answers is let go (no answer kept for it), the rest served
+$PY - "$PORT" "$T_APP" "$ID3" > cork.out 2>&1 <<'PY'
+import socket, ssl, sys, time
+port, tok, pid = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile="ca.pem")
+body = ('{"id":"%s"}' % pid).encode()
+def req(extra=b""):
+    return (b"POST /v1/codes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok.encode() +
+            b"\r\nContent-Type: application/json\r\n" + extra + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+def answers(data):  # the whole answers in data: (status, body) each
+    out = []
+    while b"\r\n\r\n" in data:
+        head, rest = data.split(b"\r\n\r\n", 1)
+        n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
+        if len(rest) < n:
+            break
+        out.append((head.split(b" ")[1], rest[:n]))
+        data = rest[n:]
+    return out
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+s.settimeout(10)
+s.sendall(req()); s.sendall(req()); s.sendall(req(b"Connection: close\r\n"))
+data = b""
+while True:
+    try:
+        d = s.recv(65536)
+    except ssl.SSLError:
+        break
+    if not d:
+        break
+    data += d
+a = answers(data)
+print("whole", len(a), all(st == b"200" and b'"jws"' in b for st, b in a))
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+s.setblocking(False)
+ended, t0 = False, time.time()
+while time.time() - t0 < 10 and not ended:
+    try:
+        s.send(req())
+    except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+        time.sleep(0.01)
+    except (ssl.SSLError, OSError):
+        ended = True
+print("let go", ended)
+PY
+out=$(cat cork.out)
+[ "$out" = "whole 3 True
+let go True" ] && ok "codes: answers whole on a kept-alive connection and before a Connection: close" ||
+	bad "corked answers" "$out"
+sleep 0.2
+grep -q ' hc-issued: /v1/codes 200 .* (connection ended)$' o/log && curl -sf --cacert ca.pem "$URL/healthz" >/dev/null &&
+	ok "a client reading none of its answers is let go, the log says so, others are served" ||
+	bad "client reading none" "$(grep -c 'connection ended' o/log) ended lines"
 NAT2=$(date -u -d @$((NOW - 3600)) +%Y-%m-%dT%H:%M:%SZ)
 post /v1/records "$T_COUNTER" "{\"person\":{\"name\":\"王小明\",\"id\":\"$ID3\"},\"nat\":[{\"at\":\"$NAT2\",\"result\":\"positive\"}]}"
 [ "$(J 'd["status"]')" = red ] && [ "$(J 'd["jti"]')" != "$G3" ] && [ "$(J '",".join(d["why"])')" = nat-positive ] &&
