@@ -222,10 +222,26 @@ static hc_err inflate_all(z_stream *zs, const uint8_t *in, size_t n, size_t cap,
 	return err;
 }
 
+/* A raw inflate stream (window 15) ready: the thread's, reset, or own
+ * set up (the caller ends it); NULL when out of memory. */
+static z_stream *inflate_ready(z_stream *own)
+{
+	struct zthread *t = zthread();
+	z_stream *zs = t ? &t->i : own;
+
+	if (t && t->iok)
+		return inflateReset(zs) == Z_OK ? zs : NULL;
+	memset(zs, 0, sizeof(*zs));
+	if (inflateInit2(zs, -15) != Z_OK)
+		return NULL;
+	if (t)
+		t->iok = true;
+	return zs;
+}
+
 hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t *outlen)
 {
 	z_stream own, *zs = reuse;
-	struct zthread *t = NULL;
 	hc_err err;
 
 	*out = NULL;
@@ -243,17 +259,8 @@ hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t
 			scratch = p;
 			scratch_cap = cap + 2;
 		}
-	} else if ((t = zthread()) && t->iok) {
-		if (inflateReset(&t->i) != Z_OK)
-			return HC_ERR_NOMEM;
-		zs = &t->i;
-	} else {
-		zs = t ? &t->i : &own;
-		memset(zs, 0, sizeof(*zs));
-		if (inflateInit2(zs, -15) != Z_OK)
-			return HC_ERR_NOMEM;
-		if (t)
-			t->iok = true;
+	} else if (!(zs = inflate_ready(&own))) {
+		return HC_ERR_NOMEM;
 	}
 	err = inflate_all(zs, in, n, cap, zs == reuse ? scratch : NULL, out, outlen);
 	if (zs == &own)
