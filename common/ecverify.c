@@ -571,7 +571,7 @@ hc_err hc_ectab_verify(const struct hc_ectab *tab, size_t n, const uint8_t (*dig
 end:
 	BN_CTX_end(ctx);
 out:
-	ERR_clear_error();
+	hc__err_clear();
 	own_free(own, ctx, R, R2);
 	return err;
 }

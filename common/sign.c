@@ -372,7 +372,7 @@ hc_err hc_es256_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 out:
 	if (locked)
 		pthread_mutex_unlock(locked);
-	ERR_clear_error();
+	hc__err_clear();
 	EVP_PKEY_CTX_free(own);
 	OPENSSL_cleanse(digest, sizeof(digest));
 	return err;
