@@ -45,10 +45,15 @@
  * a request, against 0.088-0.119 ms and 0.59-0.93 at 128 (8 threads:
  * 0.083-0.090 ms, 0.25-0.36); p99 19-53 ms either way but for outliers
  * when others took a fifth to half of the machine. Beside 4 connections
- * uploading events (BENCH_UPLOADS=1), see doc/SERVICE.md "Capacity". 8
- * a core keeps some threads for page reads of a large registry (6 a
- * held code with 10^6 people). */
-#define THREADS_PER_CORE 8
+ * uploading events (BENCH_UPLOADS=1), see doc/SERVICE.md "Capacity".
+ * Two a core since 2026-12-02: on the quiet 2-core machine 4 threads
+ * beat 16 in every case measured, a registry of 10^6 people read from
+ * the disk included (held codes 4,380/s, p99 34 ms, against 3,719/s and
+ * 88 ms; new codes p99 35-41 ms against 51-54): a commit resumes
+ * connections on fewer threads, each resume a wakeup that costs this VM
+ * up to 30 us of CPU, and the disk gains nothing from more reads at once
+ * (doc/SERVICE.md "Capacity"). */
+#define THREADS_PER_CORE 2
 /* An answer of at most this many body bytes goes out corked over TLS
  * (see send_reply): with its headers it fits the socket's send buffer
  * of a client that reads its answers. */
