@@ -148,7 +148,7 @@ $(B)/t/t_held: $(B)/issuer/held.o
 # (issuer/registry_sqlite*.c) on real files, with helpers in reg_fx.c.
 REG_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard issuer/registry_sqlite*.c)))
 REG_TESTS := $(B)/t/t_registry $(B)/t/t_registry_load $(B)/t/t_registry_migrate \
-	$(B)/t/t_registry_wal
+	$(B)/t/t_registry_wal $(B)/t/t_registry_pcache
 $(REG_TESTS:$(B)/t/%=$(B)/tests/unit/%.o) $(B)/tests/unit/reg_fx.o: HC_CFLAGS += -Iissuer
 $(REG_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/reg_fx.o $(B)/tests/unit/t.o \
 		$(REG_OBJ) $(B)/libhc.a

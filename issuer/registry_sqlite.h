@@ -86,6 +86,11 @@ struct conn {
  * when it could not be. */
 #define RS_VFS "hc-wal"
 const char *rs_vfs(void);
+/* registry_sqlite_pcache.c: SQLite's default page cache wrapped so that
+ * a commit's truncation that can drop no page is skipped; installed by
+ * rs_vfs before SQLite initializes. rs_pcache_skipped: how many were. */
+void rs_pcache_install(void);
+unsigned long rs_pcache_skipped(void);
 /* Drops db's WAL writes still gathered: those of a transaction rolled
  * back (the connection's rollback hook, set by rs_conn_open). */
 void rs_wal_discard(sqlite3 *db);

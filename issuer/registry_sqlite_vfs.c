@@ -265,6 +265,7 @@ static void vfs_register(void)
 	 * sqlite3_memory_used or sets a heap limit. A process that started
 	 * SQLite before (a test) keeps its setting: SQLITE_MISUSE, ignored. */
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	rs_pcache_install();
 	if (!(real_vfs = sqlite3_vfs_find(NULL)))
 		return;
 	vfs = *real_vfs;
