@@ -111,6 +111,17 @@ int64_t sql_int(sqlite3 *db, const char *q, const char *p, char *txt, size_t n)
 	return v;
 }
 
+int sql_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK)
+		t_fail(__FILE__, __LINE__, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return rc;
+}
+
 /* ---- the audit chain, checked entry by entry ---- */
 
 struct chain_walk {

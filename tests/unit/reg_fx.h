@@ -28,6 +28,9 @@ void change_base(struct reg_change *c, const char *person, int64_t now);
  * none), -1 with no row; the second column copied into txt when given. */
 sqlite3 *sql_open(const char *path);
 int64_t sql_int(sqlite3 *db, const char *q, const char *p, char *txt, size_t n);
+/* sqlite3_exec of sql, which fails the running case when it fails;
+ * returns SQLite's code. */
+int sql_exec(sqlite3 *db, const char *sql);
 
 /* The whole audit chain walked in pages: contiguous from 1, each entry
  * read back strictly (hc_audit_entry_parse), each prev the SHA-256 of the

@@ -12,30 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reg_fx.h"
 #include "registry_sqlite.h"
 #include "t.h"
-
-static int exec(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-
-	if (rc != SQLITE_OK)
-		t_fail(__FILE__, __LINE__, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
-	sqlite3_free(msg);
-	return rc;
-}
-
-static int64_t one(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
 
 static bool intact(sqlite3 *db)
 {
@@ -59,9 +38,9 @@ static sqlite3 *open_db(const char *path, const char *cache)
 		sqlite3_close(db);
 		return NULL;
 	}
-	exec(db, "PRAGMA journal_mode = WAL");
-	exec(db, "PRAGMA synchronous = FULL");
-	exec(db, cache);
+	sql_exec(db, "PRAGMA journal_mode = WAL");
+	sql_exec(db, "PRAGMA synchronous = FULL");
+	sql_exec(db, cache);
 	return db;
 }
 
@@ -71,7 +50,7 @@ static void insert(sqlite3 *db, unsigned *seed, int n, bool keep)
 {
 	sqlite3_stmt *s = NULL;
 
-	exec(db, "BEGIN IMMEDIATE");
+	sql_exec(db, "BEGIN IMMEDIATE");
 	if (sqlite3_prepare_v2(db, "INSERT INTO t (k, v) VALUES (?1, ?2)", -1, &s, NULL) !=
 	    SQLITE_OK) {
 		t_fail(__FILE__, __LINE__, "prepare");
@@ -89,7 +68,7 @@ static void insert(sqlite3 *db, unsigned *seed, int n, bool keep)
 		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
-	exec(db, keep ? "COMMIT" : "ROLLBACK");
+	sql_exec(db, keep ? "COMMIT" : "ROLLBACK");
 }
 
 static void skips_and_keeps(void)
@@ -104,40 +83,40 @@ static void skips_and_keeps(void)
 	if (!(w = open_db(path, "PRAGMA cache_size = -65536")) ||
 	    !(r = open_db(path, "PRAGMA cache_size = -8192")))
 		return;
-	exec(w, "CREATE TABLE t (n INTEGER PRIMARY KEY, k TEXT NOT NULL, v INTEGER NOT NULL);"
+	sql_exec(w, "CREATE TABLE t (n INTEGER PRIMARY KEY, k TEXT NOT NULL, v INTEGER NOT NULL);"
 		"CREATE UNIQUE INDEX t_k ON t (k);");
 	for (int c = 0; c < 200; c++)
 		insert(w, &seed, 100, true);
 	/* the commits that split pages skipped their truncation */
 	CHECK(rs_pcache_skipped() > before);
-	CHECK(one(w, "SELECT count(*) FROM t") == 20000);
+	CHECK(sql_int(w, "SELECT count(*) FROM t", NULL, NULL, 0) == 20000);
 	/* a transaction that grows the file several times over, rolled back:
 	 * the pages past the end are dropped, not read back later */
-	pages = one(w, "PRAGMA page_count");
+	pages = sql_int(w, "PRAGMA page_count", NULL, NULL, 0);
 	seed_r = seed;
 	insert(w, &seed_r, 60000, false);
-	CHECK(one(w, "PRAGMA page_count") == pages);
-	CHECK(one(w, "SELECT count(*) FROM t") == 20000);
+	CHECK(sql_int(w, "PRAGMA page_count", NULL, NULL, 0) == pages);
+	CHECK(sql_int(w, "SELECT count(*) FROM t", NULL, NULL, 0) == 20000);
 	for (int c = 0; c < 20; c++)
 		insert(w, &seed, 100, true);
 	for (unsigned i = 0, s = sum_seed; i < 22000; i++) {
 		s = s * 1103515245u + 12345u;
 		sum += (int64_t)(s % 1000);
 	}
-	CHECK(one(w, "SELECT count(*) FROM t") == 22000);
-	CHECK(one(w, "SELECT sum(v) FROM t") == sum);
+	CHECK(sql_int(w, "SELECT count(*) FROM t", NULL, NULL, 0) == 22000);
+	CHECK(sql_int(w, "SELECT sum(v) FROM t", NULL, NULL, 0) == sum);
 	CHECK(intact(w));
 	/* the reader's cache, reset at each of the writer's commits */
-	CHECK(one(r, "SELECT count(*) FROM t") == 22000);
-	CHECK(one(r, "SELECT sum(v) FROM t") == sum);
+	CHECK(sql_int(r, "SELECT count(*) FROM t", NULL, NULL, 0) == 22000);
+	CHECK(sql_int(r, "SELECT sum(v) FROM t", NULL, NULL, 0) == sum);
 	insert(w, &seed, 100, true);
-	CHECK(one(r, "SELECT count(*) FROM t") == 22100);
+	CHECK(sql_int(r, "SELECT count(*) FROM t", NULL, NULL, 0) == 22100);
 	CHECK(intact(r));
 	sqlite3_close(r);
 	sqlite3_close(w);
 	/* and from the file alone */
 	if ((w = open_db(path, "PRAGMA cache_size = -2000"))) {
-		CHECK(one(w, "SELECT count(*) FROM t") == 22100);
+		CHECK(sql_int(w, "SELECT count(*) FROM t", NULL, NULL, 0) == 22100);
 		CHECK(intact(w));
 		sqlite3_close(w);
 	}

@@ -16,32 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "reg_fx.h"
 #include "registry_sqlite.h"
 #include "t.h"
 
 static char path[512];
-
-static int exec(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-
-	if (rc != SQLITE_OK)
-		t_fail(__FILE__, __LINE__, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
-	sqlite3_free(msg);
-	return rc;
-}
-
-static int64_t one(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
 
 static sqlite3 *plain(void)
 {
@@ -61,36 +40,36 @@ static void rollback_dropped(void)
 
 	(void)snprintf(path, sizeof(path), "%s/wal.db", t_tmpdir());
 	b = plain();
-	(void)exec(b, "PRAGMA journal_mode = WAL");
-	(void)exec(b, "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
-	(void)exec(b, "PRAGMA wal_checkpoint(TRUNCATE)");
+	(void)sql_exec(b, "PRAGMA journal_mode = WAL");
+	(void)sql_exec(b, "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+	(void)sql_exec(b, "PRAGMA wal_checkpoint(TRUNCATE)");
 	/* its commit stays in the WAL, read from there (as the service's
 	 * writer leaves checkpoints to its own connection) */
-	(void)exec(b, "PRAGMA wal_autocheckpoint = 0");
+	(void)sql_exec(b, "PRAGMA wal_autocheckpoint = 0");
 	CHECK_ERR(rs_conn_open(&a, path, true), HC_OK);
 	CHECK_ERR(rs_conn_pragmas(&a, false), HC_OK);
-	CHECK(one(a.db, "PRAGMA synchronous") == 2);
+	CHECK(sql_int(a.db, "PRAGMA synchronous", NULL, NULL, 0) == 2);
 	/* a page cache of a few pages: the transaction spills to the WAL */
-	(void)exec(a.db, "PRAGMA cache_size = 8");
-	(void)exec(a.db, "BEGIN");
-	(void)exec(a.db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	(void)sql_exec(a.db, "PRAGMA cache_size = 8");
+	(void)sql_exec(a.db, "BEGIN");
+	(void)sql_exec(a.db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
 			 "WHERE i < 400) INSERT INTO t SELECT i, randomblob(3000) FROM n");
-	(void)exec(a.db, "ROLLBACK");
+	(void)sql_exec(a.db, "ROLLBACK");
 	/* another connection commits over the same offsets of the WAL */
-	(void)exec(b, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	(void)sql_exec(b, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
 		      "WHERE i < 1000) INSERT INTO t SELECT 1000 + i, zeroblob(3000) FROM n");
 	/* the rolled-back connection reads (its WAL's first call since) */
-	CHECK(one(a.db, "SELECT count(*) FROM t") == 1000);
+	CHECK(sql_int(a.db, "SELECT count(*) FROM t", NULL, NULL, 0) == 1000);
 	rs_conn_close(&a);
 	c = plain();
-	n = one(c, "SELECT count(*) FROM t WHERE length(v) = 3000 AND v = zeroblob(3000)");
+	n = sql_int(c, "SELECT count(*) FROM t WHERE length(v) = 3000 AND v = zeroblob(3000)", NULL, NULL, 0);
 	CHECK(n == 1000);
 	sqlite3_close(c);
 	sqlite3_close(b);
 	/* recovery from the WAL alone (no connection left, no -shm kept) */
 	c = plain();
-	CHECK(one(c, "SELECT count(*) FROM t WHERE v = zeroblob(3000)") == 1000);
-	CHECK(one(c, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") ==
+	CHECK(sql_int(c, "SELECT count(*) FROM t WHERE v = zeroblob(3000)", NULL, NULL, 0) == 1000);
+	CHECK(sql_int(c, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'", NULL, NULL, 0) ==
 	      1);
 	sqlite3_close(c);
 }
@@ -123,10 +102,10 @@ static void write_fails(void)
 
 	(void)snprintf(path, sizeof(path), "%s/full.db", t_tmpdir());
 	b = plain();
-	(void)exec(b, "PRAGMA journal_mode = WAL");
-	(void)exec(b, "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
-	(void)exec(b, "INSERT INTO t VALUES (1, 'kept')");
-	(void)exec(b, "PRAGMA wal_checkpoint(TRUNCATE)");
+	(void)sql_exec(b, "PRAGMA journal_mode = WAL");
+	(void)sql_exec(b, "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+	(void)sql_exec(b, "INSERT INTO t VALUES (1, 'kept')");
+	(void)sql_exec(b, "PRAGMA wal_checkpoint(TRUNCATE)");
 	sqlite3_close(b);
 	fflush(NULL);
 	if ((pid = fork()) == 0)
@@ -134,8 +113,8 @@ static void write_fails(void)
 	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	b = plain();
-	CHECK(one(b, "SELECT count(*) FROM t") == 1);
-	CHECK(one(b, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") ==
+	CHECK(sql_int(b, "SELECT count(*) FROM t", NULL, NULL, 0) == 1);
+	CHECK(sql_int(b, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'", NULL, NULL, 0) ==
 	      1);
 	sqlite3_close(b);
 }
