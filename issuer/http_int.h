@@ -71,8 +71,14 @@ struct req {
 #define WAIT_DONE 1u
 #define WAIT_SUSPENDED 2u
 
-/* http.c: an error answer (reply_error's JSON) of status, with an Allow
- * header when allow is not NULL. */
+/* http_reply.c: sends r (taking its body) on c, corked over TLS when
+ * small; reply_uncork, at the request's end, sends what was corked
+ * (false when the client made no room for it: its connection is ended).
+ * send_error: an error answer (reply_error's JSON) of status, with an
+ * Allow header when allow is not NULL. */
+enum MHD_Result send_reply(struct http *h, struct MHD_Connection *c, struct req *q,
+			   struct reply *r);
+bool reply_uncork(struct MHD_Connection *c);
 enum MHD_Result send_error(struct http *h, struct MHD_Connection *c, struct req *q,
 			   unsigned status, const char *allow, const char *fmt, ...)
 	HC_PRINTF(6, 7);
