@@ -670,6 +670,26 @@ static void lists_stats_backup(void)
 
 /* ---- one batch of changes: each succeeds or fails on its own ---- */
 
+/* c: person key, one input in, green; with why (one reason) when given,
+ * and with a green code k numbered jti when k is given. */
+static void green_change(struct reg_change *c, const char *key, struct reg_input *in,
+			 const char *const *why, struct reg_code *k, const char *jti)
+{
+	change_base(c, key, NOW);
+	c->inputs = in;
+	c->ninputs = 1;
+	c->has_status = true;
+	c->st = HC_ST_GREEN;
+	if (why) {
+		c->why = why;
+		c->nwhy = 1;
+	}
+	if (k) {
+		make_code(k, key, jti, HC_ST_GREEN, NOW, NOW + DAY);
+		c->code = k;
+	}
+}
+
 /* reg_apply_many runs its changes in one transaction (the writer tries
  * without savepoints first): a change that fails before it writes (a
  * duplicate event, a stale version) and one that fails after it wrote (a
@@ -697,20 +717,12 @@ static void batch(void)
 		make_key(100 + i, key[i]);
 		make_jti(100, i, jti[i]);
 		(void)snprintf(ev[i], sizeof(ev[i]), "ev-%d", i);
-		change_base(&c[i], key[i], NOW);
+		in[i] = (struct reg_input){.kind = "nat", .json = "{\"result\":\"negative\"}",
+					   .source = "lab-1", .at = NOW};
+		green_change(&c[i], key[i], &in[i], why, &k[i], jti[i]);
 		c[i].action = "event";
 		c[i].actor = "lab-1";
 		c[i].event = ev[i];
-		in[i] = (struct reg_input){.kind = "nat", .json = "{\"result\":\"negative\"}",
-					   .source = "lab-1", .at = NOW};
-		c[i].inputs = &in[i];
-		c[i].ninputs = 1;
-		c[i].has_status = true;
-		c[i].st = HC_ST_GREEN;
-		c[i].why = why;
-		c[i].nwhy = 1;
-		make_code(&k[i], key[i], jti[i], HC_ST_GREEN, NOW, NOW + DAY);
-		c[i].code = &k[i];
 	}
 	/* 1: the jti of 0, found taken after its person, input and status */
 	make_code(&k[1], key[1], jti[0], HC_ST_GREEN, NOW, NOW + DAY);
@@ -750,14 +762,10 @@ static void batch(void)
 	make_key(106, key[1]);
 	for (int i = 0; i < 2; i++) {
 		(void)snprintf(ev[i], sizeof(ev[i]), "ev-n%d", i);
-		change_base(&c[i], key[i], NOW);
+		green_change(&c[i], key[i], &in[i], NULL, NULL, NULL);
 		c[i].action = "event";
 		c[i].actor = "lab-1";
 		c[i].event = ev[i];
-		c[i].inputs = &in[i];
-		c[i].ninputs = 1;
-		c[i].has_status = true;
-		c[i].st = HC_ST_GREEN;
 		c[i].expect_version = 0;
 		c[i].new_person = true;
 	}
@@ -785,15 +793,7 @@ static void batch(void)
 	for (int i = 0; i < 3; i++) {
 		make_key(110 + i, key[i]);
 		make_jti(110, i, jti[i]);
-		change_base(&c[i], key[i], NOW);
-		c[i].inputs = &in[i];
-		c[i].ninputs = 1;
-		c[i].has_status = true;
-		c[i].st = HC_ST_GREEN;
-		c[i].why = why;
-		c[i].nwhy = 1;
-		make_code(&k[i], key[i], jti[i], HC_ST_GREEN, NOW, NOW + DAY);
-		c[i].code = &k[i];
+		green_change(&c[i], key[i], &in[i], why, &k[i], jti[i]);
 	}
 	make_code(&k[1], key[1], jti[0], HC_ST_GREEN, NOW, NOW + DAY);
 	CHECK_ERR(reg_apply_many(r, c, 3, err, detail, ver), HC_OK);
@@ -817,13 +817,7 @@ static void batch(void)
 	 * chain has no gap. */
 	for (int i = 0; i < 5; i++) {
 		make_key(120 + i, key[i]);
-		change_base(&c[i], key[i], NOW);
-		c[i].inputs = &in[i];
-		c[i].ninputs = 1;
-		c[i].has_status = true;
-		c[i].st = HC_ST_GREEN;
-		c[i].why = why;
-		c[i].nwhy = 1;
+		green_change(&c[i], key[i], &in[i], why, NULL, NULL);
 	}
 	db = NULL;
 	CHECK(sqlite3_open_v2(in_dir("batch.db"), &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
