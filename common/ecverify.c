@@ -285,10 +285,6 @@ struct vthread {
 	EC_POINT *R[2], *R2[2]; /* [0] P-256, [1] SM2 */
 };
 
-static pthread_key_t ctx_key;
-static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
-static bool ctx_key_ok;
-
 static void vthread_free(void *p)
 {
 	struct vthread *v = p;
@@ -301,10 +297,7 @@ static void vthread_free(void *p)
 	free(v);
 }
 
-static void ctx_key_init(void)
-{
-	ctx_key_ok = pthread_key_create(&ctx_key, vthread_free) == 0;
-}
+static struct hc_thread_blocks vthreads = HC_THREAD_BLOCKS(struct vthread, vthread_free);
 
 /* A verification's BN_CTX and points R (on tab's curve) and R2 (on
  * tab->gq): the thread's, or new ones that the caller frees with
@@ -312,18 +305,12 @@ static void ctx_key_init(void)
 static bool thread_state(const struct hc_ectab *tab, BN_CTX **ctx, EC_POINT **R, EC_POINT **R2,
 			 bool *own)
 {
-	struct vthread *v = NULL;
+	struct vthread *v = hc_thread_block(&vthreads);
 	size_t i = tab->alg == HC_ALG_SM2;
 
 	*own = false;
-	if (pthread_once(&ctx_once, ctx_key_init) == 0 && ctx_key_ok &&
-	    !(v = pthread_getspecific(ctx_key)) && (v = calloc(1, sizeof(*v)))) {
-		if (!(v->ctx = BN_CTX_new()) || pthread_setspecific(ctx_key, v) != 0) {
-			vthread_free(v);
-			v = NULL;
-		}
-	}
-	if (v && (v->R[i] || (v->R[i] = EC_POINT_new(tab->c->g))) &&
+	if (v && (v->ctx || (v->ctx = BN_CTX_new())) &&
+	    (v->R[i] || (v->R[i] = EC_POINT_new(tab->c->g))) &&
 	    (v->R2[i] || (v->R2[i] = EC_POINT_new(tab->gq)))) {
 		*ctx = v->ctx;
 		*R = v->R[i];

@@ -2,6 +2,8 @@
 #ifndef HC_H
 #define HC_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -192,6 +194,24 @@ void hc_time_format(int64_t t, char *buf, size_t n);
 int64_t hc_now(void);
 /* Microseconds on the monotonic clock (for durations, not dates). */
 uint64_t hc_mono_us(void);
+
+/* ---- per thread (thread.c) ---- */
+/* A block of size bytes per thread: hc_thread_block gives the calling
+ * thread's, made zeroed at its first call (NULL: none can be kept; the
+ * caller then does without). drop releases a block and what it holds,
+ * when its thread ends or at hc_thread_block_drop (the calling thread's,
+ * now); hc_thread_block_peek gives it without making one. Declared
+ * static with HC_THREAD_BLOCKS. */
+struct hc_thread_blocks {
+	_Atomic int made; /* 0: the key not made yet, 1: made, -1: cannot be */
+	pthread_key_t key;
+	size_t size;
+	void (*drop)(void *);
+};
+#define HC_THREAD_BLOCKS(type, drop_fn) {0, 0, sizeof(type), (drop_fn)}
+void *hc_thread_block(struct hc_thread_blocks *b);
+void *hc_thread_block_peek(struct hc_thread_blocks *b);
+void hc_thread_block_drop(struct hc_thread_blocks *b);
 
 /* ---- text ---- */
 bool hc_utf8_valid(const char *s, size_t n);

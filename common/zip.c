@@ -1,5 +1,4 @@
 /* zip.c: raw DEFLATE (RFC 1951, no zlib header) both ways; inflate capped. */
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +30,6 @@ struct zthread {
 	bool iok;  /* i is set up */
 };
 
-static pthread_key_t zt_key;
-static pthread_once_t zt_once = PTHREAD_ONCE_INIT;
-static bool zt_key_ok;
-
 static void zt_free(void *p)
 {
 	struct zthread *t = p;
@@ -46,27 +41,12 @@ static void zt_free(void *p)
 	free(t);
 }
 
-static void zt_key_init(void)
-{
-	zt_key_ok = pthread_key_create(&zt_key, zt_free) == 0;
-}
+static struct hc_thread_blocks zt = HC_THREAD_BLOCKS(struct zthread, zt_free);
 
 /* The thread's streams, or NULL (the caller then makes its own). */
 static struct zthread *zthread(void)
 {
-	struct zthread *t;
-
-	if (pthread_once(&zt_once, zt_key_init) != 0 || !zt_key_ok)
-		return NULL;
-	if ((t = pthread_getspecific(zt_key)))
-		return t;
-	if (!(t = calloc(1, sizeof(*t))))
-		return NULL;
-	if (pthread_setspecific(zt_key, t) != 0) {
-		free(t);
-		return NULL;
-	}
-	return t;
+	return hc_thread_block(&zt);
 }
 
 /* zs ready for a raw deflate with window bits wbits: the thread's stream

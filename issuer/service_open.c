@@ -90,10 +90,6 @@ struct idmac_mine {
 	EVP_MAC_CTX *m;
 };
 
-static pthread_key_t idmac_key;
-static pthread_once_t idmac_once = PTHREAD_ONCE_INIT;
-static bool idmac_key_ok;
-
 static void idmac_mine_drop(void *p)
 {
 	struct idmac_mine *t = p;
@@ -102,30 +98,16 @@ static void idmac_mine_drop(void *p)
 	free(t);
 }
 
-static void idmac_key_make(void)
-{
-	idmac_key_ok = pthread_key_create(&idmac_key, idmac_mine_drop) == 0;
-}
+static struct hc_thread_blocks idmacs = HC_THREAD_BLOCKS(struct idmac_mine, idmac_mine_drop);
 
 /* This thread's copy of s->idmac, made now if it has none or one of
  * another svc's; NULL: none can be made. */
 static struct idmac_mine *idmac_mine(const struct svc *s)
 {
-	struct idmac_mine *t;
+	struct idmac_mine *t = hc_thread_block(&idmacs);
 
-	if (pthread_once(&idmac_once, idmac_key_make) != 0 || !idmac_key_ok)
-		return NULL;
-	t = pthread_getspecific(idmac_key);
-	if (t && t->gen == s->idmac_gen)
+	if (!t || t->gen == s->idmac_gen)
 		return t;
-	if (!t) {
-		if (!(t = calloc(1, sizeof(*t))))
-			return NULL;
-		if (pthread_setspecific(idmac_key, t) != 0) {
-			free(t);
-			return NULL;
-		}
-	}
 	EVP_MAC_CTX_free(t->m);
 	t->gen = 0;
 	if (!(t->m = EVP_MAC_CTX_dup(s->idmac)))
@@ -138,13 +120,10 @@ static struct idmac_mine *idmac_mine(const struct svc *s)
  * threads' go when they end, or at their next use of another svc). */
 static void idmac_mine_free(const struct svc *s)
 {
-	struct idmac_mine *t;
+	struct idmac_mine *t = hc_thread_block_peek(&idmacs);
 
-	if (pthread_once(&idmac_once, idmac_key_make) != 0 || !idmac_key_ok ||
-	    !(t = pthread_getspecific(idmac_key)) || t->gen != s->idmac_gen)
-		return;
-	(void)pthread_setspecific(idmac_key, NULL);
-	idmac_mine_drop(t);
+	if (t && t->gen == s->idmac_gen)
+		hc_thread_block_drop(&idmacs);
 }
 
 /* The registry's writer: person changed (NULL: a revocation). */
