@@ -42,14 +42,14 @@
  * a request, against 0.088-0.119 ms and 0.59-0.93 at 128 (8 threads:
  * 0.083-0.090 ms, 0.25-0.36); p99 19-53 ms either way but for outliers
  * when others took a fifth to half of the machine. Beside 4 connections
- * uploading events (BENCH_UPLOADS=1), see doc/SERVICE.md "Capacity".
+ * uploading events (BENCH_UPLOADS=1), see doc/CAPACITY.md.
  * Two a core since 2026-12-02: on the quiet 2-core machine 4 threads
  * beat 16 in every case measured, a registry of 10^6 people read from
  * the disk included (held codes 4,380/s, p99 34 ms, against 3,719/s and
  * 88 ms; new codes p99 35-41 ms against 51-54): a commit resumes
  * connections on fewer threads, each resume a wakeup that costs this VM
  * up to 30 us of CPU, and the disk gains nothing from more reads at once
- * (doc/SERVICE.md "Capacity"). */
+ * (doc/CAPACITY.md). */
 #define THREADS_PER_CORE 2
 
 
