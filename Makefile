@@ -140,6 +140,12 @@ $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 # t_dcc_adv frames its DCCs with the fuzz target's helper.
 $(B)/t/t_dcc_adv: $(B)/tests/fuzz/dcc_fx.o
+# The t_policy tests share their records, policies and checks (policy_fx.c).
+POLICY_TESTS := $(B)/t/t_policy $(B)/t/t_policy_api $(B)/t/t_policy_bad $(B)/t/t_policy_risk
+$(POLICY_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/policy_fx.o $(B)/tests/unit/t.o \
+		$(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 # t_held tests hc-issued's held-code answer cache.
 $(B)/tests/unit/t_held.o: HC_CFLAGS += -Iissuer
 $(B)/t/t_held: $(B)/issuer/held.o
