@@ -150,11 +150,12 @@ $(POLICY_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/policy_fx.o $(B)/
 $(B)/tests/unit/t_held.o: HC_CFLAGS += -Iissuer
 $(B)/t/t_held: $(B)/issuer/held.o
 
-# t_registry and t_registry_load run the SQLite registry
+# The t_registry tests run the SQLite registry
 # (issuer/registry_sqlite*.c) on real files, with helpers in reg_fx.c.
 REG_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard issuer/registry_sqlite*.c)))
-REG_TESTS := $(B)/t/t_registry $(B)/t/t_registry_load $(B)/t/t_registry_migrate \
-	$(B)/t/t_registry_wal $(B)/t/t_registry_pcache
+REG_TESTS := $(B)/t/t_registry $(B)/t/t_registry_apply $(B)/t/t_registry_batch \
+	$(B)/t/t_registry_load $(B)/t/t_registry_migrate $(B)/t/t_registry_wal \
+	$(B)/t/t_registry_pcache
 $(REG_TESTS:$(B)/t/%=$(B)/tests/unit/%.o) $(B)/tests/unit/reg_fx.o: HC_CFLAGS += -Iissuer
 $(REG_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/reg_fx.o $(B)/tests/unit/t.o \
 		$(REG_OBJ) $(B)/libhc.a
