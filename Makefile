@@ -146,6 +146,12 @@ $(POLICY_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/policy_fx.o $(B)/
 		$(B)/libhc.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+# The t_image tests share their PNG helpers (image_fx.c).
+IMAGE_TESTS := $(B)/t/t_image $(B)/t/t_image_render
+$(IMAGE_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/image_fx.o $(B)/tests/unit/t.o \
+		$(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 # t_held tests hc-issued's held-code answer cache.
 $(B)/tests/unit/t_held.o: HC_CFLAGS += -Iissuer
 $(B)/t/t_held: $(B)/issuer/held.o
