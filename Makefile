@@ -138,8 +138,12 @@ endif
 $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
-# t_dcc_adv frames its DCCs with the fuzz target's helper.
-$(B)/t/t_dcc_adv: $(B)/tests/fuzz/dcc_fx.o
+# t_dcc_adv makes its DCCs in dcc_adv_fx.c and frames them with the fuzz
+# target's helper.
+$(B)/t/t_dcc_adv: $(B)/tests/unit/t_dcc_adv.o $(B)/tests/unit/dcc_adv_fx.o $(B)/tests/fuzz/dcc_fx.o \
+		$(B)/tests/unit/t.o $(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 # The t_policy tests share their records, policies and checks (policy_fx.c).
 POLICY_TESTS := $(B)/t/t_policy $(B)/t/t_policy_api $(B)/t/t_policy_bad $(B)/t/t_policy_risk
 $(POLICY_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/policy_fx.o $(B)/tests/unit/t.o \
