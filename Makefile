@@ -212,6 +212,9 @@ BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/%)
 $(B)/bench_%: $(B)/tests/bench/bench_%.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
+# bench_batch's harness (the runner, machine load, openssl speed) is batch_fx.c.
+$(B)/bench_batch: $(B)/tests/bench/bench_batch.o $(B)/tests/bench/batch_fx.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
 # bench_registry runs the SQLite registry alone.
 $(B)/tests/bench/bench_registry.o: HC_CFLAGS += -Iissuer
 $(B)/bench_registry: $(B)/tests/bench/bench_registry.o $(REG_OBJ) $(B)/libhc.a
