@@ -12,7 +12,9 @@
 /* ---- one batch of changes: each succeeds or fails on its own ---- */
 
 /* c: person key, one input in, green; with why (one reason) when given,
- * and with a green code k numbered jti when k is given. */
+ * and with a green code k numbered jti when k and jti are given (the
+ * callers give both or neither; testing jti too keeps cppcheck's
+ * whole-program check from following a NULL jti into make_code). */
 static void green_change(struct reg_change *c, const char *key, struct reg_input *in,
 			 const char *const *why, struct reg_code *k, const char *jti)
 {
@@ -25,7 +27,7 @@ static void green_change(struct reg_change *c, const char *key, struct reg_input
 		c->why = why;
 		c->nwhy = 1;
 	}
-	if (k) {
+	if (k && jti) {
 		make_code(k, key, jti, HC_ST_GREEN, NOW, NOW + DAY);
 		c->code = k;
 	}
