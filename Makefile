@@ -138,17 +138,34 @@ endif
 $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/t.o $(B)/libhc.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
-# t_dcc_adv frames its DCCs with the fuzz target's helper.
-$(B)/t/t_dcc_adv: $(B)/tests/fuzz/dcc_fx.o
+# t_dcc_adv makes its DCCs in dcc_adv_fx.c and frames them with the fuzz
+# target's helper.
+$(B)/t/t_dcc_adv: $(B)/tests/unit/t_dcc_adv.o $(B)/tests/unit/dcc_adv_fx.o $(B)/tests/fuzz/dcc_fx.o \
+		$(B)/tests/unit/t.o $(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+# The t_policy tests share their records, policies and checks (policy_fx.c).
+POLICY_TESTS := $(B)/t/t_policy $(B)/t/t_policy_api $(B)/t/t_policy_bad $(B)/t/t_policy_risk
+$(POLICY_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/policy_fx.o $(B)/tests/unit/t.o \
+		$(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
+# The t_image tests share their PNG helpers (image_fx.c).
+IMAGE_TESTS := $(B)/t/t_image $(B)/t/t_image_render
+$(IMAGE_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/image_fx.o $(B)/tests/unit/t.o \
+		$(B)/libhc.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS)
 # t_held tests hc-issued's held-code answer cache.
 $(B)/tests/unit/t_held.o: HC_CFLAGS += -Iissuer
 $(B)/t/t_held: $(B)/issuer/held.o
 
-# t_registry and t_registry_load run the SQLite registry
+# The t_registry tests run the SQLite registry
 # (issuer/registry_sqlite*.c) on real files, with helpers in reg_fx.c.
 REG_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard issuer/registry_sqlite*.c)))
-REG_TESTS := $(B)/t/t_registry $(B)/t/t_registry_load $(B)/t/t_registry_migrate \
-	$(B)/t/t_registry_wal $(B)/t/t_registry_pcache
+REG_TESTS := $(B)/t/t_registry $(B)/t/t_registry_apply $(B)/t/t_registry_batch \
+	$(B)/t/t_registry_load $(B)/t/t_registry_migrate $(B)/t/t_registry_wal \
+	$(B)/t/t_registry_pcache
 $(REG_TESTS:$(B)/t/%=$(B)/tests/unit/%.o) $(B)/tests/unit/reg_fx.o: HC_CFLAGS += -Iissuer
 $(REG_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/reg_fx.o $(B)/tests/unit/t.o \
 		$(REG_OBJ) $(B)/libhc.a
@@ -194,6 +211,9 @@ $(B)/fuzzbin/%: $(B)/tests/fuzz/%.o $(B)/libhc.a
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/%)
 $(B)/bench_%: $(B)/tests/bench/bench_%.o $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
+# bench_batch's harness (the runner, machine load, openssl speed) is batch_fx.c.
+$(B)/bench_batch: $(B)/tests/bench/bench_batch.o $(B)/tests/bench/batch_fx.o $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) -lpthread
 # bench_registry runs the SQLite registry alone.
 $(B)/tests/bench/bench_registry.o: HC_CFLAGS += -Iissuer

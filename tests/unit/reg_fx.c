@@ -206,3 +206,31 @@ void fx_cleanup(void)
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
+
+/* The entries from seq first on, as "action:jti" words. */
+hc_err collect(void *arg, int64_t seq, const char *line, size_t n)
+{
+	char *out = arg;
+	cJSON *j = cJSON_ParseWithLength(line, n);
+	const cJSON *a = cJSON_GetObjectItem(j, "action"), *k = cJSON_GetObjectItem(j, "jti");
+	size_t len = strlen(out);
+
+	(void)seq;
+	(void)snprintf(out + len, 4096 - len, "%s%s%s%s", len ? " " : "",
+		       cJSON_IsString(a) ? a->valuestring : "?", cJSON_IsString(k) ? ":" : "",
+		       cJSON_IsString(k) ? k->valuestring : "");
+	cJSON_Delete(j);
+	return HC_OK;
+}
+
+hc_err apply_code(struct reg *r, const char *person, const char *jti, enum hc_status st,
+		  int64_t iat, int64_t exp)
+{
+	struct reg_change c;
+	struct reg_code k;
+
+	change_base(&c, person, iat);
+	make_code(&k, person, jti, st, iat, exp);
+	c.code = &k;
+	return reg_apply(r, &c, NULL);
+}

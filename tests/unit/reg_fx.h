@@ -1,4 +1,4 @@
-/* reg_fx.h: helpers shared by t_registry and t_registry_load. */
+/* reg_fx.h: helpers shared by the registry's unit tests (t_registry*). */
 #ifndef REG_FX_H
 #define REG_FX_H
 
@@ -42,5 +42,12 @@ int64_t check_chain(struct reg *r);
 /* The last audit seq, or -1. */
 int64_t audit_seq(struct reg *r);
 double now_s(void);
+
+/* reg_audit_read's callback: the entries from seq first on appended to
+ * arg (4096 bytes) as "action:jti" words. */
+hc_err collect(void *arg, int64_t seq, const char *line, size_t n);
+/* One change at iat: person gets code jti of status st, valid iat..exp. */
+hc_err apply_code(struct reg *r, const char *person, const char *jti, enum hc_status st,
+		  int64_t iat, int64_t exp);
 
 #endif
