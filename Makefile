@@ -199,6 +199,11 @@ FUZZ_OBJ_fuzz_sm2verify := $(FUZZ_OBJ_fuzz_ecverify)
 FUZZ_OBJ_fuzz_regrow := $(patsubst %.c,%.o,$(sort $(wildcard issuer/registry_sqlite*.c)))
 $(B)/tests/fuzz/fuzz_regrow.o: HC_CFLAGS += -Iissuer
 $(B)/replay/fuzz_regrow $(B)/fuzzbin/fuzz_regrow: PKG_LIBS += $(ISSUED_LIBS)
+# fuzz_events checks an events line (issuer/events_line.c), linked with
+# the service's objects (its person key), as hc-issued is.
+FUZZ_OBJ_fuzz_events := $(filter-out issuer/hc-issued.o,$(ISSUED_SRC:%.c=%.o))
+$(B)/tests/fuzz/fuzz_events.o: HC_CFLAGS += -Iissuer
+$(B)/replay/fuzz_events $(B)/fuzzbin/fuzz_events: PKG_LIBS += $(ISSUED_LIBS)
 $(foreach t,$(FUZZ_NAMES),$(eval $(B)/replay/$(t) $(B)/fuzzbin/$(t): $(FUZZ_OBJ_$(t):%=$(B)/%)))
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libhc.a
 	@mkdir -p $(@D)
