@@ -360,6 +360,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	atomic_fetch_sub(&h->inflight, 1);
 }
 
+/* libmicrohttpd's own messages, its format and arguments */
+static void mhd_log(void *cls, const char *fmt, va_list ap) HC_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
