@@ -21,7 +21,9 @@ PKG_CONFIG ?= pkg-config
 PKGS := libcrypto libqrencode zbar libcjson zlib libpng libjpeg libcurl libp11 libcbor
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(ISSUED_PKGS))
 # zbar and libcurl are opened on first use (common/dl.c), never linked.
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out zbar libcurl,$(PKGS)))
+# libm for libhc's floor (common/json.c), which an optimised build inlines
+# and an -O0 one calls.
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out zbar libcurl,$(PKGS))) -lm
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
