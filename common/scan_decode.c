@@ -47,6 +47,10 @@ static void png_read_cb(png_structp png, png_bytep data, size_t n)
 	st->off += n;
 }
 
+/* Ancillary chunks png_run has libpng skip, each name NUL-terminated */
+static const png_byte skipped_chunks[] = "bKGD\0eXIf\0hIST\0iCCP\0iTXt\0pCAL\0sCAL\0sPLT\0"
+					 "tEXt\0tIME\0zTXt";
+
 /* The libpng calls, kept apart so that no local here changes after setjmp;
  * everything that must be freed lives in *st. */
 static int png_run(struct png_state *st)
@@ -63,6 +67,17 @@ static int png_run(struct png_state *st)
 	png_set_user_limits(png, SCAN_MAX_SIDE, SCAN_MAX_SIDE);
 	png_set_chunk_malloc_max(png, PNG_CHUNK_MAX);
 	png_set_chunk_cache_max(png, 128);
+	/* Text, profiles and other metadata are skipped unread, and so is
+	 * every chunk libpng does not know: a QR code needs none of them.
+	 * libpng allocates a chunk's declared length before it reads the
+	 * chunk, and on reading the check of that length against
+	 * PNG_CHUNK_MAX is only a warning: a 340-byte file claiming a zTXt
+	 * chunk of 2 GB had it allocate and clear 2 GB (fuzz_image). A
+	 * skipped chunk is read through in small pieces, and a length past
+	 * the file's end fails in png_read_cb ("truncated"). */
+	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, skipped_chunks,
+				    (int)(sizeof(skipped_chunks) / 5));
 	png_read_info(png, info);
 	st->w = png_get_image_width(png, info);
 	st->h = png_get_image_height(png, info);
