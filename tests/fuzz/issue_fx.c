@@ -154,6 +154,11 @@ static bool travel_in_window(const struct hc_policy *p, const struct hc_record *
 	for (size_t i = 0; i < rec->ntrv; i++)
 		if (rec->trv[i].end + days * HC__DAY > FX_AT)
 			return true;
+	/* A visit's exposure may last to the end of its day: one within a
+	 * day before the window counts too (doc/FORMATS.md, section 5). */
+	for (size_t i = 0; i < rec->nvis; i++)
+		if (rec->vis[i].at + (days + 1) * HC__DAY > FX_AT)
+			return true;
 	return false;
 }
 
