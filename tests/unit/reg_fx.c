@@ -78,6 +78,20 @@ void change_base(struct reg_change *c, const char *person, int64_t now)
 	c->expect_version = -1;
 }
 
+void status_change(struct reg_change *c, const char *person, struct reg_input *in,
+		   enum hc_status st, struct reg_code *k, const char *jti)
+{
+	change_base(c, person, NOW);
+	c->inputs = in;
+	c->ninputs = 1;
+	c->has_status = true;
+	c->st = st;
+	if (k && jti) {
+		make_code(k, person, jti, st, NOW, NOW + DAY);
+		c->code = k;
+	}
+}
+
 /* ---- direct SQL, to see what the interface does not show ---- */
 
 sqlite3 *sql_open(const char *path)

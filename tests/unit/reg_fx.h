@@ -22,6 +22,10 @@ void make_code(struct reg_code *k, const char *person, const char *jti, enum hc_
 	       int64_t iat, int64_t exp);
 /* actor counter-1, cause req-1, action record, masked name and id. */
 void change_base(struct reg_change *c, const char *person, int64_t now);
+/* change_base at NOW, then the one input in and status st; with k and
+ * jti, also code jti of that status, valid NOW .. NOW + DAY, made in k. */
+void status_change(struct reg_change *c, const char *person, struct reg_input *in,
+		   enum hc_status st, struct reg_code *k, const char *jti);
 
 /* Direct SQL, to see what the interface does not show: read only; the
  * first column of the first row of q with one text parameter p (or

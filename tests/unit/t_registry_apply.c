@@ -57,14 +57,8 @@ static void apply_rules(void)
 	CHECK_ERR(reg_person_get(r, key, &p), HC_ERR_NOT_FOUND);
 
 	/* 1 and 3 to 5: created, input added, status stored, code stored. */
-	change_base(&c, key, NOW);
+	status_change(&c, key, &nat, HC_ST_GREEN, &k, j[0]);
 	c.expect_version = 0;
-	c.inputs = &nat;
-	c.ninputs = 1;
-	c.has_status = true;
-	c.st = HC_ST_GREEN;
-	make_code(&k, key, j[0], HC_ST_GREEN, NOW, NOW + DAY);
-	c.code = &k;
 	CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
 	CHECK(ver == 1);
 	if (ver != 1) {

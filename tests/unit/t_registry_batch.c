@@ -18,18 +18,10 @@
 static void green_change(struct reg_change *c, const char *key, struct reg_input *in,
 			 const char *const *why, struct reg_code *k, const char *jti)
 {
-	change_base(c, key, NOW);
-	c->inputs = in;
-	c->ninputs = 1;
-	c->has_status = true;
-	c->st = HC_ST_GREEN;
+	status_change(c, key, in, HC_ST_GREEN, k, jti);
 	if (why) {
 		c->why = why;
 		c->nwhy = 1;
-	}
-	if (k && jti) {
-		make_code(k, key, jti, HC_ST_GREEN, NOW, NOW + DAY);
-		c->code = k;
 	}
 }
 

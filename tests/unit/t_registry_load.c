@@ -43,13 +43,7 @@ static int reuse_jti(struct reg *r, int n, const char *jti)
 	struct reg_code k;
 
 	make_key(n, key);
-	change_base(&c, key, NOW);
-	c.inputs = &in;
-	c.ninputs = 1;
-	c.has_status = true;
-	c.st = HC_ST_RED;
-	make_code(&k, key, jti, HC_ST_RED, NOW, NOW + DAY);
-	c.code = &k;
+	status_change(&c, key, &in, HC_ST_RED, &k, jti);
 	if (reg_apply(r, &c, NULL) != HC_ERR_EXISTS)
 		return 1;
 	return reg_person_get(r, key, &p) == HC_ERR_NOT_FOUND ? 0 : 1;
@@ -67,14 +61,8 @@ static void *worker_main(void *arg)
 
 		make_key(1000 + w->id * PER_THREAD + i, key);
 		make_jti(w->id + 100, i, jti);
-		change_base(&c, key, NOW);
+		status_change(&c, key, &in, HC_ST_GREEN, &k, jti);
 		c.expect_version = 0;
-		c.inputs = &in;
-		c.ninputs = 1;
-		c.has_status = true;
-		c.st = HC_ST_GREEN;
-		make_code(&k, key, jti, HC_ST_GREEN, NOW, NOW + DAY);
-		c.code = &k;
 		if (reg_apply(w->r, &c, NULL) != HC_OK)
 			w->failed++;
 		if (i % 8 == 7)
@@ -160,13 +148,7 @@ static void *child_main(void *arg)
 
 		make_key(w->round * 10000000 + w->id * 1000000 + i, key);
 		make_jti(w->round * 100 + w->id, i, jti);
-		change_base(&c, key, NOW);
-		c.inputs = &in;
-		c.ninputs = 1;
-		c.has_status = true;
-		c.st = HC_ST_GREEN;
-		make_code(&k, key, jti, HC_ST_GREEN, NOW, NOW + DAY);
-		c.code = &k;
+		status_change(&c, key, &in, HC_ST_GREEN, &k, jti);
 		if (reg_apply(w->r, &c, NULL) != HC_OK)
 			_exit(4);
 		jti[REG_JTI_LEN] = '\n';
