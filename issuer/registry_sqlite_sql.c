@@ -158,7 +158,12 @@ static const char *const sql[S_N] = {
 	[S_TOKENS] = "SELECT role, name, created, revoked FROM tokens ORDER BY name",
 	[S_SEQ_BUMP] = "UPDATE meta SET value = value + 1 WHERE name = 'revlist_seq'",
 	[S_SEQ_GET] = "SELECT value FROM meta WHERE name = 'revlist_seq'",
-	[S_N_PEOPLE] = "SELECT count(*) FROM people",
+	/* People are never deleted and their n is the rowid SQLite gives (the
+	 * largest plus one), so the largest n is their number: one descent of
+	 * the table, where count(*) reads all of people_key (with 10^6 people
+	 * 0.07-0.13 s a scrape with the file in the page cache, 6.6 s from the
+	 * disk). */
+	[S_N_PEOPLE] = "SELECT coalesce(max(n), 0) FROM people",
 	[S_N_CODES] = "SELECT status, count(*) FROM codes WHERE revoked_at = 0 AND exp > ?1"
 		      " GROUP BY status",
 	[S_N_REVOKED] = "SELECT count(*) FROM codes WHERE revoked_at > 0 AND exp > ?1",

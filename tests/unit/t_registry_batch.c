@@ -118,6 +118,13 @@ static void batch(void)
 		      0);
 		sqlite3_close(db);
 	}
+	/* the metrics' count (the largest n) after inserts rolled back */
+	{
+		struct reg_stats st;
+
+		CHECK_ERR(reg_stats(r, NOW, &st), HC_OK);
+		CHECK(st.people == 4);
+	}
 	c[1].expect_version = 3; /* a new person at a version: refused */
 	CHECK_ERR(reg_apply(r, &c[1], NULL), HC_ERR_INVALID_ARG);
 
