@@ -200,8 +200,9 @@ hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char
 
 /* ---- what the publisher and the metrics read ---- */
 
-/* Codes revoked and not yet expired at now (exp > now - 300), in jti
- * order: fn(jti, revoked_at). */
+/* Codes revoked and not yet expired at now (exp > now - 300), by expiry
+ * (then jti): fn(jti, revoked_at). The revocation list sorts them by jti
+ * itself (hc_revlist_build). */
 hc_err reg_revoked(struct reg *r, int64_t now,
 		   void (*fn)(void *arg, const char *jti, int64_t at), void *arg) HC_WUR;
 /* A durable counter for the office's revocation list: returns the next

@@ -233,7 +233,8 @@ static void lists_stats_backup(void)
 	CHECK_ERR(reg_revlist_next_seq(r, &seq), HC_OK);
 	CHECK(seq == 2);
 	make_key(1, key);
-	/* Chosen so that jti order is j[2] < j[0] < j[1]. */
+	/* Chosen so that jti order is j[2] < j[0] < j[1]; the list comes by
+	 * expiry, then jti: j[1] (NOW + 1000), j[2], j[0] (NOW + DAY). */
 	(void)snprintf(j[0], sizeof(j[0]), "BAAAAAAAAAAAAAAAAAAAAA");
 	(void)snprintf(j[1], sizeof(j[1]), "CAAAAAAAAAAAAAAAAAAAAA");
 	(void)snprintf(j[2], sizeof(j[2]), "AAAAAAAAAAAAAAAAAAAAAA");
@@ -246,7 +247,7 @@ static void lists_stats_backup(void)
 		CHECK_ERR(reg_revoke(r, j[i], "test", "boss", NULL, NOW + 10 * (i + 1), NULL),
 		          HC_OK);
 	CHECK_ERR(reg_revoked(r, NOW + 20, revoked_fn, got), HC_OK);
-	(void)snprintf(want, sizeof(want), "%s@30 %s@10 %s@20 ", j[2], j[0], j[1]);
+	(void)snprintf(want, sizeof(want), "%s@20 %s@30 %s@10 ", j[1], j[2], j[0]);
 	CHECK(strcmp(got, want) == 0);
 	/* j[1] expired at NOW + 1000: listed until 300 s after. */
 	got[0] = '\0';
@@ -313,6 +314,49 @@ static void lists_stats_backup(void)
 		CHECK_ERR(reg_stats(r, NOW, &st), HC_OK);
 		CHECK(st.commits == 1 && st.changes == 1);
 		reg_close(r);
+	}
+
+	/* A registry made before codes_revoked_exp (the revoked codes by jti):
+	 * opened, it has the index by expiry and not the other, and the list
+	 * is the same, read as a range of that index. */
+	{
+		sqlite3 *db = NULL;
+		sqlite3_stmt *q = NULL;
+		char plan[256] = "";
+
+		CHECK(sqlite3_open_v2(in_dir("lists.db"), &db, SQLITE_OPEN_READWRITE, NULL) ==
+		      SQLITE_OK);
+		CHECK(db && sql_exec(db, "DROP INDEX codes_revoked_exp; CREATE INDEX codes_revoked"
+					 " ON codes (jti, exp, revoked_at) WHERE revoked_at > 0") ==
+				    SQLITE_OK);
+		sqlite3_close(db);
+		CHECK_ERR(reg_open(in_dir("lists.db"), false, &r), HC_OK);
+		if (r) {
+			got[0] = '\0';
+			CHECK_ERR(reg_revoked(r, NOW + 1300, revoked_fn, got), HC_OK);
+			(void)snprintf(want, sizeof(want), "%s@30 %s@10 ", j[2], j[0]);
+			CHECK(strcmp(got, want) == 0);
+			CHECK_ERR(reg_stats(r, NOW + 1300, &st), HC_OK);
+			CHECK(st.revoked == 2);
+			reg_close(r);
+		}
+		db = sql_open(in_dir("lists.db"));
+		CHECK(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'codes_revoked'",
+			      NULL, NULL, 0) == 0);
+		/* a range of the index (the statements name it: with an ORDER BY
+		 * jti SQLite would rather walk codes_jti whole than sort) */
+		CHECK(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT jti, revoked_at FROM codes"
+					     " INDEXED BY codes_revoked_exp WHERE revoked_at > 0"
+					     " AND exp > 5", -1, &q, NULL) == SQLITE_OK);
+		while (q && sqlite3_step(q) == SQLITE_ROW) {
+			const unsigned char *d = sqlite3_column_text(q, 3);
+			size_t len = strlen(plan);
+
+			(void)snprintf(plan + len, sizeof(plan) - len, "%s;", d ? (const char *)d : "");
+		}
+		sqlite3_finalize(q);
+		CHECK(strstr(plan, "SEARCH codes USING COVERING INDEX codes_revoked_exp (exp>?)"));
+		sqlite3_close(db);
 	}
 }
 
