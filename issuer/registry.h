@@ -194,9 +194,11 @@ hc_err reg_answered(struct reg *r, const char *person, const char *source,
 
 /* Revokes one code at now (admin): HC_ERR_NOT_FOUND for an unknown jti;
  * a code already revoked keeps its first time (HC_OK, *already = true).
- * Audited as "revoke" with why = {reason}. Durable before it returns. */
+ * *at (when given): the code's time of revocation, now or that first
+ * time. Audited as "revoke" with why = {reason}. Durable before it
+ * returns. */
 hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char *actor,
-		  const char *cause, int64_t now, bool *already) HC_WUR;
+		  const char *cause, int64_t now, bool *already, int64_t *at) HC_WUR;
 
 /* ---- what the publisher and the metrics read ---- */
 

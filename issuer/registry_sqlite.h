@@ -203,7 +203,8 @@ hc_err rs_chain_load(struct conn *c, struct chain *ch) HC_WUR;
 hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x,
 		int64_t *version) HC_WUR;
 hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *reason,
-		 const char *actor, const char *cause, int64_t now, bool *already) HC_WUR;
+		 const char *actor, const char *cause, int64_t now, bool *already,
+		 int64_t *when) HC_WUR;
 hc_err rs_token_add(struct conn *c, struct chain *ch, const uint8_t hash[32], const char *role,
 		    const char *name, const char *actor, int64_t now) HC_WUR;
 hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const char *actor,

@@ -553,7 +553,7 @@ static hc_err unlist(struct conn *c, const char *person, const char *jti)
 }
 
 hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *reason,
-		 const char *actor, const char *cause, int64_t now, bool *already)
+		 const char *actor, const char *cause, int64_t now, bool *already, int64_t *when)
 {
 	struct hc_audit_entry e = {.at = now, .actor = actor, .action = "revoke", .cause = cause,
 				   .jti = jti};
@@ -583,8 +583,10 @@ hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *
 		return err;
 	if (at > 0) {
 		*already = true; /* the first time stands; nothing changes */
+		*when = at;
 		return HC_OK;
 	}
+	*when = now;
 	err = rs_run(c, rs_q(c, S_CODE_REVOKE, "tit", jti, now, ""), "revoke");
 	if (err == HC_OK)
 		err = unlist(c, person, jti);

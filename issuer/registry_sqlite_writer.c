@@ -51,7 +51,7 @@ static hc_err run_job(struct reg *r, struct job *j, struct chain *ch)
 		return rs_apply(&r->w, ch, j->change, &j->out);
 	case J_REVOKE:
 		return rs_revoke(&r->w, ch, j->jti, j->reason, j->actor, j->cause, j->now,
-				 &j->already);
+				 &j->already, &j->out);
 	case J_TOKEN_ADD:
 		return rs_token_add(&r->w, ch, j->hash, j->role, j->name, j->actor, j->now);
 	case J_TOKEN_REVOKE:
@@ -451,7 +451,7 @@ hc_err reg_apply_many(struct reg *r, const struct reg_change *c, size_t n, hc_er
 }
 
 hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char *actor,
-		  const char *cause, int64_t now, bool *already)
+		  const char *cause, int64_t now, bool *already, int64_t *at)
 {
 	struct job j = {.kind = J_REVOKE, .jti = jti, .reason = reason, .actor = actor,
 			.cause = cause, .now = now};
@@ -459,6 +459,8 @@ hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char
 
 	if (already)
 		*already = false;
+	if (at)
+		*at = 0;
 	if (!rs_is_b64u(jti, REG_JTI_LEN)) {
 		hc_set_detail("jti: not %d base64url characters", REG_JTI_LEN);
 		return HC_ERR_INVALID_ARG;
@@ -470,6 +472,8 @@ hc_err reg_revoke(struct reg *r, const char *jti, const char *reason, const char
 	err = submit(r, &j);
 	if (err == HC_OK && already)
 		*already = j.already;
+	if (err == HC_OK && at)
+		*at = j.out;
 	return err;
 }
 

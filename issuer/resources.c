@@ -27,19 +27,6 @@ static bool reason_ok(const char *s)
 	return true;
 }
 
-struct find {
-	const char *jti;
-	int64_t at;
-};
-
-static void find_revoked(void *arg, const char *jti, int64_t at)
-{
-	struct find *f = arg;
-
-	if (strcmp(jti, f->jti) == 0)
-		f->at = at;
-}
-
 void svc_revocations(struct svc *s, const struct caller *who, const char *body, size_t n,
 		     struct reply *r)
 {
@@ -48,7 +35,7 @@ void svc_revocations(struct svc *s, const struct caller *who, const char *body, 
 	char jti[REG_JTI_LEN + 2], reason[80], *out;
 	uint8_t raw[16];
 	size_t rawlen = 0;
-	struct find f = {.jti = jti};
+	int64_t at = 0;
 	bool already = false;
 	int64_t now = hc_now();
 	hc_err err;
@@ -77,7 +64,7 @@ void svc_revocations(struct svc *s, const struct caller *who, const char *body, 
 				    : hc_strerror(err));
 		goto out;
 	}
-	err = reg_revoke(s->reg, jti, reason, who->name, who->reqid, now, &already);
+	err = reg_revoke(s->reg, jti, reason, who->name, who->reqid, now, &already, &at);
 	if (err == HC_ERR_NOT_FOUND) {
 		reply_error(r, 404, "no code with this jti");
 		goto out;
@@ -86,15 +73,10 @@ void svc_revocations(struct svc *s, const struct caller *who, const char *body, 
 		reply_error(r, 500, "registry: %s", hc_strerror(err));
 		goto out;
 	}
-	if (!already) {
-		f.at = now;
+	if (!already)
 		pub_revoked(s->publisher);
-	} else if (reg_revoked(s->reg, now, find_revoked, &f) != HC_OK) {
-		f.at = 0;
-	}
 	if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "jti", jti) ||
-	    !(f.at ? cJSON_AddNumberToObject(o, "revoked_at", (double)f.at)
-		   : cJSON_AddNullToObject(o, "revoked_at")) ||
+	    !cJSON_AddNumberToObject(o, "revoked_at", (double)at) ||
 	    !cJSON_AddBoolToObject(o, "already", already) || !(out = cJSON_PrintUnformatted(o))) {
 		reply_error(r, 500, "out of memory");
 		goto out;

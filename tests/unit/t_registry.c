@@ -244,7 +244,7 @@ static void lists_stats_backup(void)
 	CHECK_ERR(apply_code(r, key, j[2], HC_ST_RED, NOW, NOW + DAY), HC_OK);
 	CHECK_ERR(apply_code(r, key, j[3], HC_ST_YELLOW, NOW, NOW + DAY), HC_OK);
 	for (int i = 0; i < 3; i++)
-		CHECK_ERR(reg_revoke(r, j[i], "test", "boss", NULL, NOW + 10 * (i + 1), NULL),
+		CHECK_ERR(reg_revoke(r, j[i], "test", "boss", NULL, NOW + 10 * (i + 1), NULL, NULL),
 		          HC_OK);
 	CHECK_ERR(reg_revoked(r, NOW + 20, revoked_fn, got), HC_OK);
 	(void)snprintf(want, sizeof(want), "%s@20 %s@30 %s@10 ", j[1], j[2], j[0]);

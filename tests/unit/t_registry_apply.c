@@ -109,7 +109,7 @@ static void apply_rules(void)
 	CHECK_ERR(apply_code(r, key, j[3], HC_ST_YELLOW, NOW + 3, NOW + DAY), HC_OK);
 	CHECK_ERR(apply_code(r, key, j[4], HC_ST_GREEN, NOW + 4, NOW + DAY), HC_OK);
 	CHECK_ERR(apply_code(r, key, j[5], HC_ST_GREEN, NOW + 5, NOW + 100), HC_OK);
-	CHECK_ERR(reg_revoke(r, j[4], "lost-phone", "boss", "req-r", NOW + 50, NULL), HC_OK);
+	CHECK_ERR(reg_revoke(r, j[4], "lost-phone", "boss", "req-r", NOW + 50, NULL, NULL), HC_OK);
 	seq = audit_seq(r);
 
 	SECTION("apply: a jti is stored once; the change that reuses it is undone");
@@ -210,17 +210,19 @@ static void apply_rules(void)
 	SECTION("revoke: once, then already with the first time");
 	{
 		bool already = true;
+		int64_t at = 0;
 
-		CHECK_ERR(reg_revoke(r, j[6], "mistake", "boss", "req-9", NOW + 400, &already),
+		CHECK_ERR(reg_revoke(r, j[6], "mistake", "boss", "req-9", NOW + 400, &already, &at),
 			  HC_OK);
-		CHECK(!already && audit_seq(r) == seq + 1);
-		CHECK_ERR(reg_revoke(r, j[6], "again", "boss", "req-10", NOW + 500, &already),
+		CHECK(!already && at == NOW + 400 && audit_seq(r) == seq + 1);
+		CHECK_ERR(reg_revoke(r, j[6], "again", "boss", "req-10", NOW + 500, &already, &at),
 			  HC_OK);
-		CHECK(already && audit_seq(r) == seq + 1);
-		CHECK_ERR(reg_revoke(r, j[7], "x", "boss", NULL, NOW, &already), HC_ERR_NOT_FOUND);
-		CHECK_ERR(reg_revoke(r, "nope", "x", "boss", NULL, NOW, &already),
+		CHECK(already && at == NOW + 400 && audit_seq(r) == seq + 1);
+		CHECK_ERR(reg_revoke(r, j[7], "x", "boss", NULL, NOW, &already, &at), HC_ERR_NOT_FOUND);
+		CHECK(at == 0);
+		CHECK_ERR(reg_revoke(r, "nope", "x", "boss", NULL, NOW, &already, NULL),
 			  HC_ERR_INVALID_ARG);
-		CHECK_ERR(reg_revoke(r, j[3], "a\nb", "boss", NULL, NOW, &already),
+		CHECK_ERR(reg_revoke(r, j[3], "a\nb", "boss", NULL, NOW, &already, NULL),
 			  HC_ERR_INVALID_ARG);
 		CHECK(strstr(hc_detail(), "reason") != NULL);
 		db = sql_open(path);
@@ -298,7 +300,7 @@ static void apply_rules(void)
 		reg_person_clear(&p);
 		sqlite3_close(db);
 		/* revoked: the copy stays, and is not the held code's any more */
-		CHECK_ERR(reg_revoke(r, jn, "mistake", "boss", NULL, NOW + 700, &already), HC_OK);
+		CHECK_ERR(reg_revoke(r, jn, "mistake", "boss", NULL, NOW + 700, &already, NULL), HC_OK);
 		CHECK_ERR(reg_person_get(r, key, &p), HC_OK);
 		CHECK(p.has_held && strcmp(p.held.jti, j[5]) == 0);
 		reg_person_clear(&p);
