@@ -206,6 +206,11 @@ $(B)/replay/fuzz_regrow $(B)/fuzzbin/fuzz_regrow: PKG_LIBS += $(ISSUED_LIBS)
 FUZZ_OBJ_fuzz_events := $(filter-out issuer/hc-issued.o,$(ISSUED_SRC:%.c=%.o))
 $(B)/tests/fuzz/fuzz_events.o: HC_CFLAGS += -Iissuer
 $(B)/replay/fuzz_events $(B)/fuzzbin/fuzz_events: PKG_LIBS += $(ISSUED_LIBS)
+# fuzz_query checks a queried source's answer (issuer/query.c), linked
+# the same way (query.c asks through the registry and libcurl).
+FUZZ_OBJ_fuzz_query := $(FUZZ_OBJ_fuzz_events)
+$(B)/tests/fuzz/fuzz_query.o: HC_CFLAGS += -Iissuer
+$(B)/replay/fuzz_query $(B)/fuzzbin/fuzz_query: PKG_LIBS += $(ISSUED_LIBS)
 $(foreach t,$(FUZZ_NAMES),$(eval $(B)/replay/$(t) $(B)/fuzzbin/$(t): $(FUZZ_OBJ_$(t):%=$(B)/%)))
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libhc.a
 	@mkdir -p $(@D)

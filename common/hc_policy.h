@@ -100,6 +100,14 @@ hc_err hc_record_of_one(const struct hc_record_one *o, const char *masked_name,
 size_t hc_record_packed_size(const struct hc_record *r);
 void hc_record_pack(const struct hc_record *r, void *out);
 hc_err hc_record_unpack(const void *p, size_t n, struct hc_record **out) HC_WUR;
+/* HC_OK when none of rec's entries is dated after now (plus the clock
+ * skew allowance, 300 s) and its birth date (when it has one) is not after
+ * the day of issue, nor an entry before it: hc_policy_apply's first
+ * check, the same HC_ERR_RECORD and detail ("nat[0].at is after the time
+ * of issue"), for a caller that stores entries without evaluating them
+ * (a queried source's answer: stored, such an entry would fail every
+ * later evaluation of the person). */
+hc_err hc_record_dates_check(const struct hc_record *rec, int64_t now) HC_WUR;
 /* HC_OK when id is a valid GB 11643 identity number as a record's
  * person.id must be (HC_ERR_RECORD with a detail otherwise). */
 hc_err hc_person_id_check(const char *id) HC_WUR;

@@ -360,6 +360,14 @@ static hc_err check_dates(const struct hc_record *r, int64_t now)
 	return HC_OK;
 }
 
+hc_err hc_record_dates_check(const struct hc_record *rec, int64_t now)
+{
+	if (!rec || now < 0 || now > HC__TIME_MAX)
+		return HC_ERR_INVALID_ARG;
+	hc_set_detail(NULL);
+	return check_dates(rec, now);
+}
+
 /* Without a risk-area list, a stay that ends inside the longest window of
  * the policy cannot be judged: the status would rest on missing data. */
 static hc_err check_travel_known(const struct hc_policy *p, const struct hc_record *r,

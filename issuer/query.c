@@ -20,14 +20,12 @@
 #include "hc_fetch.h"
 #include "hc_json.h"
 #include "hc_policy.h"
-#include "service.h"
+#include "query_int.h"
 
-#define QUERY_MAX_ANSWER (1u << 20)
 #define QUERY_SLOTS 16384 /* per source; a slot lost to a collision reads the registry */
-#define QUERY_MAX_INPUTS 1280
 
-static const char *const kinds[] = {"nat", "vaccinations", "travel", "visits", "flags"};
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+const char *const query_kinds[5] = {"nat", "vaccinations", "travel", "visits", "flags"};
+#define NKINDS (sizeof(query_kinds) / sizeof(query_kinds[0]))
 
 /* When each person was last answered for, by person key: a cache in
  * front of the registry's record of it (reg_answered), which holds across
@@ -164,36 +162,51 @@ static void answered(struct query *q, size_t i, const char *key, int64_t now)
 	pthread_mutex_unlock(&q->mu);
 }
 
-/* The answer's entries as inputs (texts malloc'd into texts[]). */
-static hc_err answer_inputs(const struct cfg_source *src, const struct caller *who,
-			    const char *body, size_t n, struct reg_input *in, char **texts,
-			    size_t *nin)
+/* The texts made so far, freed: a refused answer leaves nothing. */
+static void texts_free(char **texts, size_t *nin)
+{
+	for (size_t k = 0; k < *nin; k++) {
+		free(texts[k]);
+		texts[k] = NULL;
+	}
+	*nin = 0;
+}
+
+hc_err query_answer_inputs(const char *source, const char *cause, const char *body, size_t n,
+			   int64_t now, struct reg_input *in, char **texts, size_t *nin)
 {
 	struct hc_record *rec = NULL;
 	cJSON *root = NULL;
-	int64_t now = hc_now();
 	hc_err err;
 
 	*nin = 0;
-	/* The same strict rules as a record's, without the person. */
+	/* The same strict rules as a record's, without the person; and no
+	 * entry dated after now, which the evaluation refuses: a record's or
+	 * an event's is refused before it is stored, and an answer's stored
+	 * would fail every later evaluation of the person (their codes, and
+	 * each event of theirs blamed for it) until the source dropped it. */
 	if ((err = hc_record_parse_inputs(body, n, "-", "-", &rec)) != HC_OK)
 		return err;
+	err = hc_record_dates_check(rec, now);
 	hc_record_free(rec);
+	if (err != HC_OK)
+		return err;
 	if ((err = hc_json_parse(body, n, &root)) != HC_OK)
 		return err;
 	for (size_t k = 0; k < NKINDS; k++) {
-		const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, kinds[k]), *e;
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, query_kinds[k]), *e;
 
 		cJSON_ArrayForEach(e, a)
 		{
 			if (*nin == QUERY_MAX_INPUTS || !(texts[*nin] = cJSON_PrintUnformatted(e))) {
 				cJSON_Delete(root);
+				texts_free(texts, nin);
 				return HC_ERR_NOMEM;
 			}
-			in[*nin].kind = kinds[k];
+			in[*nin].kind = query_kinds[k];
 			in[*nin].json = texts[*nin];
-			in[*nin].source = src->name;
-			in[*nin].cause = who->reqid;
+			in[*nin].source = source;
+			in[*nin].cause = cause;
 			in[*nin].at = now;
 			(*nin)++;
 		}
@@ -244,8 +257,8 @@ static hc_err ask(struct svc *s, size_t i, const struct caller *who, const char 
 		err = HC_ERR_NOMEM;
 		goto out;
 	}
-	if ((err = answer_inputs(src, who, (const char *)f.body, f.len, in, texts, &nin)) !=
-	    HC_OK) {
+	if ((err = query_answer_inputs(src->name, who->reqid, (const char *)f.body, f.len,
+				       hc_now(), in, texts, &nin)) != HC_OK) {
 		char d[200];
 
 		(void)snprintf(d, sizeof(d), "%s", hc_detail());

@@ -7,9 +7,9 @@
 # entry it stops reporting is removed and the status follows (the old
 # code revoked), while a lab's and a desk's inputs stay; a token named
 # as the source is refused; down, slow, an HTTP error, garbage, an entry
-# the record rules refuse, an oversized answer and a person it does not
-# know each fail the request with 503 and the reason, never a code. Last
-# line: totals.
+# the record rules refuse, an entry dated after the answer, an oversized
+# answer and a person it does not know each fail the request with 503 and
+# the reason, never a code (and store nothing). Last line: totals.
 set -u
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:-build}" && pwd)
@@ -72,7 +72,7 @@ for i in range(int(sys.argv[1])):
     print(b + ("X" if c == 10 else str(c)))
 PY
 }
-ids 12 > ids.txt
+ids 13 > ids.txt
 id() { sed -n "${1}p" ids.txt; }
 printf '{"travel":[{"region":"310115","from":"%s","to":"%s"}]}' "$(day -3)" "$(day -2)" > www/itinerary/$(id 1).json
 echo '{}' > www/itinerary/$(id 2).json
@@ -179,8 +179,22 @@ fault 6 "an entry the record rules refuse" "answer" "travel[0]" "region"
 printf '{"flags":[]}%02000000d' 0 > www/itinerary/$(id 7).json
 fault 7 "an oversized answer" "larger than"
 fault 8 "a person the source does not know (404)" "HTTP status 404"
+# An entry dated after now (past the clock skew allowance) is refused
+# as the policy refuses it in a record or an event: stored, it would fail
+# every later evaluation of the person (their codes 400, each event of
+# theirs blamed for it) until the source dropped it.
+printf '{"nat":[{"at":%s,"result":"negative","lab":"Lab 42"}]}' $(($(date +%s) + 3600)) > www/itinerary/$(id 13).json
+fault 13 "an entry dated after the time of the answer" "answer" "nat[0].at is after the time"
 code "$(id 3)"
 [ "$ST" = 404 ] && ok "a refused request stored nobody (404 for a code)" || bad "refused stored" "$BODY"
+code "$(id 13)"
+[ "$ST" = 404 ] && ok "a future entry stored nobody (404 for a code)" || bad "future entry stored" "$BODY"
+R=$(curl -s -w ' %{http_code}' --cacert ca.pem -H "Authorization: Bearer $T_L" \
+	-H 'Content-Type: application/x-ndjson' --data-binary \
+	"{\"event\":\"lab-3\",\"type\":\"nat\",\"id\":\"$(id 13)\",\"at\":$(($(date +%s) - 60)),\"result\":\"negative\"}" \
+	"$URL/v1/events")
+[ "${R##* }" = 200 ] && has "$R" '"accepted":1' &&
+	ok "then a lab's event for them is taken (not blamed for the answer's entry)" || bad "event after a future entry" "$R"
 kill "$SPID"; wait "$SPID" 2>/dev/null
 echo '{}' > www/itinerary/$(id 9).json
 fault 9 "the source down" "source carrier" "network"

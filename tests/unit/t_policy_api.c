@@ -157,6 +157,27 @@ static void test_inputs(void)
 	check_claims(&c, HC_ST_GREEN, "", NOW + DAY);
 	hc_record_free(r);
 	r = NULL;
+	/* The date check alone (a queried source's answer is checked so
+	 * before it is stored): the policy's, its 300 s of skew included. */
+	{
+		static const char *const in[] = {
+			"{'nat':[{'at':1795392300,'result':'negative'}]}",
+			"{'nat':[{'at':1795392301,'result':'negative'}]}",
+			"{'travel':[{'region':'310115','from':'2026-11-20','to':'2026-11-24'}]}"};
+		static const hc_err want[] = {HC_OK, HC_ERR_RECORD, HC_ERR_RECORD};
+
+		for (size_t i = 0; i < 3; i++) {
+			char *f = q(in[i]);
+
+			CHECK_ERR(hc_record_parse_inputs(f, strlen(f), "x", "y", &r), HC_OK);
+			CHECK_ERR(hc_record_dates_check(r, NOW), want[i]);
+			CHECK(want[i] == HC_OK || strstr(hc_detail(), "after the time of issue"));
+			hc_record_free(r);
+			r = NULL;
+			free(f);
+		}
+		CHECK_ERR(hc_record_dates_check(NULL, NOW), HC_ERR_INVALID_ARG);
+	}
 	/* The masked identity must be short text. */
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
