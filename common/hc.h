@@ -153,11 +153,6 @@ hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out,
 hc_err hc_zinflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out,
 		   size_t *outlen) HC_WUR;
 
-/* After begin, this thread's hc_inflate calls share one stream until end
- * frees it: for batch workers. If begin fails, each call has its own. */
-hc_err hc_inflate_reuse_begin(void) HC_WUR;
-void hc_inflate_reuse_end(void);
-
 /* ---- files ---- */
 /* Reads a whole file of at most cap bytes into a NUL-terminated buffer. */
 hc_err hc_read_file(const char *path, size_t cap, uint8_t **out, size_t *outlen) HC_WUR;

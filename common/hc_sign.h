@@ -30,6 +30,13 @@ hc_err hc_es256_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 hc_err hc_key_sign(struct hc_privkey *k, const uint8_t *msg, size_t n,
 		   uint8_t sig[HC_SIG_LEN]) HC_WUR;
 hc_err hc_random(uint8_t *buf, size_t n) HC_WUR;
+/* The same bytes (RAND_bytes), drawn from a pool per thread that one call
+ * of hc_random fills: cheaper for many small draws. For values that must
+ * be unique and unguessable but are no secret (a code's jti, a request
+ * id): the pool keeps the bytes not yet drawn. Each byte is handed out
+ * once, in this process only (a child of fork(2) starts with an empty
+ * pool). n larger than the pool (768 bytes) is a call of hc_random. */
+hc_err hc_random_pooled(uint8_t *buf, size_t n) HC_WUR;
 
 /* Signs payload as a compact JWS, header {"alg":ALG,"kid":..} (ALG the
  * key's: "ES256" or "SM2") plus

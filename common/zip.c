@@ -28,6 +28,8 @@ struct zthread {
 	z_stream d, i;
 	int dbits; /* d's window bits, 0 when d is not set up */
 	bool iok;  /* i is set up */
+	uint8_t *scratch; /* hc_inflate's output before its copy (below) */
+	size_t scratch_cap;
 };
 
 static void zt_free(void *p)
@@ -38,6 +40,7 @@ static void zt_free(void *p)
 		deflateEnd(&t->d);
 	if (t->iok)
 		inflateEnd(&t->i);
+	free(t->scratch);
 	free(t);
 }
 
@@ -120,45 +123,6 @@ out:
 	return err;
 }
 
-/* Batch workers keep one inflate stream per thread (hc_inflate_reuse_begin),
- * from before every thread kept one (zthread above): setting a stream up
- * and tearing it down costs as much as inflating a token. With it, a
- * scratch buffer of
- * the cap: the output is inflated there and copied into an allocation of
- * its own size (a few hundred bytes, which malloc serves from its
- * per-thread cache), instead of a fresh allocation of the whole cap per
- * token (a large request, and glibc consolidates its small free chunks
- * before every one). */
-static _Thread_local z_stream *reuse;
-static _Thread_local uint8_t *scratch;
-static _Thread_local size_t scratch_cap;
-
-hc_err hc_inflate_reuse_begin(void)
-{
-	if (reuse)
-		return HC_OK;
-	if (!(reuse = calloc(1, sizeof(*reuse))))
-		return HC_ERR_NOMEM;
-	if (inflateInit2(reuse, -15) != Z_OK) {
-		free(reuse);
-		reuse = NULL;
-		return HC_ERR_NOMEM;
-	}
-	return HC_OK;
-}
-
-void hc_inflate_reuse_end(void)
-{
-	if (!reuse)
-		return;
-	inflateEnd(reuse);
-	free(reuse);
-	reuse = NULL;
-	free(scratch);
-	scratch = NULL;
-	scratch_cap = 0;
-}
-
 /* The whole of in through the stream zs (made ready by the caller) into
  * at most cap bytes plus a NUL: into buf (cap + 2 bytes) when given, then
  * copied out; else into an allocation of cap + 2. */
@@ -202,11 +166,10 @@ static hc_err inflate_all(z_stream *zs, const uint8_t *in, size_t n, size_t cap,
 	return err;
 }
 
-/* A raw inflate stream (window 15) ready: the thread's, reset, or own
- * set up (the caller ends it); NULL when out of memory. */
-static z_stream *inflate_ready(z_stream *own)
+/* A raw inflate stream (window 15) ready: t's, reset, or own set up
+ * (the caller ends it); NULL when out of memory. */
+static z_stream *inflate_ready(struct zthread *t, z_stream *own)
 {
-	struct zthread *t = zthread();
 	z_stream *zs = t ? &t->i : own;
 
 	if (t && t->iok)
@@ -219,30 +182,45 @@ static z_stream *inflate_ready(z_stream *own)
 	return zs;
 }
 
+/* hc_inflate inflates into the thread's scratch buffer and copies the
+ * output into an allocation of its own size (a few hundred bytes, which
+ * malloc serves from its per-thread cache), instead of allocating the
+ * whole cap per token (16 KB for a code: a large request, before which
+ * glibc consolidates its small free chunks). The buffer grows to the
+ * largest cap asked for, up to SCRATCH_MAX (an SHC payload's 64 KiB; a
+ * larger cap has its own allocation), and is kept with the thread's
+ * streams. NULL: none (the caller allocates). */
+#define SCRATCH_MAX ((size_t)65536 + 2)
+
+static uint8_t *scratch(struct zthread *t, size_t n)
+{
+	uint8_t *p;
+
+	if (!t || n > SCRATCH_MAX)
+		return NULL;
+	if (t->scratch_cap < n) {
+		if (!(p = realloc(t->scratch, n)))
+			return NULL;
+		t->scratch = p;
+		t->scratch_cap = n;
+	}
+	return t->scratch;
+}
+
 hc_err hc_inflate(const uint8_t *in, size_t n, size_t cap, uint8_t **out, size_t *outlen)
 {
-	z_stream own, *zs = reuse;
+	struct zthread *t;
+	z_stream own, *zs;
 	hc_err err;
 
 	*out = NULL;
 	*outlen = 0;
 	if (n > UINT32_MAX || cap > UINT32_MAX - 2)
 		return HC_ERR_TOO_LARGE;
-	if (zs) {
-		if (inflateReset(zs) != Z_OK)
-			return HC_ERR_NOMEM;
-		if (scratch_cap < cap + 2) {
-			uint8_t *p = realloc(scratch, cap + 2);
-
-			if (!p)
-				return HC_ERR_NOMEM;
-			scratch = p;
-			scratch_cap = cap + 2;
-		}
-	} else if (!(zs = inflate_ready(&own))) {
+	t = zthread();
+	if (!(zs = inflate_ready(t, &own)))
 		return HC_ERR_NOMEM;
-	}
-	err = inflate_all(zs, in, n, cap, zs == reuse ? scratch : NULL, out, outlen);
+	err = inflate_all(zs, in, n, cap, scratch(t, cap + 2), out, outlen);
 	if (zs == &own)
 		inflateEnd(zs);
 	return err;

@@ -231,23 +231,16 @@ static enum MHD_Result finish(struct http *h, struct MHD_Connection *c, struct r
 	return send_reply(h, c, q, &r);
 }
 
-/* A request id: 12 random bytes in base64url. They are drawn 64 ids at a
- * time per thread (each RAND_bytes costs OpenSSL's fork check, a getpid
- * system call); an id only has to be unique, not secret. */
+/* A request id: 12 random bytes (hc_random_pooled: an id only has to be
+ * unique, not secret) in base64url. */
 static hc_err new_reqid(char *out, size_t n)
 {
-	static _Thread_local uint8_t pool[64 * 12];
-	static _Thread_local size_t used = sizeof(pool);
+	uint8_t raw[12];
 	hc_err err;
 
-	if (used == sizeof(pool)) {
-		if ((err = hc_random(pool, sizeof(pool))) != HC_OK)
-			return err;
-		used = 0;
-	}
-	err = hc_b64u_encode(pool + used, 12, out, n);
-	used += 12;
-	return err;
+	if ((err = hc_random_pooled(raw, sizeof(raw))) != HC_OK)
+		return err;
+	return hc_b64u_encode(raw, sizeof(raw), out, n);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,

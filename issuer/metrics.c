@@ -105,16 +105,21 @@ static void put(struct buf *b, const char *fmt, ...)
 	}
 }
 
-/* NAME_bucket lines of a histogram of 8 counts (le: their bounds, the
- * last "+Inf"), cumulative; the total. */
-static unsigned long long put_buckets(struct buf *b, const char *name, const char *const le[8],
-				      const int64_t counts[8])
+/* NAME_bucket lines of a reg_stats histogram (registry.h), cumulative:
+ * le the bounds of all slots but the last ("+Inf"), printed divided by
+ * unit (%g: 127, 0.001, 0.05); the total. */
+static unsigned long long put_buckets(struct buf *b, const char *name,
+				      const int64_t le[REG_HIST_SLOTS - 1], double unit,
+				      const int64_t counts[REG_HIST_SLOTS])
 {
 	unsigned long long cum = 0;
 
-	for (size_t i = 0; i < 8; i++) {
+	for (size_t i = 0; i < REG_HIST_SLOTS; i++) {
 		cum += (unsigned long long)counts[i];
-		put(b, "%s_bucket{le=\"%s\"} %llu\n", name, le[i], cum);
+		if (i < REG_HIST_SLOTS - 1)
+			put(b, "%s_bucket{le=\"%g\"} %llu\n", name, (double)le[i] / unit, cum);
+		else
+			put(b, "%s_bucket{le=\"+Inf\"} %llu\n", name, cum);
 	}
 	return cum;
 }
@@ -122,9 +127,6 @@ static unsigned long long put_buckets(struct buf *b, const char *name, const cha
 hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t revlist_seq,
 		      int64_t audit_published, char **out, size_t *n)
 {
-	static const char *const batch_le[8] = {"1", "3", "7", "15", "31", "63", "127", "+Inf"};
-	static const char *const commit_le[8] = {"0.001", "0.002", "0.005", "0.01",
-						 "0.02",  "0.05",  "0.1",   "+Inf"};
 	struct buf b = {.cap = 8192};
 	unsigned long long cum = 0;
 
@@ -192,12 +194,12 @@ hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t rev
 	    (long long)audit_published);
 	put(&b, "# HELP hc_commit_batch_size Changes per group commit (this process).\n"
 		"# TYPE hc_commit_batch_size histogram\n");
-	(void)put_buckets(&b, "hc_commit_batch_size", batch_le, st->batch_hist);
+	(void)put_buckets(&b, "hc_commit_batch_size", reg_batch_le, 1, st->batch_hist);
 	put(&b, "hc_commit_batch_size_sum %lld\nhc_commit_batch_size_count %lld\n",
 	    (long long)st->changes, (long long)st->commits);
 	put(&b, "# HELP hc_commit_seconds Time of a group commit's transaction: its changes"
 		" written and the WAL synced (this process).\n# TYPE hc_commit_seconds histogram\n");
-	cum = put_buckets(&b, "hc_commit_seconds", commit_le, st->commit_hist);
+	cum = put_buckets(&b, "hc_commit_seconds", reg_commit_le_us, 1e6, st->commit_hist);
 	put(&b, "hc_commit_seconds_sum %.6f\nhc_commit_seconds_count %llu\n",
 	    (double)st->commit_us / 1e6, cum);
 	put(&b, "# HELP hc_writer_checkpoints_total Checkpoints the registry's writer made"

@@ -219,6 +219,17 @@ hc_err reg_audit_read(struct reg *r, int64_t after, size_t limit,
 /* The last entry: its seq (0 when none) and the SHA-256 of its line. */
 hc_err reg_audit_last(struct reg *r, int64_t *seq, uint8_t hash[32]) HC_WUR;
 
+/* reg_stats's two histograms: REG_HIST_SLOTS counts each, a commit in
+ * the first slot whose bound it does not exceed, the last slot for those
+ * above every bound. The writer sorts commits by them
+ * (registry_sqlite_writer.c), /metrics prints them as its le labels
+ * (metrics.c). */
+#define REG_HIST_SLOTS 8
+/* Changes in a commit: 1, 2-3, 4-7, ..., 64-127, more. */
+extern const int64_t reg_batch_le[REG_HIST_SLOTS - 1];
+/* A commit's time, microseconds: up to 1, 2, 5, 10, 20, 50, 100 ms, more. */
+extern const int64_t reg_commit_le_us[REG_HIST_SLOTS - 1];
+
 struct reg_stats {
 	int64_t people;
 	int64_t codes[3];       /* unrevoked, unexpired at now, by hc_status */
@@ -226,11 +237,11 @@ struct reg_stats {
 	int64_t audit_seq;
 	int64_t commits;        /* group commits so far (this process) */
 	int64_t changes;        /* changes committed in them */
-	int64_t batch_hist[8];  /* commits with 1, 2-3, 4-7, ..., >=128 changes */
+	int64_t batch_hist[REG_HIST_SLOTS]; /* commits by their changes (reg_batch_le) */
 	int64_t wal_pages;      /* pages the commits appended to the WAL (this process;
 				   each is written again by a checkpoint) */
-	int64_t commit_hist[8]; /* commits whose transaction (changes written, WAL
-				   synced) took up to 1, 2, 5, 10, 20, 50, 100 ms, more */
+	int64_t commit_hist[REG_HIST_SLOTS]; /* commits by the time of their transaction,
+				   changes written and WAL synced (reg_commit_le_us) */
 	int64_t commit_us;      /* their time in all, microseconds */
 	int64_t self_ck;        /* checkpoints the writer made itself, every change
 				   queued meanwhile waiting (this process) */

@@ -118,8 +118,8 @@ struct reg {
 	pthread_cond_t work, ck_work;
 	struct job *head, *tail;
 	bool stop, ck_want;
-	int64_t commits, changes, hist[8];
-	int64_t commit_hist[8], commit_us, self_ck, self_ck_us;  /* reg_stats */
+	int64_t commits, changes, hist[REG_HIST_SLOTS];
+	int64_t commit_hist[REG_HIST_SLOTS], commit_us, self_ck, self_ck_us;  /* reg_stats */
 	int64_t wal_frames, wal_last;  /* pages the commits appended; the WAL's length */
 	int64_t wal_commits;  /* commits seen by rs_wal_hook */
 	int64_t ck_len;  /* the WAL's length when the checkpointer was last asked */

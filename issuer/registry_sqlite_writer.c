@@ -210,22 +210,16 @@ void reg_on_change(struct reg *r, void (*fn)(void *arg, const char *person), voi
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* The slot of reg_stats's commit_hist for a commit of us microseconds. */
-static unsigned commit_slot(int64_t us)
-{
-	static const int64_t le_ms[7] = {1, 2, 5, 10, 20, 50, 100};
-	unsigned k = 0;
+const int64_t reg_batch_le[REG_HIST_SLOTS - 1] = {1, 3, 7, 15, 31, 63, 127};
+const int64_t reg_commit_le_us[REG_HIST_SLOTS - 1] = {1000,  2000,  5000,  10000,
+						      20000, 50000, 100000};
 
-	while (k < 7 && us > le_ms[k] * 1000)
-		k++;
-	return k;
-}
-
-static unsigned hist_slot(int64_t n)
+/* The slot of a reg_stats histogram with bounds le for a value v. */
+static unsigned hist_slot(const int64_t le[REG_HIST_SLOTS - 1], int64_t v)
 {
 	unsigned k = 0;
 
-	while (k < 7 && n >= (int64_t)2 << k)
+	while (k < REG_HIST_SLOTS - 1 && v > le[k])
 		k++;
 	return k;
 }
@@ -255,8 +249,8 @@ void *rs_writer_main(void *arg)
 		if (n > 0) {
 			r->commits++;
 			r->changes += n;
-			r->hist[hist_slot(n)]++;
-			r->commit_hist[commit_slot(us)]++;
+			r->hist[hist_slot(reg_batch_le, n)]++;
+			r->commit_hist[hist_slot(reg_commit_le_us, us)]++;
 			r->commit_us += us;
 		}
 		pthread_mutex_unlock(&r->mu);

@@ -160,8 +160,6 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	struct batch *b = w->b;
 
-	if (hc_inflate_reuse_begin() != HC_OK)
-		hc_set_detail(NULL); /* then a stream per token, as elsewhere */
 	for (;;) {
 		struct job *j = NULL;
 
@@ -176,7 +174,6 @@ static void *work(void *arg)
 		}
 		if (!j) {
 			pthread_mutex_unlock(&b->mu);
-			hc_inflate_reuse_end();
 			return NULL;
 		}
 		j->state = J_TAKEN;

@@ -175,14 +175,18 @@ int main(int argc, char **argv)
 	       (double)(st1.changes - st0.changes) / (double)(st1.commits - st0.commits),
 	       (long long)(st1.commits - st0.commits));
 	{
-		static const char *const le[8] = {"1", "2", "5", "10", "20", "50", "100", "more"};
 		int64_t n = st1.commits - st0.commits, ck = st1.self_ck - st0.self_ck;
 
 		printf("  commits %.2f ms on average (written and synced), ms at most:",
 		       n > 0 ? (double)(st1.commit_us - st0.commit_us) / 1e3 / (double)n : 0.0);
-		for (int i = 0; i < 8; i++)
-			printf(" %s %lld%s", le[i], (long long)(st1.commit_hist[i] - st0.commit_hist[i]),
-			       i < 7 ? "," : "\n");
+		for (int i = 0; i < REG_HIST_SLOTS; i++) {
+			if (i < REG_HIST_SLOTS - 1)
+				printf(" %g", (double)reg_commit_le_us[i] / 1e3);
+			else
+				printf(" more");
+			printf(" %lld%s", (long long)(st1.commit_hist[i] - st0.commit_hist[i]),
+			       i < REG_HIST_SLOTS - 1 ? "," : "\n");
+		}
 		printf("  the writer's own checkpoints (every change waiting): %lld, %.1f ms each\n",
 		       (long long)ck,
 		       ck > 0 ? (double)(st1.self_ck_us - st0.self_ck_us) / 1e3 / (double)ck : 0.0);

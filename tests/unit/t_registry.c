@@ -267,7 +267,7 @@ static void lists_stats_backup(void)
 	CHECK(st.audit_seq == audit_seq(r) && st.audit_seq == 8);
 	CHECK(st.commits >= 1 && st.changes == 10 && st.commits <= st.changes);
 	n = 0;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < REG_HIST_SLOTS; i++)
 		n += st.batch_hist[i];
 	CHECK(n == st.commits);
 

@@ -119,7 +119,7 @@ static void concurrent(void)
 	       "%.1f changes per commit\n  batch sizes 1, 2-3, 4-7, ..., >=128:",
 	       (int)CHANGES, THREADS, t1 - t0, (double)CHANGES / (t1 - t0),
 	       (long long)st.commits, st.commits ? (double)st.changes / (double)st.commits : 0.0);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < REG_HIST_SLOTS; i++)
 		printf(" %lld", (long long)st.batch_hist[i]);
 	printf("\n");
 	reg_close(r);
