@@ -8,12 +8,10 @@
 
 static const unsigned statuses[M_NSTATUS - 1] = {200, 400, 401, 403, 404,
 						 405, 413, 415, 500, 503};
-/* Upper bounds of the latency buckets, microseconds. */
+/* Upper bounds of the latency buckets, microseconds (printed in seconds
+ * by %g: 0.0025, 1, 2.5). */
 static const uint64_t bounds[M_NBUCKETS] = {1000,  2500,   5000,   10000,  25000, 50000,
 					    100000, 250000, 500000, 1000000, 2500000};
-static const char *const bound_text[M_NBUCKETS] = {"0.001", "0.0025", "0.005", "0.01",
-						   "0.025", "0.05",   "0.1",   "0.25",
-						   "0.5",   "1",      "2.5"};
 static const char *const names[RT__COUNT] = {"/v1/records", "/v1/codes", "/v1/events",
 					     "/v1/revocations", "/v1/audit", "/healthz",
 					     "/metrics", "/", "other"};
@@ -153,7 +151,7 @@ hc_err metrics_render(struct metrics *m, const struct reg_stats *st, int64_t rev
 		"# TYPE hc_issue_seconds histogram\n");
 	for (size_t i = 0; i < M_NBUCKETS; i++) {
 		cum += atomic_load(&m->lat[i]);
-		put(&b, "hc_issue_seconds_bucket{le=\"%s\"} %llu\n", bound_text[i], cum);
+		put(&b, "hc_issue_seconds_bucket{le=\"%g\"} %llu\n", (double)bounds[i] / 1e6, cum);
 	}
 	cum += atomic_load(&m->lat[M_NBUCKETS]);
 	put(&b, "hc_issue_seconds_bucket{le=\"+Inf\"} %llu\n", cum);

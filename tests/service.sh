@@ -362,6 +362,8 @@ grep -q '"action":"revoke".*"cause":"' body.out && grep -q '"actor":"boss"' body
 # ---- metrics ----
 req GET /metrics ""
 has "$BODY" 'hc_requests_total{path="/v1/records",status="200"}' && has "$BODY" 'hc_issue_seconds_bucket{le="+Inf"}' &&
+	has "$BODY" 'hc_issue_seconds_bucket{le="0.0025"}' && has "$BODY" 'hc_issue_seconds_bucket{le="1"}' &&
+	has "$BODY" 'hc_commit_seconds_bucket{le="0.001"}' && has "$BODY" 'hc_commit_batch_size_bucket{le="127"}' &&
 	has "$BODY" 'hc_codes{status="red"}' && has "$BODY" "hc_revocation_list_seq $SEQ1" &&
 	has "$BODY" 'hc_audit_seq ' && has "$BODY" 'hc_commit_batch_size_count' &&
 	has "$BODY" 'hc_commit_seconds_bucket{le="+Inf"}' && has "$BODY" 'hc_writer_checkpoints_total ' &&
