@@ -93,6 +93,15 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(HC_CFLAGS) -c -o $@ $<
 
+# --version prints the commit built: version.o is made again when it
+# changes (the stamp is rewritten only then).
+HC_GIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+$(B)/git-commit: FORCE
+	@mkdir -p $(@D); echo '$(HC_GIT)' | cmp -s - $@ || echo '$(HC_GIT)' > $@
+$(B)/common/version.o: $(B)/git-commit
+$(B)/common/version.o: HC_CFLAGS += -DHC_GIT='"$(HC_GIT)"'
+FORCE:
+
 $(B)/libhc.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -14,6 +14,7 @@
 #include "hc-issue_int.h"
 #include "hc_image.h"
 #include "hc_trust.h"
+#include "hc_version.h"
 
 static const char usage_text[] =
 	"usage: hc-issue --key FILE --iss URL --record REC.json [options]\n"
@@ -52,6 +53,7 @@ static const char usage_text[] =
 	"                      codes are bounded by --iss's max_validity there\n"
 	"                      (without --trust: 7 days, the default)\n"
 	"  --help              this text\n"
+	"  --version           the version and the libraries'\n"
 	"\n"
 	"Exit status: 0 success, 1 a record was refused, 2 usage, I/O or key error.\n";
 
@@ -370,5 +372,9 @@ int main(int argc, char **argv)
 	 * time (in the kernel) than all the images' encoding. 16 MB of free
 	 * heap may stay. */
 	(void)mallopt(M_TRIM_THRESHOLD, 16 << 20);
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		hc_version_print(stdout, "hc-issue", NULL);
+		return hc_stdout_status("hc-issue", 0);
+	}
 	return hc_stdout_status("hc-issue", issue_main(argc, argv));
 }

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
+#include "hc_version.h"
 #include "hc_policy.h"
 #include "hc_sign.h"
 #include "http.h"
@@ -40,7 +41,8 @@ static const char usage_main[] =
 	"  serve            run the service (foreground; SIGTERM drains and exits 0)\n"
 	"  backup OUT       online copy of the registry\n"
 	"\n"
-	"hc-issued COMMAND --help describes each.\n";
+	"hc-issued COMMAND --help describes each; hc-issued --version gives the\n"
+	"version and the libraries'.\n";
 
 static const char usage_init[] =
 	"usage: hc-issued init --config FILE\n"
@@ -555,6 +557,14 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_main, stdout);
 		fputs(exits, stdout);
+		return hc_stdout_status("hc-issued", 0);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		char more[160], http[112];
+
+		http_versions(http, sizeof(http));
+		(void)snprintf(more, sizeof(more), "%s, %s", reg_engine(), http);
+		hc_version_print(stdout, "hc-issued", more);
 		return hc_stdout_status("hc-issued", 0);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

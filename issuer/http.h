@@ -15,5 +15,7 @@ unsigned http_port(const struct http *h);
 /* Stops accepting connections, lets the requests in flight finish (at
  * most wait seconds), then stops; NULL is a no-op. */
 void http_stop(struct http *h, unsigned wait);
+/* "libmicrohttpd V, GnuTLS V", as they run (--version). */
+void http_versions(char *buf, size_t n);
 
 #endif

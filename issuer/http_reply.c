@@ -130,3 +130,10 @@ bool reply_uncork(struct MHD_Connection *c)
 	(void)shutdown(fi->connect_fd, SHUT_RDWR); /* libmicrohttpd then closes it */
 	return false;
 }
+
+void http_versions(char *buf, size_t n)
+{
+	const char *g = gnutls_check_version(NULL);
+
+	(void)snprintf(buf, n, "libmicrohttpd %s, GnuTLS %s", MHD_get_version(), g ? g : "?");
+}

@@ -253,6 +253,8 @@ hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out) HC_WUR;
 hc_err reg_backup(struct reg *r, const char *path) HC_WUR;
 /* True when a write transaction can be started (for /healthz). */
 bool reg_writable(struct reg *r);
+/* The storage's name and version, as it runs ("SQLite 3.40.1"). */
+const char *reg_engine(void);
 
 /* ---- exposure: who a changed risk-area entry concerns (risk feed) ---- */
 

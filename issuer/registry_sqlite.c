@@ -389,3 +389,12 @@ out:
 		remove_files(path);
 	return err;
 }
+
+const char *reg_engine(void)
+{
+	static char v[48];
+
+	/* one thread (--version) */
+	(void)snprintf(v, sizeof(v), "SQLite %s", sqlite3_libversion());
+	return v;
+}

@@ -13,6 +13,7 @@
 #include "hc_sign.h"
 #include "hc_token.h"
 #include "hc_trust.h"
+#include "hc_version.h"
 #include "keys.h"
 
 static const char usage_text[] =
@@ -80,6 +81,8 @@ static const char usage_text[] =
 	"2026-11-23T00:00:00Z) or a date (2026-11-23, midnight China Standard Time);\n"
 	"pub and tl also take now and now+DURATION (now+7d). DURATION is 90, 90s,\n"
 	"30m, 24h or 7d.\n"
+	"\n"
+	"hc-keys --version gives the version and the libraries'.\n"
 	"\n"
 	"Exit status: 0 success, 1 the input was refused, 2 usage or I/O error.\n";
 
@@ -368,6 +371,10 @@ static int dispatch(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0)
 		return usage(stdout, 0);
+	if (strcmp(argv[1], "--version") == 0) {
+		hc_version_print(stdout, "hc-keys", NULL);
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			if (argc == 3 && strcmp(argv[2], "--help") == 0)

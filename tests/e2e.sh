@@ -207,6 +207,18 @@ nm "$B/hc-verify" | grep -qE 'hc_(es256_sign|jws_sign|privkey_)' && bad "verifie
 for p in hc-keys hc-issue hc-verify; do
 	"$B/$p" --help | grep -q usage && ok "$p --help" || bad "$p --help"
 done
+# --version: the program, the release and the commit built (when built
+# in git), then the libraries as they run (the service's own on a third line)
+ingit=$(git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null)
+for p in hc-keys hc-issue hc-verify hc-issued; do
+	out=$("$B/$p" --version 2>&1); rc=$?
+	first=$(echo "$out" | head -n 1)
+	[ $rc -eq 0 ] && case "$first" in "$p "[0-9]*.[0-9]*) true ;; *) false ;; esac &&
+		{ [ -z "$ingit" ] || echo "$first" | grep -Eq ' \(git [0-9a-f]{12}\)$'; } &&
+		echo "$out" | sed -n 2p | grep -q "^OpenSSL 3\..*zlib .*libqrencode .*cJSON " &&
+		{ [ $p != hc-issued ] || echo "$out" | sed -n 3p | grep -q "^SQLite 3\..*libmicrohttpd .*GnuTLS "; } &&
+		ok "$p --version" || bad "$p --version" "$rc $out"
+done
 "$B/hc-verify" --trust trust --json --json --text x >/dev/null 2>&1; [ $? -eq 2 ] && ok "duplicate option refused" || bad "dup option"
 "$B/hc-issue" --key zj.key --iss $ISS --record "$SRC/examples/red.json" --risk-areas "$SRC/examples/risk-areas.json" --at $AT > red.txt
 expect "red code issued and refused at checkpoint" 1 requirement-not-met "" -- --text "$(cat red.txt)"

@@ -8,6 +8,7 @@
 #include "hc_foreign.h"
 #include "hc_image.h"
 #include "hc_json.h"
+#include "hc_version.h"
 #include "batch_int.h"
 
 #define MAX_TEXTS 64
@@ -44,6 +45,7 @@ static const char usage_text[] =
 	"                       instead of adding a warning\n"
 	"  --json               one JSON object per code instead of a line\n"
 	"  --help               this text\n"
+	"  --version            the version and the libraries'\n"
 	"\n"
 	"Exit status: 0 every code passed, 1 a code failed, 2 usage, I/O or\n"
 	"configuration error.\n";
@@ -544,6 +546,10 @@ static const struct {
 
 static int dispatch(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		hc_version_print(stdout, "hc-verify", NULL);
+		return 0;
+	}
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(argc - 1, argv + 1);
