@@ -218,6 +218,7 @@ T_TRV|{"event":"m10","type":"trv","id":"$I","region":"310115","from":"$D3","to":
 T_CDC|{"event":"m11","type":"flag","id":"$I","flag":"vip","set":true}|unknown flag|an unknown flag
 T_CDC|{"event":"m12","type":"flag","id":"$I","flag":"confirmed"}|set|a flag without set
 T_VEN|{"event":"m13","type":"visit","id":"$I","venue":"42","at":$H1}|venue|a bad venue
+T_VEN|{"event":"m13b","type":"visit","id":"$I","venue":"110001-000042","at":$H1}|venue: not a region code|a venue whose region is no region code (XX00YY), not blamed on its date
 T_LAB|{"event":"m14","type":"teleport","id":"$I"}|type|an unknown type
 T_LAB|{"type":"nat","id":"$I","at":$H1,"result":"negative"}|event|no event id
 T_LAB|{"event":"m\u0001","type":"nat","id":"$I","at":$H1,"result":"negative"}|control character|an event id with a control character
