@@ -225,6 +225,26 @@ T_LAB|{"event":"m\u0001","type":"nat","id":"$I","at":$H1,"result":"negative"}|co
 T_LAB|{"event":"m15","type":"nat","id":"$I","name":"","at":$H1,"result":"negative"}|name|an empty name
 T_LAB|$LONG|longer than 4096 bytes|a line over 4096 bytes
 EOF
+# A person whose stored inputs the policy refuses (a visit dated tomorrow,
+# as an answer could leave before it was checked; written here behind the
+# service's back): an event of theirs is not blamed for it (not "dated
+# after the time it was received", retry false, which a source drops for
+# good) but refused for the stored inputs, to be sent again; once the
+# entry is gone it is taken.
+I15=$(id 15)
+ev "$T_LAB" "{\"event\":\"p-1\",\"type\":\"nat\",\"id\":\"$I15\",\"name\":\"郑一\",\"at\":$H1,\"result\":\"negative\"}"
+K15=$($PY -c 'import base64,hmac,hashlib,sys; print(base64.urlsafe_b64encode(hmac.new(open("o/id.secret","rb").read(), sys.argv[1].encode(), hashlib.sha256).digest()).decode().rstrip("="))' "$I15")
+FUT="{\"venue\":\"330106-000042\",\"at\":$((NOW + 86400))}"
+sqlite3 o/registry.db "insert into visit_inputs (person, json, source, cause, at) values ('$K15', '$FUT', 'venues', null, $NOW)"
+P2="{\"event\":\"p-2\",\"type\":\"nat\",\"id\":\"$I15\",\"at\":$H2,\"result\":\"negative\"}"
+ev "$T_LAB" "$P2"
+[ "$(J "d['results'][0]['retry']")" = True ] && has "$(verdict 0)" "rejected the person's stored inputs" &&
+	has "$(verdict 0)" "visits[0].at is after" && ! has "$(verdict 0)" "dated after the time it was received" &&
+	ok "stored inputs the policy refuses: the event not blamed (retry, the stored entry named)" ||
+	bad "event blamed for stored inputs" "$BODY"
+sqlite3 o/registry.db "delete from visit_inputs where person = '$K15'"
+ev "$T_LAB" "$P2"
+[ "$(verdict 0)" = "accepted green" ] && ok "the entry gone: the same line taken" || bad "after the stored entry went" "$BODY"
 printf '\n{"event":"ok-e","type":"nat","id":"%s","at":%s,"result":"negative"}\r\n' "$I" "$H1" > ev.in
 ST=$(curl -s -o body.out -w '%{http_code}' --cacert ca.pem -H "Authorization: Bearer $T_LAB" \
 	-H 'Content-Type: application/x-ndjson' --data-binary @ev.in "$URL/v1/events")
