@@ -196,11 +196,14 @@ static bool prepare(struct svc *s, const struct caller *who, int64_t now, bool f
 		 * stored, but a registry may hold one from before a check (an
 		 * answer's dates were not), and blaming each event of the
 		 * person for it (retry false) had their sources drop them. */
+		char d[sizeof(e->reason)];
+
+		(void)snprintf(d, sizeof(d), "%s", hc_detail());
 		if (found && stored_refused(st->p, now))
 			ev_reject(e, true, "the person's stored inputs: %s (not this line's entry)",
 				  hc_detail());
 		else
-			ev_reject(e, false, "dated after the time it was received (%s)", hc_detail());
+			ev_reject(e, false, "dated after the time it was received (%s)", d);
 		return false;
 	}
 	if (err != HC_OK) {

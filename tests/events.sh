@@ -212,7 +212,7 @@ T_LAB|{"event":"m4","type":"nat","id":"330106199001011235","at":$H1,"result":"ne
 T_LAB|{"event":"m5","type":"nat","id":"33010619900101","at":$H1,"result":"negative"}|id|a short id
 T_NIP|{"event":"m6","type":"vac","id":"$I","at":"2021-05-01","dose":11}|dose|dose 11
 T_LAB|{"event":"m7","type":"nat","id":"$I","at":"20261130","result":"negative"}|at|a string of digits as a time
-T_LAB|{"event":"m8","type":"nat","id":"$I","at":$((NOW + 86400)),"result":"negative"}|dated after|a test dated tomorrow
+T_LAB|{"event":"m8","type":"nat","id":"$I","at":$((NOW + 86400)),"result":"negative"}|dated after the time it was received (nat[|a test dated tomorrow
 T_TRV|{"event":"m9","type":"trv","id":"$I","region":"3101","from":"$D5","to":"$D3"}|region|a bad region
 T_TRV|{"event":"m10","type":"trv","id":"$I","region":"310115","from":"$D3","to":"$D5"}|from is after to|a stay ending before it starts
 T_CDC|{"event":"m11","type":"flag","id":"$I","flag":"vip","set":true}|unknown flag|an unknown flag
