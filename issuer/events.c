@@ -133,6 +133,20 @@ struct step {
 	struct reg_input in;
 };
 
+/* Whether p's stored inputs alone are refused by the record rules or
+ * dated after now (the detail says why); their evaluation failed with an
+ * event's entry. */
+static bool stored_refused(const struct reg_person *p, int64_t now)
+{
+	struct hc_record *rec = NULL;
+	hc_err err = svc_record_of_inputs(p->inputs, p->name, p->id, &rec);
+
+	if (err == HC_OK)
+		err = hc_record_dates_check(rec, now);
+	hc_record_free(rec);
+	return err == HC_ERR_RECORD;
+}
+
 /* Evaluates e's person (st->p, read already; found: whether the person
  * is in the registry) with e applied into *ch; false when e got its
  * verdict here (rejected). */
@@ -177,9 +191,19 @@ static bool prepare(struct svc *s, const struct caller *who, int64_t now, bool f
 		return false;
 	}
 	if (err == HC_ERR_RECORD) {
-		/* Stored entries were accepted before: the new one is at fault
-		 * (a date after now). */
-		ev_reject(e, false, "dated after the time it was received (%s)", hc_detail());
+		/* The new entry is at fault (a date after now) unless the
+		 * stored ones fail alone: every entry is checked before it is
+		 * stored, but a registry may hold one from before a check (an
+		 * answer's dates were not), and blaming each event of the
+		 * person for it (retry false) had their sources drop them. */
+		char d[sizeof(e->reason)];
+
+		(void)snprintf(d, sizeof(d), "%s", hc_detail());
+		if (found && stored_refused(st->p, now))
+			ev_reject(e, true, "the person's stored inputs: %s (not this line's entry)",
+				  hc_detail());
+		else
+			ev_reject(e, false, "dated after the time it was received (%s)", d);
 		return false;
 	}
 	if (err != HC_OK) {

@@ -90,7 +90,13 @@ static const char *const *type_members(enum ev_type t)
 	return all[t];
 }
 
-/* "330106-000042": a six-digit region, '-', six digits. */
+/* "330106-000042": a region code, '-', six digits, by the rules of a
+ * record's venue (hc__venue_parse): a region's province (its first two
+ * digits) is not 00, and a region whose city (the middle two) is 00 is
+ * the province itself (XX0000). The visit's entry is checked here only
+ * (a line's record holds no visit): a venue that passed here and failed
+ * the record's rule was refused only when the person's inputs were
+ * evaluated, blamed as 'dated after the time it was received'. */
 static bool venue_ok(const char *v)
 {
 	if (strlen(v) != 13 || v[6] != '-')
@@ -98,7 +104,8 @@ static bool venue_ok(const char *v)
 	for (int i = 0; i < 13; i++)
 		if (i != 6 && (v[i] < '0' || v[i] > '9'))
 			return false;
-	return v[0] != '0' || v[1] != '0';
+	return (v[0] != '0' || v[1] != '0') &&
+	       (v[2] != '0' || v[3] != '0' || (v[4] == '0' && v[5] == '0'));
 }
 
 /* A TIME member: integer seconds or an RFC 3339 string or a date. */
@@ -376,7 +383,7 @@ void ev_parse_line(struct evp_mac_ctx_st *mac, const struct caller *who, const c
 		if (err == HC_OK && !venue_ok(venue))
 			err = HC_ERR_RECORD;
 		if (err != HC_OK) {
-			ev_reject(e, false, "venue: not a six-digit region, '-' and six digits");
+			ev_reject(e, false, "venue: not a region code, '-' and six digits");
 			goto out;
 		}
 		if ((err = time_member(root, "at", &at)) != HC_OK) {

@@ -215,8 +215,30 @@ hc_err query_answer_inputs(const char *source, const char *cause, const char *bo
 	return HC_OK;
 }
 
-/* Asks source i about the person and stores what it says; *at: when it
- * answered. */
+/* The person's status after source's answer about them was stored: the
+ * policy run over their inputs as they now are, a changed status stored
+ * and the codes it makes untrue revoked (actor the source, cause the
+ * request), as an event's input is stored with its status. The answer is
+ * stored without one (the source's removals are only known in the
+ * registry's writer), and the request's own evaluation came after it:
+ * when that failed (a record refused, a second source down, the
+ * risk-area list stale), a stay or a positive test the answer brought
+ * left the person's green code standing, and unlisted, until their next
+ * evaluation. A failure here is not the answer's: the request's own
+ * evaluation, which follows, answers it. */
+static void answer_status(struct svc *s, const char *source, const char *cause, const char *key)
+{
+	const char *keys[1] = {key};
+	hc_err e = HC_OK;
+	bool changed = false;
+
+	if (svc_reevaluate_many(s, source, cause, keys, 1, &e, NULL, &changed) != HC_OK ||
+	    e != HC_OK)
+		hc_set_detail(NULL); /* not the request's */
+}
+
+/* Asks source i about the person and stores what it says, and the
+ * status that follows (answer_status); *at: when it answered. */
 static hc_err ask(struct svc *s, size_t i, const struct caller *who, const char *key,
 		  const char *id, const char *mname, const char *mid, int64_t *at)
 {
@@ -279,7 +301,8 @@ static hc_err ask(struct svc *s, size_t i, const struct caller *who, const char 
 	ch.inputs = in;
 	ch.ninputs = nin;
 	ch.answer = src->name;
-	err = reg_apply(s->reg, &ch, NULL);
+	if ((err = reg_apply(s->reg, &ch, NULL)) == HC_OK)
+		answer_status(s, src->name, who->reqid, key);
 out:
 	for (size_t k = 0; texts && k < nin; k++)
 		free(texts[k]);

@@ -22,7 +22,11 @@ static const char *const kinds[] = {"nat", "vaccinations", "travel", "flags", "v
 
 /* The stored inputs (a record without person) plus the new entries of
  * rec (the record of a request, or NULL), each kind in order, an entry
- * the person already has left out (as the registry does). */
+ * the person already has left out, and of a kind with more than
+ * REG_KIND_MAX the newest REG_KIND_MAX: what the registry gives back once
+ * they are stored (reg_person's inputs; events.c's merged_inputs alike).
+ * Not capped, a record with one test for a person holding 256 (a lab's
+ * events) was refused as having more than 256. */
 static hc_err merge_inputs(const char *stored, const cJSON *rec, char **out)
 {
 	cJSON *all = NULL;
@@ -62,6 +66,8 @@ static hc_err merge_inputs(const char *stored, const cJSON *rec, char **out)
 				goto out;
 			}
 		}
+		for (int n = cJSON_GetArraySize(have); n > REG_KIND_MAX; n--)
+			cJSON_DeleteItemFromArray(have, 0);
 	}
 	if ((*out = cJSON_PrintUnformatted(all)) != NULL)
 		err = HC_OK;

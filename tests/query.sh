@@ -72,7 +72,7 @@ for i in range(int(sys.argv[1])):
     print(b + ("X" if c == 10 else str(c)))
 PY
 }
-ids 13 > ids.txt
+ids 14 > ids.txt
 id() { sed -n "${1}p" ids.txt; }
 printf '{"travel":[{"region":"310115","from":"%s","to":"%s"}]}' "$(day -3)" "$(day -2)" > www/itinerary/$(id 1).json
 echo '{}' > www/itinerary/$(id 2).json
@@ -145,6 +145,26 @@ code "$(id 10)"
 	ok "the carrier's empty answer leaves the desk's stay: red" || bad "desk's stay" "$BODY"
 [ "$(echo "$out" | grep -c '"removed"')" = 1 ] && [ "$(audit | grep -c '"removed"')" = 1 ] &&
 	ok "nothing else removed (the lab's test, the desk's stay)" || bad "removed others" "$(audit | grep removed)"
+
+# id 14: the carrier's answer is stored before the request's own
+# evaluation, which then fails (a record with a test dated tomorrow: 400).
+# The status follows the answer at once, as an event's does: the green
+# code revoked, not left standing until the person's next code.
+echo '{}' > www/itinerary/$(id 14).json
+rec "$(id 14)" "$T_C"
+g14=$(echo "${BODY% *}" | $PY -c 'import json,sys; print(json.load(sys.stdin)["jti"])' 2>/dev/null)
+echo "{\"travel\":[$STAY]}" > www/itinerary/$(id 14).json
+sleep 3.1
+BODY=$(curl -s -w ' %{http_code}' --cacert ca.pem -H "Authorization: Bearer $T_C" \
+	-H 'Content-Type: application/json' --data-binary \
+	"{\"person\":{\"name\":\"李四\",\"id\":\"$(id 14)\"},\"nat\":[{\"at\":$(($(date +%s) + 86400)),\"result\":\"negative\"}]}" \
+	"$URL/v1/records")
+[ -n "$g14" ] && [ "${BODY##* }" = 400 ] && has "$BODY" "after the time" && [ "$(asked "$(id 14)")" = 2 ] &&
+	ok "id 14: green, then a record refused after the carrier's answer (a stay) was stored" ||
+	bad "id 14" "$g14 $BODY"
+audit | grep '"action":"revoke"' | grep -q -e "\"jti\":\"$g14\"" &&
+	ok "the status follows the stored answer at once: the green code revoked" ||
+	bad "the green code stands on a stored answer" "$(audit | grep -c revoke)"
 
 # ---- when it answered is kept: a restart does not ask again ----
 restart() { # MAX_AGE

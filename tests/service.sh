@@ -227,6 +227,15 @@ post /v1/codes "$T_APP" "{\"id\":\"$ID3\"}"
 # the stored inputs are kept: the same record again changes nothing
 post /v1/records "$T_COUNTER" "$(rec "$ID3")"
 [ "$(J 'd["status"]')" = red ] && ok "inputs accumulate: the earlier positive test still counts" || bad "accumulate" "$BODY"
+# A person's inputs hold the newest 256 of a kind (what the registry gives
+# back): a record adding a test to a person who holds 256 (a lab's events,
+# a record) is taken with the newest 256, not refused as one of 257.
+ID4=$(sed -n 4p ids.txt)
+post /v1/records "$T_COUNTER" "$($PY -c 'import json,sys; print(json.dumps({"person":{"name":"王小明","id":sys.argv[1]},"nat":[{"at":int(sys.argv[2])-7200-60*i,"result":"negative"} for i in range(256)]}))' "$ID4" "$NOW")"
+expect "a record of 256 tests" 200
+post /v1/records "$T_COUNTER" "{\"person\":{\"name\":\"王小明\",\"id\":\"$ID4\"},\"nat\":[{\"at\":\"$NAT2\",\"result\":\"positive\"}]}"
+[ "$ST" = 200 ] && [ "$(J 'd["status"]')" = red ] && [ "$(J '",".join(d["why"])')" = nat-positive ] &&
+	ok "a 257th test in a later record: taken with the newest 256 (red), not refused" || bad "257th test" "$ST $BODY"
 
 # ---- every role against every endpoint ----
 declare -A ALLOW=([/v1/records]="counter" [/v1/codes]="counter app" [/v1/revocations]="admin" [/v1/audit]="auditor")

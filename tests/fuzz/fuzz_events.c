@@ -11,7 +11,8 @@
  * byte for byte what cJSON_PrintUnformatted gives for a copy of the
  * entry's members; and the inputs of a person first seen (made of the
  * line's own values, record_of_line) are those hc_record_parse reads from
- * the record text built around that entry, the slow path they stand for.
+ * the record text built around that entry, the slow path they stand for;
+ * a visit's entry (its line has no record) is one hc_record_parse takes.
  * The same line parsed twice gives the same verdict, reason, key and
  * entry. */
 #include <stdio.h>
@@ -177,6 +178,17 @@ static void taken(const char *role, const char *line, size_t n, const struct ev 
 		if (strcmp(want, e->json) != 0)
 			abort();
 		free(want);
+	}
+	if (e->type == EV_VISIT) {
+		/* A visit's line holds no record: ev_parse_line checks its
+		 * entry itself, and it must be one a record takes (a venue
+		 * it let through and the record refused failed every later
+		 * evaluation of the person). */
+		struct hc_record_one one;
+
+		memset(&one, 0, sizeof(one));
+		inputs_of_text(e, cJSON_IsString(name) ? name->valuestring : "-", id->valuestring,
+			       &one);
 	}
 	if (e->has_one && (e->type != EV_FLAG || e->set)) {
 		struct hc_record_one one;
