@@ -178,14 +178,14 @@ static hc_err build(struct rs_census *k, struct conn *c, int64_t floor, unsigned
 	int rc = SQLITE_DONE;
 
 	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t exp = sqlite3_column_int64(s, 0), n = sqlite3_column_int64(s, 2);
+		int64_t exp = sqlite3_column_int64(s, 0);
 		int st = sqlite3_column_int(s, 1);
 
 		if (st < 0 || st >= RS_STATUSES)
 			continue;
 		if (exp > now)
-			codes[st] += n;
-		if (!minute_add(&base, minute_of(exp), st, n)) {
+			codes[st]++;
+		if (!minute_add(&base, minute_of(exp), st, 1)) {
 			hc_set_detail("registry: no memory for the census");
 			err = HC_ERR_NOMEM;
 			break;

@@ -182,11 +182,13 @@ static const char *const sql[S_N] = {
 	[S_N_CODES] = "SELECT status, count(*) FROM codes WHERE revoked_at = 0 AND exp > ?1"
 		      " GROUP BY status",
 	/* the census (registry_sqlite_census.c): one minute of expiries, and
-	 * its build, grouped in codes_open's order (no sort) */
+	 * its build, codes_open read in order (each row summed in C: with
+	 * 10^6 codes 190 ms of CPU, where GROUP BY exp, status took 460 and
+	 * S_N_CODES 260-350) */
 	[S_N_CODES_RANGE] = "SELECT status, count(*) FROM codes WHERE revoked_at = 0 AND exp > ?1"
 			    " AND exp < ?2 GROUP BY status",
-	[S_CODES_BY_EXP] = "SELECT exp, status, count(*) FROM codes WHERE revoked_at = 0"
-			   " AND exp >= ?1 GROUP BY exp, status ORDER BY exp, status",
+	[S_CODES_BY_EXP] = "SELECT exp, status FROM codes WHERE revoked_at = 0 AND exp >= ?1"
+			   " ORDER BY exp",
 	/* a read transaction's first read: its snapshot (page 1 only) */
 	[S_SNAPSHOT] = "PRAGMA schema_version",
 	[S_N_REVOKED] = "SELECT count(*) FROM codes INDEXED BY codes_revoked_exp"
