@@ -68,7 +68,7 @@ static int64_t pick_exp(struct worker *w, int64_t now)
 	case 3:
 		return now + 30 * (int64_t)DAY - (int64_t)(rnd(w) % 120);
 	default:
-		return now + (int64_t)(rnd(w) % (3 * 3600));
+		return now + (int64_t)(rnd(w) % (3ULL * 3600));
 	}
 }
 
@@ -272,7 +272,7 @@ static void compare_all(struct reg *r, const char *path, const struct worker *w)
 	if (!db)
 		return;
 	compare(r, db, now + 30 * (int64_t)DAY + 60, "after the last expiry");
-	compare(r, db, now + 3 * 3600, "in 3 h");
+	compare(r, db, now + (int64_t)3 * 3600, "in 3 h");
 	for (int t = 0; t < THREADS; t++)
 		for (int i = 0; i < w[t].njti && i < MAXJTI; i += 7)
 			for (int64_t d = -1; d <= 1; d++)
