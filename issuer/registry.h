@@ -254,7 +254,8 @@ struct reg_stats {
  * registry: a call costs the minutes of validity, not the codes. A now
  * before the census's first minute (the clock set back, a time in the
  * past) is counted in the registry, every unexpired code read. Exact as
- * long as this process alone writes the registry's codes. */
+ * long as the registry's codes are written through this reg alone
+ * (hc-issued serve holds its registry alone). */
 hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out) HC_WUR;
 
 /* An online copy of the registry into path (SQLite backup API). */

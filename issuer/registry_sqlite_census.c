@@ -117,8 +117,32 @@ void rs_census_free(struct rs_census *k)
 	k->state = RS_CENSUS_NONE;
 }
 
+/* The minutes before low dropped (their codes expired at any time the
+ * census answers for from now on). */
+static void census_drop(struct rs_census *k, int64_t low)
+{
+	size_t i = 0;
+
+	if (low <= k->floor)
+		return;
+	while (i < k->min.n && k->min.b[i].m < low) {
+		for (int s = 0; s < RS_STATUSES; s++)
+			k->total[s] -= k->min.b[i].n[s];
+		i++;
+	}
+	memmove(k->min.b, &k->min.b[i], (k->min.n - i) * sizeof(*k->min.b));
+	k->min.n -= i;
+	k->floor = low;
+}
+
 void rs_census_apply(struct rs_census *k, struct conn *c)
 {
+	int64_t wall = hc_now();
+
+	/* the minutes gone, also when nobody asks for a while (a minute's
+	 * worth of memory a minute otherwise) */
+	if (k->state == RS_CENSUS_READY && SANE(wall))
+		census_drop(k, minute_of(wall));
 	for (size_t i = 0; k->state != RS_CENSUS_NONE && i < c->ndl; i++) {
 		const struct rs_delta *x = &c->dl[i];
 		int64_t m = minute_of(x->exp);
@@ -136,24 +160,6 @@ void rs_census_apply(struct rs_census *k, struct conn *c)
 		k->total[x->st] += x->d;
 	}
 	c->ndl = 0;
-}
-
-/* The minutes before low dropped (their codes expired at any time the
- * census answers for from now on). */
-static void census_drop(struct rs_census *k, int64_t low)
-{
-	size_t i = 0;
-
-	if (low <= k->floor)
-		return;
-	while (i < k->min.n && k->min.b[i].m < low) {
-		for (int s = 0; s < RS_STATUSES; s++)
-			k->total[s] -= k->min.b[i].n[s];
-		i++;
-	}
-	memmove(k->min.b, &k->min.b[i], (k->min.n - i) * sizeof(*k->min.b));
-	k->min.n -= i;
-	k->floor = low;
 }
 
 /* The codes of the minutes after m0. */
