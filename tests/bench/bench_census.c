@@ -1,15 +1,17 @@
 /* bench_census.c: what a scrape of /metrics costs the registry
  * (reg_stats) with many unexpired codes. A registry is made in the build
  * directory (never tmpfs) and filled by SQL, fast: CODES codes of the
- * three statuses expiring over the next 7 days, one in ten revoked
- * (their JWS a few bytes: the count reads only the index codes_open).
+ * three statuses expiring over the next 7 days, one in REVOKED revoked
+ * (10; 0: none. hc_codes_revoked counts them: a cost of its own, in time
+ * with the revocation list), their JWS a few bytes (the counts read
+ * only the indexes).
  * Then reg_stats is timed (wall and CPU) SCRAPES times with the file in the page cache
  * (the first on its own: it builds the census of the codes by expiry
  * minute), then SCRAPES times with the file dropped from the page cache
  * before each (posix_fadvise: the registry was closed, so its pages are
  * clean), and the counts are checked against SQL's.
  *
- * usage: bench_census BUILD_DIR [CODES] [SCRAPES]  (1000000, 5) */
+ * usage: bench_census BUILD_DIR [CODES] [SCRAPES] [REVOKED]  (1000000, 5, 10) */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +41,7 @@ static double cpu(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int fill(const char *path, long n, int64_t now)
+static int fill(const char *path, long n, int64_t now, long every)
 {
 	sqlite3 *db = NULL;
 	char q[1024];
@@ -50,8 +52,9 @@ static int fill(const char *path, long n, int64_t now)
 			   " WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s"
 			   " WHERE i < %ld) SELECT printf('%%022d', i), 'p', i %% 3, '[]', 'p', 'k',"
 			   " %lld, %lld + 60 + i * 604800 / %ld,"
-			   " CASE WHEN i %% 10 = 0 THEN %lld ELSE 0 END, '', 'jws' FROM s; COMMIT;",
-			   n, (long long)now, (long long)now, n, (long long)now);
+			   " CASE WHEN i %% %ld = 0 THEN %lld ELSE 0 END, '', 'jws' FROM s; COMMIT;",
+			   n, (long long)now, (long long)now, n, every > 0 ? every : n + 1,
+			   (long long)now);
 
 	if (len < 0 || (size_t)len >= sizeof(q) ||
 	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
@@ -139,11 +142,12 @@ int main(int argc, char **argv)
 	struct reg_stats st;
 	long n = argc > 2 ? strtol(argv[2], NULL, 10) : 1000000;
 	int k = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 5;
+	long every = argc > 4 ? strtol(argv[4], NULL, 10) : 10;
 	int64_t now = (int64_t)time(NULL);
 	double t0;
 
 	if (argc < 2 || n < 1 || k < 2) {
-		fprintf(stderr, "usage: bench_census BUILD_DIR [CODES] [SCRAPES >= 2]\n");
+		fprintf(stderr, "usage: bench_census BUILD_DIR [CODES] [SCRAPES >= 2] [REVOKED]\n");
 		return 2;
 	}
 	(void)snprintf(path, sizeof(path), "%s/bench-census.%d.db", argv[1], (int)getpid());
@@ -153,7 +157,7 @@ int main(int argc, char **argv)
 	}
 	reg_close(r);
 	t0 = mono();
-	if (fill(path, n, now) != 0)
+	if (fill(path, n, now, every) != 0)
 		return 2;
 	printf("census: %ld codes filled in %.1f s\n", n, mono() - t0);
 	printf("  reg_stats, ms wall (CPU), file cached (first | then): ");
