@@ -176,7 +176,7 @@ $(B)/t/t_held: $(B)/issuer/held.o
 REG_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard issuer/registry_sqlite*.c)))
 REG_TESTS := $(B)/t/t_registry $(B)/t/t_registry_apply $(B)/t/t_registry_batch \
 	$(B)/t/t_registry_load $(B)/t/t_registry_migrate $(B)/t/t_registry_wal \
-	$(B)/t/t_registry_pcache
+	$(B)/t/t_registry_pcache $(B)/t/t_registry_census
 $(REG_TESTS:$(B)/t/%=$(B)/tests/unit/%.o) $(B)/tests/unit/reg_fx.o: HC_CFLAGS += -Iissuer
 $(REG_TESTS): $(B)/t/%: $(B)/tests/unit/%.o $(B)/tests/unit/reg_fx.o $(B)/tests/unit/t.o \
 		$(REG_OBJ) $(B)/libhc.a
@@ -239,6 +239,10 @@ $(B)/bench_batch: $(B)/tests/bench/bench_batch.o $(B)/tests/bench/batch_fx.o $(B
 # bench_registry runs the SQLite registry alone.
 $(B)/tests/bench/bench_registry.o: HC_CFLAGS += -Iissuer
 $(B)/bench_registry: $(B)/tests/bench/bench_registry.o $(REG_OBJ) $(B)/libhc.a
+	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(ISSUED_LIBS)
+# bench_census times reg_stats with many codes (the registry alone too).
+$(B)/tests/bench/bench_census.o: HC_CFLAGS += -Iissuer
+$(B)/bench_census: $(B)/tests/bench/bench_census.o $(REG_OBJ) $(B)/libhc.a
 	$(CC) -o $@ $^ $(HC_LDFLAGS) $(PKG_LIBS) $(ISSUED_LIBS)
 
 # Benchmarks: each figure next to its limit from the same run, as a ratio;

@@ -232,7 +232,7 @@ extern const int64_t reg_commit_le_us[REG_HIST_SLOTS - 1];
 
 struct reg_stats {
 	int64_t people;
-	int64_t codes[3];       /* unrevoked, unexpired at now, by hc_status */
+	int64_t codes[3];       /* unrevoked, unexpired at now (exp > now), by hc_status */
 	int64_t revoked;        /* revoked codes the revocation list names at now */
 	int64_t audit_seq;
 	int64_t commits;        /* group commits so far (this process) */
@@ -247,6 +247,15 @@ struct reg_stats {
 				   queued meanwhile waiting (this process) */
 	int64_t self_ck_us;     /* their time in all, microseconds */
 };
+/* All read in one snapshot of the registry. codes[] is counted from a
+ * census of the unrevoked codes by expiry minute kept in memory (built by
+ * the first call, with one read of every code unexpired then; then kept
+ * by the writer at each commit), with now's own minute counted in the
+ * registry: a call costs the minutes of validity, not the codes. A now
+ * before the census's first minute (the clock set back, a time in the
+ * past) is counted in the registry, every unexpired code read. Exact as
+ * long as the registry's codes are written through this reg alone
+ * (hc-issued serve holds its registry alone). */
 hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out) HC_WUR;
 
 /* An online copy of the registry into path (SQLite backup API). */

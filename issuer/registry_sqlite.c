@@ -208,6 +208,7 @@ static hc_err reg_open_with(const char *path, bool create, bool migrate, struct 
 		goto fail;
 	if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_mutex_init(&r->pool_mu, NULL) != 0 ||
 	    pthread_mutex_init(&r->tok_mu, NULL) != 0 ||
+	    pthread_mutex_init(&r->census.mu, NULL) != 0 ||
 	    pthread_cond_init(&r->work, NULL) != 0 || pthread_cond_init(&r->ck_work, NULL) != 0) {
 		hc_set_detail("registry: cannot make locks");
 		err = HC_ERR_NOMEM;
@@ -243,6 +244,7 @@ fail:
 		pthread_mutex_destroy(&r->mu);
 		pthread_mutex_destroy(&r->pool_mu);
 		pthread_mutex_destroy(&r->tok_mu);
+		pthread_mutex_destroy(&r->census.mu);
 		pthread_cond_destroy(&r->work);
 		pthread_cond_destroy(&r->ck_work);
 	}
@@ -277,8 +279,10 @@ void reg_close(struct reg *r)
 	pthread_mutex_destroy(&r->mu);
 	pthread_mutex_destroy(&r->pool_mu);
 	pthread_mutex_destroy(&r->tok_mu);
+	pthread_mutex_destroy(&r->census.mu);
 	pthread_cond_destroy(&r->work);
 	pthread_cond_destroy(&r->ck_work);
+	rs_census_free(&r->census);
 	OPENSSL_cleanse(r->tok, sizeof(r->tok));
 	free(r->path);
 	free(r);

@@ -55,6 +55,9 @@ enum rs_stmt {
 	S_SEQ_GET,
 	S_N_PEOPLE,
 	S_N_CODES,
+	S_N_CODES_RANGE,
+	S_CODES_BY_EXP,
+	S_SNAPSHOT,
 	S_N_REVOKED,
 	S_N
 };
@@ -78,6 +81,10 @@ struct conn {
 		uint8_t hash[32];
 	} aud[RS_AUDIT_ROWS];
 	unsigned naud;
+	/* writer: the census's changes of the transaction, not committed yet
+	 * (rs_census_note) */
+	struct rs_delta *dl;
+	size_t ndl, capdl;
 };
 
 /* The VFS every registry connection opens with: SQLite's default with
@@ -105,6 +112,32 @@ void rs_wal_discard(sqlite3 *db);
  * starts iChange at 0 again, and only the checksum then tells). */
 struct rs_stamp {
 	uint32_t v[3];
+};
+
+/* registry_sqlite_census.c: the unrevoked codes by expiry minute and
+ * status, that reg_stats counts hc_codes from (the file's comment says
+ * how it is kept exact). */
+#define RS_STATUSES 3  /* reg_stats's codes[] */
+struct rs_delta {      /* a code inserted (d +1) or revoked (d -1) */
+	int64_t exp;
+	int st, d;
+};
+struct rs_minute {
+	int64_t m;                /* exp / 60, rounded down */
+	int64_t n[RS_STATUSES];   /* unrevoked codes expiring in it, by status */
+};
+struct rs_minutes {
+	struct rs_minute *b;      /* sorted by m */
+	size_t n, cap;
+};
+enum rs_census_state { RS_CENSUS_NONE, RS_CENSUS_BUILDING, RS_CENSUS_READY };
+struct rs_census {
+	pthread_mutex_t mu;  /* held by the writer across its COMMIT */
+	enum rs_census_state state;
+	unsigned gen;        /* builds begun */
+	int64_t floor;       /* the first minute held */
+	struct rs_minutes min;
+	int64_t total[RS_STATUSES];  /* the sum of min */
 };
 
 struct job;
@@ -147,6 +180,7 @@ struct reg {
 		bool used;
 	} tok[RS_TOKS];
 	unsigned tok_next;
+	struct rs_census census;
 };
 
 /* The end of the audit chain inside the writer's transaction; npend: of
@@ -296,6 +330,20 @@ extern const char rs_schema_v1[];
 /* Version 2's people, codes, travel and visits (registry_sqlite_sql.c). */
 extern const char rs_schema_v2_people[];
 hc_err rs_migrate_v1(struct conn *c, const char *path) HC_WUR;
+
+/* registry_sqlite_census.c. rs_census_note: a change of the writer's job
+ * to the unrevoked codes (d +1: a code inserted; -1: revoked), pending in
+ * c (c->ndl: the writer truncates it to a mark when a job or a savepoint
+ * fails, to 0 when the transaction ends). rs_census_apply: c's pending
+ * changes added to the census, then dropped; called with the census's
+ * lock held, right after the COMMIT that made them durable. */
+hc_err rs_census_note(struct conn *c, int64_t exp, int st, int d) HC_WUR;
+void rs_census_apply(struct rs_census *k, struct conn *c);
+void rs_census_free(struct rs_census *k);
+/* reg_stats's codes[] at now, in c's read transaction (just begun: the
+ * census fixes its snapshot). */
+hc_err rs_census_codes(struct reg *r, struct conn *c, int64_t now,
+		       int64_t codes[RS_STATUSES]) HC_WUR;
 
 /* registry_sqlite.c: the pool of read connections. */
 hc_err rs_read_get(struct reg *r, struct conn **out) HC_WUR;

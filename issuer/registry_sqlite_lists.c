@@ -189,33 +189,21 @@ hc_err reg_audit_last(struct reg *r, int64_t *seq, uint8_t hash[32])
 	return err;
 }
 
-static hc_err stats_read(struct conn *c, int64_t now, struct reg_stats *out)
+static hc_err stats_read(struct reg *r, struct conn *c, int64_t now, struct reg_stats *out)
 {
 	struct chain ch;
-	sqlite3_stmt *s = rs_q(c, S_N_PEOPLE, "");
-	hc_err err = HC_OK;
-	int rc;
+	sqlite3_stmt *s;
+	/* first: it fixes the snapshot that the rest reads */
+	hc_err err = rs_census_codes(r, c, now, out->codes);
 
-	if (!s)
+	if (err != HC_OK)
+		return err;
+	if (!(s = rs_q(c, S_N_PEOPLE, "")))
 		return HC_ERR_STORE;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		out->people = sqlite3_column_int64(s, 0);
 	else
 		err = rs_dberr(c, "people");
-	rs_done(s);
-	if (err != HC_OK)
-		return err;
-	s = rs_q(c, S_N_CODES, "i", now);
-	if (!s)
-		return HC_ERR_STORE;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int st = sqlite3_column_int(s, 0);
-
-		if (st >= 0 && st < 3)
-			out->codes[st] = sqlite3_column_int64(s, 1);
-	}
-	if (rc != SQLITE_DONE)
-		err = rs_dberr(c, "codes");
 	rs_done(s);
 	if (err != HC_OK)
 		return err;
@@ -245,7 +233,7 @@ hc_err reg_stats(struct reg *r, int64_t now, struct reg_stats *out)
 		return err;
 	err = rs_exec(c, S_BEGIN, "begin");
 	if (err == HC_OK)
-		err = stats_read(c, now, out);
+		err = stats_read(r, c, now, out);
 	if (err == HC_OK)
 		err = rs_exec(c, S_COMMIT, "commit");
 	rs_read_put(r, c);

@@ -255,6 +255,25 @@ static hc_err exposure(struct conn *c, const char *person, int kind, const char 
 	return err;
 }
 
+/* Revokes the code jti at now (superseded by by, or ""), unless it is
+ * revoked already; the code revoked goes to the census, with the expiry
+ * and status of its row. */
+static hc_err revoke_code(struct conn *c, const char *jti, int64_t now, const char *by)
+{
+	sqlite3_stmt *s = rs_q(c, S_CODE_REVOKE, "tit", jti, now, by);
+	hc_err err = HC_OK;
+	int rc;
+
+	if (!s)
+		return HC_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && err == HC_OK)
+		err = rs_census_note(c, sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1), -1);
+	if (err == HC_OK && rc != SQLITE_DONE)
+		err = rs_dberr(c, "revoke");
+	rs_done(s);
+	return err;
+}
+
 static int by_jti(const void *a, const void *b)
 {
 	return strcmp(((const struct rs_live *)a)->jti, ((const struct rs_live *)b)->jti);
@@ -288,9 +307,7 @@ static hc_err supersede(struct conn *c, struct chain *ch, const struct reg_chang
 					   .from = hc_status_name((enum hc_status)v[i].st)};
 
 		e.why[e.nwhy++] = WHY_SUPERSEDED;
-		err = rs_run(c, rs_q(c, S_CODE_REVOKE, "tit", v[i].jti, x->now,
-				     x->code ? x->code->jti : ""),
-			     "revoke");
+		err = revoke_code(c, v[i].jti, x->now, x->code ? x->code->jti : "");
 		if (err == HC_OK)
 			err = rs_audit_add(c, ch, &e);
 	}
@@ -342,6 +359,8 @@ static hc_err code_add(struct conn *c, struct chain *ch, const struct reg_change
 		return HC_ERR_STORE;
 	}
 	rs_done(s);
+	if (rs_census_note(c, k->exp, (int)k->st, 1) != HC_OK)
+		return HC_ERR_NOMEM;
 	memcpy(live.jti, k->jti, sizeof(live.jti));
 	if (rs_row_add_code(w, &live) != HC_OK)
 		return HC_ERR_NOMEM;
@@ -587,7 +606,7 @@ hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *
 		return HC_OK;
 	}
 	*when = now;
-	err = rs_run(c, rs_q(c, S_CODE_REVOKE, "tit", jti, now, ""), "revoke");
+	err = revoke_code(c, jti, now, "");
 	if (err == HC_OK)
 		err = unlist(c, person, jti);
 	if (err != HC_OK)

@@ -66,13 +66,25 @@ static hc_err run_job(struct reg *r, struct job *j, struct chain *ch)
 
 /* The end of a batch: the audit entries not inserted yet, COMMIT, or when
  * the transaction was lost (lost), every job that had not failed fails.
- * Returns the number of changes committed. */
-static int64_t end_batch(struct conn *c, struct job *batch, int64_t n, bool lost)
+ * The census takes the batch's changes to the codes with its COMMIT, under
+ * its lock (a count in reg_stats sees both or neither), before any waiter
+ * is woken; a batch lost drops them. Returns the number of changes
+ * committed. */
+static int64_t end_batch(struct reg *r, struct job *batch, int64_t n, bool lost)
 {
+	struct conn *c = &r->w;
 	struct job *j;
 
 	if (!lost)
-		lost = rs_audit_flush(c) != HC_OK || rs_exec(c, S_COMMIT, "commit") != HC_OK;
+		lost = rs_audit_flush(c) != HC_OK;
+	if (!lost) {
+		pthread_mutex_lock(&r->census.mu);
+		lost = rs_exec(c, S_COMMIT, "commit") != HC_OK;
+		if (!lost)
+			rs_census_apply(&r->census, c);
+		pthread_mutex_unlock(&r->census.mu);
+	}
+	c->ndl = 0;
 	if (!lost)
 		return n;
 	rs_audit_drop(c, 0);
@@ -98,10 +110,12 @@ static int64_t run_batch_savepoints(struct reg *r, struct job *batch)
 
 	for (j = batch; j; j = j->next)
 		j->err = HC_OK;
+	c->ndl = 0;
 	if (rs_exec(c, S_BEGIN_IMM, "begin") != HC_OK || rs_chain_load(c, &ch) != HC_OK)
-		return end_batch(c, batch, 0, true);
+		return end_batch(r, batch, 0, true);
 	for (j = batch; j; j = j->next) {
 		struct chain saved = ch;
+		size_t mark = c->ndl;  /* the census's changes before the job */
 
 		if (j->kind == J_PING)
 			continue;
@@ -120,14 +134,15 @@ static int64_t run_batch_savepoints(struct reg *r, struct job *batch)
 			j->err = HC_ERR_STORE;
 		job_fail(j, j->err, hc_detail());
 		ch = saved;
+		c->ndl = mark;
 		rs_audit_drop(c, 0);
 		/* Some errors (I/O, a full disk) end the whole transaction. */
 		if (sqlite3_get_autocommit(c->db) ||
 		    rs_exec(c, S_ROLLBACK_TO, "rollback") != HC_OK ||
 		    rs_exec(c, S_RELEASE, "release") != HC_OK)
-			return end_batch(c, batch, 0, true);
+			return end_batch(r, batch, 0, true);
 	}
-	return end_batch(c, batch, n, false);
+	return end_batch(r, batch, n, false);
 }
 
 /* Runs a batch in one transaction without savepoints: a savepoint per job
@@ -148,11 +163,13 @@ static int64_t run_batch(struct reg *r, struct job *batch)
 	c->careful = false;
 again:
 	n = 0;
+	c->ndl = 0;  /* a transaction rolled back took its census changes along */
 	if (rs_exec(c, S_BEGIN_IMM, "begin") != HC_OK || rs_chain_load(c, &ch) != HC_OK)
-		return end_batch(c, batch, 0, true);
+		return end_batch(r, batch, 0, true);
 	for (j = batch; j; j = j->next) {
 		struct chain saved = ch;
 		sqlite3_int64 before = sqlite3_total_changes64(c->db);
+		size_t mark = c->ndl;
 
 		j->err = HC_OK;
 		if (j->kind == J_PING)
@@ -165,7 +182,7 @@ again:
 		job_fail(j, j->err, hc_detail());
 		ch = saved;
 		if (sqlite3_get_autocommit(c->db))
-			return end_batch(c, batch, 0, true);  /* I/O, a full disk */
+			return end_batch(r, batch, 0, true);  /* I/O, a full disk */
 		/* A job that wrote, or that took the earlier jobs' audit
 		 * entries into an insert (rs_audit_add: one that failed too,
 		 * and then they are gone), has the transaction rolled back. */
@@ -184,11 +201,13 @@ again:
 			c->careful = false;
 			return run_batch_savepoints(r, batch);
 		}
-		/* its own audit entries, none inserted; the earlier jobs' stay */
+		/* its own audit entries, none inserted; the earlier jobs' stay
+		 * (and its census changes, none without a write) */
 		rs_audit_drop(c, saved.npend);
+		c->ndl = mark;
 	}
 	c->careful = false;
-	return end_batch(c, batch, n, false);
+	return end_batch(r, batch, n, false);
 }
 
 /* reg_on_change: the people a batch changed (a failed job too: telling

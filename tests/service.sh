@@ -377,6 +377,16 @@ has "$BODY" 'hc_requests_total{path="/v1/records",status="200"}' && has "$BODY" 
 	has "$BODY" 'hc_audit_seq ' && has "$BODY" 'hc_commit_batch_size_count' &&
 	has "$BODY" 'hc_commit_seconds_bucket{le="+Inf"}' && has "$BODY" 'hc_writer_checkpoints_total ' &&
 	ok "metrics: requests, latency, codes, list seq, audit seq, batches, commit times" || bad "metrics" "$BODY"
+# hc_codes of a later scrape (the first built the census of the codes by
+# expiry minute; this one counts from it) is SQL's count of the codes
+req GET /metrics ""
+NOWS=$(date +%s); CODES=""
+for s in green:0 yellow:1 red:2; do
+	got=$(echo "$BODY" | sed -n "s/^hc_codes{status=\"${s%%:*}\"} //p")
+	want=$(sqlite3 o/registry.db "select count(*) from codes where revoked_at = 0 and exp > $NOWS and status = ${s#*:}" 2>/dev/null)
+	[ -n "$got" ] && [ "$got" = "$want" ] && CODES="$CODES ${s%%:*} $got" || CODES="$CODES ${s%%:*} $got, SQL $want:bad"
+done
+case "$CODES" in *:bad*) bad "metrics: hc_codes against SQL" "$CODES" ;; *) ok "metrics: hc_codes is SQL's count of the unexpired codes:$CODES" ;; esac
 NREV=$($PY -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(len(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["revoked"]))' $REVF)
 [ "$NREV" -ge 2 ] && echo "$BODY" | grep -qx "hc_codes_revoked $NREV" && ok "metrics: hc_codes_revoked is the published list's $NREV entries" ||
 	bad "hc_codes_revoked (list has $NREV)" "$(echo "$BODY" | grep revoked)"
