@@ -9,10 +9,20 @@
 #include "registry_sqlite.h"
 
 /* With the person's rowid (the place; the LEFT JOIN keeps travel and
- * visits the outer loop, one people_key lookup a row found). */
-static const char q_travel[] =
-	"SELECT DISTINCT t.person, p.n FROM travel t LEFT JOIN people p ON p.key = t.person"
-	" WHERE t.region BETWEEN ?1 AND ?2 AND t.first <= ?4 AND t.last >= ?3";
+ * visits the outer loop, one people_key lookup a row found). The stays
+ * in regions ?1 .. ?2 that overlap days ?3 .. ?4: r walks the regions
+ * held in that range (one descent each), and in each the stays that end
+ * on ?3 or later are a range of travel_last; those that begin after ?4
+ * are left out as they come. Not a range of regions read whole: that is
+ * every stay ever made there. */
+const char rs_q_travel[] =
+	"WITH RECURSIVE r(region) AS ("
+	" SELECT (SELECT min(region) FROM travel WHERE region BETWEEN ?1 AND ?2)"
+	" UNION ALL SELECT (SELECT min(region) FROM travel WHERE region > r.region"
+	" AND region <= ?2) FROM r WHERE r.region IS NOT NULL)"
+	" SELECT DISTINCT t.person, p.n FROM r JOIN travel t INDEXED BY travel_last"
+	" ON t.region = r.region LEFT JOIN people p ON p.key = t.person"
+	" WHERE t.last >= ?3 AND t.first <= ?4";
 /* v.n: the visits (inputs) that give the row. A range of visits_at: the
  * times that are numbers inside [?2, ?3) (SQLite orders numbers before
  * text), then those given as text (an RFC 3339 time or a date, from a
@@ -94,7 +104,7 @@ hc_err reg_exposed_travel(struct reg *r, const char *lo, const char *hi, const c
 		hc_set_detail("registry: exposure: a region is six digits, a date YYYY-MM-DD");
 		return HC_ERR_INVALID_ARG;
 	}
-	return run(r, q_travel, lo, hi, from, to, 0, 0, fn, arg);
+	return run(r, rs_q_travel, lo, hi, from, to, 0, 0, fn, arg);
 }
 
 hc_err reg_exposed_visits(struct reg *r, const char *venue, int64_t from, int64_t to,
