@@ -39,8 +39,9 @@
 # SOAK_RSS_MIB (default 16) MiB, whichever is more, and by SOAK_FDS
 # (default 8) fds. The first third is the warm-up: the caches filling,
 # each bounded (the writer's pages 64 MiB, the held codes 60 MiB, the
-# read connections' pages), some 240 MiB resident in all once full. A
-# 600 s run grows its registry to some 360 MB, past all of them.
+# read connections' pages): 170 MiB resident in 600 s here. A
+# 600 s run grows its registry to some 470 MB, past all of them. A run
+# under 300 s is all warm-up: its memory is shown, not judged.
 # SOAK_KEEP=1 keeps the office directory.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -194,6 +195,9 @@ else
 	bound=$(awk -v a="$r2" -v m="$RSS_MIB" -v p="$RSS_PCT" 'BEGIN { b = a * p / 100; printf "%.1f", (b > m ? b : m) }')
 	if awk -v a="$r2" -v b="$r3" -v m="$bound" 'BEGIN { exit !(b - a <= m) }'; then
 		echo "resident memory: at most $r2 MiB in the second third, $r3 MiB in the last (bound: +$bound MiB)"
+	elif [ "$SECS" -lt 300 ]; then
+		# the caches fill for the first minutes (60 s: 42 to 111 MiB)
+		echo "resident memory: at most $r2 MiB in the second third, $r3 MiB in the last: not judged in a run under 300 s (the caches still fill)"
 	else
 		echo "FAIL: resident memory grew from at most $r2 MiB (second third) to $r3 MiB (last third), more than $bound MiB"
 		ok=0
