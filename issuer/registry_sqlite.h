@@ -324,6 +324,12 @@ bool rs_answer_takeover(const struct reg_change *x, struct rs_in *held, const st
 hc_err rs_answer_takeover_visit(struct conn *c, const struct reg_change *x,
 				const struct reg_input *in, bool *took) HC_WUR;
 
+/* registry_sqlite_exposure.c: the queries of a venue's visits inside a
+ * window (?1 venue, ?2 from, ?3 to) and of the stays in regions ?1 .. ?2
+ * overlapping days ?3 .. ?4, which the tests explain. */
+extern const char rs_q_visits[];
+extern const char rs_q_travel[];
+
 /* registry_sqlite_migrate.c: a registry of schema version 1 brought to
  * version 2 in one transaction (on the writer's connection, at open). */
 extern const char rs_schema_v1[];

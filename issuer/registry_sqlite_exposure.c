@@ -9,14 +9,31 @@
 #include "registry_sqlite.h"
 
 /* With the person's rowid (the place; the LEFT JOIN keeps travel and
- * visits the outer loop, one people_key lookup a row found). */
-static const char q_travel[] =
-	"SELECT DISTINCT t.person, p.n FROM travel t LEFT JOIN people p ON p.key = t.person"
-	" WHERE t.region BETWEEN ?1 AND ?2 AND t.first <= ?4 AND t.last >= ?3";
-/* v.n: the visits (inputs) that give the row */
-static const char q_visits[] =
-	"SELECT v.person, p.n, v.at, v.n FROM visits v LEFT JOIN people p ON p.key = v.person"
-	" WHERE v.venue = ?1";
+ * visits the outer loop, one people_key lookup a row found). The stays
+ * in regions ?1 .. ?2 that overlap days ?3 .. ?4: r walks the regions
+ * held in that range (one descent each), and in each the stays that end
+ * on ?3 or later are a range of travel_last; those that begin after ?4
+ * are left out as they come. Not a range of regions read whole: that is
+ * every stay ever made there. */
+const char rs_q_travel[] =
+	"WITH RECURSIVE r(region) AS ("
+	" SELECT (SELECT min(region) FROM travel WHERE region BETWEEN ?1 AND ?2)"
+	" UNION ALL SELECT (SELECT min(region) FROM travel WHERE region > r.region"
+	" AND region <= ?2) FROM r WHERE r.region IS NOT NULL)"
+	" SELECT DISTINCT t.person, p.n FROM r JOIN travel t INDEXED BY travel_last"
+	" ON t.region = r.region LEFT JOIN people p ON p.key = t.person"
+	" WHERE t.last >= ?3 AND t.first <= ?4";
+/* v.n: the visits (inputs) that give the row. A range of visits_at: the
+ * times that are numbers inside [?2, ?3) (SQLite orders numbers before
+ * text), then those given as text (an RFC 3339 time or a date, from a
+ * record: their order is not the time's), which run() parses and keeps
+ * when inside. Named, not left to the planner: without statistics it
+ * might take the primary key, every visit ever made to the venue. */
+#define VISITS_FROM \
+	"SELECT v.person, p.n, v.at, v.n FROM visits v INDEXED BY visits_at" \
+	" LEFT JOIN people p ON p.key = v.person WHERE v.venue = ?1 AND "
+const char rs_q_visits[] = VISITS_FROM "v.at >= ?2 AND v.at < ?3"
+			   " UNION ALL " VISITS_FROM "v.at >= ''";
 
 static bool text_ok(const char *s, size_t len)
 {
@@ -41,7 +58,9 @@ static hc_err run(struct reg *r, const char *sql, const char *a, const char *b, 
 	    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    (b && (sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC) != SQLITE_OK ||
 		   sqlite3_bind_text(s, 3, d1, -1, SQLITE_STATIC) != SQLITE_OK ||
-		   sqlite3_bind_text(s, 4, d2, -1, SQLITE_STATIC) != SQLITE_OK))) {
+		   sqlite3_bind_text(s, 4, d2, -1, SQLITE_STATIC) != SQLITE_OK)) ||
+	    (!b && (sqlite3_bind_int64(s, 2, from) != SQLITE_OK ||
+		    sqlite3_bind_int64(s, 3, to) != SQLITE_OK))) {
 		err = rs_dberr(c, "exposure query");
 		goto out;
 	}
@@ -85,7 +104,7 @@ hc_err reg_exposed_travel(struct reg *r, const char *lo, const char *hi, const c
 		hc_set_detail("registry: exposure: a region is six digits, a date YYYY-MM-DD");
 		return HC_ERR_INVALID_ARG;
 	}
-	return run(r, q_travel, lo, hi, from, to, 0, 0, fn, arg);
+	return run(r, rs_q_travel, lo, hi, from, to, 0, 0, fn, arg);
 }
 
 hc_err reg_exposed_visits(struct reg *r, const char *venue, int64_t from, int64_t to,
@@ -95,5 +114,5 @@ hc_err reg_exposed_visits(struct reg *r, const char *venue, int64_t from, int64_
 		hc_set_detail("registry: exposure: a venue is RRRRRR-NNNNNN");
 		return HC_ERR_INVALID_ARG;
 	}
-	return run(r, q_visits, venue, NULL, NULL, NULL, from, to, fn, arg);
+	return run(r, rs_q_visits, venue, NULL, NULL, NULL, from, to, fn, arg);
 }

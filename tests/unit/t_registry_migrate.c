@@ -393,6 +393,165 @@ out:
 	free(json);
 }
 
+/* The plan of an exposure query (registry_sqlite_exposure.c), its
+ * details joined by ';'. */
+static void query_plan(sqlite3 *db, const char *query, char *plan, size_t n)
+{
+	char q[1024];
+	sqlite3_stmt *s = NULL;
+
+	plan[0] = '\0';
+	(void)snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", query);
+	CHECK(sqlite3_prepare_v2(db, q, -1, &s, NULL) == SQLITE_OK);
+	while (s && sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *d = sqlite3_column_text(s, 3);
+		size_t len = strlen(plan);
+
+		(void)snprintf(plan + len, n - len, "%s;", d ? (const char *)d : "");
+	}
+	sqlite3_finalize(s);
+}
+
+/* A venue's visits inside a window are a range of visits_at, not every
+ * visit ever made there: 200 visits at times 1000..1199 (numbers) and
+ * one given as text (2026-11-21T09:30:00+08:00, 1795224600), found
+ * inside their windows only; a registry made before the index gets it at
+ * open. */
+static void visits_window(void)
+{
+	struct reg *r = NULL;
+	struct reg_input in[201];
+	char json[201][80], k[REG_KEY_LEN + 1], plan[512];
+	struct reg_change c;
+	sqlite3 *db = NULL;
+	int64_t ver = -1;
+	int hits;
+
+	CHECK_ERR(reg_open(in_dir("window.db"), true, &r), HC_OK);
+	if (!r)
+		return;
+	make_key(400, k);
+	for (int i = 0; i < 200; i++) {
+		(void)snprintf(json[i], sizeof(json[i]), "{\"venue\":\"330106-000007\",\"at\":%d}",
+			       1000 + i);
+		in[i] = (struct reg_input){"visits", json[i], "scan", NULL, T};
+	}
+	(void)snprintf(json[200], sizeof(json[200]),
+		       "{\"venue\":\"330106-000007\",\"at\":\"2026-11-21T09:30:00+08:00\"}");
+	in[200] = (struct reg_input){"visits", json[200], "scan", NULL, T};
+	change_base(&c, k, T);
+	c.inputs = in;
+	c.ninputs = 201;
+	CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
+	for (int pass = 0; pass < 2; pass++) {
+		hits = 0;
+		CHECK_ERR(reg_exposed_visits(r, "330106-000007", 1100, 1110, count_fn, &hits), HC_OK);
+		CHECK(hits == 10 * 100);
+		hits = 0;
+		CHECK_ERR(reg_exposed_visits(r, "330106-000007", 1795224600, 1795224601, count_fn,
+					     &hits),
+			  HC_OK);
+		CHECK(hits == 100);
+		hits = 0;
+		CHECK_ERR(reg_exposed_visits(r, "330106-000007", 1795224601, 1795300000, count_fn,
+					     &hits),
+			  HC_OK);
+		CHECK(hits == 0);
+		reg_close(r);
+		r = NULL;
+		db = sql_open(in_dir("window.db"));
+		query_plan(db, rs_q_visits, plan, sizeof(plan));
+		CHECK(strstr(plan, "visits_at (venue=? AND at>? AND at<?)") &&
+		      !strstr(plan, "PRIMARY KEY"));
+		sqlite3_close(db);
+		if (pass == 1)
+			break;
+		/* a registry made before visits_at: opened, it has it */
+		db = NULL;
+		CHECK(sqlite3_open_v2(in_dir("window.db"), &db, SQLITE_OPEN_READWRITE, NULL) ==
+		      SQLITE_OK);
+		CHECK(db && sql_exec(db, "DROP INDEX visits_at") == SQLITE_OK);
+		CHECK(db && sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'visits_at'",
+				    NULL, NULL, 0) == 0);
+		sqlite3_close(db);
+		CHECK_ERR(reg_open(in_dir("window.db"), false, &r), HC_OK);
+		if (!r)
+			return;
+	}
+}
+
+/* The stays that overlap an area's days are, in each region of the
+ * range, a range of travel_last (by last day), not every stay ever made
+ * there: one person a stay, an old one, a recent one and a long one in
+ * 330106, a recent one in 330108 and one in 310115 (outside the
+ * province); a registry made before the index gets it at open. */
+static void travel_window(void)
+{
+	static const char *const stays[][3] = {
+		{"330106", "2025-01-01", "2025-01-03"}, {"330106", "2026-11-10", "2026-11-12"},
+		{"330106", "2026-01-01", "2026-12-31"}, {"330108", "2026-11-11", "2026-11-11"},
+		{"310115", "2026-11-11", "2026-11-12"}};
+	struct reg *r = NULL;
+	struct reg_input in;
+	struct reg_change c;
+	char json[96], k[REG_KEY_LEN + 1], plan[1024];
+	sqlite3 *db = NULL;
+	int64_t ver = -1;
+	int hits;
+
+	CHECK_ERR(reg_open(in_dir("stays.db"), true, &r), HC_OK);
+	if (!r)
+		return;
+	for (int i = 0; i < 5; i++) {
+		make_key(500 + i, k);
+		(void)snprintf(json, sizeof(json), "{\"region\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}",
+			       stays[i][0], stays[i][1], stays[i][2]);
+		in = (struct reg_input){"travel", json, "carrier", NULL, T};
+		change_base(&c, k, T);
+		c.inputs = &in;
+		c.ninputs = 1;
+		CHECK_ERR(reg_apply(r, &c, &ver), HC_OK);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		static const struct {
+			const char *lo, *hi, *from, *to;
+			int want;
+		} q[] = {{"330000", "339999", "2026-11-11", "2026-11-11", 300},
+			 {"330106", "330106", "2026-11-11", "2026-11-11", 200},
+			 {"330100", "330199", "2026-11-12", "2026-11-20", 200},
+			 {"330106", "330106", "2025-01-02", "2025-01-02", 100},
+			 {"330106", "330106", "2026-11-13", "2026-11-20", 100},
+			 {"330107", "330107", "2026-11-11", "2026-11-11", 0},
+			 {"300000", "399999", "2026-11-12", "2026-11-12", 300}};
+
+		for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+			hits = 0;
+			CHECK_ERR(reg_exposed_travel(r, q[i].lo, q[i].hi, q[i].from, q[i].to, count_fn,
+						     &hits),
+				  HC_OK);
+			CHECK(hits == q[i].want);
+		}
+		reg_close(r);
+		r = NULL;
+		db = sql_open(in_dir("stays.db"));
+		query_plan(db, rs_q_travel, plan, sizeof(plan));
+		CHECK(strstr(plan, "travel_last (region=? AND last>?)") &&
+		      !strstr(plan, "PRIMARY KEY"));
+		sqlite3_close(db);
+		if (pass == 1)
+			break;
+		/* a registry made before travel_last: opened, it has it */
+		db = NULL;
+		CHECK(sqlite3_open_v2(in_dir("stays.db"), &db, SQLITE_OPEN_READWRITE, NULL) ==
+		      SQLITE_OK);
+		CHECK(db && sql_exec(db, "DROP INDEX travel_last") == SQLITE_OK);
+		sqlite3_close(db);
+		CHECK_ERR(reg_open(in_dir("stays.db"), false, &r), HC_OK);
+		if (!r)
+			return;
+	}
+}
+
 void t_main(void)
 {
 	dir = t_tmpdir();
@@ -404,5 +563,7 @@ void t_main(void)
 	RUN(migrate);
 	RUN(migrate_fails);
 	RUN(visits_apart);
+	RUN(visits_window);
+	RUN(travel_window);
 	fx_cleanup();
 }
