@@ -73,12 +73,10 @@ issue() {
 	if [ "$ST" = 200 ]; then J 'd["jti"]' >> acked.codes; else echo "$ST $BODY" >> answers.txt; fi
 }
 # events N: one request of N lab results for new people (event ids
-# lab-K..), accepted ones appended to acked.events
+# lab-ID-RANDOM), the accepted ones appended to acked.events
 EVN=0
 events() {
-	local k
 	ids $((5000 + EVN)) "$1" | while read -r id; do
-		EVN=$((EVN + 1))
 		printf '{"event":"lab-%s-%s","type":"nat","id":"%s","name":"张三","at":%s,"result":"negative","lab":"Lab 42"}\n' \
 			"$id" "$RANDOM" "$id" $((NOW - 3600))
 	done > ev.in
