@@ -242,7 +242,7 @@ for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 /usr/lib/*/faketi
 	[ -e "$f" ] && FT=$f && break
 done
 if [ -z "$FT" ]; then
-	skip 14 "clock steps" "needs libfaketime (apt-get install faketime)"
+	skip 16 "clock steps" "needs libfaketime (apt-get install faketime)"
 else
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	SPID=""
@@ -250,7 +250,9 @@ else
 	# the trust list (and so the office key) valid since a day ago: a
 	# step back of hours must not put the signatures before it, as a
 	# real office's key predates any step by far
-	service_env '"threads":2,"timeout":10,"audit_interval":1' &&
+	# a risk feed that never answers (port 1): its grace (1 h) runs from
+	# the start
+	service_env '"threads":2,"timeout":10,"audit_interval":1,"risk_feed":{"url":"https://127.0.0.1:1/risk-areas.jws"}' &&
 		sed -i "s/\"iat\":[0-9]*/\"iat\":$((NOW - 86400))/" tl.json &&
 		"$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null &&
 		cp trust/trustlist.jws o/trust/ && D init --config "$CF" >/dev/null &&
@@ -300,6 +302,10 @@ else
 	sync_ok "clock -2h"
 	get /healthz
 	[ "$ST" = 200 ] && ok "clock -2h: /healthz 200" || bad "clock -2h: healthz" "$ST $BODY"
+	get /metrics
+	lo=$(echo "$BODY" | sed -n 's/^hc_riskfeed_last_ok_seconds //p')
+	[ -n "$lo" ] && [ "$lo" -ge 0 ] && [ "$lo" -lt 600 ] &&
+		ok "clock -2h: the feed's start was $lo s ago (hc_riskfeed_last_ok_seconds)" || bad "clock -2h: last_ok" "'$lo'"
 	# an hour ahead of the real time
 	step +1h
 	post /v1/revocations "$T_ADMIN" "{\"jti\":\"$(sed -n 4p acked.codes)\",\"reason\":\"test\"}"
@@ -307,6 +313,9 @@ else
 	S3=$(seq_of "$REVF")
 	[ "$S3" -gt "$S2" ] && ok "clock +1h: list seq $S2 -> $S3" || bad "clock +1h: list" "seq $S2 -> $S3"
 	sync_ok "clock +1h"
+	get /healthz
+	[ "$ST" = 200 ] && ok "clock +1h: /healthz 200 (the feed's grace of 1 h has not run out)" ||
+		bad "clock +1h: healthz" "$ST $BODY"
 	issue "$(sed -n 17p ids.txt)"
 	# and back to the true time
 	step +0
