@@ -244,7 +244,7 @@ for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 /usr/lib/*/faketi
 	[ -e "$f" ] && FT=$f && break
 done
 if [ -z "$FT" ]; then
-	skip 16 "clock steps" "needs libfaketime (apt-get install faketime)"
+	skip 17 "clock steps" "needs libfaketime (apt-get install faketime)"
 else
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	SPID=""
@@ -259,6 +259,7 @@ else
 		"$B/hc-keys" trustlist --root root.key --in tl.json --out trust/trustlist.jws >/dev/null &&
 		cp trust/trustlist.jws o/trust/ && D init --config "$CF" >/dev/null &&
 		T_DESK=$(D token add --config $CF --role counter --name desk-1) &&
+		T_LAB=$(D token add --config $CF --role source:nat --name lab42) &&
 		T_APP=$(D token add --config $CF --role app --name app-1) &&
 		T_ADMIN=$(D token add --config $CF --role admin --name boss) &&
 		mkdir -p synced/roots tree/revocations && cp trust/roots/root.jwk synced/roots/ &&
@@ -304,6 +305,12 @@ else
 	sync_ok "clock -2h"
 	get /healthz
 	[ "$ST" = 200 ] && ok "clock -2h: /healthz 200" || bad "clock -2h: healthz" "$ST $BODY"
+	# an event dated an hour ago by a correct clock is after the office's
+	# "now"
+	events 1
+	[ "$ST" = 200 ] && has "$BODY" '"verdict":"rejected","reason":"dated after the time it was received (nat[0].at is after the time of issue)","retry":false' &&
+		ok "clock -2h: an event dated an hour ago is refused as after the time received (retry false)" ||
+		bad "clock -2h: event dated an hour ago" "$ST $BODY"
 	get /metrics
 	lo=$(echo "$BODY" | sed -n 's/^hc_riskfeed_last_ok_seconds //p')
 	[ -n "$lo" ] && [ "$lo" -ge 0 ] && [ "$lo" -lt 600 ] &&
