@@ -80,7 +80,7 @@ DEB_PKGS := gcc make pkg-config openssl libssl-dev libqrencode-dev libzbar-dev \
 	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 chromium fonts-noto-cjk wrk \
 	libp11-dev softhsm2 opensc nodejs \
 	tmux ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-	libcbor-dev \
+	libcbor-dev faketime \
 	libavdevice-dev libsdl2-dev libsdl2-ttf-dev fonts-wqy-microhei xvfb xauth
 
 .PHONY: all deps demo check test tests clean install uninstall banned fuzz bench lint memcheck soak

@@ -243,7 +243,9 @@ static hc_err append_lines(int fd, const char *const *lines, const size_t *lens,
 
 /* Appends lines[0 .. count-1], entries seq .., all in segment k. A torn
  * last line (a crash before its newline was written, so never covered by
- * a head) is cut first, at valid_len. */
+ * a head) is cut first, at valid_len. An append that fails (a full disk
+ * writes part of it) is cut back to valid_len, and a segment it created
+ * removed: a reader of the published tree never sees half a line. */
 static hc_err segment_append(const char *adir, int64_t k, size_t valid_len,
 			     const char *const *lines, const size_t *lens, size_t count)
 {
@@ -271,8 +273,17 @@ static hc_err segment_append(const char *adir, int64_t k, size_t valid_len,
 		goto out;
 	err = HC_OK;
 out:
-	if (err != HC_OK)
-		hc_set_detail("%s: %s", path, strerror(errno));
+	if (err != HC_OK) {
+		int e = errno;
+
+		/* cutting frees space: it works on a full disk (failing, the
+		 * next append cuts the tail first, as after a crash) */
+		if (created)
+			(void)unlink(path);
+		else if (ftruncate(fd, (off_t)valid_len) == -1)
+			e = errno;
+		hc_set_detail("%s: %s", path, strerror(e));
+	}
 	if (close(fd) == -1 && err == HC_OK) {
 		hc_set_detail("%s: %s", path, strerror(errno));
 		err = HC_ERR_IO;

@@ -33,8 +33,24 @@ static struct {
 	size_t len;
 	bool started, stop;
 	pthread_t t;
+	pthread_once_t once; /* cv made, on CLOCK_MONOTONIC */
 } lg = {.mu = PTHREAD_MUTEX_INITIALIZER, .wmu = PTHREAD_MUTEX_INITIALIZER,
-	.cv = PTHREAD_COND_INITIALIZER};
+	.once = PTHREAD_ONCE_INIT};
+
+/* The writer's LOG_EVERY_MS are timed on CLOCK_MONOTONIC: on the default
+ * CLOCK_REALTIME a wall clock stepped back (NTP correcting it) would
+ * stretch the wait by as much, held lines going out only when the buffer
+ * fills and lost to a kill -9 meanwhile. */
+static void make_cv(void)
+{
+	pthread_condattr_t ca;
+
+	/* as publish.c's: these cannot fail on Linux */
+	(void)pthread_condattr_init(&ca);
+	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void)pthread_cond_init(&lg.cv, &ca);
+	(void)pthread_condattr_destroy(&ca);
+}
 
 static void put_all(const char *p, size_t n)
 {
@@ -85,7 +101,7 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&lg.cv, &lg.mu);
 			continue;
 		}
-		(void)clock_gettime(CLOCK_REALTIME, &until);
+		(void)clock_gettime(CLOCK_MONOTONIC, &until); /* lg.cv's clock */
 		until.tv_sec += LOG_EVERY_MS / 1000;
 		until.tv_nsec += LOG_EVERY_MS % 1000 * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -112,6 +128,7 @@ void log_stop(void)
 {
 	bool started;
 
+	(void)pthread_once(&lg.once, make_cv);
 	pthread_mutex_lock(&lg.mu);
 	started = lg.started;
 	lg.stop = true;
@@ -168,6 +185,7 @@ void log_request_line(const char *msg)
 	size_t n = make_line(msg, line);
 	bool ok = false;
 
+	(void)pthread_once(&lg.once, make_cv);
 	pthread_mutex_lock(&lg.mu);
 	if (!lg.started && !lg.stop)
 		lg.started = pthread_create(&lg.t, NULL, writer_main, NULL) == 0;

@@ -291,10 +291,11 @@ void rs_row_drop_input(struct rs_row *w, size_t i);
 void rs_row_drop_code(struct rs_row *w, size_t i);
 /* The index of the same kind and json, or -1. */
 long rs_row_find_input(const struct rs_row *w, int kind, const char *json, size_t n);
-/* The held code: the newest by iat, the later issued of equal iat; -1. */
+/* The held code: the last issued (whatever its iat, which a clock
+ * stepped back makes earlier); -1 when none. */
 long rs_row_held(const struct rs_row *w);
-/* Drops the codes expired at now but the newest of them; true when it
- * dropped one. */
+/* Drops the codes expired at now but the last issued of them; true when
+ * it dropped one. */
 bool rs_row_prune(struct rs_row *w, int64_t now);
 /* The held code's copy in its person's row (registry_sqlite_row.c): its
  * entry of the codes blob and the codes table's other columns that its

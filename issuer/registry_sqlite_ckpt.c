@@ -125,7 +125,7 @@ void *rs_checkpointer_main(void *arg)
 			/* Frames not asked for yet: copied after a second
 			 * without commits, so that a quiet registry's WAL does
 			 * not keep them until WAL_CHECKPOINT more come. */
-			(void)clock_gettime(CLOCK_REALTIME, &until);
+			(void)clock_gettime(CLOCK_MONOTONIC, &until); /* ck_work's clock */
 			until.tv_sec += CK_IDLE_S;
 			if (pthread_cond_timedwait(&r->ck_work, &r->mu, &until) == ETIMEDOUT &&
 			    !r->ck_want && r->wal_commits == seen && r->wal_last > r->ck_len) {

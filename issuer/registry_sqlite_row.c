@@ -222,22 +222,14 @@ void rs_row_free(struct rs_row *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* Newer: a later iat, or the same iat issued later (the list's order). */
-static bool newer(const struct rs_row *w, size_t a, size_t b)
-{
-	int64_t ia = w->code[a].iat, ib = w->code[b].iat;
-
-	return ia > ib || (ia == ib && a > b);
-}
-
+/* The held code is the one issued last: the list's order (codes are
+ * appended, a version 1 registry's listed by rowid), not the largest iat:
+ * after the clock was stepped back, a code issued later has the earlier
+ * iat, and the one before it would be held in its place until it
+ * expired. */
 long rs_row_held(const struct rs_row *w)
 {
-	long best = -1;
-
-	for (size_t i = 0; i < w->ncode; i++)
-		if (best < 0 || newer(w, i, (size_t)best))
-			best = (long)i;
-	return best;
+	return (long)w->ncode - 1;
 }
 
 bool rs_row_prune(struct rs_row *w, int64_t now)
@@ -246,8 +238,8 @@ bool rs_row_prune(struct rs_row *w, int64_t now)
 	size_t o = 0;
 
 	for (size_t i = 0; i < w->ncode; i++)
-		if (w->code[i].exp <= now && (keep < 0 || newer(w, i, (size_t)keep)))
-			keep = (long)i;
+		if (w->code[i].exp <= now)
+			keep = (long)i; /* the last issued of the expired */
 	for (size_t i = 0; i < w->ncode; i++)
 		if (w->code[i].exp > now || (long)i == keep)
 			w->code[o++] = w->code[i];

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "hc_json.h"
 #include "hc_sign.h"
@@ -13,6 +14,11 @@
 #define AUDIT_DEFAULT_LIMIT 1000
 #define AUDIT_MAX_LIMIT 10000
 #define AUDIT_MAX_REPLY (16u << 20)
+/* Below this many bytes free where the registry or publish/ is, /healthz
+ * answers 503: a group commit's WAL frames, a revocation list or an audit
+ * segment's next lines may no longer fit (a full disk fails them one by
+ * one, each with its 5xx; the registry keeps what it acknowledged). */
+#define HEALTH_MIN_FREE (1 << 20)
 
 /* A reason: 1..64 bytes of UTF-8 without control characters. */
 static bool reason_ok(const char *s)
@@ -70,7 +76,8 @@ void svc_revocations(struct svc *s, const struct caller *who, const char *body, 
 		goto out;
 	}
 	if (err != HC_OK) {
-		reply_error(r, 500, "registry: %s", hc_strerror(err));
+		reply_error(r, 500, "registry: %s%s%s", hc_strerror(err), hc_detail()[0] ? ": " : "",
+			    hc_detail());
 		goto out;
 	}
 	if (!already)
@@ -157,6 +164,17 @@ void svc_audit(struct svc *s, const char *after, const char *limit, struct reply
 	r->len = l.len;
 }
 
+/* Bytes free on the file system of path to a writer without root's
+ * reserve; -1 when statvfs fails. */
+static long long free_bytes(const char *path)
+{
+	struct statvfs v;
+
+	if (statvfs(path, &v) == -1)
+		return -1;
+	return (long long)v.f_bavail * (long long)v.f_frsize;
+}
+
 void svc_healthz(struct svc *s, struct reply *r)
 {
 	static const uint8_t probe[] = "hc-issued health probe";
@@ -173,6 +191,16 @@ void svc_healthz(struct svc *s, struct reply *r)
 		reply_error(r, 503, "the office key does not sign");
 		return;
 	}
+	for (int i = 0; i < 2; i++) {
+		const char *path = i == 0 ? s->cfg->registry : s->cfg->publish;
+		long long left = free_bytes(path);
+
+		if (left >= 0 && left < HEALTH_MIN_FREE) {
+			reply_error(r, 503, "low on space: %lld bytes free on the file system of %s",
+				    left, path);
+			return;
+		}
+	}
 	if (!svc_feed_ok(s, why, sizeof(why))) {
 		reply_error(r, 503, "%s", why);
 		return;
@@ -182,6 +210,28 @@ void svc_healthz(struct svc *s, struct reply *r)
 		return;
 	}
 	reply_json(r, 200, body);
+}
+
+/* Appends the bytes free where the registry and publish/ are. */
+static hc_err disk_metrics(struct svc *s, char **text, size_t *n)
+{
+	char buf[400], *nt;
+	int len = snprintf(buf, sizeof(buf),
+			   "# HELP hc_disk_free_bytes Bytes free on the file system of the "
+			   "registry and of publish/ (-1: unknown).\n"
+			   "# TYPE hc_disk_free_bytes gauge\n"
+			   "hc_disk_free_bytes{dir=\"registry\"} %lld\n"
+			   "hc_disk_free_bytes{dir=\"publish\"} %lld\n",
+			   free_bytes(s->cfg->registry), free_bytes(s->cfg->publish));
+
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return HC_ERR_TOO_LARGE;
+	if (!(nt = realloc(*text, *n + (size_t)len + 1)))
+		return HC_ERR_NOMEM;
+	memcpy(nt + *n, buf, (size_t)len + 1);
+	*text = nt;
+	*n += (size_t)len;
+	return HC_OK;
 }
 
 /* Appends the held-code cache's counters to *text of *n bytes. */
@@ -220,7 +270,8 @@ void svc_metrics(struct svc *s, struct reply *r)
 	    (err = metrics_render(&s->m, &st, pub_revlist_seq(s->publisher),
 				  pub_audit_seq(s->publisher), &out, &n)) != HC_OK ||
 	    (err = svc_feed_metrics(s, &out, &n)) != HC_OK ||
-	    (err = held_metrics(s, &out, &n)) != HC_OK) {
+	    (err = held_metrics(s, &out, &n)) != HC_OK ||
+	    (err = disk_metrics(s, &out, &n)) != HC_OK) {
 		free(out);
 		reply_error(r, 500, "metrics: %s", hc_strerror(err));
 		return;

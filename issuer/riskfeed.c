@@ -20,6 +20,14 @@
 #define FEED_TIMEOUT 30L   /* seconds for one fetch */
 #define FEED_SKEW 300      /* a list's iat may be this far after now */
 
+/* Monotonic seconds, for last_ok: the grace is an interval, which a wall
+ * clock stepped forward would end at once (/healthz 503 until the next
+ * fetch) and one stepped back would stretch by the step. */
+static int64_t mono_s(void)
+{
+	return (int64_t)(hc_mono_us() / 1000000u);
+}
+
 /* ---- the list in force ---- */
 
 static struct held *held_new(struct feed *f, struct hc_risk *r)
@@ -103,7 +111,7 @@ static void feed_error(struct feed *f, bool refused, const char *what, hc_err er
 static void install(struct feed *f, struct hc_risk *r, uint8_t *body, size_t len)
 {
 	struct held *h, *old;
-	int64_t seq = hc_risk_seq(r), t0 = hc_now();
+	int64_t seq = hc_risk_seq(r), t0 = mono_s();
 	size_t na, nv, np = 0, nc = 0;
 	hc_err err;
 
@@ -120,7 +128,7 @@ static void install(struct feed *f, struct hc_risk *r, uint8_t *body, size_t len
 	f->cur = h;
 	f->seq = seq;
 	f->iat = hc_risk_iat(r);
-	f->last_ok = hc_now();
+	f->last_ok = mono_s();
 	f->last_err[0] = '\0';
 	held_unref(f, old);
 	h->refs++; /* the thread's, for the re-evaluation and the base */
@@ -148,7 +156,7 @@ static void install(struct feed *f, struct hc_risk *r, uint8_t *body, size_t len
 	}
 	log_msg("risk feed: seq %lld in force (%zu areas, %zu venues): %zu people "
 		"re-evaluated, %zu changed, %lld s",
-		(long long)seq, na, nv, np, nc, (long long)(hc_now() - t0));
+		(long long)seq, na, nv, np, nc, (long long)(mono_s() - t0));
 }
 
 static void feed_once(struct feed *f)
@@ -191,7 +199,7 @@ static void feed_once(struct feed *f)
 		}
 		pthread_mutex_lock(&f->mu);
 		f->fetch_ok++;
-		f->last_ok = now;
+		f->last_ok = mono_s();
 		pthread_mutex_unlock(&f->mu);
 		return;
 	}
@@ -295,7 +303,7 @@ hc_err svc_feed_start(struct svc *s, char *msg, size_t msgsz)
 		return HC_ERR_NOMEM;
 	f->s = s;
 	atomic_init(&f->halt, false);
-	f->last_ok = hc_now();
+	f->last_ok = mono_s();
 	if (pthread_mutex_init(&f->mu, NULL) != 0 || pthread_condattr_init(&ca) != 0) {
 		free(f);
 		return HC_ERR_NOMEM;
@@ -363,7 +371,7 @@ void svc_feed_stop(struct svc *s)
 bool svc_feed_ok(struct svc *s, char *why, size_t n)
 {
 	struct feed *f = s->feed;
-	int64_t now = hc_now();
+	int64_t now = mono_s();
 	bool ok;
 
 	if (!f)
@@ -410,7 +418,7 @@ hc_err svc_feed_metrics(struct svc *s, char **text, size_t *n)
 		     "# TYPE hc_riskfeed_status_changes_total counter\n"
 		     "hc_riskfeed_status_changes_total %llu\n",
 		     (long long)f->seq, (long long)(f->cur ? now - f->iat : 0),
-		     (long long)(now - f->last_ok), f->fetch_ok, f->fetch_fail, f->refused,
+		     (long long)(mono_s() - f->last_ok), f->fetch_ok, f->fetch_fail, f->refused,
 		     f->reevaluated, f->reeval_fail, f->changed);
 	pthread_mutex_unlock(&f->mu);
 	if (r < 0 || (size_t)r >= sizeof(buf))

@@ -30,7 +30,8 @@ struct feed {
 	struct held *all;   /* every list still referenced */
 	struct held *cur;   /* in force (NULL: none) */
 	int64_t seq, iat;   /* of cur */
-	int64_t last_ok;    /* when the feed last answered with a usable list */
+	int64_t last_ok;    /* when the feed last answered with a usable list
+			     * (monotonic seconds: riskfeed.c's mono_s) */
 	char last_err[256];
 	unsigned long long fetch_ok, fetch_fail, refused, reevaluated, changed, reeval_fail;
 	/* The thread's own: */

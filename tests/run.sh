@@ -137,7 +137,7 @@ done
 for s in tests/adversarial.sh tests/trust_attack.sh tests/batch.sh tests/trust_rules.sh \
 	tests/e2e.sh tests/keys.sh tests/keys_tl.sh tests/office.sh tests/publishing.sh tests/readme.sh \
 	tests/trust_index.sh tests/trust_revoke.sh tests/trust_snapshot.sh tests/trust_sync.sh tests/json.sh \
-	tests/require.sh tests/audit.sh tests/service.sh tests/service_faults.sh tests/page.sh tests/install.sh \
+	tests/require.sh tests/audit.sh tests/service.sh tests/service_faults.sh tests/service_ops.sh tests/page.sh tests/install.sh \
 	tests/sm2.sh tests/pkcs11.sh tests/riskfeed.sh tests/query.sh \
 	tests/scan.sh tests/scan_robust.sh tests/events.sh tests/events_faults.sh \
 	tests/foreign.sh tests/scan_av.sh; do
