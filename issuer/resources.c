@@ -212,19 +212,13 @@ void svc_healthz(struct svc *s, struct reply *r)
 	reply_json(r, 200, body);
 }
 
-/* Appends the bytes free where the registry and publish/ are. */
-static hc_err disk_metrics(struct svc *s, char **text, size_t *n)
+/* Appends buf, of len bytes as snprintf into size bytes gave them, to
+ * *text of *n bytes. */
+static hc_err append_text(char **text, size_t *n, const char *buf, int len, size_t size)
 {
-	char buf[400], *nt;
-	int len = snprintf(buf, sizeof(buf),
-			   "# HELP hc_disk_free_bytes Bytes free on the file system of the "
-			   "registry and of publish/ (-1: unknown).\n"
-			   "# TYPE hc_disk_free_bytes gauge\n"
-			   "hc_disk_free_bytes{dir=\"registry\"} %lld\n"
-			   "hc_disk_free_bytes{dir=\"publish\"} %lld\n",
-			   free_bytes(s->cfg->registry), free_bytes(s->cfg->publish));
+	char *nt;
 
-	if (len < 0 || (size_t)len >= sizeof(buf))
+	if (len < 0 || (size_t)len >= size)
 		return HC_ERR_TOO_LARGE;
 	if (!(nt = realloc(*text, *n + (size_t)len + 1)))
 		return HC_ERR_NOMEM;
@@ -234,11 +228,26 @@ static hc_err disk_metrics(struct svc *s, char **text, size_t *n)
 	return HC_OK;
 }
 
+/* Appends the bytes free where the registry and publish/ are. */
+static hc_err disk_metrics(struct svc *s, char **text, size_t *n)
+{
+	char buf[400];
+	int len = snprintf(buf, sizeof(buf),
+			   "# HELP hc_disk_free_bytes Bytes free on the file system of the "
+			   "registry and of publish/ (-1: unknown).\n"
+			   "# TYPE hc_disk_free_bytes gauge\n"
+			   "hc_disk_free_bytes{dir=\"registry\"} %lld\n"
+			   "hc_disk_free_bytes{dir=\"publish\"} %lld\n",
+			   free_bytes(s->cfg->registry), free_bytes(s->cfg->publish));
+
+	return append_text(text, n, buf, len, sizeof(buf));
+}
+
 /* Appends the held-code cache's counters to *text of *n bytes. */
 static hc_err held_metrics(struct svc *s, char **text, size_t *n)
 {
 	uint64_t hits, misses;
-	char buf[400], *nt;
+	char buf[400];
 	int len;
 
 	held_counts(s->held, &hits, &misses);
@@ -248,14 +257,7 @@ static hc_err held_metrics(struct svc *s, char **text, size_t *n)
 		       "hc_held_answers_total{cache=\"hit\"} %llu\n"
 		       "hc_held_answers_total{cache=\"miss\"} %llu\n",
 		       (unsigned long long)hits, (unsigned long long)misses);
-	if (len < 0 || (size_t)len >= sizeof(buf))
-		return HC_ERR_TOO_LARGE;
-	if (!(nt = realloc(*text, *n + (size_t)len + 1)))
-		return HC_ERR_NOMEM;
-	memcpy(nt + *n, buf, (size_t)len + 1);
-	*text = nt;
-	*n += (size_t)len;
-	return HC_OK;
+	return append_text(text, n, buf, len, sizeof(buf));
 }
 
 void svc_metrics(struct svc *s, struct reply *r)
