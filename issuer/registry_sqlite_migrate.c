@@ -46,8 +46,8 @@ const char rs_schema_v1[] =
 	" ON inputs (json_extract(json, '$.venue')) WHERE kind = 'visits';";
 
 /* Before: version 1's people and codes out of the way of version 2's
- * (index names are the database's: version 2 makes its own codes_revoked
- * and codes_open). codes_person stays with codes_v1 until it is dropped:
+ * (index names are the database's: version 2 makes its own codes_open,
+ * and its revoked codes are indexed by codes_revoked_exp). codes_person stays with codes_v1 until it is dropped:
  * people() reads each person's codes by it (without it, a scan of every
  * code for every person). */
 static const char before[] =
