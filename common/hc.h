@@ -189,6 +189,11 @@ void hc_time_format(int64_t t, char *buf, size_t n);
 int64_t hc_now(void);
 /* Microseconds on the monotonic clock (for durations, not dates). */
 uint64_t hc_mono_us(void);
+/* A condition variable whose timed waits run on CLOCK_MONOTONIC (their
+ * deadlines from clock_gettime(CLOCK_MONOTONIC)): on the default
+ * CLOCK_REALTIME a wall clock stepped back (NTP correcting it) stretches a
+ * wait by the step. pthread's error, 0 when made (thread.c). */
+int hc_cond_init_mono(pthread_cond_t *cv);
 
 /* ---- per thread (thread.c) ---- */
 /* A block of size bytes per thread: hc_thread_block gives the calling

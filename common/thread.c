@@ -1,6 +1,8 @@
 /* thread.c: a block of memory per thread, kept from one call to the next
- * (OpenSSL and zlib contexts that cost more to make than to use). */
+ * (OpenSSL and zlib contexts that cost more to make than to use); condition
+ * variables timed on the monotonic clock. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "hc.h"
 
@@ -50,4 +52,18 @@ void hc_thread_block_drop(struct hc_thread_blocks *b)
 
 	if (p && pthread_setspecific(b->key, NULL) == 0)
 		b->drop(p);
+}
+
+int hc_cond_init_mono(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	int rc = pthread_condattr_init(&ca);
+
+	if (rc != 0)
+		return rc;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(cv, &ca);
+	(void)pthread_condattr_destroy(&ca);
+	return rc;
 }

@@ -43,13 +43,7 @@ static struct {
  * fills and lost to a kill -9 meanwhile. */
 static void make_cv(void)
 {
-	pthread_condattr_t ca;
-
-	/* as publish.c's: these cannot fail on Linux */
-	(void)pthread_condattr_init(&ca);
-	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void)pthread_cond_init(&lg.cv, &ca);
-	(void)pthread_condattr_destroy(&ca);
+	(void)hc_cond_init_mono(&lg.cv); /* cannot fail on Linux */
 }
 
 static void put_all(const char *p, size_t n)

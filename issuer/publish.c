@@ -50,14 +50,6 @@ static int64_t mono(void)
 	return (int64_t)ts.tv_sec;
 }
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* mkdir -p of the directory part of path. */
 static hc_err mkdirs(const char *path)
 {
@@ -138,7 +130,7 @@ static hc_err publish_revlist(struct publisher *p)
 	char *payload = NULL, *jws = NULL;
 	int64_t seq = 0, now = hc_now();
 	size_t count = 0;
-	double t0 = mono_ms();
+	uint64_t t0 = hc_mono_us();
 	hc_err err;
 
 	if ((err = revoked_entries(p, now, &e)) != HC_OK ||
@@ -153,7 +145,7 @@ static hc_err publish_revlist(struct publisher *p)
 	/* its time too: the registry's read, the build, the signature and
 	 * the file's sync (tests/soak.sh follows it over a long run) */
 	log_msg("published revocation list seq %lld (%zu codes, %.1f ms)", (long long)seq, count,
-		mono_ms() - t0);
+		(double)(hc_mono_us() - t0) / 1e3);
 out:
 	if (err != HC_OK)
 		log_msg("revocation list not published: %s%s%s", hc_strerror(err),
@@ -364,7 +356,6 @@ hc_err pub_start(const struct cfg *c, struct reg *r, struct hc_privkey *key,
 		 struct publisher **out)
 {
 	struct publisher *p;
-	pthread_condattr_t ca;
 	int64_t done = 0;
 	hc_err err;
 
@@ -375,10 +366,7 @@ hc_err pub_start(const struct cfg *c, struct reg *r, struct hc_privkey *key,
 	p->reg = r;
 	p->key = key;
 	(void)pthread_mutex_init(&p->mu, NULL);
-	(void)pthread_condattr_init(&ca);
-	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void)pthread_cond_init(&p->cv, &ca);
-	(void)pthread_condattr_destroy(&ca);
+	(void)hc_cond_init_mono(&p->cv);
 	if ((err = hc_path(p->revpath, sizeof(p->revpath), "%s/%s", c->publish, c->revocations)) !=
 		    HC_OK ||
 	    (err = audit_published(c->publish, &done)) != HC_OK)

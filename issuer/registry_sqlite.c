@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -163,23 +162,6 @@ hc_err reg_open_migrate(const char *path, struct reg **out)
 	return reg_open_with(path, false, true, out);
 }
 
-/* A condition variable timed on CLOCK_MONOTONIC (the checkpointer's idle
- * second): on CLOCK_REALTIME, a wall clock stepped back by hours would
- * stretch the wait by as much. */
-static int cond_init_mono(pthread_cond_t *cv)
-{
-	pthread_condattr_t ca;
-	int rc = pthread_condattr_init(&ca);
-
-	if (rc != 0)
-		return rc;
-	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (rc == 0)
-		rc = pthread_cond_init(cv, &ca);
-	(void)pthread_condattr_destroy(&ca);
-	return rc;
-}
-
 static hc_err reg_open_with(const char *path, bool create, bool migrate, struct reg **out)
 {
 	struct reg *r;
@@ -227,7 +209,7 @@ static hc_err reg_open_with(const char *path, bool create, bool migrate, struct 
 	if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_mutex_init(&r->pool_mu, NULL) != 0 ||
 	    pthread_mutex_init(&r->tok_mu, NULL) != 0 ||
 	    pthread_mutex_init(&r->census.mu, NULL) != 0 ||
-	    pthread_cond_init(&r->work, NULL) != 0 || cond_init_mono(&r->ck_work) != 0) {
+	    pthread_cond_init(&r->work, NULL) != 0 || hc_cond_init_mono(&r->ck_work) != 0 /* the checkpointer's idle second */) {
 		hc_set_detail("registry: cannot make locks");
 		err = HC_ERR_NOMEM;
 		goto fail;

@@ -293,7 +293,6 @@ static void load_held(struct feed *f)
 hc_err svc_feed_start(struct svc *s, char *msg, size_t msgsz)
 {
 	const struct cfg *c = s->cfg;
-	pthread_condattr_t ca;
 	struct feed *f;
 	hc_err err;
 
@@ -304,18 +303,15 @@ hc_err svc_feed_start(struct svc *s, char *msg, size_t msgsz)
 	f->s = s;
 	atomic_init(&f->halt, false);
 	f->last_ok = mono_s();
-	if (pthread_mutex_init(&f->mu, NULL) != 0 || pthread_condattr_init(&ca) != 0) {
+	if (pthread_mutex_init(&f->mu, NULL) != 0) {
 		free(f);
 		return HC_ERR_NOMEM;
 	}
-	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (pthread_cond_init(&f->cv, &ca) != 0) {
-		pthread_condattr_destroy(&ca);
+	if (hc_cond_init_mono(&f->cv) != 0) {
 		pthread_mutex_destroy(&f->mu);
 		free(f);
 		return HC_ERR_NOMEM;
 	}
-	pthread_condattr_destroy(&ca);
 	s->feed = f;
 	if ((err = hc_trust_load_roots(c->trust, &f->roots)) != HC_OK) {
 		(void)snprintf(msg, msgsz, "risk_feed: %s: %s%s%s", c->trust, hc_strerror(err),
