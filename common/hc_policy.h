@@ -43,6 +43,10 @@ hc_err hc_risk_verify(const struct hc_trust *t, const char *jws, size_t n,
  * unsigned form's updated). */
 int64_t hc_risk_seq(const struct hc_risk *r);
 int64_t hc_risk_iat(const struct hc_risk *r);
+/* Whether s is a venue code "RRRRRR-NNNNNN" as records and lists take it:
+ * a region code (its province not 00; a city of 00 only in the province's
+ * own code XX0000), a hyphen and six digits. */
+bool hc_venue_valid(const char *s);
 /* Number of areas; *venues (if not NULL) the number of venue windows. */
 size_t hc_risk_count(const struct hc_risk *r, size_t *venues);
 void hc_risk_free(struct hc_risk *r);

@@ -89,6 +89,13 @@ bool hc__venue_parse(const char *s, uint64_t *out)
 	return true;
 }
 
+bool hc_venue_valid(const char *s)
+{
+	uint64_t id;
+
+	return s && hc__venue_parse(s, &id);
+}
+
 bool hc__region_parse(const char *s, uint32_t *out)
 {
 	uint32_t v = 0;

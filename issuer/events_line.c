@@ -90,24 +90,6 @@ static const char *const *type_members(enum ev_type t)
 	return all[t];
 }
 
-/* "330106-000042": a region code, '-', six digits, by the rules of a
- * record's venue (hc__venue_parse): a region's province (its first two
- * digits) is not 00, and a region whose city (the middle two) is 00 is
- * the province itself (XX0000). The visit's entry is checked here only
- * (a line's record holds no visit): a venue that passed here and failed
- * the record's rule was refused only when the person's inputs were
- * evaluated, blamed as 'dated after the time it was received'. */
-static bool venue_ok(const char *v)
-{
-	if (strlen(v) != 13 || v[6] != '-')
-		return false;
-	for (int i = 0; i < 13; i++)
-		if (i != 6 && (v[i] < '0' || v[i] > '9'))
-			return false;
-	return (v[0] != '0' || v[1] != '0') &&
-	       (v[2] != '0' || v[3] != '0' || (v[4] == '0' && v[5] == '0'));
-}
-
 /* A TIME member: integer seconds or an RFC 3339 string or a date. */
 static hc_err time_member(const cJSON *o, const char *name, int64_t *t)
 {
@@ -380,7 +362,10 @@ void ev_parse_line(struct evp_mac_ctx_st *mac, const struct caller *who, const c
 		int64_t at = 0;
 
 		err = hc_json_str(root, "venue", true, venue, sizeof(venue), NULL);
-		if (err == HC_OK && !venue_ok(venue))
+		/* the record's own rule (a line's record holds no visit, so
+		 * nothing else checks it before the person's evaluation,
+		 * which would blame the line as dated after its receipt) */
+		if (err == HC_OK && !hc_venue_valid(venue))
 			err = HC_ERR_RECORD;
 		if (err != HC_OK) {
 			ev_reject(e, false, "venue: not a region code, '-' and six digits");
