@@ -233,7 +233,6 @@ int rs_kind_index(const char *kind);
 const char *rs_kind_name(int i);
 
 /* registry_sqlite_write.c: the writer's jobs, inside its transaction. */
-hc_err rs_chain_load(struct conn *c, struct chain *ch) HC_WUR;
 hc_err rs_apply(struct conn *c, struct chain *ch, const struct reg_change *x,
 		int64_t *version) HC_WUR;
 hc_err rs_revoke(struct conn *c, struct chain *ch, const char *jti, const char *reason,
@@ -244,9 +243,11 @@ hc_err rs_token_add(struct conn *c, struct chain *ch, const uint8_t hash[32], co
 hc_err rs_token_revoke(struct conn *c, struct chain *ch, const char *name, const char *actor,
 		       int64_t now) HC_WUR;
 hc_err rs_next_seq(struct conn *c, int64_t *seq) HC_WUR;
+/* registry_sqlite_chain.c: the audit chain's end, read at the start of
+ * the writer's transaction (the pending entries forgotten). */
+hc_err rs_chain_load(struct conn *c, struct chain *ch) HC_WUR;
 struct hc_audit_entry;
-/* Appends e at the end of the chain: seq and prev are set there
- * (registry_sqlite_write.c). The entry is inserted into the audit table
+/* Appends e at the end of the chain: seq and prev are set there. The entry is inserted into the audit table
  * with the next RS_AUDIT_ROWS - 1 or by rs_audit_flush, which the writer
  * calls before its commit (and after each job when it runs them in
  * savepoints); rs_audit_drop forgets those not inserted past the first
